@@ -1,0 +1,43 @@
+"""Command line: ``python -m ownscim_infra <command> [options]``.
+
+Each command lives in its own module, which exposes ``register(subparsers)``: it adds its
+parser and sets ``func`` to a callable taking the parsed ``argparse.Namespace`` and
+returning the process exit code (0 ok, 1 a finding/difference, 2 bad input or usage).
+Modules are imported only when their command runs, so ``plan`` never loads the receiver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: command name -> (module that implements it, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("ownscim_infra.plan", "render the offline plan of the Pulumi program (no credentials)"),
+    "receiver": ("ownscim_infra.receiver.cli", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
+}
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """Build the parser; only the module of the command named in ``argv`` is imported."""
+    parser = argparse.ArgumentParser(prog="python -m ownscim_infra", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, help_text) in COMMANDS.items():
+        if name == chosen:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit code (2 for a usage error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.func(args))

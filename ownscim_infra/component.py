@@ -1,0 +1,246 @@
+"""The Pulumi component that declares the whole Okta side of Own's SCIM provisioning.
+
+Every step of Own's setup page ("Set Up Okta SCIM Provisioning") is one resource here, a
+child of :class:`OwnScimProvisioning`:
+
+1. the app: catalog app ``scim2headerauth`` (*SCIM 2.0 Test App (Header Auth)*) as
+   ``okta.app.AutoLogin``;
+2. the provisioning connection (``POST /api/v1/apps/{appId}/connections/default``):
+   ``okta.app.Connection``, Base URL = Own's SCIM URL, ``authScheme`` TOKEN, the token a secret;
+3. the ``USER_PROVISIONING`` feature (``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``):
+   Create Users and Deactivate Users on; Update User Attributes and passwords off;
+4. the ``regions`` app user attribute, external namespace
+   ``urn:ietf:params:scim:schemas:core:2.0``, scope NONE, declared after provisioning is on;
+5. the Okta groups (created, or looked up by name);
+6. the group assignments, ``priority`` from the config order, ``profile`` ``{"regions": ...}``;
+7. the direct (person) assignments;
+8. nothing that pushes groups (Own does not support Push Groups).
+
+The component takes plain typed arguments -- a validated :class:`OwnScimConfig` and the
+SCIM token as a Pulumi secret -- and reads no ``pulumi.Config`` of its own.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_okta as okta
+
+from ownscim_infra import naming
+from ownscim_infra.config import OwnScimConfig
+
+#: Okta's catalog name of *SCIM 2.0 Test App (Header Auth)*.
+CATALOG_APP = "scim2headerauth"
+#: External namespace of the ``regions`` attribute, exactly as Own's setup page gives it
+#: (no ``:User`` suffix). A wrong namespace makes Okta send the value where Own does not
+#: read it, and every user lands in all regions.
+REGIONS_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
+REGIONS_ATTRIBUTE = "regions"
+FEATURE = "USER_PROVISIONING"
+
+#: The exact Admin Console steps for ``provisioning: manual`` (and for ``verify``'s
+#: ``UNKNOWN`` finding). ``{base_url}`` is filled in; the token is never printed.
+MANUAL_STEPS = (
+    "Okta Admin Console > Applications > {label} > Provisioning > Integration > Edit:",
+    "  Base URL: {base_url}",
+    "  API Token: the SCIM token from Own (Manage > Security > SCIM Provisioning)",
+    "  Test API Credentials, then Save.",
+    "Provisioning > To App > Edit:",
+    "  Create Users: enabled",
+    "  Update User Attributes: disabled (Own does not support it)",
+    "  Deactivate Users: enabled",
+    "  Sync Password: disabled",
+    "  Save. Do not enable Push Groups (Own does not support it).",
+)
+#: What manual mode asks for before it declares the attribute and the assignments.
+MANUAL_CONFIRM = (
+    "Then set app.manual_steps_done: true in the config and run `pulumi up` again: the "
+    "regions attribute and the assignments are declared only once provisioning is on."
+)
+
+#: Resource options of every assignment. A changed ``regions`` value must reach Own as an
+#: unassignment (Okta deactivates the user) followed by a new assignment (Okta creates it
+#: with the new regions): Own does not support Update User Attributes, so an in-place update
+#: would change nothing in Own. Hence replace on any profile change, deleting first.
+ASSIGNMENT_REPLACE = dict(replace_on_changes=["profile"], delete_before_replace=True)
+
+
+def regions_value(regions: list[str]) -> str:
+    """The attribute value Own expects: a comma-separated list, e.g. ``"us1,emea2"``."""
+    return ",".join(regions)
+
+
+def manual_steps(label: str, base_url: str) -> list[str]:
+    """The Admin Console steps that set up provisioning by hand, one line each."""
+    return [line.format(label=label, base_url=base_url) for line in MANUAL_STEPS]
+
+
+class OwnScimProvisioning(pulumi.ComponentResource):
+    """Type ``ownscim:okta:OwnScimProvisioning``: the app, its provisioning, the ``regions``
+    attribute, groups and assignments, for one Okta org.
+
+    :param name: the component's logical name (keep :data:`naming.COMPONENT`: the children's
+        names and URNs derive from it).
+    :param config: the validated config file.
+    :param scim_token: Own's SCIM token as a Pulumi secret; required when
+        ``config.app.provisioning == "api"``, unused for ``manual``.
+    :raises ValueError: ``provisioning: api`` without a token.
+
+    Attributes (``pulumi.Output``): :attr:`app_id`, :attr:`connection_status` (``None`` in
+    manual mode), and :meth:`stack_outputs` for the program's exports.
+    """
+
+    TYPE = "ownscim:okta:OwnScimProvisioning"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        config: OwnScimConfig,
+        scim_token: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        self._config = config
+        app_cfg = config.app
+        child = pulumi.ResourceOptions(parent=self)
+
+        # 1. The app. Users sign in to Own through SSO, so the SWA tile is hidden.
+        self.app = okta.app.AutoLogin(
+            naming.APP,
+            label=app_cfg.label,
+            preconfigured_app=CATALOG_APP,
+            status="ACTIVE",
+            hide_ios=True,
+            hide_web=True,
+            opts=child,
+        )
+        self.app_id = self.app.id
+
+        # 2-3. Provisioning, through Okta's API.
+        provisioning: list[pulumi.Resource] = []
+        self.connection: okta.app.Connection | None = None
+        self.features: okta.app.Features | None = None
+        if app_cfg.provisioning == "api":
+            if scim_token is None:
+                raise ValueError("provisioning: api needs the SCIM token (Pulumi secret ownscim:scimToken)")
+            self.connection = okta.app.Connection(
+                naming.CONNECTION,
+                id_property=self.app.id,
+                base_url=app_cfg.scim_base_url,
+                action="activate",
+                profile=okta.app.ConnectionProfileArgs(
+                    auth_scheme="TOKEN",
+                    token=pulumi.Output.secret(scim_token),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["profile"]),
+            )
+            self.features = okta.app.Features(
+                naming.FEATURES,
+                app_id=self.app.id,
+                name=FEATURE,
+                status="ENABLED",
+                capabilities=okta.app.FeaturesCapabilitiesArgs(
+                    create=okta.app.FeaturesCapabilitiesCreateArgs(
+                        lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(status="ENABLED"),
+                    ),
+                    update=okta.app.FeaturesCapabilitiesUpdateArgs(
+                        lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(status="ENABLED"),
+                        # Update User Attributes: unsupported by Own.
+                        profile=okta.app.FeaturesCapabilitiesUpdateProfileArgs(status="DISABLED"),
+                        password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(status="DISABLED"),
+                    ),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.connection]),
+            )
+            provisioning = [self.connection, self.features]
+        self.connection_status = self.connection.status if self.connection else None
+        provisioning_on = app_cfg.provisioning == "api" or app_cfg.manual_steps_done
+
+        # 5. Groups: they do not depend on provisioning.
+        group_ids: dict[str, pulumi.Output[str]] = {}
+        for group in config.groups:
+            if group.create:
+                okta_group = okta.group.Group(
+                    naming.group(group.name), name=group.name, description=group.description, opts=child
+                )
+                group_ids[group.name] = okta_group.id
+            else:
+                found = okta.group.get_group_output(
+                    name=group.name, type="OKTA_GROUP", opts=pulumi.InvokeOutputOptions(parent=self)
+                )
+                group_ids[group.name] = found.id
+
+        self.regions_attribute: okta.AppUserSchemaProperty | None = None
+        if provisioning_on:
+            # 4. The regions attribute, after provisioning is on. Protected: replacing it
+            # deletes its value from every user and group assignment in Okta.
+            self.regions_attribute = okta.AppUserSchemaProperty(
+                naming.REGIONS_ATTRIBUTE,
+                app_id=self.app.id,
+                index=REGIONS_ATTRIBUTE,
+                title=REGIONS_ATTRIBUTE,
+                type="string",
+                description="Own regions, comma-separated (e.g. us1,emea2); empty means all regions",
+                external_name=REGIONS_ATTRIBUTE,
+                external_namespace=REGIONS_NAMESPACE,
+                scope="NONE",
+                master="PROFILE_MASTER",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=provisioning, protect=True),
+            )
+            after_attribute = pulumi.ResourceOptions(
+                parent=self, depends_on=[self.regions_attribute], **ASSIGNMENT_REPLACE
+            )
+
+            # 6. Group assignments: priority 0 is the first group, the highest.
+            for priority, group in enumerate(config.groups):
+                okta.app.GroupAssignment(
+                    naming.group_assignment(group.name),
+                    app_id=self.app.id,
+                    group_id=group_ids[group.name],
+                    priority=priority,
+                    profile=json.dumps({REGIONS_ATTRIBUTE: regions_value(group.regions)}),
+                    opts=after_attribute,
+                )
+
+            # 7. People: look the user up by login (no roles, no groups: fewer API calls).
+            for person in config.people:
+                user = okta.user.get_user_output(
+                    searches=[okta.user.GetUserSearchArgs(name="profile.login", value=person.login, comparison="eq")],
+                    skip_groups=True,
+                    skip_roles=True,
+                    opts=pulumi.InvokeOutputOptions(parent=self),
+                )
+                profile = {} if person.regions is None else {REGIONS_ATTRIBUTE: regions_value(person.regions)}
+                okta.app.User(
+                    naming.user_assignment(person.login),
+                    app_id=self.app.id,
+                    user_id=user.id,
+                    username=person.login,
+                    profile=json.dumps(profile),
+                    opts=after_attribute,
+                )
+
+        self.register_outputs(self.stack_outputs())
+
+    def stack_outputs(self) -> dict[str, pulumi.Input]:
+        """The stack outputs, camelCase: ``appId``, ``appLabel``, ``scimBaseUrl``,
+        ``regionsByGroup`` (group name -> ``"us1,emea2"``), ``peopleCount``, and
+        ``connectionStatus`` (``api``: ENABLED | DISABLED | UNKNOWN after ``pulumi up``; UNKNOWN
+        means Okta does not manage this app's connection: use ``provisioning: manual``) or
+        ``manualSteps`` (``manual``). Nothing secret."""
+        cfg = self._config
+        outputs: dict[str, pulumi.Input] = {
+            "appId": self.app.id,
+            "appLabel": cfg.app.label,
+            "scimBaseUrl": cfg.app.scim_base_url,
+            "regionsByGroup": {g.name: regions_value(g.regions) for g in cfg.groups},
+            "peopleCount": len(cfg.people),
+        }
+        if self.connection_status is not None:
+            outputs["connectionStatus"] = self.connection_status
+        if cfg.app.provisioning == "manual":
+            steps = manual_steps(cfg.app.label, cfg.app.scim_base_url)
+            outputs["manualSteps"] = steps if cfg.app.manual_steps_done else steps + [MANUAL_CONFIRM]
+        return outputs

@@ -1,0 +1,367 @@
+"""The reviewed YAML config: one file per Okta org (Pulumi stack), validated before anything runs.
+
+Shape (every key, its default and what is allowed: ``config/README.md``)::
+
+    app:
+      label: Own                                  # Okta app label (default "Own")
+      scim_base_url: https://.../scim/v2          # Own's SCIM URL, https only
+      provisioning: api                           # api | manual
+    regions: [us1, emea2]                         # the Own account's regions
+    groups:                                       # order = priority, first wins
+      - {name: Own EMEA, regions: [emea2], description: ..., create: true}
+    people:
+      - {login: ann@example.com, regions: us1}    # no regions = all regions
+
+:func:`load_config` reads and validates a file; every problem is reported at once as a
+:class:`ConfigError` whose :class:`ConfigIssue` items name the file, the key path
+(``groups[1].regions[0]``), the bad value and what is allowed. The SCIM token is never in
+this file: it is the Pulumi secret ``ownscim:scimToken``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from ownscim_infra import naming
+
+#: Own's default business unit name; renaming it in Own breaks provisioning (seed page).
+DEFAULT_BUSINESS_UNIT = "Default Business Unit"
+
+#: Keys that look like credentials; they never belong in the YAML.
+_SECRET_KEY = re.compile(r"token|secret|password|api[_-]?key|credential", re.IGNORECASE)
+_REGION_CODE = re.compile(r"^[a-z][a-z0-9]*$")
+_SECRET_HINT = (
+    "secrets never go in the config file: set the SCIM token with "
+    "`pulumi config set --secret ownscim:scimToken` and the Okta API token with "
+    "`pulumi config set --secret okta:apiToken` (or OKTA_API_TOKEN)"
+)
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One validation problem: ``path`` is the key path (``groups[1].regions[0]``, ``""`` for
+    the document), ``value`` the offending value (``None`` when missing), ``message`` what is
+    wrong and what is allowed."""
+
+    path: str
+    value: Any
+    message: str
+
+    def render(self, file: str) -> str:
+        """``file: path: message (got 'value')`` on one line."""
+        where = f"{file}: {self.path}" if self.path else file
+        got = "" if self.value is _MISSING else f" (got {self.value!r})"
+        return f"{where}: {self.message}{got}"
+
+
+_MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+
+class ConfigError(Exception):
+    """The config file cannot be used. ``issues`` lists every problem, in document order;
+    ``str()`` renders them one a line, each naming the file and the key path."""
+
+    def __init__(self, file: str | Path, issues: list[ConfigIssue]):
+        self.file = str(file)
+        self.issues = issues
+        lines = [f"{len(issues)} problem(s) in {self.file}:"] + ["  " + i.render(self.file) for i in issues]
+        super().__init__("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _split_regions(value: Any) -> Any:
+    """Accept ``[us1, emea2]`` or ``"us1, emea2"`` (Own's own comma-separated form)."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",")]
+    return value
+
+
+def _region_code(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a region code is a string such as 'us1' or 'emea2'")
+    code = value.strip().lower()
+    if not _REGION_CODE.match(code):
+        raise ValueError("a region code is letters then letters/digits, such as 'us1' or 'emea2'")
+    return code
+
+
+def _declared_region(value: Any, info: ValidationInfo) -> str:
+    code = _region_code(value)
+    declared = (info.context or {}).get("regions")
+    if declared is not None and code not in declared:
+        allowed = ", ".join(dict.fromkeys(declared)) if declared else "none are declared"
+        raise ValueError(f"region {code!r} is not one of this account's regions (top-level `regions`: {allowed})")
+    return code
+
+
+RegionCode = Annotated[str, BeforeValidator(_region_code)]
+DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
+RegionList = Annotated[list[DeclaredRegion], BeforeValidator(_split_regions), Field(min_length=1)]
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{what} {v!r} is listed twice; list each once")
+        seen.add(v)
+    return values
+
+
+def _https_url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be Own's SCIM URL as a string, e.g. https://<your-own-host>/scim/v2")
+    parts = urlsplit(value.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("must be an https:// URL with a host (Own's SCIM URL from Manage > Security > SCIM Provisioning)")
+    if parts.username or parts.password:
+        raise ValueError("must not carry credentials; the SCIM token is the Pulumi secret ownscim:scimToken")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    return value.strip()
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class AppConfig(_Strict):
+    """``app``: the Okta app instance of the catalog app ``scim2headerauth``."""
+
+    label: str = Field(default="Own", min_length=1, max_length=100)
+    scim_base_url: Annotated[str, BeforeValidator(_https_url)]
+    #: ``api``: the provisioning connection and features are declared through Okta's API.
+    #: ``manual``: they are set by hand in the Admin Console (for orgs where Okta answers
+    #: ``UNKNOWN`` for this app's connection); the stack outputs the exact steps.
+    provisioning: Literal["api", "manual"] = "api"
+    #: ``manual`` only: true once the Admin Console steps are done. Until then the program
+    #: does not declare the ``regions`` attribute and the assignments: Okta drops the external
+    #: namespace of an attribute created before provisioning is on, and never sends it.
+    manual_steps_done: bool = False
+
+    @field_validator("manual_steps_done")
+    @classmethod
+    def _only_manual(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("provisioning") != "manual":
+            raise ValueError("only applies with provisioning: manual; remove it for provisioning: api")
+        return value
+
+
+class GroupConfig(_Strict):
+    """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
+
+    name: str = Field(min_length=1, max_length=255)
+    regions: RegionList
+    description: str | None = None
+    #: true: the program creates the Okta group; false: it must exist and is looked up by name.
+    create: bool = True
+
+    _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
+
+
+class PersonConfig(_Strict):
+    """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
+
+    login: str = Field(min_length=1, pattern=r"^\S+$")
+    regions: RegionList | None = None
+
+    _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))
+
+
+class OwnScimConfig(_Strict):
+    """The whole file. ``groups`` order is assignment priority: index 0 is priority 0, the
+    highest (Okta: the group with the highest priority supplies a user's app profile)."""
+
+    app: AppConfig
+    regions: Annotated[list[RegionCode], Field(min_length=1)]
+    groups: list[GroupConfig] = Field(default_factory=list)
+    people: list[PersonConfig] = Field(default_factory=list)
+
+    _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
+
+    def regions_of(self, regions: list[str] | None) -> list[str]:
+        """The regions a ``regions`` value means: itself, or all of the account's when ``None``."""
+        return list(self.regions) if regions is None else list(regions)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The raw value at ``loc``; a comma-separated region string is indexed by region."""
+    for part in loc:
+        if isinstance(data, str) and isinstance(part, int):
+            data = _split_regions(data)
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return data
+
+
+def _redact(value: Any) -> Any:
+    """A URL's userinfo and query may carry credentials: never echo them in an error."""
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            host = parts.hostname or ""
+            return f"{parts.scheme}://{'[redacted]@' if parts.username or parts.password else ''}{host}{parts.path}" + ("?[redacted]" if parts.query or parts.fragment else "")
+    return value
+
+
+def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Locations of keys that look like credentials, anywhere in the document."""
+    found: list[tuple[Any, ...]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and _SECRET_KEY.search(key):
+                found.append(loc + (key,))
+            else:
+                found.extend(_secret_keys(value, loc + (key,)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found.extend(_secret_keys(value, loc + (i,)))
+    return found
+
+
+def _duplicates(data: dict[str, Any]) -> list[ConfigIssue]:
+    """Cross-item checks that pydantic's per-field validation cannot see."""
+    issues: list[ConfigIssue] = []
+    for section, key, what in (("groups", "name", "group name"), ("people", "login", "login")):
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        first: dict[str, int] = {}
+        for i, item in enumerate(items):
+            value = item.get(key) if isinstance(item, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            folded = naming.slug(value)
+            if folded in first:
+                issues.append(ConfigIssue(
+                    f"{section}[{i}].{key}", value,
+                    f"duplicate {what}: {section}[{first[folded]}].{key} already names it "
+                    f"(compared case-insensitively, as Okta does, and ignoring punctuation, "
+                    f"which resource names drop)",
+                ))
+            else:
+                first[folded] = i
+    return issues
+
+
+def _error_message(err: dict[str, Any]) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key; see config/README.md for the keys allowed here"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "too_short" and err["loc"] and err["loc"][-1] == "regions":
+        return "must list at least one region (omit `regions` on a person to mean all regions)"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "literal_error":
+        return msg.replace("Input should be", "must be")
+    if kind == "string_pattern_mismatch":
+        return "must be an Okta login without spaces, e.g. ann@example.com"
+    if msg.startswith("Value error, "):
+        return msg[len("Value error, "):]
+    return msg
+
+
+def _declared_regions(data: Any) -> list[str] | None:
+    """The top-level regions as the model will normalize them, or None if they are unusable."""
+    raw = data.get("regions") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        return None
+    try:
+        return [_region_code(r) for r in raw]
+    except ValueError:
+        return None
+
+
+def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
+    """Validate an already-parsed document.
+
+    Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
+    (unknown keys, a credential-like key, duplicate group names or logins, a region not in
+    ``regions``, an empty region list, a non-https URL, wrong types), in document order.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(file, [ConfigIssue("", data, "the document must be a mapping with keys app, regions, groups, people")])
+    issues: list[ConfigIssue] = []
+    secret_locs = _secret_keys(data)
+    issues += [ConfigIssue(_path(loc), _MISSING, _SECRET_HINT) for loc in secret_locs]
+    model: OwnScimConfig | None = None
+    try:
+        model = OwnScimConfig.model_validate(data, context={"regions": _declared_regions(data)})
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if err["type"] == "extra_forbidden" and loc in secret_locs:
+                continue  # already reported with the hint
+            issues.append(ConfigIssue(_path(loc), _redact(_lookup(data, loc)), _error_message(err)))
+    issues += _duplicates(data)
+    if issues:
+        order = {id(i): n for n, i in enumerate(issues)}
+        issues.sort(key=lambda i: (_sort_key(i.path), order[id(i)]))
+        raise ConfigError(file, issues)
+    assert model is not None
+    return model
+
+
+def _sort_key(path: str) -> tuple[Any, ...]:
+    sections = {"app": 0, "regions": 1, "groups": 2, "people": 3}
+    head = re.split(r"[.\[]", path, maxsplit=1)[0]
+    nums = tuple(int(n) for n in re.findall(r"\[(\d+)\]", path))
+    return (sections.get(head, 4), nums, path)
+
+
+def load_config(path: str | Path) -> OwnScimConfig:
+    """Read and validate a config file.
+
+    Raises :class:`ConfigError` when the file is missing, is not YAML, or fails validation
+    (see :func:`parse_config`); the message names the file and never includes a traceback.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, [ConfigIssue("", _MISSING, f"cannot read the config file: {exc.strerror}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [ConfigIssue("", _MISSING, f"not valid YAML: {where}{problem}")]) from None
+    return parse_config(data, path)

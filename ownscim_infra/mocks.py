@@ -1,0 +1,195 @@
+"""Pulumi's mock runtime, set up in one place: for the offline plan and for the tests.
+
+:class:`OfflineMocks` answers the engine: each resource gets the deterministic id
+``<id of NAME>``, the two Okta lookups the program makes (``okta:user/getUser:getUser``,
+``okta:group/getGroup:getGroup``) get ``<id of Okta user LOGIN>`` / ``<id of Okta group
+NAME>``. :class:`RecordingMonitor` keeps every ``RegisterResource`` request as the engine
+would receive it -- inputs camelCase, secrets still wrapped, and the options the plain
+mocks do not see (parent, protect, deleteBeforeReplace, replaceOnChanges, dependencies).
+:func:`run_program` runs a program function under both, isolated in its own context so
+that it can run many times in one process.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+#: Pulumi's marker of a secret value in a serialized property map (``rpc.SpecialSigKey``).
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+#: What a secret is replaced with wherever this project shows a value.
+SECRET_PLACEHOLDER = "[secret]"
+#: Computed outputs the plan cannot know before ``pulumi up``.
+UNKNOWN_AFTER_APPLY = "(known after pulumi up)"
+
+
+def mock_id(name: str) -> str:
+    """The id the mocks give the resource with logical name ``name``."""
+    return f"<id of {name}>"
+
+
+def lookup_user_id(login: str) -> str:
+    """The id the mocks give the Okta user found by ``login``."""
+    return f"<id of Okta user {login}>"
+
+
+def lookup_group_id(name: str) -> str:
+    """The id the mocks give the existing Okta group found by ``name``."""
+    return f"<id of Okta group {name}>"
+
+
+def redact(value: Any) -> Any:
+    """Replace every Pulumi-serialized secret inside ``value`` by ``"[secret]"``; numbers
+    that protobuf carried as floats but are whole (``priority``) become ints again."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return SECRET_PLACEHOLDER
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _name_of(urn: str) -> str:
+    """``urn:pulumi:stack::project::type$type::name`` -> ``name``."""
+    return urn.rsplit("::", 1)[-1]
+
+
+def _is_stack(urn: str) -> bool:
+    """Whether ``urn`` is the root stack's (its own type, last in the type chain)."""
+    return urn.split("::")[-2].split("$")[-1] == "pulumi:pulumi:Stack"
+
+
+@dataclass
+class Registration:
+    """One resource as the engine received it: ``type`` token, logical ``name``, ``parent``
+    logical name (``None`` under the stack), ``inputs`` (camelCase, secrets redacted),
+    ``options``, and whether it is ``custom`` (a provider resource, not a component)."""
+
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+    options: dict[str, Any]
+    custom: bool
+
+
+@dataclass
+class Invocation:
+    """One data-source call (``token``, ``args``) the program made."""
+
+    token: str
+    args: dict[str, Any]
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Deterministic answers for every resource and every invoke; no network, no credentials."""
+
+    def __init__(self) -> None:
+        self.invocations: list[Invocation] = []
+        self._lock = threading.Lock()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        if args.typ == "okta:app/connection:Connection":
+            state["status"] = UNKNOWN_AFTER_APPLY
+        return mock_id(args.name), state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        with self._lock:
+            self.invocations.append(Invocation(args.token, dict(args.args)))
+        if args.token == "okta:user/getUser:getUser":
+            login = next((s["value"] for s in args.args.get("searches", []) if s.get("name") == "profile.login"), "?")
+            return {"id": lookup_user_id(login), "login": login, "email": login}, []
+        if args.token == "okta:group/getGroup:getGroup":
+            name = args.args.get("name", "?")
+            return {"id": lookup_group_id(name), "name": name, "type": args.args.get("type", "OKTA_GROUP")}, []
+        raise NotImplementedError(f"the offline mocks do not answer {args.token}")
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A ``MockMonitor`` that also records each ``RegisterResource`` request in full."""
+
+    def __init__(self, mocks: OfflineMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC name)
+        if request.type != "pulumi:pulumi:Stack":
+            raw = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
+            parent = None if not request.parent or _is_stack(request.parent) else _name_of(request.parent)
+            options = {
+                "protect": bool(request.protect),
+                "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                "replaceOnChanges": sorted(request.replaceOnChanges),
+                "dependsOn": sorted({_name_of(u) for u in request.dependencies}),
+            }
+            with self._lock:
+                self.registrations.append(
+                    Registration(request.type, request.name, parent, redact(raw), options, bool(request.custom))
+                )
+        return super().RegisterResource(request)
+
+
+@dataclass
+class ProgramRun:
+    """The result of :func:`run_program`: every registration, every invoke, and the
+    program's outputs resolved (a secret output becomes ``"[secret]"``)."""
+
+    registrations: list[Registration]
+    invocations: list[Invocation]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+async def _resolve(value: Any) -> Any:
+    out = pulumi.Output.from_input(value)
+    if await out.is_secret():
+        return SECRET_PLACEHOLDER
+    return await out.future()
+
+
+def run_program(
+    program: Callable[[], dict[str, Any]],
+    *,
+    config: dict[str, str],
+    secret_keys: list[str],
+    project: str = "ownscim",
+    stack: str = "offline",
+) -> ProgramRun:
+    """Run ``program`` (which declares resources and returns its outputs) under the mock
+    runtime, as ``pulumi preview`` would, with stack ``config`` (``{"ownscim:config": ...}``)
+    of which ``secret_keys`` are secrets.
+
+    Returns a :class:`ProgramRun`. Raises whatever the program raises (e.g.
+    ``pulumi.RunError`` for an invalid config). Each call runs in a fresh
+    ``contextvars.Context``, so runs do not leak resources or config into each other.
+    """
+
+    def body() -> ProgramRun:
+        mocks = OfflineMocks()
+        monitor = RecordingMonitor(mocks)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        pulumi.runtime.set_all_config(config, secret_keys)
+        result = ProgramRun(monitor.registrations, mocks.invocations)
+
+        async def main() -> None:
+            outputs = program()
+            result.outputs = {k: await _resolve(v) for k, v in outputs.items()}
+
+        _sync_await(run_pulumi_func(main))
+        return result
+
+    return contextvars.Context().run(body)

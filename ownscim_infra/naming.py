@@ -1,0 +1,39 @@
+"""Logical names of the resources the program declares.
+
+They are part of each resource's URN, so they must never change for an existing stack:
+``pulumi import`` files (``adopt``) and the offline plan refer to them. Group and person
+names are reduced to ``[a-z0-9._@-]`` so that a URN stays readable; the config validation
+rejects two groups (or logins) that would reduce to the same name.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Logical name of the component; every other resource is its child.
+COMPONENT = "own-scim"
+
+APP = f"{COMPONENT}-app"
+CONNECTION = f"{COMPONENT}-connection"
+FEATURES = f"{COMPONENT}-features"
+REGIONS_ATTRIBUTE = f"{COMPONENT}-regions-attribute"
+
+
+def slug(value: str) -> str:
+    """``"Own EMEA (Sales)"`` -> ``"own-emea-sales"``; logins keep ``@`` and ``.``."""
+    return re.sub(r"[^a-z0-9._@]+", "-", value.strip().lower()).strip("-") or "x"
+
+
+def group(name: str) -> str:
+    """The Okta group (created, or looked up) for config group ``name``."""
+    return f"{COMPONENT}-group-{slug(name)}"
+
+
+def group_assignment(name: str) -> str:
+    """The app's assignment to config group ``name``."""
+    return f"{COMPONENT}-group-assignment-{slug(name)}"
+
+
+def user_assignment(login: str) -> str:
+    """The app's direct assignment to the person ``login``."""
+    return f"{COMPONENT}-user-{slug(login)}"
