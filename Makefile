@@ -20,8 +20,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+## bench: print speed figures (each script measures its own baseline in the same run)
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	@for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

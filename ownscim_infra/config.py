@@ -105,8 +105,8 @@ def _region_code(value: Any) -> str:
 def _declared_region(value: Any, info: ValidationInfo) -> str:
     code = _region_code(value)
     declared = (info.context or {}).get("regions")
-    if declared is not None and code not in declared:
-        allowed = ", ".join(dict.fromkeys(declared)) if declared else "none are declared"
+    if declared and code not in declared:
+        allowed = ", ".join(dict.fromkeys(declared))
         raise ValueError(f"region {code!r} is not one of this account's regions (top-level `regions`: {allowed})")
     return code
 
@@ -285,6 +285,8 @@ def _error_message(err: dict[str, Any]) -> str:
         return "unknown key; see config/README.md for the keys allowed here"
     if kind == "missing":
         return "required key is missing"
+    if kind == "too_short" and tuple(err["loc"]) == ("regions",):
+        return "must list the Own account's regions, e.g. [us1, emea2]"
     if kind == "too_short" and err["loc"] and err["loc"][-1] == "regions":
         return "must list at least one region (omit `regions` on a person to mean all regions)"
     if kind == "too_short":
@@ -302,9 +304,9 @@ def _declared_regions(data: Any) -> list[str] | None:
     """The top-level regions as the model will normalize them, or None if they are unusable."""
     raw = data.get("regions") if isinstance(data, dict) else None
     if not isinstance(raw, list):
-        return None
+        return None  # reported on `regions` itself; no cascade onto every group
     try:
-        return [_region_code(r) for r in raw]
+        return [_region_code(r) for r in raw] or None
     except ValueError:
         return None
 

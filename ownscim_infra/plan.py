@@ -86,15 +86,16 @@ def _sort_key(r: Registration) -> tuple[Any, ...]:
     return (rank, r.inputs.get("priority", 0), r.name)
 
 
-def build_plan(config_file: str | Path, *, stack: str = "offline") -> Plan:
-    """Validate ``config_file`` and run the program on it under the mock runtime.
+def build_plan(config_file: str | Path, *, stack: str = "offline", scim_token: str = OFFLINE_TOKEN) -> Plan:
+    """Validate ``config_file`` and run the program on it under the mock runtime, with
+    ``scim_token`` as the stack's ``ownscim:scimToken`` secret (never shown in clear).
 
     :raises ConfigError: the config is invalid (every problem listed).
     """
     config = load_config(config_file)
     run = run_program(
         program.run,
-        config={"ownscim:config": str(config_file), "ownscim:scimToken": OFFLINE_TOKEN},
+        config={"ownscim:config": str(config_file), "ownscim:scimToken": scim_token},
         secret_keys=["ownscim:scimToken"],
         stack=stack,
     )

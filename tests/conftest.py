@@ -1,0 +1,43 @@
+"""Shared fixtures: config files written to tmp_path, and the program run under the mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from ownscim_infra import program
+from ownscim_infra.mocks import ProgramRun, run_program
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "config" / "example.yaml"
+#: A recognisable token: tests assert it appears nowhere it must not.
+KNOWN_TOKEN = "own-scim-token-DO-NOT-LEAK-7f3a9c"
+
+
+def example_data() -> dict[str, Any]:
+    """config/example.yaml as a dict, to derive variants from."""
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write a config dict as YAML and return its path."""
+    counter = iter(range(1000))
+
+    def write(data: dict[str, Any]) -> Path:
+        path = tmp_path / f"config-{next(counter)}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return write
+
+
+def run_config(path: Path | str, token: str | None = KNOWN_TOKEN) -> ProgramRun:
+    """Run the real program on ``path`` under the mock runtime, as `pulumi preview` would."""
+    config = {"ownscim:config": str(path)}
+    if token is not None:
+        config["ownscim:scimToken"] = token
+    return run_program(program.run, config=config, secret_keys=["ownscim:scimToken"])

@@ -1,0 +1,180 @@
+"""Config validation: every rule, with the message a user reads (file, key path, value, allowed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ownscim_infra.config import ConfigError, load_config, parse_config
+from tests.conftest import EXAMPLE, example_data
+
+
+def errors_of(data, file="c.yaml") -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, file)
+    return [i.render(file) for i in info.value.issues]
+
+
+def test_example_is_valid_and_normalised():
+    cfg = load_config(EXAMPLE)
+    assert cfg.app.label == "Own" and cfg.app.provisioning == "api"
+    assert cfg.regions == ["us1", "emea2", "uk1"]
+    assert [g.name for g in cfg.groups] == ["Own Admins Global", "Own EMEA", "Own US", "Salesforce Admins"]
+    # the comma-separated form is split and trimmed
+    assert cfg.groups[1].regions == ["emea2", "uk1"]
+    assert cfg.groups[3].create is False
+    assert cfg.people[1].regions is None
+    assert cfg.regions_of(cfg.people[1].regions) == ["us1", "emea2", "uk1"]
+
+
+def test_defaults_and_case_folding():
+    cfg = parse_config({"app": {"scim_base_url": "https://own.example/scim/v2"}, "regions": ["US1", " Emea2 "],
+                        "groups": [{"name": "G", "regions": "EMEA2 , us1"}]})
+    assert cfg.app.label == "Own"
+    assert cfg.app.provisioning == "api"
+    assert cfg.regions == ["us1", "emea2"]
+    assert cfg.groups[0].regions == ["emea2", "us1"]
+    assert cfg.groups[0].create is True
+    assert cfg.people == []
+
+
+def test_unknown_keys_are_named_with_their_path():
+    data = example_data()
+    data["app"]["lable"] = "typo"
+    data["groups"][2]["prority"] = 1
+    errs = errors_of(data)
+    assert errs == [
+        "c.yaml: app.lable: unknown key; see config/README.md for the keys allowed here (got 'typo')",
+        "c.yaml: groups[2].prority: unknown key; see config/README.md for the keys allowed here (got 1)",
+    ]
+
+
+def test_region_not_declared_names_item_value_and_allowed():
+    data = example_data()
+    data["groups"][2]["regions"] = ["us1", "apac9"]
+    data["people"][0]["regions"] = "emea2, mars1"
+    errs = errors_of(data)
+    assert errs == [
+        "c.yaml: groups[2].regions[1]: region 'apac9' is not one of this account's regions "
+        "(top-level `regions`: us1, emea2, uk1) (got 'apac9')",
+        "c.yaml: people[0].regions[1]: region 'mars1' is not one of this account's regions "
+        "(top-level `regions`: us1, emea2, uk1) (got 'mars1')",
+    ]
+
+
+def test_empty_region_lists_are_errors():
+    data = example_data()
+    data["regions"] = []
+    data["groups"][0]["regions"] = []
+    data["people"][0]["regions"] = []
+    errs = errors_of(data)
+    assert "c.yaml: regions: must list the Own account's regions, e.g. [us1, emea2] (got [])" in errs
+    assert not any("none are declared" in e or "is not one of" in e for e in errs)
+    assert any(e.startswith("c.yaml: groups[0].regions: must list at least one region") for e in errs)
+    assert any(e.startswith("c.yaml: people[0].regions: must list at least one region") for e in errs)
+
+
+def test_group_regions_are_required():
+    data = example_data()
+    del data["groups"][1]["regions"]
+    assert errors_of(data) == ["c.yaml: groups[1].regions: required key is missing"]
+
+
+def test_duplicates_case_insensitive_and_reported_together():
+    data = example_data()
+    data["groups"].append({"name": "own emea", "regions": ["us1"]})
+    data["people"].append({"login": "Dana.Lee@Example.com"})
+    data["regions"] = ["us1", "emea2", "US1"]
+    errs = errors_of(data)
+    assert "c.yaml: regions: region 'us1' is listed twice; list each once (got ['us1', 'emea2', 'US1'])" in errs
+    assert any(e.startswith("c.yaml: groups[4].name: duplicate group name: groups[1].name already names it") for e in errs)
+    assert any(e.startswith("c.yaml: people[2].login: duplicate login: people[0].login already names it") for e in errs)
+
+
+def test_region_listed_twice_in_a_group():
+    data = example_data()
+    data["groups"][0]["regions"] = "us1, US1"
+    assert errors_of(data) == ["c.yaml: groups[0].regions: region 'us1' is listed twice; list each once (got 'us1, US1')"]
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("http://own.example/scim/v2", "must be an https:// URL"),
+    ("own.example/scim/v2", "must be an https:// URL"),
+    ("https://user:pw@own.example/scim/v2", "must not carry credentials"),
+    ("https://own.example/scim/v2?token=abc", "must not have a query string"),
+])
+def test_scim_base_url_must_be_plain_https(url, fragment):
+    data = example_data()
+    data["app"]["scim_base_url"] = url
+    [err] = errors_of(data)
+    assert err.startswith("c.yaml: app.scim_base_url: ") and fragment in err
+    # credentials in a URL are never echoed back
+    assert "pw" not in err and "abc" not in err
+
+
+@pytest.mark.parametrize("key", ["scim_token", "token", "apiToken", "password"])
+def test_token_like_key_is_an_error_that_says_where_secrets_go(key):
+    data = example_data()
+    data["app"][key] = "s3cr3t-value"
+    [err] = errors_of(data)
+    assert err.startswith(f"c.yaml: app.{key}: secrets never go in the config file")
+    assert "pulumi config set --secret ownscim:scimToken" in err
+    assert "s3cr3t-value" not in err
+
+
+def test_provisioning_values_and_manual_flag():
+    data = example_data()
+    data["app"]["provisioning"] = "console"
+    [err] = errors_of(data)
+    assert err == "c.yaml: app.provisioning: must be 'api' or 'manual' (got 'console')"
+    data["app"]["provisioning"] = "api"
+    data["app"]["manual_steps_done"] = True
+    [err] = errors_of(data)
+    assert err.startswith("c.yaml: app.manual_steps_done: only applies with provisioning: manual")
+
+
+def test_login_with_space_and_bad_region_code():
+    data = example_data()
+    data["people"][0]["login"] = "dana lee"
+    data["regions"] = ["us-1"]
+    errs = errors_of(data)
+    assert any(e.startswith("c.yaml: regions[0]: a region code is letters then letters/digits") for e in errs)
+    assert "c.yaml: people[0].login: must be an Okta login without spaces, e.g. ann@example.com (got 'dana lee')" in errs
+
+
+def test_all_errors_at_once_in_document_order():
+    data = example_data()
+    data["app"]["scim_base_url"] = "http://x"
+    data["groups"][3]["regions"] = ["zz1"]
+    data["people"][1]["extra"] = 1
+    errs = errors_of(data)
+    assert [e.split(":")[1].strip() for e in errs] == ["app.scim_base_url", "groups[3].regions[0]", "people[1].extra"]
+
+
+def test_error_str_lists_count_and_file(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text("app: {scim_base_url: 'http://x'}\nregions: [us1]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert text.splitlines()[0] == f"1 problem(s) in {path}:"
+    assert f"{path}: app.scim_base_url:" in text
+
+
+def test_unreadable_and_non_yaml_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("app: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML: line \d+, column \d+"):
+        load_config(bad)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        load_config(listy)
+
+
+def test_group_names_that_collide_as_resource_names():
+    data = example_data()
+    data["groups"].append({"name": "Own-US", "regions": ["us1"]})
+    [err] = errors_of(data)
+    assert err.startswith("c.yaml: groups[4].name: duplicate group name: groups[2].name already names it")
