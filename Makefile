@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## demo: render the offline plan for config/example.yaml (no credentials needed)
+## demo: the offline plan of config/example.yaml, then the end-to-end simulation (no credentials needed)
 demo: $(STAMP)
 	$(PY) -m ownscim_infra plan config/example.yaml --format text
+	@echo
+	$(PY) -m ownscim_infra simulate config/example.yaml --directory config/example-directory.yaml
 
 ## test: run the whole test suite (integration tests skip without an Okta org)
 test: $(STAMP)

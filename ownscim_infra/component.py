@@ -38,6 +38,15 @@ CATALOG_APP = "scim2headerauth"
 REGIONS_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
 REGIONS_ATTRIBUTE = "regions"
 FEATURE = "USER_PROVISIONING"
+#: Own's provisioning settings (seed page): Create Users and Deactivate Users only; Update
+#: User Attributes (``profile``) is unsupported, and Own takes no passwords. Keys are the
+#: capability names of ``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``.
+OWN_CAPABILITIES = {
+    "lifecycleCreate": "ENABLED",
+    "lifecycleDeactivate": "ENABLED",
+    "profile": "DISABLED",
+    "password": "DISABLED",
+}
 
 #: The exact Admin Console steps for ``provisioning: manual`` (and for ``verify``'s
 #: ``UNKNOWN`` finding). ``{base_url}`` is filled in; the token is never printed.
@@ -143,13 +152,14 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 status="ENABLED",
                 capabilities=okta.app.FeaturesCapabilitiesArgs(
                     create=okta.app.FeaturesCapabilitiesCreateArgs(
-                        lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(status="ENABLED"),
+                        lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(
+                            status=OWN_CAPABILITIES["lifecycleCreate"]),
                     ),
                     update=okta.app.FeaturesCapabilitiesUpdateArgs(
-                        lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(status="ENABLED"),
-                        # Update User Attributes: unsupported by Own.
-                        profile=okta.app.FeaturesCapabilitiesUpdateProfileArgs(status="DISABLED"),
-                        password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(status="DISABLED"),
+                        lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(
+                            status=OWN_CAPABILITIES["lifecycleDeactivate"]),
+                        profile=okta.app.FeaturesCapabilitiesUpdateProfileArgs(status=OWN_CAPABILITIES["profile"]),
+                        password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(status=OWN_CAPABILITIES["password"]),
                     ),
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.connection]),

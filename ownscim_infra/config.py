@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -141,11 +141,16 @@ def _https_url(value: Any) -> str:
 # --------------------------------------------------------------------------- models
 
 
-class _Strict(BaseModel):
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base of every YAML model here: unknown keys are errors, values are frozen and trimmed."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class AppConfig(_Strict):
+class AppConfig(StrictModel):
     """``app``: the Okta app instance of the catalog app ``scim2headerauth``."""
 
     label: str = Field(default="Own", min_length=1, max_length=100)
@@ -167,7 +172,7 @@ class AppConfig(_Strict):
         return value
 
 
-class GroupConfig(_Strict):
+class GroupConfig(StrictModel):
     """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
 
     name: str = Field(min_length=1, max_length=255)
@@ -179,7 +184,7 @@ class GroupConfig(_Strict):
     _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
 
 
-class PersonConfig(_Strict):
+class PersonConfig(StrictModel):
     """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
 
     login: str = Field(min_length=1, pattern=r"^\S+$")
@@ -188,7 +193,7 @@ class PersonConfig(_Strict):
     _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))
 
 
-class OwnScimConfig(_Strict):
+class OwnScimConfig(StrictModel):
     """The whole file. ``groups`` order is assignment priority: index 0 is priority 0, the
     highest (Okta: the group with the highest priority supplies a user's app profile)."""
 
@@ -254,10 +259,13 @@ def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def _duplicates(data: dict[str, Any]) -> list[ConfigIssue]:
-    """Cross-item checks that pydantic's per-field validation cannot see."""
+def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]]) -> list[ConfigIssue]:
+    """Cross-item checks pydantic's per-field validation cannot see: for each
+    ``(section, key, what)``, two items of ``data[section]`` whose ``key`` values are equal
+    once case and punctuation are ignored (:func:`naming.slug`; they would share a resource
+    name, and Okta compares them case-insensitively)."""
     issues: list[ConfigIssue] = []
-    for section, key, what in (("groups", "name", "group name"), ("people", "login", "login")):
+    for section, key, what in checks:
         items = data.get(section)
         if not isinstance(items, list):
             continue
@@ -311,49 +319,72 @@ def _declared_regions(data: Any) -> list[str] | None:
         return None
 
 
-def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
-    """Validate an already-parsed document.
+def validate_document(
+    model: type[M],
+    data: Any,
+    file: str | Path,
+    *,
+    context: dict[str, Any] | None = None,
+    extra_issues: list[ConfigIssue] = (),  # type: ignore[assignment]
+    sections: tuple[str, ...] = (),
+) -> M:
+    """Validate ``data`` against ``model`` and report every problem at once.
 
-    Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
-    (unknown keys, a credential-like key, duplicate group names or logins, a region not in
-    ``regions``, an empty region list, a non-https URL, wrong types), in document order.
+    Credential-like keys anywhere are reported with :data:`_SECRET_HINT` (never their value);
+    pydantic's errors become :class:`ConfigIssue` items with key paths; ``extra_issues``
+    (cross-item checks) are merged in; all are sorted in document order (``sections`` gives
+    the order of top-level keys). Raises :class:`ConfigError`; returns the model otherwise.
     """
+    top = ", ".join(sections) or "the documented keys"
     if not isinstance(data, dict):
-        raise ConfigError(file, [ConfigIssue("", data, "the document must be a mapping with keys app, regions, groups, people")])
-    issues: list[ConfigIssue] = []
+        raise ConfigError(file, [ConfigIssue("", data, f"the document must be a mapping with keys {top}")])
+    issues: list[ConfigIssue] = list(extra_issues)
     secret_locs = _secret_keys(data)
     issues += [ConfigIssue(_path(loc), _MISSING, _SECRET_HINT) for loc in secret_locs]
-    model: OwnScimConfig | None = None
+    result: M | None = None
     try:
-        model = OwnScimConfig.model_validate(data, context={"regions": _declared_regions(data)})
+        result = model.model_validate(data, context=context)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
             if err["type"] == "extra_forbidden" and loc in secret_locs:
                 continue  # already reported with the hint
             issues.append(ConfigIssue(_path(loc), _redact(_lookup(data, loc)), _error_message(err)))
-    issues += _duplicates(data)
     if issues:
         order = {id(i): n for n, i in enumerate(issues)}
-        issues.sort(key=lambda i: (_sort_key(i.path), order[id(i)]))
+        issues.sort(key=lambda i: (_sort_key(i.path, sections), order[id(i)]))
         raise ConfigError(file, issues)
-    assert model is not None
-    return model
+    assert result is not None
+    return result
 
 
-def _sort_key(path: str) -> tuple[Any, ...]:
-    sections = {"app": 0, "regions": 1, "groups": 2, "people": 3}
+def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
+    """Validate an already-parsed config document.
+
+    Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
+    (unknown keys, a credential-like key, duplicate group names or logins, a region not in
+    ``regions``, an empty region list, a non-https URL, wrong types), in document order.
+    """
+    duplicates = duplicate_issues(data, [("groups", "name", "group name"), ("people", "login", "login")]) \
+        if isinstance(data, dict) else []
+    return validate_document(
+        OwnScimConfig, data, file,
+        context={"regions": _declared_regions(data)},
+        extra_issues=duplicates,
+        sections=("app", "regions", "groups", "people"),
+    )
+
+
+def _sort_key(path: str, sections: tuple[str, ...]) -> tuple[Any, ...]:
     head = re.split(r"[.\[]", path, maxsplit=1)[0]
     nums = tuple(int(n) for n in re.findall(r"\[(\d+)\]", path))
-    return (sections.get(head, 4), nums, path)
+    rank = sections.index(head) if head in sections else len(sections)
+    return (rank, nums, path)
 
 
-def load_config(path: str | Path) -> OwnScimConfig:
-    """Read and validate a config file.
-
-    Raises :class:`ConfigError` when the file is missing, is not YAML, or fails validation
-    (see :func:`parse_config`); the message names the file and never includes a traceback.
-    """
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file. Raises :class:`ConfigError` (naming the file, and the line and
+    column of a syntax error) when it cannot be read or is not YAML."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -366,4 +397,13 @@ def load_config(path: str | Path) -> OwnScimConfig:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, [ConfigIssue("", _MISSING, f"not valid YAML: {where}{problem}")]) from None
-    return parse_config(data, path)
+    return data
+
+
+def load_config(path: str | Path) -> OwnScimConfig:
+    """Read and validate a config file.
+
+    Raises :class:`ConfigError` when the file is missing, is not YAML, or fails validation
+    (see :func:`parse_config`); the message names the file and never includes a traceback.
+    """
+    return parse_config(read_yaml(path), path)

@@ -1,0 +1,70 @@
+"""The Okta directory the simulation provisions from: users and their group memberships.
+
+Shape (``config/example-directory.yaml``)::
+
+    users:
+      - login: dana.lee@example.com     # Okta login (userName sent to Own)
+        first_name: Dana                # profile.firstName -> name.givenName
+        last_name: Lee                  # profile.lastName  -> name.familyName
+        email: dana.lee@example.com     # default: the login
+        groups: [Own EMEA]              # Okta group names (any group; only assigned ones count)
+
+Validated to the same standard as the config (:func:`ownscim_infra.config.validate_document`):
+unknown keys, duplicate logins, empty names are errors naming the file and key path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ownscim_infra.config import StrictModel, duplicate_issues, read_yaml, validate_document
+
+
+class DirectoryUser(StrictModel):
+    """``users[i]``: one Okta user."""
+
+    login: str = Field(min_length=1, pattern=r"^\S+$")
+    first_name: str = Field(min_length=1)
+    last_name: str = Field(min_length=1)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    groups: list[str] = Field(default_factory=list)
+
+    @property
+    def primary_email(self) -> str:
+        """``email``, or the login when it is not given."""
+        return self.email or self.login
+
+    @property
+    def okta_id(self) -> str:
+        """A stable Okta-style user id (``00u`` + 17 characters), sent as ``externalId``."""
+        return "00u" + hashlib.sha256(self.login.casefold().encode()).hexdigest()[:17]
+
+    def in_group(self, name: str) -> bool:
+        """Membership, comparing group names case-insensitively as Okta does."""
+        return name.casefold() in {g.casefold() for g in self.groups}
+
+
+class Directory(StrictModel):
+    """The whole directory file."""
+
+    users: list[DirectoryUser] = Field(default_factory=list)
+
+    def user(self, login: str) -> DirectoryUser | None:
+        """The user with ``login`` (case-insensitive), or ``None``."""
+        folded = login.casefold()
+        return next((u for u in self.users if u.login.casefold() == folded), None)
+
+
+def parse_directory(data: Any, file: str | Path = "<directory>") -> Directory:
+    """Validate a parsed directory document; raises :class:`ConfigError` with every problem."""
+    duplicates = duplicate_issues(data, [("users", "login", "login")]) if isinstance(data, dict) else []
+    return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",))
+
+
+def load_directory(path: str | Path) -> Directory:
+    """Read and validate a directory file; raises :class:`ConfigError` (file, key path, value)."""
+    return parse_directory(read_yaml(path), path)

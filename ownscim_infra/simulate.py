@@ -1,0 +1,440 @@
+"""End to end, offline: from the declared Okta resources to users in Own's regions.
+
+``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL]
+[--previous CONFIG [--previous-directory FILE]] [--format text|json]``
+
+1. The Pulumi program runs under the mock runtime (:func:`ownscim_infra.plan.build_plan`).
+2. Okta's side is emulated from the *declared* resources (:mod:`ownscim_infra.okta_emulator`),
+   never from the YAML, and drives a SCIM receiver exactly as Okta's SCIM client does. With
+   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` on a free port of 127.0.0.1 with
+   a temporary database and the config's regions; with ``--receiver URL`` the token comes
+   from ``OWN_SCIM_TOKEN``.
+3. Own's state is read back through SCIM (Own's extension schema) and compared with what the
+   *config* means: so a bug in the program, or a silent misconfiguration, shows as a
+   difference with its cause.
+
+With ``--previous``, the previous config (and directory) is provisioned first, then the
+change to the current one is applied the way ``pulumi up`` would: assignments that are
+replaced delete-before-replace are removed first (Okta deactivates), then the new state is
+assigned. This is how Own's region move (unassign, then assign) is exercised.
+
+Exit codes: 0 every user as the config means and no finding; 1 otherwise (each difference
+and finding says why); 2 bad input (config, directory, missing token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import tempfile
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.component import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
+from ownscim_infra.config import DEFAULT_BUSINESS_UNIT, ConfigError, ConfigIssue, OwnScimConfig
+from ownscim_infra.directory import Directory, load_directory
+from ownscim_infra.okta_emulator import OktaApp, OktaEmulator, OktaScimClient, resolve
+from ownscim_infra.plan import DEFAULT_CONFIG, Plan, build_plan
+from ownscim_infra.receiver.models import OWN_USER_SCHEMA
+from ownscim_infra.receiver.settings import READ_ONLY_ROLE, TOKEN_ENV
+
+DEFAULT_DIRECTORY = "config/example-directory.yaml"
+
+
+# --------------------------------------------------------------------------- what the config means
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the config means for one user in Own: ``state`` is ``active`` (with
+    ``regions``), ``inactive`` (was assigned, no longer: deactivated, not deleted) or
+    ``absent`` (never assigned); ``via`` says which config entry decides."""
+
+    state: str
+    regions: tuple[str, ...] = ()
+    via: str = ""
+
+    def render(self) -> str:
+        return f"active in {', '.join(self.regions)}" if self.state == "active" else self.state
+
+
+def _config_assignment(config: OwnScimConfig, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
+    """The config's answer for one user: (regions, which entry), or None when unassigned."""
+    for person in config.people:
+        if person.login.casefold() == login.casefold():
+            return tuple(config.regions_of(person.regions)), "people: " + person.login
+    for group in config.groups:  # list order is priority
+        if group.name.casefold() in {g.casefold() for g in groups}:
+            return tuple(group.regions), "groups: " + group.name
+    return None
+
+
+def expectations(config: OwnScimConfig, directory: Directory,
+                 previous: tuple[OwnScimConfig, Directory] | None = None) -> dict[str, Expected]:
+    """``{login: Expected}`` for every directory user (and every previously assigned one)."""
+    result: dict[str, Expected] = {}
+    for user in directory.users:
+        now = _config_assignment(config, user.login, user.groups)
+        if now:
+            result[user.login] = Expected("active", now[0], now[1])
+    if previous:
+        prev_config, prev_directory = previous
+        for user in prev_directory.users:
+            if user.login not in result and _config_assignment(prev_config, user.login, user.groups):
+                result[user.login] = Expected("inactive", via="unassigned since the previous config")
+    for user in directory.users:
+        result.setdefault(user.login, Expected("absent", via="not assigned"))
+    return result
+
+
+# --------------------------------------------------------------------------- Own's state
+
+
+@dataclass(frozen=True)
+class OwnState:
+    """A user as the receiver holds it (read through SCIM, Own's extension schema)."""
+
+    active: bool
+    regions: tuple[str, ...]
+    role: str | None
+    business_unit: str | None
+
+    def render(self) -> str:
+        return (f"{'active' if self.active else 'inactive'}, {', '.join(self.regions) or 'no regions'}, "
+                f"{self.role}, {self.business_unit}")
+
+
+def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
+    """Look ``login`` up through SCIM and read Own's extension (regions, role, business unit)."""
+    found = reader.find(login)
+    if found is None:
+        return None
+    own = found.get(OWN_USER_SCHEMA) or {}
+    return OwnState(bool(found.get("active", True)), tuple(own.get("regions") or ()),
+                    own.get("role"), own.get("businessUnit"))
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A misconfiguration of the declared app, found whatever the users' state: ``code``
+    (stable, for machines) and ``message`` (names the cause and the fix)."""
+
+    code: str
+    message: str
+
+
+def findings_of(app: OktaApp) -> list[Finding]:
+    """The silent mistakes, read from the declared app: the ``regions`` attribute missing or
+    not as Own's setup page says, Update User Attributes enabled, Create or Deactivate Users
+    off, two group assignments with the same priority."""
+    found: list[Finding] = []
+    attr = app.attribute
+    if attr is None:
+        found.append(Finding("regions-attribute-missing",
+                             "no regions attribute is declared: Okta sends no regions and Own creates every user "
+                             "in all of the account's regions"))
+    else:
+        if attr.external_namespace != REGIONS_NAMESPACE:
+            found.append(Finding("regions-namespace",
+                                 f"the regions attribute's externalNamespace is {attr.external_namespace!r}; Own's setup "
+                                 f"page requires {REGIONS_NAMESPACE!r} (no ':User' suffix). Okta places the value by "
+                                 "namespace, so Own may not read it and may create users in all regions"))
+        if attr.external_name != REGIONS_ATTRIBUTE:
+            found.append(Finding("regions-external-name",
+                                 f"the regions attribute's externalName is {attr.external_name!r}; Own reads "
+                                 f"{REGIONS_ATTRIBUTE!r}"))
+        if attr.scope != "NONE":
+            found.append(Finding("regions-scope",
+                                 f"the regions attribute's scope is {attr.scope!r}; group assignments can only carry "
+                                 "an attribute of scope NONE"))
+    for capability, wanted in OWN_CAPABILITIES.items():
+        have = app.capabilities.get(capability, "DISABLED")
+        if have != wanted:
+            label = {"lifecycleCreate": "Create Users", "lifecycleDeactivate": "Deactivate Users",
+                     "profile": "Update User Attributes", "password": "Sync Password"}[capability]
+            why = "Own does not support it" if wanted == "DISABLED" else "Own's setup page requires it"
+            found.append(Finding(f"capability-{capability}",
+                                 f"{label} ({capability}) is {have} in the {app.capabilities_source}; it must be "
+                                 f"{wanted}: {why}"))
+    by_priority: dict[int, list[str]] = {}
+    for a in app.groups:
+        by_priority.setdefault(a.priority, []).append(a.group)
+    for priority, groups in sorted(by_priority.items()):
+        if len(groups) > 1:
+            found.append(Finding("priority-tie",
+                                 f"groups {', '.join(repr(g) for g in groups)} have the same priority {priority}: for a "
+                                 "user in both, Okta's choice of regions is undefined"))
+    return found
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class UserResult:
+    """One user's line of the report."""
+
+    login: str
+    assignment: str
+    regions_sent: str | None
+    own: OwnState | None
+    expected: Expected
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SimulationReport:
+    """Everything the command prints. ``ok``: every user as the config means, no finding."""
+
+    config: str
+    directory: str
+    receiver: str
+    capabilities: dict[str, str]
+    capabilities_source: str
+    attribute: dict[str, str] | None
+    users: list[UserResult]
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and all(u.ok for u in self.users)
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["ok"] = self.ok
+        return doc
+
+
+@dataclass(frozen=True)
+class State:
+    """One state of Okta: the program's plan for a config, and the directory."""
+
+    plan: Plan
+    directory: Directory
+    directory_file: str = ""
+
+    @property
+    def app(self) -> OktaApp:
+        return OktaApp.from_plan(self.plan)
+
+
+def _compare(expected: Expected, own: OwnState | None) -> list[str]:
+    if expected.state == "absent":
+        return [] if own is None else [f"Own holds the user ({own.render()}) but the config assigns it nowhere"]
+    if own is None:
+        return ["Own has no such user"]
+    if expected.state == "inactive":
+        return [] if not own.active else ["still active in Own after being unassigned"]
+    problems = []
+    if not own.active:
+        problems.append("inactive in Own")
+    if set(own.regions) != set(expected.regions):
+        problems.append(f"Own holds regions {', '.join(own.regions) or 'none'}; the config means {', '.join(expected.regions)}")
+    if own.role != READ_ONLY_ROLE:
+        problems.append(f"role {own.role!r}, not {READ_ONLY_ROLE!r}")
+    if own.business_unit != DEFAULT_BUSINESS_UNIT:
+        problems.append(f"business unit {own.business_unit!r}, not {DEFAULT_BUSINESS_UNIT!r}")
+    return problems
+
+
+def run_simulation(current: State, base_url: str, token: str, *, previous: State | None = None,
+                   receiver_label: str | None = None) -> SimulationReport:
+    """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
+    state with what ``current``'s config means. Sends requests to ``base_url`` only."""
+    app = current.app
+    okta = OktaScimClient(base_url, token)
+    reader = OktaScimClient(base_url, token)
+    try:
+        emulator = OktaEmulator(okta)
+        if previous is not None:
+            prev_app = previous.app
+            emulator.sync(None, (prev_app, previous.directory))
+            replaced = {a.resource for a in prev_app.assignments
+                        if a.replace_first and any(b.resource == a.resource and b.profile != a.profile
+                                                   for b in app.assignments)}
+            if replaced:  # Pulumi deletes the replaced assignments first
+                emulator.sync((prev_app, previous.directory), (prev_app.without(replaced), current.directory))
+                emulator.sync((prev_app.without(replaced), current.directory), (app, current.directory))
+            else:
+                emulator.sync((prev_app, previous.directory), (app, current.directory))
+        else:
+            emulator.sync(None, (app, current.directory))
+
+        findings = findings_of(app)
+        app_users = resolve(app, current.directory)
+        wanted = expectations(current.plan.config, current.directory,
+                              (previous.plan.config, previous.directory) if previous else None)
+        logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
+        users = []
+        for login in logins:
+            app_user = app_users.get(login)
+            own = read_own_state(reader, login)
+            problems = _compare(wanted[login], own)
+            # a refused request is an error Okta shows for this user, even if Own's state is right
+            problems += [f"receiver answered {e.render()}" for e in okta.exchanges
+                         if e.login == login and e.status >= 400]
+            requests = [e.render() for e in okta.exchanges if e.login == login]
+            reasons = list(problems)
+            if problems:
+                reasons += emulator.skipped.get(login, [])
+                if app_user and app_user.tied_with:
+                    reasons.append(f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
+                                   "(same priority) is undefined")
+                if login in emulator.reactivated and own and own.active:
+                    reasons.append("Okta found the user deactivated and reactivated it (PATCH active:true); with "
+                                   "Update User Attributes off no profile is pushed, so Own keeps the regions it "
+                                   "created the user with")
+                reasons += [f"cause: {f.message}" for f in findings]
+            sent = emulator.sent.get(login)
+            users.append(UserResult(
+                login=login,
+                assignment=app_user.via if app_user else "not assigned",
+                regions_sent=(sent.regions if sent else None),
+                own=own,
+                expected=wanted[login],
+                ok=not problems,
+                reasons=reasons,
+                requests=requests,
+            ))
+        attr = app.attribute
+        return SimulationReport(
+            config=current.plan.config_file,
+            directory=current.directory_file,
+            receiver=receiver_label or base_url,
+            capabilities=app.capabilities,
+            capabilities_source=app.capabilities_source,
+            attribute=None if attr is None else {"externalName": attr.external_name,
+                                                 "externalNamespace": attr.external_namespace, "scope": attr.scope},
+            users=users,
+            findings=findings,
+        )
+    finally:
+        okta.close()
+        reader.close()
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_text(report: SimulationReport) -> str:
+    """The report for a terminal: one row a user, then the reasons and the findings."""
+    caps = ", ".join(f"{k} {v}" for k, v in report.capabilities.items())
+    attr = report.attribute
+    lines = [
+        f"Simulation of {report.config} with directory {report.directory}",
+        f"Receiver: {report.receiver}",
+        f"Okta provisioning ({report.capabilities_source}): {caps}",
+        "regions attribute: " + (f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, "
+                                 f"scope {attr['scope']}" if attr else "not declared"),
+        "",
+    ]
+    header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
+    rows = []
+    for u in report.users:
+        if u.regions_sent is not None:
+            sent = u.regions_sent
+        elif u.assignment == "not assigned":
+            sent = "-"
+        else:
+            sent = "(none: all regions)"
+        rows.append([u.login, u.assignment, sent, u.own.render() if u.own else "absent", u.expected.render(),
+                     "ok" if u.ok else "DIFFERS"])
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    lines.append("")
+    for u in report.users:
+        if not u.ok:
+            lines.append(f"{u.login} differs:")
+            lines += [f"  - {r}" for r in u.reasons]
+    if report.findings:
+        lines.append("Findings:")
+        lines += [f"  - [{f.code}] {f.message}" for f in report.findings]
+    ok_count = sum(u.ok for u in report.users)
+    lines.append(f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
+                 f"{len(report.findings)} finding(s)")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- command
+
+
+def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | None = None, token: str | None = None,
+             previous: tuple[str | Path, str | Path] | None = None,
+             business_unit: str = DEFAULT_BUSINESS_UNIT) -> SimulationReport:
+    """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
+
+    :raises ConfigError: invalid config or directory, or a configured person missing from
+        the directory. :raises ValueError: ``receiver_url`` without ``token``.
+    """
+    def state(config_file: str | Path, directory_file: str | Path) -> State:
+        plan = build_plan(config_file)
+        dirs = load_directory(directory_file)
+        missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
+        if missing:
+            raise ConfigError(directory_file, [
+                ConfigIssue("users", login, f"config person {login!r} is not in the directory (the program looks "
+                                            "people up by login; pulumi up would fail)") for login in missing])
+        return State(plan, dirs, str(directory_file))
+
+    current = state(config, directory)
+    before = state(*previous) if previous else None
+    with ExitStack() as stack:
+        if receiver_url is None:
+            from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
+            token = secrets.token_urlsafe(24)
+            settings = ReceiverSettings(regions=tuple(current.plan.config.regions), token=token,
+                                        db_path=Path(tmp) / "own.db", business_unit=business_unit)
+            handle = stack.enter_context(serve_in_background(settings))
+            return run_simulation(current, handle.base_url, token, previous=before,
+                                  receiver_label=f"{handle.base_url} (started here, temporary database)")
+        if not token:
+            raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
+        return run_simulation(current, receiver_url, token, previous=before)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``simulate`` command."""
+    p = subparsers.add_parser("simulate", help="provision the config's users through an emulated Okta into a receiver",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("config", nargs="?", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
+    p.add_argument("--directory", default=DEFAULT_DIRECTORY, help=f"Okta directory file (default {DEFAULT_DIRECTORY})")
+    p.add_argument("--receiver", metavar="URL",
+                   help=f"SCIM base URL of a running receiver (token in {TOKEN_ENV}); default: start one on 127.0.0.1")
+    p.add_argument("--previous", metavar="CONFIG", help="provision this config first, then apply the change")
+    p.add_argument("--previous-directory", metavar="FILE", help="the directory before the change (default: --directory)")
+    p.add_argument("--business-unit", default=DEFAULT_BUSINESS_UNIT,
+                   help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the simulation; exit 0 all as meant, 1 differences or findings, 2 bad input."""
+    previous = (args.previous, args.previous_directory or args.directory) if args.previous else None
+    try:
+        report = simulate(args.config, args.directory, receiver_url=args.receiver,
+                          token=os.environ.get(TOKEN_ENV), previous=previous, business_unit=args.business_unit)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return 0 if report.ok else 1
