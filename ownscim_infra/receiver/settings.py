@@ -1,0 +1,101 @@
+"""The receiver's settings: the account's regions, its business unit, the token, the database.
+
+The token is a secret: it is read from the ``OWN_SCIM_TOKEN`` environment variable or from a
+file, never from the command line, and it is kept out of ``repr`` and of every log line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+#: Environment variable holding Own's SCIM token.
+TOKEN_ENV = "OWN_SCIM_TOKEN"
+
+#: The business unit Own creates every SCIM user in (Own's setup page: it must have this name).
+DEFAULT_BUSINESS_UNIT = "Default Business Unit"
+
+#: The role Own gives every SCIM-created user.
+READ_ONLY_ROLE = "Read-only"
+
+AttributeUpdates = Literal["refuse", "apply"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message is one line, safe to print (no secret)."""
+
+
+def parse_region_list(value: str) -> tuple[str, ...]:
+    """Parse ``--regions``: a comma-separated list such as ``us1,emea2`` -> ``("us1", "emea2")``.
+
+    Spaces are stripped, codes are lower-cased, duplicates dropped (first wins).
+
+    :raises SettingsError: when no region is given.
+    """
+    regions = tuple(dict.fromkeys(p.strip().lower() for p in value.split(",") if p.strip()))
+    if not regions:
+        raise SettingsError("--regions needs at least one region, e.g. --regions us1,emea2")
+    return regions
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    """Everything the receiver needs to behave like Own's SCIM endpoint for one account.
+
+    :param regions: the account's Own regions (lower-case codes such as ``us1``, ``emea2``).
+        A user created with no ``regions`` value is placed in all of them.
+    :param token: Own's SCIM token; ``Authorization`` must be it or ``Bearer <it>``.
+        Never shown in ``repr``.
+    :param db_path: the SQLite file the users are kept in (created if missing).
+    :param business_unit: the name of the account's business unit. Own requires
+        ``Default Business Unit``; any other value reproduces Own's "renamed or deleted"
+        failure: every create is refused.
+    :param attribute_updates: ``refuse`` (Own's behaviour: a PUT/PATCH changing anything
+        but ``active`` is a 400 ``mutability`` error) or ``apply`` (the SCIM machinery
+        applies it, to check the receiver in full).
+    :raises SettingsError: on an empty region list, an empty token or an unknown mode.
+    """
+
+    regions: tuple[str, ...]
+    token: str = field(repr=False)
+    db_path: str | Path
+    business_unit: str = DEFAULT_BUSINESS_UNIT
+    attribute_updates: AttributeUpdates = "refuse"
+
+    def __post_init__(self) -> None:
+        regions = self.regions
+        if isinstance(regions, str):
+            regions = parse_region_list(regions)
+        regions = tuple(dict.fromkeys(str(r).strip().lower() for r in regions if str(r).strip()))
+        if not regions:
+            raise SettingsError("the account needs at least one region")
+        object.__setattr__(self, "regions", regions)
+        if not isinstance(self.token, str) or not self.token.strip():
+            raise SettingsError(f"the SCIM token is empty: set {TOKEN_ENV} or use --token-file")
+        if self.attribute_updates not in ("refuse", "apply"):
+            raise SettingsError("attribute_updates must be 'refuse' or 'apply'")
+
+
+def load_token(token_file: str | Path | None = None, environ: dict[str, str] | None = None) -> str:
+    """Return Own's SCIM token, from ``token_file`` if given, else from ``OWN_SCIM_TOKEN``.
+
+    The file's content is stripped of surrounding whitespace (a trailing newline is usual).
+
+    :raises SettingsError: when the file cannot be read, or no token is found. The message
+        names the source, never the token.
+    """
+    if token_file is not None:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read the token file {token_file}: {exc.__class__.__name__}") from None
+        if not token:
+            raise SettingsError(f"the token file {token_file} is empty")
+        return token
+    env = os.environ if environ is None else environ
+    token = env.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise SettingsError(f"no SCIM token: set {TOKEN_ENV} or pass --token-file FILE")
+    return token

@@ -1,0 +1,69 @@
+"""``python -m ownscim_infra receiver``: usage errors, and a real run served by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from ownscim_infra.cli import main
+
+from .conftest import TOKEN, okta_user
+
+
+def test_missing_token_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("OWN_SCIM_TOKEN", raising=False)
+    assert main(["receiver", "--regions", "us1,emea2", "--db", str(tmp_path / "db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "OWN_SCIM_TOKEN" in err and "Traceback" not in err
+
+
+def test_empty_regions_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("OWN_SCIM_TOKEN", TOKEN)
+    assert main(["receiver", "--regions", " , ", "--db", str(tmp_path / "db")]) == 2
+    assert "--regions" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1,emea2", "--port", str(port),
+         "--db", str(tmp_path / "own.db"), "--token-file", str(token_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    base = f"http://127.0.0.1:{port}/scim/v2"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(f"{base}/ServiceProviderConfig", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the receiver did not start"
+            time.sleep(0.1)
+        headers = {"Authorization": TOKEN, "User-Agent": "Okta SCIM Client 1.0.0"}
+        created = httpx.post(f"{base}/Users", json=okta_user(), headers=headers)
+        assert created.status_code == 201
+        assert created.json()["urn:ownscim:params:scim:schemas:extension:own:2.0:User"]["regions"] == ["us1", "emea2"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    assert 'POST /scim/v2/Users 201' in stderr and "Okta SCIM Client 1.0.0" in stderr
+    assert TOKEN not in stderr and okta_user()["password"] not in stderr
+    assert "Traceback" not in stderr
