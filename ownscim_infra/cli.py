@@ -16,6 +16,9 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("ownscim_infra.plan", "render the offline plan of the Pulumi program (no credentials)"),
     "receiver": ("ownscim_infra.receiver.cli", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
+    "simulate": ("ownscim_infra.simulate", "provision the config's users through an emulated Okta into a receiver"),
+    "verify": ("ownscim_infra.verify", "check a live Okta org against the config (read-only)"),
+    "adopt": ("ownscim_infra.adopt", "write the `pulumi import` file for an app set up by hand (read-only)"),
 }
 
 

@@ -1,0 +1,197 @@
+"""``python -m ownscim_infra adopt [CONFIG] --app-id ID``: bring an app set up by hand under the program.
+
+Read-only. Many orgs did Own's console setup by hand. This command reads that app through the
+``okta`` SDK (same credentials as ``verify``) and writes Pulumi's bulk import file
+(``pulumi import --file``; format: pulumi.com/docs/iac/guides/migration/import/#bulk-import-operations)
+that maps each live object onto the logical name the program gives it
+(:mod:`ownscim_infra.naming`), so that ``pulumi import --file`` followed by ``pulumi
+preview`` shows no changes when the org matches the config::
+
+    {"resources": [
+      {"type": "ownscim:okta:OwnScimProvisioning", "name": "own-scim", "component": true},
+      {"type": "okta:app/autoLogin:AutoLogin", "name": "own-scim-app", "id": "<app_id>", "parent": "own-scim"},
+      ...]}
+
+Which resources to import is taken from the program itself (:func:`ownscim_infra.plan.build_plan`
+on the same config), so ``provisioning: manual`` and ``create: false`` groups (looked up, not
+managed) are handled exactly as the program declares them. Import ids, from each
+pulumi-okta resource's "Import" section: app, connection ``<app_id>``; features
+``<app_id>/USER_PROVISIONING``; attribute ``<app_id>/regions``; group ``<group_id>``; group
+assignment ``<app_id>/<group_id>``; person ``<app_id>/<user_id>``.
+
+It prints what was mapped, what the program declares that the org lacks (``pulumi up`` will
+create it), what the org has that the config does not describe, and ``verify``'s drift
+(which ``pulumi preview`` will show as changes). Exit 0 when the file is written, 2 on bad
+input, credentials or an Okta error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra import naming, okta_api
+from ownscim_infra.component import FEATURE, REGIONS_ATTRIBUTE, OwnScimProvisioning
+from ownscim_infra.config import ConfigError, OwnScimConfig
+from ownscim_infra.plan import build_plan
+from ownscim_infra.verify import DEFAULT_CONFIG, DRIFT, AppNotFound, Finding, call_okta, check, find_app
+
+DEFAULT_OUTPUT = "pulumi-import.json"
+
+
+@dataclass
+class Adoption:
+    """The result: ``resources`` (the import file's entries), ``missing`` (declared by the
+    program, absent from the org: ``(type, name, why)``), ``undescribed`` (in the org, not in
+    the config: one line each) and ``drift`` (verify's drift findings)."""
+
+    org_url: str
+    app_id: str
+    resources: list[dict[str, Any]]
+    missing: list[tuple[str, str, str]] = field(default_factory=list)
+    undescribed: list[str] = field(default_factory=list)
+    drift: list[Finding] = field(default_factory=list)
+
+    def import_file(self) -> dict[str, Any]:
+        """The document for ``pulumi import --file``."""
+        return {"resources": self.resources}
+
+
+def _declared_names(config: OwnScimConfig) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Logical name -> config group name (groups, assignments) / login (people)."""
+    groups = {naming.group(g.name): g.name for g in config.groups}
+    assignments = {naming.group_assignment(g.name): g.name for g in config.groups}
+    people = {naming.user_assignment(p.login): p.login for p in config.people}
+    return groups, assignments, people
+
+
+def map_resources(config: OwnScimConfig, plan_resources: list[Any], live: okta_api.LiveApp) -> Adoption:
+    """Map each resource the program declares onto its live import id (no I/O)."""
+    app_id = live.app.id
+    groups, assignments, people = _declared_names(config)
+    assigned = {a.group_name: a for a in live.groups}
+    direct = {u.user_id for u in live.users if u.scope == "USER"}
+    adoption = Adoption(live.org_url, app_id, [])
+    for r in plan_resources:
+        if not r.custom:
+            if r.type == OwnScimProvisioning.TYPE:
+                adoption.resources.append({"type": r.type, "name": r.name, "component": True})
+            continue
+        import_id: str | None = None
+        why = ""
+        if r.type == "okta:app/autoLogin:AutoLogin" or r.type == "okta:app/connection:Connection":
+            import_id = app_id
+            if r.type == "okta:app/connection:Connection" and (live.connection is None or live.connection.status == "UNKNOWN"):
+                import_id, why = None, "Okta does not manage this app's connection through the API (UNKNOWN): use provisioning: manual"
+        elif r.type == "okta:app/features:Features":
+            import_id = f"{app_id}/{FEATURE}" if live.feature else None
+            why = f"{FEATURE} is not available (provisioning is off)"
+        elif r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
+            import_id = f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None
+            why = "the app has no regions attribute"
+        elif r.type == "okta:group/group:Group":
+            group = live.groups_by_name.get(groups.get(r.name, ""))
+            import_id = group.id if group else None
+            why = f"no Okta group named {groups.get(r.name)!r}"
+        elif r.type == "okta:app/groupAssignment:GroupAssignment":
+            a = assigned.get(assignments.get(r.name, ""))
+            import_id = f"{app_id}/{a.group_id}" if a else None
+            why = f"group {assignments.get(r.name)!r} is not assigned to the app"
+        elif r.type == "okta:app/user:User":
+            user = live.people.get(people.get(r.name, ""))
+            import_id = f"{app_id}/{user.id}" if user and user.id in direct else None
+            why = f"{people.get(r.name)} is not assigned to the app directly"
+        else:
+            why = "unknown resource type"
+        if import_id is None:
+            adoption.missing.append((r.type, r.name, why))
+            continue
+        entry = {"type": r.type, "name": r.name, "id": import_id}
+        if r.parent:
+            entry["parent"] = r.parent
+        adoption.resources.append(entry)
+
+    # what the org has that the config does not describe
+    wanted_groups = {g.name for g in config.groups}
+    adoption.undescribed += [f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, profile {json.dumps(a.profile, sort_keys=True)}"
+                             for a in live.groups if a.group_name not in wanted_groups]
+    wanted_people = {u.id for u in live.people.values() if u}
+    adoption.undescribed += [f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
+                             for u in live.users if u.scope == "USER" and u.user_id not in wanted_people]
+    adoption.undescribed += [f"app user schema attribute {name!r} (external name {a.external_name!r})"
+                             for name, a in sorted((live.schema_attributes or {}).items()) if name != REGIONS_ATTRIBUTE]
+    adoption.undescribed += [f"group push mapping {m.id} (group {m.source_group_id})" for m in live.push_mappings]
+    if "GROUP_PUSH" in live.app.features:
+        adoption.undescribed.append("Push Groups is enabled on the app")
+    adoption.drift = [f for f in check(config, live).findings if f.status == DRIFT]
+    return adoption
+
+
+def adopt(config_file: str, app_id: str, env: dict[str, str] | None = None, **reader_opts: Any) -> Adoption:
+    """Read the app ``app_id`` and map it onto the program's resources. Read-only.
+
+    :raises ConfigError: invalid config. :raises okta_api.CredentialsError: credentials
+        missing or rejected. :raises AppNotFound: no such app. :raises okta_api.OktaApiError:
+        another Okta error.
+    """
+    plan = build_plan(config_file)
+    config = plan.config
+    creds = okta_api.credentials_from_env(env)
+
+    async def body(reader: okta_api.OktaReader) -> okta_api.LiveApp:
+        app = await find_app(reader, config, app_id)
+        return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
+
+    live = call_okta(body, creds, **reader_opts)
+    return map_resources(config, plan.resources, live)
+
+
+def render_summary(adoption: Adoption, output: str) -> str:
+    """What ``adopt`` prints: the mapping, then what is missing, undescribed, drifting."""
+    out = [f"Okta org: {adoption.org_url}", f"App id:   {adoption.app_id}",
+           f"Wrote {output}: {len(adoption.resources)} resource(s) to import", ""]
+    rows = [(r["type"], r["name"], r.get("id", "(component)")) for r in adoption.resources]
+    widths = [max(len(x[i]) for x in rows) for i in range(2)] if rows else [0, 0]
+    out += ["  " + t.ljust(widths[0]) + "  " + n.ljust(widths[1]) + "  " + i for t, n, i in rows]
+    sections = [
+        ("Declared by the program but not in the org (`pulumi up` will create them):",
+         [f"{n} ({t}): {why}" for t, n, why in adoption.missing]),
+        ("In the org but not described by the config (left alone by the program):", adoption.undescribed),
+        ("Differences from the config (`pulumi preview` will show them as changes; see `verify`):",
+         [f"{f.check} {f.subject}: {f.message}" for f in adoption.drift]),
+    ]
+    for title, lines in sections:
+        out += ["", title] + ([f"  - {line}" for line in lines] if lines else ["  (none)"])
+    out += ["", "Next: pulumi import --file " + output + " --generate-code=false --protect=false --yes && pulumi preview"]
+    return "\n".join(out) + "\n"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``adopt`` command."""
+    p = subparsers.add_parser("adopt", help="write the `pulumi import` file for an app set up by hand (read-only)",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("config", nargs="?", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
+    p.add_argument("--app-id", required=True, help="the Okta id of the app set up by hand (Admin Console URL: .../instance/<id>)")
+    p.add_argument("--output", "-o", default=DEFAULT_OUTPUT, help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the import file and print the summary; 0, or 2 on any error (one line on stderr)."""
+    try:
+        adoption = adopt(args.config, args.app_id)
+    except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError, AppNotFound) as exc:
+        print(f"adopt: {exc}", file=sys.stderr)
+        return 2
+    document = json.dumps(adoption.import_file(), indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(document)
+        sys.stderr.write(render_summary(adoption, "<stdout>"))
+    else:
+        Path(args.output).write_text(document, encoding="utf-8")
+        sys.stdout.write(render_summary(adoption, args.output))
+    return 0

@@ -1,0 +1,388 @@
+"""``python -m ownscim_infra verify [CONFIG]``: check a live Okta org against the config, read-only.
+
+Okta does not always do what its API says: a catalog app's provisioning connection may come
+back ``UNKNOWN``, an admin may drag group priorities in the console, someone may tick Push
+Groups. This command reads the org through the ``okta`` SDK (:mod:`ownscim_infra.okta_api`;
+credentials ``OKTA_ORG_URL`` or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL``, and ``OKTA_API_TOKEN``)
+and reports one named finding per check (:data:`CHECKS`):
+
+- ``app``: the app is catalog app ``scim2headerauth`` and ACTIVE;
+- ``connection``: the provisioning connection is ENABLED with the config's base URL
+  (``UNKNOWN``: Okta does not manage it through the API: the exact Admin Console steps, and
+  ``provisioning: manual`` is recommended);
+- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED;
+- ``group-push``: no group push mappings, and Push Groups not enabled on the app;
+- ``regions-attribute``: ``regions``, external name ``regions``, namespace
+  ``urn:ietf:params:scim:schemas:core:2.0``, type string, scope NONE;
+- ``group``: each configured group assigned with its priority (config order) and ``regions``;
+- ``other-groups``: no group is assigned that the config does not list;
+- ``person``: each configured person assigned directly with the expected ``regions`` value.
+
+Output: a table (``--format text``) or JSON (``--format json``: ``{"org", "config",
+"appId", "drift", "findings": [{"check", "subject", "status", "message", "details"}]}``).
+Statuses: ``ok``; ``drift`` (exit 1); ``unknown`` (Okta cannot tell through its API; check by
+hand; not counted as drift); ``skipped`` (the program does not declare it yet). Exit 0 when
+nothing drifted, 1 on drift, 2 on bad input or credentials (one line on stderr). Nothing
+secret is printed: the API token and the SCIM token never reach this module's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ownscim_infra import okta_api
+from ownscim_infra.component import (
+    CATALOG_APP,
+    FEATURE,
+    REGIONS_ATTRIBUTE,
+    REGIONS_NAMESPACE,
+    manual_steps,
+    regions_value,
+)
+from ownscim_infra.config import ConfigError, OwnScimConfig, load_config
+
+DEFAULT_CONFIG = "config/example.yaml"
+
+OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
+
+#: The checks, in report order, with what each asserts.
+CHECKS = {
+    "app": f"the app is catalog app {CATALOG_APP} and ACTIVE",
+    "connection": "the provisioning connection is ENABLED with the config's base URL",
+    "features": f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
+    "group-push": "no group push mappings; Push Groups not enabled",
+    "regions-attribute": f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE",
+    "group": "the group is assigned with the expected priority and regions",
+    "other-groups": "no group is assigned that the config does not list",
+    "person": "the person is assigned directly with the expected regions",
+}
+
+
+@dataclass
+class Finding:
+    """One check's result: ``check`` (a key of :data:`CHECKS`), ``subject`` (what was
+    checked: the app label, a group name, a login), ``status`` (ok | drift | unknown |
+    skipped), ``message`` (one line) and ``details`` (further lines: steps, lists)."""
+
+    check: str
+    subject: str
+    status: str
+    message: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Every finding for one app; :attr:`drift` is true when any finding drifted."""
+
+    org_url: str
+    config_file: str
+    app_id: str | None
+    findings: list[Finding]
+
+    @property
+    def drift(self) -> bool:
+        return any(f.status == DRIFT for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"org": self.org_url, "config": self.config_file, "appId": self.app_id, "drift": self.drift,
+                "findings": [asdict(f) for f in self.findings]}
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _profile_regions(profile: dict[str, Any]) -> str | None:
+    value = profile.get(REGIONS_ATTRIBUTE)
+    return None if value in (None, "") else str(value)
+
+
+def _show(value: str | None) -> str:
+    return "no regions value (all regions)" if value is None else repr(value)
+
+
+def check_app(config: OwnScimConfig, app: okta_api.App) -> Finding:
+    problems = []
+    if app.name != CATALOG_APP:
+        problems.append(f"catalog app is {app.name!r}, expected {CATALOG_APP!r} (SCIM 2.0 Test App (Header Auth))")
+    if app.status != "ACTIVE":
+        problems.append(f"status is {app.status}, expected ACTIVE")
+    if app.label != config.app.label:
+        problems.append(f"label is {app.label!r}, the config says {config.app.label!r}")
+    if problems:
+        return Finding("app", f"{app.label} ({app.id})", DRIFT, "; ".join(problems))
+    return Finding("app", f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
+
+
+def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
+    manual = config.app.provisioning == "manual"
+    subject = "provisioning connection"
+    steps = manual_steps(config.app.label, config.app.scim_base_url)
+    note = " (provisioning: manual: set by hand, checked here as the manual steps should have set it)" if manual else ""
+    conn = live.connection
+    if conn is None or conn.status == "UNKNOWN":
+        message = ("Okta does not manage this app's provisioning connection through the API "
+                   f"(status {'missing' if conn is None else 'UNKNOWN'}); it cannot be checked or set by the program")
+        details = ["Set it in the Admin Console:", *["  " + s for s in steps]]
+        if manual:
+            return Finding("connection", subject, UNKNOWN, message + "; check it by hand", details)
+        details.append("Then set app.provisioning: manual in the config (recommended for this org).")
+        return Finding("connection", subject, DRIFT, message + "; use provisioning: manual", details)
+    problems = []
+    if conn.status != "ENABLED":
+        problems.append(f"status is {conn.status}, expected ENABLED")
+    if (conn.base_url or "").rstrip("/") != config.app.scim_base_url.rstrip("/"):
+        problems.append(f"base URL is {conn.base_url!r}, the config says {config.app.scim_base_url!r}")
+    if problems:
+        return Finding("connection", subject, DRIFT, "; ".join(problems) + note,
+                       ["Fix with `pulumi up`" if not manual else "Fix in the Admin Console:",
+                        *(["  " + s for s in steps] if manual else [])])
+    return Finding("connection", subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
+
+
+def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
+    manual = config.app.provisioning == "manual"
+    note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
+    f = live.feature
+    if f is None:
+        return Finding("features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}")
+    expected = {"create (Create Users)": (f.create, "ENABLED"), "deactivate (Deactivate Users)": (f.deactivate, "ENABLED"),
+                "profile (Update User Attributes)": (f.profile, "DISABLED")}
+    problems = [f"{name} is {actual or 'not set'}, expected {want}" for name, (actual, want) in expected.items() if actual != want]
+    if problems:
+        return Finding("features", FEATURE, DRIFT, "; ".join(problems) + note)
+    return Finding("features", FEATURE, OK, f"create ENABLED, deactivate ENABLED, profile DISABLED{note}")
+
+
+def check_group_push(live: okta_api.LiveApp) -> Finding:
+    problems, details = [], []
+    if "GROUP_PUSH" in live.app.features:
+        problems.append("Push Groups is enabled on the app (Own does not support it)")
+    if live.push_mappings:
+        names = {g.group_id: g.group_name for g in live.groups}
+        problems.append(f"{len(live.push_mappings)} group push mapping(s)")
+        details += [f"push {names.get(m.source_group_id, m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
+                    for m in live.push_mappings]
+    if problems:
+        return Finding("group-push", "Push Groups", DRIFT, "; ".join(problems),
+                       details + [f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
+                                  "tab, and untick Push Groups in the app's settings."])
+    if live.group_push_error:
+        return Finding("group-push", "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}")
+    return Finding("group-push", "Push Groups", OK, "no group push mappings")
+
+
+def _declares_attribute(config: OwnScimConfig) -> bool:
+    return config.app.provisioning == "api" or config.app.manual_steps_done
+
+
+def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
+    attr = live.regions_attribute
+    if not _declares_attribute(config):
+        return Finding("regions-attribute", REGIONS_ATTRIBUTE, SKIPPED,
+                       "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""))
+    if attr is None:
+        return Finding("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
+    want = {"external name": (attr.external_name, REGIONS_ATTRIBUTE),
+            "external namespace": (attr.external_namespace, REGIONS_NAMESPACE),
+            "type": (attr.type, "string"), "scope": (attr.scope, "NONE")}
+    problems = [f"{k} is {v!r}, expected {w!r}" for k, (v, w) in want.items() if v != w]
+    if problems:
+        return Finding("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
+    return Finding("regions-attribute", REGIONS_ATTRIBUTE, OK,
+                   f"external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE")
+
+
+def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
+    if not _declares_attribute(config):
+        return [Finding("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+                for g in config.groups]
+    by_name = {a.group_name: a for a in live.groups}
+    out = []
+    for priority, group in enumerate(config.groups):
+        want = regions_value(group.regions)
+        a = by_name.get(group.name)
+        if a is None:
+            exists = live.groups_by_name.get(group.name)
+            why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
+            out.append(Finding("group", group.name, DRIFT, f"not assigned to the app ({why})"))
+            continue
+        problems = []
+        if a.priority != priority:
+            problems.append(f"priority is {a.priority}, expected {priority}")
+        got = _profile_regions(a.profile)
+        if got != want:
+            problems.append(f"regions is {_show(got)}, expected {want!r}")
+        if problems:
+            out.append(Finding("group", group.name, DRIFT, "; ".join(problems)))
+        else:
+            out.append(Finding("group", group.name, OK, f"priority {priority}, regions {want}"))
+    wanted = {g.name for g in config.groups}
+    extra = [a for a in live.groups if a.group_name not in wanted]
+    if extra:
+        out.append(Finding("other-groups", "groups not in the config", DRIFT,
+                           f"{len(extra)} group(s) assigned that the config does not list",
+                           [f"{a.group_name} ({a.group_id}), priority {a.priority}, regions {_show(_profile_regions(a.profile))}"
+                            for a in extra]))
+    else:
+        out.append(Finding("other-groups", "groups not in the config", OK, "none"))
+    return out
+
+
+def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
+    if not _declares_attribute(config):
+        return [Finding("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+                for p in config.people]
+    by_id = {u.user_id: u for u in live.users}
+    out = []
+    for person in config.people:
+        want = None if person.regions is None else regions_value(person.regions)
+        user = live.people.get(person.login)
+        if user is None:
+            out.append(Finding("person", person.login, DRIFT, "no Okta user has this login"))
+            continue
+        app_user = by_id.get(user.id)
+        if app_user is None:
+            out.append(Finding("person", person.login, DRIFT, "not assigned to the app"))
+            continue
+        problems = []
+        if app_user.scope != "USER":
+            problems.append(f"has the app only through a group (scope {app_user.scope}), not by a direct assignment")
+        got = _profile_regions(app_user.profile)
+        if got != want:
+            problems.append(f"regions is {_show(got)}, expected {_show(want)}")
+        if problems:
+            out.append(Finding("person", person.login, DRIFT, "; ".join(problems)))
+        else:
+            out.append(Finding("person", person.login, OK, f"assigned directly, {_show(want)}"))
+    return out
+
+
+def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "") -> Report:
+    """Every finding for ``live`` against ``config`` (no I/O)."""
+    findings = [check_app(config, live.app), check_connection(config, live), check_features(config, live),
+                check_group_push(live), check_attribute(config, live), *check_groups(config, live),
+                *check_people(config, live)]
+    return Report(live.org_url, config_file, live.app.id, findings)
+
+
+# --------------------------------------------------------------------------- reading the org
+
+
+class AppNotFound(Exception):
+    """No (or more than one) app matches; ``candidates`` lists the matches."""
+
+    def __init__(self, message: str, candidates: list[okta_api.App]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+async def find_app(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.App:
+    """The app by ``app_id``, else the one ``scim2headerauth`` app labelled ``config.app.label``.
+
+    :raises AppNotFound: none, or several (then pass ``--app-id``).
+    """
+    if app_id:
+        try:
+            return await reader.get_app(app_id)
+        except okta_api.OktaApiError as exc:
+            if exc.not_found:
+                raise AppNotFound(f"no app with id {app_id}", []) from None
+            raise
+    apps = await reader.find_apps(config.app.label)
+    if len(apps) == 1:
+        return apps[0]
+    if not apps:
+        raise AppNotFound(f"no {CATALOG_APP} app labelled {config.app.label!r}", [])
+    raise AppNotFound(f"{len(apps)} {CATALOG_APP} apps are labelled {config.app.label!r}: pass --app-id "
+                      + " or ".join(a.id for a in apps), apps)
+
+
+async def read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
+    """Find the app and read what the checks need."""
+    app = await find_app(reader, config, app_id)
+    return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
+
+
+def verify(config_file: str, app_id: str | None = None, env: dict[str, str] | None = None, **reader_opts: Any) -> Report:
+    """Check the live org (credentials from ``env``, default ``os.environ``) against
+    ``config_file``. Read-only.
+
+    :raises ConfigError: the config is invalid.
+    :raises okta_api.CredentialsError: credentials missing, unusable or rejected (401/403).
+    :raises okta_api.OktaApiError: Okta answered another error.
+    """
+    config = load_config(config_file)
+    creds = okta_api.credentials_from_env(env)
+
+    async def body(reader: okta_api.OktaReader) -> Report:
+        try:
+            live = await read_live(reader, config, app_id)
+        except AppNotFound as exc:
+            return Report(reader.org_url, str(config_file), None, [Finding("app", config.app.label, DRIFT, str(exc))])
+        return check(config, live, str(config_file))
+
+    return call_okta(body, creds, **reader_opts)
+
+
+def call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> Any:
+    """:func:`okta_api.run`, turning a 401/403 into :class:`okta_api.CredentialsError`."""
+    try:
+        return okta_api.run(body, creds, **reader_opts)
+    except okta_api.OktaApiError as exc:
+        if exc.unauthorized:
+            raise okta_api.CredentialsError(
+                f"Okta rejected the API token for {creds.org_url} (HTTP {exc.status} {exc.code or ''} {exc.summary}); "
+                f"check {okta_api.ENV_API_TOKEN}".replace("  ", " ")
+            ) from None
+        raise
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render_text(report: Report) -> str:
+    """The table: one row per finding, details indented under it, then a summary line."""
+    out = [f"Okta org: {report.org_url}", f"Config:   {report.config_file}", f"App id:   {report.app_id or '(not found)'}", ""]
+    header = ["CHECK", "SUBJECT", "STATUS", "RESULT"]
+    rows = [[f.check, f.subject, f.status.upper(), f.message] for f in report.findings]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for n, row in enumerate([header, *rows]):
+        out.append("  ".join(c.ljust(w) for c, w in zip(row[:3], widths)) + "  " + row[3])
+        if n:
+            out += [" " * (sum(widths) + 6) + "  " + d for d in report.findings[n - 1].details]
+    counts = {s: sum(f.status == s for f in report.findings) for s in (OK, DRIFT, UNKNOWN, SKIPPED)}
+    out += ["", ", ".join(f"{v} {k}" for k, v in counts.items() if v) + (": drift found" if report.drift else ": no drift")]
+    return "\n".join(out) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``verify`` command."""
+    p = subparsers.add_parser("verify", help="check a live Okta org against the config (read-only)",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("config", nargs="?", default=DEFAULT_CONFIG, help=f"config file (default {DEFAULT_CONFIG})")
+    p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")
+    p.add_argument("--format", choices=sorted(RENDERERS), default="text", help="output format (default text)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the report; 0 no drift, 1 drift, 2 bad config/credentials/Okta error."""
+    try:
+        report = verify(args.config, args.app_id)
+    except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError) as exc:
+        print(f"verify: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(RENDERERS[args.format](report))
+    return 1 if report.drift else 0
