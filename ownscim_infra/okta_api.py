@@ -381,6 +381,15 @@ class OktaReader:
             raise self._error(path, getattr(response, "status", None), body, error)
         return json.loads(body) if body else None
 
+    async def get_optional(self, path: str) -> Any:
+        """``GET path``, or ``None`` when Okta answers 404. :raises OktaApiError: other errors."""
+        try:
+            return await self.get(path)
+        except OktaApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+
     async def list(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every item of a paginated list, following ``Link: rel="next"`` through the SDK.
 
@@ -418,35 +427,24 @@ class OktaReader:
         return parse_app(await self.get(f"/api/v1/apps/{quote(app_id, safe='')}"))
 
     async def get_connection(self, app_id: str) -> Connection | None:
-        try:
-            data = await self.get(f"/api/v1/apps/{quote(app_id, safe='')}/connections/default")
-        except OktaApiError as exc:
-            if exc.not_found:
-                return None
-            raise
+        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/connections/default")
+        if data is None:
+            return None
         profile = data.get("profile") or {}
         return Connection(status=data.get("status", "UNKNOWN"), base_url=data.get("baseUrl"),
                           auth_scheme=data.get("authScheme") or profile.get("authScheme"))
 
     async def get_feature(self, app_id: str, name: str = FEATURE) -> ProvisioningFeature | None:
-        try:
-            return parse_feature(await self.get(f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}"))
-        except OktaApiError as exc:
-            if exc.not_found:
-                return None
-            raise
+        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}")
+        return None if data is None else parse_feature(data)
 
     async def list_push_mappings(self, app_id: str) -> list[PushMapping]:
         data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings")
         return [PushMapping(m.get("id", ""), m.get("sourceGroupId"), m.get("targetGroupId"), m.get("status")) for m in data]
 
     async def get_schema_attributes(self, app_id: str) -> dict[str, SchemaAttribute] | None:
-        try:
-            return parse_schema(await self.get(f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default"))
-        except OktaApiError as exc:
-            if exc.not_found:
-                return None
-            raise
+        data = await self.get_optional(f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default")
+        return None if data is None else parse_schema(data)
 
     async def get_group(self, group_id: str) -> OktaGroup:
         g = await self.get(f"/api/v1/groups/{quote(group_id, safe='')}")
@@ -476,12 +474,9 @@ class OktaReader:
         ]
 
     async def get_user(self, id_or_login: str) -> OktaUser | None:
-        try:
-            u = await self.get(f"/api/v1/users/{quote(id_or_login, safe='@')}")
-        except OktaApiError as exc:
-            if exc.not_found:
-                return None
-            raise
+        u = await self.get_optional(f"/api/v1/users/{quote(id_or_login, safe='@')}")
+        if u is None:
+            return None
         return OktaUser(u["id"], (u.get("profile") or {}).get("login", ""), u.get("status"))
 
     async def read_live(self, app: App, logins: list[str], group_names: list[str]) -> LiveApp:
