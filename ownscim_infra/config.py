@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import (
     BaseModel,
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -43,7 +44,9 @@ from ownscim_infra import naming
 DEFAULT_BUSINESS_UNIT = "Default Business Unit"
 
 #: Keys that look like credentials; they never belong in the YAML.
-_SECRET_KEY = re.compile(r"token|secret|password|api[_-]?key|credential", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|authori[sz]ation|bearer", re.IGNORECASE)
+#: Control characters (newlines included) would break the plan's tables and diagram.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _REGION_CODE = re.compile(r"^[a-z][a-z0-9]*$")
 _SECRET_HINT = (
     "secrets never go in the config file: set the SCIM token with "
@@ -111,6 +114,15 @@ def _declared_region(value: Any, info: ValidationInfo) -> str:
     return code
 
 
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must be one line of printable text (no newlines or control characters)")
+    return value
+
+
+#: A name or label: one line of printable text.
+Text = Annotated[str, AfterValidator(_printable)]
+
 RegionCode = Annotated[str, BeforeValidator(_region_code)]
 DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
 RegionList = Annotated[list[DeclaredRegion], BeforeValidator(_split_regions), Field(min_length=1)]
@@ -128,7 +140,11 @@ def _unique(values: list[str], what: str) -> list[str]:
 def _https_url(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be Own's SCIM URL as a string, e.g. https://<your-own-host>/scim/v2")
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError("is not a valid URL; expected https://<your-own-host>/scim/v2") from None
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError("must be an https:// URL with a host (Own's SCIM URL from Manage > Security > SCIM Provisioning)")
     if parts.username or parts.password:
@@ -153,7 +169,7 @@ class StrictModel(BaseModel):
 class AppConfig(StrictModel):
     """``app``: the Okta app instance of the catalog app ``scim2headerauth``."""
 
-    label: str = Field(default="Own", min_length=1, max_length=100)
+    label: Text = Field(default="Own", min_length=1, max_length=100)
     scim_base_url: Annotated[str, BeforeValidator(_https_url)]
     #: ``api``: the provisioning connection and features are declared through Okta's API.
     #: ``manual``: they are set by hand in the Admin Console (for orgs where Okta answers
@@ -175,9 +191,9 @@ class AppConfig(StrictModel):
 class GroupConfig(StrictModel):
     """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
 
-    name: str = Field(min_length=1, max_length=255)
+    name: Text = Field(min_length=1, max_length=255)
     regions: RegionList
-    description: str | None = None
+    description: Text | None = Field(default=None, max_length=1024)
     #: true: the program creates the Okta group; false: it must exist and is looked up by name.
     create: bool = True
 
@@ -187,7 +203,7 @@ class GroupConfig(StrictModel):
 class PersonConfig(StrictModel):
     """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
 
-    login: str = Field(min_length=1, pattern=r"^\S+$")
+    login: Text = Field(min_length=1, max_length=100, pattern=r"^\S+$")
     regions: RegionList | None = None
 
     _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))
@@ -212,10 +228,14 @@ class OwnScimConfig(StrictModel):
 # --------------------------------------------------------------------------- loading
 
 
-def _path(loc: tuple[Any, ...]) -> str:
+def _path(loc: tuple[Any, ...], last_is_key: bool = False) -> str:
+    """``("groups", 1, "regions", 0)`` -> ``groups[1].regions[0]``; with ``last_is_key`` the
+    last part is a mapping key even when it is a number (``groups[0].3``)."""
     out = ""
-    for part in loc:
-        if isinstance(part, int):
+    for n, part in enumerate(loc):
+        if last_is_key and n == len(loc) - 1 and not isinstance(part, str):
+            out += ("." if out else "") + repr(part)
+        elif isinstance(part, int):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
@@ -235,12 +255,20 @@ def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _redact(value: Any) -> Any:
-    """A URL's userinfo and query may carry credentials: never echo them in an error."""
-    if isinstance(value, str) and "://" in value:
-        parts = urlsplit(value)
-        if parts.username or parts.password or parts.query or parts.fragment:
-            host = parts.hostname or ""
-            return f"{parts.scheme}://{'[redacted]@' if parts.username or parts.password else ''}{host}{parts.path}" + ("?[redacted]" if parts.query or parts.fragment else "")
+    """A URL's userinfo and query may carry credentials: never echo them in an error. A
+    string that looks like a URL but cannot be parsed is not echoed at all."""
+    if not isinstance(value, str) or not ("://" in value or "@" in value or "?" in value):
+        return value
+    try:
+        parts = urlsplit(value if "://" in value else "//" + value)
+        host = parts.hostname or ""
+    except ValueError:
+        return "[redacted]"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        scheme = f"{parts.scheme}://" if parts.scheme else ""
+        userinfo = "[redacted]@" if parts.username or parts.password else ""
+        query = "?[redacted]" if parts.query or parts.fragment else ""
+        return f"{scheme}{userinfo}{host}{parts.path}{query}"
     return value
 
 
@@ -259,31 +287,38 @@ def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]]) -> list[ConfigIssue]:
+def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]], *,
+                     resource_names: bool = True) -> list[ConfigIssue]:
     """Cross-item checks pydantic's per-field validation cannot see: for each
     ``(section, key, what)``, two items of ``data[section]`` whose ``key`` values are equal
-    once case and punctuation are ignored (:func:`naming.slug`; they would share a resource
-    name, and Okta compares them case-insensitively)."""
+    case-insensitively (as Okta compares them). With ``resource_names``, also two values that
+    differ but reduce to the same resource name (:func:`naming.slug`)."""
     issues: list[ConfigIssue] = []
     for section, key, what in checks:
         items = data.get(section)
         if not isinstance(items, list):
             continue
-        first: dict[str, int] = {}
+        folded_at: dict[str, int] = {}
+        slug_at: dict[str, int] = {}
         for i, item in enumerate(items):
             value = item.get(key) if isinstance(item, dict) else None
             if not isinstance(value, str) or not value.strip():
                 continue
-            folded = naming.slug(value)
-            if folded in first:
+            folded, slugged = value.strip().casefold(), naming.slug(value)
+            if folded in folded_at:
                 issues.append(ConfigIssue(
                     f"{section}[{i}].{key}", value,
-                    f"duplicate {what}: {section}[{first[folded]}].{key} already names it "
-                    f"(compared case-insensitively, as Okta does, and ignoring punctuation, "
-                    f"which resource names drop)",
+                    f"duplicate {what}: {section}[{folded_at[folded]}].{key} already names it "
+                    "(compared case-insensitively, as Okta does)",
                 ))
-            else:
-                first[folded] = i
+            elif resource_names and slugged in slug_at:
+                issues.append(ConfigIssue(
+                    f"{section}[{i}].{key}", value,
+                    f"{section}[{slug_at[slugged]}].{key} reduces to the same resource name "
+                    f"({slugged!r}: punctuation and accents are dropped); rename one of them",
+                ))
+            folded_at.setdefault(folded, i)
+            slug_at.setdefault(slugged, i)
     return issues
 
 
@@ -299,6 +334,16 @@ def _error_message(err: dict[str, Any]) -> str:
         return "must list at least one region (omit `regions` on a person to mean all regions)"
     if kind == "too_short":
         return "must not be empty"
+    if kind == "invalid_key":
+        return "a key must be a string; see config/README.md for the keys allowed here"
+    if kind == "list_type":
+        return "must be a list, e.g. [us1, emea2]" if err["loc"] and err["loc"][-1] == "regions" else "must be a list"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a mapping of keys to values"
+    if kind == "string_type":
+        return "must be a string (quote it in YAML if it looks like a number or a boolean)"
+    if kind in ("bool_type", "bool_parsing"):
+        return "must be true or false"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")
     if kind == "string_pattern_mismatch":
@@ -349,7 +394,8 @@ def validate_document(
             loc = tuple(err["loc"])
             if err["type"] == "extra_forbidden" and loc in secret_locs:
                 continue  # already reported with the hint
-            issues.append(ConfigIssue(_path(loc), _redact(_lookup(data, loc)), _error_message(err)))
+            path = _path(loc, last_is_key=err["type"] in ("extra_forbidden", "invalid_key"))
+            issues.append(ConfigIssue(path, _redact(_lookup(data, loc)), _error_message(err)))
     if issues:
         order = {id(i): n for n, i in enumerate(issues)}
         issues.sort(key=lambda i: (_sort_key(i.path, sections), order[id(i)]))
@@ -382,16 +428,38 @@ def _sort_key(path: str, sections: tuple[str, ...]) -> tuple[Any, ...]:
     return (rank, nums, path)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error (the
+    reviewer would read the first value, the program would use the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping reports it
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice (first on line {first}); keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file. Raises :class:`ConfigError` (naming the file, and the line and
-    column of a syntax error) when it cannot be read or is not YAML."""
+    column of a syntax error) when it cannot be read, is not UTF-8, is not YAML, or gives a
+    key twice in one mapping."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [ConfigIssue("", _MISSING, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+                                                           f"at offset {exc.start}")]) from None
     except OSError as exc:
         raise ConfigError(path, [ConfigIssue("", _MISSING, f"cannot read the config file: {exc.strerror}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -21,17 +21,17 @@ from typing import Any
 
 from pydantic import Field
 
-from ownscim_infra.config import StrictModel, duplicate_issues, read_yaml, validate_document
+from ownscim_infra.config import StrictModel, Text, duplicate_issues, read_yaml, validate_document
 
 
 class DirectoryUser(StrictModel):
     """``users[i]``: one Okta user."""
 
-    login: str = Field(min_length=1, pattern=r"^\S+$")
-    first_name: str = Field(min_length=1)
-    last_name: str = Field(min_length=1)
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
-    groups: list[str] = Field(default_factory=list)
+    login: Text = Field(min_length=1, max_length=100, pattern=r"^\S+$")
+    first_name: Text = Field(min_length=1)
+    last_name: Text = Field(min_length=1)
+    email: Text | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    groups: list[Text] = Field(default_factory=list)
 
     @property
     def primary_email(self) -> str:
@@ -61,7 +61,7 @@ class Directory(StrictModel):
 
 def parse_directory(data: Any, file: str | Path = "<directory>") -> Directory:
     """Validate a parsed directory document; raises :class:`ConfigError` with every problem."""
-    duplicates = duplicate_issues(data, [("users", "login", "login")]) if isinstance(data, dict) else []
+    duplicates = duplicate_issues(data, [("users", "login", "login")], resource_names=False) if isinstance(data, dict) else []
     return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",))
 
 

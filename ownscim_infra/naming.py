@@ -8,7 +8,9 @@ rejects two groups (or logins) that would reduce to the same name.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 
 #: Logical name of the component; every other resource is its child.
 COMPONENT = "own-scim"
@@ -20,8 +22,12 @@ REGIONS_ATTRIBUTE = f"{COMPONENT}-regions-attribute"
 
 
 def slug(value: str) -> str:
-    """``"Own EMEA (Sales)"`` -> ``"own-emea-sales"``; logins keep ``@`` and ``.``."""
-    return re.sub(r"[^a-z0-9._@]+", "-", value.strip().lower()).strip("-") or "x"
+    """``"Own EMEA (Sales)"`` -> ``"own-emea-sales"``; logins keep ``@`` and ``.``; accents
+    are dropped (``"Équipe"`` -> ``"equipe"``). A name with nothing left (``"日本"``) becomes
+    ``"n-"`` + 10 hex digits of its SHA-256, so it stays distinct and stable."""
+    ascii_form = unicodedata.normalize("NFKD", value.strip()).encode("ascii", "ignore").decode().lower()
+    reduced = re.sub(r"[^a-z0-9._@]+", "-", ascii_form).strip("-")
+    return reduced or "n-" + hashlib.sha256(value.strip().encode()).hexdigest()[:10]
 
 
 def group(name: str) -> str:

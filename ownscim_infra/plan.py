@@ -244,7 +244,16 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]]]]:
 
 
 def _md_escape(cell: str) -> str:
-    return cell.replace("|", "\\|")
+    """A table cell: pipes escaped, HTML made inert."""
+    return cell.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _mermaid_label(text: str) -> str:
+    """A quoted Mermaid label: quotes and markup become entity codes, so a group name cannot
+    close the label and inject nodes, links or ``click`` directives."""
+    for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
 
 
 def _mermaid(plan: Plan) -> list[str]:
@@ -252,7 +261,7 @@ def _mermaid(plan: Plan) -> list[str]:
     for region in plan.config.regions:
         lines.append(f'  r_{region}(["{region}"])')
     for n, g in enumerate(group_rows(plan)):
-        lines.append(f'  g{n}["{g.priority}: {g.name}"]')
+        lines.append(f'  g{n}["{g.priority}: {_mermaid_label(g.name)}"]')
         lines += [f"  g{n} --> r_{r}" for r in g.regions]
     lines.append("```")
     return lines

@@ -30,7 +30,7 @@ import os
 import secrets
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,9 +252,7 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
     """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
     state with what ``current``'s config means. Sends requests to ``base_url`` only."""
     app = current.app
-    okta = OktaScimClient(base_url, token)
-    reader = OktaScimClient(base_url, token)
-    try:
+    with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
         emulator = OktaEmulator(okta)
         if previous is not None:
             prev_app = previous.app
@@ -318,9 +316,6 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
             users=users,
             findings=findings,
         )
-    finally:
-        okta.close()
-        reader.close()
 
 
 # --------------------------------------------------------------------------- rendering

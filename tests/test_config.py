@@ -177,4 +177,61 @@ def test_group_names_that_collide_as_resource_names():
     data = example_data()
     data["groups"].append({"name": "Own-US", "regions": ["us1"]})
     [err] = errors_of(data)
-    assert err.startswith("c.yaml: groups[4].name: duplicate group name: groups[2].name already names it")
+    assert err == ("c.yaml: groups[4].name: groups[2].name reduces to the same resource name ('own-us': "
+                   "punctuation and accents are dropped); rename one of them (got 'Own-US')")
+
+
+def test_non_ascii_names_get_distinct_resource_names():
+    data = example_data()
+    data["groups"] += [{"name": "日本", "regions": ["us1"]}, {"name": "中国", "regions": ["us1"]}]
+    cfg = parse_config(data)
+    assert cfg.groups[-1].name == "中国"
+
+
+def test_duplicate_yaml_key_is_an_error_with_its_line(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1]\nregions: [emea2]\n")
+    with pytest.raises(ConfigError, match=r"line 3, column 1: key 'regions' is given twice \(first on line 2\); keep one"):
+        load_config(path)
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"app: {label: '\xff'}\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text: byte 0xff at offset 14"):
+        load_config(path)
+
+
+def test_names_must_be_one_printable_line():
+    data = example_data()
+    data["groups"][0]["name"] = 'Evil"]\n  click g0 "javascript:alert(1)"'
+    data["app"]["label"] = "Own\tApp"
+    errs = errors_of(data)
+    assert [e.split(": ")[1] for e in errs] == ["app.label", "groups[0].name"]
+    assert all("must be one line of printable text" in e for e in errs)
+
+
+@pytest.mark.parametrize("url", ["https://u:hunter2@[::1/scim", "admin:hunter2@own.example/scim/v2"])
+def test_credentials_in_malformed_urls_are_never_echoed(url):
+    data = example_data()
+    data["app"]["scim_base_url"] = url
+    [err] = errors_of(data)
+    assert err.startswith("c.yaml: app.scim_base_url: ") and "hunter2" not in err
+
+
+def test_authorization_key_is_treated_as_a_secret():
+    data = example_data()
+    data["app"]["authorization"] = "Bearer hunter2"
+    [err] = errors_of(data)
+    assert "secrets never go in the config file" in err and "hunter2" not in err
+
+
+def test_wrong_types_say_what_is_allowed():
+    data = example_data()
+    data["groups"][0]["regions"] = None
+    data["groups"][1][3] = "x"
+    data["groups"][2]["create"] = "maybe"
+    errs = errors_of(data)
+    assert "c.yaml: groups[0].regions: must be a list, e.g. [us1, emea2] (got None)" in errs
+    assert any(e.startswith("c.yaml: groups[1].3: a key must be a string") for e in errs)
+    assert "c.yaml: groups[2].create: must be true or false (got 'maybe')" in errs

@@ -57,6 +57,15 @@ def test_markdown_has_tables_and_mermaid(example_plan):
     assert "  g1 --> r_emea2" in md and "  g1 --> r_uk1" in md
 
 
+def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
+    data = example_data()
+    data["groups"][0]["name"] = 'Evil"] --> r_us1 <img src=x onerror=alert(1)> | x'
+    md = render_markdown(build_plan(write_config(data)))
+    assert '  g0["0: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
+    assert "| 0 | Evil\"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |" in md
+    assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
+
+
 def test_text_summarises_for_a_terminal(example_plan):
     text = render_text(example_plan)
     assert text.startswith("Offline plan for ")
