@@ -201,11 +201,12 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
     if not _declares_attribute(config):
         return [Finding("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
                 for g in config.groups]
-    by_name = {a.group_name: a for a in live.groups}
+    # Okta group names are case-insensitive (config validation treats them so): match on casefold.
+    by_name = {a.group_name.casefold(): a for a in live.groups}
     out = []
     for priority, group in enumerate(config.groups):
         want = regions_value(group.regions)
-        a = by_name.get(group.name)
+        a = by_name.get(group.name.casefold())
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
@@ -221,8 +222,8 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
             out.append(Finding("group", group.name, DRIFT, "; ".join(problems)))
         else:
             out.append(Finding("group", group.name, OK, f"priority {priority}, regions {want}"))
-    wanted = {g.name for g in config.groups}
-    extra = [a for a in live.groups if a.group_name not in wanted]
+    wanted = {g.name.casefold() for g in config.groups}
+    extra = [a for a in live.groups if a.group_name.casefold() not in wanted]
     if extra:
         out.append(Finding("other-groups", "groups not in the config", DRIFT,
                            f"{len(extra)} group(s) assigned that the config does not list",

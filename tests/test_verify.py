@@ -352,3 +352,13 @@ def test_no_secret_in_any_output(fake_org, capsys, caplog):
     captured = capsys.readouterr()
     assert TOKEN not in captured.out + captured.err + caplog.text
     assert "SSWS" not in captured.out + captured.err + caplog.text
+
+
+def test_group_names_match_case_insensitively(fake_org):
+    """Okta group names are case-insensitive: a group renamed only in case is still the config's group."""
+    fake_org.groups[fake_org.group_id("Own EMEA")]["profile"]["name"] = "OWN emea"
+    report = verify(str(EXAMPLE))
+    assert finding(report, "group", "Own EMEA").status == "ok"
+    f = finding(report, "other-groups")
+    assert f.status == "ok", f.details
+    assert not drifted(report)

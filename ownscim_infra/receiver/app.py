@@ -19,18 +19,27 @@ unknown region in ``regions``          400     ``invalidValue``
 business unit not ``Default ...``      400     --
 PUT/PATCH changing more than active    400     ``mutability``
 (``--attribute-updates refuse``)
+PATCH changing Own's extension (any     400     ``mutability``
+mode; a PUT's readOnly values are
+ignored, RFC 7644 §3.5.1)
+PATCH removing ``active``/setting null  400     ``invalidValue``
+``active`` not true/false/"true"/...    400     ``invalidValue``
+empty/blank/too long/control-character  400     ``invalidValue``
+``userName``
 ``/Groups`` (Push Groups unsupported)  404     --
 =====================================  ======  =================
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import hmac
 import json
 import logging
 import time
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from scim2_models import (
     Context,
@@ -61,19 +70,41 @@ BASE_PATH = "/scim/v2"
 
 log = logging.getLogger("ownscim_infra.receiver")
 
+#: Characters left as they are when a path is put in a URL or a log line; every other one
+#: (controls, spaces, quotes, non-ASCII) is percent-encoded (RFC 3986 §2.1).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+#: The type of the unexpected exception the current request raised, for its log line.
+_unexpected: contextvars.ContextVar[str | None] = contextvars.ContextVar("ownscim_receiver_unexpected", default=None)
+
 
 def token_matches(header: str | None, token: str) -> bool:
-    """Tell whether an ``Authorization`` header carries the token, bare or as ``Bearer <token>``.
+    """Tell whether an ``Authorization`` header carries the token, verbatim or as ``Bearer <token>``.
 
-    Okta's Header Auth app sends its API Token field verbatim, so both forms occur. The
-    comparison runs in constant time (:func:`hmac.compare_digest`) on UTF-8 bytes.
+    Okta's Header Auth app sends its API Token field verbatim, so both forms occur; a token
+    that itself starts with ``Bearer `` matches when sent verbatim. The header is a ``str``
+    decoded from the raw header bytes as UTF-8 with ``surrogateescape`` (as
+    :meth:`ReceiverApplication.read_request` does), so encoding it back the same way gives the
+    bytes the client sent; the token is encoded as UTF-8. Both forms are compared, each in
+    constant time (:func:`hmac.compare_digest`).
     """
     if not header:
         return False
+    expected = token.encode("utf-8")
     value = header.strip()
     scheme, _, rest = value.partition(" ")
-    candidate = rest.strip() if scheme.lower() == "bearer" and rest.strip() else value
-    return hmac.compare_digest(candidate.encode("utf-8", "surrogateescape"), token.encode("utf-8"))
+    stripped = rest.strip() if scheme.lower() == "bearer" else ""
+    verbatim_ok = hmac.compare_digest(value.encode("utf-8", "surrogateescape"), expected)
+    bearer_ok = bool(stripped) and hmac.compare_digest(stripped.encode("utf-8", "surrogateescape"), expected)
+    return verbatim_ok or bearer_ok
+
+
+def safe_path(path: str) -> str:
+    """Percent-encode a decoded request path for a URL or a log line (``\n`` -> ``%0A``).
+
+    The result is printable ASCII: a path cannot forge a log line nor break a header.
+    """
+    return quote(path, safe=_PATH_SAFE)
 
 
 def _dump(resource: Resource[Any]) -> dict[str, Any]:
@@ -94,7 +125,11 @@ class OwnScimService(ScimService):
       and resolved against the account (:func:`.own.parse_regions`); role ``Read-only``;
       business unit checked; ``active`` defaults to true;
     - replacement and PATCH (RFC 7644 §3.5): in ``refuse`` mode, anything but ``active``
-      changing is refused with 400 ``mutability``; nothing is written.
+      changing is refused with 400 ``mutability``; nothing is written;
+    - in every mode: Own's extension is read-only (a PATCH changing or removing it is 400
+      ``mutability``; a PUT's values for it are ignored, RFC 7644 §3.5.1), and ``active``
+      stays true or false (a PATCH removing it or setting it to null is 400 ``invalidValue``;
+      a PUT without it keeps the current value).
     """
 
     def __init__(self, settings: ReceiverSettings) -> None:
@@ -155,6 +190,9 @@ class OwnScimService(ScimService):
         own_state = (current[OwnUser] or OwnUser()).model_copy(deep=True)
         replaced = super().apply_replacement(current, replacement, conditions)
         result = replaced if replaced is not None else current.model_copy(deep=True)
+        # A PUT without ``active`` keeps it: RFC 7644 §3.5.1 lets the provider assign a default.
+        if getattr(result, "active", None) is None:
+            result.active = getattr(current, "active", None)  # type: ignore[attr-defined]
         # Own's state is read-only: a PUT that leaves the extension out keeps it (RFC 7643 §2.2).
         regions_change = requested_regions is not None and list(requested_regions) != (own_state.regions or [])
         if regions_change:
@@ -173,11 +211,16 @@ class OwnScimService(ScimService):
 
         :raises own.AttributeUpdateRefusedError: in ``refuse`` mode, when the PatchOp changes
             anything but ``active``.
+        :raises own.OwnStateReadOnlyError: in any mode, when it changes or removes Own's
+            extension (e.g. ``{"op":"remove","path":"<extension URN>"}``).
+        :raises own.ActiveUnassignedError: when it removes ``active`` or sets it to null.
         """
         before = _dump(current)
         patched = super().apply_patch(current, patch_op, conditions)
         if patched is not None:
-            self._check_update(before, _dump(patched), False)
+            after = _dump(patched)
+            own.refuse_own_state_change(before.get(OWN_USER_SCHEMA), after.get(OWN_USER_SCHEMA))
+            self._check_update(before, after, False)
         return patched
 
     def patch_response(
@@ -189,6 +232,14 @@ class OwnScimService(ScimService):
         )
 
     def _check_update(self, before: dict[str, Any], after: dict[str, Any], regions_change: bool) -> None:
+        """Check the new state of a user (dumped) against the old one, for PUT and PATCH.
+
+        :raises own.ActiveUnassignedError: ``active`` is no longer true or false (any mode).
+        :raises own.AttributeUpdateRefusedError: in ``refuse`` mode, anything but ``active``
+            changes (Own's extension is checked apart, and a PUT never changes it).
+        """
+        if not isinstance(after.get("active"), bool):
+            raise own.ActiveUnassignedError("active cannot be removed nor set to null: a user is active or not")
         if self.settings.attribute_updates != "refuse":
             return
         changed = own.changed_attributes(before, after, ignore=[OWN_USER_SCHEMA, "password"])
@@ -197,7 +248,7 @@ class OwnScimService(ScimService):
         if regions_change:
             changed.append("regions")
         if changed:
-            own.refuse_attribute_updates({}, dict.fromkeys(sorted(changed), True))
+            raise own.attribute_update_refused(changed)
 
     # -- errors -----------------------------------------------------------------
 
@@ -245,14 +296,30 @@ class ReceiverApplication(ASGIApplication):
 
     # -- requests ----------------------------------------------------------------
 
+    @staticmethod
+    def get_base_url(scope: Scope) -> str:
+        """scim2-server's base URL, with the ``Host`` header percent-encoded where it is not
+        printable ASCII (it ends up in ``Location`` and ``meta.location`` headers and bodies)."""
+        headers = [
+            (name, quote(value.decode("latin-1"), safe=":[]@!$&'()*+,;=-._~").encode() if name == b"host" else value)
+            for name, value in scope.get("headers") or []
+        ]
+        return ASGIApplication.get_base_url(dict(scope, headers=headers))
+
     async def read_request(self, scope: Scope, receive: Receive) -> ScimRequest:
-        """Read an ASGI request; headers as Latin-1 (never fails), body up to 1 MiB + 1 byte."""
+        """Read an ASGI request; body up to 1 MiB + 1 byte.
+
+        Header values are decoded as UTF-8 with ``surrogateescape``: it never fails, and
+        encoding a value back the same way gives the raw bytes (see :func:`token_matches`).
+        """
         request = ScimRequest(
             method=scope["method"],
             base_url=self.get_base_url(scope),
             path=self.split_path(self.get_path(scope)),
             query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)),
-            headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]],
+            headers=[
+                (name.decode("latin-1"), value.decode("utf-8", "surrogateescape")) for name, value in scope["headers"]
+            ],
         )
         chunks: list[bytes] = []
         size = 0
@@ -278,10 +345,30 @@ class ReceiverApplication(ASGIApplication):
         return await self.handler.handle(request)
 
     def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
-        """Turn an exception into its SCIM error response; client errors are not logged again."""
+        """Turn an exception into its SCIM error response.
+
+        Client errors are not logged again (the request line has the status). An unexpected
+        exception is a 500 whose request line names the exception type; its traceback is
+        logged at DEBUG level only.
+        """
         if isinstance(exception, SCIMException | own.OwnRuleError):
             return self.service.error_response(exception)
-        return super().handle_exception(request, exception)
+        self._unexpected(exception)
+        return self.service.error_response(exception)
+
+    @staticmethod
+    def _unexpected(exception: BaseException) -> None:
+        _unexpected.set(type(exception).__name__)
+        log.debug("unexpected %s while serving a request", type(exception).__name__, exc_info=exception)
+
+    def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
+        """Add ``Cache-Control``, and on success scim2-server's ``Location`` (the request URL,
+        its path percent-encoded); an error response carries no ``Location``."""
+        safe = dataclasses.replace(request, path=safe_path(request.path))
+        response = super().finalize_response(safe, response)
+        if int(response.status) >= 400:
+            response.headers.pop("Location", None)
+        return response
 
     # -- ASGI ---------------------------------------------------------------------
 
@@ -293,6 +380,7 @@ class ReceiverApplication(ASGIApplication):
         if scope["type"] != "http":
             return
         started = time.perf_counter()
+        _unexpected.set(None)
         path: str = scope["path"]
         try:
             if path == BASE_PATH or path.startswith(BASE_PATH + "/"):
@@ -304,7 +392,7 @@ class ReceiverApplication(ASGIApplication):
                     NotFoundException(detail=f"No SCIM endpoint at {path!r}; the SCIM base URL is {BASE_PATH}")
                 )
         except Exception as exc:  # a bug of the receiver: still a SCIM 500 body, without the traceback
-            self.log.exception("unexpected error while reading the request")
+            self._unexpected(exc)
             response = self.service.error_response(exc)
         status = int(response.status)
         self._log(scope, status, started)  # before sending, so the line exists once the client has its answer
@@ -312,12 +400,16 @@ class ReceiverApplication(ASGIApplication):
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
+        """Log the request on one line: method, path (percent-encoded, no query string: a
+        filter may hold personal data), status, milliseconds, user agent (JSON-escaped), and
+        for a 500 the type of the unexpected exception."""
         headers = dict(scope.get("headers") or [])
-        agent = headers.get(b"user-agent", b"-").decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
-        target = scope["path"] + (f"?{query}" if query else "")
+        agent = json.dumps(headers.get(b"user-agent", b"-").decode("latin-1"))
         elapsed = (time.perf_counter() - started) * 1000
-        log.info('%s %s %d %.1fms "%s"', scope["method"], target, status, elapsed, agent)
+        method = safe_path(str(scope.get("method", "-")))
+        error = _unexpected.get()
+        suffix = f" error={error}" if error else ""
+        log.info("%s %s %d %.1fms %s%s", method, safe_path(scope["path"]), status, elapsed, agent, suffix)
 
 
 def create_app(settings: ReceiverSettings) -> ReceiverApplication:

@@ -21,6 +21,9 @@ from typing import Any, Final
 from .settings import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE
 
 #: The external namespace Own's setup page gives the ``regions`` attribute (no ``:User``).
+#: The same value as ``ownscim_infra.component.REGIONS_NAMESPACE`` (a test checks it): not
+#: imported from there, because importing ``component`` loads pulumi and pulumi_okta, which
+#: nearly doubles the receiver's start-up time.
 REGIONS_NAMESPACE: Final = "urn:ietf:params:scim:schemas:core:2.0"
 #: The core User schema URN (RFC 7643 §8.7.1); Okta may nest custom attributes under it.
 CORE_USER_SCHEMA: Final = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -73,6 +76,26 @@ class AttributeUpdateRefusedError(OwnRuleError):
     """
 
     scim_type = "mutability"
+
+
+class OwnStateReadOnlyError(OwnRuleError):
+    """A PATCH would change or remove Own's extension (regions, role, business unit).
+
+    400 ``mutability`` in every ``--attribute-updates`` mode: the extension is read-only
+    (RFC 7643 §2.2), set at creation and changed in Own's UI only.
+    """
+
+    scim_type = "mutability"
+
+
+class ActiveUnassignedError(OwnRuleError):
+    """A PATCH would remove ``active`` or set it to null: 400 ``invalidValue``.
+
+    A user is active or not; Own has no third state, and RFC 7644 §3.12 defines
+    ``invalidValue`` for "a required value was missing".
+    """
+
+    scim_type = "invalidValue"
 
 
 def _pop_case_insensitive(mapping: dict[str, Any], key: str) -> Any:
@@ -193,6 +216,15 @@ def changed_attributes(before: Mapping[str, Any], after: Mapping[str, Any], igno
     return [k for k in keys if _unordered(before.get(k)) != _unordered(after.get(k))]
 
 
+def attribute_update_refused(changed: Iterable[str]) -> AttributeUpdateRefusedError:
+    """The error refusing an update that would change ``changed`` (attribute names, any order)."""
+    return AttributeUpdateRefusedError(
+        "Own does not support Update User Attributes: only 'active' can be changed through SCIM, "
+        f"this request would change {', '.join(sorted(changed))}. Untick 'Update User Attributes' in the "
+        "Okta app's Provisioning > To App settings."
+    )
+
+
 def refuse_attribute_updates(before: Mapping[str, Any], after: Mapping[str, Any], ignore: Iterable[str] = ()) -> None:
     """Refuse an update that changes anything but ``active`` (Own: Update User Attributes is unsupported).
 
@@ -200,10 +232,20 @@ def refuse_attribute_updates(before: Mapping[str, Any], after: Mapping[str, Any]
     """
     changed = changed_attributes(before, after, ignore)
     if changed:
-        raise AttributeUpdateRefusedError(
-            "Own does not support Update User Attributes: only 'active' can be changed through SCIM, "
-            f"this request would change {', '.join(changed)}. Untick 'Update User Attributes' in the "
-            "Okta app's Provisioning > To App settings."
+        raise attribute_update_refused(changed)
+
+
+def refuse_own_state_change(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+    """Refuse a PATCH that changes Own's extension (dumped, ``None`` when absent).
+
+    :raises OwnStateReadOnlyError: naming the extension's attributes that would change.
+    """
+    before, after = before or {}, after or {}
+    changed = [k for k in sorted(set(before) | set(after)) if _unordered(before.get(k)) != _unordered(after.get(k))]
+    if changed:
+        raise OwnStateReadOnlyError(
+            f"Own's state is read-only (set at creation, changed in Own's UI only): this request would "
+            f"change or remove {', '.join(changed)} of the extension"
         )
 
 

@@ -11,14 +11,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+#: The business unit Own creates every SCIM user in (Own's setup page: it must have this name).
+from ownscim_infra.config import DEFAULT_BUSINESS_UNIT
+
 #: Environment variable holding Own's SCIM token.
 TOKEN_ENV = "OWN_SCIM_TOKEN"
 
-#: The business unit Own creates every SCIM user in (Own's setup page: it must have this name).
-DEFAULT_BUSINESS_UNIT = "Default Business Unit"
-
 #: The role Own gives every SCIM-created user.
 READ_ONLY_ROLE = "Read-only"
+
+__all__ = [
+    "DEFAULT_BUSINESS_UNIT",
+    "READ_ONLY_ROLE",
+    "TOKEN_ENV",
+    "ReceiverSettings",
+    "SettingsError",
+    "load_token",
+    "parse_region_list",
+]
 
 AttributeUpdates = Literal["refuse", "apply"]
 

@@ -4,7 +4,8 @@ One file, WAL journal, one transaction per SCIM operation (``BEGIN IMMEDIATE`` .
 ``ROLLBACK`` when the operation raises, so a refused request stores nothing). Each resource
 is kept as its JSON (never with a ``password``: it is dropped before writing), next to the
 columns that index it: the case-folded ``userName`` under a UNIQUE index (RFC 7643 §4.1.1:
-``userName`` is unique and not case-exact), and Own's state (regions, role, business unit,
+``userName`` is unique and not case-exact; folded by :func:`.models.fold`, NFC + ``str.lower``,
+when the row is written: a database written by an older fold keeps its keys until rewritten), and Own's state (regions, role, business unit,
 active) that :meth:`SqliteStorage.own_state` reads.
 
 Filters and sorting are evaluated by scim2-models (``ScimFilter.match``,
@@ -103,9 +104,9 @@ class SqliteStorage(ScimStorage):
     It follows scim2-server's storage contract (checked by ``ScimStorageContract`` in the
     tests): copies in and out, ``id``/``meta`` filled, ``NotFoundException`` (404),
     ``UniquenessException`` (409 ``uniqueness``), ``PreconditionFailedException`` (412).
-    One connection serves the server; a lock serializes its users. The read API
-    (:meth:`own_state`, :meth:`own_states`) opens its own connection, so tests may call it
-    from any thread while the server runs.
+    One connection serves the server and the read API (:meth:`own_state`, :meth:`own_states`);
+    a lock serializes its users, so tests may call the read API from any thread while the
+    server runs (a read waits for the operation in progress, and sees only committed data).
     """
 
     supports_cursors = False
@@ -305,7 +306,8 @@ class SqliteStorage(ScimStorage):
     ) -> SearchPage:
         """Return one page of the matching resources and their total (RFC 7644 §3.4.2).
 
-        Pages by ``startIndex``/``count`` only (no cursors). Without filter and sort the
+        Pages by ``startIndex``/``count`` only (no cursors). A ``startIndex`` past the last
+        result gives an empty page (RFC 7644 §3.4.2.4), however large. Without filter and sort the
         page comes from SQL; ``userName eq "x"`` is looked up in the case-folded index; any
         other filter is evaluated by scim2-models on every resource of the searched types.
         """
@@ -319,7 +321,9 @@ class SqliteStorage(ScimStorage):
                 (total,) = self._conn.execute(
                     f"SELECT count(*) FROM resources WHERE resource_type IN ({marks})", names
                 ).fetchone()
-                limit = -1 if count is None else count
+                if start >= total or count == 0:  # also keeps a huge startIndex out of SQLite's 64-bit integers
+                    return SearchPage(total, [])
+                limit = -1 if count is None else min(count, total)
                 rows = self._conn.execute(
                     f"SELECT resource_type, body FROM resources WHERE resource_type IN ({marks})"
                     " ORDER BY seq LIMIT ? OFFSET ?",
@@ -360,15 +364,12 @@ class SqliteStorage(ScimStorage):
         return self._read("WHERE resource_type = 'User'", ())
 
     def _read(self, where: str, params: tuple[Any, ...]) -> list[OwnUserState]:
-        conn = _connect(self.path)
-        try:
-            rows = conn.execute(
+        with self._lock:
+            rows = self._conn.execute(
                 "SELECT id, user_name, active, regions, role, business_unit FROM resources "
                 f"{where} ORDER BY seq",
                 params,
             ).fetchall()
-        finally:
-            conn.close()
         return [
             OwnUserState(
                 id=rid,
