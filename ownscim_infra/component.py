@@ -29,24 +29,14 @@ import pulumi_okta as okta
 
 from ownscim_infra import naming
 from ownscim_infra.config import OwnScimConfig
+from ownscim_infra.own_setup import (  # noqa: F401 (re-exported: the program's vocabulary)
+    CATALOG_APP,
+    FEATURE,
+    OWN_CAPABILITIES,
+    REGIONS_ATTRIBUTE,
+    REGIONS_NAMESPACE,
+)
 
-#: Okta's catalog name of *SCIM 2.0 Test App (Header Auth)*.
-CATALOG_APP = "scim2headerauth"
-#: External namespace of the ``regions`` attribute, exactly as Own's setup page gives it
-#: (no ``:User`` suffix). A wrong namespace makes Okta send the value where Own does not
-#: read it, and every user lands in all regions.
-REGIONS_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
-REGIONS_ATTRIBUTE = "regions"
-FEATURE = "USER_PROVISIONING"
-#: Own's provisioning settings (seed page): Create Users and Deactivate Users only; Update
-#: User Attributes (``profile``) is unsupported, and Own takes no passwords. Keys are the
-#: capability names of ``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``.
-OWN_CAPABILITIES = {
-    "lifecycleCreate": "ENABLED",
-    "lifecycleDeactivate": "ENABLED",
-    "profile": "DISABLED",
-    "password": "DISABLED",
-}
 
 #: The exact Admin Console steps for ``provisioning: manual`` (and for ``verify``'s
 #: ``UNKNOWN`` finding). ``{base_url}`` is filled in; the token is never printed.

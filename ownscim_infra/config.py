@@ -39,15 +39,13 @@ from pydantic import (
 )
 
 from ownscim_infra import naming
+from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, region_code  # noqa: F401 (re-exported)
 
-#: Own's default business unit name; renaming it in Own breaks provisioning (seed page).
-DEFAULT_BUSINESS_UNIT = "Default Business Unit"
 
 #: Keys that look like credentials; they never belong in the YAML.
 _SECRET_KEY = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|authori[sz]ation|bearer", re.IGNORECASE)
 #: Control characters (newlines included) would break the plan's tables and diagram.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_REGION_CODE = re.compile(r"^[a-z][a-z0-9]*$")
 _SECRET_HINT = (
     "secrets never go in the config file: set the SCIM token with "
     "`pulumi config set --secret ownscim:scimToken` and the Okta API token with "
@@ -96,17 +94,8 @@ def _split_regions(value: Any) -> Any:
     return value
 
 
-def _region_code(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("a region code is a string such as 'us1' or 'emea2'")
-    code = value.strip().lower()
-    if not _REGION_CODE.match(code):
-        raise ValueError("a region code is letters then letters/digits, such as 'us1' or 'emea2'")
-    return code
-
-
 def _declared_region(value: Any, info: ValidationInfo) -> str:
-    code = _region_code(value)
+    code = region_code(value)
     declared = (info.context or {}).get("regions")
     if declared and code not in declared:
         allowed = ", ".join(dict.fromkeys(declared))
@@ -123,7 +112,7 @@ def _printable(value: str) -> str:
 #: A name or label: one line of printable text.
 Text = Annotated[str, AfterValidator(_printable)]
 
-RegionCode = Annotated[str, BeforeValidator(_region_code)]
+RegionCode = Annotated[str, BeforeValidator(region_code)]
 DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
 RegionList = Annotated[list[DeclaredRegion], BeforeValidator(_split_regions), Field(min_length=1)]
 
@@ -359,7 +348,7 @@ def _declared_regions(data: Any) -> list[str] | None:
     if not isinstance(raw, list):
         return None  # reported on `regions` itself; no cascade onto every group
     try:
-        return [_region_code(r) for r in raw] or None
+        return [region_code(r) for r in raw] or None
     except ValueError:
         return None
 

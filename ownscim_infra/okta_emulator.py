@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from ownscim_infra.component import OWN_CAPABILITIES
+from ownscim_infra.own_setup import OWN_CAPABILITIES
 from ownscim_infra.directory import Directory, DirectoryUser
 from ownscim_infra.mocks import lookup_group_id, lookup_user_id, mock_id
 from ownscim_infra.plan import Plan

@@ -35,13 +35,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownscim_infra.component import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
-from ownscim_infra.config import DEFAULT_BUSINESS_UNIT, ConfigError, ConfigIssue, OwnScimConfig
+from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
 from ownscim_infra.directory import Directory, load_directory
 from ownscim_infra.okta_emulator import OktaApp, OktaEmulator, OktaScimClient, resolve
 from ownscim_infra.plan import DEFAULT_CONFIG, Plan, build_plan
 from ownscim_infra.receiver.models import OWN_USER_SCHEMA
-from ownscim_infra.receiver.settings import READ_ONLY_ROLE, TOKEN_ENV
+from ownscim_infra.own_setup import (
+    DEFAULT_BUSINESS_UNIT,
+    OWN_CAPABILITIES,
+    READ_ONLY_ROLE,
+    REGIONS_ATTRIBUTE,
+    REGIONS_NAMESPACE,
+)
+from ownscim_infra.receiver.settings import TOKEN_ENV
 
 DEFAULT_DIRECTORY = "config/example-directory.yaml"
 

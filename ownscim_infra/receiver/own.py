@@ -18,17 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from .settings import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE
+from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
 
-#: The external namespace Own's setup page gives the ``regions`` attribute (no ``:User``).
-#: The same value as ``ownscim_infra.component.REGIONS_NAMESPACE`` (a test checks it): not
-#: imported from there, because importing ``component`` loads pulumi and pulumi_okta, which
-#: nearly doubles the receiver's start-up time.
-REGIONS_NAMESPACE: Final = "urn:ietf:params:scim:schemas:core:2.0"
 #: The core User schema URN (RFC 7643 §8.7.1); Okta may nest custom attributes under it.
 CORE_USER_SCHEMA: Final = "urn:ietf:params:scim:schemas:core:2.0:User"
-#: The attribute name, compared case-insensitively (RFC 7643 §2.1).
-REGIONS_ATTRIBUTE: Final = "regions"
 
 
 class _Missing:

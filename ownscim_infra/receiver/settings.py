@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 #: The business unit Own creates every SCIM user in (Own's setup page: it must have this name).
-from ownscim_infra.config import DEFAULT_BUSINESS_UNIT
+from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, region_code
 
 #: Environment variable holding Own's SCIM token.
 TOKEN_ENV = "OWN_SCIM_TOKEN"
-
-#: The role Own gives every SCIM-created user.
-READ_ONLY_ROLE = "Read-only"
 
 __all__ = [
     "DEFAULT_BUSINESS_UNIT",
@@ -40,14 +37,25 @@ class SettingsError(ValueError):
 def parse_region_list(value: str) -> tuple[str, ...]:
     """Parse ``--regions``: a comma-separated list such as ``us1,emea2`` -> ``("us1", "emea2")``.
 
-    Spaces are stripped, codes are lower-cased, duplicates dropped (first wins).
+    Spaces are stripped, codes are lower-cased (:func:`ownscim_infra.own_setup.region_code`,
+    the config's rule), duplicates dropped (first wins).
 
-    :raises SettingsError: when no region is given.
+    :raises SettingsError: when no region is given, or a code is not a region code.
     """
-    regions = tuple(dict.fromkeys(p.strip().lower() for p in value.split(",") if p.strip()))
+    regions = _region_codes(p for p in value.split(",") if p.strip())
     if not regions:
         raise SettingsError("--regions needs at least one region, e.g. --regions us1,emea2")
     return regions
+
+
+def _region_codes(values) -> tuple[str, ...]:
+    codes = []
+    for value in values:
+        try:
+            codes.append(region_code(value))
+        except ValueError as exc:
+            raise SettingsError(f"--regions: {value.strip()!r}: {exc}") from None
+    return tuple(dict.fromkeys(codes))
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class ReceiverSettings:
         regions = self.regions
         if isinstance(regions, str):
             regions = parse_region_list(regions)
-        regions = tuple(dict.fromkeys(str(r).strip().lower() for r in regions if str(r).strip()))
+        regions = _region_codes(r for r in regions if str(r).strip())
         if not regions:
             raise SettingsError("the account needs at least one region")
         object.__setattr__(self, "regions", regions)

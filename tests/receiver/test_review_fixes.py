@@ -320,11 +320,19 @@ def test_the_traceback_of_a_500_is_logged_at_debug(receiver, okta, caplog, monke
 
 
 def test_receiver_constants_are_the_shared_ones():
-    from ownscim_infra import component, config
+    from ownscim_infra import component, config, own_setup
     from ownscim_infra.receiver import own, settings
 
-    assert settings.DEFAULT_BUSINESS_UNIT is config.DEFAULT_BUSINESS_UNIT
-    assert own.REGIONS_NAMESPACE == component.REGIONS_NAMESPACE  # a copy: importing component loads pulumi
+    assert settings.DEFAULT_BUSINESS_UNIT is config.DEFAULT_BUSINESS_UNIT is own_setup.DEFAULT_BUSINESS_UNIT
+    assert own.REGIONS_NAMESPACE is component.REGIONS_NAMESPACE is own_setup.REGIONS_NAMESPACE
+
+
+@pytest.mark.parametrize("value", ["us 1,emea2", "eu!", "1us"])
+def test_regions_setting_follows_the_config_rule(value):
+    from ownscim_infra.receiver.settings import SettingsError, parse_region_list
+
+    with pytest.raises(SettingsError, match="a region code is letters then letters/digits"):
+        parse_region_list(value)
 
 
 def test_attribute_update_refused_names_the_attributes_sorted():

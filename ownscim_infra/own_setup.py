@@ -1,0 +1,52 @@
+"""Own's setup page ("Set Up Okta SCIM Provisioning"), as the constants every part shares.
+
+Stdlib only, so that the receiver can import it without loading Pulumi. Source: the setup
+page in ``shared/seeds`` and ``shared/docs/okta-own-facts.md``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Okta's catalog name of *SCIM 2.0 Test App (Header Auth)*, the app the page adds.
+CATALOG_APP = "scim2headerauth"
+#: The Okta app feature that holds the provisioning settings.
+FEATURE = "USER_PROVISIONING"
+#: Own's provisioning settings: Create Users and Deactivate Users only; Update User
+#: Attributes (``profile``) is unsupported, and Own takes no passwords. Keys are the
+#: capability names of ``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``.
+OWN_CAPABILITIES = {
+    "lifecycleCreate": "ENABLED",
+    "lifecycleDeactivate": "ENABLED",
+    "profile": "DISABLED",
+    "password": "DISABLED",
+}
+#: The app profile attribute: display name, variable name and external name.
+REGIONS_ATTRIBUTE = "regions"
+#: Its external namespace, exactly as the page gives it (no ``:User`` suffix). A wrong
+#: namespace makes Okta send the value where Own does not read it: every user then lands
+#: in all regions.
+REGIONS_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
+#: The business unit every SCIM user is created in; renaming or deleting it in Own makes
+#: provisioning fail.
+DEFAULT_BUSINESS_UNIT = "Default Business Unit"
+#: The role every SCIM-created user gets (changed later in Own's UI, never through SCIM).
+READ_ONLY_ROLE = "Read-only"
+
+_REGION_CODE = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def region_code(value: object) -> str:
+    """Normalize one Own region code: ``" EMEA2 "`` -> ``"emea2"``.
+
+    Own publishes no full list (codes seen: us1, useast2, emea2, uk1, ca1, au1, ...), so the
+    rule is the shape only: a letter, then letters or digits.
+
+    :raises ValueError: not a string, or not of that shape (the message says what is allowed).
+    """
+    if not isinstance(value, str):
+        raise ValueError("a region code is a string such as 'us1' or 'emea2'")
+    code = value.strip().lower()
+    if not _REGION_CODE.match(code):
+        raise ValueError("a region code is letters then letters/digits, such as 'us1' or 'emea2'")
+    return code
