@@ -47,7 +47,8 @@ DEFAULT_OUTPUT = "pulumi-import.json"
 class Adoption:
     """The result: ``resources`` (the import file's entries), ``missing`` (declared by the
     program, absent from the org: ``(type, name, why)``), ``undescribed`` (in the org, not in
-    the config: one line each) and ``drift`` (verify's drift findings)."""
+    the config: one line each) and ``drift`` (verify's drift findings), of which
+    :attr:`replacements` would make ``pulumi up`` unassign and re-assign."""
 
     org_url: str
     app_id: str
@@ -55,6 +56,12 @@ class Adoption:
     missing: list[tuple[str, str, str]] = field(default_factory=list)
     undescribed: list[str] = field(default_factory=list)
     drift: list[Finding] = field(default_factory=list)
+
+    @property
+    def replacements(self) -> list[Finding]:
+        """Drift on an assignment's ``regions`` value: ``pulumi up`` would replace it, delete
+        first, and Okta would deactivate its users in Own in between."""
+        return [f for f in self.drift if f.regions_drift]
 
     def import_file(self) -> dict[str, Any]:
         """The document for ``pulumi import --file``."""
@@ -116,9 +123,9 @@ def map_resources(config: OwnScimConfig, plan_resources: list[Any], live: okta_a
         adoption.resources.append(entry)
 
     # what the org has that the config does not describe
-    wanted_groups = {g.name for g in config.groups}
+    wanted_groups = {g.name.casefold() for g in config.groups}  # Okta group names are case-insensitive
     adoption.undescribed += [f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, profile {json.dumps(a.profile, sort_keys=True)}"
-                             for a in live.groups if a.group_name not in wanted_groups]
+                             for a in live.groups if a.group_name.casefold() not in wanted_groups]
     wanted_people = {u.id for u in live.people.values() if u}
     adoption.undescribed += [f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
                              for u in live.users if u.scope == "USER" and u.user_id not in wanted_people]
@@ -166,7 +173,14 @@ def render_summary(adoption: Adoption, output: str) -> str:
     ]
     for title, lines in sections:
         out += ["", title] + ([f"  - {line}" for line in lines] if lines else ["  (none)"])
-    out += ["", "Next: pulumi import --file " + output + " --generate-code=false --protect=false --yes && pulumi preview"]
+    next_step = f"pulumi import --file {output} --generate-code=false --protect=false --yes && pulumi preview"
+    if adoption.replacements:
+        out += ["", "STOP: the `regions` value of " + ", ".join(f.subject for f in adoption.replacements) +
+                    " differs from the config. A changed `regions` value is applied delete-before-replace: "
+                    "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
+                    "Make the config describe the org first, run `adopt` again, then: " + next_step]
+    else:
+        out += ["", "Next: " + next_step]
     return "\n".join(out) + "\n"
 
 
@@ -181,7 +195,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the import file and print the summary; 0, or 2 on any error (one line on stderr)."""
+    """Write the import file and print the summary; 0, 1 when the org differs from the config
+    (the file is written, but importing then running ``pulumi up`` would change the org), or
+    2 on any error (one line on stderr)."""
     try:
         adoption = adopt(args.config, args.app_id)
     except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError, AppNotFound) as exc:
@@ -194,4 +210,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_text(document, encoding="utf-8")
         sys.stdout.write(render_summary(adoption, args.output))
-    return 0
+    return 1 if adoption.replacements else 0

@@ -383,8 +383,10 @@ def validate_document(
             loc = tuple(err["loc"])
             if err["type"] == "extra_forbidden" and loc in secret_locs:
                 continue  # already reported with the hint
-            path = _path(loc, last_is_key=err["type"] in ("extra_forbidden", "invalid_key"))
-            issues.append(ConfigIssue(path, _redact(_lookup(data, loc)), _error_message(err)))
+            is_key = err["type"] in ("extra_forbidden", "invalid_key")
+            # an unknown key's value is not echoed: it may be a credential under a name we do not know
+            value = _MISSING if is_key else _redact(_lookup(data, loc))
+            issues.append(ConfigIssue(_path(loc, last_is_key=is_key), value, _error_message(err)))
     if issues:
         order = {id(i): n for n, i in enumerate(issues)}
         issues.sort(key=lambda i: (_sort_key(i.path, sections), order[id(i)]))
@@ -446,7 +448,7 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(path, [ConfigIssue("", _MISSING, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
                                                            f"at offset {exc.start}")]) from None
     except OSError as exc:
-        raise ConfigError(path, [ConfigIssue("", _MISSING, f"cannot read the config file: {exc.strerror}")]) from None
+        raise ConfigError(path, [ConfigIssue("", _MISSING, f"cannot read the file: {exc.strerror}")]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:

@@ -260,6 +260,11 @@ class Exchange:
         return f"{self.method} {self.path} -> {self.status}{error}"
 
 
+class ReceiverError(Exception):
+    """The receiver cannot be used at all (unreachable, or it rejects the token): nothing
+    about any user can be concluded. The message names the URL, never the token."""
+
+
 @dataclass
 class OktaScimClient:
     """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
@@ -271,6 +276,8 @@ class OktaScimClient:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ReceiverError(f"the receiver URL must start with http:// or https:// (got {self.base_url!r})")
         self._http = httpx.Client(
             base_url=self.base_url.rstrip("/"),
             headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},
@@ -284,7 +291,13 @@ class OktaScimClient:
               params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any] | None]:
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": SCIM_JSON} if body is not None else {}
-        response = self._http.request(method, path, content=content, params=params, headers=headers)
+        try:
+            response = self._http.request(method, path, content=content, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ReceiverError(f"cannot reach the receiver at {self.base_url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 401:
+            raise ReceiverError(f"the receiver at {self.base_url} rejected the token (401): Okta would show "
+                                "'Authentication failed' on Test API Credentials; check the API Token field")
         try:
             doc = response.json() if response.content else None
         except ValueError:
@@ -400,7 +413,9 @@ class OktaEmulator:
     def update(self, app: OktaApp, user: DirectoryUser, app_user: AppUser) -> None:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
         if not app.enabled("profile"):
-            self._skip(user.login, "profile change not pushed: Update User Attributes is off (as Own requires)")
+            self._skip(user.login, "Okta changed the user's app profile in place (the user kept the app) and pushed "
+                                   "nothing: Update User Attributes is off, as Own requires, so Own keeps the "
+                                   "regions it created the user with")
             return
         user_id = self._id(user.login)
         if user_id is not None:

@@ -37,7 +37,7 @@ from typing import Any
 
 from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
 from ownscim_infra.directory import Directory, load_directory
-from ownscim_infra.okta_emulator import OktaApp, OktaEmulator, OktaScimClient, resolve
+from ownscim_infra.okta_emulator import OktaApp, OktaEmulator, OktaScimClient, ReceiverError, resolve
 from ownscim_infra.plan import DEFAULT_CONFIG, Plan, build_plan
 from ownscim_infra.receiver.models import OWN_USER_SCHEMA
 from ownscim_infra.own_setup import (
@@ -84,6 +84,8 @@ def expectations(config: OwnScimConfig, directory: Directory,
                  previous: tuple[OwnScimConfig, Directory] | None = None) -> dict[str, Expected]:
     """``{login: Expected}`` for every directory user (and every previously assigned one)."""
     result: dict[str, Expected] = {}
+    if config.app.provisioning == "manual" and not config.app.manual_steps_done:
+        return {u.login: Expected("absent", via="no assignment until app.manual_steps_done") for u in directory.users}
     for user in directory.users:
         now = _config_assignment(config, user.login, user.groups)
         if now:
@@ -143,11 +145,11 @@ def findings_of(app: OktaApp) -> list[Finding]:
     off, two group assignments with the same priority."""
     found: list[Finding] = []
     attr = app.attribute
-    if attr is None:
+    if attr is None and app.assignments:
         found.append(Finding("regions-attribute-missing",
                              "no regions attribute is declared: Okta sends no regions and Own creates every user "
                              "in all of the account's regions"))
-    else:
+    elif attr is not None:
         if attr.external_namespace != REGIONS_NAMESPACE:
             found.append(Finding("regions-namespace",
                                  f"the regions attribute's externalNamespace is {attr.external_namespace!r}; Own's setup "
@@ -190,7 +192,8 @@ class UserResult:
 
     login: str
     assignment: str
-    regions_sent: str | None
+    regions_sent: str | None  # None: no value (all regions), or nothing sent (see ``sent``)
+    sent: bool  # whether Okta sent a create or a profile push for this user
     own: OwnState | None
     expected: Expected
     ok: bool
@@ -204,7 +207,9 @@ class SimulationReport:
 
     config: str
     directory: str
+    previous: str | None
     receiver: str
+    receiver_started_here: bool
     capabilities: dict[str, str]
     capabilities_source: str
     attribute: dict[str, str] | None
@@ -254,7 +259,7 @@ def _compare(expected: Expected, own: OwnState | None) -> list[str]:
 
 
 def run_simulation(current: State, base_url: str, token: str, *, previous: State | None = None,
-                   receiver_label: str | None = None) -> SimulationReport:
+                   started_here: bool = False) -> SimulationReport:
     """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
     state with what ``current``'s config means. Sends requests to ``base_url`` only."""
     app = current.app
@@ -304,17 +309,20 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
                 login=login,
                 assignment=app_user.via if app_user else "not assigned",
                 regions_sent=(sent.regions if sent else None),
+                sent=sent is not None,
                 own=own,
                 expected=wanted[login],
                 ok=not problems,
-                reasons=reasons,
+                reasons=list(dict.fromkeys(reasons)),
                 requests=requests,
             ))
         attr = app.attribute
         return SimulationReport(
             config=current.plan.config_file,
             directory=current.directory_file,
-            receiver=receiver_label or base_url,
+            previous=None if previous is None else f"{previous.plan.config_file} with directory {previous.directory_file}",
+            receiver=base_url,
+            receiver_started_here=started_here,
             capabilities=app.capabilities,
             capabilities_source=app.capabilities_source,
             attribute=None if attr is None else {"externalName": attr.external_name,
@@ -333,7 +341,8 @@ def render_text(report: SimulationReport) -> str:
     attr = report.attribute
     lines = [
         f"Simulation of {report.config} with directory {report.directory}",
-        f"Receiver: {report.receiver}",
+        *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
+        f"Receiver: {report.receiver}" + (" (started here, temporary database)" if report.receiver_started_here else ""),
         f"Okta provisioning ({report.capabilities_source}): {caps}",
         "regions attribute: " + (f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, "
                                  f"scope {attr['scope']}" if attr else "not declared"),
@@ -342,12 +351,14 @@ def render_text(report: SimulationReport) -> str:
     header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
     rows = []
     for u in report.users:
-        if u.regions_sent is not None:
-            sent = u.regions_sent
-        elif u.assignment == "not assigned":
+        if u.assignment == "not assigned":
             sent = "-"
-        else:
+        elif not u.sent:
+            sent = "nothing sent (already in Own)"
+        elif u.regions_sent is None:
             sent = "(none: all regions)"
+        else:
+            sent = u.regions_sent
         rows.append([u.login, u.assignment, sent, u.own.render() if u.own else "absent", u.expected.render(),
                      "ok" if u.ok else "DIFFERS"])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -400,7 +411,7 @@ def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | N
                                         db_path=Path(tmp) / "own.db", business_unit=business_unit)
             handle = stack.enter_context(serve_in_background(settings))
             return run_simulation(current, handle.base_url, token, previous=before,
-                                  receiver_label=f"{handle.base_url} (started here, temporary database)")
+                                  started_here=True)
         if not token:
             raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(current, receiver_url, token, previous=before)
@@ -431,7 +442,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except ValueError as exc:
+    except (ValueError, ReceiverError) as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":

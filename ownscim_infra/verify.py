@@ -73,6 +73,9 @@ class Finding:
     status: str
     message: str
     details: list[str] = field(default_factory=list)
+    #: the live assignment's ``regions`` differs: ``pulumi up`` replaces it, delete first
+    #: (Okta unassigns, deactivating its users in Own, then assigns again)
+    regions_drift: bool = False
 
 
 @dataclass
@@ -219,7 +222,7 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         if got != want:
             problems.append(f"regions is {_show(got)}, expected {want!r}")
         if problems:
-            out.append(Finding("group", group.name, DRIFT, "; ".join(problems)))
+            out.append(Finding("group", group.name, DRIFT, "; ".join(problems), regions_drift=got != want))
         else:
             out.append(Finding("group", group.name, OK, f"priority {priority}, regions {want}"))
     wanted = {g.name.casefold() for g in config.groups}
@@ -257,7 +260,7 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         if got != want:
             problems.append(f"regions is {_show(got)}, expected {_show(want)}")
         if problems:
-            out.append(Finding("person", person.login, DRIFT, "; ".join(problems)))
+            out.append(Finding("person", person.login, DRIFT, "; ".join(problems), regions_drift=got != want))
         else:
             out.append(Finding("person", person.login, OK, f"assigned directly, {_show(want)}"))
     return out

@@ -81,8 +81,21 @@ def test_what_is_missing_is_left_for_pulumi_up(fake_org, tmp_path, capsys):
 
 def test_drift_is_reported_as_changes_preview_will_show(fake_org, tmp_path, capsys):
     fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 7
-    run_adopt(tmp_path)
-    assert "group Own EMEA: priority is 7, expected 1" in capsys.readouterr().out
+    code, _, _ = run_adopt(tmp_path)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "group Own EMEA: priority is 7, expected 1" in out and "\nNext: pulumi import" in out
+
+
+def test_regions_drift_stops_adoption(fake_org, tmp_path, capsys):
+    """Importing then `pulumi up` would replace the assignment: Okta deactivates its users."""
+    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
+    code, doc, _ = run_adopt(tmp_path)
+    out = capsys.readouterr().out
+    assert code == 1 and doc["resources"]  # the file is written, but the exit code says stop
+    assert "group Own EMEA: regions is 'emea2', expected 'emea2,uk1'" in out
+    assert "STOP: the `regions` value of Own EMEA differs from the config" in out
+    assert "Okta deactivates every user it covers in Own" in out and "\nNext: " not in out
 
 
 def test_manual_mode_imports_no_connection_or_features(fake_org, tmp_path):

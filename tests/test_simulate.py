@@ -6,6 +6,7 @@ Each scenario of Own's setup page, and each silent mistake, with the message tha
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from ownscim_infra.config import ConfigError
 from ownscim_infra.directory import load_directory, parse_directory
 from ownscim_infra.plan import build_plan
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
-from ownscim_infra.simulate import State, run_simulation, simulate
+from ownscim_infra.simulate import State, render_text, run_simulation, simulate
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -139,14 +140,24 @@ def test_manual_provisioning_uses_documented_settings(write_config):
                                    "profile": "DISABLED", "password": "DISABLED"}
 
 
-def test_manual_before_steps_done_puts_everyone_in_all_regions(write_config):
+def test_manual_before_steps_done_provisions_nobody(write_config):
+    """The documented intermediate state: nothing is assigned until the console steps are done."""
     data = example_data()
     data["app"]["provisioning"] = "manual"
     report = simulate(write_config(data), DIRECTORY)
-    assert not report.ok
-    assert [f.code for f in report.findings] == ["regions-attribute-missing"]
-    lukas = users(report)["lukas.weber@example.com"]
-    assert lukas.own is None  # nothing is assigned until the steps are done
+    assert report.ok and report.findings == []
+    assert all(u.own is None and u.expected.state == "absent" for u in report.users)
+    assert users(report)["lukas.weber@example.com"].expected.via == "no assignment until app.manual_steps_done"
+
+
+def test_already_provisioned_users_get_nothing_sent(receiver):
+    handle, token = receiver
+    run_simulation(state(), handle.base_url, token)
+    again = run_simulation(state(), handle.base_url, token)
+    assert again.ok
+    lukas = users(again)["lukas.weber@example.com"]
+    assert lukas.sent is False and lukas.requests == ['GET /Users?filter=userName eq "lukas.weber@example.com" -> 200']
+    assert "nothing sent (already in Own)" in render_text(again)
 
 
 # --------------------------------------------------------------------------- the silent mistakes
@@ -171,6 +182,18 @@ def test_mistake_attribute_in_a_namespace_own_does_not_read(receiver):
     lukas = users(report)["lukas.weber@example.com"]
     assert not lukas.ok
     assert any(r.startswith("cause: the regions attribute's externalNamespace is") for r in lukas.reasons)
+
+
+def test_mistake_attribute_missing_while_assignments_exist(receiver):
+    handle, token = receiver
+    current = state()
+    current.plan.resources[:] = [r for r in current.plan.resources
+                                 if r.type != "okta:index/appUserSchemaProperty:AppUserSchemaProperty"]
+    report = run_simulation(current, handle.base_url, token)
+    assert [f.code for f in report.findings] == ["regions-attribute-missing"]
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.regions_sent is None and lukas.own.regions == ALL
+    assert "Own holds regions us1, emea2, uk1; the config means emea2, uk1" in lukas.reasons
 
 
 def test_mistake_update_user_attributes_enabled(receiver):
@@ -270,6 +293,21 @@ def test_command_exits_2_on_bad_input(tmp_path):
     res = sim_cmd("--directory", str(bad))
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert f"{bad}: users[0].first_name: required key is missing" in res.stderr
-    env = {k: v for k, v in __import__("os").environ.items() if k != "OWN_SCIM_TOKEN"}
+    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
     res = sim_cmd("--receiver", "http://127.0.0.1:9/scim/v2", env=env)
     assert res.returncode == 2 and "OWN_SCIM_TOKEN" in res.stderr
+
+
+def test_command_receiver_problems_are_one_line_exit_2(receiver):
+    handle, token = receiver
+    env = dict(os.environ, OWN_SCIM_TOKEN="wrong-token")
+    res = sim_cmd("--receiver", handle.base_url, env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "rejected the token (401)" in res.stderr and "wrong-token" not in res.stderr
+    env["OWN_SCIM_TOKEN"] = token
+    for url, message in (("127.0.0.1:9/scim/v2", "must start with http:// or https://"),
+                         ("http://127.0.0.1:9/scim/v2", "cannot reach the receiver at http://127.0.0.1:9/scim/v2")):
+        res = sim_cmd("--receiver", url, env=env)
+        assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
+    res = sim_cmd("--receiver", handle.base_url, env=env)
+    assert res.returncode == 0, res.stdout
