@@ -223,22 +223,29 @@ def _options_cell(options: dict[str, Any]) -> str:
     return "; ".join(parts) or "-"
 
 
-def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of every table, shared by the markdown and text renderers."""
+def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
+    """(title, header, rows, what to say when there are no rows) of every table, shared by
+    the markdown and text renderers."""
     account = list(plan.config.regions)
+    app = plan.config.app
+    waiting = app.provisioning == "manual" and not app.manual_steps_done
+    none = ("none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)"
+            if waiting else "none")
     return [
-        ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)]),
+        ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
         (
             "Groups (priority 0 is the highest: a user in several groups gets the first one's regions)",
             ["Priority", "Group", "Okta group", "Regions"],
             [[str(g.priority), g.name, g.origin, _regions_cell(g.regions, account)] for g in group_rows(plan)],
+            none,
         ),
         ("People (direct assignments override group values)", ["Login", "Regions"],
-         [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)]),
+         [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)], none),
         (
             "Resources",
             ["Type", "Name", "Depends on", "Options"],
             [[r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)] for r in plan.resources],
+            "none",
         ),
     ]
 
@@ -275,10 +282,10 @@ def render_markdown(plan: Plan) -> str:
         f"{len(plan.resources)} resources declared (Pulumi mock runtime: no Okta org, no credentials).",
         "",
     ]
-    for title, header, rows in _tables(plan):
+    for title, header, rows, none in _tables(plan):
         out += [f"### {title}", ""]
         if not rows:
-            out += ["(none)", ""]
+            out += [f"({none})", ""]
             continue
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---" for _ in header) + "|")
@@ -297,10 +304,10 @@ def render_text(plan: Plan) -> str:
         "(Pulumi mock runtime: no Okta org, no credentials)",
         "",
     ]
-    for title, header, rows in _tables(plan):
+    for title, header, rows, none in _tables(plan):
         out.append(f"{title}:")
         if not rows:
-            out += ["  (none)", ""]
+            out += [f"  ({none})", ""]
             continue
         widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
         for row in [header, ["-" * w for w in widths], *rows]:

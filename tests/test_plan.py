@@ -118,6 +118,7 @@ def test_manual_plan_shows_steps(write_config):
     assert "| Provisioning | manual: set by hand in the Admin Console (steps in the outputs) |" in res.stdout
     assert "Deactivate Users: enabled" in res.stdout
     assert "regions attribute | not declared yet" in res.stdout
+    assert res.stdout.count("(none yet: assignments are declared once app.manual_steps_done is true") == 2
 
 
 def test_unknown_command_and_no_command_exit_2():
