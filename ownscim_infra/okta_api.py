@@ -371,14 +371,20 @@ class OktaReader:
             summary = str(error) if error else "unexpected response"
         return OktaApiError(path, status, code, str(summary).splitlines()[0] if summary else "")
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """``GET path`` and its JSON body. :raises OktaApiError: any non-2xx answer."""
+    async def _send_get(self, path: str, params: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+        """One ``GET`` through the SDK's request executor (auth, retries on 429):
+        ``(request, response, body)``. :raises OktaApiError: any non-2xx answer."""
         request, error = await self._executor.create_request("GET", self._url(path, params), None, {})
         if error:
             raise self._error(path, None, None, error)
         response, body, error = await self._executor.execute(request)
         if error is not None or response is None:
             raise self._error(path, getattr(response, "status", None), body, error)
+        return request, response, body
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """``GET path`` and its JSON body. :raises OktaApiError: any non-2xx answer."""
+        _, _, body = await self._send_get(path, params)
         return json.loads(body) if body else None
 
     async def get_optional(self, path: str) -> Any:
@@ -397,13 +403,7 @@ class OktaReader:
         """
         from okta.api_response import OktaAPIResponse
 
-        params = {"limit": PAGE_LIMIT, **(params or {})}
-        request, error = await self._executor.create_request("GET", self._url(path, params), None, {})
-        if error:
-            raise self._error(path, None, None, error)
-        response, body, error = await self._executor.execute(request)
-        if error is not None or response is None:
-            raise self._error(path, getattr(response, "status", None), body, error)
+        request, response, body = await self._send_get(path, {"limit": PAGE_LIMIT, **(params or {})})
         page = OktaAPIResponse(self._executor, request, response, body)
         items = list(page.get_body() or [])
         while page.has_next():

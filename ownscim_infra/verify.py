@@ -215,16 +215,9 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
             out.append(Finding("group", group.name, DRIFT, f"not assigned to the app ({why})"))
             continue
-        problems = []
-        if a.priority != priority:
-            problems.append(f"priority is {a.priority}, expected {priority}")
-        got = _profile_regions(a.profile)
-        if got != want:
-            problems.append(f"regions is {_show(got)}, expected {want!r}")
-        if problems:
-            out.append(Finding("group", group.name, DRIFT, "; ".join(problems), regions_drift=got != want))
-        else:
-            out.append(Finding("group", group.name, OK, f"priority {priority}, regions {want}"))
+        problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
+        out.append(_assignment_finding("group", group.name, problems, _profile_regions(a.profile), want,
+                                       f"priority {priority}, regions {want}"))
     wanted = {g.name.casefold() for g in config.groups}
     extra = [a for a in live.groups if a.group_name.casefold() not in wanted]
     if extra:
@@ -235,6 +228,17 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
     else:
         out.append(Finding("other-groups", "groups not in the config", OK, "none"))
     return out
+
+
+def _assignment_finding(check: str, subject: str, problems: list[str], got: str | None, want: str | None,
+                        ok_message: str) -> Finding:
+    """An assignment's finding: drift when ``problems`` or the live ``regions`` value
+    (``got``) differs from the config's (``want``), which also marks ``regions_drift``."""
+    if got != want:
+        problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
+    if problems:
+        return Finding(check, subject, DRIFT, "; ".join(problems), regions_drift=got != want)
+    return Finding(check, subject, OK, ok_message)
 
 
 def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
@@ -253,16 +257,10 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         if app_user is None:
             out.append(Finding("person", person.login, DRIFT, "not assigned to the app"))
             continue
-        problems = []
-        if app_user.scope != "USER":
-            problems.append(f"has the app only through a group (scope {app_user.scope}), not by a direct assignment")
-        got = _profile_regions(app_user.profile)
-        if got != want:
-            problems.append(f"regions is {_show(got)}, expected {_show(want)}")
-        if problems:
-            out.append(Finding("person", person.login, DRIFT, "; ".join(problems), regions_drift=got != want))
-        else:
-            out.append(Finding("person", person.login, OK, f"assigned directly, {_show(want)}"))
+        problems = ([f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
+                    if app_user.scope != "USER" else [])
+        out.append(_assignment_finding("person", person.login, problems, _profile_regions(app_user.profile), want,
+                                       f"assigned directly, {_show(want)}"))
     return out
 
 
