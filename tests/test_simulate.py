@@ -218,6 +218,41 @@ def test_mistake_update_user_attributes_enabled(receiver):
     assert any("receiver answered PUT" in r for r in jordan.reasons)
 
 
+def set_capability(plan, where: str, name: str, status: str) -> None:
+    for r in plan.resources:
+        if r.type == "okta:app/features:Features":
+            r.inputs["capabilities"][where][name]["status"] = status
+
+
+def test_mistake_create_users_off_creates_nobody(receiver):
+    handle, token = receiver
+    current = state()
+    set_capability(current.plan, "create", "lifecycleCreate", "DISABLED")
+    report = run_simulation(current, handle.base_url, token)
+    assert "capability-lifecycleCreate" in [f.code for f in report.findings]
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.own is None and [r.split(" ")[0] for r in lukas.requests] == ["GET"]
+    assert "not created: Create Users (lifecycleCreate) is not enabled" in lukas.reasons
+
+
+def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path):
+    handle, token = receiver
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    for user in directory["users"]:
+        if user["login"] == "lukas.weber@example.com":
+            user["groups"] = []
+    after = tmp_path / "after.yaml"
+    after.write_text(yaml.safe_dump(directory))
+    before, current = state(), state(directory_path=after)
+    for s in (before, current):
+        set_capability(s.plan, "update", "lifecycleDeactivate", "DISABLED")
+    report = run_simulation(current, handle.base_url, token, previous=before)
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.own.active is True and not lukas.ok
+    assert "still active in Own after being unassigned" in lukas.reasons
+    assert "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled" in lukas.reasons
+
+
 def test_mistake_two_groups_with_the_same_priority(receiver):
     handle, token = receiver
     current = state()
