@@ -23,6 +23,7 @@ SCIM token as a Pulumi secret -- and reads no ``pulumi.Config`` of its own.
 from __future__ import annotations
 
 import json
+import os
 
 import pulumi
 import pulumi_okta as okta
@@ -63,6 +64,47 @@ MANUAL_CONFIRM = (
 #: with the new regions): Own does not support Update User Attributes, so an in-place update
 #: would change nothing in Own. Hence replace on any profile change, deleting first.
 ASSIGNMENT_REPLACE = dict(replace_on_changes=["profile"], delete_before_replace=True)
+
+
+#: Set to ``1`` for one ``pulumi up`` (or ``pulumi destroy --run-program``) to let the
+#: ``regions`` attribute be deleted or replaced anyway.
+ALLOW_ATTRIBUTE_DELETE_ENV = "OWNSCIM_ALLOW_REGIONS_ATTRIBUTE_DELETE"
+#: Name of the hook that guards the attribute (the engine identifies delete hooks by name).
+ATTRIBUTE_GUARD_HOOK = "ownscim-regions-attribute-guard"
+
+
+class RegionsAttributeDeleteRefused(Exception):
+    """Raised by the guard hook: deleting the ``regions`` attribute was refused."""
+
+
+def guard_regions_attribute(args: pulumi.ResourceHookArgs) -> None:
+    """``before_delete`` hook of the ``regions`` attribute (Pulumi resource hooks, CLI 3.182+).
+
+    Deleting or replacing the attribute erases its value from every user and group
+    assignment in Okta (terraform-provider-okta issues 2593, 989, 492), after which Own
+    creates everyone in all regions. The engine calls this hook before the delete, whether
+    from a replacement (its external name, namespace, type or scope changed; it is declared
+    delete-before-replace, so nothing has changed in Okta yet), from its removal from the
+    program, or from ``pulumi destroy --run-program``.
+
+    :raises RegionsAttributeDeleteRefused: always, unless ``OWNSCIM_ALLOW_REGIONS_ATTRIBUTE_DELETE=1``;
+        the message is the manual procedure.
+    """
+    if os.environ.get(ALLOW_ATTRIBUTE_DELETE_ENV) == "1":
+        return
+    raise RegionsAttributeDeleteRefused(
+        f"refusing to delete the Okta app attribute 'regions' ({args.name}): that erases the regions value "
+        "of every user and group assignment in Okta, and Own then creates everyone in all regions. "
+        "To change its external name, namespace, type or scope, do it by hand: "
+        "(1) save every assignment's value: `pulumi stack output regionsByGroup` and "
+        "`python -m ownscim_infra verify --format json`; "
+        "(2) edit the attribute in the Admin Console (Directory > Profile Editor > the app > regions) "
+        "instead of replacing it, change the program to match, then `pulumi refresh` and `pulumi preview` "
+        "(expect no replacement); "
+        f"(3) only if it must be recreated: run `{ALLOW_ATTRIBUTE_DELETE_ENV}=1 pulumi up` once (after "
+        "`pulumi state unprotect` of the attribute), run `pulumi up` again to re-apply every assignment, "
+        "and check with `python -m ownscim_infra verify`."
+    )
 
 
 def regions_value(regions: list[str]) -> str:
@@ -174,8 +216,10 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
         self.regions_attribute: okta.AppUserSchemaProperty | None = None
         if provisioning_on:
-            # 4. The regions attribute, after provisioning is on. Protected: replacing it
-            # deletes its value from every user and group assignment in Okta.
+            # 4. The regions attribute, after provisioning is on. Protected, and guarded by a
+            # before_delete hook that stops a replacement (deleted first) with the manual
+            # procedure: replacing it deletes its value from every user and group assignment.
+            guard = pulumi.ResourceHook(ATTRIBUTE_GUARD_HOOK, guard_regions_attribute)
             self.regions_attribute = okta.AppUserSchemaProperty(
                 naming.REGIONS_ATTRIBUTE,
                 app_id=self.app.id,
@@ -187,7 +231,13 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 external_namespace=REGIONS_NAMESPACE,
                 scope="NONE",
                 master="PROFILE_MASTER",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=provisioning, protect=True),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=provisioning,
+                    protect=True,
+                    delete_before_replace=True,
+                    hooks=pulumi.ResourceHookBinding(before_delete=[guard]),
+                ),
             )
             after_attribute = pulumi.ResourceOptions(
                 parent=self, depends_on=[self.regions_attribute], **ASSIGNMENT_REPLACE

@@ -136,6 +136,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "deleteBeforeReplace": bool(request.deleteBeforeReplace),
                 "replaceOnChanges": sorted(request.replaceOnChanges),
                 "dependsOn": sorted({_name_of(u) for u in request.dependencies}),
+                "beforeDeleteHooks": sorted(request.hooks.before_delete),
             }
             with self._lock:
                 self.registrations.append(

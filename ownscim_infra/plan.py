@@ -195,7 +195,8 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
             "regions attribute",
             f"index {i.get('index')}, type {i.get('type')}, externalName {i.get('externalName')}, "
             f"externalNamespace {i.get('externalNamespace')}, scope {i.get('scope')}"
-            + (", protected" if attr.options.get("protect") else ""),
+            + (", protected" if attr.options.get("protect") else "")
+            + (", deletion guarded by a hook" if attr.options.get("beforeDeleteHooks") else ""),
         ))
     else:
         facts.append(("regions attribute", "not declared yet (manual mode: set app.manual_steps_done once provisioning is on)"))
@@ -220,6 +221,8 @@ def _options_cell(options: dict[str, Any]) -> str:
         parts.append("deleteBeforeReplace")
     if options.get("replaceOnChanges"):
         parts.append("replaceOnChanges=" + ",".join(options["replaceOnChanges"]))
+    if options.get("beforeDeleteHooks"):
+        parts.append("beforeDelete hook " + ",".join(options["beforeDeleteHooks"]))
     return "; ".join(parts) or "-"
 
 

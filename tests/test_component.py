@@ -8,7 +8,14 @@ import pulumi
 import pytest
 
 from ownscim_infra import naming
-from ownscim_infra.component import MANUAL_CONFIRM, manual_steps
+from ownscim_infra.component import (
+    ALLOW_ATTRIBUTE_DELETE_ENV,
+    ATTRIBUTE_GUARD_HOOK,
+    MANUAL_CONFIRM,
+    RegionsAttributeDeleteRefused,
+    guard_regions_attribute,
+    manual_steps,
+)
 from ownscim_infra.mocks import Registration
 from tests.conftest import EXAMPLE, KNOWN_TOKEN, example_data, run_config
 
@@ -90,7 +97,30 @@ def test_regions_attribute_after_provisioning_and_protected(example_run):
         "regions", "regions", "string", "regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
     assert i["appId"] == f"<id of {naming.APP}>"
     assert attr.options["protect"] is True
+    # a replacement deletes first, so the guard hook stops it before anything changes in Okta
+    assert attr.options["deleteBeforeReplace"] is True
+    assert attr.options["beforeDeleteHooks"] == [ATTRIBUTE_GUARD_HOOK]
     assert {naming.CONNECTION, naming.FEATURES} <= set(attr.options["dependsOn"])
+
+
+def hook_args():
+    return pulumi.ResourceHookArgs(urn="urn:pulumi:s::ownscim::t::own-scim-regions-attribute", id="0oa1/regions",
+                                   name=naming.REGIONS_ATTRIBUTE, type="okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+
+
+def test_guard_hook_refuses_with_the_manual_procedure(monkeypatch):
+    monkeypatch.delenv(ALLOW_ATTRIBUTE_DELETE_ENV, raising=False)
+    with pytest.raises(RegionsAttributeDeleteRefused) as info:
+        guard_regions_attribute(hook_args())
+    message = str(info.value)
+    assert message.startswith(f"refusing to delete the Okta app attribute 'regions' ({naming.REGIONS_ATTRIBUTE})")
+    assert "pulumi stack output regionsByGroup" in message and "Profile Editor" in message
+    assert f"{ALLOW_ATTRIBUTE_DELETE_ENV}=1 pulumi up" in message
+
+
+def test_guard_hook_lets_a_deliberate_delete_through(monkeypatch):
+    monkeypatch.setenv(ALLOW_ATTRIBUTE_DELETE_ENV, "1")
+    assert guard_regions_attribute(hook_args()) is None
 
 
 def test_groups_created_or_looked_up(example_run):

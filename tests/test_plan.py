@@ -32,7 +32,8 @@ def test_json_lists_every_resource_with_inputs_and_options(example_plan):
     assert len(doc["resources"]) == 14
     for r in doc["resources"]:
         assert set(r) == {"type", "name", "parent", "inputs", "options"}
-        assert set(r["options"]) == {"protect", "deleteBeforeReplace", "replaceOnChanges", "dependsOn"}
+        assert set(r["options"]) == {"protect", "deleteBeforeReplace", "replaceOnChanges", "dependsOn",
+                                     "beforeDeleteHooks"}
     conn = next(r for r in doc["resources"] if r["type"] == "okta:app/connection:Connection")
     assert conn["inputs"]["profile"] == {"authScheme": "TOKEN", "token": "[secret]"}
     assigns = [r for r in doc["resources"] if r["type"] == "okta:app/groupAssignment:GroupAssignment"]
@@ -70,7 +71,8 @@ def test_text_summarises_for_a_terminal(example_plan):
     text = render_text(example_plan)
     assert text.startswith("Offline plan for ")
     assert "14 resources" in text.splitlines()[0]
-    assert "externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected" in text
+    assert ("externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, "
+            "deletion guarded by a hook") in text
     assert "  1: Own EMEA -> emea2, uk1" in text
     assert "|" not in text.split("Resources:")[0]
 

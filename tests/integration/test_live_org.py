@@ -11,7 +11,8 @@ It uses Pulumi's Automation API with a local file backend in a temporary directo
 throw-away stack of this project (``Pulumi.yaml`` at the repo root), configured with a copy of
 ``config/example.yaml`` whose ``scim_base_url`` is the receiver URL. It creates the app, the
 groups and the assignments, runs :func:`ownscim_infra.verify.verify` and asserts no drift,
-then unprotects the ``regions`` attribute (the program protects it), destroys everything
+then unprotects the ``regions`` attribute (the program protects it) and destroys everything
+with ``--run-program`` and ``OWNSCIM_ALLOW_REGIONS_ATTRIBUTE_DELETE=1`` (its delete hook)
 and removes the stack, whatever happened. The two people of the example must exist in the
 org (or the test removes them from its copy of the config when they do not).
 """
@@ -28,6 +29,7 @@ import pytest
 import yaml
 
 from ownscim_infra import okta_api
+from ownscim_infra.component import ALLOW_ATTRIBUTE_DELETE_ENV
 from ownscim_infra.verify import render_text, verify
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,6 +106,9 @@ def test_up_verify_destroy(tmp_path: Path, live_config: Path) -> None:
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": uuid.uuid4().hex,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+        # the program guards the regions attribute with a before_delete hook; this run
+        # deliberately destroys it (destroy runs the program so that the hook exists)
+        ALLOW_ATTRIBUTE_DELETE_ENV: "1",
     }
     stack_name = f"it-{uuid.uuid4().hex[:8]}"
     stack = auto.create_stack(stack_name, work_dir=str(REPO), opts=auto.LocalWorkspaceOptions(work_dir=str(REPO), env_vars=env))
@@ -127,6 +132,6 @@ def test_up_verify_destroy(tmp_path: Path, live_config: Path) -> None:
     finally:
         try:
             _unprotect_all(stack)
-            stack.destroy(on_output=print)
+            stack.destroy(on_output=print, run_program=True)
         finally:
             stack.workspace.remove_stack(stack_name, force=True)
