@@ -21,8 +21,10 @@ assignment ``<app_id>/<group_id>``; person ``<app_id>/<user_id>``.
 
 It prints what was mapped, what the program declares that the org lacks (``pulumi up`` will
 create it), what the org has that the config does not describe, and ``verify``'s drift
-(which ``pulumi preview`` will show as changes). Exit 0 when the file is written, 2 on bad
-input, credentials or an Okta error.
+(which ``pulumi preview`` will show as changes). Exit 0 when the file is written; 1 when it
+is written but an assignment's ``regions`` value differs from the config (``pulumi up`` would
+replace it, deactivating its users in Own in between: fix the config first); 2 on bad input,
+credentials or an Okta error.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 from ownscim_infra import naming, okta_api
 from ownscim_infra.component import FEATURE, REGIONS_ATTRIBUTE, OwnScimProvisioning
 from ownscim_infra.config import ConfigError, OwnScimConfig
+from ownscim_infra.own_setup import okta_fold
 from ownscim_infra.plan import build_plan
 from ownscim_infra.verify import DEFAULT_CONFIG, DRIFT, AppNotFound, Finding, call_okta, check, find_app
 
@@ -80,7 +83,7 @@ def map_resources(config: OwnScimConfig, plan_resources: list[Any], live: okta_a
     """Map each resource the program declares onto its live import id (no I/O)."""
     app_id = live.app.id
     groups, assignments, people = _declared_names(config)
-    assigned = {a.group_name: a for a in live.groups}
+    assigned = {okta_fold(a.group_name): a for a in live.groups}
     direct = {u.user_id for u in live.users if u.scope == "USER"}
     adoption = Adoption(live.org_url, app_id, [])
     for r in plan_resources:
@@ -105,7 +108,7 @@ def map_resources(config: OwnScimConfig, plan_resources: list[Any], live: okta_a
             import_id = group.id if group else None
             why = f"no Okta group named {groups.get(r.name)!r}"
         elif r.type == "okta:app/groupAssignment:GroupAssignment":
-            a = assigned.get(assignments.get(r.name, ""))
+            a = assigned.get(okta_fold(assignments.get(r.name, "")))
             import_id = f"{app_id}/{a.group_id}" if a else None
             why = f"group {assignments.get(r.name)!r} is not assigned to the app"
         elif r.type == "okta:app/user:User":
@@ -123,9 +126,9 @@ def map_resources(config: OwnScimConfig, plan_resources: list[Any], live: okta_a
         adoption.resources.append(entry)
 
     # what the org has that the config does not describe
-    wanted_groups = {g.name.casefold() for g in config.groups}  # Okta group names are case-insensitive
+    wanted_groups = {okta_fold(g.name) for g in config.groups}  # Okta group names are case-insensitive
     adoption.undescribed += [f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, profile {json.dumps(a.profile, sort_keys=True)}"
-                             for a in live.groups if a.group_name.casefold() not in wanted_groups]
+                             for a in live.groups if okta_fold(a.group_name) not in wanted_groups]
     wanted_people = {u.id for u in live.people.values() if u}
     adoption.undescribed += [f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
                              for u in live.users if u.scope == "USER" and u.user_id not in wanted_people]
@@ -195,9 +198,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the import file and print the summary; 0, 1 when the org differs from the config
-    (the file is written, but importing then running ``pulumi up`` would change the org), or
-    2 on any error (one line on stderr)."""
+    """Write the import file and print the summary; 0, 1 when an assignment's ``regions``
+    value differs from the config (the file is written, but ``pulumi up`` after the import
+    would unassign and re-assign), or 2 on any error (one line on stderr)."""
     try:
         adoption = adopt(args.config, args.app_id)
     except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError, AppNotFound) as exc:

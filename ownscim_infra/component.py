@@ -198,7 +198,6 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             )
             provisioning = [self.connection, self.features]
         self.connection_status = self.connection.status if self.connection else None
-        provisioning_on = app_cfg.provisioning == "api" or app_cfg.manual_steps_done
 
         # 5. Groups: they do not depend on provisioning.
         group_ids: dict[str, pulumi.Output[str]] = {}
@@ -215,7 +214,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 group_ids[group.name] = found.id
 
         self.regions_attribute: okta.AppUserSchemaProperty | None = None
-        if provisioning_on:
+        if config.assignments_declared:
             # 4. The regions attribute, after provisioning is on. Protected, and guarded by a
             # before_delete hook that stops a replacement (deleted first) with the manual
             # procedure: replacing it deletes its value from every user and group assignment.
@@ -276,7 +275,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs, camelCase: ``appId``, ``appLabel``, ``scimBaseUrl``,
-        ``regionsByGroup`` (group name -> ``"us1,emea2"``), ``peopleCount``, and
+        ``regionsByGroup`` (group name -> ``"us1,emea2"``) and ``peopleCount`` of the declared
+        assignments (empty and 0 until they are declared), and
         ``connectionStatus`` (``api``: ENABLED | DISABLED | UNKNOWN after ``pulumi up``; UNKNOWN
         means Okta does not manage this app's connection: use ``provisioning: manual``) or
         ``manualSteps`` (``manual``). Nothing secret."""
@@ -285,8 +285,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             "appId": self.app.id,
             "appLabel": cfg.app.label,
             "scimBaseUrl": cfg.app.scim_base_url,
-            "regionsByGroup": {g.name: regions_value(g.regions) for g in cfg.groups},
-            "peopleCount": len(cfg.people),
+            # what is assigned: nothing until the assignments are declared (manual mode)
+            "regionsByGroup": {g.name: regions_value(g.regions) for g in cfg.groups} if cfg.assignments_declared else {},
+            "peopleCount": len(cfg.people) if cfg.assignments_declared else 0,
         }
         if self.connection_status is not None:
             outputs["connectionStatus"] = self.connection_status

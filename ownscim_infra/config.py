@@ -39,8 +39,11 @@ from pydantic import (
 )
 
 from ownscim_infra import naming
-from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, region_code  # noqa: F401 (re-exported)
+from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold, region_code  # noqa: F401 (re-exported)
 
+
+#: The config the commands read when none is named.
+DEFAULT_CONFIG = "config/example.yaml"
 
 #: Keys that look like credentials; they never belong in the YAML.
 _SECRET_KEY = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|authori[sz]ation|bearer", re.IGNORECASE)
@@ -209,6 +212,12 @@ class OwnScimConfig(StrictModel):
 
     _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
 
+    @property
+    def assignments_declared(self) -> bool:
+        """Whether the program declares the ``regions`` attribute and the assignments: with
+        ``provisioning: api`` always; with ``manual`` only once ``manual_steps_done``."""
+        return self.app.provisioning == "api" or self.app.manual_steps_done
+
     def regions_of(self, regions: list[str] | None) -> list[str]:
         """The regions a ``regions`` value means: itself, or all of the account's when ``None``."""
         return list(self.regions) if regions is None else list(regions)
@@ -293,7 +302,7 @@ def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]], *
             value = item.get(key) if isinstance(item, dict) else None
             if not isinstance(value, str) or not value.strip():
                 continue
-            folded, slugged = value.strip().casefold(), naming.slug(value)
+            folded, slugged = okta_fold(value), naming.slug(value)
             if folded in folded_at:
                 issues.append(ConfigIssue(
                     f"{section}[{i}].{key}", value,

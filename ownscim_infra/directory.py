@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ownscim_infra.own_setup import okta_fold
 from ownscim_infra.config import StrictModel, Text, duplicate_issues, read_yaml, validate_document
 
 
@@ -41,11 +42,11 @@ class DirectoryUser(StrictModel):
     @property
     def okta_id(self) -> str:
         """A stable Okta-style user id (``00u`` + 17 characters), sent as ``externalId``."""
-        return "00u" + hashlib.sha256(self.login.casefold().encode()).hexdigest()[:17]
+        return "00u" + hashlib.sha256(okta_fold(self.login).encode()).hexdigest()[:17]
 
     def in_group(self, name: str) -> bool:
         """Membership, comparing group names case-insensitively as Okta does."""
-        return name.casefold() in {g.casefold() for g in self.groups}
+        return okta_fold(name) in {okta_fold(g) for g in self.groups}
 
 
 class Directory(StrictModel):
@@ -55,8 +56,8 @@ class Directory(StrictModel):
 
     def user(self, login: str) -> DirectoryUser | None:
         """The user with ``login`` (case-insensitive), or ``None``."""
-        folded = login.casefold()
-        return next((u for u in self.users if u.login.casefold() == folded), None)
+        folded = okta_fold(login)
+        return next((u for u in self.users if okta_fold(u.login) == folded), None)
 
 
 def parse_directory(data: Any, file: str | Path = "<directory>") -> Directory:

@@ -34,6 +34,7 @@ from typing import Any, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 from ownscim_infra.component import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE
+from ownscim_infra.own_setup import okta_fold
 
 #: Environment variables of the okta Pulumi provider that this module reads.
 ENV_ORG_URL = "OKTA_ORG_URL"
@@ -451,10 +452,12 @@ class OktaReader:
         return OktaGroup(g["id"], (g.get("profile") or {}).get("name", ""), g.get("type"))
 
     async def find_group(self, name: str) -> OktaGroup | None:
-        """The group named exactly ``name`` (``GET /api/v1/groups?q=`` is a prefix search)."""
+        """The group named ``name``, compared as Okta does (:func:`okta_fold`;
+        ``GET /api/v1/groups?q=`` is a prefix search)."""
         for g in await self.list("/api/v1/groups", {"q": name}):
-            if (g.get("profile") or {}).get("name") == name:
-                return OktaGroup(g["id"], name, g.get("type"))
+            live_name = (g.get("profile") or {}).get("name") or ""
+            if okta_fold(live_name) == okta_fold(name):
+                return OktaGroup(g["id"], live_name, g.get("type"))
         return None
 
     async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
@@ -495,8 +498,8 @@ class OktaReader:
         groups = await self.list_group_assignments(app.id)
         users = await self.list_app_users(app.id)
         people = {login: await self.get_user(login) for login in logins}
-        assigned = {g.group_name: OktaGroup(g.group_id, g.group_name, g.group_type) for g in groups}
-        by_name = {name: assigned.get(name) or await self.find_group(name) for name in group_names}
+        assigned = {okta_fold(g.group_name): OktaGroup(g.group_id, g.group_name, g.group_type) for g in groups}
+        by_name = {name: assigned.get(okta_fold(name)) or await self.find_group(name) for name in group_names}
         return LiveApp(self.org_url, app, connection, feature, push, schema, groups, users, people, by_name, push_error)
 
 

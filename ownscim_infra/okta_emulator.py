@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from ownscim_infra.own_setup import OWN_CAPABILITIES
+from ownscim_infra.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.directory import Directory, DirectoryUser
 from ownscim_infra.mocks import lookup_group_id, lookup_user_id, mock_id
 from ownscim_infra.plan import Plan
@@ -181,13 +181,14 @@ class AppUser:
 def resolve(app: OktaApp, directory: Directory) -> dict[str, AppUser]:
     """Each directory user's app assignment, by Okta's rules (see the module docstring).
 
-    Returns ``{login: AppUser}`` for assigned users only (keys as in the directory).
+    Returns ``{okta_fold(login): AppUser}`` for assigned users only (logins compare as
+    Okta compares them; ``AppUser.login`` keeps the directory's spelling).
     """
     result: dict[str, AppUser] = {}
     for user in directory.users:
-        direct = next((a for a in app.assignments if a.login and a.login.casefold() == user.login.casefold()), None)
+        direct = next((a for a in app.assignments if a.login and okta_fold(a.login) == okta_fold(user.login)), None)
         if direct is not None:
-            result[user.login] = AppUser(user.login, "direct", direct.profile, direct.resource)
+            result[okta_fold(user.login)] = AppUser(user.login, "direct", direct.profile, direct.resource)
             continue
         mine = [a for a in app.groups if user.in_group(a.group or "")]
         if not mine:
@@ -195,7 +196,7 @@ def resolve(app: OktaApp, directory: Directory) -> dict[str, AppUser]:
         best = min(a.priority for a in mine)
         top = [a for a in mine if a.priority == best]
         chosen = top[0]
-        result[user.login] = AppUser(
+        result[okta_fold(user.login)] = AppUser(
             user.login, f"group {chosen.group} (priority {best})", chosen.profile, chosen.resource,
             tied_with=tuple(a.group for a in top[1:]),
         )
@@ -312,7 +313,10 @@ class OktaScimClient:
         """``GET /Users?filter=userName eq "login"&startIndex=1&count=100``: the user or None."""
         status, doc = self._send(login, "GET", "/Users",
                                  params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100})
-        if status == 200 and doc and doc.get("totalResults", 0) > 0 and doc.get("Resources"):
+        if status != 200 or doc is None:
+            raise ReceiverError(f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
+                                f"{self.base_url} its SCIM base URL (ending in /scim/v2)?")
+        if doc.get("totalResults", 0) > 0 and doc.get("Resources"):
             return doc["Resources"][0]
         return None
 
@@ -345,11 +349,10 @@ class OktaScimClient:
 
 @dataclass
 class Sent:
-    """What Okta sent for one user, last: the create body's ``regions`` value (``None``:
-    none sent) and whether a create was attempted at all."""
+    """What Okta sent for one user in the last sync: the ``regions`` value of its create
+    body or profile push (``None``: no value, Own's "all regions")."""
 
     regions: str | None = None
-    created: bool = False
 
 
 class OktaEmulator:
@@ -365,18 +368,22 @@ class OktaEmulator:
         self.ids: dict[str, str] = {}
         self.sent: dict[str, Sent] = {}
         self.skipped: dict[str, list[str]] = {}
+        # every per-user record is keyed by okta_fold(login)
         #: logins Okta found deactivated in Own and reactivated on re-assignment
         self.reactivated: set[str] = set()
+        #: logins Okta found already in Own on assignment, and linked without a create
+        self.linked: set[str] = set()
 
     def _skip(self, login: str, why: str) -> None:
-        self.skipped.setdefault(login, []).append(why)
+        self.skipped.setdefault(okta_fold(login), []).append(why)
 
     def _id(self, login: str) -> str | None:
-        if login not in self.ids:
+        key = okta_fold(login)
+        if key not in self.ids:
             found = self.client.find(login)
             if found:
-                self.ids[login] = found["id"]
-        return self.ids.get(login)
+                self.ids[key] = found["id"]
+        return self.ids.get(key)
 
     def provision(self, app: OktaApp, user: DirectoryUser, app_user: AppUser) -> None:
         """Okta assigns ``user``: look up, then create, or reactivate, and push the profile."""
@@ -386,19 +393,20 @@ class OktaEmulator:
             if not app.enabled("lifecycleCreate"):
                 self._skip(user.login, "not created: Create Users (lifecycleCreate) is not enabled")
                 return
-            self.sent[user.login] = Sent(regions_sent(body, app.attribute), created=True)
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
             created = self.client.create(user.login, body)
             if created:
-                self.ids[user.login] = created["id"]
+                self.ids[okta_fold(user.login)] = created["id"]
             return
-        self.ids[user.login] = found["id"]
+        self.ids[okta_fold(user.login)] = found["id"]
+        self.linked.add(okta_fold(user.login))
         if not found.get("active", True):
             if not app.enabled("lifecycleDeactivate"):
                 self._skip(user.login, "not reactivated: Deactivate Users (lifecycleDeactivate) is not enabled")
             elif self.client.set_active(user.login, found["id"], True):
-                self.reactivated.add(user.login)
+                self.reactivated.add(okta_fold(user.login))
         if app.enabled("profile"):
-            self.sent[user.login] = Sent(regions_sent(body, app.attribute))
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
             self.client.push_profile(user.login, found["id"], body)
 
     def deprovision(self, app: OktaApp, login: str) -> None:
@@ -420,23 +428,25 @@ class OktaEmulator:
         user_id = self._id(user.login)
         if user_id is not None:
             body = create_body(user, app_user.profile, app.attribute)
-            self.sent[user.login] = Sent(regions_sent(body, app.attribute))
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
             self.client.push_profile(user.login, user_id, body)
 
     def sync(self, before: tuple[OktaApp, Directory] | None, after: tuple[OktaApp, Directory]) -> None:
-        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``."""
+        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``.
+        :attr:`sent` then holds what this sync sent."""
         app, directory = after
         old = resolve(*before) if before else {}
         new = resolve(app, directory)
+        self.sent = {}
         for user in directory.users:
-            was, now = old.get(user.login), new.get(user.login)
+            was, now = old.get(okta_fold(user.login)), new.get(okta_fold(user.login))
             if now and not was:
                 self.provision(app, user, now)
             elif was and not now:
                 self.deprovision(app, user.login)
             elif was and now and was.profile != now.profile:
                 self.update(app, user, now)
-        current = {u.login.casefold() for u in directory.users}
-        for login in old:
-            if login.casefold() not in current:
-                self.deprovision(app, login)
+        current = {okta_fold(u.login) for u in directory.users}
+        for key, was in old.items():
+            if key not in current:
+                self.deprovision(app, was.login)

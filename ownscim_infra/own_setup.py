@@ -7,6 +7,7 @@ page in ``shared/seeds`` and ``shared/docs/okta-own-facts.md``.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Okta's catalog name of *SCIM 2.0 Test App (Header Auth)*, the app the page adds.
 CATALOG_APP = "scim2headerauth"
@@ -32,6 +33,13 @@ REGIONS_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
 DEFAULT_BUSINESS_UNIT = "Default Business Unit"
 #: The role every SCIM-created user gets (changed later in Own's UI, never through SCIM).
 READ_ONLY_ROLE = "Read-only"
+
+def okta_fold(value: str) -> str:
+    """How Okta compares logins and group names: case-insensitively, by simple lower-casing
+    of the NFC form (so ``ß`` and ``SS`` differ). The receiver's ``userName`` matching uses
+    the same rule."""
+    return unicodedata.normalize("NFC", value.strip()).lower()
+
 
 _REGION_CODE = re.compile(r"^[a-z][a-z0-9]*$")
 

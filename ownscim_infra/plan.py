@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ownscim_infra import program
-from ownscim_infra.config import ConfigError, OwnScimConfig, load_config
+from ownscim_infra.config import DEFAULT_CONFIG, ConfigError, OwnScimConfig, load_config
 from ownscim_infra.mocks import Registration, lookup_group_id, mock_id, run_program
 
-DEFAULT_CONFIG = "config/example.yaml"
 #: The token the offline plan gives the program; it is a secret, so it is shown as [secret].
 OFFLINE_TOKEN = "offline-plan-placeholder-token"
 
@@ -230,10 +229,8 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
     """(title, header, rows, what to say when there are no rows) of every table, shared by
     the markdown and text renderers."""
     account = list(plan.config.regions)
-    app = plan.config.app
-    waiting = app.provisioning == "manual" and not app.manual_steps_done
-    none = ("none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)"
-            if waiting else "none")
+    none = ("none" if plan.config.assignments_declared else
+            "none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)")
     return [
         ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
         (

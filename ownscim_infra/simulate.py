@@ -37,11 +37,12 @@ from typing import Any
 
 from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
 from ownscim_infra.directory import Directory, load_directory
-from ownscim_infra.okta_emulator import OktaApp, OktaEmulator, OktaScimClient, ReceiverError, resolve
+from ownscim_infra.okta_emulator import AppUser, OktaApp, OktaEmulator, OktaScimClient, ReceiverError, resolve
 from ownscim_infra.plan import DEFAULT_CONFIG, Plan, build_plan
 from ownscim_infra.receiver.models import OWN_USER_SCHEMA
 from ownscim_infra.own_setup import (
     DEFAULT_BUSINESS_UNIT,
+    okta_fold,
     OWN_CAPABILITIES,
     READ_ONLY_ROLE,
     REGIONS_ATTRIBUTE,
@@ -72,31 +73,38 @@ class Expected:
 def _config_assignment(config: OwnScimConfig, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
     """The config's answer for one user: (regions, which entry), or None when unassigned."""
     for person in config.people:
-        if person.login.casefold() == login.casefold():
+        if okta_fold(person.login) == okta_fold(login):
             return tuple(config.regions_of(person.regions)), "people: " + person.login
+    member_of = {okta_fold(g) for g in groups}
     for group in config.groups:  # list order is priority
-        if group.name.casefold() in {g.casefold() for g in groups}:
+        if okta_fold(group.name) in member_of:
             return tuple(group.regions), "groups: " + group.name
     return None
 
 
 def expectations(config: OwnScimConfig, directory: Directory,
                  previous: tuple[OwnScimConfig, Directory] | None = None) -> dict[str, Expected]:
-    """``{login: Expected}`` for every directory user (and every previously assigned one)."""
+    """``{login: Expected}`` for every directory user and every previously assigned one
+    (keyed by the current directory's spelling of the login, else the previous one's; logins
+    compare as Okta compares them). A config that declares no assignment yet (``manual``
+    before ``manual_steps_done``) assigns nobody."""
     result: dict[str, Expected] = {}
-    if config.app.provisioning == "manual" and not config.app.manual_steps_done:
-        return {u.login: Expected("absent", via="no assignment until app.manual_steps_done") for u in directory.users}
-    for user in directory.users:
-        now = _config_assignment(config, user.login, user.groups)
-        if now:
-            result[user.login] = Expected("active", now[0], now[1])
-    if previous:
+    if config.assignments_declared:
+        for user in directory.users:
+            now = _config_assignment(config, user.login, user.groups)
+            if now:
+                result[user.login] = Expected("active", now[0], now[1])
+    if previous and previous[0].assignments_declared:
         prev_config, prev_directory = previous
+        assigned_now = {okta_fold(login) for login in result}
+        spelled = {okta_fold(u.login): u.login for u in directory.users}
         for user in prev_directory.users:
-            if user.login not in result and _config_assignment(prev_config, user.login, user.groups):
-                result[user.login] = Expected("inactive", via="unassigned since the previous config")
+            key = okta_fold(user.login)
+            if key not in assigned_now and _config_assignment(prev_config, user.login, user.groups):
+                result[spelled.get(key, user.login)] = Expected("inactive", via="unassigned since the previous config")
+    absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
     for user in directory.users:
-        result.setdefault(user.login, Expected("absent", via="not assigned"))
+        result.setdefault(user.login, Expected("absent", via=absent))
     return result
 
 
@@ -258,6 +266,14 @@ def _compare(expected: Expected, own: OwnState | None) -> list[str]:
     return problems
 
 
+def _relevant(finding: Finding, problems: list[str], app_user: AppUser | None) -> bool:
+    """Whether a finding can explain one user's problems (so it is named as their cause)."""
+    if finding.code == "priority-tie":
+        return bool(app_user and app_user.tied_with)
+    # a wrong role or business unit alone is never caused by the Okta app's settings
+    return any(not p.startswith(("role ", "business unit ")) for p in problems)
+
+
 def run_simulation(current: State, base_url: str, token: str, *, previous: State | None = None,
                    started_here: bool = False) -> SimulationReport:
     """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
@@ -286,25 +302,28 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
         users = []
         for login in logins:
-            app_user = app_users.get(login)
+            key = okta_fold(login)
+            app_user = app_users.get(key)
             own = read_own_state(reader, login)
             problems = _compare(wanted[login], own)
+            mine = [e for e in okta.exchanges if okta_fold(e.login) == key]
             # a refused request is an error Okta shows for this user, even if Own's state is right
-            problems += [f"receiver answered {e.render()}" for e in okta.exchanges
-                         if e.login == login and e.status >= 400]
-            requests = [e.render() for e in okta.exchanges if e.login == login]
+            problems += [f"receiver answered {e.render()}" for e in mine if e.status >= 400]
             reasons = list(problems)
             if problems:
-                reasons += emulator.skipped.get(login, [])
+                reasons += [r for r in emulator.skipped.get(key, []) if own is not None or "in place" not in r]
                 if app_user and app_user.tied_with:
                     reasons.append(f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
                                    "(same priority) is undefined")
-                if login in emulator.reactivated and own and own.active:
+                if key in emulator.reactivated and own and own.active:
                     reasons.append("Okta found the user deactivated and reactivated it (PATCH active:true); with "
                                    "Update User Attributes off no profile is pushed, so Own keeps the regions it "
                                    "created the user with")
-                reasons += [f"cause: {f.message}" for f in findings]
-            sent = emulator.sent.get(login)
+                elif key in emulator.linked and key not in emulator.sent and own and own.active:
+                    reasons.append("Own already had this user: Okta linked it without sending anything, so Own "
+                                   "keeps the regions it was created with")
+                reasons += [f"cause: {f.message}" for f in findings if _relevant(f, problems, app_user)]
+            sent = emulator.sent.get(key)
             users.append(UserResult(
                 login=login,
                 assignment=app_user.via if app_user else "not assigned",
@@ -314,7 +333,7 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
                 expected=wanted[login],
                 ok=not problems,
                 reasons=list(dict.fromkeys(reasons)),
-                requests=requests,
+                requests=[e.render() for e in mine],
             ))
         attr = app.attribute
         return SimulationReport(
@@ -407,7 +426,9 @@ def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | N
 
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
             token = secrets.token_urlsafe(24)
-            settings = ReceiverSettings(regions=tuple(current.plan.config.regions), token=token,
+            # the account has every region either config names (a region may leave the config)
+            regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
+            settings = ReceiverSettings(regions=tuple(regions), token=token,
                                         db_path=Path(tmp) / "own.db", business_unit=business_unit)
             handle = stack.enter_context(serve_in_background(settings))
             return run_simulation(current, handle.base_url, token, previous=before,

@@ -6,7 +6,7 @@ Groups. This command reads the org through the ``okta`` SDK (:mod:`ownscim_infra
 credentials ``OKTA_ORG_URL`` or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL``, and ``OKTA_API_TOKEN``)
 and reports one named finding per check (:data:`CHECKS`):
 
-- ``app``: the app is catalog app ``scim2headerauth`` and ACTIVE;
+- ``app``: the app is catalog app ``scim2headerauth``, ACTIVE, with the config's label;
 - ``connection``: the provisioning connection is ENABLED with the config's base URL
   (``UNKNOWN``: Okta does not manage it through the API: the exact Admin Console steps, and
   ``provisioning: manual`` is recommended);
@@ -43,15 +43,15 @@ from ownscim_infra.component import (
     manual_steps,
     regions_value,
 )
-from ownscim_infra.config import ConfigError, OwnScimConfig, load_config
+from ownscim_infra.config import DEFAULT_CONFIG, ConfigError, OwnScimConfig, load_config
+from ownscim_infra.own_setup import OWN_CAPABILITIES, okta_fold
 
-DEFAULT_CONFIG = "config/example.yaml"
 
 OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
 
 #: The checks, in report order, with what each asserts.
 CHECKS = {
-    "app": f"the app is catalog app {CATALOG_APP} and ACTIVE",
+    "app": f"the app is catalog app {CATALOG_APP}, ACTIVE, with the config's label",
     "connection": "the provisioning connection is ENABLED with the config's base URL",
     "features": f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
     "group-push": "no group push mappings; Push Groups not enabled",
@@ -153,12 +153,18 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
     f = live.feature
     if f is None:
         return Finding("features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}")
-    expected = {"create (Create Users)": (f.create, "ENABLED"), "deactivate (Deactivate Users)": (f.deactivate, "ENABLED"),
-                "profile (Update User Attributes)": (f.profile, "DISABLED")}
+    expected = {  # what the program declares (OWN_CAPABILITIES); an absent password capability is off
+        "status": (f.status, "ENABLED"),
+        "create (Create Users)": (f.create, OWN_CAPABILITIES["lifecycleCreate"]),
+        "deactivate (Deactivate Users)": (f.deactivate, OWN_CAPABILITIES["lifecycleDeactivate"]),
+        "profile (Update User Attributes)": (f.profile, OWN_CAPABILITIES["profile"]),
+        "password (Sync Password)": (f.password or "DISABLED", OWN_CAPABILITIES["password"]),
+    }
     problems = [f"{name} is {actual or 'not set'}, expected {want}" for name, (actual, want) in expected.items() if actual != want]
     if problems:
         return Finding("features", FEATURE, DRIFT, "; ".join(problems) + note)
-    return Finding("features", FEATURE, OK, f"create ENABLED, deactivate ENABLED, profile DISABLED{note}")
+    return Finding("features", FEATURE, OK, f"ENABLED: create ENABLED, deactivate ENABLED, profile DISABLED, "
+                                            f"password DISABLED{note}")
 
 
 def check_group_push(live: okta_api.LiveApp) -> Finding:
@@ -179,13 +185,9 @@ def check_group_push(live: okta_api.LiveApp) -> Finding:
     return Finding("group-push", "Push Groups", OK, "no group push mappings")
 
 
-def _declares_attribute(config: OwnScimConfig) -> bool:
-    return config.app.provisioning == "api" or config.app.manual_steps_done
-
-
 def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
     attr = live.regions_attribute
-    if not _declares_attribute(config):
+    if not config.assignments_declared:
         return Finding("regions-attribute", REGIONS_ATTRIBUTE, SKIPPED,
                        "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""))
     if attr is None:
@@ -201,15 +203,15 @@ def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
 
 
 def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
-    if not _declares_attribute(config):
+    if not config.assignments_declared:
         return [Finding("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
                 for g in config.groups]
-    # Okta group names are case-insensitive (config validation treats them so): match on casefold.
-    by_name = {a.group_name.casefold(): a for a in live.groups}
+    # Okta group names are case-insensitive (config validation treats them so).
+    by_name = {okta_fold(a.group_name): a for a in live.groups}
     out = []
     for priority, group in enumerate(config.groups):
         want = regions_value(group.regions)
-        a = by_name.get(group.name.casefold())
+        a = by_name.get(okta_fold(group.name))
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
@@ -218,8 +220,8 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
         out.append(_assignment_finding("group", group.name, problems, _profile_regions(a.profile), want,
                                        f"priority {priority}, regions {want}"))
-    wanted = {g.name.casefold() for g in config.groups}
-    extra = [a for a in live.groups if a.group_name.casefold() not in wanted]
+    wanted = {okta_fold(g.name) for g in config.groups}
+    extra = [a for a in live.groups if okta_fold(a.group_name) not in wanted]
     if extra:
         out.append(Finding("other-groups", "groups not in the config", DRIFT,
                            f"{len(extra)} group(s) assigned that the config does not list",
@@ -242,7 +244,7 @@ def _assignment_finding(check: str, subject: str, problems: list[str], got: str 
 
 
 def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
-    if not _declares_attribute(config):
+    if not config.assignments_declared:
         return [Finding("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
                 for p in config.people]
     by_id = {u.user_id: u for u in live.users}

@@ -140,3 +140,15 @@ def test_stdout_output(tmp_path, capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["resources"][0]["component"] is True
     assert "Wrote <stdout>" in captured.err
+
+
+def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, tmp_path, capsys):
+    """Okta group names are case-insensitive: importing must map the live group, or
+    `pulumi up` would create a second one next to it."""
+    fake_org.groups[fake_org.group_id("Own EMEA")]["profile"]["name"] = "own emea"
+    code, doc, _ = run_adopt(tmp_path)
+    names = by_name(doc)
+    assert code == 0
+    assert names[naming.group("Own EMEA")]["id"] == fake_org.group_id("own emea")
+    assert naming.group_assignment("Own EMEA") in names
+    assert "no Okta group named" not in capsys.readouterr().out

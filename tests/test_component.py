@@ -200,6 +200,7 @@ def test_manual_mode_before_steps_are_done(write_config):
     assert "  Base URL: https://scim.us1.ownbackup.example/scim/v2" in steps
     assert "  Update User Attributes: disabled (Own does not support it)" in steps
     assert "connectionStatus" not in run.outputs
+    assert run.outputs["regionsByGroup"] == {} and run.outputs["peopleCount"] == 0
 
 
 def test_manual_mode_after_steps_are_done(write_config):
@@ -213,6 +214,7 @@ def test_manual_mode_after_steps_are_done(write_config):
     assert attr.options["dependsOn"] == [naming.APP]
     assert types.count(GASSIGN) == 4 and types.count(UASSIGN) == 2
     assert MANUAL_CONFIRM not in run.outputs["manualSteps"]
+    assert len(run.outputs["regionsByGroup"]) == 4 and run.outputs["peopleCount"] == 2
 
 
 def test_api_mode_without_token_stops_with_instructions():

@@ -77,12 +77,13 @@ def test_text_summarises_for_a_terminal(example_plan):
     assert "|" not in text.split("Resources:")[0]
 
 
-def test_summaries_come_from_the_declared_resources_not_the_yaml(example_plan):
+def test_summaries_come_from_the_declared_resources_not_the_yaml():
     """If the program declared something else than the YAML says, the plan must show it."""
-    for r in example_plan.resources:
+    plan = build_plan(EXAMPLE)  # its own plan: the module's fixture stays untouched
+    for r in plan.resources:
         if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 1:
             r.inputs["profile"] = json.dumps({"regions": "us1"})
-    assert "| 1 | Own EMEA | created | us1 |" in render_markdown(example_plan)
+    assert "| 1 | Own EMEA | created | us1 |" in render_markdown(plan)
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])

@@ -346,3 +346,56 @@ def test_command_receiver_problems_are_one_line_exit_2(receiver):
         assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
     res = sim_cmd("--receiver", handle.base_url, env=env)
     assert res.returncode == 0, res.stdout
+
+
+# --------------------------------------------------------------------------- second review
+
+
+def test_login_case_may_differ_between_directories(tmp_path):
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    for user in directory["users"]:
+        if user["login"] == "lukas.weber@example.com":
+            user["login"] = "Lukas.Weber@Example.com"
+    after = tmp_path / "after.yaml"
+    after.write_text(yaml.safe_dump(directory))
+    report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
+    assert report.ok
+    assert [u.login for u in report.users if "lukas" in u.login.lower()] == ["Lukas.Weber@Example.com"]
+
+
+def test_previous_config_before_the_manual_steps_assigned_nobody(write_config):
+    manual = example_data()
+    manual["app"]["provisioning"] = "manual"
+    report = simulate(EXAMPLE, DIRECTORY, previous=(write_config(manual), DIRECTORY))
+    assert report.ok  # nobody was assigned before, so nobody is expected inactive
+    assert users(report)["lukas.weber@example.com"].sent is True
+
+
+def test_what_okta_sent_is_from_the_last_sync(write_config):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    jordan = users(report)["jordan.kim@example.com"]
+    assert jordan.sent is False  # the re-assignment only reactivated (PATCH): no regions were sent
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.sent is False and lukas.ok
+
+
+def test_user_already_in_own_is_explained(receiver, write_config):
+    handle, token = receiver
+    run_simulation(state(), handle.base_url, token)
+    data = example_data()
+    data["groups"][1]["regions"] = ["uk1"]  # Own EMEA: no --previous, Own already has its members
+    report = run_simulation(state(write_config(data)), handle.base_url, token)
+    lukas = users(report)["lukas.weber@example.com"]
+    assert not lukas.ok
+    assert "Own already had this user: Okta linked it without sending anything" in " ".join(lukas.reasons)
+
+
+def test_a_receiver_url_that_is_not_scim_is_an_error(receiver):
+    handle, token = receiver
+    wrong = handle.base_url.removesuffix("/scim/v2")
+    env = dict(os.environ, OWN_SCIM_TOKEN=token)
+    res = sim_cmd("--receiver", wrong, env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "is " + wrong + " its SCIM base URL (ending in /scim/v2)?" in res.stderr

@@ -167,12 +167,20 @@ def test_connection_drift(fake_org, connection, expect):
     (("create", "lifecycleCreate"), "DISABLED", "create (Create Users) is DISABLED, expected ENABLED"),
     (("update", "lifecycleDeactivate"), "DISABLED", "deactivate (Deactivate Users) is DISABLED, expected ENABLED"),
     (("update", "profile"), "ENABLED", "profile (Update User Attributes) is ENABLED, expected DISABLED"),
+    (("update", "password"), "ENABLED", "password (Sync Password) is ENABLED, expected DISABLED"),
 ])
 def test_feature_drift(fake_org, path, value, expect):
     fake_org.features[APP_ID]["capabilities"][path[0]][path[1]]["status"] = value
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("features", "USER_PROVISIONING")}
     assert expect in finding(report, "features").message
+
+
+def test_feature_switched_off_is_drift(fake_org):
+    fake_org.features[APP_ID]["status"] = "DISABLED"
+    report = verify(str(EXAMPLE))
+    assert drifted(report) == {("features", "USER_PROVISIONING")}
+    assert "status is DISABLED, expected ENABLED" in finding(report, "features").message
 
 
 def test_feature_missing_means_provisioning_is_off(fake_org):
@@ -362,3 +370,11 @@ def test_group_names_match_case_insensitively(fake_org):
     f = finding(report, "other-groups")
     assert f.status == "ok", f.details
     assert not drifted(report)
+
+
+def test_unassigned_group_found_whatever_its_case(fake_org):
+    us = fake_org.group_id("Own US")
+    fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
+    fake_org.groups[us]["profile"]["name"] = "own us"
+    report = verify(str(EXAMPLE))
+    assert finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
