@@ -89,13 +89,19 @@ def test_okta_requests_lookup_then_create(example_report):
     assert lukas.requests == ['GET /Users?filter=userName eq "lukas.weber@example.com" -> 200', "POST /Users -> 201"]
 
 
-def test_unassign_deactivates_and_keeps_regions(tmp_path):
+def directory_with(tmp_path, who: str, **changes) -> Path:
+    """The example directory with one user's entries changed, written to a file."""
     directory = yaml.safe_load(DIRECTORY.read_text())
     for user in directory["users"]:
-        if user["login"] == "lukas.weber@example.com":
-            user["groups"] = []
-    after = tmp_path / "after-directory.yaml"
-    after.write_text(yaml.safe_dump(directory))
+        if user["login"] == who:
+            user.update(changes)
+    path = tmp_path / f"directory-{len(list(tmp_path.iterdir()))}.yaml"
+    path.write_text(yaml.safe_dump(directory))
+    return path
+
+
+def test_unassign_deactivates_and_keeps_regions(tmp_path):
+    after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
     report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
     lukas = users(report)["lukas.weber@example.com"]
     assert report.ok
@@ -237,12 +243,7 @@ def test_mistake_create_users_off_creates_nobody(receiver):
 
 def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path):
     handle, token = receiver
-    directory = yaml.safe_load(DIRECTORY.read_text())
-    for user in directory["users"]:
-        if user["login"] == "lukas.weber@example.com":
-            user["groups"] = []
-    after = tmp_path / "after.yaml"
-    after.write_text(yaml.safe_dump(directory))
+    after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
     before, current = state(), state(directory_path=after)
     for s in (before, current):
         set_capability(s.plan, "update", "lifecycleDeactivate", "DISABLED")
@@ -352,12 +353,7 @@ def test_command_receiver_problems_are_one_line_exit_2(receiver):
 
 
 def test_login_case_may_differ_between_directories(tmp_path):
-    directory = yaml.safe_load(DIRECTORY.read_text())
-    for user in directory["users"]:
-        if user["login"] == "lukas.weber@example.com":
-            user["login"] = "Lukas.Weber@Example.com"
-    after = tmp_path / "after.yaml"
-    after.write_text(yaml.safe_dump(directory))
+    after = directory_with(tmp_path, "lukas.weber@example.com", login="Lukas.Weber@Example.com")
     report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
     assert report.ok
     assert [u.login for u in report.users if "lukas" in u.login.lower()] == ["Lukas.Weber@Example.com"]
