@@ -284,10 +284,12 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
         if previous is not None:
             prev_app = previous.app
             emulator.sync(None, (prev_app, previous.directory))
-            replaced = {a.resource for a in prev_app.assignments
-                        if a.replace_first and any(b.resource == a.resource and b.profile != a.profile
-                                                   for b in app.assignments)}
-            if replaced:  # Pulumi deletes the replaced assignments first
+            # the new program's options decide (Pulumi reads replaceOnChanges/deleteBeforeReplace
+            # from the new registration): those assignments are deleted first
+            replaced = {b.resource for b in app.assignments
+                        if b.replace_first and any(a.resource == b.resource and a.profile != b.profile
+                                                   for a in prev_app.assignments)}
+            if replaced:
                 emulator.sync((prev_app, previous.directory), (prev_app.without(replaced), current.directory))
                 emulator.sync((prev_app.without(replaced), current.directory), (app, current.directory))
             else:
