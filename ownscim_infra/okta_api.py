@@ -34,7 +34,7 @@ from typing import Any, Mapping
 from urllib.parse import quote, urlencode, urlsplit
 
 from ownscim_infra.component import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE
-from ownscim_infra.own_setup import okta_fold
+from ownscim_infra.own_setup import capability_statuses, okta_fold
 
 #: Environment variables of the okta Pulumi provider that this module reads.
 ENV_ORG_URL = "OKTA_ORG_URL"
@@ -265,12 +265,6 @@ class LiveApp:
 # --------------------------------------------------------------------------- parsing
 
 
-def _status(caps: Any, *path: str) -> str | None:
-    for key in path:
-        caps = caps.get(key) if isinstance(caps, dict) else None
-    return caps.get("status") if isinstance(caps, dict) else None
-
-
 def parse_app(data: dict[str, Any]) -> App:
     """An Application object (``GET /api/v1/apps/{appId}``) as :class:`App`."""
     return App(
@@ -281,13 +275,13 @@ def parse_app(data: dict[str, Any]) -> App:
 
 def parse_feature(data: dict[str, Any]) -> ProvisioningFeature:
     """A ``USER_PROVISIONING`` ApplicationFeature object as :class:`ProvisioningFeature`."""
-    caps = data.get("capabilities") or {}
+    caps = capability_statuses(data.get("capabilities"))
     return ProvisioningFeature(
         status=data.get("status"),
-        create=_status(caps, "create", "lifecycleCreate"),
-        deactivate=_status(caps, "update", "lifecycleDeactivate"),
-        profile=_status(caps, "update", "profile"),
-        password=_status(caps, "update", "password"),
+        create=caps["lifecycleCreate"],
+        deactivate=caps["lifecycleDeactivate"],
+        profile=caps["profile"],
+        password=caps["password"],
     )
 
 

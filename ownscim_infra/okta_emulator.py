@@ -36,9 +36,8 @@ from typing import Any
 
 import httpx
 
-from ownscim_infra.own_setup import OWN_CAPABILITIES, okta_fold
+from ownscim_infra.own_setup import OWN_CAPABILITIES, capability_statuses, okta_fold
 from ownscim_infra.directory import Directory, DirectoryUser
-from ownscim_infra.mocks import lookup_group_id, lookup_user_id, mock_id
 from ownscim_infra.plan import Plan
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -99,17 +98,9 @@ class OktaApp:
         """Read the app from the plan's declared resources (camelCase inputs)."""
         feat = plan.one("okta:app/features:Features")
         if feat is not None:
-            caps = feat.inputs.get("capabilities", {})
-            update = caps.get("update", {})
             enabled = feat.inputs.get("status") == "ENABLED"
-            capabilities = {
-                "lifecycleCreate": caps.get("create", {}).get("lifecycleCreate", {}).get("status", "DISABLED"),
-                "lifecycleDeactivate": update.get("lifecycleDeactivate", {}).get("status", "DISABLED"),
-                "profile": update.get("profile", {}).get("status", "DISABLED"),
-                "password": update.get("password", {}).get("status", "DISABLED"),
-            }
-            if not enabled:
-                capabilities = {k: "DISABLED" for k in capabilities}
+            capabilities = {k: (v or "DISABLED") if enabled else "DISABLED"
+                            for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
             source = "declared USER_PROVISIONING feature"
         else:
             capabilities = dict(OWN_CAPABILITIES)
@@ -123,15 +114,8 @@ class OktaApp:
                 scope=attr_res.inputs.get("scope", ""),
                 index=attr_res.inputs.get("index", "regions"),
             )
-        group_names = {mock_id(g.name): g.inputs.get("name", g.name) for g in plan.of_type("okta:group/group:Group")}
-        for lookup in plan.lookups:
-            if lookup["token"] == "okta:group/getGroup:getGroup":
-                group_names[lookup_group_id(lookup["args"]["name"])] = lookup["args"]["name"]
-        logins = {}
-        for lookup in plan.lookups:
-            if lookup["token"] == "okta:user/getUser:getUser":
-                login = lookup["args"]["searches"][0]["value"]
-                logins[lookup_user_id(login)] = login
+        group_names = {group_id: name for group_id, (name, _) in plan.groups_by_id().items()}
+        logins = plan.logins_by_id()
 
         def replace_first(options: dict[str, Any]) -> bool:
             return bool(options.get("deleteBeforeReplace")) and "profile" in options.get("replaceOnChanges", [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 #: Okta's catalog name of *SCIM 2.0 Test App (Header Auth)*, the app the page adds.
 CATALOG_APP = "scim2headerauth"
@@ -22,6 +23,29 @@ OWN_CAPABILITIES = {
     "profile": "DISABLED",
     "password": "DISABLED",
 }
+#: Where each capability of :data:`OWN_CAPABILITIES` sits in the feature's ``capabilities``.
+_CAPABILITY_PATHS = {
+    "lifecycleCreate": ("create", "lifecycleCreate"),
+    "lifecycleDeactivate": ("update", "lifecycleDeactivate"),
+    "profile": ("update", "profile"),
+    "password": ("update", "password"),
+}
+
+
+def capability_statuses(capabilities: Any) -> dict[str, str | None]:
+    """The ``status`` of each capability (keys of :data:`OWN_CAPABILITIES`) in a
+    ``USER_PROVISIONING`` ``capabilities`` object, as Okta's API and the okta provider shape
+    it (``{"create": {"lifecycleCreate": {"status": ...}}, "update": {...}}``); ``None``
+    where one is absent."""
+    result: dict[str, str | None] = {}
+    for name, path in _CAPABILITY_PATHS.items():
+        node = capabilities
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        result[name] = node.get("status") if isinstance(node, dict) else None
+    return result
+
+
 #: The app profile attribute: display name, variable name and external name.
 REGIONS_ATTRIBUTE = "regions"
 #: Its external namespace, exactly as the page gives it (no ``:User`` suffix). A wrong

@@ -28,7 +28,8 @@ from typing import Any
 
 from ownscim_infra import program
 from ownscim_infra.config import DEFAULT_CONFIG, ConfigError, OwnScimConfig, load_config
-from ownscim_infra.mocks import Registration, lookup_group_id, mock_id, run_program
+from ownscim_infra.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
+from ownscim_infra.own_setup import capability_statuses
 
 #: The token the offline plan gives the program; it is a secret, so it is shown as [secret].
 OFFLINE_TOKEN = "offline-plan-placeholder-token"
@@ -66,6 +67,23 @@ class Plan:
         """The single resource of a type, or ``None`` when the program declares none."""
         found = self.of_type(type_token)
         return found[0] if found else None
+
+    def groups_by_id(self) -> dict[str, tuple[str, str]]:
+        """The Okta group behind each group id the mocks gave: ``id -> (name, origin)``,
+        origin ``"created"`` or ``"existing (looked up by name)"``."""
+        names = {mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in self.of_type("okta:group/group:Group")}
+        for lookup in self.lookups:
+            if lookup["token"] == "okta:group/getGroup:getGroup":
+                name = lookup["args"].get("name", "?")
+                names[lookup_group_id(name)] = (name, "existing (looked up by name)")
+        return names
+
+    def logins_by_id(self) -> dict[str, str]:
+        """The login behind each Okta user id the mocks gave (the people looked up)."""
+        return {
+            lookup_user_id(lookup["args"]["searches"][0]["value"]): lookup["args"]["searches"][0]["value"]
+            for lookup in self.lookups if lookup["token"] == "okta:user/getUser:getUser"
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The ``json`` format's document."""
@@ -129,11 +147,7 @@ def _regions(profile_json: str) -> list[str] | None:
 
 def group_rows(plan: Plan) -> list[GroupRow]:
     """The declared group assignments, by priority, with the group each one targets."""
-    names = {mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in plan.of_type("okta:group/group:Group")}
-    for lookup in plan.lookups:
-        if lookup["token"] == "okta:group/getGroup:getGroup":
-            name = lookup["args"].get("name", "?")
-            names[lookup_group_id(name)] = (name, "existing (looked up by name)")
+    names = plan.groups_by_id()
     rows = []
     for a in plan.of_type("okta:app/groupAssignment:GroupAssignment"):
         name, origin = names.get(a.inputs.get("groupId"), (a.inputs.get("groupId"), "?"))
@@ -147,12 +161,6 @@ def person_rows(plan: Plan) -> list[PersonRow]:
         PersonRow(u.inputs.get("username", u.name), _regions(u.inputs.get("profile")))
         for u in plan.of_type("okta:app/user:User")
     ]
-
-
-def _status(caps: dict[str, Any], *path: str) -> str:
-    for key in path:
-        caps = caps.get(key) or {}
-    return caps.get("status", "not set") if isinstance(caps, dict) else "not set"
 
 
 def app_facts(plan: Plan) -> list[tuple[str, str]]:
@@ -179,13 +187,13 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
         ]
     feat = plan.one("okta:app/features:Features")
     if feat:
-        caps = feat.inputs.get("capabilities", {})
+        caps = {k: v or "not set" for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
         facts += [
             (f"{feat.inputs.get('name')}", feat.inputs.get("status", "")),
-            ("Create Users (lifecycleCreate)", _status(caps, "create", "lifecycleCreate")),
-            ("Deactivate Users (lifecycleDeactivate)", _status(caps, "update", "lifecycleDeactivate")),
-            ("Update User Attributes (profile)", _status(caps, "update", "profile")),
-            ("Sync Password (password)", _status(caps, "update", "password")),
+            ("Create Users (lifecycleCreate)", caps["lifecycleCreate"]),
+            ("Deactivate Users (lifecycleDeactivate)", caps["lifecycleDeactivate"]),
+            ("Update User Attributes (profile)", caps["profile"]),
+            ("Sync Password (password)", caps["password"]),
         ]
     attr = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
     if attr:
