@@ -305,6 +305,13 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(out)
 
 
+def aligned(header: list[str], rows: list[list[str]], indent: str = "") -> list[str]:
+    """A terminal table: the header, a dashed rule, then the rows, columns padded to width."""
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    return [indent + "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+            for row in [header, ["-" * w for w in widths], *rows]]
+
+
 def render_text(plan: Plan) -> str:
     """The summary for a terminal: aligned columns, no markup."""
     out = [
@@ -317,9 +324,7 @@ def render_text(plan: Plan) -> str:
         if not rows:
             out += [f"  ({none})", ""]
             continue
-        widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-        for row in [header, ["-" * w for w in widths], *rows]:
-            out.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        out += aligned(header, rows, indent="  ")
         out.append("")
         if title.startswith("Groups"):
             out.append("Groups -> regions:")

@@ -38,7 +38,7 @@ from typing import Any
 from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
 from ownscim_infra.directory import Directory, load_directory
 from ownscim_infra.okta_emulator import AppUser, OktaApp, OktaEmulator, OktaScimClient, ReceiverError, resolve
-from ownscim_infra.plan import DEFAULT_CONFIG, Plan, build_plan
+from ownscim_infra.plan import DEFAULT_CONFIG, Plan, aligned, build_plan
 from ownscim_infra.receiver.models import OWN_USER_SCHEMA
 from ownscim_infra.own_setup import (
     DEFAULT_BUSINESS_UNIT,
@@ -382,9 +382,7 @@ def render_text(report: SimulationReport) -> str:
             sent = u.regions_sent
         rows.append([u.login, u.assignment, sent, u.own.render() if u.own else "absent", u.expected.render(),
                      "ok" if u.ok else "DIFFERS"])
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, ["-" * w for w in widths], *rows]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    lines += aligned(header, rows)
     lines.append("")
     for u in report.users:
         if not u.ok:
