@@ -2,7 +2,7 @@
 
 import pulumi
 
-from ownscim_infra import program
+from ownscim_infra.program.stack import declare_stack
 
-for name, value in program.run().items():
+for name, value in declare_stack().items():
     pulumi.export(name, value)

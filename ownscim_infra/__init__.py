@@ -1,12 +1,14 @@
 """ownscim-infra: the Okta side of Own's SCIM 2.0 provisioning, as code.
 
-Modules, one concept each:
+Layers (docs/architecture.md states what each may import):
 
-- :mod:`ownscim_infra.config` -- the reviewed YAML config and its validation.
-- :mod:`ownscim_infra.component` -- the Pulumi component that declares the Okta resources.
-- :mod:`ownscim_infra.program` -- the Pulumi program body (reads the stack's settings).
-- :mod:`ownscim_infra.plan` -- the offline plan: the program under Pulumi's mock runtime.
-- :mod:`ownscim_infra.receiver` -- a SCIM 2.0 receiver that behaves like Own's endpoint.
+- :mod:`ownscim_infra.domain` -- Own's setup-page facts, the ``regions`` codec, resource
+  names, terminal tables (stdlib only);
+- :mod:`ownscim_infra.config` -- the reviewed YAML config and directory, validated;
+- :mod:`ownscim_infra.program` -- the Pulumi component and the stack program;
+- :mod:`ownscim_infra.offline` -- the mock runtime, the plan, the Okta emulation, the simulation;
+- :mod:`ownscim_infra.live` -- reading a live Okta org: verify, adopt;
+- :mod:`ownscim_infra.receiver` -- a SCIM 2.0 receiver that behaves like Own's endpoint;
 - :mod:`ownscim_infra.cli` -- ``python -m ownscim_infra <command>``.
 """
 

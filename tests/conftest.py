@@ -8,8 +8,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from ownscim_infra import program
-from ownscim_infra.mocks import ProgramRun, run_program
+from ownscim_infra.offline.mocks import ProgramRun, run_program
+from ownscim_infra.program.stack import declare_stack
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -40,4 +40,4 @@ def run_config(path: Path | str, token: str | None = KNOWN_TOKEN) -> ProgramRun:
     config = {"ownscim:config": str(path)}
     if token is not None:
         config["ownscim:scimToken"] = token
-    return run_program(program.run, config=config, secret_keys=["ownscim:scimToken"])
+    return run_program(declare_stack, config=config, secret_keys=["ownscim:scimToken"])

@@ -61,8 +61,8 @@ from scim2_server.routing import Operation
 from scim2_server.service import ScimService
 
 from . import own
-from .models import MAX_BODY_BYTES, OWN_USER_SCHEMA, OwnUser, build_provider
-from .settings import ReceiverSettings
+from .models import MAX_BODY_BYTES, OwnUser, build_provider
+from .settings import OWN_USER_SCHEMA, ReceiverSettings
 from .storage import AsyncSqliteStorage, SqliteStorage
 
 #: Where the SCIM endpoints live on the server (Own's "SCIM URL" ends with it).

@@ -36,8 +36,7 @@ from scim2_models import (
 )
 from scim2_models.urn import URN
 
-#: Schema URN of Own's extension of the User resource (declared in ``/Schemas``).
-OWN_USER_SCHEMA = "urn:ownscim:params:scim:schemas:extension:own:2.0:User"
+from .settings import OWN_USER_SCHEMA
 
 #: Largest request body accepted, in bytes (1 MiB); larger bodies get 413.
 MAX_BODY_BYTES = 1024 * 1024

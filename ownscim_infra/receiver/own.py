@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
+from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
+from ownscim_infra.domain.regions import split_regions
 
 #: The core User schema URN (RFC 7643 §8.7.1); Okta may nest custom attributes under it.
 CORE_USER_SCHEMA: Final = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -150,9 +151,9 @@ def parse_regions(value: Any, account_regions: Iterable[str]) -> tuple[str, ...]
     if value is MISSING or value is None:
         return account
     if isinstance(value, str):
-        parts = value.split(",")
+        parts = split_regions(value)
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        parts = [p for v in value for p in v.split(",")]
+        parts = [p for v in value for p in split_regions(v)]
     else:
         raise InvalidRegionsError(
             f"regions must be a comma-separated string or an array of strings, not {type(value).__name__}; "

@@ -11,14 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-#: The business unit Own creates every SCIM user in (Own's setup page: it must have this name).
-from ownscim_infra.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, region_code
+from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, region_code
+from ownscim_infra.domain.regions import split_regions
 
 #: Environment variable holding Own's SCIM token.
 TOKEN_ENV = "OWN_SCIM_TOKEN"
 
+#: Schema URN of Own's extension of the User resource (declared in ``/Schemas``): where the
+#: receiver shows the regions, role and business unit it holds for a user.
+OWN_USER_SCHEMA = "urn:ownscim:params:scim:schemas:extension:own:2.0:User"
+
 __all__ = [
     "DEFAULT_BUSINESS_UNIT",
+    "OWN_USER_SCHEMA",
     "READ_ONLY_ROLE",
     "TOKEN_ENV",
     "ReceiverSettings",
@@ -42,7 +47,7 @@ def parse_region_list(value: str) -> tuple[str, ...]:
 
     :raises SettingsError: when no region is given, or a code is not a region code.
     """
-    regions = _region_codes(p for p in value.split(",") if p.strip())
+    regions = _region_codes(p for p in split_regions(value) if p)
     if not regions:
         raise SettingsError("--regions needs at least one region, e.g. --regions us1,emea2")
     return regions

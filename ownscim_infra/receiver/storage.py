@@ -43,7 +43,8 @@ from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import AsyncScimStorage, ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
-from .models import OWN_USER_SCHEMA, fold
+from .models import fold
+from .settings import OWN_USER_SCHEMA
 
 SCHEMA_VERSION = 1
 

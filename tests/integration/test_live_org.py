@@ -10,7 +10,7 @@ Run (see docs/live-org.md)::
 It uses Pulumi's Automation API with a local file backend in a temporary directory: a
 throw-away stack of this project (``Pulumi.yaml`` at the repo root), configured with a copy of
 ``config/example.yaml`` whose ``scim_base_url`` is the receiver URL. It creates the app, the
-groups and the assignments, runs :func:`ownscim_infra.verify.verify` and asserts no drift,
+groups and the assignments, runs :func:`ownscim_infra.live.verify.verify` and asserts no drift,
 then unprotects the ``regions`` attribute (the program protects it) and destroys everything
 with ``--run-program`` and ``OWNSCIM_ALLOW_REGIONS_ATTRIBUTE_DELETE=1`` (its delete hook)
 and removes the stack, whatever happened. The two people of the example must exist in the
@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from ownscim_infra import okta_api
-from ownscim_infra.component import ALLOW_ATTRIBUTE_DELETE_ENV
-from ownscim_infra.verify import render_text, verify
+from ownscim_infra.live import okta_api
+from ownscim_infra.live.verify import render_text, verify
+from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -62,7 +62,7 @@ def _people_that_exist(people: list[dict]) -> list[dict]:
     async def lookup(reader: okta_api.OktaReader) -> list[dict]:
         return [p for p in people if await reader.get_user(p["login"]) is not None]
 
-    return okta_api.run(lookup, okta_api.credentials_from_env())
+    return okta_api.run_with_reader(lookup, okta_api.credentials_from_env())
 
 
 @pytest.fixture

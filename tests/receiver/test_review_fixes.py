@@ -320,10 +320,11 @@ def test_the_traceback_of_a_500_is_logged_at_debug(receiver, okta, caplog, monke
 
 
 def test_receiver_constants_are_the_shared_ones():
-    from ownscim_infra import component, config, own_setup
+    from ownscim_infra.domain import own_setup
+    from ownscim_infra.program import component
     from ownscim_infra.receiver import own, settings
 
-    assert settings.DEFAULT_BUSINESS_UNIT is config.DEFAULT_BUSINESS_UNIT is own_setup.DEFAULT_BUSINESS_UNIT
+    assert settings.DEFAULT_BUSINESS_UNIT is own_setup.DEFAULT_BUSINESS_UNIT
     assert own.REGIONS_NAMESPACE is component.REGIONS_NAMESPACE is own_setup.REGIONS_NAMESPACE
 
 

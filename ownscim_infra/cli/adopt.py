@@ -1,0 +1,56 @@
+"""``adopt``: write Pulumi's bulk import file for an app set up by hand (read-only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ownscim_infra.cli.options import add_config_argument
+
+HELP = "write the `pulumi import` file for an app set up by hand (read-only)"
+DEFAULT_OUTPUT = "pulumi-import.json"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``adopt`` command."""
+    p = subparsers.add_parser("adopt", help=HELP,
+                              description="Bring an app set up by hand under the program: write the file for "
+                              "`pulumi import --file` (read-only; same credentials as verify).")
+    add_config_argument(p)
+    p.add_argument("--app-id", required=True,
+                   help="the Okta id of the app set up by hand (Admin Console URL: .../instance/<id>)")
+    p.add_argument("--output", "-o", default=DEFAULT_OUTPUT,
+                   help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Write the import file and print the summary; 0, 1 when an assignment's ``regions``
+    value differs from the config (the file is written, but ``pulumi up`` after the import
+    would unassign and re-assign), or 2 on any error (one line on stderr).
+
+    The resources to map come from the offline plan of the same config: the program itself
+    says what it declares (the live layer never runs Pulumi).
+    """
+    from ownscim_infra.config import ConfigError
+    from ownscim_infra.live import okta_api
+    from ownscim_infra.live.adopt import adopt, render_summary
+    from ownscim_infra.live.verify import AppNotFound
+    from ownscim_infra.offline.plan import build_plan
+
+    try:
+        plan = build_plan(args.config)
+        adoption = adopt(plan.config, plan.resources, args.app_id)
+    except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError, AppNotFound) as exc:
+        print(f"adopt: {exc}", file=sys.stderr)
+        return 2
+    document = json.dumps(adoption.import_file(), indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(document)
+        sys.stderr.write(render_summary(adoption, "<stdout>"))
+    else:
+        Path(args.output).write_text(document, encoding="utf-8")
+        sys.stdout.write(render_summary(adoption, args.output))
+    return 1 if adoption.replacements else 0

@@ -1,0 +1,34 @@
+"""``plan``: print the offline plan of the Pulumi program (no credentials)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ownscim_infra.cli.options import add_config_argument, add_format_argument
+
+HELP = "render the offline plan of the Pulumi program (no credentials)"
+FORMATS = ("text", "markdown", "json")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``plan`` command."""
+    p = subparsers.add_parser("plan", help=HELP, description="The offline plan: the real Pulumi program under "
+                              "the mock runtime, for reviewers.")
+    add_config_argument(p)
+    add_format_argument(p, FORMATS)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the plan; exit 0, or 2 with the validation errors on stderr."""
+    from ownscim_infra.config import ConfigError
+    from ownscim_infra.offline.plan import RENDERERS, build_plan
+
+    try:
+        plan = build_plan(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    sys.stdout.write(RENDERERS[args.format](plan))
+    return 0

@@ -1,0 +1,86 @@
+"""``python -m ownscim_infra receiver``: serve the SCIM 2.0 receiver with uvicorn.
+
+The token comes from ``OWN_SCIM_TOKEN`` or ``--token-file FILE``, never from an argument.
+Exit codes: 0 after a clean stop, 2 on bad usage (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ownscim_infra.receiver.settings import (
+    DEFAULT_BUSINESS_UNIT,
+    TOKEN_ENV,
+    ReceiverSettings,
+    SettingsError,
+    load_token,
+    parse_region_list,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``receiver`` command to the top-level parser."""
+    parser = subparsers.add_parser(
+        "receiver",
+        help="serve a SCIM 2.0 receiver that behaves like Own's endpoint",
+        description=(
+            "Serve a SCIM 2.0 receiver at http://HOST:PORT/scim/v2 that behaves like Own's SCIM endpoint "
+            f"for Okta. The token is read from ${TOKEN_ENV} or --token-file."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument("--db", default="ownscim-receiver.db", metavar="FILE",
+                        help="SQLite file keeping the users (default ownscim-receiver.db)")
+    parser.add_argument("--regions", required=True, metavar="LIST",
+                        help="the account's Own regions, comma-separated, e.g. us1,emea2")
+    parser.add_argument("--business-unit", default=DEFAULT_BUSINESS_UNIT, metavar="NAME",
+                        help=f"the account's business unit name (default {DEFAULT_BUSINESS_UNIT!r}; "
+                        "any other name makes every create fail, as in Own)")
+    parser.add_argument("--token-file", metavar="FILE", help=f"read the SCIM token from FILE instead of ${TOKEN_ENV}")
+    parser.add_argument("--attribute-updates", choices=("refuse", "apply"), default="refuse",
+                        help="refuse (Own's behaviour, default): PUT/PATCH may change only 'active'; "
+                        "apply: let the SCIM machinery apply every update")
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"),
+                        help="log level (default info: one line per request)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Build the settings from ``args`` and serve until interrupted; 2 on bad usage."""
+    try:
+        settings = ReceiverSettings(
+            regions=parse_region_list(args.regions),
+            token=load_token(args.token_file),
+            db_path=args.db,
+            business_unit=args.business_unit,
+            attribute_updates=args.attribute_updates,
+        )
+    except SettingsError as exc:
+        print(f"receiver: {exc}", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"receiver: invalid port {args.port}", file=sys.stderr)
+        return 2
+
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    from ownscim_infra.receiver.server import serve  # uvicorn is imported only when serving
+
+    print(
+        f"receiver: serving SCIM 2.0 at http://{args.host}:{args.port}/scim/v2 "
+        f"(regions {','.join(settings.regions)}, db {settings.db_path}, attribute updates {settings.attribute_updates})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        serve(settings, host=args.host, port=args.port, log_level=args.log_level)
+    except OSError as exc:
+        print(f"receiver: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,253 @@
+"""The reviewed YAML config: one file per Okta org (Pulumi stack), validated before anything runs.
+
+Shape (every key, its default and what is allowed: ``config/README.md``)::
+
+    app:
+      label: Own                                  # Okta app label (default "Own")
+      scim_base_url: https://.../scim/v2          # Own's SCIM URL, https only
+      provisioning: api                           # api | manual
+    regions: [us1, emea2]                         # the Own account's regions
+    groups:                                       # order = priority, first wins
+      - {name: Own EMEA, regions: [emea2], description: ..., create: true}
+    people:
+      - {login: ann@example.com, regions: us1}    # no regions = all regions
+
+:func:`load_config` reads and validates a file; every problem is reported at once as a
+:class:`ConfigError` whose :class:`ConfigIssue` items name the file, the key path
+(``groups[1].regions[0]``), the bad value and what is allowed. The SCIM token is never in
+this file: it is the Pulumi secret ``ownscim:scimToken``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from ownscim_infra.config.errors import ConfigError
+from ownscim_infra.config.validation import duplicate_issues, validate_document
+from ownscim_infra.config.yaml_reader import read_yaml
+from ownscim_infra.domain.own_setup import region_code
+from ownscim_infra.domain.regions import split_regions
+
+#: Control characters (newlines included) would break the plan's tables and diagram.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# --------------------------------------------------------------------------- value types
+
+
+def _split_regions(value: Any) -> Any:
+    """Accept ``[us1, emea2]`` or ``"us1, emea2"`` (Own's own comma-separated form)."""
+    return split_regions(value) if isinstance(value, str) else value
+
+
+def _declared_region(value: Any, info: ValidationInfo) -> str:
+    code = region_code(value)
+    declared = (info.context or {}).get("regions")
+    if declared and code not in declared:
+        allowed = ", ".join(dict.fromkeys(declared))
+        raise ValueError(f"region {code!r} is not one of this account's regions (top-level `regions`: {allowed})")
+    return code
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must be one line of printable text (no newlines or control characters)")
+    return value
+
+
+#: A name or label: one line of printable text.
+Text = Annotated[str, AfterValidator(_printable)]
+
+RegionCode = Annotated[str, BeforeValidator(region_code)]
+DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
+RegionList = Annotated[list[DeclaredRegion], BeforeValidator(_split_regions), Field(min_length=1)]
+
+
+def _unique(values: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{what} {v!r} is listed twice; list each once")
+        seen.add(v)
+    return values
+
+
+def _https_url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be Own's SCIM URL as a string, e.g. https://<your-own-host>/scim/v2")
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError("is not a valid URL; expected https://<your-own-host>/scim/v2") from None
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("must be an https:// URL with a host (Own's SCIM URL from Manage > Security > SCIM Provisioning)")
+    if parts.username or parts.password:
+        raise ValueError("must not carry credentials; the SCIM token is the Pulumi secret ownscim:scimToken")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    return value.strip()
+
+
+# --------------------------------------------------------------------------- models
+
+
+class StrictModel(BaseModel):
+    """Base of every YAML model here: unknown keys are errors, values are frozen and trimmed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class AppConfig(StrictModel):
+    """``app``: the Okta app instance of the catalog app ``scim2headerauth``."""
+
+    label: Text = Field(
+        default="Own", min_length=1, max_length=100,
+        description="The Okta app's label, as the Admin Console and the end-user dashboard show it.",
+    )
+    scim_base_url: Annotated[str, BeforeValidator(_https_url)] = Field(
+        description="Own's SCIM URL (Own: Manage > Security > SCIM Provisioning), https only, without "
+        "credentials, query or fragment: the provisioning connection's Base URL.",
+    )
+    provisioning: Literal["api", "manual"] = Field(
+        default="api",
+        description="api: the provisioning connection and the USER_PROVISIONING feature are declared through "
+        "Okta's API. manual: they are set by hand in the Admin Console (for apps whose connection Okta reports "
+        "UNKNOWN); the stack outputs the exact steps.",
+    )
+    manual_steps_done: bool = Field(
+        default=False,
+        description="provisioning: manual only: true once the Admin Console steps are done. Until then the "
+        "regions attribute and the assignments are not declared: Okta drops the external namespace of an "
+        "attribute created before provisioning is on, and never sends it.",
+    )
+
+    @field_validator("manual_steps_done")
+    @classmethod
+    def _only_manual(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("provisioning") != "manual":
+            raise ValueError("only applies with provisioning: manual; remove it for provisioning: api")
+        return value
+
+
+class GroupConfig(StrictModel):
+    """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
+
+    name: Text = Field(
+        min_length=1, max_length=255,
+        description="The Okta group's name (compared case-insensitively, as Okta does).",
+    )
+    regions: RegionList = Field(
+        description="The Own regions its members get: a list ([us1, emea2]) or Own's comma-separated form "
+        "(\"us1, emea2\"); each one of the top-level regions.",
+    )
+    description: Text | None = Field(
+        default=None, max_length=1024, description="The Okta group's description (created groups only).",
+    )
+    create: bool = Field(
+        default=True,
+        description="true: the program creates the Okta group; false: it must exist already and is looked up by name.",
+    )
+
+    _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
+
+
+class PersonConfig(StrictModel):
+    """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
+
+    login: Text = Field(
+        min_length=1, max_length=100, pattern=r"^\S+$",
+        description="The person's Okta login (usually an email address); the user must exist in Okta.",
+    )
+    regions: RegionList | None = Field(
+        default=None,
+        description="The Own regions of this direct assignment, which overrides any group's value; "
+        "omitted: all of the account's regions.",
+    )
+
+    _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))
+
+
+class OwnScimConfig(StrictModel):
+    """The whole file. ``groups`` order is assignment priority: index 0 is priority 0, the
+    highest (Okta: the group with the highest priority supplies a user's app profile)."""
+
+    app: AppConfig = Field(description="The Okta app instance of the catalog app scim2headerauth.")
+    regions: Annotated[list[RegionCode], Field(min_length=1)] = Field(
+        description="The Own account's regions (codes such as us1, emea2, uk1): every regions value must be one "
+        "of them, and a person without regions gets all of them.",
+    )
+    groups: list[GroupConfig] = Field(
+        default_factory=list,
+        description="The Okta groups assigned to the app, in priority order: the first one is priority 0, the "
+        "highest, and supplies the regions of a user in several groups.",
+    )
+    people: list[PersonConfig] = Field(
+        default_factory=list,
+        description="People assigned to the app directly, each with their own regions value.",
+    )
+
+    _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
+
+    @property
+    def assignments_declared(self) -> bool:
+        """Whether the program declares the ``regions`` attribute and the assignments: with
+        ``provisioning: api`` always; with ``manual`` only once ``manual_steps_done``."""
+        return self.app.provisioning == "api" or self.app.manual_steps_done
+
+    def regions_of(self, regions: list[str] | None) -> list[str]:
+        """The regions a ``regions`` value means: itself, or all of the account's when ``None``."""
+        return list(self.regions) if regions is None else list(regions)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _declared_regions(data: Any) -> list[str] | None:
+    """The top-level regions as the model will normalize them, or None if they are unusable."""
+    raw = data.get("regions") if isinstance(data, dict) else None
+    if not isinstance(raw, list):
+        return None  # reported on `regions` itself; no cascade onto every group
+    try:
+        return [region_code(r) for r in raw] or None
+    except ValueError:
+        return None
+
+
+def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
+    """Validate an already-parsed config document.
+
+    Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
+    (unknown keys, a credential-like key, duplicate group names or logins, a region not in
+    ``regions``, an empty region list, a non-https URL, wrong types), in document order.
+    """
+    duplicates = duplicate_issues(data, [("groups", "name", "group name"), ("people", "login", "login")]) \
+        if isinstance(data, dict) else []
+    return validate_document(
+        OwnScimConfig, data, file,
+        context={"regions": _declared_regions(data)},
+        extra_issues=duplicates,
+        sections=("app", "regions", "groups", "people"),
+    )
+
+
+def load_config(path: str | Path) -> OwnScimConfig:
+    """Read and validate a config file.
+
+    Raises :class:`ConfigError` when the file is missing, is not YAML, or fails validation
+    (see :func:`parse_config`); the message names the file and never includes a traceback.
+    """
+    return parse_config(read_yaml(path), path)

@@ -1,0 +1,186 @@
+"""``python -m ownscim_infra adopt [CONFIG] --app-id ID``: bring an app set up by hand under the program.
+
+Read-only. Many orgs did Own's console setup by hand. This command reads that app through the
+``okta`` SDK (same credentials as ``verify``) and writes Pulumi's bulk import file
+(``pulumi import --file``; format: pulumi.com/docs/iac/guides/migration/import/#bulk-import-operations)
+that maps each live object onto the logical name the program gives it
+(:mod:`ownscim_infra.domain.naming`), so that ``pulumi import --file`` followed by ``pulumi
+preview`` shows no changes when the org matches the config::
+
+    {"resources": [
+      {"type": "ownscim:okta:OwnScimProvisioning", "name": "own-scim", "component": true},
+      {"type": "okta:app/autoLogin:AutoLogin", "name": "own-scim-app", "id": "<app_id>", "parent": "own-scim"},
+      ...]}
+
+Which resources to import is taken from the program itself (the command passes the offline
+plan of the same config, :func:`ownscim_infra.offline.plan.build_plan`), so ``provisioning:
+manual`` and ``create: false`` groups (looked up, not managed) are handled exactly as the
+program declares them. Import ids, from each
+pulumi-okta resource's "Import" section: app, connection ``<app_id>``; features
+``<app_id>/USER_PROVISIONING``; attribute ``<app_id>/regions``; group ``<group_id>``; group
+assignment ``<app_id>/<group_id>``; person ``<app_id>/<user_id>``.
+
+It prints what was mapped, what the program declares that the org lacks (``pulumi up`` will
+create it), what the org has that the config does not describe, and ``verify``'s drift
+(which ``pulumi preview`` will show as changes). Exit 0 when the file is written; 1 when it
+is written but an assignment's ``regions`` value differs from the config (``pulumi up`` would
+replace it, deactivating its users in Own in between: fix the config first); 2 on bad input,
+credentials or an Okta error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ownscim_infra.config import OwnScimConfig
+from ownscim_infra.domain import naming
+from ownscim_infra.domain.own_setup import FEATURE, REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.domain.tables import aligned
+from ownscim_infra.live import okta_api, verify
+from ownscim_infra.live.verify import CheckResult
+
+
+class DeclaredResource(Protocol):
+    """A resource the program declares, as the offline plan records it
+    (:class:`ownscim_infra.offline.mocks.Registration`): its Pulumi ``type`` token, logical
+    ``name``, ``parent`` logical name, and whether it is ``custom`` (not a component)."""
+
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+
+
+@dataclass
+class Adoption:
+    """The result: ``resources`` (the import file's entries), ``missing`` (declared by the
+    program, absent from the org: ``(type, name, why)``), ``undescribed`` (in the org, not in
+    the config: one line each) and ``drift`` (verify's drift findings), of which
+    :attr:`replacements` would make ``pulumi up`` unassign and re-assign."""
+
+    org_url: str
+    app_id: str
+    resources: list[dict[str, Any]]
+    missing: list[tuple[str, str, str]] = field(default_factory=list)
+    undescribed: list[str] = field(default_factory=list)
+    drift: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def replacements(self) -> list[CheckResult]:
+        """Drift on an assignment's ``regions`` value: ``pulumi up`` would replace it, delete
+        first, and Okta would deactivate its users in Own in between."""
+        return [f for f in self.drift if f.regions_drift]
+
+    def import_file(self) -> dict[str, Any]:
+        """The document for ``pulumi import --file``."""
+        return {"resources": self.resources}
+
+
+def _declared_names(config: OwnScimConfig) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Logical name -> config group name (groups, assignments) / login (people)."""
+    groups = {naming.group(g.name): g.name for g in config.groups}
+    assignments = {naming.group_assignment(g.name): g.name for g in config.groups}
+    people = {naming.user_assignment(p.login): p.login for p in config.people}
+    return groups, assignments, people
+
+
+def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], live: okta_api.LiveApp) -> Adoption:
+    """Map each resource the program declares onto its live import id (no I/O)."""
+    app_id = live.app.id
+    groups, assignments, people = _declared_names(config)
+    assigned = {okta_fold(a.group_name): a for a in live.groups}
+    direct = {u.user_id for u in live.users if u.scope == "USER"}
+    adoption = Adoption(live.org_url, app_id, [])
+    for r in declared:
+        if not r.custom:
+            if r.type == naming.COMPONENT_TYPE:
+                adoption.resources.append({"type": r.type, "name": r.name, "component": True})
+            continue
+        import_id: str | None = None
+        why = ""
+        if r.type == "okta:app/autoLogin:AutoLogin" or r.type == "okta:app/connection:Connection":
+            import_id = app_id
+            if r.type == "okta:app/connection:Connection" and (live.connection is None or live.connection.status == "UNKNOWN"):
+                import_id, why = None, "Okta does not manage this app's connection through the API (UNKNOWN): use provisioning: manual"
+        elif r.type == "okta:app/features:Features":
+            import_id = f"{app_id}/{FEATURE}" if live.feature else None
+            why = f"{FEATURE} is not available (provisioning is off)"
+        elif r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
+            import_id = f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None
+            why = "the app has no regions attribute"
+        elif r.type == "okta:group/group:Group":
+            group = live.groups_by_name.get(groups.get(r.name, ""))
+            import_id = group.id if group else None
+            why = f"no Okta group named {groups.get(r.name)!r}"
+        elif r.type == "okta:app/groupAssignment:GroupAssignment":
+            a = assigned.get(okta_fold(assignments.get(r.name, "")))
+            import_id = f"{app_id}/{a.group_id}" if a else None
+            why = f"group {assignments.get(r.name)!r} is not assigned to the app"
+        elif r.type == "okta:app/user:User":
+            user = live.people.get(people.get(r.name, ""))
+            import_id = f"{app_id}/{user.id}" if user and user.id in direct else None
+            why = f"{people.get(r.name)} is not assigned to the app directly"
+        else:
+            why = "unknown resource type"
+        if import_id is None:
+            adoption.missing.append((r.type, r.name, why))
+            continue
+        entry = {"type": r.type, "name": r.name, "id": import_id}
+        if r.parent:
+            entry["parent"] = r.parent
+        adoption.resources.append(entry)
+
+    # what the org has that the config does not describe
+    wanted_groups = {okta_fold(g.name) for g in config.groups}  # Okta group names are case-insensitive
+    adoption.undescribed += [f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, profile {json.dumps(a.profile, sort_keys=True)}"
+                             for a in live.groups if okta_fold(a.group_name) not in wanted_groups]
+    wanted_people = {u.id for u in live.people.values() if u}
+    adoption.undescribed += [f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
+                             for u in live.users if u.scope == "USER" and u.user_id not in wanted_people]
+    adoption.undescribed += [f"app user schema attribute {name!r} (external name {a.external_name!r})"
+                             for name, a in sorted((live.schema_attributes or {}).items()) if name != REGIONS_ATTRIBUTE]
+    adoption.undescribed += [f"group push mapping {m.id} (group {m.source_group_id})" for m in live.push_mappings]
+    if "GROUP_PUSH" in live.app.features:
+        adoption.undescribed.append("Push Groups is enabled on the app")
+    adoption.drift = verify.check(config, live).drifted
+    return adoption
+
+
+def adopt(config: OwnScimConfig, declared: Sequence[DeclaredResource], app_id: str,
+          env: Mapping[str, str] | None = None, **reader_opts: Any) -> Adoption:
+    """Read the app ``app_id`` and map it onto the resources the program declares for
+    ``config`` (``declared``: the offline plan's resources; the command builds it). Read-only.
+
+    :raises okta_api.CredentialsError: credentials missing or rejected.
+    :raises verify.AppNotFound: no such app. :raises okta_api.OktaApiError: another Okta error.
+    """
+    live = verify.read_app(config, app_id, env, **reader_opts)
+    return map_resources(config, declared, live)
+
+
+def render_summary(adoption: Adoption, output: str) -> str:
+    """What ``adopt`` prints: the mapping, then what is missing, undescribed, drifting."""
+    out = [f"Okta org: {adoption.org_url}", f"App id:   {adoption.app_id}",
+           f"Wrote {output}: {len(adoption.resources)} resource(s) to import", ""]
+    out += aligned(None, [[r["type"], r["name"], r.get("id", "(component)")] for r in adoption.resources], indent="  ")
+    sections = [
+        ("Declared by the program but not in the org (`pulumi up` will create them):",
+         [f"{n} ({t}): {why}" for t, n, why in adoption.missing]),
+        ("In the org but not described by the config (left alone by the program):", adoption.undescribed),
+        ("Differences from the config (`pulumi preview` will show them as changes; see `verify`):",
+         [f"{f.check} {f.subject}: {f.message}" for f in adoption.drift]),
+    ]
+    for title, lines in sections:
+        out += ["", title] + ([f"  - {line}" for line in lines] if lines else ["  (none)"])
+    next_step = f"pulumi import --file {output} --generate-code=false --protect=false --yes && pulumi preview"
+    if adoption.replacements:
+        out += ["", "STOP: the `regions` value of " + ", ".join(f.subject for f in adoption.replacements) +
+                    " differs from the config. A changed `regions` value is applied delete-before-replace: "
+                    "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
+                    "Make the config describe the org first, run `adopt` again, then: " + next_step]
+    else:
+        out += ["", "Next: " + next_step]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,513 @@
+"""Read-only access to a live Okta org through the ``okta`` SDK (3.x), as plain dataclasses.
+
+Used by ``verify`` and ``adopt``. Every call goes through the SDK's request executor
+(``Client.get_request_executor()``): the SDK supplies the ``Authorization: SSWS`` header,
+the retries on HTTP 429 (it waits until ``X-Rate-Limit-Reset``, measured against the
+response's ``Date``, up to ``rateLimit.maxRetries`` times) and pagination
+(:class:`okta.api_response.OktaAPIResponse` follows the ``Link: <...>; rel="next"`` header as
+an opaque URL, as Okta's API reference asks). The JSON is read as Okta returns it rather than
+through the SDK's generated models: those reject values Okta adds over time (the
+``Application.features`` enum, for one) and the checks below need only a few fields.
+
+Credentials are the okta Pulumi provider's settings (:func:`credentials_from_env`):
+``OKTA_ORG_URL``, or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL`` (default ``okta.com``), and
+``OKTA_API_TOKEN``. The token never appears in a ``repr``, an exception or the output.
+
+Okta endpoints read (Okta Management API reference, developer.okta.com/docs/api):
+``GET /api/v1/apps`` (``q``, ``filter``), ``GET /api/v1/apps/{appId}``,
+``GET /api/v1/apps/{appId}/connections/default``,
+``GET /api/v1/apps/{appId}/features/USER_PROVISIONING``,
+``GET /api/v1/apps/{appId}/group-push/mappings``,
+``GET /api/v1/meta/schemas/apps/{appId}/default``, ``GET /api/v1/apps/{appId}/groups``,
+``GET /api/v1/groups/{groupId}``, ``GET /api/v1/groups?q=``, ``GET /api/v1/apps/{appId}/users``,
+``GET /api/v1/users/{idOrLogin}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import quote, urlencode, urlsplit
+
+from ownscim_infra.domain.own_setup import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE, capability_statuses, okta_fold
+
+#: Environment variables of the okta Pulumi provider that this module reads.
+ENV_ORG_URL = "OKTA_ORG_URL"
+ENV_ORG_NAME = "OKTA_ORG_NAME"
+ENV_BASE_URL = "OKTA_BASE_URL"
+ENV_API_TOKEN = "OKTA_API_TOKEN"
+#: The okta SDK's own switch that lets it talk to an ``http://`` org URL. Test-only: this
+#: module accepts ``http://`` only for a loopback host (a local fake of the API).
+ENV_SDK_HTTPS_CHECK = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
+#: Page size asked of list endpoints (Okta's maximum for most of them is 200).
+PAGE_LIMIT = 200
+
+
+class CredentialsError(Exception):
+    """The Okta credentials are missing or unusable; the message is one line, without the token."""
+
+
+class OktaApiError(Exception):
+    """Okta answered an error (or could not be reached).
+
+    ``status`` is the HTTP status (``None`` when no response), ``code`` Okta's ``errorCode``
+    (``E0000011`` ...), ``path`` the API path asked for. The message never contains the token.
+    """
+
+    def __init__(self, path: str, status: int | None, code: str | None, summary: str):
+        self.path, self.status, self.code, self.summary = path, status, code, summary
+        where = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"GET {path}: {where}{' ' + code if code else ''}: {summary}")
+
+    @property
+    def not_found(self) -> bool:
+        """Okta's 404 (``E0000007`` Not found) or an empty 404."""
+        return self.status == 404
+
+    @property
+    def unauthorized(self) -> bool:
+        """The token is invalid (401) or lacks the permission (403)."""
+        return self.status in (401, 403)
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Where the org is (``org_url``, no trailing slash) and the API token (never shown)."""
+
+    org_url: str
+    token: str = field(repr=False)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
+    """The Okta credentials from the okta provider's environment variables.
+
+    ``OKTA_ORG_URL`` (a full URL such as ``https://dev-123.okta.com``) wins; otherwise
+    ``https://{OKTA_ORG_NAME}.{OKTA_BASE_URL or okta.com}``. ``OKTA_API_TOKEN`` is an SSWS
+    API token (Okta Admin Console > Security > API > Tokens; read-only admin is enough).
+
+    :raises CredentialsError: a variable is missing, or the URL is not ``https://`` with a
+        host (``http://`` is accepted for a loopback host only: a local fake, for tests).
+    """
+    env = os.environ if env is None else env
+    org_url = (env.get(ENV_ORG_URL) or "").strip()
+    if not org_url:
+        org_name = (env.get(ENV_ORG_NAME) or "").strip()
+        base = (env.get(ENV_BASE_URL) or "okta.com").strip()
+        if org_name:
+            org_url = f"https://{org_name}.{base}"
+    token = (env.get(ENV_API_TOKEN) or "").strip()
+    missing = []
+    if not org_url:
+        missing.append(f"{ENV_ORG_URL} (or {ENV_ORG_NAME} and {ENV_BASE_URL})")
+    if not token:
+        missing.append(ENV_API_TOKEN)
+    if missing:
+        raise CredentialsError(f"Okta credentials missing: set {' and '.join(missing)}")
+    parts = urlsplit(org_url)
+    if parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
+        raise CredentialsError(f"{ENV_ORG_URL} must be the org's base URL only, e.g. https://dev-123.okta.com")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))):
+        raise CredentialsError(
+            f"the Okta org URL must be https://<your-org>.okta.com (got {parts.scheme}://{parts.hostname or ''})"
+        )
+    return Credentials(org_url=f"{parts.scheme}://{parts.netloc}", token=token)
+
+
+# --------------------------------------------------------------------------- what is read
+
+
+@dataclass(frozen=True)
+class App:
+    """An app instance: ``name`` is the catalog name (``scim2headerauth``), ``status``
+    ACTIVE | INACTIVE, ``features`` the app's enabled features (``GROUP_PUSH`` when Push
+    Groups is ticked)."""
+
+    id: str
+    name: str
+    label: str
+    status: str
+    sign_on_mode: str | None
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The default provisioning connection: ``status`` ENABLED | DISABLED | UNKNOWN
+    (UNKNOWN: Okta does not manage this app's connection through the API)."""
+
+    status: str
+    base_url: str | None
+    auth_scheme: str | None
+
+
+@dataclass(frozen=True)
+class ProvisioningFeature:
+    """``USER_PROVISIONING``: ``status`` and each capability's status (``None`` when absent):
+    ``create`` (lifecycleCreate = Create Users), ``deactivate`` (lifecycleDeactivate),
+    ``profile`` (Update User Attributes), ``password`` (Sync Password)."""
+
+    status: str | None
+    create: str | None
+    deactivate: str | None
+    profile: str | None
+    password: str | None
+
+
+@dataclass(frozen=True)
+class PushMapping:
+    """A group push mapping: Okta group ``source_group_id`` pushed to ``target_group_id``."""
+
+    id: str
+    source_group_id: str | None
+    target_group_id: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class SchemaAttribute:
+    """A custom property of the app user schema (``definitions.custom.properties``)."""
+
+    name: str
+    title: str | None
+    type: str | None
+    scope: str | None
+    external_name: str | None
+    external_namespace: str | None
+
+
+@dataclass(frozen=True)
+class GroupAssignment:
+    """The app assigned to a group: ``priority`` (0 = highest), ``profile`` (app profile
+    values given to the group's members, e.g. ``{"regions": "us1,emea2"}``)."""
+
+    group_id: str
+    group_name: str
+    group_type: str | None
+    priority: int | None
+    profile: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LiveAppUser:
+    """A user who has the app: ``scope`` USER (assigned directly) or GROUP (through a
+    group), ``profile`` the app profile Okta sends (``regions`` ...)."""
+
+    user_id: str
+    login: str | None
+    scope: str | None
+    status: str | None
+    profile: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OktaUser:
+    """An Okta user, by id and login."""
+
+    id: str
+    login: str
+    status: str | None
+
+
+@dataclass(frozen=True)
+class OktaGroup:
+    """An Okta group, by id and name (``type`` OKTA_GROUP | APP_GROUP | BUILT_IN)."""
+
+    id: str
+    name: str
+    type: str | None
+
+
+@dataclass
+class LiveApp:
+    """Everything ``verify`` and ``adopt`` read about one app, in one pass.
+
+    ``connection``/``feature``/``schema_attributes`` are ``None`` when Okta answered 404;
+    ``group_push_error`` is set when the mappings could not be listed.
+    """
+
+    org_url: str
+    app: App
+    connection: Connection | None
+    feature: ProvisioningFeature | None
+    push_mappings: list[PushMapping]
+    schema_attributes: dict[str, SchemaAttribute] | None
+    groups: list[GroupAssignment]
+    users: list[LiveAppUser]
+    people: dict[str, OktaUser | None]
+    groups_by_name: dict[str, OktaGroup | None]
+    group_push_error: str | None = None
+
+    @property
+    def regions_attribute(self) -> SchemaAttribute | None:
+        """The ``regions`` custom attribute, if the app has it."""
+        return (self.schema_attributes or {}).get(REGIONS_ATTRIBUTE)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_app(data: dict[str, Any]) -> App:
+    """An Application object (``GET /api/v1/apps/{appId}``) as :class:`App`."""
+    return App(
+        id=data["id"], name=data.get("name", ""), label=data.get("label", ""), status=data.get("status", ""),
+        sign_on_mode=data.get("signOnMode"), features=tuple(data.get("features") or ()),
+    )
+
+
+def parse_feature(data: dict[str, Any]) -> ProvisioningFeature:
+    """A ``USER_PROVISIONING`` ApplicationFeature object as :class:`ProvisioningFeature`."""
+    caps = capability_statuses(data.get("capabilities"))
+    return ProvisioningFeature(
+        status=data.get("status"),
+        create=caps["lifecycleCreate"],
+        deactivate=caps["lifecycleDeactivate"],
+        profile=caps["profile"],
+        password=caps["password"],
+    )
+
+
+def parse_schema(data: dict[str, Any]) -> dict[str, SchemaAttribute]:
+    """The custom properties of an app user schema, by variable name."""
+    props = (((data.get("definitions") or {}).get("custom") or {}).get("properties")) or {}
+    return {
+        name: SchemaAttribute(
+            name=name, title=p.get("title"), type=p.get("type"), scope=p.get("scope"),
+            external_name=p.get("externalName"), external_namespace=p.get("externalNamespace"),
+        )
+        for name, p in props.items()
+        if isinstance(p, dict)
+    }
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class OktaReader:
+    """GETs through the okta SDK's request executor. Use as ``async with OktaReader(creds)``
+    (one HTTP session for all calls).
+
+    :param max_retries: the SDK's ``rateLimit.maxRetries`` (retries after HTTP 429/503/504).
+    :param request_timeout: the SDK's ``requestTimeout``, seconds for one call including its
+        retries (0 = none).
+    :raises CredentialsError: the SDK rejects the configuration (e.g. ``http://`` without
+        its test switch).
+    """
+
+    def __init__(self, creds: Credentials, *, max_retries: int = 2, request_timeout: int = 120) -> None:
+        from okta.client import Client
+
+        config = {
+            "orgUrl": creds.org_url,
+            "token": creds.token,
+            "authorizationMode": "SSWS",
+            "rateLimit": {"maxRetries": max_retries},
+            "requestTimeout": request_timeout,
+            "cache": {"enabled": False},
+            "logging": {"enabled": False},
+        }
+        try:
+            self._client = Client(config)
+        except ValueError as exc:
+            if urlsplit(creds.org_url).scheme == "http":
+                raise CredentialsError(
+                    f"the okta SDK refuses http:// org URLs; for a local fake only, set {ENV_SDK_HTTPS_CHECK}=true"
+                ) from None
+            first = next((line for line in str(exc).splitlines() if line and not line.startswith("Errors")), "invalid")
+            raise CredentialsError(f"the okta SDK rejects the configuration: {first.replace(creds.token, '[token]')}") from None
+        self._executor = self._client.get_request_executor()
+        self.org_url = creds.org_url
+
+    async def __aenter__(self) -> "OktaReader":
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._client.__aexit__(*exc)
+
+    # ---- raw calls
+
+    @staticmethod
+    def _url(path: str, params: Mapping[str, Any] | None) -> str:
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        return f"{path}?{query}" if query else path
+
+    @staticmethod
+    def _error(path: str, status: int | None, body: Any, error: Any) -> OktaApiError:
+        """An :class:`OktaApiError` from the SDK's error object and/or Okta's error body."""
+        status = status or getattr(error, "status", None)
+        code = getattr(error, "error_code", None)
+        summary = getattr(error, "error_summary", None)
+        if summary is None and body:
+            try:
+                doc = json.loads(body) if isinstance(body, str) else body
+                code, summary = doc.get("errorCode", code), doc.get("errorSummary")
+            except (ValueError, AttributeError):
+                pass
+        if summary is None:
+            summary = str(error) if error else "unexpected response"
+        return OktaApiError(path, status, code, str(summary).splitlines()[0] if summary else "")
+
+    async def _send_get(self, path: str, params: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
+        """One ``GET`` through the SDK's request executor (auth, retries on 429):
+        ``(request, response, body)``. :raises OktaApiError: any non-2xx answer."""
+        request, error = await self._executor.create_request("GET", self._url(path, params), None, {})
+        if error:
+            raise self._error(path, None, None, error)
+        response, body, error = await self._executor.execute(request)
+        if error is not None or response is None:
+            raise self._error(path, getattr(response, "status", None), body, error)
+        return request, response, body
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """``GET path`` and its JSON body. :raises OktaApiError: any non-2xx answer."""
+        _, _, body = await self._send_get(path, params)
+        return json.loads(body) if body else None
+
+    async def get_optional(self, path: str) -> Any:
+        """``GET path``, or ``None`` when Okta answers 404. :raises OktaApiError: other errors."""
+        try:
+            return await self.get(path)
+        except OktaApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+
+    async def list(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every item of a paginated list, following ``Link: rel="next"`` through the SDK.
+
+        :raises OktaApiError: any non-2xx answer, on any page.
+        """
+        from okta.api_response import OktaAPIResponse
+
+        request, response, body = await self._send_get(path, {"limit": PAGE_LIMIT, **(params or {})})
+        page = OktaAPIResponse(self._executor, request, response, body)
+        items = list(page.get_body() or [])
+        while page.has_next():
+            more, error, next_response = await page.next(includeResponse=True)
+            if error is not None or next_response is None:
+                raise self._error(path, None, None, error)
+            if not 200 <= next_response.get_status() < 300:
+                raise self._error(path, next_response.get_status(), next_response.get_body(), None)
+            items += list(more or [])
+        return items
+
+    # ---- typed reads
+
+    async def find_apps(self, label: str) -> list[App]:
+        """Apps of catalog app ``scim2headerauth`` whose label is exactly ``label``."""
+        found = await self.list("/api/v1/apps", {"q": label, "filter": f'name eq "{CATALOG_APP}"'})
+        apps = [parse_app(a) for a in found]
+        return [a for a in apps if a.name == CATALOG_APP and a.label == label]
+
+    async def get_app(self, app_id: str) -> App:
+        return parse_app(await self.get(f"/api/v1/apps/{quote(app_id, safe='')}"))
+
+    async def get_connection(self, app_id: str) -> Connection | None:
+        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/connections/default")
+        if data is None:
+            return None
+        profile = data.get("profile") or {}
+        return Connection(status=data.get("status", "UNKNOWN"), base_url=data.get("baseUrl"),
+                          auth_scheme=data.get("authScheme") or profile.get("authScheme"))
+
+    async def get_feature(self, app_id: str, name: str = FEATURE) -> ProvisioningFeature | None:
+        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}")
+        return None if data is None else parse_feature(data)
+
+    async def list_push_mappings(self, app_id: str) -> list[PushMapping]:
+        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings")
+        return [PushMapping(m.get("id", ""), m.get("sourceGroupId"), m.get("targetGroupId"), m.get("status")) for m in data]
+
+    async def get_schema_attributes(self, app_id: str) -> dict[str, SchemaAttribute] | None:
+        data = await self.get_optional(f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default")
+        return None if data is None else parse_schema(data)
+
+    async def get_group(self, group_id: str) -> OktaGroup:
+        g = await self.get(f"/api/v1/groups/{quote(group_id, safe='')}")
+        return OktaGroup(g["id"], (g.get("profile") or {}).get("name", ""), g.get("type"))
+
+    async def find_group(self, name: str) -> OktaGroup | None:
+        """The group named ``name``, compared as Okta does (:func:`okta_fold`;
+        ``GET /api/v1/groups?q=`` is a prefix search)."""
+        for g in await self.list("/api/v1/groups", {"q": name}):
+            live_name = (g.get("profile") or {}).get("name") or ""
+            if okta_fold(live_name) == okta_fold(name):
+                return OktaGroup(g["id"], live_name, g.get("type"))
+        return None
+
+    async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
+        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/groups")
+        out = []
+        for a in data:
+            group = await self.get_group(a["id"])
+            out.append(GroupAssignment(a["id"], group.name, group.type, a.get("priority"), dict(a.get("profile") or {})))
+        return out
+
+    async def list_app_users(self, app_id: str) -> list[LiveAppUser]:
+        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/users")
+        return [
+            LiveAppUser(u["id"], (u.get("credentials") or {}).get("userName"), u.get("scope"), u.get("status"),
+                    dict(u.get("profile") or {}))
+            for u in data
+        ]
+
+    async def get_user(self, id_or_login: str) -> OktaUser | None:
+        u = await self.get_optional(f"/api/v1/users/{quote(id_or_login, safe='@')}")
+        if u is None:
+            return None
+        return OktaUser(u["id"], (u.get("profile") or {}).get("login", ""), u.get("status"))
+
+    async def read_live(self, app: App, logins: list[str], group_names: list[str]) -> LiveApp:
+        """Read everything about ``app``; look up the configured people (by login) and
+        groups (by name, when not assigned to the app)."""
+        connection = await self.get_connection(app.id)
+        feature = await self.get_feature(app.id)
+        push_error = None
+        try:
+            push = await self.list_push_mappings(app.id)
+        except OktaApiError as exc:
+            if exc.unauthorized:
+                raise
+            push, push_error = [], str(exc)
+        schema = await self.get_schema_attributes(app.id)
+        groups = await self.list_group_assignments(app.id)
+        users = await self.list_app_users(app.id)
+        people = {login: await self.get_user(login) for login in logins}
+        assigned = {okta_fold(g.group_name): OktaGroup(g.group_id, g.group_name, g.group_type) for g in groups}
+        by_name = {name: assigned.get(okta_fold(name)) or await self.find_group(name) for name in group_names}
+        return LiveApp(self.org_url, app, connection, feature, push, schema, groups, users, people, by_name, push_error)
+
+
+def run_with_reader(coro_fn: Any, creds: Credentials, **reader_opts: Any) -> Any:
+    """Run ``await coro_fn(reader)`` with a fresh :class:`OktaReader` and return its result."""
+
+    async def main() -> Any:
+        async with OktaReader(creds, **reader_opts) as reader:
+            return await coro_fn(reader)
+
+    # A private loop, not asyncio.run(): that would reset the thread's current event loop,
+    # which Pulumi's mock runtime (the offline plan, which ``adopt``'s command also runs) relies on.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

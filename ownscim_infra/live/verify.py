@@ -1,0 +1,385 @@
+"""``python -m ownscim_infra verify [CONFIG]``: check a live Okta org against the config, read-only.
+
+Okta does not always do what its API says: a catalog app's provisioning connection may come
+back ``UNKNOWN``, an admin may drag group priorities in the console, someone may tick Push
+Groups. This command reads the org through the ``okta`` SDK (:mod:`ownscim_infra.live.okta_api`;
+credentials ``OKTA_ORG_URL`` or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL``, and ``OKTA_API_TOKEN``)
+and reports one named finding per check (:data:`CHECKS`):
+
+- ``app``: the app is catalog app ``scim2headerauth``, ACTIVE, with the config's label;
+- ``connection``: the provisioning connection is ENABLED with the config's base URL
+  (``UNKNOWN``: Okta does not manage it through the API: the exact Admin Console steps, and
+  ``provisioning: manual`` is recommended);
+- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED;
+- ``group-push``: no group push mappings, and Push Groups not enabled on the app;
+- ``regions-attribute``: ``regions``, external name ``regions``, namespace
+  ``urn:ietf:params:scim:schemas:core:2.0``, type string, scope NONE;
+- ``group``: each configured group assigned with its priority (config order) and ``regions``;
+- ``other-groups``: no group is assigned that the config does not list;
+- ``person``: each configured person assigned directly with the expected ``regions`` value.
+
+Output: a table (``--format text``) or JSON (``--format json``: ``{"org", "config",
+"appId", "drift", "findings": [{"check", "subject", "status", "message", "details"}]}``).
+Statuses: ``ok``; ``drift`` (exit 1); ``unknown`` (Okta cannot tell through its API; check by
+hand; not counted as drift); ``skipped`` (the program does not declare it yet). Exit 0 when
+nothing drifted, 1 on drift, 2 on bad input or credentials (one line on stderr). Nothing
+secret is printed: the API token and the SCIM token never reach this module's output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from typing import Any
+
+from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.domain.own_setup import (
+    CATALOG_APP,
+    FEATURE,
+    OWN_CAPABILITIES,
+    REGIONS_ATTRIBUTE,
+    REGIONS_NAMESPACE,
+    manual_steps,
+    okta_fold,
+)
+from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.domain.tables import aligned
+from ownscim_infra.live import okta_api
+
+
+OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
+
+#: The checks, in report order, with what each asserts.
+CHECKS = {
+    "app": f"the app is catalog app {CATALOG_APP}, ACTIVE, with the config's label",
+    "connection": "the provisioning connection is ENABLED with the config's base URL",
+    "features": f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
+    "group-push": "no group push mappings; Push Groups not enabled",
+    "regions-attribute": f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE",
+    "group": "the group is assigned with the expected priority and regions",
+    "other-groups": "no group is assigned that the config does not list",
+    "person": "the person is assigned directly with the expected regions",
+}
+
+
+@dataclass
+class CheckResult:
+    """One check's result: ``check`` (a key of :data:`CHECKS`), ``subject`` (what was
+    checked: the app label, a group name, a login), ``status`` (ok | drift | unknown |
+    skipped), ``message`` (one line) and ``details`` (further lines: steps, lists)."""
+
+    check: str
+    subject: str
+    status: str
+    message: str
+    details: list[str] = field(default_factory=list)
+    #: the live assignment's ``regions`` differs: ``pulumi up`` replaces it, delete first
+    #: (Okta unassigns, deactivating its users in Own, then assigns again)
+    regions_drift: bool = False
+
+
+@dataclass
+class Report:
+    """Every finding for one app; :attr:`drift` is true when any finding drifted."""
+
+    org_url: str
+    config_file: str
+    app_id: str | None
+    findings: list[CheckResult]
+
+    @property
+    def drift(self) -> bool:
+        """Whether any check drifted (the command's exit 1)."""
+        return any(f.status == DRIFT for f in self.findings)
+
+    @property
+    def drifted(self) -> list[CheckResult]:
+        """The checks that drifted, in report order."""
+        return [f for f in self.findings if f.status == DRIFT]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"org": self.org_url, "config": self.config_file, "appId": self.app_id, "drift": self.drift,
+                "findings": [asdict(f) for f in self.findings]}
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _profile_regions(profile: dict[str, Any]) -> str | None:
+    value = profile.get(REGIONS_ATTRIBUTE)
+    return None if value in (None, "") else str(value)
+
+
+def _show(value: str | None) -> str:
+    return "no regions value (all regions)" if value is None else repr(value)
+
+
+def check_app(config: OwnScimConfig, app: okta_api.App) -> CheckResult:
+    problems = []
+    if app.name != CATALOG_APP:
+        problems.append(f"catalog app is {app.name!r}, expected {CATALOG_APP!r} (SCIM 2.0 Test App (Header Auth))")
+    if app.status != "ACTIVE":
+        problems.append(f"status is {app.status}, expected ACTIVE")
+    if app.label != config.app.label:
+        problems.append(f"label is {app.label!r}, the config says {config.app.label!r}")
+    if problems:
+        return CheckResult("app", f"{app.label} ({app.id})", DRIFT, "; ".join(problems))
+    return CheckResult("app", f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
+
+
+def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    manual = config.app.provisioning == "manual"
+    subject = "provisioning connection"
+    steps = manual_steps(config.app.label, config.app.scim_base_url)
+    note = " (provisioning: manual: set by hand, checked here as the manual steps should have set it)" if manual else ""
+    conn = live.connection
+    if conn is None or conn.status == "UNKNOWN":
+        message = ("Okta does not manage this app's provisioning connection through the API "
+                   f"(status {'missing' if conn is None else 'UNKNOWN'}); it cannot be checked or set by the program")
+        details = ["Set it in the Admin Console:", *["  " + s for s in steps]]
+        if manual:
+            return CheckResult("connection", subject, UNKNOWN, message + "; check it by hand", details)
+        details.append("Then set app.provisioning: manual in the config (recommended for this org).")
+        return CheckResult("connection", subject, DRIFT, message + "; use provisioning: manual", details)
+    problems = []
+    if conn.status != "ENABLED":
+        problems.append(f"status is {conn.status}, expected ENABLED")
+    if (conn.base_url or "").rstrip("/") != config.app.scim_base_url.rstrip("/"):
+        problems.append(f"base URL is {conn.base_url!r}, the config says {config.app.scim_base_url!r}")
+    if problems:
+        return CheckResult("connection", subject, DRIFT, "; ".join(problems) + note,
+                       ["Fix with `pulumi up`" if not manual else "Fix in the Admin Console:",
+                        *(["  " + s for s in steps] if manual else [])])
+    return CheckResult("connection", subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
+
+
+def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    manual = config.app.provisioning == "manual"
+    note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
+    f = live.feature
+    if f is None:
+        return CheckResult("features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}")
+    expected = {  # what the program declares (OWN_CAPABILITIES); an absent password capability is off
+        "status": (f.status, "ENABLED"),
+        "create (Create Users)": (f.create, OWN_CAPABILITIES["lifecycleCreate"]),
+        "deactivate (Deactivate Users)": (f.deactivate, OWN_CAPABILITIES["lifecycleDeactivate"]),
+        "profile (Update User Attributes)": (f.profile, OWN_CAPABILITIES["profile"]),
+        "password (Sync Password)": (f.password or "DISABLED", OWN_CAPABILITIES["password"]),
+    }
+    problems = [f"{name} is {actual or 'not set'}, expected {want}" for name, (actual, want) in expected.items() if actual != want]
+    if problems:
+        return CheckResult("features", FEATURE, DRIFT, "; ".join(problems) + note)
+    return CheckResult("features", FEATURE, OK, f"ENABLED: create ENABLED, deactivate ENABLED, profile DISABLED, "
+                                            f"password DISABLED{note}")
+
+
+def check_group_push(live: okta_api.LiveApp) -> CheckResult:
+    problems, details = [], []
+    if "GROUP_PUSH" in live.app.features:
+        problems.append("Push Groups is enabled on the app (Own does not support it)")
+    if live.push_mappings:
+        names = {g.group_id: g.group_name for g in live.groups}
+        problems.append(f"{len(live.push_mappings)} group push mapping(s)")
+        details += [f"push {names.get(m.source_group_id, m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
+                    for m in live.push_mappings]
+    if problems:
+        return CheckResult("group-push", "Push Groups", DRIFT, "; ".join(problems),
+                       details + [f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
+                                  "tab, and untick Push Groups in the app's settings."])
+    if live.group_push_error:
+        return CheckResult("group-push", "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}")
+    return CheckResult("group-push", "Push Groups", OK, "no group push mappings")
+
+
+def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    attr = live.regions_attribute
+    if not config.assignments_declared:
+        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, SKIPPED,
+                       "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""))
+    if attr is None:
+        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
+    want = {"external name": (attr.external_name, REGIONS_ATTRIBUTE),
+            "external namespace": (attr.external_namespace, REGIONS_NAMESPACE),
+            "type": (attr.type, "string"), "scope": (attr.scope, "NONE")}
+    problems = [f"{k} is {v!r}, expected {w!r}" for k, (v, w) in want.items() if v != w]
+    if problems:
+        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
+    return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, OK,
+                   f"external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE")
+
+
+def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+    if not config.assignments_declared:
+        return [CheckResult("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+                for g in config.groups]
+    # Okta group names are case-insensitive (config validation treats them so).
+    by_name = {okta_fold(a.group_name): a for a in live.groups}
+    out = []
+    for priority, group in enumerate(config.groups):
+        want = join_regions(group.regions)
+        a = by_name.get(okta_fold(group.name))
+        if a is None:
+            exists = live.groups_by_name.get(group.name)
+            why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
+            out.append(CheckResult("group", group.name, DRIFT, f"not assigned to the app ({why})"))
+            continue
+        problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
+        out.append(_assignment_finding("group", group.name, problems, _profile_regions(a.profile), want,
+                                       f"priority {priority}, regions {want}"))
+    wanted = {okta_fold(g.name) for g in config.groups}
+    extra = [a for a in live.groups if okta_fold(a.group_name) not in wanted]
+    if extra:
+        out.append(CheckResult("other-groups", "groups not in the config", DRIFT,
+                           f"{len(extra)} group(s) assigned that the config does not list",
+                           [f"{a.group_name} ({a.group_id}), priority {a.priority}, regions {_show(_profile_regions(a.profile))}"
+                            for a in extra]))
+    else:
+        out.append(CheckResult("other-groups", "groups not in the config", OK, "none"))
+    return out
+
+
+def _assignment_finding(check: str, subject: str, problems: list[str], got: str | None, want: str | None,
+                        ok_message: str) -> CheckResult:
+    """An assignment's finding: drift when ``problems`` or the live ``regions`` value
+    (``got``) differs from the config's (``want``), which also marks ``regions_drift``."""
+    if got != want:
+        problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
+    if problems:
+        return CheckResult(check, subject, DRIFT, "; ".join(problems), regions_drift=got != want)
+    return CheckResult(check, subject, OK, ok_message)
+
+
+def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+    if not config.assignments_declared:
+        return [CheckResult("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+                for p in config.people]
+    by_id = {u.user_id: u for u in live.users}
+    out = []
+    for person in config.people:
+        want = None if person.regions is None else join_regions(person.regions)
+        user = live.people.get(person.login)
+        if user is None:
+            out.append(CheckResult("person", person.login, DRIFT, "no Okta user has this login"))
+            continue
+        app_user = by_id.get(user.id)
+        if app_user is None:
+            out.append(CheckResult("person", person.login, DRIFT, "not assigned to the app"))
+            continue
+        problems = ([f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
+                    if app_user.scope != "USER" else [])
+        out.append(_assignment_finding("person", person.login, problems, _profile_regions(app_user.profile), want,
+                                       f"assigned directly, {_show(want)}"))
+    return out
+
+
+def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "") -> Report:
+    """Every finding for ``live`` against ``config`` (no I/O)."""
+    findings = [check_app(config, live.app), check_connection(config, live), check_features(config, live),
+                check_group_push(live), check_attribute(config, live), *check_groups(config, live),
+                *check_people(config, live)]
+    return Report(live.org_url, config_file, live.app.id, findings)
+
+
+# --------------------------------------------------------------------------- reading the org
+
+
+class AppNotFound(Exception):
+    """No (or more than one) app matches; ``candidates`` lists the matches."""
+
+    def __init__(self, message: str, candidates: list[okta_api.App]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+async def find_app(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.App:
+    """The app by ``app_id``, else the one ``scim2headerauth`` app labelled ``config.app.label``.
+
+    :raises AppNotFound: none, or several (then pass ``--app-id``).
+    """
+    if app_id:
+        try:
+            return await reader.get_app(app_id)
+        except okta_api.OktaApiError as exc:
+            if exc.not_found:
+                raise AppNotFound(f"no app with id {app_id}", []) from None
+            raise
+    apps = await reader.find_apps(config.app.label)
+    if len(apps) == 1:
+        return apps[0]
+    if not apps:
+        raise AppNotFound(f"no {CATALOG_APP} app labelled {config.app.label!r}", [])
+    raise AppNotFound(f"{len(apps)} {CATALOG_APP} apps are labelled {config.app.label!r}: pass --app-id "
+                      + " or ".join(a.id for a in apps), apps)
+
+
+async def _read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
+    """Find the app and read what the checks need."""
+    app = await find_app(reader, config, app_id)
+    return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
+
+
+def read_app(config: OwnScimConfig, app_id: str | None = None, env: Mapping[str, str] | None = None,
+             **reader_opts: Any) -> okta_api.LiveApp:
+    """Read everything the checks need about the app (credentials from ``env``, default
+    ``os.environ``): the app by ``app_id``, else the one ``scim2headerauth`` app with the
+    config's label. Read-only; one HTTP session.
+
+    :raises okta_api.CredentialsError: credentials missing, unusable or rejected (401/403).
+    :raises AppNotFound: no such app, or several with the label.
+    :raises okta_api.OktaApiError: Okta answered another error.
+    """
+    creds = okta_api.credentials_from_env(env)
+    return _call_okta(lambda reader: _read_live(reader, config, app_id), creds, **reader_opts)
+
+
+def verify(config_file: str, app_id: str | None = None, env: Mapping[str, str] | None = None,
+           **reader_opts: Any) -> Report:
+    """Check the live org (credentials from ``env``, default ``os.environ``) against
+    ``config_file``. Read-only. An app that cannot be found is an ``app`` drift finding.
+
+    :raises ConfigError: the config is invalid.
+    :raises okta_api.CredentialsError: credentials missing, unusable or rejected (401/403).
+    :raises okta_api.OktaApiError: Okta answered another error.
+    """
+    config = load_config(config_file)
+    try:
+        live = read_app(config, app_id, env, **reader_opts)
+    except AppNotFound as exc:
+        org_url = okta_api.credentials_from_env(env).org_url
+        return Report(org_url, str(config_file), None, [CheckResult("app", config.app.label, DRIFT, str(exc))])
+    return check(config, live, str(config_file))
+
+
+def _call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> Any:
+    """:func:`okta_api.run_with_reader`, turning a 401/403 into :class:`okta_api.CredentialsError`."""
+    try:
+        return okta_api.run_with_reader(body, creds, **reader_opts)
+    except okta_api.OktaApiError as exc:
+        if exc.unauthorized:
+            raise okta_api.CredentialsError(
+                f"Okta rejected the API token for {creds.org_url} (HTTP {exc.status} {exc.code or ''} {exc.summary}); "
+                f"check {okta_api.ENV_API_TOKEN}".replace("  ", " ")
+            ) from None
+        raise
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render_text(report: Report) -> str:
+    """The table: one row per finding, details indented under it, then a summary line."""
+    out = [f"Okta org: {report.org_url}", f"Config:   {report.config_file}", f"App id:   {report.app_id or '(not found)'}", ""]
+    rows = [[f.check, f.subject, f.status.upper(), f.message] for f in report.findings]
+    out += aligned(["CHECK", "SUBJECT", "STATUS", "RESULT"], rows, rule=False,
+                   details=[["  " + d for d in f.details] for f in report.findings])
+    counts = {s: sum(f.status == s for f in report.findings) for s in (OK, DRIFT, UNKNOWN, SKIPPED)}
+    out += ["", ", ".join(f"{v} {k}" for k, v in counts.items() if v) + (": drift found" if report.drift else ": no drift")]
+    return "\n".join(out) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}

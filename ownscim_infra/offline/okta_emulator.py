@@ -1,0 +1,436 @@
+"""Okta's side of provisioning, emulated from what the Pulumi program declares.
+
+Nothing here reads the YAML config: :meth:`OktaApp.from_plan` takes the resources of the
+offline plan (:class:`ownscim_infra.offline.plan.Plan`), so a bug in the program changes what is
+sent. The rules implemented, and their sources:
+
+- **Which assignment applies** (Okta, "Assign an app integration to a group": group
+  priority; "app user profile"): a direct (person) assignment's profile wins over every
+  group's; among the user's assigned groups, the one with the highest priority (lowest
+  number) supplies the profile; a user neither assigned nor in an assigned group is not
+  provisioned. Two groups with the same priority are ambiguous (Okta's pick is undefined);
+  :func:`resolve` takes the first by plan order and reports the tie.
+- **Where the attribute goes** (Okta, "SCIM 2.0 protocol reference", custom attributes):
+  ``externalNamespace`` ``urn:ietf:params:scim:schemas:core:2.0:User`` puts
+  ``externalName`` at the top level; any other namespace puts it in an object keyed by the
+  namespace, which is added to ``schemas``.
+- **What Okta's SCIM client sends** (same reference, and Okta's SCIM 2.0 spec-test
+  collection): every request has ``User-Agent: Okta SCIM Client 1.0.0`` and
+  ``Authorization`` equal to the API Token field verbatim; a user is looked up with
+  ``GET /Users?filter=userName eq "..."&startIndex=1&count=100`` before it is created with
+  ``POST /Users`` (Okta's full body, with a random ``password``); unassignment is the
+  path-less ``PATCH {"op": "replace", "value": {"active": false}}``; re-assignment of a user
+  Okta finds deactivated is the same PATCH with ``true``; a profile push (only with
+  ``profile`` ENABLED) is ``GET /Users/{id}`` then ``PUT /Users/{id}`` with the whole user.
+- **Not documented by Okta**, and chosen here: when a re-assigned user is found active,
+  Okta links it without a request (plus the profile push when enabled); the re-assignment
+  sends the new profile only through that push, never through the reactivation PATCH.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, capability_statuses, okta_fold
+from ownscim_infra.offline.plan import Plan
+
+CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+USER_AGENT = "Okta SCIM Client 1.0.0"
+SCIM_JSON = "application/scim+json; charset=utf-8"
+
+
+# --------------------------------------------------------------------------- the declared app
+
+
+@dataclass(frozen=True)
+class RegionsAttribute:
+    """The declared app user schema property that carries ``regions``."""
+
+    external_name: str
+    external_namespace: str
+    scope: str
+    index: str = "regions"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One declared assignment: a group (``group`` set, with ``priority``) or a person
+    (``login`` set). ``profile`` is the app user profile it supplies; ``replace_first`` is
+    true when Pulumi replaces it, deleting first, on a profile change."""
+
+    resource: str
+    profile: dict[str, Any]
+    replace_first: bool
+    group: str | None = None
+    priority: int | None = None
+    login: str | None = None
+
+
+@dataclass(frozen=True)
+class OktaApp:
+    """The Okta app as the program declares it: provisioning capabilities (``source`` says
+    whether they come from the declared ``USER_PROVISIONING`` feature or, for
+    ``provisioning: manual``, from the documented Admin Console steps), the ``regions``
+    attribute (``None``: not declared, nothing is sent), and every assignment."""
+
+    capabilities: dict[str, str]
+    capabilities_source: str
+    attribute: RegionsAttribute | None
+    assignments: tuple[Assignment, ...]
+
+    @property
+    def groups(self) -> list[Assignment]:
+        return [a for a in self.assignments if a.group is not None]
+
+    def enabled(self, capability: str) -> bool:
+        """Whether ``lifecycleCreate`` / ``lifecycleDeactivate`` / ``profile`` is ENABLED."""
+        return self.capabilities.get(capability) == "ENABLED"
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> OktaApp:
+        """Read the app from the plan's declared resources (camelCase inputs)."""
+        feat = plan.one("okta:app/features:Features")
+        if feat is not None:
+            enabled = feat.inputs.get("status") == "ENABLED"
+            capabilities = {k: (v or "DISABLED") if enabled else "DISABLED"
+                            for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
+            source = "declared USER_PROVISIONING feature"
+        else:
+            capabilities = dict(OWN_CAPABILITIES)
+            source = "manual Admin Console steps (provisioning: manual)"
+        attr_res = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+        attribute = None
+        if attr_res is not None:
+            attribute = RegionsAttribute(
+                external_name=attr_res.inputs.get("externalName") or attr_res.inputs.get("index", "regions"),
+                external_namespace=attr_res.inputs.get("externalNamespace", ""),
+                scope=attr_res.inputs.get("scope", ""),
+                index=attr_res.inputs.get("index", "regions"),
+            )
+        group_names = {group_id: name for group_id, (name, _) in plan.groups_by_id().items()}
+        logins = plan.logins_by_id()
+
+        def replace_first(options: dict[str, Any]) -> bool:
+            return bool(options.get("deleteBeforeReplace")) and "profile" in options.get("replaceOnChanges", [])
+
+        assignments = [
+            Assignment(
+                resource=a.name,
+                profile=json.loads(a.inputs.get("profile") or "{}"),
+                replace_first=replace_first(a.options),
+                group=group_names.get(a.inputs.get("groupId"), a.inputs.get("groupId")),
+                priority=int(a.inputs.get("priority", 0)),
+            )
+            for a in plan.of_type("okta:app/groupAssignment:GroupAssignment")
+        ] + [
+            Assignment(
+                resource=u.name,
+                profile=json.loads(u.inputs.get("profile") or "{}"),
+                replace_first=replace_first(u.options),
+                login=logins.get(u.inputs.get("userId"), u.inputs.get("username")),
+            )
+            for u in plan.of_type("okta:app/user:User")
+        ]
+        return cls(capabilities, source, attribute, tuple(assignments))
+
+    def without(self, resources: set[str]) -> OktaApp:
+        """The app with some assignments removed (Pulumi's delete-before-replace step)."""
+        kept = tuple(a for a in self.assignments if a.resource not in resources)
+        return OktaApp(self.capabilities, self.capabilities_source, self.attribute, kept)
+
+
+# --------------------------------------------------------------------------- Okta's rules
+
+
+@dataclass(frozen=True)
+class ResolvedAssignment:
+    """A user's app assignment as Okta resolves it: ``via`` is ``"direct"`` or
+    ``"group NAME (priority N)"``; ``profile`` the app user profile; ``tied_with`` the other
+    groups that have the same priority (Okta's pick among them is undefined)."""
+
+    login: str
+    via: str
+    profile: dict[str, Any]
+    resource: str
+    tied_with: tuple[str, ...] = ()
+
+
+def resolve(app: OktaApp, directory: Directory) -> dict[str, ResolvedAssignment]:
+    """Each directory user's app assignment, by Okta's rules (see the module docstring).
+
+    Returns ``{okta_fold(login): ResolvedAssignment}`` for assigned users only (logins compare as
+    Okta compares them; ``ResolvedAssignment.login`` keeps the directory's spelling).
+    """
+    result: dict[str, ResolvedAssignment] = {}
+    for user in directory.users:
+        direct = next((a for a in app.assignments if a.login and okta_fold(a.login) == okta_fold(user.login)), None)
+        if direct is not None:
+            result[okta_fold(user.login)] = ResolvedAssignment(user.login, "direct", direct.profile, direct.resource)
+            continue
+        mine = [a for a in app.groups if user.in_group(a.group or "")]
+        if not mine:
+            continue
+        best = min(a.priority for a in mine)
+        top = [a for a in mine if a.priority == best]
+        chosen = top[0]
+        result[okta_fold(user.login)] = ResolvedAssignment(
+            user.login, f"group {chosen.group} (priority {best})", chosen.profile, chosen.resource,
+            tied_with=tuple(a.group for a in top[1:]),
+        )
+    return result
+
+
+def create_body(user: DirectoryUser, profile: dict[str, Any], attribute: RegionsAttribute | None) -> dict[str, Any]:
+    """Okta's ``POST /Users`` body for ``user`` with app user ``profile``.
+
+    The ``regions`` value is placed by the attribute's ``externalNamespace``: top level for
+    ``urn:ietf:params:scim:schemas:core:2.0:User``, else ``{namespace: {externalName: v}}``
+    with the namespace added to ``schemas``. No attribute, or no value: nothing is sent.
+    """
+    body: dict[str, Any] = {
+        "schemas": [CORE_USER],
+        "userName": user.login,
+        "name": {"givenName": user.first_name, "familyName": user.last_name},
+        "emails": [{"primary": True, "value": user.primary_email, "type": "work"}],
+        "displayName": f"{user.first_name} {user.last_name}",
+        "locale": "en-US",
+        "externalId": user.okta_id,
+        "groups": [],
+        "password": secrets.token_urlsafe(12),
+        "active": True,
+    }
+    value = profile.get(attribute.index) if attribute else None
+    if attribute is not None and value not in (None, ""):
+        if attribute.external_namespace == CORE_USER:
+            body[attribute.external_name] = value
+        else:
+            body["schemas"].append(attribute.external_namespace)
+            body.setdefault(attribute.external_namespace, {})[attribute.external_name] = value
+    return body
+
+
+def regions_sent(body: dict[str, Any] | None, attribute: RegionsAttribute | None) -> str | None:
+    """The ``regions`` value a create body carries, wherever Okta placed it, or ``None``."""
+    if body is None or attribute is None:
+        return None
+    if attribute.external_namespace == CORE_USER:
+        return body.get(attribute.external_name)
+    return (body.get(attribute.external_namespace) or {}).get(attribute.external_name)
+
+
+# --------------------------------------------------------------------------- Okta's SCIM client
+
+
+@dataclass
+class Exchange:
+    """One request Okta sent and what the receiver answered (``detail``/``scimType`` from a
+    SCIM error). ``login`` ties it to a user."""
+
+    login: str
+    method: str
+    path: str
+    status: int
+    scim_type: str | None = None
+    detail: str | None = None
+
+    def render(self) -> str:
+        error = f" {self.scim_type or ''} {self.detail or ''}".rstrip() if self.status >= 400 else ""
+        return f"{self.method} {self.path} -> {self.status}{error}"
+
+
+class ReceiverError(Exception):
+    """The receiver cannot be used at all (unreachable, or it rejects the token): nothing
+    about any user can be concluded. The message names the URL, never the token."""
+
+
+@dataclass
+class OktaScimClient:
+    """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
+    sending ``Authorization: <token>`` verbatim. Every exchange is kept in ``exchanges``.
+    Never logs or stores the token."""
+
+    base_url: str
+    token: str = field(repr=False)
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ReceiverError(f"the receiver URL must start with http:// or https:// (got {self.base_url!r})")
+        self._http = httpx.Client(
+            base_url=self.base_url.rstrip("/"),
+            headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},
+            timeout=30.0,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _send(self, login: str, method: str, path: str, body: dict[str, Any] | None = None,
+              params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any] | None]:
+        content = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": SCIM_JSON} if body is not None else {}
+        try:
+            response = self._http.request(method, path, content=content, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ReceiverError(f"cannot reach the receiver at {self.base_url}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 401:
+            raise ReceiverError(f"the receiver at {self.base_url} rejected the token (401): Okta would show "
+                                "'Authentication failed' on Test API Credentials; check the API Token field")
+        try:
+            doc = response.json() if response.content else None
+        except ValueError:
+            doc = None
+        exchange = Exchange(login, method, path if not params else f"{path}?filter={params['filter']}", response.status_code)
+        if response.status_code >= 400 and isinstance(doc, dict):
+            exchange.scim_type, exchange.detail = doc.get("scimType"), doc.get("detail")
+        self.exchanges.append(exchange)
+        return response.status_code, doc if isinstance(doc, dict) else None
+
+    def find(self, login: str) -> dict[str, Any] | None:
+        """``GET /Users?filter=userName eq "login"&startIndex=1&count=100``: the user or None."""
+        status, doc = self._send(login, "GET", "/Users",
+                                 params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100})
+        if status != 200 or doc is None:
+            raise ReceiverError(f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
+                                f"{self.base_url} its SCIM base URL (ending in /scim/v2)?")
+        if doc.get("totalResults", 0) > 0 and doc.get("Resources"):
+            return doc["Resources"][0]
+        return None
+
+    def create(self, login: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """``POST /Users``; the created user (201) or None."""
+        status, doc = self._send(login, "POST", "/Users", body)
+        return doc if status == 201 else None
+
+    def set_active(self, login: str, user_id: str, active: bool) -> bool:
+        """Okta's path-less ``PATCH /Users/{id}`` setting ``active``; true on 200/204."""
+        body = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": active}}]}
+        status, _ = self._send(login, "PATCH", f"/Users/{user_id}", body)
+        return status in (200, 204)
+
+    def push_profile(self, login: str, user_id: str, new_body: dict[str, Any]) -> bool:
+        """A profile push: ``GET /Users/{id}`` then ``PUT /Users/{id}`` with the whole user
+        (Okta's fields from ``new_body`` over what the receiver returned); true on 200."""
+        status, current = self._send(login, "GET", f"/Users/{user_id}")
+        if status != 200 or current is None:
+            return False
+        body = {k: v for k, v in current.items() if k != "meta"}
+        body.update({k: v for k, v in new_body.items() if k != "password"})
+        body["id"] = user_id
+        status, _ = self._send(login, "PUT", f"/Users/{user_id}", body)
+        return status == 200
+
+
+# --------------------------------------------------------------------------- sync
+
+
+@dataclass
+class Sent:
+    """What Okta sent for one user in the last sync: the ``regions`` value of its create
+    body or profile push (``None``: no value, Own's "all regions")."""
+
+    regions: str | None = None
+
+
+class OktaEmulator:
+    """Okta's provisioning of one app, from one state of the app and directory to the next.
+
+    :meth:`sync` brings Own from the app users of ``before`` to those of ``after``: a user
+    who gains the app is provisioned, one who loses it is deactivated, one whose app
+    profile changes gets a profile push (only if ``profile`` is ENABLED).
+    """
+
+    def __init__(self, client: OktaScimClient) -> None:
+        self.client = client
+        self.ids: dict[str, str] = {}
+        self.sent: dict[str, Sent] = {}
+        self.skipped: dict[str, list[str]] = {}
+        # every per-user record is keyed by okta_fold(login)
+        #: logins Okta found deactivated in Own and reactivated on re-assignment
+        self.reactivated: set[str] = set()
+        #: logins Okta found already in Own on assignment, and linked without a create
+        self.linked: set[str] = set()
+
+    def _skip(self, login: str, why: str) -> None:
+        self.skipped.setdefault(okta_fold(login), []).append(why)
+
+    def _id(self, login: str) -> str | None:
+        key = okta_fold(login)
+        if key not in self.ids:
+            found = self.client.find(login)
+            if found:
+                self.ids[key] = found["id"]
+        return self.ids.get(key)
+
+    def provision(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
+        """Okta assigns ``user``: look up, then create, or reactivate, and push the profile."""
+        body = create_body(user, app_user.profile, app.attribute)
+        found = self.client.find(user.login)
+        if found is None:
+            if not app.enabled("lifecycleCreate"):
+                self._skip(user.login, "not created: Create Users (lifecycleCreate) is not enabled")
+                return
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
+            created = self.client.create(user.login, body)
+            if created:
+                self.ids[okta_fold(user.login)] = created["id"]
+            return
+        self.ids[okta_fold(user.login)] = found["id"]
+        self.linked.add(okta_fold(user.login))
+        if not found.get("active", True):
+            if not app.enabled("lifecycleDeactivate"):
+                self._skip(user.login, "not reactivated: Deactivate Users (lifecycleDeactivate) is not enabled")
+            elif self.client.set_active(user.login, found["id"], True):
+                self.reactivated.add(okta_fold(user.login))
+        if app.enabled("profile"):
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
+            self.client.push_profile(user.login, found["id"], body)
+
+    def deprovision(self, app: OktaApp, login: str) -> None:
+        """Okta unassigns ``login``: deactivate (never delete) if Deactivate Users is on."""
+        if not app.enabled("lifecycleDeactivate"):
+            self._skip(login, "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled")
+            return
+        user_id = self._id(login)
+        if user_id is not None:
+            self.client.set_active(login, user_id, False)
+
+    def update(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
+        """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
+        if not app.enabled("profile"):
+            self._skip(user.login, "Okta changed the user's app profile in place (the user kept the app) and pushed "
+                                   "nothing: Update User Attributes is off, as Own requires, so Own keeps the "
+                                   "regions it created the user with")
+            return
+        user_id = self._id(user.login)
+        if user_id is not None:
+            body = create_body(user, app_user.profile, app.attribute)
+            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
+            self.client.push_profile(user.login, user_id, body)
+
+    def sync(self, before: tuple[OktaApp, Directory] | None, after: tuple[OktaApp, Directory]) -> None:
+        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``.
+        :attr:`sent` then holds what this sync sent."""
+        app, directory = after
+        old = resolve(*before) if before else {}
+        new = resolve(app, directory)
+        self.sent = {}
+        for user in directory.users:
+            was, now = old.get(okta_fold(user.login)), new.get(okta_fold(user.login))
+            if now and not was:
+                self.provision(app, user, now)
+            elif was and not now:
+                self.deprovision(app, user.login)
+            elif was and now and was.profile != now.profile:
+                self.update(app, user, now)
+        current = {okta_fold(u.login) for u in directory.users}
+        for key, was in old.items():
+            if key not in current:
+                self.deprovision(app, was.login)

@@ -1,0 +1,341 @@
+"""The offline plan: the real Pulumi program under the mock runtime, for reviewers.
+
+``python -m ownscim_infra plan [CONFIG] [--format text|markdown|json]`` runs
+:func:`ownscim_infra.program.stack.declare_stack` exactly as ``pulumi preview`` would run ``__main__.py``,
+but with :mod:`ownscim_infra.offline.mocks` in place of the engine and the Okta provider: no Pulumi
+CLI, no Okta org, no credentials. Every summary below is read from what the program
+*declared* (the recorded resources), never from the YAML, so a bug in the program shows.
+
+- ``json``: ``{"resources": [{"type", "name", "parent", "inputs", "options"}], "lookups":
+  [...], "outputs": {...}}`` -- inputs camelCase as the engine receives them; every secret
+  is ``"[secret]"``.
+- ``markdown``: a pull-request summary: the app and its provisioning, the groups (priority,
+  regions), the people, a Mermaid diagram of groups -> regions, and every resource.
+- ``text``: the same for a terminal.
+
+The output is byte-for-byte identical across runs on the same input. An invalid config
+exits 2 with every validation error; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.domain.regions import split_regions
+from ownscim_infra.domain.tables import aligned
+from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
+from ownscim_infra.program.stack import declare_stack
+
+#: The token the offline plan gives the program; it is a secret, so it is shown as [secret].
+OFFLINE_TOKEN = "offline-plan-placeholder-token"
+
+#: Display order of resource types (declaration order of the component).
+TYPE_ORDER = (
+    "ownscim:okta:OwnScimProvisioning",
+    "okta:app/autoLogin:AutoLogin",
+    "okta:app/connection:Connection",
+    "okta:app/features:Features",
+    "okta:index/appUserSchemaProperty:AppUserSchemaProperty",
+    "okta:group/group:Group",
+    "okta:app/groupAssignment:GroupAssignment",
+    "okta:app/user:User",
+)
+
+
+@dataclass
+class Plan:
+    """What the program declares for one config: ``resources`` (in :data:`TYPE_ORDER`, then
+    group priority, then name), ``lookups`` (the data sources it reads), ``outputs`` (the
+    stack outputs, secrets as ``"[secret]"``) and the validated ``config``."""
+
+    config_file: str
+    config: OwnScimConfig
+    resources: list[Registration]
+    lookups: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_token: str) -> list[Registration]:
+        """The declared resources of one Pulumi type token, in plan order."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> Registration | None:
+        """The single resource of a type, or ``None`` when the program declares none."""
+        found = self.of_type(type_token)
+        return found[0] if found else None
+
+    def groups_by_id(self) -> dict[str, tuple[str, str]]:
+        """The Okta group behind each group id the mocks gave: ``id -> (name, origin)``,
+        origin ``"created"`` or ``"existing (looked up by name)"``."""
+        names = {mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in self.of_type("okta:group/group:Group")}
+        for lookup in self.lookups:
+            if lookup["token"] == "okta:group/getGroup:getGroup":
+                name = lookup["args"].get("name", "?")
+                names[lookup_group_id(name)] = (name, "existing (looked up by name)")
+        return names
+
+    def logins_by_id(self) -> dict[str, str]:
+        """The login behind each Okta user id the mocks gave (the people looked up)."""
+        return {
+            lookup_user_id(lookup["args"]["searches"][0]["value"]): lookup["args"]["searches"][0]["value"]
+            for lookup in self.lookups if lookup["token"] == "okta:user/getUser:getUser"
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``json`` format's document."""
+        return {
+            "config": self.config_file,
+            "resources": [
+                {"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs, "options": r.options}
+                for r in self.resources
+            ],
+            "lookups": self.lookups,
+            "outputs": self.outputs,
+        }
+
+
+def _sort_key(r: Registration) -> tuple[Any, ...]:
+    rank = TYPE_ORDER.index(r.type) if r.type in TYPE_ORDER else len(TYPE_ORDER)
+    return (rank, r.inputs.get("priority", 0), r.name)
+
+
+def build_plan(config_file: str | Path, *, stack: str = "offline", scim_token: str = OFFLINE_TOKEN) -> Plan:
+    """Validate ``config_file`` and run the program on it under the mock runtime, with
+    ``scim_token`` as the stack's ``ownscim:scimToken`` secret (never shown in clear).
+
+    :raises ConfigError: the config is invalid (every problem listed).
+    """
+    config = load_config(config_file)
+    run = run_program(
+        declare_stack,
+        config={"ownscim:config": str(config_file), "ownscim:scimToken": scim_token},
+        secret_keys=["ownscim:scimToken"],
+        stack=stack,
+    )
+    lookups = sorted(
+        ({"token": i.token, "args": i.args} for i in run.invocations),
+        key=lambda d: json.dumps(d, sort_keys=True),
+    )
+    return Plan(str(config_file), config, sorted(run.registrations, key=_sort_key), lookups, run.outputs)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    priority: int
+    name: str
+    origin: str  # "created" | "existing (looked up by name)"
+    regions: list[str]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    login: str
+    regions: list[str] | None  # None: no value sent, Own creates the user in all regions
+
+
+def _regions(profile_json: str) -> list[str] | None:
+    value = json.loads(profile_json or "{}").get("regions")
+    return None if value in (None, "") else split_regions(value)
+
+
+def group_rows(plan: Plan) -> list[GroupRow]:
+    """The declared group assignments, by priority, with the group each one targets."""
+    names = plan.groups_by_id()
+    rows = []
+    for a in plan.of_type("okta:app/groupAssignment:GroupAssignment"):
+        name, origin = names.get(a.inputs.get("groupId"), (a.inputs.get("groupId"), "?"))
+        rows.append(GroupRow(int(a.inputs.get("priority", 0)), name, origin, _regions(a.inputs.get("profile")) or []))
+    return rows
+
+
+def person_rows(plan: Plan) -> list[PersonRow]:
+    """The declared direct assignments."""
+    return [
+        PersonRow(u.inputs.get("username", u.name), _regions(u.inputs.get("profile")))
+        for u in plan.of_type("okta:app/user:User")
+    ]
+
+
+def app_facts(plan: Plan) -> list[tuple[str, str]]:
+    """(setting, value) pairs describing the app, its provisioning and the attribute."""
+    facts: list[tuple[str, str]] = []
+    app = plan.one("okta:app/autoLogin:AutoLogin")
+    if app:
+        facts += [
+            ("Label", app.inputs.get("label", "")),
+            ("Catalog app", f"{app.inputs.get('preconfiguredApp')} (SCIM 2.0 Test App (Header Auth)), {app.inputs.get('status')}"),
+        ]
+    conn = plan.one("okta:app/connection:Connection")
+    if conn:
+        profile = conn.inputs.get("profile", {})
+        facts += [
+            ("Provisioning", "api: connection and features declared through Okta's API"),
+            ("SCIM base URL", conn.inputs.get("baseUrl", "")),
+            ("Connection", f"action {conn.inputs.get('action')}, authScheme {profile.get('authScheme')}, token {profile.get('token')}"),
+        ]
+    else:
+        facts += [
+            ("Provisioning", "manual: set by hand in the Admin Console (steps in the outputs)"),
+            ("SCIM base URL", plan.config.app.scim_base_url),
+        ]
+    feat = plan.one("okta:app/features:Features")
+    if feat:
+        caps = {k: v or "not set" for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
+        facts += [
+            (f"{feat.inputs.get('name')}", feat.inputs.get("status", "")),
+            ("Create Users (lifecycleCreate)", caps["lifecycleCreate"]),
+            ("Deactivate Users (lifecycleDeactivate)", caps["lifecycleDeactivate"]),
+            ("Update User Attributes (profile)", caps["profile"]),
+            ("Sync Password (password)", caps["password"]),
+        ]
+    attr = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+    if attr:
+        i = attr.inputs
+        facts.append((
+            "regions attribute",
+            f"index {i.get('index')}, type {i.get('type')}, externalName {i.get('externalName')}, "
+            f"externalNamespace {i.get('externalNamespace')}, scope {i.get('scope')}"
+            + (", protected" if attr.options.get("protect") else "")
+            + (", deletion guarded by a hook" if attr.options.get("beforeDeleteHooks") else ""),
+        ))
+    else:
+        facts.append(("regions attribute", "not declared yet (manual mode: set app.manual_steps_done once provisioning is on)"))
+    facts.append(("Push Groups", "never declared (Own does not support it)"))
+    return facts
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _regions_cell(regions: list[str] | None, account: list[str]) -> str:
+    if regions is None:
+        return f"all regions ({', '.join(account)})"
+    return ", ".join(regions)
+
+
+def _options_cell(options: dict[str, Any]) -> str:
+    parts = []
+    if options.get("protect"):
+        parts.append("protect")
+    if options.get("deleteBeforeReplace"):
+        parts.append("deleteBeforeReplace")
+    if options.get("replaceOnChanges"):
+        parts.append("replaceOnChanges=" + ",".join(options["replaceOnChanges"]))
+    if options.get("beforeDeleteHooks"):
+        parts.append("beforeDelete hook " + ",".join(options["beforeDeleteHooks"]))
+    return "; ".join(parts) or "-"
+
+
+def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
+    """(title, header, rows, what to say when there are no rows) of every table, shared by
+    the markdown and text renderers."""
+    account = list(plan.config.regions)
+    none = ("none" if plan.config.assignments_declared else
+            "none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)")
+    return [
+        ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
+        (
+            "Groups (priority 0 is the highest: a user in several groups gets the first one's regions)",
+            ["Priority", "Group", "Okta group", "Regions"],
+            [[str(g.priority), g.name, g.origin, _regions_cell(g.regions, account)] for g in group_rows(plan)],
+            none,
+        ),
+        ("People (direct assignments override group values)", ["Login", "Regions"],
+         [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)], none),
+        (
+            "Resources",
+            ["Type", "Name", "Depends on", "Options"],
+            [[r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)] for r in plan.resources],
+            "none",
+        ),
+    ]
+
+
+def _md_escape(cell: str) -> str:
+    """A table cell: pipes escaped, HTML made inert."""
+    return cell.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _mermaid_label(text: str) -> str:
+    """A quoted Mermaid label: quotes and markup become entity codes, so a group name cannot
+    close the label and inject nodes, links or ``click`` directives."""
+    for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(char, code)
+    return text
+
+
+def _mermaid(plan: Plan) -> list[str]:
+    lines = ["```mermaid", "graph LR"]
+    for region in plan.config.regions:
+        lines.append(f'  r_{region}(["{region}"])')
+    for n, g in enumerate(group_rows(plan)):
+        lines.append(f'  g{n}["{g.priority}: {_mermaid_label(g.name)}"]')
+        lines += [f"  g{n} --> r_{r}" for r in g.regions]
+    lines.append("```")
+    return lines
+
+
+def render_markdown(plan: Plan) -> str:
+    """The pull-request summary (GitHub-flavoured Markdown with a Mermaid diagram)."""
+    out = [
+        f"## Offline plan: `{plan.config_file}`",
+        "",
+        f"{len(plan.resources)} resources declared (Pulumi mock runtime: no Okta org, no credentials).",
+        "",
+    ]
+    for title, header, rows, none in _tables(plan):
+        out += [f"### {title}", ""]
+        if not rows:
+            out += [f"({none})", ""]
+            continue
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "|".join("---" for _ in header) + "|")
+        out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+        out.append("")
+        if title.startswith("Groups"):
+            out += ["Groups -> regions:", ""] + _mermaid(plan) + [""]
+    out += ["### Stack outputs", "", "```json", json.dumps(plan.outputs, indent=2, sort_keys=True), "```", ""]
+    return "\n".join(out)
+
+
+def render_text(plan: Plan) -> str:
+    """The summary for a terminal: aligned columns, no markup."""
+    out = [
+        f"Offline plan for {plan.config_file}: {len(plan.resources)} resources "
+        "(Pulumi mock runtime: no Okta org, no credentials)",
+        "",
+    ]
+    for title, header, rows, none in _tables(plan):
+        out.append(f"{title}:")
+        if not rows:
+            out += [f"  ({none})", ""]
+            continue
+        out += aligned(header, rows, indent="  ")
+        out.append("")
+        if title.startswith("Groups"):
+            out.append("Groups -> regions:")
+            out += [f"  {g.priority}: {g.name} -> {', '.join(g.regions)}" for g in group_rows(plan)]
+            out.append("")
+    out.append("Stack outputs:")
+    for key, value in sorted(plan.outputs.items()):
+        if isinstance(value, list):
+            out.append(f"  {key}:")
+            out += [f"    {line}" for line in value]
+        else:
+            out.append(f"  {key}: {json.dumps(value, sort_keys=True)}")
+    return "\n".join(out) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    """The machine format: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(plan.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

@@ -1,0 +1,439 @@
+"""End to end, offline: from the declared Okta resources to users in Own's regions.
+
+``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL]
+[--previous CONFIG [--previous-directory FILE]] [--format text|json]``
+
+1. The Pulumi program runs under the mock runtime (:func:`ownscim_infra.offline.plan.build_plan`).
+2. Okta's side is emulated from the *declared* resources (:mod:`ownscim_infra.offline.okta_emulator`),
+   never from the YAML, and drives a SCIM receiver exactly as Okta's SCIM client does. With
+   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` on a free port of 127.0.0.1 with
+   a temporary database and the config's regions; with ``--receiver URL`` the token comes
+   from ``OWN_SCIM_TOKEN``.
+3. Own's state is read back through SCIM (Own's extension schema) and compared with what the
+   *config* means: so a bug in the program, or a silent misconfiguration, shows as a
+   difference with its cause.
+
+With ``--previous``, the previous config (and directory) is provisioned first, then the
+change to the current one is applied the way ``pulumi up`` would: assignments that are
+replaced delete-before-replace are removed first (Okta deactivates), then the new state is
+assigned. This is how Own's region move (unassign, then assign) is exercised.
+
+Exit codes: 0 every user as the config means and no finding; 1 otherwise (each difference
+and finding says why); 2 bad input (config, directory, missing token).
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from contextlib import ExitStack, closing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
+from ownscim_infra.config.directory import Directory, load_directory
+from ownscim_infra.domain.own_setup import (
+    DEFAULT_BUSINESS_UNIT,
+    OWN_CAPABILITIES,
+    READ_ONLY_ROLE,
+    REGIONS_ATTRIBUTE,
+    REGIONS_NAMESPACE,
+    okta_fold,
+)
+from ownscim_infra.domain.tables import aligned
+from ownscim_infra.offline.okta_emulator import (
+    OktaApp,
+    OktaEmulator,
+    OktaScimClient,
+    ReceiverError,
+    ResolvedAssignment,
+    resolve,
+)
+from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
+
+
+# --------------------------------------------------------------------------- what the config means
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the config means for one user in Own: ``state`` is ``active`` (with
+    ``regions``), ``inactive`` (was assigned, no longer: deactivated, not deleted) or
+    ``absent`` (never assigned); ``via`` says which config entry decides."""
+
+    state: str
+    regions: tuple[str, ...] = ()
+    via: str = ""
+
+    def render(self) -> str:
+        return f"active in {', '.join(self.regions)}" if self.state == "active" else self.state
+
+
+def _config_assignment(config: OwnScimConfig, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
+    """The config's answer for one user: (regions, which entry), or None when unassigned."""
+    for person in config.people:
+        if okta_fold(person.login) == okta_fold(login):
+            return tuple(config.regions_of(person.regions)), "people: " + person.login
+    member_of = {okta_fold(g) for g in groups}
+    for group in config.groups:  # list order is priority
+        if okta_fold(group.name) in member_of:
+            return tuple(group.regions), "groups: " + group.name
+    return None
+
+
+def expectations(config: OwnScimConfig, directory: Directory,
+                 previous: tuple[OwnScimConfig, Directory] | None = None) -> dict[str, Expected]:
+    """``{login: Expected}`` for every directory user and every previously assigned one
+    (keyed by the current directory's spelling of the login, else the previous one's; logins
+    compare as Okta compares them). A config that declares no assignment yet (``manual``
+    before ``manual_steps_done``) assigns nobody."""
+    result: dict[str, Expected] = {}
+    if config.assignments_declared:
+        for user in directory.users:
+            now = _config_assignment(config, user.login, user.groups)
+            if now:
+                result[user.login] = Expected("active", now[0], now[1])
+    if previous and previous[0].assignments_declared:
+        prev_config, prev_directory = previous
+        assigned_now = {okta_fold(login) for login in result}
+        spelled = {okta_fold(u.login): u.login for u in directory.users}
+        for user in prev_directory.users:
+            key = okta_fold(user.login)
+            if key not in assigned_now and _config_assignment(prev_config, user.login, user.groups):
+                result[spelled.get(key, user.login)] = Expected("inactive", via="unassigned since the previous config")
+    absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
+    for user in directory.users:
+        result.setdefault(user.login, Expected("absent", via=absent))
+    return result
+
+
+# --------------------------------------------------------------------------- Own's state
+
+
+@dataclass(frozen=True)
+class OwnState:
+    """A user as the receiver holds it (read through SCIM, Own's extension schema)."""
+
+    active: bool
+    regions: tuple[str, ...]
+    role: str | None
+    business_unit: str | None
+
+    def render(self) -> str:
+        return (f"{'active' if self.active else 'inactive'}, {', '.join(self.regions) or 'no regions'}, "
+                f"{self.role}, {self.business_unit}")
+
+
+def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
+    """Look ``login`` up through SCIM and read Own's extension (regions, role, business unit)."""
+    found = reader.find(login)
+    if found is None:
+        return None
+    own = found.get(OWN_USER_SCHEMA) or {}
+    return OwnState(bool(found.get("active", True)), tuple(own.get("regions") or ()),
+                    own.get("role"), own.get("businessUnit"))
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A misconfiguration of the declared app, found whatever the users' state: ``code``
+    (stable, for machines) and ``message`` (names the cause and the fix)."""
+
+    code: str
+    message: str
+
+
+def findings_of(app: OktaApp) -> list[Finding]:
+    """The silent mistakes, read from the declared app: the ``regions`` attribute missing or
+    not as Own's setup page says, Update User Attributes enabled, Create or Deactivate Users
+    off, two group assignments with the same priority."""
+    found: list[Finding] = []
+    attr = app.attribute
+    if attr is None and app.assignments:
+        found.append(Finding("regions-attribute-missing",
+                             "no regions attribute is declared: Okta sends no regions and Own creates every user "
+                             "in all of the account's regions"))
+    elif attr is not None:
+        if attr.external_namespace != REGIONS_NAMESPACE:
+            found.append(Finding("regions-namespace",
+                                 f"the regions attribute's externalNamespace is {attr.external_namespace!r}; Own's setup "
+                                 f"page requires {REGIONS_NAMESPACE!r} (no ':User' suffix). Okta places the value by "
+                                 "namespace, so Own may not read it and may create users in all regions"))
+        if attr.external_name != REGIONS_ATTRIBUTE:
+            found.append(Finding("regions-external-name",
+                                 f"the regions attribute's externalName is {attr.external_name!r}; Own reads "
+                                 f"{REGIONS_ATTRIBUTE!r}"))
+        if attr.scope != "NONE":
+            found.append(Finding("regions-scope",
+                                 f"the regions attribute's scope is {attr.scope!r}; group assignments can only carry "
+                                 "an attribute of scope NONE"))
+    for capability, wanted in OWN_CAPABILITIES.items():
+        have = app.capabilities.get(capability, "DISABLED")
+        if have != wanted:
+            label = {"lifecycleCreate": "Create Users", "lifecycleDeactivate": "Deactivate Users",
+                     "profile": "Update User Attributes", "password": "Sync Password"}[capability]
+            why = "Own does not support it" if wanted == "DISABLED" else "Own's setup page requires it"
+            found.append(Finding(f"capability-{capability}",
+                                 f"{label} ({capability}) is {have} in the {app.capabilities_source}; it must be "
+                                 f"{wanted}: {why}"))
+    by_priority: dict[int, list[str]] = {}
+    for a in app.groups:
+        by_priority.setdefault(a.priority, []).append(a.group)
+    for priority, groups in sorted(by_priority.items()):
+        if len(groups) > 1:
+            found.append(Finding("priority-tie",
+                                 f"groups {', '.join(repr(g) for g in groups)} have the same priority {priority}: for a "
+                                 "user in both, Okta's choice of regions is undefined"))
+    return found
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class UserResult:
+    """One user's line of the report."""
+
+    login: str
+    assignment: str
+    regions_sent: str | None  # None: no value (all regions), or nothing sent (see ``sent``)
+    sent: bool  # whether Okta sent a create or a profile push for this user
+    own: OwnState | None
+    expected: Expected
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SimulationReport:
+    """Everything the command prints. ``ok``: every user as the config means, no finding."""
+
+    config: str
+    directory: str
+    previous: str | None
+    receiver: str
+    receiver_started_here: bool
+    capabilities: dict[str, str]
+    capabilities_source: str
+    attribute: dict[str, str] | None
+    users: list[UserResult]
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and all(u.ok for u in self.users)
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["ok"] = self.ok
+        return doc
+
+
+@dataclass(frozen=True)
+class State:
+    """One state of Okta: the program's plan for a config, and the directory."""
+
+    plan: Plan
+    directory: Directory
+    directory_file: str = ""
+
+    @property
+    def app(self) -> OktaApp:
+        return OktaApp.from_plan(self.plan)
+
+
+def _compare(expected: Expected, own: OwnState | None) -> list[str]:
+    if expected.state == "absent":
+        return [] if own is None else [f"Own holds the user ({own.render()}) but the config assigns it nowhere"]
+    if own is None:
+        return ["Own has no such user"]
+    if expected.state == "inactive":
+        return [] if not own.active else ["still active in Own after being unassigned"]
+    problems = []
+    if not own.active:
+        problems.append("inactive in Own")
+    if set(own.regions) != set(expected.regions):
+        problems.append(f"Own holds regions {', '.join(own.regions) or 'none'}; the config means {', '.join(expected.regions)}")
+    if own.role != READ_ONLY_ROLE:
+        problems.append(f"role {own.role!r}, not {READ_ONLY_ROLE!r}")
+    if own.business_unit != DEFAULT_BUSINESS_UNIT:
+        problems.append(f"business unit {own.business_unit!r}, not {DEFAULT_BUSINESS_UNIT!r}")
+    return problems
+
+
+def _relevant(finding: Finding, problems: list[str], app_user: ResolvedAssignment | None) -> bool:
+    """Whether a finding can explain one user's problems (so it is named as their cause)."""
+    if finding.code == "priority-tie":
+        return bool(app_user and app_user.tied_with)
+    # a wrong role or business unit alone is never caused by the Okta app's settings
+    return any(not p.startswith(("role ", "business unit ")) for p in problems)
+
+
+def run_simulation(current: State, base_url: str, token: str, *, previous: State | None = None,
+                   started_here: bool = False) -> SimulationReport:
+    """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
+    state with what ``current``'s config means. Sends requests to ``base_url`` only."""
+    app = current.app
+    with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
+        emulator = OktaEmulator(okta)
+        if previous is not None:
+            prev_app = previous.app
+            emulator.sync(None, (prev_app, previous.directory))
+            # the new program's options decide (Pulumi reads replaceOnChanges/deleteBeforeReplace
+            # from the new registration): those assignments are deleted first
+            replaced = {b.resource for b in app.assignments
+                        if b.replace_first and any(a.resource == b.resource and a.profile != b.profile
+                                                   for a in prev_app.assignments)}
+            if replaced:
+                emulator.sync((prev_app, previous.directory), (prev_app.without(replaced), current.directory))
+                emulator.sync((prev_app.without(replaced), current.directory), (app, current.directory))
+            else:
+                emulator.sync((prev_app, previous.directory), (app, current.directory))
+        else:
+            emulator.sync(None, (app, current.directory))
+
+        findings = findings_of(app)
+        app_users = resolve(app, current.directory)
+        wanted = expectations(current.plan.config, current.directory,
+                              (previous.plan.config, previous.directory) if previous else None)
+        logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
+        users = []
+        for login in logins:
+            key = okta_fold(login)
+            app_user = app_users.get(key)
+            own = read_own_state(reader, login)
+            problems = _compare(wanted[login], own)
+            mine = [e for e in okta.exchanges if okta_fold(e.login) == key]
+            # a refused request is an error Okta shows for this user, even if Own's state is right
+            problems += [f"receiver answered {e.render()}" for e in mine if e.status >= 400]
+            reasons = list(problems)
+            if problems:
+                reasons += [r for r in emulator.skipped.get(key, []) if own is not None or "in place" not in r]
+                if app_user and app_user.tied_with:
+                    reasons.append(f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
+                                   "(same priority) is undefined")
+                if key in emulator.reactivated and own and own.active:
+                    reasons.append("Okta found the user deactivated and reactivated it (PATCH active:true); with "
+                                   "Update User Attributes off no profile is pushed, so Own keeps the regions it "
+                                   "created the user with")
+                elif key in emulator.linked and key not in emulator.sent and own and own.active:
+                    reasons.append("Own already had this user: Okta linked it without sending anything, so Own "
+                                   "keeps the regions it was created with")
+                reasons += [f"cause: {f.message}" for f in findings if _relevant(f, problems, app_user)]
+            sent = emulator.sent.get(key)
+            users.append(UserResult(
+                login=login,
+                assignment=app_user.via if app_user else "not assigned",
+                regions_sent=(sent.regions if sent else None),
+                sent=sent is not None,
+                own=own,
+                expected=wanted[login],
+                ok=not problems,
+                reasons=list(dict.fromkeys(reasons)),
+                requests=[e.render() for e in mine],
+            ))
+        attr = app.attribute
+        return SimulationReport(
+            config=current.plan.config_file,
+            directory=current.directory_file,
+            previous=None if previous is None else f"{previous.plan.config_file} with directory {previous.directory_file}",
+            receiver=base_url,
+            receiver_started_here=started_here,
+            capabilities=app.capabilities,
+            capabilities_source=app.capabilities_source,
+            attribute=None if attr is None else {"externalName": attr.external_name,
+                                                 "externalNamespace": attr.external_namespace, "scope": attr.scope},
+            users=users,
+            findings=findings,
+        )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_text(report: SimulationReport) -> str:
+    """The report for a terminal: one row a user, then the reasons and the findings."""
+    caps = ", ".join(f"{k} {v}" for k, v in report.capabilities.items())
+    attr = report.attribute
+    lines = [
+        f"Simulation of {report.config} with directory {report.directory}",
+        *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
+        f"Receiver: {report.receiver}" + (" (started here, temporary database)" if report.receiver_started_here else ""),
+        f"Okta provisioning ({report.capabilities_source}): {caps}",
+        "regions attribute: " + (f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, "
+                                 f"scope {attr['scope']}" if attr else "not declared"),
+        "",
+    ]
+    header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
+    rows = []
+    for u in report.users:
+        if u.assignment == "not assigned":
+            sent = "-"
+        elif not u.sent:
+            sent = "nothing sent (already in Own)"
+        elif u.regions_sent is None:
+            sent = "(none: all regions)"
+        else:
+            sent = u.regions_sent
+        rows.append([u.login, u.assignment, sent, u.own.render() if u.own else "absent", u.expected.render(),
+                     "ok" if u.ok else "DIFFERS"])
+    lines += aligned(header, rows)
+    lines.append("")
+    for u in report.users:
+        if not u.ok:
+            lines.append(f"{u.login} differs:")
+            lines += [f"  - {r}" for r in u.reasons]
+    if report.findings:
+        lines.append("Findings:")
+        lines += [f"  - [{f.code}] {f.message}" for f in report.findings]
+    ok_count = sum(u.ok for u in report.users)
+    lines.append(f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
+                 f"{len(report.findings)} finding(s)")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- command
+
+
+def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | None = None, token: str | None = None,
+             previous: tuple[str | Path, str | Path] | None = None,
+             business_unit: str = DEFAULT_BUSINESS_UNIT) -> SimulationReport:
+    """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
+
+    :raises ConfigError: invalid config or directory, or a configured person missing from
+        the directory. :raises ValueError: ``receiver_url`` without ``token``.
+    """
+    def state(config_file: str | Path, directory_file: str | Path) -> State:
+        plan = build_plan(config_file)
+        dirs = load_directory(directory_file)
+        missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
+        if missing:
+            raise ConfigError(directory_file, [
+                ConfigIssue("users", login, f"config person {login!r} is not in the directory (the program looks "
+                                            "people up by login; pulumi up would fail)") for login in missing])
+        return State(plan, dirs, str(directory_file))
+
+    current = state(config, directory)
+    before = state(*previous) if previous else None
+    with ExitStack() as stack:
+        if receiver_url is None:
+            from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
+            token = secrets.token_urlsafe(24)
+            # the account has every region either config names (a region may leave the config)
+            regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
+            settings = ReceiverSettings(regions=tuple(regions), token=token,
+                                        db_path=Path(tmp) / "own.db", business_unit=business_unit)
+            handle = stack.enter_context(serve_in_background(settings))
+            return run_simulation(current, handle.base_url, token, previous=before,
+                                  started_here=True)
+        if not token:
+            raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
+        return run_simulation(current, receiver_url, token, previous=before)

@@ -1,0 +1,154 @@
+"""``adopt`` against the fake Okta API: the ``pulumi import`` file maps the live app onto
+the program's own resource names, and the report lists what the config does not describe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ownscim_infra.cli import main
+from ownscim_infra.domain import naming
+from ownscim_infra.offline.plan import build_plan
+
+from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN, fake_org, okta_server  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("fake_org")
+
+
+def run_adopt(tmp_path: Path, config: str = str(EXAMPLE), *extra: str) -> tuple[int, dict, str]:
+    out = tmp_path / "import.json"
+    code = main(["adopt", config, "--app-id", APP_ID, "--output", str(out), *extra])
+    return code, (json.loads(out.read_text()) if out.exists() else {}), str(out)
+
+
+def by_name(doc: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in doc["resources"]}
+
+
+def test_import_file_covers_every_resource_the_program_declares(fake_org, tmp_path, capsys):
+    code, doc, _ = run_adopt(tmp_path)
+    assert code == 0
+    declared = {(r.type, r.name) for r in build_plan(EXAMPLE).resources}
+    assert {(r["type"], r["name"]) for r in doc["resources"]} == declared
+    res = by_name(doc)
+    assert res[naming.COMPONENT] == {"type": "ownscim:okta:OwnScimProvisioning", "name": naming.COMPONENT, "component": True}
+    assert res[naming.APP]["id"] == APP_ID
+    assert res[naming.CONNECTION]["id"] == APP_ID
+    assert res[naming.FEATURES]["id"] == f"{APP_ID}/USER_PROVISIONING"
+    assert res[naming.REGIONS_ATTRIBUTE]["id"] == f"{APP_ID}/regions"
+    emea = fake_org.group_id("Own EMEA")
+    assert res[naming.group("Own EMEA")]["id"] == emea
+    assert res[naming.group_assignment("Own EMEA")]["id"] == f"{APP_ID}/{emea}"
+    sf = fake_org.group_id("Salesforce Admins")
+    assert naming.group("Salesforce Admins") not in res  # create: false -> looked up, not managed
+    assert res[naming.group_assignment("Salesforce Admins")]["id"] == f"{APP_ID}/{sf}"
+    dana = fake_org.user_id("dana.lee@example.com")
+    assert res[naming.user_assignment("dana.lee@example.com")]["id"] == f"{APP_ID}/{dana}"
+    assert all(r.get("parent") == naming.COMPONENT for r in doc["resources"] if not r.get("component"))
+    out = capsys.readouterr().out
+    assert "In the org but not described by the config" in out and "pulumi import --file" in out
+
+
+def test_lists_what_the_config_does_not_describe(fake_org, tmp_path, capsys):
+    gid = fake_org.add_group("Contractors")
+    fake_org.assign_group(APP_ID, gid, 4, {"regions": "us1"})
+    uid = fake_org.add_user("extra.person@example.com")
+    fake_org.assign_user(APP_ID, uid, "USER", {"regions": "uk1"})
+    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["costCenter"] = {"title": "cc", "type": "string", "externalName": "costCenter"}
+    code, doc, _ = run_adopt(tmp_path)
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"group assignment Contractors ({gid}), priority 4" in out
+    assert f"direct assignment of extra.person@example.com ({uid})" in out
+    assert "app user schema attribute 'costCenter'" in out
+    assert all("Contractors" not in r.get("id", "") and r.get("id") != f"{APP_ID}/{uid}" for r in doc["resources"])
+
+
+def test_what_is_missing_is_left_for_pulumi_up(fake_org, tmp_path, capsys):
+    us = fake_org.group_id("Own US")
+    fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
+    del fake_org.groups[us]
+    code, doc, _ = run_adopt(tmp_path)
+    assert code == 0
+    names = by_name(doc)
+    assert naming.group("Own US") not in names and naming.group_assignment("Own US") not in names
+    out = capsys.readouterr().out
+    assert "no Okta group named 'Own US'" in out and "group 'Own US' is not assigned to the app" in out
+
+
+def test_drift_is_reported_as_changes_preview_will_show(fake_org, tmp_path, capsys):
+    fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 7
+    code, _, _ = run_adopt(tmp_path)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "group Own EMEA: priority is 7, expected 1" in out and "\nNext: pulumi import" in out
+
+
+def test_regions_drift_stops_adoption(fake_org, tmp_path, capsys):
+    """Importing then `pulumi up` would replace the assignment: Okta deactivates its users."""
+    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
+    code, doc, _ = run_adopt(tmp_path)
+    out = capsys.readouterr().out
+    assert code == 1 and doc["resources"]  # the file is written, but the exit code says stop
+    assert "group Own EMEA: regions is 'emea2', expected 'emea2,uk1'" in out
+    assert "STOP: the `regions` value of Own EMEA differs from the config" in out
+    assert "Okta deactivates every user it covers in Own" in out and "\nNext: " not in out
+
+
+def test_manual_mode_imports_no_connection_or_features(fake_org, tmp_path):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["app"].update(provisioning="manual", manual_steps_done=True)
+    config = tmp_path / "manual.yaml"
+    config.write_text(yaml.safe_dump(data))
+    fake_org.connections[APP_ID] = {"status": "UNKNOWN", "authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}}
+    code, doc, _ = run_adopt(tmp_path, str(config))
+    assert code == 0
+    names = by_name(doc)
+    assert naming.CONNECTION not in names and naming.FEATURES not in names
+    assert naming.REGIONS_ATTRIBUTE in names and naming.group_assignment("Own US") in names
+
+
+def test_unknown_connection_is_not_imported_under_api(fake_org, tmp_path, capsys):
+    fake_org.connections[APP_ID] = {"status": "UNKNOWN", "authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}}
+    code, doc, _ = run_adopt(tmp_path)
+    assert code == 0 and naming.CONNECTION not in by_name(doc)
+    assert "use provisioning: manual" in capsys.readouterr().out
+
+
+def test_adopt_only_reads_and_prints_no_secret(fake_org, tmp_path, capsys):
+    run_adopt(tmp_path)
+    assert {m for m, _, _ in fake_org.requests} == {"GET"}
+    captured = capsys.readouterr()
+    assert TOKEN not in captured.out + captured.err + (tmp_path / "import.json").read_text()
+
+
+def test_unknown_app_id_and_bad_credentials_exit_2(monkeypatch, tmp_path, capsys):
+    assert main(["adopt", str(EXAMPLE), "--app-id", "0oaNOPE", "--output", str(tmp_path / "x.json")]) == 2
+    assert "no app with id 0oaNOPE" in capsys.readouterr().err
+    monkeypatch.setenv("OKTA_API_TOKEN", "bad-token-SECRET")
+    assert main(["adopt", str(EXAMPLE), "--app-id", APP_ID, "--output", str(tmp_path / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert "Okta rejected the API token" in err and "bad-token-SECRET" not in err
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_stdout_output(tmp_path, capsys):
+    assert main(["adopt", str(EXAMPLE), "--app-id", APP_ID, "--output", "-"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["resources"][0]["component"] is True
+    assert "Wrote <stdout>" in captured.err
+
+
+def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, tmp_path, capsys):
+    """Okta group names are case-insensitive: importing must map the live group, or
+    `pulumi up` would create a second one next to it."""
+    fake_org.groups[fake_org.group_id("Own EMEA")]["profile"]["name"] = "own emea"
+    code, doc, _ = run_adopt(tmp_path)
+    names = by_name(doc)
+    assert code == 0
+    assert names[naming.group("Own EMEA")]["id"] == fake_org.group_id("own emea")
+    assert naming.group_assignment("Own EMEA") in names
+    assert "no Okta group named" not in capsys.readouterr().out

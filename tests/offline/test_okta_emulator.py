@@ -1,0 +1,94 @@
+"""Okta's rules as emulated: attribute placement, the create body, which assignment applies."""
+
+from __future__ import annotations
+
+import pytest
+
+from ownscim_infra.config.directory import parse_directory
+from ownscim_infra.offline.okta_emulator import (
+    CORE_USER, Assignment, OktaApp, RegionsAttribute, create_body, regions_sent, resolve,
+)
+from ownscim_infra.offline.plan import build_plan
+from tests.conftest import EXAMPLE
+
+DIRECTORY = parse_directory({"users": [
+    {"login": "ann@example.com", "first_name": "Ann", "last_name": "Ames", "groups": ["EMEA", "US"]},
+    {"login": "bob@example.com", "first_name": "Bob", "last_name": "Bell", "email": "bob@corp.example", "groups": ["us"]},
+    {"login": "cy@example.com", "first_name": "Cy", "last_name": "Cole", "groups": ["Other"]},
+]})
+
+
+def app(*assignments, attribute=RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")):
+    caps = {"lifecycleCreate": "ENABLED", "lifecycleDeactivate": "ENABLED", "profile": "DISABLED", "password": "DISABLED"}
+    return OktaApp(caps, "test", attribute, tuple(assignments))
+
+
+def group(name, priority, regions):
+    return Assignment(f"g-{name}", {"regions": regions}, True, group=name, priority=priority)
+
+
+def test_okta_create_body_shape():
+    body = create_body(DIRECTORY.users[1], {"regions": "us1"}, app().attribute)
+    assert body["schemas"] == [CORE_USER, "urn:ietf:params:scim:schemas:core:2.0"]
+    assert body["userName"] == "bob@example.com"
+    assert body["name"] == {"givenName": "Bob", "familyName": "Bell"}
+    assert body["emails"] == [{"primary": True, "value": "bob@corp.example", "type": "work"}]
+    assert body["displayName"] == "Bob Bell" and body["locale"] == "en-US"
+    assert body["externalId"].startswith("00u") and len(body["externalId"]) == 20
+    assert body["groups"] == [] and body["active"] is True and body["password"]
+    assert body["urn:ietf:params:scim:schemas:core:2.0"] == {"regions": "us1"}
+
+
+@pytest.mark.parametrize("namespace, where", [
+    (CORE_USER, "top"),
+    ("urn:ietf:params:scim:schemas:core:2.0", "nested"),
+    ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "nested"),
+])
+def test_attribute_placed_by_namespace(namespace, where):
+    attribute = RegionsAttribute("regions", namespace, "NONE")
+    body = create_body(DIRECTORY.users[0], {"regions": "us1,emea2"}, attribute)
+    if where == "top":
+        assert body["regions"] == "us1,emea2" and body["schemas"] == [CORE_USER]
+    else:
+        assert body[namespace] == {"regions": "us1,emea2"} and namespace in body["schemas"]
+        assert "regions" not in body
+    assert regions_sent(body, attribute) == "us1,emea2"
+
+
+def test_no_value_or_no_attribute_sends_nothing():
+    assert "urn:ietf:params:scim:schemas:core:2.0" not in create_body(DIRECTORY.users[0], {}, app().attribute)
+    body = create_body(DIRECTORY.users[0], {"regions": "us1"}, None)
+    assert body["schemas"] == [CORE_USER] and regions_sent(body, None) is None
+
+
+def test_highest_priority_group_wins_and_membership_is_case_insensitive():
+    resolved = resolve(app(group("US", 1, "us1"), group("EMEA", 0, "emea2")), DIRECTORY)
+    assert resolved["ann@example.com"].via == "group EMEA (priority 0)"
+    assert resolved["ann@example.com"].profile == {"regions": "emea2"}
+    assert resolved["bob@example.com"].via == "group US (priority 1)"
+    assert "cy@example.com" not in resolved
+
+
+def test_direct_assignment_overrides_groups():
+    direct = Assignment("u-ann", {}, True, login="ANN@example.com")
+    resolved = resolve(app(group("EMEA", 0, "emea2"), direct), DIRECTORY)
+    assert resolved["ann@example.com"].via == "direct" and resolved["ann@example.com"].profile == {}
+
+
+def test_same_priority_is_reported_as_a_tie():
+    resolved = resolve(app(group("EMEA", 0, "emea2"), group("US", 0, "us1")), DIRECTORY)
+    assert resolved["ann@example.com"].tied_with == ("US",)
+
+
+def test_app_read_from_the_plan():
+    okta_app = OktaApp.from_plan(build_plan(EXAMPLE))
+    assert okta_app.capabilities_source == "declared USER_PROVISIONING feature"
+    assert okta_app.enabled("lifecycleCreate") and okta_app.enabled("lifecycleDeactivate")
+    assert not okta_app.enabled("profile")
+    assert okta_app.attribute == RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
+    assert [(a.group, a.priority, a.profile) for a in okta_app.groups] == [
+        ("Own Admins Global", 0, {"regions": "us1,emea2,uk1"}), ("Own EMEA", 1, {"regions": "emea2,uk1"}),
+        ("Own US", 2, {"regions": "us1"}), ("Salesforce Admins", 3, {"regions": "us1"}),
+    ]
+    people = [(a.login, a.profile, a.replace_first) for a in okta_app.assignments if a.login]
+    assert people == [("dana.lee@example.com", {"regions": "emea2"}, True), ("sam.rivera@example.com", {}, True)]

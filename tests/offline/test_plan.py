@@ -1,0 +1,131 @@
+"""The offline plan, as reviewers use it: the command, its three formats, its errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ownscim_infra.offline.plan import RENDERERS, build_plan, render_markdown, render_text
+from tests.conftest import EXAMPLE, KNOWN_TOKEN, REPO, example_data
+
+
+def plan_cmd(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ownscim_infra", "plan", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def example_plan():
+    return build_plan(EXAMPLE, scim_token=KNOWN_TOKEN)
+
+
+def test_json_lists_every_resource_with_inputs_and_options(example_plan):
+    doc = json.loads(RENDERERS["json"](example_plan))
+    assert set(doc) == {"config", "resources", "lookups", "outputs"}
+    types = [r["type"] for r in doc["resources"]]
+    assert types[:5] == ["ownscim:okta:OwnScimProvisioning", "okta:app/autoLogin:AutoLogin",
+                         "okta:app/connection:Connection", "okta:app/features:Features",
+                         "okta:index/appUserSchemaProperty:AppUserSchemaProperty"]
+    assert len(doc["resources"]) == 14
+    for r in doc["resources"]:
+        assert set(r) == {"type", "name", "parent", "inputs", "options"}
+        assert set(r["options"]) == {"protect", "deleteBeforeReplace", "replaceOnChanges", "dependsOn",
+                                     "beforeDeleteHooks"}
+    conn = next(r for r in doc["resources"] if r["type"] == "okta:app/connection:Connection")
+    assert conn["inputs"]["profile"] == {"authScheme": "TOKEN", "token": "[secret]"}
+    assigns = [r for r in doc["resources"] if r["type"] == "okta:app/groupAssignment:GroupAssignment"]
+    assert [a["inputs"]["priority"] for a in assigns] == [0, 1, 2, 3]
+    assert doc["outputs"]["peopleCount"] == 2
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_known_token_in_no_format(example_plan, fmt):
+    out = RENDERERS[fmt](example_plan)
+    assert KNOWN_TOKEN not in out
+    assert "[secret]" in out
+
+
+def test_markdown_has_tables_and_mermaid(example_plan):
+    md = render_markdown(example_plan)
+    assert "| 0 | Own Admins Global | created | us1, emea2, uk1 |" in md
+    assert "| 3 | Salesforce Admins | existing (looked up by name) | us1 |" in md
+    assert "| sam.rivera@example.com | all regions (us1, emea2, uk1) |" in md
+    assert "| Update User Attributes (profile) | DISABLED |" in md
+    assert "```mermaid\ngraph LR" in md
+    assert "  g1 --> r_emea2" in md and "  g1 --> r_uk1" in md
+
+
+def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
+    data = example_data()
+    data["groups"][0]["name"] = 'Evil"] --> r_us1 <img src=x onerror=alert(1)> | x'
+    md = render_markdown(build_plan(write_config(data)))
+    assert '  g0["0: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
+    assert "| 0 | Evil\"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |" in md
+    assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
+
+
+def test_text_summarises_for_a_terminal(example_plan):
+    text = render_text(example_plan)
+    assert text.startswith("Offline plan for ")
+    assert "14 resources" in text.splitlines()[0]
+    assert ("externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, "
+            "deletion guarded by a hook") in text
+    assert "  1: Own EMEA -> emea2, uk1" in text
+    assert "|" not in text.split("Resources:")[0]
+
+
+def test_summaries_come_from_the_declared_resources_not_the_yaml():
+    """If the program declared something else than the YAML says, the plan must show it."""
+    plan = build_plan(EXAMPLE)  # its own plan: the module's fixture stays untouched
+    for r in plan.resources:
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 1:
+            r.inputs["profile"] = json.dumps({"regions": "us1"})
+    assert "| 1 | Own EMEA | created | us1 |" in render_markdown(plan)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_command_is_deterministic(fmt):
+    first, second = plan_cmd("--format", fmt), plan_cmd("--format", fmt)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert first.stdout
+
+
+def test_default_config_is_the_example():
+    res = plan_cmd()
+    assert res.returncode == 0
+    assert res.stdout.startswith("Offline plan for config/example.yaml")
+
+
+def test_invalid_config_exits_2_with_every_error_and_no_traceback(write_config):
+    data = example_data()
+    data["groups"][1]["regions"] = ["us1", "nowhere1"]
+    data["app"]["token"] = "abc"
+    path = write_config(data)
+    res = plan_cmd(str(path), "--format", "json")
+    assert res.returncode == 2
+    assert res.stdout == ""
+    assert "Traceback" not in res.stderr
+    assert f"{path}: groups[1].regions[1]: region 'nowhere1' is not one of this account's regions" in res.stderr
+    assert f"{path}: app.token: secrets never go in the config file" in res.stderr
+
+
+def test_manual_plan_shows_steps(write_config):
+    data = example_data()
+    data["app"]["provisioning"] = "manual"
+    res = plan_cmd(str(write_config(data)), "--format", "markdown")
+    assert res.returncode == 0, res.stderr
+    assert "| Provisioning | manual: set by hand in the Admin Console (steps in the outputs) |" in res.stdout
+    assert "Deactivate Users: enabled" in res.stdout
+    assert "regions attribute | not declared yet" in res.stdout
+    assert res.stdout.count("(none yet: assignments are declared once app.manual_steps_done is true") == 2
+
+
+def test_unknown_command_and_no_command_exit_2():
+    res = subprocess.run([sys.executable, "-m", "ownscim_infra"], cwd=REPO, capture_output=True, text=True)
+    assert res.returncode == 2 and "plan" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "ownscim_infra", "nosuch"], cwd=REPO, capture_output=True, text=True)
+    assert res.returncode == 2 and "invalid choice: 'nosuch'" in res.stderr

@@ -1,0 +1,397 @@
+"""End to end, offline: declared resources -> emulated Okta -> real receiver on 127.0.0.1.
+
+Each scenario of Own's setup page, and each silent mistake, with the message that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ownscim_infra.config import ConfigError
+from ownscim_infra.config.directory import load_directory, parse_directory
+from ownscim_infra.offline.plan import build_plan
+from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+from ownscim_infra.offline.simulate import State, render_text, run_simulation, simulate
+from tests.conftest import EXAMPLE, REPO, example_data
+
+DIRECTORY = REPO / "config" / "example-directory.yaml"
+ALL = ("us1", "emea2", "uk1")
+
+
+def users(report) -> dict:
+    return {u.login: u for u in report.users}
+
+
+@pytest.fixture(scope="module")
+def example_report():
+    return simulate(EXAMPLE, DIRECTORY)
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    """A receiver for the example account, and its token."""
+    token = secrets.token_urlsafe(16)
+    settings = ReceiverSettings(regions=ALL, token=token, db_path=tmp_path / "own.db")
+    with serve_in_background(settings) as handle:
+        yield handle, token
+
+
+def state(config_path=EXAMPLE, directory_path=DIRECTORY) -> State:
+    return State(build_plan(config_path), load_directory(directory_path), str(directory_path))
+
+
+def test_example_every_user_in_the_right_regions(example_report):
+    assert example_report.ok, example_report.findings
+    u = users(example_report)
+    # assign by group
+    assert u["lukas.weber@example.com"].own.regions == ("emea2", "uk1")
+    assert u["lukas.weber@example.com"].assignment == "group Own EMEA (priority 1)"
+    assert u["jordan.kim@example.com"].own.regions == ("us1",)
+    # an existing group looked up by name
+    assert u["alex.morgan@example.com"].assignment == "group Salesforce Admins (priority 3)"
+    for user in u.values():
+        if user.own:
+            assert (user.own.active, user.own.role, user.own.business_unit) == (True, "Read-only", "Default Business Unit")
+
+
+def test_two_groups_priority_decides(example_report):
+    u = users(example_report)
+    assert u["emma.clarke@example.com"].assignment == "group Own EMEA (priority 1)"
+    assert u["emma.clarke@example.com"].regions_sent == "emea2,uk1"
+    assert set(u["emma.clarke@example.com"].own.regions) == {"emea2", "uk1"}
+    assert u["priya.nair@example.com"].own.regions == ALL
+
+
+def test_direct_assignment_with_and_without_regions(example_report):
+    u = users(example_report)
+    dana = u["dana.lee@example.com"]  # in Own US (us1), directly assigned emea2
+    assert dana.assignment == "direct" and dana.regions_sent == "emea2" and dana.own.regions == ("emea2",)
+    sam = u["sam.rivera@example.com"]
+    assert sam.assignment == "direct" and sam.regions_sent is None and sam.own.regions == ALL
+
+
+def test_unassigned_user_is_never_provisioned(example_report):
+    chris = users(example_report)["chris.doe@example.com"]
+    assert chris.assignment == "not assigned" and chris.own is None and chris.ok
+    assert chris.requests == []
+
+
+def test_okta_requests_lookup_then_create(example_report):
+    lukas = users(example_report)["lukas.weber@example.com"]
+    assert lukas.requests == ['GET /Users?filter=userName eq "lukas.weber@example.com" -> 200', "POST /Users -> 201"]
+
+
+def directory_with(tmp_path, who: str, **changes) -> Path:
+    """The example directory with one user's entries changed, written to a file."""
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    for user in directory["users"]:
+        if user["login"] == who:
+            user.update(changes)
+    path = tmp_path / f"directory-{len(list(tmp_path.iterdir()))}.yaml"
+    path.write_text(yaml.safe_dump(directory))
+    return path
+
+
+def test_unassign_deactivates_and_keeps_regions(tmp_path):
+    after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
+    report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
+    lukas = users(report)["lukas.weber@example.com"]
+    assert report.ok
+    assert lukas.expected.state == "inactive"
+    assert lukas.own.active is False and lukas.own.regions == ("emea2", "uk1")  # deactivated, not deleted
+    assert lukas.requests[-1].startswith("PATCH /Users/") and lukas.requests[-1].endswith("-> 200")
+
+
+def test_region_move_is_unassign_then_assign(write_config):
+    """Own's region move as Okta performs it: the program replaces the assignment
+    (delete first), so Okta deactivates, then finds the deactivated user and reactivates it.
+    Okta pushes no profile (Update User Attributes is off), so the new regions do not reach
+    Own: the report says so instead of claiming the move worked."""
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]  # Own US: us1 -> emea2
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    jordan = users(report)["jordan.kim@example.com"]
+    methods = [r.split(" ")[0] for r in jordan.requests]
+    assert methods == ["GET", "POST", "PATCH", "GET", "PATCH"]
+    assert jordan.own.active is True and jordan.own.regions == ("us1",)
+    assert not jordan.ok
+    assert any("reactivated it (PATCH active:true)" in r and "Own keeps the regions" in r for r in jordan.reasons)
+    assert not report.ok
+
+
+def test_renamed_business_unit_fails_creates_and_stores_nothing():
+    report = simulate(EXAMPLE, DIRECTORY, business_unit="Sales BU")
+    assert not report.ok
+    for user in report.users:
+        assert user.own is None
+    lukas = users(report)["lukas.weber@example.com"]
+    assert any("POST /Users -> " in r and "Default Business Unit" in r for r in lukas.reasons)
+
+
+def test_manual_provisioning_uses_documented_settings(write_config):
+    data = example_data()
+    data["app"].update(provisioning="manual", manual_steps_done=True)
+    report = simulate(write_config(data), DIRECTORY)
+    assert report.ok
+    assert report.capabilities_source.startswith("manual Admin Console steps")
+    assert report.capabilities == {"lifecycleCreate": "ENABLED", "lifecycleDeactivate": "ENABLED",
+                                   "profile": "DISABLED", "password": "DISABLED"}
+
+
+def test_manual_before_steps_done_provisions_nobody(write_config):
+    """The documented intermediate state: nothing is assigned until the console steps are done."""
+    data = example_data()
+    data["app"]["provisioning"] = "manual"
+    report = simulate(write_config(data), DIRECTORY)
+    assert report.ok and report.findings == []
+    assert all(u.own is None and u.expected.state == "absent" for u in report.users)
+    assert users(report)["lukas.weber@example.com"].expected.via == "no assignment until app.manual_steps_done"
+
+
+def test_already_provisioned_users_get_nothing_sent(receiver):
+    handle, token = receiver
+    run_simulation(state(), handle.base_url, token)
+    again = run_simulation(state(), handle.base_url, token)
+    assert again.ok
+    lukas = users(again)["lukas.weber@example.com"]
+    assert lukas.sent is False and lukas.requests == ['GET /Users?filter=userName eq "lukas.weber@example.com" -> 200']
+    assert "nothing sent (already in Own)" in render_text(again)
+
+
+# --------------------------------------------------------------------------- the silent mistakes
+
+
+def mutate(plan, type_token, **inputs):
+    for r in plan.resources:
+        if r.type == type_token:
+            r.inputs.update(inputs)
+    return plan
+
+
+def test_mistake_attribute_in_a_namespace_own_does_not_read(receiver):
+    handle, token = receiver
+    current = state()
+    mutate(current.plan, "okta:index/appUserSchemaProperty:AppUserSchemaProperty",
+           externalNamespace="urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+    report = run_simulation(current, handle.base_url, token)
+    assert not report.ok
+    assert report.findings[0].code == "regions-namespace"
+    assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in report.findings[0].message
+    lukas = users(report)["lukas.weber@example.com"]
+    assert not lukas.ok
+    assert any(r.startswith("cause: the regions attribute's externalNamespace is") for r in lukas.reasons)
+
+
+def test_mistake_attribute_missing_while_assignments_exist(receiver):
+    handle, token = receiver
+    current = state()
+    current.plan.resources[:] = [r for r in current.plan.resources
+                                 if r.type != "okta:index/appUserSchemaProperty:AppUserSchemaProperty"]
+    report = run_simulation(current, handle.base_url, token)
+    assert [f.code for f in report.findings] == ["regions-attribute-missing"]
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.regions_sent is None and lukas.own.regions == ALL
+    assert "Own holds regions us1, emea2, uk1; the config means emea2, uk1" in lukas.reasons
+
+
+def test_mistake_update_user_attributes_enabled(receiver):
+    handle, token = receiver
+    before, current = state(), state()
+    for s in (before, current):
+        for r in s.plan.resources:
+            if r.type == "okta:app/features:Features":
+                r.inputs["capabilities"]["update"]["profile"]["status"] = "ENABLED"
+    # a change of regions now reaches Own as a profile push, which Own refuses
+    for r in current.plan.resources:
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 2:
+            r.inputs["profile"] = json.dumps({"regions": "emea2"})
+            r.options["replaceOnChanges"] = []
+            r.options["deleteBeforeReplace"] = False
+    report = run_simulation(current, handle.base_url, token, previous=before)
+    assert "capability-profile" in [f.code for f in report.findings]
+    message = next(f.message for f in report.findings if f.code == "capability-profile")
+    assert message.startswith("Update User Attributes (profile) is ENABLED") and "Own does not support it" in message
+    jordan = users(report)["jordan.kim@example.com"]
+    assert any(r.startswith("PUT /Users/") and "-> 400" in r for r in jordan.requests)
+    assert any("receiver answered PUT" in r for r in jordan.reasons)
+
+
+def set_capability(plan, where: str, name: str, status: str) -> None:
+    for r in plan.resources:
+        if r.type == "okta:app/features:Features":
+            r.inputs["capabilities"][where][name]["status"] = status
+
+
+def test_mistake_create_users_off_creates_nobody(receiver):
+    handle, token = receiver
+    current = state()
+    set_capability(current.plan, "create", "lifecycleCreate", "DISABLED")
+    report = run_simulation(current, handle.base_url, token)
+    assert "capability-lifecycleCreate" in [f.code for f in report.findings]
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.own is None and [r.split(" ")[0] for r in lukas.requests] == ["GET"]
+    assert "not created: Create Users (lifecycleCreate) is not enabled" in lukas.reasons
+
+
+def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path):
+    handle, token = receiver
+    after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
+    before, current = state(), state(directory_path=after)
+    for s in (before, current):
+        set_capability(s.plan, "update", "lifecycleDeactivate", "DISABLED")
+    report = run_simulation(current, handle.base_url, token, previous=before)
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.own.active is True and not lukas.ok
+    assert "still active in Own after being unassigned" in lukas.reasons
+    assert "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled" in lukas.reasons
+
+
+def test_mistake_two_groups_with_the_same_priority(receiver):
+    handle, token = receiver
+    current = state()
+    for r in current.plan.resources:
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 2:
+            r.inputs["priority"] = 1  # Own US ties with Own EMEA
+    report = run_simulation(current, handle.base_url, token)
+    tie = next(f for f in report.findings if f.code == "priority-tie")
+    assert "'Own EMEA', 'Own US' have the same priority 1" in tie.message
+    assert not report.ok
+
+
+def test_mistake_program_ignores_config_priority_is_caught(receiver):
+    """A program bug (priorities reversed) shows as differences, since the emulation reads
+    the plan and the expectation reads the config."""
+    handle, token = receiver
+    current = state()
+    assigns = [r for r in current.plan.resources if r.type == "okta:app/groupAssignment:GroupAssignment"]
+    for r in assigns:
+        r.inputs["priority"] = len(assigns) - 1 - r.inputs["priority"]
+    report = run_simulation(current, handle.base_url, token)
+    emma = users(report)["emma.clarke@example.com"]  # Own EMEA + Own US: now Own US wins
+    assert not emma.ok
+    assert "Own holds regions us1; the config means emea2, uk1" in emma.reasons
+
+
+# --------------------------------------------------------------------------- inputs and command
+
+
+def test_directory_validation_names_file_and_path(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        parse_directory({"users": [{"login": "a@x", "first_name": "A", "last_name": "B", "grups": []},
+                                   {"login": "A@X", "first_name": "", "last_name": "C"}]}, "d.yaml")
+    text = str(info.value)
+    assert "d.yaml: users[0].grups: unknown key" in text
+    assert "d.yaml: users[1].first_name:" in text
+    assert "d.yaml: users[1].login: duplicate login: users[0].login already names it" in text
+
+
+def test_configured_person_missing_from_directory(tmp_path):
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    directory["users"] = [u for u in directory["users"] if u["login"] != "sam.rivera@example.com"]
+    path = tmp_path / "dir.yaml"
+    path.write_text(yaml.safe_dump(directory))
+    with pytest.raises(ConfigError, match="config person 'sam.rivera@example.com' is not in the directory"):
+        simulate(EXAMPLE, path)
+
+
+def sim_cmd(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "ownscim_infra", "simulate", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_command_text_and_json():
+    res = sim_cmd()
+    assert res.returncode == 0, res.stderr
+    assert "8 users: 8 as the config means, 0 differ; 0 finding(s)" in res.stdout
+    res = sim_cmd("--format", "json")
+    assert res.returncode == 0
+    doc = json.loads(res.stdout)
+    assert doc["ok"] is True and len(doc["users"]) == 8
+
+
+def test_command_exits_1_and_says_why():
+    res = sim_cmd("--business-unit", "Renamed BU")
+    assert res.returncode == 1
+    assert "DIFFERS" in res.stdout and "Default Business Unit" in res.stdout
+
+
+def test_command_exits_2_on_bad_input(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("users: [{login: x}]\n")
+    res = sim_cmd("--directory", str(bad))
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"{bad}: users[0].first_name: required key is missing" in res.stderr
+    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
+    res = sim_cmd("--receiver", "http://127.0.0.1:9/scim/v2", env=env)
+    assert res.returncode == 2 and "OWN_SCIM_TOKEN" in res.stderr
+
+
+def test_command_receiver_problems_are_one_line_exit_2(receiver):
+    handle, token = receiver
+    env = dict(os.environ, OWN_SCIM_TOKEN="wrong-token")
+    res = sim_cmd("--receiver", handle.base_url, env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "rejected the token (401)" in res.stderr and "wrong-token" not in res.stderr
+    env["OWN_SCIM_TOKEN"] = token
+    for url, message in (("127.0.0.1:9/scim/v2", "must start with http:// or https://"),
+                         ("http://127.0.0.1:9/scim/v2", "cannot reach the receiver at http://127.0.0.1:9/scim/v2")):
+        res = sim_cmd("--receiver", url, env=env)
+        assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
+    res = sim_cmd("--receiver", handle.base_url, env=env)
+    assert res.returncode == 0, res.stdout
+
+
+# --------------------------------------------------------------------------- second review
+
+
+def test_login_case_may_differ_between_directories(tmp_path):
+    after = directory_with(tmp_path, "lukas.weber@example.com", login="Lukas.Weber@Example.com")
+    report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
+    assert report.ok
+    assert [u.login for u in report.users if "lukas" in u.login.lower()] == ["Lukas.Weber@Example.com"]
+
+
+def test_previous_config_before_the_manual_steps_assigned_nobody(write_config):
+    manual = example_data()
+    manual["app"]["provisioning"] = "manual"
+    report = simulate(EXAMPLE, DIRECTORY, previous=(write_config(manual), DIRECTORY))
+    assert report.ok  # nobody was assigned before, so nobody is expected inactive
+    assert users(report)["lukas.weber@example.com"].sent is True
+
+
+def test_what_okta_sent_is_from_the_last_sync(write_config):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    jordan = users(report)["jordan.kim@example.com"]
+    assert jordan.sent is False  # the re-assignment only reactivated (PATCH): no regions were sent
+    lukas = users(report)["lukas.weber@example.com"]
+    assert lukas.sent is False and lukas.ok
+
+
+def test_user_already_in_own_is_explained(receiver, write_config):
+    handle, token = receiver
+    run_simulation(state(), handle.base_url, token)
+    data = example_data()
+    data["groups"][1]["regions"] = ["uk1"]  # Own EMEA: no --previous, Own already has its members
+    report = run_simulation(state(write_config(data)), handle.base_url, token)
+    lukas = users(report)["lukas.weber@example.com"]
+    assert not lukas.ok
+    assert "Own already had this user: Okta linked it without sending anything" in " ".join(lukas.reasons)
+
+
+def test_a_receiver_url_that_is_not_scim_is_an_error(receiver):
+    handle, token = receiver
+    wrong = handle.base_url.removesuffix("/scim/v2")
+    env = dict(os.environ, OWN_SCIM_TOKEN=token)
+    res = sim_cmd("--receiver", wrong, env=env)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "is " + wrong + " its SCIM base URL (ending in /scim/v2)?" in res.stderr

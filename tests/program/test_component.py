@@ -1,0 +1,255 @@
+"""The component under Pulumi's mock runtime: every resource, input, option and output."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from ownscim_infra.domain import naming
+from ownscim_infra.program.component import (
+    ALLOW_ATTRIBUTE_DELETE_ENV,
+    ATTRIBUTE_GUARD_HOOK,
+    MANUAL_CONFIRM,
+    RegionsAttributeDeleteRefused,
+    guard_regions_attribute,
+    manual_steps,
+)
+from ownscim_infra.offline.mocks import Registration
+from tests.conftest import EXAMPLE, KNOWN_TOKEN, example_data, run_config
+
+APP = "okta:app/autoLogin:AutoLogin"
+CONN = "okta:app/connection:Connection"
+FEAT = "okta:app/features:Features"
+ATTR = "okta:index/appUserSchemaProperty:AppUserSchemaProperty"
+GROUP = "okta:group/group:Group"
+GASSIGN = "okta:app/groupAssignment:GroupAssignment"
+UASSIGN = "okta:app/user:User"
+
+
+@pytest.fixture(scope="module")
+def example_run():
+    return run_config(EXAMPLE)
+
+
+def by_name(run) -> dict[str, Registration]:
+    return {r.name: r for r in run.registrations}
+
+
+def of_type(run, typ) -> list[Registration]:
+    return sorted((r for r in run.registrations if r.type == typ), key=lambda r: r.name)
+
+
+def test_every_resource_is_a_child_of_one_component(example_run):
+    regs = by_name(example_run)
+    comp = regs[naming.COMPONENT]
+    assert comp.type == "ownscim:okta:OwnScimProvisioning" and comp.parent is None and not comp.custom
+    children = [r for r in example_run.registrations if r.name != naming.COMPONENT]
+    assert children and all(r.parent == naming.COMPONENT for r in children)
+    # 1 component + app + connection + features + attribute + 3 created groups + 4 group
+    # assignments + 2 person assignments
+    assert len(example_run.registrations) == 14
+
+
+def test_app_is_the_header_auth_catalog_app(example_run):
+    [app] = of_type(example_run, APP)
+    assert app.name == naming.APP
+    assert app.inputs == {"label": "Own", "preconfiguredApp": "scim2headerauth", "status": "ACTIVE",
+                          "hideWeb": True, "hideIos": True}
+
+
+def test_connection_has_url_activate_and_secret_token(example_run):
+    [conn] = of_type(example_run, CONN)
+    assert conn.name == naming.CONNECTION
+    assert conn.inputs == {
+        "idProperty": f"<id of {naming.APP}>",
+        "baseUrl": "https://scim.us1.ownbackup.example/scim/v2",
+        "action": "activate",
+        "profile": {"authScheme": "TOKEN", "token": "[secret]"},
+    }
+    assert conn.options["dependsOn"] == [naming.APP]
+
+
+def test_features_create_and_deactivate_only(example_run):
+    [feat] = of_type(example_run, FEAT)
+    assert feat.inputs == {
+        "appId": f"<id of {naming.APP}>",
+        "name": "USER_PROVISIONING",
+        "status": "ENABLED",
+        "capabilities": {
+            "create": {"lifecycleCreate": {"status": "ENABLED"}},
+            "update": {
+                "lifecycleDeactivate": {"status": "ENABLED"},
+                "profile": {"status": "DISABLED"},
+                "password": {"status": "DISABLED"},
+            },
+        },
+    }
+    assert naming.CONNECTION in feat.options["dependsOn"]
+
+
+def test_regions_attribute_after_provisioning_and_protected(example_run):
+    [attr] = of_type(example_run, ATTR)
+    assert attr.name == naming.REGIONS_ATTRIBUTE
+    i = attr.inputs
+    assert (i["index"], i["title"], i["type"], i["externalName"], i["externalNamespace"], i["scope"]) == (
+        "regions", "regions", "string", "regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
+    assert i["appId"] == f"<id of {naming.APP}>"
+    assert attr.options["protect"] is True
+    # a replacement deletes first, so the guard hook stops it before anything changes in Okta
+    assert attr.options["deleteBeforeReplace"] is True
+    assert attr.options["beforeDeleteHooks"] == [ATTRIBUTE_GUARD_HOOK]
+    assert {naming.CONNECTION, naming.FEATURES} <= set(attr.options["dependsOn"])
+
+
+def hook_args():
+    return pulumi.ResourceHookArgs(urn="urn:pulumi:s::ownscim::t::own-scim-regions-attribute", id="0oa1/regions",
+                                   name=naming.REGIONS_ATTRIBUTE, type="okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+
+
+def test_guard_hook_refuses_with_the_manual_procedure(monkeypatch):
+    monkeypatch.delenv(ALLOW_ATTRIBUTE_DELETE_ENV, raising=False)
+    with pytest.raises(RegionsAttributeDeleteRefused) as info:
+        guard_regions_attribute(hook_args())
+    message = str(info.value)
+    assert message.startswith(f"refusing to delete the Okta app attribute 'regions' ({naming.REGIONS_ATTRIBUTE})")
+    assert "pulumi stack output regionsByGroup" in message and "Profile Editor" in message
+    assert f"{ALLOW_ATTRIBUTE_DELETE_ENV}=1 pulumi up" in message
+
+
+def test_guard_hook_lets_a_deliberate_delete_through(monkeypatch):
+    monkeypatch.setenv(ALLOW_ATTRIBUTE_DELETE_ENV, "1")
+    assert guard_regions_attribute(hook_args()) is None
+
+
+def test_groups_created_or_looked_up(example_run):
+    groups = of_type(example_run, GROUP)
+    assert [(g.name, g.inputs) for g in groups] == [
+        ("own-scim-group-own-admins-global", {"name": "Own Admins Global", "description": "Backup administrators who work in every region"}),
+        ("own-scim-group-own-emea", {"name": "Own EMEA", "description": "EMEA Salesforce team"}),
+        ("own-scim-group-own-us", {"name": "Own US", "description": "US Salesforce team"}),
+    ]
+    lookups = [i for i in example_run.invocations if i.token == "okta:group/getGroup:getGroup"]
+    assert [i.args for i in lookups] == [{"name": "Salesforce Admins", "type": "OKTA_GROUP"}]
+
+
+def test_group_assignments_priority_profile_and_replace(example_run):
+    rows = sorted(((a.inputs["priority"], a.inputs["groupId"], json.loads(a.inputs["profile"]), a.options)
+                   for a in of_type(example_run, GASSIGN)), key=lambda r: r[0])
+    assert [(p, g, prof) for p, g, prof, _ in rows] == [
+        (0, "<id of own-scim-group-own-admins-global>", {"regions": "us1,emea2,uk1"}),
+        (1, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
+        (2, "<id of own-scim-group-own-us>", {"regions": "us1"}),
+        (3, "<id of Okta group Salesforce Admins>", {"regions": "us1"}),
+    ]
+    for _, _, _, opts in rows:
+        assert opts["deleteBeforeReplace"] is True and opts["replaceOnChanges"] == ["profile"]
+        assert naming.REGIONS_ATTRIBUTE in opts["dependsOn"]
+
+
+def test_people_looked_up_by_login_and_assigned(example_run):
+    users = of_type(example_run, UASSIGN)
+    assert [(u.name, u.inputs["username"], u.inputs["userId"], json.loads(u.inputs["profile"])) for u in users] == [
+        ("own-scim-user-dana.lee@example.com", "dana.lee@example.com", "<id of Okta user dana.lee@example.com>", {"regions": "emea2"}),
+        ("own-scim-user-sam.rivera@example.com", "sam.rivera@example.com", "<id of Okta user sam.rivera@example.com>", {}),
+    ]
+    for u in users:
+        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["profile"]
+        assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
+    lookups = sorted((i.args for i in example_run.invocations if i.token == "okta:user/getUser:getUser"),
+                     key=lambda a: a["searches"][0]["value"])
+    assert len(lookups) == 2
+    assert lookups[0] == {"searches": [{"name": "profile.login", "value": "dana.lee@example.com", "comparison": "eq"}],
+                          "skipGroups": True, "skipRoles": True}
+
+
+def test_nothing_pushes_groups(example_run):
+    assert not [r for r in example_run.registrations if "push" in r.type.lower()]
+
+
+def test_outputs(example_run):
+    assert example_run.outputs == {
+        "appId": f"<id of {naming.APP}>",
+        "appLabel": "Own",
+        "scimBaseUrl": "https://scim.us1.ownbackup.example/scim/v2",
+        "regionsByGroup": {"Own Admins Global": "us1,emea2,uk1", "Own EMEA": "emea2,uk1",
+                           "Own US": "us1", "Salesforce Admins": "us1"},
+        "peopleCount": 2,
+        "connectionStatus": "(known after pulumi up)",
+    }
+
+
+def test_token_never_in_clear(example_run):
+    dump = json.dumps([r.__dict__ for r in example_run.registrations]) + json.dumps(example_run.outputs)
+    assert KNOWN_TOKEN not in dump
+    assert "[secret]" in dump
+
+
+def test_manual_mode_before_steps_are_done(write_config):
+    data = example_data()
+    data["app"]["provisioning"] = "manual"
+    run = run_config(write_config(data), token=None)
+    types = {r.type for r in run.registrations}
+    assert CONN not in types and FEAT not in types
+    # no attribute (Okta would drop its namespace) and no assignments yet; groups are fine
+    assert ATTR not in types and GASSIGN not in types and UASSIGN not in types
+    assert len(of_type(run, GROUP)) == 3
+    steps = run.outputs["manualSteps"]
+    assert steps == manual_steps("Own", "https://scim.us1.ownbackup.example/scim/v2") + [MANUAL_CONFIRM]
+    assert "  Base URL: https://scim.us1.ownbackup.example/scim/v2" in steps
+    assert "  Update User Attributes: disabled (Own does not support it)" in steps
+    assert "connectionStatus" not in run.outputs
+    assert run.outputs["regionsByGroup"] == {} and run.outputs["peopleCount"] == 0
+
+
+def test_manual_mode_after_steps_are_done(write_config):
+    data = example_data()
+    data["app"]["provisioning"] = "manual"
+    data["app"]["manual_steps_done"] = True
+    run = run_config(write_config(data), token=None)
+    types = [r.type for r in run.registrations]
+    assert CONN not in types and FEAT not in types
+    [attr] = of_type(run, ATTR)
+    assert attr.options["dependsOn"] == [naming.APP]
+    assert types.count(GASSIGN) == 4 and types.count(UASSIGN) == 2
+    assert MANUAL_CONFIRM not in run.outputs["manualSteps"]
+    assert len(run.outputs["regionsByGroup"]) == 4 and run.outputs["peopleCount"] == 2
+
+
+def test_api_mode_without_token_stops_with_instructions():
+    with pytest.raises(pulumi.RunError, match="pulumi config set --secret ownscim:scimToken"):
+        run_config(EXAMPLE, token=None)
+
+
+def test_invalid_config_stops_with_every_problem(write_config):
+    data = example_data()
+    data["groups"][0]["regions"] = ["mars1"]
+    data["app"]["scim_base_url"] = "http://own.example"
+    path = write_config(data)
+    with pytest.raises(pulumi.RunError) as info:
+        run_config(path)
+    text = str(info.value)
+    assert f"{path}: app.scim_base_url:" in text and f"{path}: groups[0].regions[0]:" in text
+
+
+def test_config_path_defaults_to_stack_name(tmp_path, monkeypatch):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "offline.yaml").write_text(EXAMPLE.read_text())
+    monkeypatch.chdir(tmp_path)
+    from ownscim_infra.offline.mocks import run_program
+    from ownscim_infra.program.stack import declare_stack
+    run = run_program(declare_stack, config={"ownscim:scimToken": KNOWN_TOKEN}, secret_keys=["ownscim:scimToken"],
+                      stack="offline")
+    assert run.outputs["appLabel"] == "Own"
+
+
+def test_region_change_is_a_replacement_not_an_update(write_config):
+    """Own's region move: the assignment's profile is in replaceOnChanges with deleteBeforeReplace,
+    so Pulumi unassigns (Okta deactivates in Own) before it assigns with the new value."""
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    run = run_config(write_config(data))
+    [us] = [a for a in of_type(run, GASSIGN) if a.name == "own-scim-group-assignment-own-us"]
+    assert json.loads(us.inputs["profile"]) == {"regions": "emea2"}
+    assert us.options["replaceOnChanges"] == ["profile"] and us.options["deleteBeforeReplace"]
