@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,15 @@ demo: $(STAMP)
 	@echo
 	$(PY) -m ownscim_infra simulate config/example.yaml --directory config/example-directory.yaml
 
-## test: run the whole test suite (integration tests skip without an Okta org)
-test: $(STAMP)
+## test: the linters, then the whole test suite (integration tests skip without an Okta org)
+test: lint
 	$(PY) -m pytest
+
+## lint: ruff (style, imports, docstrings, complexity), ruff format, mypy; import rules run in the tests
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## bench: print speed figures (each script measures its own baseline in the same run)
 bench: $(STAMP)

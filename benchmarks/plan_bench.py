@@ -19,8 +19,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ownscim_infra.config import load_config  # noqa: E402
-from ownscim_infra.plan import RENDERERS, build_plan  # noqa: E402
+from ownscim_infra.config import load_config
+from ownscim_infra.plan import RENDERERS, build_plan
 
 REGIONS = ["us1", "emea2", "uk1", "ca1", "au1"]
 
@@ -30,8 +30,10 @@ def make_config(groups: int, directory: Path) -> Path:
         "app": {"label": "Own", "scim_base_url": "https://own.example/scim/v2"},
         "regions": REGIONS,
         "groups": [{"name": f"Own team {i}", "regions": REGIONS[: 1 + i % len(REGIONS)]} for i in range(groups)],
-        "people": [{"login": f"user{i}@example.com", **({"regions": [REGIONS[i % 5]]} if i % 3 else {})}
-                   for i in range(groups * 5)],
+        "people": [
+            {"login": f"user{i}@example.com", **({"regions": [REGIONS[i % 5]]} if i % 3 else {})}
+            for i in range(groups * 5)
+        ],
     }
     path = directory / f"bench-{groups}.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -55,16 +57,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for groups in (4, 40, 200):
             path = make_config(groups, Path(tmp))
-            load = median_seconds(lambda: load_config(path), args.repeat)
+            load = median_seconds(lambda path=path: load_config(path), args.repeat)
             count = len(build_plan(path).resources)
 
-            def whole_plan():
+            def whole_plan(path: Path = path) -> None:
                 plan = build_plan(path)
                 for render in RENDERERS.values():
                     render(plan)
 
             plan_s = median_seconds(whole_plan, args.repeat)
-            print(f"{groups:>6} {groups * 5:>6} {count:>9} {load * 1e3:>9.1f} {plan_s * 1e3:>9.1f} {plan_s / load:>9.0f}x")
+            print(
+                f"{groups:>6} {groups * 5:>6} {count:>9} {load * 1e3:>9.1f} {plan_s * 1e3:>9.1f} {plan_s / load:>9.0f}x"
+            )
 
 
 if __name__ == "__main__":

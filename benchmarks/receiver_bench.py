@@ -40,11 +40,14 @@ def _figures(latencies: list[float], elapsed: float) -> dict[str, float]:
 def run(requests: int, max_seconds: float) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = ReceiverSettings(regions=("us1", "emea2"), token=TOKEN, db_path=Path(tmp) / "bench.db")
-        with serve_in_background(settings) as receiver, httpx.Client(
-            base_url=receiver.base_url,
-            headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "Okta SCIM Client 1.0.0"},
-            timeout=10,
-        ) as client:
+        with (
+            serve_in_background(settings) as receiver,
+            httpx.Client(
+                base_url=receiver.base_url,
+                headers={"Authorization": f"Bearer {TOKEN}", "User-Agent": "Okta SCIM Client 1.0.0"},
+                timeout=10,
+            ) as client,
+        ):
             client.get("/ServiceProviderConfig")  # warm up
 
             latencies, start = [], time.perf_counter()
@@ -60,19 +63,28 @@ def run(requests: int, max_seconds: float) -> dict[str, dict[str, float]]:
             for i in range(requests // 2):
                 user_name = f"bench.user{i}@example.com"
                 t0 = time.perf_counter()
-                found = client.get("/Users", params={"filter": f'userName eq "{user_name}"', "startIndex": 1, "count": 100})
+                found = client.get(
+                    "/Users", params={"filter": f'userName eq "{user_name}"', "startIndex": 1, "count": 100}
+                )
                 latencies.append(time.perf_counter() - t0)
                 assert found.status_code == 200 and found.json()["totalResults"] == 0
                 t0 = time.perf_counter()
-                created = client.post("/Users", json={
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                    "userName": user_name,
-                    "name": {"givenName": "Bench", "familyName": f"User{i}"},
-                    "emails": [{"primary": True, "value": user_name, "type": "work"}],
-                    "displayName": f"Bench User{i}", "locale": "en-US", "externalId": f"00u{i}",
-                    "groups": [], "password": "not-stored", "active": True,
-                    "urn:ietf:params:scim:schemas:core:2.0": {"regions": "us1"},
-                })
+                created = client.post(
+                    "/Users",
+                    json={
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": user_name,
+                        "name": {"givenName": "Bench", "familyName": f"User{i}"},
+                        "emails": [{"primary": True, "value": user_name, "type": "work"}],
+                        "displayName": f"Bench User{i}",
+                        "locale": "en-US",
+                        "externalId": f"00u{i}",
+                        "groups": [],
+                        "password": "not-stored",
+                        "active": True,
+                        "urn:ietf:params:scim:schemas:core:2.0": {"regions": "us1"},
+                    },
+                )
                 latencies.append(time.perf_counter() - t0)
                 assert created.status_code == 201
                 if time.perf_counter() - start > max_seconds:
@@ -89,9 +101,13 @@ def main() -> int:
     figures = run(max(2, args.requests), args.max_seconds)
     for name, label in (("baseline", "GET /ServiceProviderConfig (baseline)"), ("okta", "Okta lookup+create")):
         f = figures[name]
-        print(f"{label:40s} {f['requests']:5d} req  {f['rps']:8.1f} req/s  p50 {f['p50_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms")
+        print(
+            f"{label:40s} {f['requests']:5d} req  {f['rps']:8.1f} req/s  "
+            f"p50 {f['p50_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms"
+        )
     ratio = figures["okta"]["rps"] / figures["baseline"]["rps"]
-    print(f"ratio okta/baseline throughput: {ratio:.2f}  (p50 ratio {figures['okta']['p50_ms'] / figures['baseline']['p50_ms']:.2f}x)")
+    p50_ratio = figures["okta"]["p50_ms"] / figures["baseline"]["p50_ms"]
+    print(f"ratio okta/baseline throughput: {ratio:.2f}  (p50 ratio {p50_ratio:.2f}x)")
     return 0
 
 

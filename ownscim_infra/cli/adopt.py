@@ -15,14 +15,22 @@ DEFAULT_OUTPUT = "pulumi-import.json"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``adopt`` command."""
-    p = subparsers.add_parser("adopt", help=HELP,
-                              description="Bring an app set up by hand under the program: write the file for "
-                              "`pulumi import --file` (read-only; same credentials as verify).")
+    p = subparsers.add_parser(
+        "adopt",
+        help=HELP,
+        description="Bring an app set up by hand under the program: write the file for "
+        "`pulumi import --file` (read-only; same credentials as verify).",
+    )
     add_config_argument(p)
-    p.add_argument("--app-id", required=True,
-                   help="the Okta id of the app set up by hand (Admin Console URL: .../instance/<id>)")
-    p.add_argument("--output", "-o", default=DEFAULT_OUTPUT,
-                   help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})")
+    p.add_argument(
+        "--app-id", required=True, help="the Okta id of the app set up by hand (Admin Console URL: .../instance/<id>)"
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        default=DEFAULT_OUTPUT,
+        help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})",
+    )
     p.set_defaults(handler=handle)
 
 

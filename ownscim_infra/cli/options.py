@@ -14,11 +14,13 @@ DEFAULT_DIRECTORY = "config/example-directory.yaml"
 
 def add_config_argument(parser: argparse.ArgumentParser, *, dest: str = "config") -> None:
     """The optional ``CONFIG`` positional (default :data:`DEFAULT_CONFIG`)."""
-    parser.add_argument(dest, nargs="?", default=DEFAULT_CONFIG, metavar="CONFIG",
-                        help=f"config file (default {DEFAULT_CONFIG})")
+    parser.add_argument(
+        dest, nargs="?", default=DEFAULT_CONFIG, metavar="CONFIG", help=f"config file (default {DEFAULT_CONFIG})"
+    )
 
 
 def add_format_argument(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     """``--format`` among ``formats`` (the first is the default)."""
-    parser.add_argument("--format", choices=list(formats), default=formats[0],
-                        help=f"output format (default {formats[0]})")
+    parser.add_argument(
+        "--format", choices=list(formats), default=formats[0], help=f"output format (default {formats[0]})"
+    )

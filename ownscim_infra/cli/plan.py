@@ -13,8 +13,11 @@ FORMATS = ("text", "markdown", "json")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``plan`` command."""
-    p = subparsers.add_parser("plan", help=HELP, description="The offline plan: the real Pulumi program under "
-                              "the mock runtime, for reviewers.")
+    p = subparsers.add_parser(
+        "plan",
+        help=HELP,
+        description="The offline plan: the real Pulumi program under the mock runtime, for reviewers.",
+    )
     add_config_argument(p)
     add_format_argument(p, FORMATS)
     p.set_defaults(handler=handle)

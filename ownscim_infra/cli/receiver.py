@@ -32,19 +32,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument("--db", default="ownscim-receiver.db", metavar="FILE",
-                        help="SQLite file keeping the users (default ownscim-receiver.db)")
-    parser.add_argument("--regions", required=True, metavar="LIST",
-                        help="the account's Own regions, comma-separated, e.g. us1,emea2")
-    parser.add_argument("--business-unit", default=DEFAULT_BUSINESS_UNIT, metavar="NAME",
-                        help=f"the account's business unit name (default {DEFAULT_BUSINESS_UNIT!r}; "
-                        "any other name makes every create fail, as in Own)")
+    parser.add_argument(
+        "--db",
+        default="ownscim-receiver.db",
+        metavar="FILE",
+        help="SQLite file keeping the users (default ownscim-receiver.db)",
+    )
+    parser.add_argument(
+        "--regions", required=True, metavar="LIST", help="the account's Own regions, comma-separated, e.g. us1,emea2"
+    )
+    parser.add_argument(
+        "--business-unit",
+        default=DEFAULT_BUSINESS_UNIT,
+        metavar="NAME",
+        help=f"the account's business unit name (default {DEFAULT_BUSINESS_UNIT!r}; "
+        "any other name makes every create fail, as in Own)",
+    )
     parser.add_argument("--token-file", metavar="FILE", help=f"read the SCIM token from FILE instead of ${TOKEN_ENV}")
-    parser.add_argument("--attribute-updates", choices=("refuse", "apply"), default="refuse",
-                        help="refuse (Own's behaviour, default): PUT/PATCH may change only 'active'; "
-                        "apply: let the SCIM machinery apply every update")
-    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"),
-                        help="log level (default info: one line per request)")
+    parser.add_argument(
+        "--attribute-updates",
+        choices=("refuse", "apply"),
+        default="refuse",
+        help="refuse (Own's behaviour, default): PUT/PATCH may change only 'active'; "
+        "apply: let the SCIM machinery apply every update",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="log level (default info: one line per request)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -72,7 +89,8 @@ def handle(args: argparse.Namespace) -> int:
 
     print(
         f"receiver: serving SCIM 2.0 at http://{args.host}:{args.port}/scim/v2 "
-        f"(regions {','.join(settings.regions)}, db {settings.db_path}, attribute updates {settings.attribute_updates})",
+        f"(regions {','.join(settings.regions)}, db {settings.db_path}, "
+        f"attribute updates {settings.attribute_updates})",
         file=sys.stderr,
         flush=True,
     )

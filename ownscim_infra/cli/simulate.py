@@ -16,18 +16,27 @@ HELP = "provision the config's users through an emulated Okta into a receiver"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``simulate`` command."""
-    p = subparsers.add_parser("simulate", help=HELP,
-                              description="End to end, offline: from the declared Okta resources to users in "
-                              "Own's regions.")
+    p = subparsers.add_parser(
+        "simulate",
+        help=HELP,
+        description="End to end, offline: from the declared Okta resources to users in Own's regions.",
+    )
     add_config_argument(p)
     p.add_argument("--directory", default=DEFAULT_DIRECTORY, help=f"Okta directory file (default {DEFAULT_DIRECTORY})")
-    p.add_argument("--receiver", metavar="URL",
-                   help=f"SCIM base URL of a running receiver (token in {TOKEN_ENV}); default: start one on 127.0.0.1")
+    p.add_argument(
+        "--receiver",
+        metavar="URL",
+        help=f"SCIM base URL of a running receiver (token in {TOKEN_ENV}); default: start one on 127.0.0.1",
+    )
     p.add_argument("--previous", metavar="CONFIG", help="provision this config first, then apply the change")
-    p.add_argument("--previous-directory", metavar="FILE", help="the directory before the change (default: --directory)")
-    p.add_argument("--business-unit", default=DEFAULT_BUSINESS_UNIT,
-                   help="business unit name of the started receiver (anything else reproduces Own's renamed-unit "
-                   "failure)")
+    p.add_argument(
+        "--previous-directory", metavar="FILE", help="the directory before the change (default: --directory)"
+    )
+    p.add_argument(
+        "--business-unit",
+        default=DEFAULT_BUSINESS_UNIT,
+        help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)",
+    )
     add_format_argument(p, ("text", "json"))
     p.set_defaults(handler=handle)
 
@@ -40,8 +49,14 @@ def handle(args: argparse.Namespace) -> int:
 
     previous = (args.previous, args.previous_directory or args.directory) if args.previous else None
     try:
-        report = simulate(args.config, args.directory, receiver_url=args.receiver,
-                          token=os.environ.get(TOKEN_ENV), previous=previous, business_unit=args.business_unit)
+        report = simulate(
+            args.config,
+            args.directory,
+            receiver_url=args.receiver,
+            token=os.environ.get(TOKEN_ENV),
+            previous=previous,
+            business_unit=args.business_unit,
+        )
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

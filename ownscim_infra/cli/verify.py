@@ -12,9 +12,12 @@ HELP = "check a live Okta org against the config (read-only)"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``verify`` command."""
-    p = subparsers.add_parser("verify", help=HELP,
-                              description="Check a live Okta org against the config, read-only (credentials: "
-                              "OKTA_ORG_URL or OKTA_ORG_NAME + OKTA_BASE_URL, and OKTA_API_TOKEN).")
+    p = subparsers.add_parser(
+        "verify",
+        help=HELP,
+        description="Check a live Okta org against the config, read-only (credentials: "
+        "OKTA_ORG_URL or OKTA_ORG_NAME + OKTA_BASE_URL, and OKTA_API_TOKEN).",
+    )
     add_config_argument(p)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")
     add_format_argument(p, ("text", "json"))

@@ -31,13 +31,16 @@ class DirectoryUser(StrictModel):
     """``users[i]``: one Okta user."""
 
     login: Text = Field(
-        min_length=1, max_length=100, pattern=r"^\S+$",
+        min_length=1,
+        max_length=100,
+        pattern=r"^\S+$",
         description="The Okta login: the userName Okta sends to Own.",
     )
     first_name: Text = Field(min_length=1, description="profile.firstName, sent as name.givenName.")
     last_name: Text = Field(min_length=1, description="profile.lastName, sent as name.familyName.")
     email: Text | None = Field(
-        default=None, pattern=r"^[^@\s]+@[^@\s]+$",
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+$",
         description="profile.email, sent as the primary work email; default: the login.",
     )
     groups: list[Text] = Field(
@@ -73,7 +76,9 @@ class Directory(StrictModel):
 
 def parse_directory(data: Any, file: str | Path = "<directory>") -> Directory:
     """Validate a parsed directory document; raises :class:`ConfigError` with every problem."""
-    duplicates = duplicate_issues(data, [("users", "login", "login")], resource_names=False) if isinstance(data, dict) else []
+    duplicates = (
+        duplicate_issues(data, [("users", "login", "login")], resource_names=False) if isinstance(data, dict) else []
+    )
     return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",))
 
 

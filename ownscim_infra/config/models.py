@@ -35,7 +35,6 @@ from pydantic import (
     field_validator,
 )
 
-from ownscim_infra.config.errors import ConfigError
 from ownscim_infra.config.validation import duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import read_yaml
 from ownscim_infra.domain.own_setup import region_code
@@ -94,7 +93,9 @@ def _https_url(value: Any) -> str:
     except ValueError:
         raise ValueError("is not a valid URL; expected https://<your-own-host>/scim/v2") from None
     if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("must be an https:// URL with a host (Own's SCIM URL from Manage > Security > SCIM Provisioning)")
+        raise ValueError(
+            "must be an https:// URL with a host (Own's SCIM URL from Manage > Security > SCIM Provisioning)"
+        )
     if parts.username or parts.password:
         raise ValueError("must not carry credentials; the SCIM token is the Pulumi secret ownscim:scimToken")
     if parts.query or parts.fragment:
@@ -115,7 +116,9 @@ class AppConfig(StrictModel):
     """``app``: the Okta app instance of the catalog app ``scim2headerauth``."""
 
     label: Text = Field(
-        default="Own", min_length=1, max_length=100,
+        default="Own",
+        min_length=1,
+        max_length=100,
         description="The Okta app's label, as the Admin Console and the end-user dashboard show it.",
     )
     scim_base_url: Annotated[str, BeforeValidator(_https_url)] = Field(
@@ -147,15 +150,18 @@ class GroupConfig(StrictModel):
     """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
 
     name: Text = Field(
-        min_length=1, max_length=255,
+        min_length=1,
+        max_length=255,
         description="The Okta group's name (compared case-insensitively, as Okta does).",
     )
     regions: RegionList = Field(
         description="The Own regions its members get: a list ([us1, emea2]) or Own's comma-separated form "
-        "(\"us1, emea2\"); each one of the top-level regions.",
+        '("us1, emea2"); each one of the top-level regions.',
     )
     description: Text | None = Field(
-        default=None, max_length=1024, description="The Okta group's description (created groups only).",
+        default=None,
+        max_length=1024,
+        description="The Okta group's description (created groups only).",
     )
     create: bool = Field(
         default=True,
@@ -169,7 +175,9 @@ class PersonConfig(StrictModel):
     """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
 
     login: Text = Field(
-        min_length=1, max_length=100, pattern=r"^\S+$",
+        min_length=1,
+        max_length=100,
+        pattern=r"^\S+$",
         description="The person's Okta login (usually an email address); the user must exist in Okta.",
     )
     regions: RegionList | None = Field(
@@ -234,10 +242,15 @@ def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
     (unknown keys, a credential-like key, duplicate group names or logins, a region not in
     ``regions``, an empty region list, a non-https URL, wrong types), in document order.
     """
-    duplicates = duplicate_issues(data, [("groups", "name", "group name"), ("people", "login", "login")]) \
-        if isinstance(data, dict) else []
+    duplicates = (
+        duplicate_issues(data, [("groups", "name", "group name"), ("people", "login", "login")])
+        if isinstance(data, dict)
+        else []
+    )
     return validate_document(
-        OwnScimConfig, data, file,
+        OwnScimConfig,
+        data,
+        file,
         context={"regions": _declared_regions(data)},
         extra_issues=duplicates,
         sections=("app", "regions", "groups", "people"),

@@ -10,11 +10,13 @@ echoed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue
 from ownscim_infra.domain import naming
@@ -91,8 +93,9 @@ def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]], *,
-                     resource_names: bool = True) -> list[ConfigIssue]:
+def duplicate_issues(
+    data: dict[str, Any], checks: list[tuple[str, str, str]], *, resource_names: bool = True
+) -> list[ConfigIssue]:
     """Cross-item checks pydantic's per-field validation cannot see: for each
     ``(section, key, what)``, two items of ``data[section]`` whose ``key`` values are equal
     case-insensitively (as Okta compares them). With ``resource_names``, also two values that
@@ -110,52 +113,60 @@ def duplicate_issues(data: dict[str, Any], checks: list[tuple[str, str, str]], *
                 continue
             folded, slugged = okta_fold(value), naming.slug(value)
             if folded in folded_at:
-                issues.append(ConfigIssue(
-                    f"{section}[{i}].{key}", value,
-                    f"duplicate {what}: {section}[{folded_at[folded]}].{key} already names it "
-                    "(compared case-insensitively, as Okta does)",
-                ))
+                issues.append(
+                    ConfigIssue(
+                        f"{section}[{i}].{key}",
+                        value,
+                        f"duplicate {what}: {section}[{folded_at[folded]}].{key} already names it "
+                        "(compared case-insensitively, as Okta does)",
+                    )
+                )
             elif resource_names and slugged in slug_at:
-                issues.append(ConfigIssue(
-                    f"{section}[{i}].{key}", value,
-                    f"{section}[{slug_at[slugged]}].{key} reduces to the same resource name "
-                    f"({slugged!r}: punctuation and accents are dropped); rename one of them",
-                ))
+                issues.append(
+                    ConfigIssue(
+                        f"{section}[{i}].{key}",
+                        value,
+                        f"{section}[{slug_at[slugged]}].{key} reduces to the same resource name "
+                        f"({slugged!r}: punctuation and accents are dropped); rename one of them",
+                    )
+                )
             folded_at.setdefault(folded, i)
             slug_at.setdefault(slugged, i)
     return issues
 
 
-def _error_message(err: dict[str, Any]) -> str:
-    kind, msg = err["type"], err["msg"]
-    if kind == "extra_forbidden":
-        return "unknown key; see config/README.md for the keys allowed here"
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "too_short" and tuple(err["loc"]) == ("regions",):
-        return "must list the Own account's regions, e.g. [us1, emea2]"
-    if kind == "too_short" and err["loc"] and err["loc"][-1] == "regions":
-        return "must list at least one region (omit `regions` on a person to mean all regions)"
+#: pydantic error type -> the message shown for it, where one message fits every location.
+_MESSAGES = {
+    "extra_forbidden": "unknown key; see config/README.md for the keys allowed here",
+    "missing": "required key is missing",
+    "invalid_key": "a key must be a string; see config/README.md for the keys allowed here",
+    "model_type": "must be a mapping of keys to values",
+    "dict_type": "must be a mapping of keys to values",
+    "model_attributes_type": "must be a mapping of keys to values",
+    "string_type": "must be a string (quote it in YAML if it looks like a number or a boolean)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_pattern_mismatch": "must be an Okta login without spaces, e.g. ann@example.com",
+}
+
+
+def _error_message(err: ErrorDetails) -> str:
+    """The message of one pydantic error: what is wrong and what is allowed."""
+    kind, msg, loc = err["type"], err["msg"], tuple(err["loc"])
+    on_regions = bool(loc) and loc[-1] == "regions"
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
     if kind == "too_short":
+        if loc == ("regions",):
+            return "must list the Own account's regions, e.g. [us1, emea2]"
+        if on_regions:
+            return "must list at least one region (omit `regions` on a person to mean all regions)"
         return "must not be empty"
-    if kind == "invalid_key":
-        return "a key must be a string; see config/README.md for the keys allowed here"
     if kind == "list_type":
-        return "must be a list, e.g. [us1, emea2]" if err["loc"] and err["loc"][-1] == "regions" else "must be a list"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "must be a mapping of keys to values"
-    if kind == "string_type":
-        return "must be a string (quote it in YAML if it looks like a number or a boolean)"
-    if kind in ("bool_type", "bool_parsing"):
-        return "must be true or false"
+        return "must be a list, e.g. [us1, emea2]" if on_regions else "must be a list"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")
-    if kind == "string_pattern_mismatch":
-        return "must be an Okta login without spaces, e.g. ann@example.com"
-    if msg.startswith("Value error, "):
-        return msg[len("Value error, "):]
-    return msg
-
+    return msg.removeprefix("Value error, ")
 
 
 def validate_document(
@@ -164,7 +175,7 @@ def validate_document(
     file: str | Path,
     *,
     context: dict[str, Any] | None = None,
-    extra_issues: list[ConfigIssue] = (),  # type: ignore[assignment]
+    extra_issues: Sequence[ConfigIssue] = (),
     sections: tuple[str, ...] = (),
 ) -> M:
     """Validate ``data`` against ``model`` and report every problem at once.
@@ -198,7 +209,6 @@ def validate_document(
         raise ConfigError(file, issues)
     assert result is not None
     return result
-
 
 
 def _sort_key(path: str, sections: tuple[str, ...]) -> tuple[Any, ...]:

@@ -28,7 +28,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 continue  # an unhashable key: construct_mapping reports it
             if first != key_node.start_mark.line + 1:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} is given twice (first on line {first}); keep one", key_node.start_mark)
+                    None, None, f"key {key!r} is given twice (first on line {first}); keep one", key_node.start_mark
+                )
         return super().construct_mapping(node, deep=deep)
 
 
@@ -40,16 +41,17 @@ def read_yaml(path: str | Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, [ConfigIssue("", MISSING, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
-                                                           f"at offset {exc.start}")]) from None
+        raise ConfigError(
+            path,
+            [ConfigIssue("", MISSING, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}")],
+        ) from None
     except OSError as exc:
         raise ConfigError(path, [ConfigIssue("", MISSING, f"cannot read the file: {exc.strerror}")]) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(path, [ConfigIssue("", MISSING, f"not valid YAML: {where}{problem}")]) from None
     return data
-

@@ -50,4 +50,4 @@ def aligned(
 
 
 def _line(cells: Sequence[str], widths: Sequence[int], indent: str) -> str:
-    return indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()

@@ -87,44 +87,78 @@ def _declared_names(config: OwnScimConfig) -> tuple[dict[str, str], dict[str, st
     return groups, assignments, people
 
 
-def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], live: okta_api.LiveApp) -> Adoption:
-    """Map each resource the program declares onto its live import id (no I/O)."""
+def _import_id(r: DeclaredResource, config: OwnScimConfig, live: okta_api.LiveApp) -> tuple[str | None, str]:
+    """The import id of one declared custom resource (pulumi-okta's "Import" section of its
+    type), or ``None`` with why the org lacks it."""
     app_id = live.app.id
     groups, assignments, people = _declared_names(config)
-    assigned = {okta_fold(a.group_name): a for a in live.groups}
-    direct = {u.user_id for u in live.users if u.scope == "USER"}
-    adoption = Adoption(live.org_url, app_id, [])
+    if r.type == "okta:app/autoLogin:AutoLogin":
+        return app_id, ""
+    if r.type == "okta:app/connection:Connection":
+        if live.connection is None or live.connection.status == "UNKNOWN":
+            return (
+                None,
+                "Okta does not manage this app's connection through the API (UNKNOWN): use provisioning: manual",
+            )
+        return app_id, ""
+    if r.type == "okta:app/features:Features":
+        return (f"{app_id}/{FEATURE}" if live.feature else None), f"{FEATURE} is not available (provisioning is off)"
+    if r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
+        return (f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None), "the app has no regions attribute"
+    if r.type == "okta:group/group:Group":
+        group = live.groups_by_name.get(groups.get(r.name, ""))
+        return (group.id if group else None), f"no Okta group named {groups.get(r.name)!r}"
+    if r.type == "okta:app/groupAssignment:GroupAssignment":
+        assigned = {okta_fold(a.group_name): a for a in live.groups}
+        a = assigned.get(okta_fold(assignments.get(r.name, "")))
+        return (
+            f"{app_id}/{a.group_id}" if a else None
+        ), f"group {assignments.get(r.name)!r} is not assigned to the app"
+    if r.type == "okta:app/user:User":
+        direct = {u.user_id for u in live.users if u.scope == "USER"}
+        user = live.people.get(people.get(r.name, ""))
+        found = user is not None and user.id in direct
+        return (
+            f"{app_id}/{user.id}" if found and user else None
+        ), f"{people.get(r.name)} is not assigned to the app directly"
+    return None, "unknown resource type"
+
+
+def _undescribed(config: OwnScimConfig, live: okta_api.LiveApp) -> list[str]:
+    """What the org has that the config does not describe, one line each."""
+    wanted_groups = {okta_fold(g.name) for g in config.groups}  # Okta group names are case-insensitive
+    lines = [
+        f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, "
+        f"profile {json.dumps(a.profile, sort_keys=True)}"
+        for a in live.groups
+        if okta_fold(a.group_name) not in wanted_groups
+    ]
+    wanted_people = {u.id for u in live.people.values() if u}
+    lines += [
+        f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
+        for u in live.users
+        if u.scope == "USER" and u.user_id not in wanted_people
+    ]
+    lines += [
+        f"app user schema attribute {name!r} (external name {a.external_name!r})"
+        for name, a in sorted((live.schema_attributes or {}).items())
+        if name != REGIONS_ATTRIBUTE
+    ]
+    lines += [f"group push mapping {m.id} (group {m.source_group_id})" for m in live.push_mappings]
+    if "GROUP_PUSH" in live.app.features:
+        lines.append("Push Groups is enabled on the app")
+    return lines
+
+
+def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], live: okta_api.LiveApp) -> Adoption:
+    """Map each resource the program declares onto its live import id (no I/O)."""
+    adoption = Adoption(live.org_url, live.app.id, [])
     for r in declared:
         if not r.custom:
             if r.type == naming.COMPONENT_TYPE:
                 adoption.resources.append({"type": r.type, "name": r.name, "component": True})
             continue
-        import_id: str | None = None
-        why = ""
-        if r.type == "okta:app/autoLogin:AutoLogin" or r.type == "okta:app/connection:Connection":
-            import_id = app_id
-            if r.type == "okta:app/connection:Connection" and (live.connection is None or live.connection.status == "UNKNOWN"):
-                import_id, why = None, "Okta does not manage this app's connection through the API (UNKNOWN): use provisioning: manual"
-        elif r.type == "okta:app/features:Features":
-            import_id = f"{app_id}/{FEATURE}" if live.feature else None
-            why = f"{FEATURE} is not available (provisioning is off)"
-        elif r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
-            import_id = f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None
-            why = "the app has no regions attribute"
-        elif r.type == "okta:group/group:Group":
-            group = live.groups_by_name.get(groups.get(r.name, ""))
-            import_id = group.id if group else None
-            why = f"no Okta group named {groups.get(r.name)!r}"
-        elif r.type == "okta:app/groupAssignment:GroupAssignment":
-            a = assigned.get(okta_fold(assignments.get(r.name, "")))
-            import_id = f"{app_id}/{a.group_id}" if a else None
-            why = f"group {assignments.get(r.name)!r} is not assigned to the app"
-        elif r.type == "okta:app/user:User":
-            user = live.people.get(people.get(r.name, ""))
-            import_id = f"{app_id}/{user.id}" if user and user.id in direct else None
-            why = f"{people.get(r.name)} is not assigned to the app directly"
-        else:
-            why = "unknown resource type"
+        import_id, why = _import_id(r, config, live)
         if import_id is None:
             adoption.missing.append((r.type, r.name, why))
             continue
@@ -132,25 +166,18 @@ def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], l
         if r.parent:
             entry["parent"] = r.parent
         adoption.resources.append(entry)
-
-    # what the org has that the config does not describe
-    wanted_groups = {okta_fold(g.name) for g in config.groups}  # Okta group names are case-insensitive
-    adoption.undescribed += [f"group assignment {a.group_name} ({a.group_id}), priority {a.priority}, profile {json.dumps(a.profile, sort_keys=True)}"
-                             for a in live.groups if okta_fold(a.group_name) not in wanted_groups]
-    wanted_people = {u.id for u in live.people.values() if u}
-    adoption.undescribed += [f"direct assignment of {u.login or u.user_id} ({u.user_id}), profile {json.dumps(u.profile, sort_keys=True)}"
-                             for u in live.users if u.scope == "USER" and u.user_id not in wanted_people]
-    adoption.undescribed += [f"app user schema attribute {name!r} (external name {a.external_name!r})"
-                             for name, a in sorted((live.schema_attributes or {}).items()) if name != REGIONS_ATTRIBUTE]
-    adoption.undescribed += [f"group push mapping {m.id} (group {m.source_group_id})" for m in live.push_mappings]
-    if "GROUP_PUSH" in live.app.features:
-        adoption.undescribed.append("Push Groups is enabled on the app")
+    adoption.undescribed = _undescribed(config, live)
     adoption.drift = verify.check(config, live).drifted
     return adoption
 
 
-def adopt(config: OwnScimConfig, declared: Sequence[DeclaredResource], app_id: str,
-          env: Mapping[str, str] | None = None, **reader_opts: Any) -> Adoption:
+def adopt(
+    config: OwnScimConfig,
+    declared: Sequence[DeclaredResource],
+    app_id: str,
+    env: Mapping[str, str] | None = None,
+    **reader_opts: Any,
+) -> Adoption:
     """Read the app ``app_id`` and map it onto the resources the program declares for
     ``config`` (``declared``: the offline plan's resources; the command builds it). Read-only.
 
@@ -163,24 +190,36 @@ def adopt(config: OwnScimConfig, declared: Sequence[DeclaredResource], app_id: s
 
 def render_summary(adoption: Adoption, output: str) -> str:
     """What ``adopt`` prints: the mapping, then what is missing, undescribed, drifting."""
-    out = [f"Okta org: {adoption.org_url}", f"App id:   {adoption.app_id}",
-           f"Wrote {output}: {len(adoption.resources)} resource(s) to import", ""]
+    out = [
+        f"Okta org: {adoption.org_url}",
+        f"App id:   {adoption.app_id}",
+        f"Wrote {output}: {len(adoption.resources)} resource(s) to import",
+        "",
+    ]
     out += aligned(None, [[r["type"], r["name"], r.get("id", "(component)")] for r in adoption.resources], indent="  ")
     sections = [
-        ("Declared by the program but not in the org (`pulumi up` will create them):",
-         [f"{n} ({t}): {why}" for t, n, why in adoption.missing]),
+        (
+            "Declared by the program but not in the org (`pulumi up` will create them):",
+            [f"{n} ({t}): {why}" for t, n, why in adoption.missing],
+        ),
         ("In the org but not described by the config (left alone by the program):", adoption.undescribed),
-        ("Differences from the config (`pulumi preview` will show them as changes; see `verify`):",
-         [f"{f.check} {f.subject}: {f.message}" for f in adoption.drift]),
+        (
+            "Differences from the config (`pulumi preview` will show them as changes; see `verify`):",
+            [f"{f.check} {f.subject}: {f.message}" for f in adoption.drift],
+        ),
     ]
     for title, lines in sections:
         out += ["", title] + ([f"  - {line}" for line in lines] if lines else ["  (none)"])
     next_step = f"pulumi import --file {output} --generate-code=false --protect=false --yes && pulumi preview"
     if adoption.replacements:
-        out += ["", "STOP: the `regions` value of " + ", ".join(f.subject for f in adoption.replacements) +
-                    " differs from the config. A changed `regions` value is applied delete-before-replace: "
-                    "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
-                    "Make the config describe the org first, run `adopt` again, then: " + next_step]
+        out += [
+            "",
+            "STOP: the `regions` value of "
+            + ", ".join(f.subject for f in adoption.replacements)
+            + " differs from the config. A changed `regions` value is applied delete-before-replace: "
+            "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
+            "Make the config describe the org first, run `adopt` again, then: " + next_step,
+        ]
     else:
         out += ["", "Next: " + next_step]
     return "\n".join(out) + "\n"

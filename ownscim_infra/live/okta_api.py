@@ -29,8 +29,9 @@ import asyncio
 import ipaddress
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from ownscim_infra.domain.own_setup import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE, capability_statuses, okta_fold
@@ -267,8 +268,12 @@ class LiveApp:
 def parse_app(data: dict[str, Any]) -> App:
     """An Application object (``GET /api/v1/apps/{appId}``) as :class:`App`."""
     return App(
-        id=data["id"], name=data.get("name", ""), label=data.get("label", ""), status=data.get("status", ""),
-        sign_on_mode=data.get("signOnMode"), features=tuple(data.get("features") or ()),
+        id=data["id"],
+        name=data.get("name", ""),
+        label=data.get("label", ""),
+        status=data.get("status", ""),
+        sign_on_mode=data.get("signOnMode"),
+        features=tuple(data.get("features") or ()),
     )
 
 
@@ -289,8 +294,12 @@ def parse_schema(data: dict[str, Any]) -> dict[str, SchemaAttribute]:
     props = (((data.get("definitions") or {}).get("custom") or {}).get("properties")) or {}
     return {
         name: SchemaAttribute(
-            name=name, title=p.get("title"), type=p.get("type"), scope=p.get("scope"),
-            external_name=p.get("externalName"), external_namespace=p.get("externalNamespace"),
+            name=name,
+            title=p.get("title"),
+            type=p.get("type"),
+            scope=p.get("scope"),
+            external_name=p.get("externalName"),
+            external_namespace=p.get("externalNamespace"),
         )
         for name, p in props.items()
         if isinstance(p, dict)
@@ -331,11 +340,13 @@ class OktaReader:
                     f"the okta SDK refuses http:// org URLs; for a local fake only, set {ENV_SDK_HTTPS_CHECK}=true"
                 ) from None
             first = next((line for line in str(exc).splitlines() if line and not line.startswith("Errors")), "invalid")
-            raise CredentialsError(f"the okta SDK rejects the configuration: {first.replace(creds.token, '[token]')}") from None
+            raise CredentialsError(
+                f"the okta SDK rejects the configuration: {first.replace(creds.token, '[token]')}"
+            ) from None
         self._executor = self._client.get_request_executor()
         self.org_url = creds.org_url
 
-    async def __aenter__(self) -> "OktaReader":
+    async def __aenter__(self) -> OktaReader:
         await self._client.__aenter__()
         return self
 
@@ -390,7 +401,7 @@ class OktaReader:
                 return None
             raise
 
-    async def list(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+    async def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every item of a paginated list, following ``Link: rel="next"`` through the SDK.
 
         :raises OktaApiError: any non-2xx answer, on any page.
@@ -413,63 +424,84 @@ class OktaReader:
 
     async def find_apps(self, label: str) -> list[App]:
         """Apps of catalog app ``scim2headerauth`` whose label is exactly ``label``."""
-        found = await self.list("/api/v1/apps", {"q": label, "filter": f'name eq "{CATALOG_APP}"'})
+        found = await self.list_all("/api/v1/apps", {"q": label, "filter": f'name eq "{CATALOG_APP}"'})
         apps = [parse_app(a) for a in found]
         return [a for a in apps if a.name == CATALOG_APP and a.label == label]
 
     async def get_app(self, app_id: str) -> App:
+        """``GET /api/v1/apps/{appId}``. :raises OktaApiError: 404 for an unknown id, or another error."""
         return parse_app(await self.get(f"/api/v1/apps/{quote(app_id, safe='')}"))
 
     async def get_connection(self, app_id: str) -> Connection | None:
+        """``GET /api/v1/apps/{appId}/connections/default``; ``None`` on 404."""
         data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/connections/default")
         if data is None:
             return None
         profile = data.get("profile") or {}
-        return Connection(status=data.get("status", "UNKNOWN"), base_url=data.get("baseUrl"),
-                          auth_scheme=data.get("authScheme") or profile.get("authScheme"))
+        return Connection(
+            status=data.get("status", "UNKNOWN"),
+            base_url=data.get("baseUrl"),
+            auth_scheme=data.get("authScheme") or profile.get("authScheme"),
+        )
 
     async def get_feature(self, app_id: str, name: str = FEATURE) -> ProvisioningFeature | None:
+        """``GET /api/v1/apps/{appId}/features/{name}``; ``None`` on 404 (provisioning off)."""
         data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}")
         return None if data is None else parse_feature(data)
 
     async def list_push_mappings(self, app_id: str) -> list[PushMapping]:
-        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings")
-        return [PushMapping(m.get("id", ""), m.get("sourceGroupId"), m.get("targetGroupId"), m.get("status")) for m in data]
+        """``GET /api/v1/apps/{appId}/group-push/mappings``, every page."""
+        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings")
+        return [
+            PushMapping(m.get("id", ""), m.get("sourceGroupId"), m.get("targetGroupId"), m.get("status")) for m in data
+        ]
 
     async def get_schema_attributes(self, app_id: str) -> dict[str, SchemaAttribute] | None:
+        """The custom properties of ``GET /api/v1/meta/schemas/apps/{appId}/default``; ``None`` on 404."""
         data = await self.get_optional(f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default")
         return None if data is None else parse_schema(data)
 
     async def get_group(self, group_id: str) -> OktaGroup:
+        """``GET /api/v1/groups/{groupId}``. :raises OktaApiError: 404 or another error."""
         g = await self.get(f"/api/v1/groups/{quote(group_id, safe='')}")
         return OktaGroup(g["id"], (g.get("profile") or {}).get("name", ""), g.get("type"))
 
     async def find_group(self, name: str) -> OktaGroup | None:
         """The group named ``name``, compared as Okta does (:func:`okta_fold`;
         ``GET /api/v1/groups?q=`` is a prefix search)."""
-        for g in await self.list("/api/v1/groups", {"q": name}):
+        for g in await self.list_all("/api/v1/groups", {"q": name}):
             live_name = (g.get("profile") or {}).get("name") or ""
             if okta_fold(live_name) == okta_fold(name):
                 return OktaGroup(g["id"], live_name, g.get("type"))
         return None
 
     async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
-        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/groups")
+        """``GET /api/v1/apps/{appId}/groups``, every page, each with its group's name and type."""
+        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/groups")
         out = []
         for a in data:
             group = await self.get_group(a["id"])
-            out.append(GroupAssignment(a["id"], group.name, group.type, a.get("priority"), dict(a.get("profile") or {})))
+            out.append(
+                GroupAssignment(a["id"], group.name, group.type, a.get("priority"), dict(a.get("profile") or {}))
+            )
         return out
 
     async def list_app_users(self, app_id: str) -> list[LiveAppUser]:
-        data = await self.list(f"/api/v1/apps/{quote(app_id, safe='')}/users")
+        """``GET /api/v1/apps/{appId}/users``, every page (scope USER or GROUP, app profile)."""
+        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/users")
         return [
-            LiveAppUser(u["id"], (u.get("credentials") or {}).get("userName"), u.get("scope"), u.get("status"),
-                    dict(u.get("profile") or {}))
+            LiveAppUser(
+                u["id"],
+                (u.get("credentials") or {}).get("userName"),
+                u.get("scope"),
+                u.get("status"),
+                dict(u.get("profile") or {}),
+            )
             for u in data
         ]
 
     async def get_user(self, id_or_login: str) -> OktaUser | None:
+        """``GET /api/v1/users/{idOrLogin}``; ``None`` on 404."""
         u = await self.get_optional(f"/api/v1/users/{quote(id_or_login, safe='@')}")
         if u is None:
             return None

@@ -29,8 +29,8 @@ secret is printed: the API token and the SCIM token never reach this module's ou
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
@@ -47,7 +47,6 @@ from ownscim_infra.domain.regions import join_regions
 from ownscim_infra.domain.tables import aligned
 from ownscim_infra.live import okta_api
 
-
 OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
 
 #: The checks, in report order, with what each asserts.
@@ -56,7 +55,8 @@ CHECKS = {
     "connection": "the provisioning connection is ENABLED with the config's base URL",
     "features": f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
     "group-push": "no group push mappings; Push Groups not enabled",
-    "regions-attribute": f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE",
+    "regions-attribute": f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, "
+    f"namespace {REGIONS_NAMESPACE}, type string, scope NONE",
     "group": "the group is assigned with the expected priority and regions",
     "other-groups": "no group is assigned that the config does not list",
     "person": "the person is assigned directly with the expected regions",
@@ -99,8 +99,14 @@ class Report:
         return [f for f in self.findings if f.status == DRIFT]
 
     def to_json(self) -> dict[str, Any]:
-        return {"org": self.org_url, "config": self.config_file, "appId": self.app_id, "drift": self.drift,
-                "findings": [asdict(f) for f in self.findings]}
+        """The ``json`` format's document: ``{"org", "config", "appId", "drift", "findings"}``."""
+        return {
+            "org": self.org_url,
+            "config": self.config_file,
+            "appId": self.app_id,
+            "drift": self.drift,
+            "findings": [asdict(f) for f in self.findings],
+        }
 
 
 # --------------------------------------------------------------------------- the checks
@@ -116,6 +122,7 @@ def _show(value: str | None) -> str:
 
 
 def check_app(config: OwnScimConfig, app: okta_api.App) -> CheckResult:
+    """``app``: catalog app ``scim2headerauth``, ACTIVE, with the config's label."""
     problems = []
     if app.name != CATALOG_APP:
         problems.append(f"catalog app is {app.name!r}, expected {CATALOG_APP!r} (SCIM 2.0 Test App (Header Auth))")
@@ -129,14 +136,18 @@ def check_app(config: OwnScimConfig, app: okta_api.App) -> CheckResult:
 
 
 def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    """``connection``: ENABLED with the config's base URL; ``UNKNOWN`` (or none) gives the
+    console steps and, in ``api`` mode, is drift."""
     manual = config.app.provisioning == "manual"
     subject = "provisioning connection"
     steps = manual_steps(config.app.label, config.app.scim_base_url)
     note = " (provisioning: manual: set by hand, checked here as the manual steps should have set it)" if manual else ""
     conn = live.connection
     if conn is None or conn.status == "UNKNOWN":
-        message = ("Okta does not manage this app's provisioning connection through the API "
-                   f"(status {'missing' if conn is None else 'UNKNOWN'}); it cannot be checked or set by the program")
+        message = (
+            "Okta does not manage this app's provisioning connection through the API "
+            f"(status {'missing' if conn is None else 'UNKNOWN'}); it cannot be checked or set by the program"
+        )
         details = ["Set it in the Admin Console:", *["  " + s for s in steps]]
         if manual:
             return CheckResult("connection", subject, UNKNOWN, message + "; check it by hand", details)
@@ -148,18 +159,28 @@ def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResu
     if (conn.base_url or "").rstrip("/") != config.app.scim_base_url.rstrip("/"):
         problems.append(f"base URL is {conn.base_url!r}, the config says {config.app.scim_base_url!r}")
     if problems:
-        return CheckResult("connection", subject, DRIFT, "; ".join(problems) + note,
-                       ["Fix with `pulumi up`" if not manual else "Fix in the Admin Console:",
-                        *(["  " + s for s in steps] if manual else [])])
+        return CheckResult(
+            "connection",
+            subject,
+            DRIFT,
+            "; ".join(problems) + note,
+            [
+                "Fix with `pulumi up`" if not manual else "Fix in the Admin Console:",
+                *(["  " + s for s in steps] if manual else []),
+            ],
+        )
     return CheckResult("connection", subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
 
 
 def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    """``features``: ``USER_PROVISIONING`` as :data:`OWN_CAPABILITIES` says (an absent password capability is off)."""
     manual = config.app.provisioning == "manual"
     note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
     f = live.feature
     if f is None:
-        return CheckResult("features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}")
+        return CheckResult(
+            "features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"
+        )
     expected = {  # what the program declares (OWN_CAPABILITIES); an absent password capability is off
         "status": (f.status, "ENABLED"),
         "create (Create Users)": (f.create, OWN_CAPABILITIES["lifecycleCreate"]),
@@ -167,52 +188,89 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult
         "profile (Update User Attributes)": (f.profile, OWN_CAPABILITIES["profile"]),
         "password (Sync Password)": (f.password or "DISABLED", OWN_CAPABILITIES["password"]),
     }
-    problems = [f"{name} is {actual or 'not set'}, expected {want}" for name, (actual, want) in expected.items() if actual != want]
+    problems = [
+        f"{name} is {actual or 'not set'}, expected {want}"
+        for name, (actual, want) in expected.items()
+        if actual != want
+    ]
     if problems:
         return CheckResult("features", FEATURE, DRIFT, "; ".join(problems) + note)
-    return CheckResult("features", FEATURE, OK, f"ENABLED: create ENABLED, deactivate ENABLED, profile DISABLED, "
-                                            f"password DISABLED{note}")
+    return CheckResult(
+        "features",
+        FEATURE,
+        OK,
+        f"ENABLED: create ENABLED, deactivate ENABLED, profile DISABLED, password DISABLED{note}",
+    )
 
 
 def check_group_push(live: okta_api.LiveApp) -> CheckResult:
+    """``group-push``: no push mappings and Push Groups not enabled (``unknown`` when the mappings cannot be listed)."""
     problems, details = [], []
     if "GROUP_PUSH" in live.app.features:
         problems.append("Push Groups is enabled on the app (Own does not support it)")
     if live.push_mappings:
         names = {g.group_id: g.group_name for g in live.groups}
         problems.append(f"{len(live.push_mappings)} group push mapping(s)")
-        details += [f"push {names.get(m.source_group_id, m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
-                    for m in live.push_mappings]
+        details += [
+            f"push {names.get(m.source_group_id or '', m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
+            for m in live.push_mappings
+        ]
     if problems:
-        return CheckResult("group-push", "Push Groups", DRIFT, "; ".join(problems),
-                       details + [f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
-                                  "tab, and untick Push Groups in the app's settings."])
+        return CheckResult(
+            "group-push",
+            "Push Groups",
+            DRIFT,
+            "; ".join(problems),
+            details
+            + [
+                f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
+                "tab, and untick Push Groups in the app's settings."
+            ],
+        )
     if live.group_push_error:
-        return CheckResult("group-push", "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}")
+        return CheckResult(
+            "group-push", "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}"
+        )
     return CheckResult("group-push", "Push Groups", OK, "no group push mappings")
 
 
 def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+    """``regions-attribute``: external name, namespace, type string, scope NONE (``skipped``
+    until the program declares it)."""
     attr = live.regions_attribute
     if not config.assignments_declared:
-        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, SKIPPED,
-                       "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""))
+        return CheckResult(
+            "regions-attribute",
+            REGIONS_ATTRIBUTE,
+            SKIPPED,
+            "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""),
+        )
     if attr is None:
         return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
-    want = {"external name": (attr.external_name, REGIONS_ATTRIBUTE),
-            "external namespace": (attr.external_namespace, REGIONS_NAMESPACE),
-            "type": (attr.type, "string"), "scope": (attr.scope, "NONE")}
+    want = {
+        "external name": (attr.external_name, REGIONS_ATTRIBUTE),
+        "external namespace": (attr.external_namespace, REGIONS_NAMESPACE),
+        "type": (attr.type, "string"),
+        "scope": (attr.scope, "NONE"),
+    }
     problems = [f"{k} is {v!r}, expected {w!r}" for k, (v, w) in want.items() if v != w]
     if problems:
         return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
-    return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, OK,
-                   f"external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE")
+    return CheckResult(
+        "regions-attribute",
+        REGIONS_ATTRIBUTE,
+        OK,
+        f"external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE",
+    )
 
 
 def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+    """``group`` for each config group (priority = config position, ``regions`` value), then ``other-groups``."""
     if not config.assignments_declared:
-        return [CheckResult("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
-                for g in config.groups]
+        return [
+            CheckResult("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+            for g in config.groups
+        ]
     # Okta group names are case-insensitive (config validation treats them so).
     by_name = {okta_fold(a.group_name): a for a in live.groups}
     out = []
@@ -225,22 +283,35 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
             out.append(CheckResult("group", group.name, DRIFT, f"not assigned to the app ({why})"))
             continue
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
-        out.append(_assignment_finding("group", group.name, problems, _profile_regions(a.profile), want,
-                                       f"priority {priority}, regions {want}"))
+        out.append(
+            _assignment_finding(
+                "group", group.name, problems, _profile_regions(a.profile), want, f"priority {priority}, regions {want}"
+            )
+        )
     wanted = {okta_fold(g.name) for g in config.groups}
     extra = [a for a in live.groups if okta_fold(a.group_name) not in wanted]
     if extra:
-        out.append(CheckResult("other-groups", "groups not in the config", DRIFT,
-                           f"{len(extra)} group(s) assigned that the config does not list",
-                           [f"{a.group_name} ({a.group_id}), priority {a.priority}, regions {_show(_profile_regions(a.profile))}"
-                            for a in extra]))
+        out.append(
+            CheckResult(
+                "other-groups",
+                "groups not in the config",
+                DRIFT,
+                f"{len(extra)} group(s) assigned that the config does not list",
+                [
+                    f"{a.group_name} ({a.group_id}), priority {a.priority}, "
+                    f"regions {_show(_profile_regions(a.profile))}"
+                    for a in extra
+                ],
+            )
+        )
     else:
         out.append(CheckResult("other-groups", "groups not in the config", OK, "none"))
     return out
 
 
-def _assignment_finding(check: str, subject: str, problems: list[str], got: str | None, want: str | None,
-                        ok_message: str) -> CheckResult:
+def _assignment_finding(
+    check: str, subject: str, problems: list[str], got: str | None, want: str | None, ok_message: str
+) -> CheckResult:
     """An assignment's finding: drift when ``problems`` or the live ``regions`` value
     (``got``) differs from the config's (``want``), which also marks ``regions_drift``."""
     if got != want:
@@ -251,9 +322,12 @@ def _assignment_finding(check: str, subject: str, problems: list[str], got: str 
 
 
 def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+    """``person`` for each config person: assigned directly (scope USER) with the expected ``regions`` value."""
     if not config.assignments_declared:
-        return [CheckResult("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
-                for p in config.people]
+        return [
+            CheckResult("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+            for p in config.people
+        ]
     by_id = {u.user_id: u for u in live.users}
     out = []
     for person in config.people:
@@ -266,18 +340,35 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
         if app_user is None:
             out.append(CheckResult("person", person.login, DRIFT, "not assigned to the app"))
             continue
-        problems = ([f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
-                    if app_user.scope != "USER" else [])
-        out.append(_assignment_finding("person", person.login, problems, _profile_regions(app_user.profile), want,
-                                       f"assigned directly, {_show(want)}"))
+        problems = (
+            [f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
+            if app_user.scope != "USER"
+            else []
+        )
+        out.append(
+            _assignment_finding(
+                "person",
+                person.login,
+                problems,
+                _profile_regions(app_user.profile),
+                want,
+                f"assigned directly, {_show(want)}",
+            )
+        )
     return out
 
 
 def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "") -> Report:
     """Every finding for ``live`` against ``config`` (no I/O)."""
-    findings = [check_app(config, live.app), check_connection(config, live), check_features(config, live),
-                check_group_push(live), check_attribute(config, live), *check_groups(config, live),
-                *check_people(config, live)]
+    findings = [
+        check_app(config, live.app),
+        check_connection(config, live),
+        check_features(config, live),
+        check_group_push(live),
+        check_attribute(config, live),
+        *check_groups(config, live),
+        *check_people(config, live),
+    ]
     return Report(live.org_url, config_file, live.app.id, findings)
 
 
@@ -309,8 +400,11 @@ async def find_app(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: s
         return apps[0]
     if not apps:
         raise AppNotFound(f"no {CATALOG_APP} app labelled {config.app.label!r}", [])
-    raise AppNotFound(f"{len(apps)} {CATALOG_APP} apps are labelled {config.app.label!r}: pass --app-id "
-                      + " or ".join(a.id for a in apps), apps)
+    raise AppNotFound(
+        f"{len(apps)} {CATALOG_APP} apps are labelled {config.app.label!r}: pass --app-id "
+        + " or ".join(a.id for a in apps),
+        apps,
+    )
 
 
 async def _read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
@@ -319,8 +413,9 @@ async def _read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id:
     return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
 
 
-def read_app(config: OwnScimConfig, app_id: str | None = None, env: Mapping[str, str] | None = None,
-             **reader_opts: Any) -> okta_api.LiveApp:
+def read_app(
+    config: OwnScimConfig, app_id: str | None = None, env: Mapping[str, str] | None = None, **reader_opts: Any
+) -> okta_api.LiveApp:
     """Read everything the checks need about the app (credentials from ``env``, default
     ``os.environ``): the app by ``app_id``, else the one ``scim2headerauth`` app with the
     config's label. Read-only; one HTTP session.
@@ -333,8 +428,9 @@ def read_app(config: OwnScimConfig, app_id: str | None = None, env: Mapping[str,
     return _call_okta(lambda reader: _read_live(reader, config, app_id), creds, **reader_opts)
 
 
-def verify(config_file: str, app_id: str | None = None, env: Mapping[str, str] | None = None,
-           **reader_opts: Any) -> Report:
+def verify(
+    config_file: str, app_id: str | None = None, env: Mapping[str, str] | None = None, **reader_opts: Any
+) -> Report:
     """Check the live org (credentials from ``env``, default ``os.environ``) against
     ``config_file``. Read-only. An app that cannot be found is an ``app`` drift finding.
 
@@ -369,16 +465,29 @@ def _call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> An
 
 def render_text(report: Report) -> str:
     """The table: one row per finding, details indented under it, then a summary line."""
-    out = [f"Okta org: {report.org_url}", f"Config:   {report.config_file}", f"App id:   {report.app_id or '(not found)'}", ""]
+    out = [
+        f"Okta org: {report.org_url}",
+        f"Config:   {report.config_file}",
+        f"App id:   {report.app_id or '(not found)'}",
+        "",
+    ]
     rows = [[f.check, f.subject, f.status.upper(), f.message] for f in report.findings]
-    out += aligned(["CHECK", "SUBJECT", "STATUS", "RESULT"], rows, rule=False,
-                   details=[["  " + d for d in f.details] for f in report.findings])
+    out += aligned(
+        ["CHECK", "SUBJECT", "STATUS", "RESULT"],
+        rows,
+        rule=False,
+        details=[["  " + d for d in f.details] for f in report.findings],
+    )
     counts = {s: sum(f.status == s for f in report.findings) for s in (OK, DRIFT, UNKNOWN, SKIPPED)}
-    out += ["", ", ".join(f"{v} {k}" for k, v in counts.items() if v) + (": drift found" if report.drift else ": no drift")]
+    out += [
+        "",
+        ", ".join(f"{v} {k}" for k, v in counts.items() if v) + (": drift found" if report.drift else ": no drift"),
+    ]
     return "\n".join(out) + "\n"
 
 
 def render_json(report: Report) -> str:
+    """The ``json`` format: :meth:`Report.to_json`, sorted keys, two-space indent."""
     return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
 
 

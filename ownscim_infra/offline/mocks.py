@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
@@ -101,12 +102,18 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self._lock = threading.Lock()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        """Every resource gets :func:`mock_id` and its inputs as state; a connection's
+        ``status`` is unknown until ``pulumi up``."""
         state = dict(args.inputs)
         if args.typ == "okta:app/connection:Connection":
             state["status"] = UNKNOWN_AFTER_APPLY
         return mock_id(args.name), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        """Answer the Okta lookups the program makes (user by login, group by name), recording each.
+
+        :raises NotImplementedError: any other data source (the program must not call one unnoticed).
+        """
         with self._lock:
             self.invocations.append(Invocation(args.token, dict(args.args)))
         if args.token == "okta:user/getUser:getUser":
@@ -127,7 +134,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] | None = None
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC name)
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC name
+        """Record the request (inputs redacted, options), then register it as the plain mock monitor does."""
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object, preserving_proto_field_name=True)
             parent = None if not request.parent or _is_stack(request.parent) else _name_of(request.parent)

@@ -87,6 +87,7 @@ class OktaApp:
 
     @property
     def groups(self) -> list[Assignment]:
+        """The group assignments, in plan order."""
         return [a for a in self.assignments if a.group is not None]
 
     def enabled(self, capability: str) -> bool:
@@ -99,8 +100,10 @@ class OktaApp:
         feat = plan.one("okta:app/features:Features")
         if feat is not None:
             enabled = feat.inputs.get("status") == "ENABLED"
-            capabilities = {k: (v or "DISABLED") if enabled else "DISABLED"
-                            for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
+            capabilities = {
+                k: (v or "DISABLED") if enabled else "DISABLED"
+                for k, v in capability_statuses(feat.inputs.get("capabilities")).items()
+            }
             source = "declared USER_PROVISIONING feature"
         else:
             capabilities = dict(OWN_CAPABILITIES)
@@ -125,7 +128,7 @@ class OktaApp:
                 resource=a.name,
                 profile=json.loads(a.inputs.get("profile") or "{}"),
                 replace_first=replace_first(a.options),
-                group=group_names.get(a.inputs.get("groupId"), a.inputs.get("groupId")),
+                group=group_names.get(a.inputs.get("groupId", ""), a.inputs.get("groupId")),
                 priority=int(a.inputs.get("priority", 0)),
             )
             for a in plan.of_type("okta:app/groupAssignment:GroupAssignment")
@@ -134,7 +137,7 @@ class OktaApp:
                 resource=u.name,
                 profile=json.loads(u.inputs.get("profile") or "{}"),
                 replace_first=replace_first(u.options),
-                login=logins.get(u.inputs.get("userId"), u.inputs.get("username")),
+                login=logins.get(u.inputs.get("userId", ""), u.inputs.get("username")),
             )
             for u in plan.of_type("okta:app/user:User")
         ]
@@ -177,12 +180,15 @@ def resolve(app: OktaApp, directory: Directory) -> dict[str, ResolvedAssignment]
         mine = [a for a in app.groups if user.in_group(a.group or "")]
         if not mine:
             continue
-        best = min(a.priority for a in mine)
+        best = min(a.priority or 0 for a in mine)
         top = [a for a in mine if a.priority == best]
         chosen = top[0]
         result[okta_fold(user.login)] = ResolvedAssignment(
-            user.login, f"group {chosen.group} (priority {best})", chosen.profile, chosen.resource,
-            tied_with=tuple(a.group for a in top[1:]),
+            user.login,
+            f"group {chosen.group} (priority {best})",
+            chosen.profile,
+            chosen.resource,
+            tied_with=tuple(a.group or "" for a in top[1:]),
         )
     return result
 
@@ -241,6 +247,7 @@ class Exchange:
     detail: str | None = None
 
     def render(self) -> str:
+        """``METHOD path -> status`` plus the SCIM error's ``scimType`` and ``detail``."""
         error = f" {self.scim_type or ''} {self.detail or ''}".rstrip() if self.status >= 400 else ""
         return f"{self.method} {self.path} -> {self.status}{error}"
 
@@ -270,10 +277,17 @@ class OktaScimClient:
         )
 
     def close(self) -> None:
+        """Close the HTTP connection pool."""
         self._http.close()
 
-    def _send(self, login: str, method: str, path: str, body: dict[str, Any] | None = None,
-              params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any] | None]:
+    def _send(
+        self,
+        login: str,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any] | None]:
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": SCIM_JSON} if body is not None else {}
         try:
@@ -281,13 +295,17 @@ class OktaScimClient:
         except httpx.HTTPError as exc:
             raise ReceiverError(f"cannot reach the receiver at {self.base_url}: {type(exc).__name__}: {exc}") from None
         if response.status_code == 401:
-            raise ReceiverError(f"the receiver at {self.base_url} rejected the token (401): Okta would show "
-                                "'Authentication failed' on Test API Credentials; check the API Token field")
+            raise ReceiverError(
+                f"the receiver at {self.base_url} rejected the token (401): Okta would show "
+                "'Authentication failed' on Test API Credentials; check the API Token field"
+            )
         try:
             doc = response.json() if response.content else None
         except ValueError:
             doc = None
-        exchange = Exchange(login, method, path if not params else f"{path}?filter={params['filter']}", response.status_code)
+        exchange = Exchange(
+            login, method, path if not params else f"{path}?filter={params['filter']}", response.status_code
+        )
         if response.status_code >= 400 and isinstance(doc, dict):
             exchange.scim_type, exchange.detail = doc.get("scimType"), doc.get("detail")
         self.exchanges.append(exchange)
@@ -295,11 +313,14 @@ class OktaScimClient:
 
     def find(self, login: str) -> dict[str, Any] | None:
         """``GET /Users?filter=userName eq "login"&startIndex=1&count=100``: the user or None."""
-        status, doc = self._send(login, "GET", "/Users",
-                                 params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100})
+        status, doc = self._send(
+            login, "GET", "/Users", params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100}
+        )
         if status != 200 or doc is None:
-            raise ReceiverError(f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
-                                f"{self.base_url} its SCIM base URL (ending in /scim/v2)?")
+            raise ReceiverError(
+                f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
+                f"{self.base_url} its SCIM base URL (ending in /scim/v2)?"
+            )
         if doc.get("totalResults", 0) > 0 and doc.get("Resources"):
             return doc["Resources"][0]
         return None
@@ -405,9 +426,12 @@ class OktaEmulator:
     def update(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
         if not app.enabled("profile"):
-            self._skip(user.login, "Okta changed the user's app profile in place (the user kept the app) and pushed "
-                                   "nothing: Update User Attributes is off, as Own requires, so Own keeps the "
-                                   "regions it created the user with")
+            self._skip(
+                user.login,
+                "Okta changed the user's app profile in place (the user kept the app) and pushed "
+                "nothing: Update User Attributes is off, as Own requires, so Own keeps the "
+                "regions it created the user with",
+            )
             return
         user_id = self._id(user.login)
         if user_id is not None:

@@ -71,7 +71,9 @@ class Plan:
     def groups_by_id(self) -> dict[str, tuple[str, str]]:
         """The Okta group behind each group id the mocks gave: ``id -> (name, origin)``,
         origin ``"created"`` or ``"existing (looked up by name)"``."""
-        names = {mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in self.of_type("okta:group/group:Group")}
+        names = {
+            mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in self.of_type("okta:group/group:Group")
+        }
         for lookup in self.lookups:
             if lookup["token"] == "okta:group/getGroup:getGroup":
                 name = lookup["args"].get("name", "?")
@@ -82,7 +84,8 @@ class Plan:
         """The login behind each Okta user id the mocks gave (the people looked up)."""
         return {
             lookup_user_id(lookup["args"]["searches"][0]["value"]): lookup["args"]["searches"][0]["value"]
-            for lookup in self.lookups if lookup["token"] == "okta:user/getUser:getUser"
+            for lookup in self.lookups
+            if lookup["token"] == "okta:user/getUser:getUser"
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +131,9 @@ def build_plan(config_file: str | Path, *, stack: str = "offline", scim_token: s
 
 @dataclass(frozen=True)
 class GroupRow:
+    """A declared group assignment: its ``priority``, the group's ``name``, whether the group
+    is created or looked up (``origin``), and the ``regions`` its members get."""
+
     priority: int
     name: str
     origin: str  # "created" | "existing (looked up by name)"
@@ -136,6 +142,9 @@ class GroupRow:
 
 @dataclass(frozen=True)
 class PersonRow:
+    """A declared direct assignment: the person's ``login`` and ``regions`` (``None``: no
+    value sent, Own creates the user in all regions)."""
+
     login: str
     regions: list[str] | None  # None: no value sent, Own creates the user in all regions
 
@@ -150,15 +159,18 @@ def group_rows(plan: Plan) -> list[GroupRow]:
     names = plan.groups_by_id()
     rows = []
     for a in plan.of_type("okta:app/groupAssignment:GroupAssignment"):
-        name, origin = names.get(a.inputs.get("groupId"), (a.inputs.get("groupId"), "?"))
-        rows.append(GroupRow(int(a.inputs.get("priority", 0)), name, origin, _regions(a.inputs.get("profile")) or []))
+        group_id = a.inputs.get("groupId", "")
+        name, origin = names.get(group_id, (group_id, "?"))
+        rows.append(
+            GroupRow(int(a.inputs.get("priority", 0)), name, origin, _regions(a.inputs.get("profile", "")) or [])
+        )
     return rows
 
 
 def person_rows(plan: Plan) -> list[PersonRow]:
     """The declared direct assignments."""
     return [
-        PersonRow(u.inputs.get("username", u.name), _regions(u.inputs.get("profile")))
+        PersonRow(u.inputs.get("username", u.name), _regions(u.inputs.get("profile", "")))
         for u in plan.of_type("okta:app/user:User")
     ]
 
@@ -170,7 +182,10 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
     if app:
         facts += [
             ("Label", app.inputs.get("label", "")),
-            ("Catalog app", f"{app.inputs.get('preconfiguredApp')} (SCIM 2.0 Test App (Header Auth)), {app.inputs.get('status')}"),
+            (
+                "Catalog app",
+                f"{app.inputs.get('preconfiguredApp')} (SCIM 2.0 Test App (Header Auth)), {app.inputs.get('status')}",
+            ),
         ]
     conn = plan.one("okta:app/connection:Connection")
     if conn:
@@ -178,7 +193,11 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
         facts += [
             ("Provisioning", "api: connection and features declared through Okta's API"),
             ("SCIM base URL", conn.inputs.get("baseUrl", "")),
-            ("Connection", f"action {conn.inputs.get('action')}, authScheme {profile.get('authScheme')}, token {profile.get('token')}"),
+            (
+                "Connection",
+                f"action {conn.inputs.get('action')}, authScheme {profile.get('authScheme')}, "
+                f"token {profile.get('token')}",
+            ),
         ]
     else:
         facts += [
@@ -198,15 +217,19 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
     attr = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
     if attr:
         i = attr.inputs
-        facts.append((
-            "regions attribute",
-            f"index {i.get('index')}, type {i.get('type')}, externalName {i.get('externalName')}, "
-            f"externalNamespace {i.get('externalNamespace')}, scope {i.get('scope')}"
-            + (", protected" if attr.options.get("protect") else "")
-            + (", deletion guarded by a hook" if attr.options.get("beforeDeleteHooks") else ""),
-        ))
+        facts.append(
+            (
+                "regions attribute",
+                f"index {i.get('index')}, type {i.get('type')}, externalName {i.get('externalName')}, "
+                f"externalNamespace {i.get('externalNamespace')}, scope {i.get('scope')}"
+                + (", protected" if attr.options.get("protect") else "")
+                + (", deletion guarded by a hook" if attr.options.get("beforeDeleteHooks") else ""),
+            )
+        )
     else:
-        facts.append(("regions attribute", "not declared yet (manual mode: set app.manual_steps_done once provisioning is on)"))
+        facts.append(
+            ("regions attribute", "not declared yet (manual mode: set app.manual_steps_done once provisioning is on)")
+        )
     facts.append(("Push Groups", "never declared (Own does not support it)"))
     return facts
 
@@ -237,8 +260,11 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
     """(title, header, rows, what to say when there are no rows) of every table, shared by
     the markdown and text renderers."""
     account = list(plan.config.regions)
-    none = ("none" if plan.config.assignments_declared else
-            "none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)")
+    none = (
+        "none"
+        if plan.config.assignments_declared
+        else "none yet: assignments are declared once app.manual_steps_done is true (after the manual steps)"
+    )
     return [
         ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
         (
@@ -247,12 +273,19 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
             [[str(g.priority), g.name, g.origin, _regions_cell(g.regions, account)] for g in group_rows(plan)],
             none,
         ),
-        ("People (direct assignments override group values)", ["Login", "Regions"],
-         [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)], none),
+        (
+            "People (direct assignments override group values)",
+            ["Login", "Regions"],
+            [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)],
+            none,
+        ),
         (
             "Resources",
             ["Type", "Name", "Depends on", "Options"],
-            [[r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)] for r in plan.resources],
+            [
+                [r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)]
+                for r in plan.resources
+            ],
             "none",
         ),
     ]

@@ -46,13 +46,11 @@ from ownscim_infra.offline.okta_emulator import (
     OktaApp,
     OktaEmulator,
     OktaScimClient,
-    ReceiverError,
     ResolvedAssignment,
     resolve,
 )
 from ownscim_infra.offline.plan import Plan, build_plan
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
-
 
 # --------------------------------------------------------------------------- what the config means
 
@@ -68,6 +66,7 @@ class Expected:
     via: str = ""
 
     def render(self) -> str:
+        """``active in us1, emea2``, ``inactive`` or ``absent``."""
         return f"active in {', '.join(self.regions)}" if self.state == "active" else self.state
 
 
@@ -83,8 +82,9 @@ def _config_assignment(config: OwnScimConfig, login: str, groups: list[str]) -> 
     return None
 
 
-def expectations(config: OwnScimConfig, directory: Directory,
-                 previous: tuple[OwnScimConfig, Directory] | None = None) -> dict[str, Expected]:
+def expectations(
+    config: OwnScimConfig, directory: Directory, previous: tuple[OwnScimConfig, Directory] | None = None
+) -> dict[str, Expected]:
     """``{login: Expected}`` for every directory user and every previously assigned one
     (keyed by the current directory's spelling of the login, else the previous one's; logins
     compare as Okta compares them). A config that declares no assignment yet (``manual``
@@ -122,8 +122,11 @@ class OwnState:
     business_unit: str | None
 
     def render(self) -> str:
-        return (f"{'active' if self.active else 'inactive'}, {', '.join(self.regions) or 'no regions'}, "
-                f"{self.role}, {self.business_unit}")
+        """``active, us1, emea2, Read-only, Default Business Unit``."""
+        return (
+            f"{'active' if self.active else 'inactive'}, {', '.join(self.regions) or 'no regions'}, "
+            f"{self.role}, {self.business_unit}"
+        )
 
 
 def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
@@ -132,8 +135,9 @@ def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
     if found is None:
         return None
     own = found.get(OWN_USER_SCHEMA) or {}
-    return OwnState(bool(found.get("active", True)), tuple(own.get("regions") or ()),
-                    own.get("role"), own.get("businessUnit"))
+    return OwnState(
+        bool(found.get("active", True)), tuple(own.get("regions") or ()), own.get("role"), own.get("businessUnit")
+    )
 
 
 # --------------------------------------------------------------------------- findings
@@ -155,40 +159,66 @@ def findings_of(app: OktaApp) -> list[Finding]:
     found: list[Finding] = []
     attr = app.attribute
     if attr is None and app.assignments:
-        found.append(Finding("regions-attribute-missing",
-                             "no regions attribute is declared: Okta sends no regions and Own creates every user "
-                             "in all of the account's regions"))
+        found.append(
+            Finding(
+                "regions-attribute-missing",
+                "no regions attribute is declared: Okta sends no regions and Own creates every user "
+                "in all of the account's regions",
+            )
+        )
     elif attr is not None:
         if attr.external_namespace != REGIONS_NAMESPACE:
-            found.append(Finding("regions-namespace",
-                                 f"the regions attribute's externalNamespace is {attr.external_namespace!r}; Own's setup "
-                                 f"page requires {REGIONS_NAMESPACE!r} (no ':User' suffix). Okta places the value by "
-                                 "namespace, so Own may not read it and may create users in all regions"))
+            found.append(
+                Finding(
+                    "regions-namespace",
+                    f"the regions attribute's externalNamespace is {attr.external_namespace!r}; Own's setup "
+                    f"page requires {REGIONS_NAMESPACE!r} (no ':User' suffix). Okta places the value by "
+                    "namespace, so Own may not read it and may create users in all regions",
+                )
+            )
         if attr.external_name != REGIONS_ATTRIBUTE:
-            found.append(Finding("regions-external-name",
-                                 f"the regions attribute's externalName is {attr.external_name!r}; Own reads "
-                                 f"{REGIONS_ATTRIBUTE!r}"))
+            found.append(
+                Finding(
+                    "regions-external-name",
+                    f"the regions attribute's externalName is {attr.external_name!r}; Own reads {REGIONS_ATTRIBUTE!r}",
+                )
+            )
         if attr.scope != "NONE":
-            found.append(Finding("regions-scope",
-                                 f"the regions attribute's scope is {attr.scope!r}; group assignments can only carry "
-                                 "an attribute of scope NONE"))
+            found.append(
+                Finding(
+                    "regions-scope",
+                    f"the regions attribute's scope is {attr.scope!r}; group assignments can only carry "
+                    "an attribute of scope NONE",
+                )
+            )
     for capability, wanted in OWN_CAPABILITIES.items():
         have = app.capabilities.get(capability, "DISABLED")
         if have != wanted:
-            label = {"lifecycleCreate": "Create Users", "lifecycleDeactivate": "Deactivate Users",
-                     "profile": "Update User Attributes", "password": "Sync Password"}[capability]
+            label = {
+                "lifecycleCreate": "Create Users",
+                "lifecycleDeactivate": "Deactivate Users",
+                "profile": "Update User Attributes",
+                "password": "Sync Password",
+            }[capability]
             why = "Own does not support it" if wanted == "DISABLED" else "Own's setup page requires it"
-            found.append(Finding(f"capability-{capability}",
-                                 f"{label} ({capability}) is {have} in the {app.capabilities_source}; it must be "
-                                 f"{wanted}: {why}"))
+            found.append(
+                Finding(
+                    f"capability-{capability}",
+                    f"{label} ({capability}) is {have} in the {app.capabilities_source}; it must be {wanted}: {why}",
+                )
+            )
     by_priority: dict[int, list[str]] = {}
     for a in app.groups:
-        by_priority.setdefault(a.priority, []).append(a.group)
+        by_priority.setdefault(a.priority or 0, []).append(a.group or "")
     for priority, groups in sorted(by_priority.items()):
         if len(groups) > 1:
-            found.append(Finding("priority-tie",
-                                 f"groups {', '.join(repr(g) for g in groups)} have the same priority {priority}: for a "
-                                 "user in both, Okta's choice of regions is undefined"))
+            found.append(
+                Finding(
+                    "priority-tie",
+                    f"groups {', '.join(repr(g) for g in groups)} have the same priority {priority}: for a "
+                    "user in both, Okta's choice of regions is undefined",
+                )
+            )
     return found
 
 
@@ -227,9 +257,11 @@ class SimulationReport:
 
     @property
     def ok(self) -> bool:
+        """Every user as the config means, and no finding."""
         return not self.findings and all(u.ok for u in self.users)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``json`` format's document (snake_case fields, plus ``ok``)."""
         doc = asdict(self)
         doc["ok"] = self.ok
         return doc
@@ -245,6 +277,7 @@ class State:
 
     @property
     def app(self) -> OktaApp:
+        """The Okta app as this state's plan declares it."""
         return OktaApp.from_plan(self.plan)
 
 
@@ -259,7 +292,9 @@ def _compare(expected: Expected, own: OwnState | None) -> list[str]:
     if not own.active:
         problems.append("inactive in Own")
     if set(own.regions) != set(expected.regions):
-        problems.append(f"Own holds regions {', '.join(own.regions) or 'none'}; the config means {', '.join(expected.regions)}")
+        problems.append(
+            f"Own holds regions {', '.join(own.regions) or 'none'}; the config means {', '.join(expected.regions)}"
+        )
     if own.role != READ_ONLY_ROLE:
         problems.append(f"role {own.role!r}, not {READ_ONLY_ROLE!r}")
     if own.business_unit != DEFAULT_BUSINESS_UNIT:
@@ -275,8 +310,9 @@ def _relevant(finding: Finding, problems: list[str], app_user: ResolvedAssignmen
     return any(not p.startswith(("role ", "business unit ")) for p in problems)
 
 
-def run_simulation(current: State, base_url: str, token: str, *, previous: State | None = None,
-                   started_here: bool = False) -> SimulationReport:
+def run_simulation(
+    current: State, base_url: str, token: str, *, previous: State | None = None, started_here: bool = False
+) -> SimulationReport:
     """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
     state with what ``current``'s config means. Sends requests to ``base_url`` only."""
     app = current.app
@@ -287,9 +323,12 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
             emulator.sync(None, (prev_app, previous.directory))
             # the new program's options decide (Pulumi reads replaceOnChanges/deleteBeforeReplace
             # from the new registration): those assignments are deleted first
-            replaced = {b.resource for b in app.assignments
-                        if b.replace_first and any(a.resource == b.resource and a.profile != b.profile
-                                                   for a in prev_app.assignments)}
+            replaced = {
+                b.resource
+                for b in app.assignments
+                if b.replace_first
+                and any(a.resource == b.resource and a.profile != b.profile for a in prev_app.assignments)
+            }
             if replaced:
                 emulator.sync((prev_app, previous.directory), (prev_app.without(replaced), current.directory))
                 emulator.sync((prev_app.without(replaced), current.directory), (app, current.directory))
@@ -300,8 +339,9 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
 
         findings = findings_of(app)
         app_users = resolve(app, current.directory)
-        wanted = expectations(current.plan.config, current.directory,
-                              (previous.plan.config, previous.directory) if previous else None)
+        wanted = expectations(
+            current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
+        )
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
         users = []
         for login in logins:
@@ -316,39 +356,54 @@ def run_simulation(current: State, base_url: str, token: str, *, previous: State
             if problems:
                 reasons += [r for r in emulator.skipped.get(key, []) if own is not None or "in place" not in r]
                 if app_user and app_user.tied_with:
-                    reasons.append(f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
-                                   "(same priority) is undefined")
+                    reasons.append(
+                        f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
+                        "(same priority) is undefined"
+                    )
                 if key in emulator.reactivated and own and own.active:
-                    reasons.append("Okta found the user deactivated and reactivated it (PATCH active:true); with "
-                                   "Update User Attributes off no profile is pushed, so Own keeps the regions it "
-                                   "created the user with")
+                    reasons.append(
+                        "Okta found the user deactivated and reactivated it (PATCH active:true); with "
+                        "Update User Attributes off no profile is pushed, so Own keeps the regions it "
+                        "created the user with"
+                    )
                 elif key in emulator.linked and key not in emulator.sent and own and own.active:
-                    reasons.append("Own already had this user: Okta linked it without sending anything, so Own "
-                                   "keeps the regions it was created with")
+                    reasons.append(
+                        "Own already had this user: Okta linked it without sending anything, so Own "
+                        "keeps the regions it was created with"
+                    )
                 reasons += [f"cause: {f.message}" for f in findings if _relevant(f, problems, app_user)]
             sent = emulator.sent.get(key)
-            users.append(UserResult(
-                login=login,
-                assignment=app_user.via if app_user else "not assigned",
-                regions_sent=(sent.regions if sent else None),
-                sent=sent is not None,
-                own=own,
-                expected=wanted[login],
-                ok=not problems,
-                reasons=list(dict.fromkeys(reasons)),
-                requests=[e.render() for e in mine],
-            ))
+            users.append(
+                UserResult(
+                    login=login,
+                    assignment=app_user.via if app_user else "not assigned",
+                    regions_sent=(sent.regions if sent else None),
+                    sent=sent is not None,
+                    own=own,
+                    expected=wanted[login],
+                    ok=not problems,
+                    reasons=list(dict.fromkeys(reasons)),
+                    requests=[e.render() for e in mine],
+                )
+            )
         attr = app.attribute
         return SimulationReport(
             config=current.plan.config_file,
             directory=current.directory_file,
-            previous=None if previous is None else f"{previous.plan.config_file} with directory {previous.directory_file}",
+            previous=None
+            if previous is None
+            else f"{previous.plan.config_file} with directory {previous.directory_file}",
             receiver=base_url,
             receiver_started_here=started_here,
             capabilities=app.capabilities,
             capabilities_source=app.capabilities_source,
-            attribute=None if attr is None else {"externalName": attr.external_name,
-                                                 "externalNamespace": attr.external_namespace, "scope": attr.scope},
+            attribute=None
+            if attr is None
+            else {
+                "externalName": attr.external_name,
+                "externalNamespace": attr.external_namespace,
+                "scope": attr.scope,
+            },
             users=users,
             findings=findings,
         )
@@ -364,10 +419,15 @@ def render_text(report: SimulationReport) -> str:
     lines = [
         f"Simulation of {report.config} with directory {report.directory}",
         *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
-        f"Receiver: {report.receiver}" + (" (started here, temporary database)" if report.receiver_started_here else ""),
+        f"Receiver: {report.receiver}"
+        + (" (started here, temporary database)" if report.receiver_started_here else ""),
         f"Okta provisioning ({report.capabilities_source}): {caps}",
-        "regions attribute: " + (f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, "
-                                 f"scope {attr['scope']}" if attr else "not declared"),
+        "regions attribute: "
+        + (
+            f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, scope {attr['scope']}"
+            if attr
+            else "not declared"
+        ),
         "",
     ]
     header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
@@ -381,8 +441,16 @@ def render_text(report: SimulationReport) -> str:
             sent = "(none: all regions)"
         else:
             sent = u.regions_sent
-        rows.append([u.login, u.assignment, sent, u.own.render() if u.own else "absent", u.expected.render(),
-                     "ok" if u.ok else "DIFFERS"])
+        rows.append(
+            [
+                u.login,
+                u.assignment,
+                sent,
+                u.own.render() if u.own else "absent",
+                u.expected.render(),
+                "ok" if u.ok else "DIFFERS",
+            ]
+        )
     lines += aligned(header, rows)
     lines.append("")
     for u in report.users:
@@ -393,30 +461,48 @@ def render_text(report: SimulationReport) -> str:
         lines.append("Findings:")
         lines += [f"  - [{f.code}] {f.message}" for f in report.findings]
     ok_count = sum(u.ok for u in report.users)
-    lines.append(f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
-                 f"{len(report.findings)} finding(s)")
+    lines.append(
+        f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
+        f"{len(report.findings)} finding(s)"
+    )
     return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- command
 
 
-def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | None = None, token: str | None = None,
-             previous: tuple[str | Path, str | Path] | None = None,
-             business_unit: str = DEFAULT_BUSINESS_UNIT) -> SimulationReport:
+def simulate(
+    config: str | Path,
+    directory: str | Path,
+    *,
+    receiver_url: str | None = None,
+    token: str | None = None,
+    previous: tuple[str | Path, str | Path] | None = None,
+    business_unit: str = DEFAULT_BUSINESS_UNIT,
+) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
     :raises ConfigError: invalid config or directory, or a configured person missing from
         the directory. :raises ValueError: ``receiver_url`` without ``token``.
     """
+
     def state(config_file: str | Path, directory_file: str | Path) -> State:
         plan = build_plan(config_file)
         dirs = load_directory(directory_file)
         missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
         if missing:
-            raise ConfigError(directory_file, [
-                ConfigIssue("users", login, f"config person {login!r} is not in the directory (the program looks "
-                                            "people up by login; pulumi up would fail)") for login in missing])
+            raise ConfigError(
+                directory_file,
+                [
+                    ConfigIssue(
+                        "users",
+                        login,
+                        f"config person {login!r} is not in the directory (the program looks "
+                        "people up by login; pulumi up would fail)",
+                    )
+                    for login in missing
+                ],
+            )
         return State(plan, dirs, str(directory_file))
 
     current = state(config, directory)
@@ -429,11 +515,11 @@ def simulate(config: str | Path, directory: str | Path, *, receiver_url: str | N
             token = secrets.token_urlsafe(24)
             # the account has every region either config names (a region may leave the config)
             regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
-            settings = ReceiverSettings(regions=tuple(regions), token=token,
-                                        db_path=Path(tmp) / "own.db", business_unit=business_unit)
+            settings = ReceiverSettings(
+                regions=tuple(regions), token=token, db_path=Path(tmp) / "own.db", business_unit=business_unit
+            )
             handle = stack.enter_context(serve_in_background(settings))
-            return run_simulation(current, handle.base_url, token, previous=before,
-                                  started_here=True)
+            return run_simulation(current, handle.base_url, token, previous=before, started_here=True)
         if not token:
             raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(current, receiver_url, token, previous=before)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_okta as okta
@@ -41,11 +42,11 @@ from ownscim_infra.domain.own_setup import (
 )
 from ownscim_infra.domain.regions import join_regions
 
-#: Resource options of every assignment. A changed ``regions`` value must reach Own as an
-#: unassignment (Okta deactivates the user) followed by a new assignment (Okta creates it
-#: with the new regions): Own does not support Update User Attributes, so an in-place update
-#: would change nothing in Own. Hence replace on any profile change, deleting first.
-ASSIGNMENT_REPLACE = dict(replace_on_changes=["profile"], delete_before_replace=True)
+#: The ``replace_on_changes`` of every assignment. A changed ``regions`` value must reach Own
+#: as an unassignment (Okta deactivates the user) followed by a new assignment (Okta creates
+#: it with the new regions): Own does not support Update User Attributes, so an in-place
+#: update would change nothing in Own. Hence replace on any profile change, deleting first.
+ASSIGNMENT_REPLACE_ON_CHANGES = ["profile"]
 
 
 #: Set to ``1`` for one ``pulumi up`` (or ``pulumi destroy --run-program``) to let the
@@ -100,8 +101,11 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         ``config.app.provisioning == "api"``, unused for ``manual``.
     :raises ValueError: ``provisioning: api`` without a token.
 
-    Attributes (``pulumi.Output``): :attr:`app_id`, :attr:`connection_status` (``None`` in
-    manual mode), and :meth:`stack_outputs` for the program's exports.
+    Attributes: :attr:`app_id` and :attr:`connection_status` (``pulumi.Output``; the status is
+    ``None`` in manual mode); the resources :attr:`app`, :attr:`connection`, :attr:`features`,
+    :attr:`regions_attribute` (``None`` when not declared), :attr:`group_assignments` (config
+    group name -> assignment) and :attr:`person_assignments` (login -> assignment); and
+    :meth:`stack_outputs` for the program's exports.
     """
 
     TYPE = naming.COMPONENT_TYPE
@@ -122,14 +126,20 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         self.connection_status = self.connection.status if self.connection else None
         group_ids = self._declare_groups()  # 5: groups do not depend on provisioning
         self.regions_attribute: okta.AppUserSchemaProperty | None = None
+        #: config group name -> its assignment; login -> the person's direct assignment
+        self.group_assignments: dict[str, okta.app.GroupAssignment] = {}
+        self.person_assignments: dict[str, okta.app.User] = {}
         if config.assignments_declared:
             provisioning = [r for r in (self.connection, self.features) if r is not None]
             self.regions_attribute = self._declare_regions_attribute(provisioning)  # 4
             after_attribute = pulumi.ResourceOptions(
-                parent=self, depends_on=[self.regions_attribute], **ASSIGNMENT_REPLACE
+                parent=self,
+                depends_on=[self.regions_attribute],
+                replace_on_changes=ASSIGNMENT_REPLACE_ON_CHANGES,
+                delete_before_replace=True,
             )
-            self._declare_group_assignments(group_ids, after_attribute)  # 6
-            self._declare_people(after_attribute)  # 7
+            self.group_assignments = self._declare_group_assignments(group_ids, after_attribute)  # 6
+            self.person_assignments = self._declare_people(after_attribute)  # 7
         self.register_outputs(self.stack_outputs())
 
     def _child(self) -> pulumi.ResourceOptions:
@@ -179,11 +189,13 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             capabilities=okta.app.FeaturesCapabilitiesArgs(
                 create=okta.app.FeaturesCapabilitiesCreateArgs(
                     lifecycle_create=okta.app.FeaturesCapabilitiesCreateLifecycleCreateArgs(
-                        status=OWN_CAPABILITIES["lifecycleCreate"]),
+                        status=OWN_CAPABILITIES["lifecycleCreate"]
+                    ),
                 ),
                 update=okta.app.FeaturesCapabilitiesUpdateArgs(
                     lifecycle_deactivate=okta.app.FeaturesCapabilitiesUpdateLifecycleDeactivateArgs(
-                        status=OWN_CAPABILITIES["lifecycleDeactivate"]),
+                        status=OWN_CAPABILITIES["lifecycleDeactivate"]
+                    ),
                     profile=okta.app.FeaturesCapabilitiesUpdateProfileArgs(status=OWN_CAPABILITIES["profile"]),
                     password=okta.app.FeaturesCapabilitiesUpdatePasswordArgs(status=OWN_CAPABILITIES["password"]),
                 ),
@@ -209,7 +221,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 group_ids[group.name] = found.id
         return group_ids
 
-    def _declare_regions_attribute(self, provisioning: list[pulumi.Resource]) -> okta.AppUserSchemaProperty:
+    def _declare_regions_attribute(self, provisioning: Sequence[pulumi.Resource]) -> okta.AppUserSchemaProperty:
         """Step 4: the ``regions`` attribute, after provisioning is on (``depends_on``).
 
         Protected, and guarded by a ``before_delete`` hook that stops a replacement (deleted
@@ -239,11 +251,12 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
     def _declare_group_assignments(
         self, group_ids: dict[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
-    ) -> None:
+    ) -> dict[str, okta.app.GroupAssignment]:
         """Step 6: one assignment a group; ``priority`` is the config position (0, the first
         group, is the highest), ``profile`` ``{"regions": "us1,emea2"}``."""
+        assignments = {}
         for priority, group in enumerate(self._config.groups):
-            okta.app.GroupAssignment(
+            assignments[group.name] = okta.app.GroupAssignment(
                 naming.group_assignment(group.name),
                 app_id=self.app.id,
                 group_id=group_ids[group.name],
@@ -251,10 +264,12 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 profile=json.dumps({REGIONS_ATTRIBUTE: join_regions(group.regions)}),
                 opts=opts,
             )
+        return assignments
 
-    def _declare_people(self, opts: pulumi.ResourceOptions) -> None:
+    def _declare_people(self, opts: pulumi.ResourceOptions) -> dict[str, okta.app.User]:
         """Step 7: each person, looked up by login (no roles, no groups: fewer API calls), and
         assigned directly with ``{"regions": ...}`` or ``{}`` (all regions)."""
+        assignments = {}
         for person in self._config.people:
             user = okta.user.get_user_output(
                 searches=[okta.user.GetUserSearchArgs(name="profile.login", value=person.login, comparison="eq")],
@@ -263,7 +278,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 opts=pulumi.InvokeOutputOptions(parent=self),
             )
             profile = {} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)}
-            okta.app.User(
+            assignments[person.login] = okta.app.User(
                 naming.user_assignment(person.login),
                 app_id=self.app.id,
                 user_id=user.id,
@@ -271,6 +286,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 profile=json.dumps(profile),
                 opts=opts,
             )
+        return assignments
 
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs, camelCase: ``appId``, ``appLabel``, ``scimBaseUrl``,

@@ -43,15 +43,16 @@ from urllib.parse import parse_qsl, quote
 
 from scim2_models import (
     Context,
-    ResponseParameters,
     Error,
     NotFoundException,
     PatchOp,
     PayloadTooLargeException,
     Resource,
     ResourceType,
+    ResponseParameters,
     SCIMException,
     UnauthorizedException,
+    User,
 )
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
 from scim2_server.conditions import Conditions
@@ -162,15 +163,16 @@ class OwnScimService(ScimService):
         resource = super().read_creation(resource_type, body, content_type)
         regions = own.parse_regions(raw_regions, self.settings.regions)
         role, business_unit = own.new_user_state(self.settings.business_unit)
-        if getattr(resource, "active", True) is None:
-            resource.active = True  # type: ignore[attr-defined]
+        if isinstance(resource, User) and resource.active is None:
+            resource.active = True
         resource[OwnUser] = OwnUser(regions=list(regions), role=role, business_unit=business_unit)
         return resource
 
     # -- replacement -------------------------------------------------------------
 
     def read_replacement(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> Resource[Any]:
-        """Validate a PUT /Users/{id} body; a ``regions`` value in it is resolved and kept for :meth:`apply_replacement`."""
+        """Validate a PUT /Users/{id} body; a ``regions`` value in it is resolved and kept
+        for :meth:`apply_replacement`."""
         body, raw_regions = self._split_regions(body, content_type)
         resource = super().read_replacement(resource_type, body, content_type)
         if raw_regions is not own.MISSING:
@@ -191,11 +193,11 @@ class OwnScimService(ScimService):
         replaced = super().apply_replacement(current, replacement, conditions)
         result = replaced if replaced is not None else current.model_copy(deep=True)
         # A PUT without ``active`` keeps it: RFC 7644 §3.5.1 lets the provider assign a default.
-        if getattr(result, "active", None) is None:
-            result.active = getattr(current, "active", None)  # type: ignore[attr-defined]
+        if isinstance(result, User) and result.active is None:
+            result.active = getattr(current, "active", None)
         # Own's state is read-only: a PUT that leaves the extension out keeps it (RFC 7643 §2.2).
         regions_change = requested_regions is not None and list(requested_regions) != (own_state.regions or [])
-        if regions_change:
+        if requested_regions is not None and regions_change:
             own_state.regions = list(requested_regions)
         result[OwnUser] = own_state
         after = _dump(result)
@@ -252,7 +254,8 @@ class OwnScimService(ScimService):
 
     # -- errors -----------------------------------------------------------------
 
-    def error_of(self, exception: Exception) -> Error:  # type: ignore[override]
+    @staticmethod
+    def error_of(exception: Exception) -> Error:
         """Map any exception raised while serving to its RFC 7644 §3.12 Error (the one exit point).
 
         :class:`.own.OwnRuleError` carries its own status/scimType/detail; SCIM exceptions
@@ -260,7 +263,7 @@ class OwnScimService(ScimService):
         """
         if isinstance(exception, own.OwnRuleError):
             return Error(status=exception.status, scim_type=exception.scim_type, detail=exception.detail)
-        return super().error_of(exception)
+        return ScimService.error_of(exception)
 
 
 class ReceiverApplication(ASGIApplication):

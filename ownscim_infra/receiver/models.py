@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from unicodedata import category
 
 from pydantic import field_validator
-
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -34,6 +33,7 @@ from scim2_models import (
     User,
     default_comparison_key,
 )
+from scim2_models.resources.resource import AnyExtension
 from scim2_models.urn import URN
 
 from .settings import OWN_USER_SCHEMA
@@ -69,7 +69,7 @@ MAX_USER_NAME_LENGTH = 256
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
-class ReceiverUser(User):
+class ReceiverUser(User[AnyExtension]):
     """RFC 7643 §4.1 User as the receiver reads it: ``active`` is strictly a boolean.
 
     ``active`` accepts JSON ``true``/``false`` and the strings ``"true"``/``"false"`` in any

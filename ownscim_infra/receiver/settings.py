@@ -7,6 +7,7 @@ file, never from the command line, and it is kept out of ``repr`` and of every l
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -53,13 +54,13 @@ def parse_region_list(value: str) -> tuple[str, ...]:
     return regions
 
 
-def _region_codes(values) -> tuple[str, ...]:
+def _region_codes(values: Iterable[object]) -> tuple[str, ...]:
     codes = []
     for value in values:
         try:
             codes.append(region_code(value))
         except ValueError as exc:
-            raise SettingsError(f"--regions: {value.strip()!r}: {exc}") from None
+            raise SettingsError(f"--regions: {str(value).strip()!r}: {exc}") from None
     return tuple(dict.fromkeys(codes))
 
 

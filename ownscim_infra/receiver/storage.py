@@ -5,8 +5,9 @@ One file, WAL journal, one transaction per SCIM operation (``BEGIN IMMEDIATE`` .
 is kept as its JSON (never with a ``password``: it is dropped before writing), next to the
 columns that index it: the case-folded ``userName`` under a UNIQUE index (RFC 7643 §4.1.1:
 ``userName`` is unique and not case-exact; folded by :func:`.models.fold`, NFC + ``str.lower``,
-when the row is written: a database written by an older fold keeps its keys until rewritten), and Own's state (regions, role, business unit,
-active) that :meth:`SqliteStorage.own_state` reads.
+when the row is written: a database written by an older fold keeps its keys until
+rewritten), and Own's state (regions, role, business unit, active) that
+:meth:`SqliteStorage.own_state` reads.
 
 Filters and sorting are evaluated by scim2-models (``ScimFilter.match``,
 ``SearchRequest.sort_value``); only Okta's lookup ``userName eq "..."`` and unfiltered listing
@@ -176,10 +177,8 @@ class SqliteStorage(ScimStorage):
 
     @staticmethod
     def _without_secrets(resource: Resource[Any]) -> Resource[Any]:
-        copy = resource.model_copy(deep=True)
-        if "password" in type(copy).model_fields:
-            copy.password = None  # type: ignore[attr-defined]
-        return copy
+        update = {"password": None} if "password" in type(resource).model_fields else None
+        return resource.model_copy(deep=True, update=update)
 
     def _row(self, resource_type: ResourceType, resource_id: str | None) -> tuple[int, str]:
         row = self._conn.execute(
@@ -346,7 +345,7 @@ class SqliteStorage(ScimStorage):
         candidates = [self._load(n, b) for n, b in rows]
         if scim_filter is not None and not scim_filter.models and candidates:
             models = tuple(dict.fromkeys(type(r) for r in candidates))
-            scim_filter = parametrize(ScimFilter, Union[models])(str(scim_filter))  # noqa: UP007
+            scim_filter = parametrize(ScimFilter, Union[models])(str(scim_filter))  # noqa: UP007 (a Union over a runtime tuple of types)
         found = [r for r in candidates if scim_filter is None or scim_filter.match(r)]
         if search_request.sort_by is not None:
             found = _sorted(search_request, found)
@@ -367,8 +366,7 @@ class SqliteStorage(ScimStorage):
     def _read(self, where: str, params: tuple[Any, ...]) -> list[OwnUserState]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, user_name, active, regions, role, business_unit FROM resources "
-                f"{where} ORDER BY seq",
+                f"SELECT id, user_name, active, regions, role, business_unit FROM resources {where} ORDER BY seq",
                 params,
             ).fetchall()
         return [
@@ -421,6 +419,7 @@ class AsyncSqliteStorage(AsyncScimStorage):
 
     @asynccontextmanager
     async def operation(self) -> AsyncIterator[None]:
+        """One SCIM operation (one transaction), serialized with the others."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
@@ -434,6 +433,7 @@ class AsyncSqliteStorage(AsyncScimStorage):
         *,
         response_parameters: ResponseParameters[Any] | None = None,
     ) -> Resource[Any]:
+        """See :meth:`SqliteStorage.get`."""
         return self.storage.get(resource_type, resource_id, response_parameters=response_parameters)
 
     async def search(
@@ -443,9 +443,11 @@ class AsyncSqliteStorage(AsyncScimStorage):
         *,
         position: Any = None,
     ) -> SearchPage:
+        """See :meth:`SqliteStorage.search`."""
         return self.storage.search(resource_types, search_request, position=position)
 
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        """See :meth:`SqliteStorage.create`."""
         return self.storage.create(resource_type, resource)
 
     async def update(
@@ -455,6 +457,7 @@ class AsyncSqliteStorage(AsyncScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource[Any]:
+        """See :meth:`SqliteStorage.update`."""
         return self.storage.update(resource_type, resource, expected_version=expected_version)
 
     async def delete(
@@ -464,4 +467,5 @@ class AsyncSqliteStorage(AsyncScimStorage):
         *,
         expected_version: str | None = None,
     ) -> None:
+        """See :meth:`SqliteStorage.delete`."""
         self.storage.delete(resource_type, resource_id, expected_version=expected_version)

@@ -27,8 +27,13 @@ def test_example_is_valid_and_normalised():
 
 
 def test_defaults_and_case_folding():
-    cfg = parse_config({"app": {"scim_base_url": "https://own.example/scim/v2"}, "regions": ["US1", " Emea2 "],
-                        "groups": [{"name": "G", "regions": "EMEA2 , us1"}]})
+    cfg = parse_config(
+        {
+            "app": {"scim_base_url": "https://own.example/scim/v2"},
+            "regions": ["US1", " Emea2 "],
+            "groups": [{"name": "G", "regions": "EMEA2 , us1"}],
+        }
+    )
     assert cfg.app.label == "Own"
     assert cfg.app.provisioning == "api"
     assert cfg.regions == ["us1", "emea2"]
@@ -93,22 +98,29 @@ def test_duplicates_case_insensitive_and_reported_together():
     data["regions"] = ["us1", "emea2", "US1"]
     errs = errors_of(data)
     assert "c.yaml: regions: region 'us1' is listed twice; list each once (got ['us1', 'emea2', 'US1'])" in errs
-    assert any(e.startswith("c.yaml: groups[4].name: duplicate group name: groups[1].name already names it") for e in errs)
+    assert any(
+        e.startswith("c.yaml: groups[4].name: duplicate group name: groups[1].name already names it") for e in errs
+    )
     assert any(e.startswith("c.yaml: people[2].login: duplicate login: people[0].login already names it") for e in errs)
 
 
 def test_region_listed_twice_in_a_group():
     data = example_data()
     data["groups"][0]["regions"] = "us1, US1"
-    assert errors_of(data) == ["c.yaml: groups[0].regions: region 'us1' is listed twice; list each once (got 'us1, US1')"]
+    assert errors_of(data) == [
+        "c.yaml: groups[0].regions: region 'us1' is listed twice; list each once (got 'us1, US1')"
+    ]
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("http://own.example/scim/v2", "must be an https:// URL"),
-    ("own.example/scim/v2", "must be an https:// URL"),
-    ("https://user:pw@own.example/scim/v2", "must not carry credentials"),
-    ("https://own.example/scim/v2?token=abc", "must not have a query string"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("http://own.example/scim/v2", "must be an https:// URL"),
+        ("own.example/scim/v2", "must be an https:// URL"),
+        ("https://user:pw@own.example/scim/v2", "must not carry credentials"),
+        ("https://own.example/scim/v2?token=abc", "must not have a query string"),
+    ],
+)
 def test_scim_base_url_must_be_plain_https(url, fragment):
     data = example_data()
     data["app"]["scim_base_url"] = url
@@ -145,7 +157,9 @@ def test_login_with_space_and_bad_region_code():
     data["regions"] = ["us-1"]
     errs = errors_of(data)
     assert any(e.startswith("c.yaml: regions[0]: a region code is letters then letters/digits") for e in errs)
-    assert "c.yaml: people[0].login: must be an Okta login without spaces, e.g. ann@example.com (got 'dana lee')" in errs
+    assert (
+        "c.yaml: people[0].login: must be an Okta login without spaces, e.g. ann@example.com (got 'dana lee')" in errs
+    )
 
 
 def test_all_errors_at_once_in_document_order():
@@ -184,8 +198,10 @@ def test_group_names_that_collide_as_resource_names():
     data = example_data()
     data["groups"].append({"name": "Own-US", "regions": ["us1"]})
     [err] = errors_of(data)
-    assert err == ("c.yaml: groups[4].name: groups[2].name reduces to the same resource name ('own-us': "
-                   "punctuation and accents are dropped); rename one of them (got 'Own-US')")
+    assert err == (
+        "c.yaml: groups[4].name: groups[2].name reduces to the same resource name ('own-us': "
+        "punctuation and accents are dropped); rename one of them (got 'Own-US')"
+    )
 
 
 def test_non_ascii_names_get_distinct_resource_names():
@@ -198,7 +214,9 @@ def test_non_ascii_names_get_distinct_resource_names():
 def test_duplicate_yaml_key_is_an_error_with_its_line(tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1]\nregions: [emea2]\n")
-    with pytest.raises(ConfigError, match=r"line 3, column 1: key 'regions' is given twice \(first on line 2\); keep one"):
+    with pytest.raises(
+        ConfigError, match=r"line 3, column 1: key 'regions' is given twice \(first on line 2\); keep one"
+    ):
         load_config(path)
 
 

@@ -111,10 +111,14 @@ def test_up_verify_destroy(tmp_path: Path, live_config: Path) -> None:
         ALLOW_ATTRIBUTE_DELETE_ENV: "1",
     }
     stack_name = f"it-{uuid.uuid4().hex[:8]}"
-    stack = auto.create_stack(stack_name, work_dir=str(REPO), opts=auto.LocalWorkspaceOptions(work_dir=str(REPO), env_vars=env))
+    stack = auto.create_stack(
+        stack_name, work_dir=str(REPO), opts=auto.LocalWorkspaceOptions(work_dir=str(REPO), env_vars=env)
+    )
     try:
         stack.set_config("ownscim:config", auto.ConfigValue(str(live_config)))
-        stack.set_config("ownscim:scimToken", auto.ConfigValue(os.environ.get(SCIM_TOKEN_ENV) or uuid.uuid4().hex, secret=True))
+        stack.set_config(
+            "ownscim:scimToken", auto.ConfigValue(os.environ.get(SCIM_TOKEN_ENV) or uuid.uuid4().hex, secret=True)
+        )
         stack.set_config("okta:orgName", auto.ConfigValue(org_name))
         stack.set_config("okta:baseUrl", auto.ConfigValue(base_url))
         stack.set_config("okta:apiToken", auto.ConfigValue(os.environ["OKTA_API_TOKEN"], secret=True))
@@ -124,7 +128,8 @@ def test_up_verify_destroy(tmp_path: Path, live_config: Path) -> None:
         status = up.outputs.get("connectionStatus")
         assert status is None or status.value == "ENABLED", (
             f"Okta answered {status.value} for the provisioning connection: this org does not manage "
-            "scim2headerauth's connection through the API; use provisioning: manual")
+            "scim2headerauth's connection through the API; use provisioning: manual"
+        )
 
         report = verify(str(live_config))
         assert not report.drift, render_text(report)

@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain.own_setup import CATALOG_APP, REGIONS_NAMESPACE
 from ownscim_infra.domain.regions import join_regions
 
@@ -51,7 +50,8 @@ def okta_error(status: int, code: str, summary: str, headers: dict[str, str] | N
     """Okta's Error object."""
     return JSONResponse(
         {"errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": f"oae{code}", "errorCauses": []},
-        status_code=status, headers=headers,
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -88,8 +88,14 @@ class FakeOrg:
     def add_group(self, name: str, gid: str | None = None, gtype: str = "OKTA_GROUP") -> str:
         gid = gid or f"00g{len(self.groups) + 1:03d}{name.lower().replace(' ', '')[:8]}"
         self.groups[gid] = {
-            "id": gid, "created": TS, "lastUpdated": TS, "lastMembershipUpdated": TS, "objectClass": ["okta:user_group"],
-            "type": gtype, "profile": {"name": name, "description": None}, "_links": {},
+            "id": gid,
+            "created": TS,
+            "lastUpdated": TS,
+            "lastMembershipUpdated": TS,
+            "objectClass": ["okta:user_group"],
+            "type": gtype,
+            "profile": {"name": name, "description": None},
+            "_links": {},
         }
         return gid
 
@@ -97,10 +103,18 @@ class FakeOrg:
         uid = f"00u{len(self.users) + 1:03d}{login.split('@')[0].replace('.', '')[:8]}"
         first, _, last = login.split("@")[0].partition(".")
         self.users[uid] = {
-            "id": uid, "status": "ACTIVE", "created": TS, "activated": TS, "statusChanged": TS, "lastLogin": None,
-            "lastUpdated": TS, "passwordChanged": TS, "type": {"id": "oty1"},
+            "id": uid,
+            "status": "ACTIVE",
+            "created": TS,
+            "activated": TS,
+            "statusChanged": TS,
+            "lastLogin": None,
+            "lastUpdated": TS,
+            "passwordChanged": TS,
+            "type": {"id": "oty1"},
             "profile": {"firstName": first.title(), "lastName": last.title() or "User", "login": login, "email": login},
-            "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}}, "_links": {},
+            "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
+            "_links": {},
         }
         return uid
 
@@ -111,11 +125,23 @@ class FakeOrg:
 
     def assign_user(self, app_id: str, uid: str, scope: str, profile: dict[str, Any]) -> None:
         login = self.users[uid]["profile"]["login"]
-        self.app_users.setdefault(app_id, []).append({
-            "id": uid, "externalId": None, "created": TS, "lastUpdated": TS, "scope": scope, "status": "PROVISIONED",
-            "statusChanged": TS, "passwordChanged": None, "syncState": "SYNCHRONIZED", "lastSync": TS,
-            "credentials": {"userName": login}, "profile": profile, "_links": {},
-        })
+        self.app_users.setdefault(app_id, []).append(
+            {
+                "id": uid,
+                "externalId": None,
+                "created": TS,
+                "lastUpdated": TS,
+                "scope": scope,
+                "status": "PROVISIONED",
+                "statusChanged": TS,
+                "passwordChanged": None,
+                "syncState": "SYNCHRONIZED",
+                "lastSync": TS,
+                "credentials": {"userName": login},
+                "profile": profile,
+                "_links": {},
+            }
+        )
 
     def app_user(self, app_id: str, login: str) -> dict[str, Any]:
         uid = self.user_id(login)
@@ -126,27 +152,40 @@ class FakeOrg:
         return next(a for a in self.app_groups[app_id] if a["id"] == gid)
 
 
-def app_object(app_id: str, label: str, *, status: str = "ACTIVE", name: str = CATALOG_APP,
-               features: list[str] | None = None) -> dict[str, Any]:
+def app_object(
+    app_id: str, label: str, *, status: str = "ACTIVE", name: str = CATALOG_APP, features: list[str] | None = None
+) -> dict[str, Any]:
     """An Application object of the Header Auth SCIM test app (SWA, AUTO_LOGIN)."""
     return {
-        "id": app_id, "name": name, "label": label, "status": status, "created": TS, "lastUpdated": TS,
+        "id": app_id,
+        "name": name,
+        "label": label,
+        "status": status,
+        "created": TS,
+        "lastUpdated": TS,
         "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
         "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}, "appLinks": {"login": True}},
         "features": features if features is not None else ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"],
         "signOnMode": "AUTO_LOGIN",
-        "credentials": {"scheme": "EDIT_USERNAME_AND_PASSWORD", "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
-                        "revealPassword": False, "signing": {}},
+        "credentials": {
+            "scheme": "EDIT_USERNAME_AND_PASSWORD",
+            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
+            "revealPassword": False,
+            "signing": {},
+        },
         "settings": {"app": {}, "notifications": {"vpn": {"network": {"connection": "DISABLED"}}}, "signOn": {}},
         "_links": {"self": {"href": f"/api/v1/apps/{app_id}"}},
     }
 
 
-def feature_object(create: str = "ENABLED", deactivate: str = "ENABLED", profile: str = "DISABLED",
-                   status: str = "ENABLED") -> dict[str, Any]:
+def feature_object(
+    create: str = "ENABLED", deactivate: str = "ENABLED", profile: str = "DISABLED", status: str = "ENABLED"
+) -> dict[str, Any]:
     """ApplicationFeature ``USER_PROVISIONING``."""
     return {
-        "name": "USER_PROVISIONING", "status": status, "description": "User provisioning settings from Okta to a downstream app",
+        "name": "USER_PROVISIONING",
+        "status": status,
+        "description": "User provisioning settings from Okta to a downstream app",
         "capabilities": {
             "create": {"lifecycleCreate": {"status": create}},
             "update": {
@@ -162,24 +201,47 @@ def feature_object(create: str = "ENABLED", deactivate: str = "ENABLED", profile
 def schema_object(app_id: str, custom: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The app user schema (``GET /api/v1/meta/schemas/apps/{appId}/default``)."""
     return {
-        "id": f"/meta/schemas/apps/{app_id}/default", "$schema": "http://json-schema.org/draft-04/schema#",
-        "name": CATALOG_APP, "title": "SCIM 2.0 Test App (Header Auth) User", "lastUpdated": TS, "created": TS,
+        "id": f"/meta/schemas/apps/{app_id}/default",
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "name": CATALOG_APP,
+        "title": "SCIM 2.0 Test App (Header Auth) User",
+        "lastUpdated": TS,
+        "created": TS,
         "definitions": {
             "custom": {"id": "#custom", "type": "object", "properties": custom, "required": []},
-            "base": {"id": "#base", "type": "object", "properties": {
-                "userName": {"title": "Username", "type": "string", "required": True, "scope": "NONE", "maxLength": 100,
-                             "master": {"type": "PROFILE_MASTER"}}}, "required": ["userName"]},
+            "base": {
+                "id": "#base",
+                "type": "object",
+                "properties": {
+                    "userName": {
+                        "title": "Username",
+                        "type": "string",
+                        "required": True,
+                        "scope": "NONE",
+                        "maxLength": 100,
+                        "master": {"type": "PROFILE_MASTER"},
+                    }
+                },
+                "required": ["userName"],
+            },
         },
-        "type": "object", "properties": {"profile": {"allOf": [{"$ref": "#/definitions/custom"}, {"$ref": "#/definitions/base"}]}},
+        "type": "object",
+        "properties": {"profile": {"allOf": [{"$ref": "#/definitions/custom"}, {"$ref": "#/definitions/base"}]}},
     }
 
 
 def regions_property(**overrides: Any) -> dict[str, Any]:
     """The ``regions`` custom property as the program declares it."""
     prop = {
-        "title": "regions", "description": "Own regions, comma-separated", "type": "string", "scope": "NONE",
-        "externalName": "regions", "externalNamespace": REGIONS_NAMESPACE, "mutability": "READ_WRITE",
-        "master": {"type": "PROFILE_MASTER"}, "permissions": [{"principal": "SELF", "action": "READ_WRITE"}],
+        "title": "regions",
+        "description": "Own regions, comma-separated",
+        "type": "string",
+        "scope": "NONE",
+        "externalName": "regions",
+        "externalNamespace": REGIONS_NAMESPACE,
+        "mutability": "READ_WRITE",
+        "master": {"type": "PROFILE_MASTER"},
+        "permissions": [{"principal": "SELF", "action": "READ_WRITE"}],
     }
     prop.update(overrides)
     return prop
@@ -189,8 +251,13 @@ def org_in_sync(config: OwnScimConfig, app_id: str = APP_ID) -> FakeOrg:
     """An org set up exactly as the program would set it up for ``config``."""
     org = FakeOrg()
     org.apps[app_id] = app_object(app_id, config.app.label)
-    org.connections[app_id] = {"authScheme": "TOKEN", "baseUrl": config.app.scim_base_url, "profile": {"authScheme": "TOKEN"},
-                               "status": "ENABLED", "_links": {}}
+    org.connections[app_id] = {
+        "authScheme": "TOKEN",
+        "baseUrl": config.app.scim_base_url,
+        "profile": {"authScheme": "TOKEN"},
+        "status": "ENABLED",
+        "_links": {},
+    }
     org.features[app_id] = feature_object()
     org.push_mappings[app_id] = []
     org.schemas[app_id] = schema_object(app_id, {"regions": regions_property()})
@@ -218,19 +285,21 @@ class FakeOkta:
     def __init__(self) -> None:
         self.org = FakeOrg()
         self.base_url = ""
-        self.app = Starlette(routes=[
-            Route("/api/v1/apps", self.list_apps),
-            Route("/api/v1/apps/{app_id}", self.get_app),
-            Route("/api/v1/apps/{app_id}/connections/default", self.get_connection),
-            Route("/api/v1/apps/{app_id}/features/{name}", self.get_feature),
-            Route("/api/v1/apps/{app_id}/group-push/mappings", self.list_push),
-            Route("/api/v1/meta/schemas/apps/{app_id}/default", self.get_schema),
-            Route("/api/v1/apps/{app_id}/groups", self.list_app_groups),
-            Route("/api/v1/apps/{app_id}/users", self.list_app_users),
-            Route("/api/v1/groups", self.list_groups),
-            Route("/api/v1/groups/{group_id}", self.get_group),
-            Route("/api/v1/users/{id_or_login}", self.get_user),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/api/v1/apps", self.list_apps),
+                Route("/api/v1/apps/{app_id}", self.get_app),
+                Route("/api/v1/apps/{app_id}/connections/default", self.get_connection),
+                Route("/api/v1/apps/{app_id}/features/{name}", self.get_feature),
+                Route("/api/v1/apps/{app_id}/group-push/mappings", self.list_push),
+                Route("/api/v1/meta/schemas/apps/{app_id}/default", self.get_schema),
+                Route("/api/v1/apps/{app_id}/groups", self.list_app_groups),
+                Route("/api/v1/apps/{app_id}/users", self.list_app_users),
+                Route("/api/v1/groups", self.list_groups),
+                Route("/api/v1/groups/{group_id}", self.get_group),
+                Route("/api/v1/users/{id_or_login}", self.get_user),
+            ]
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -246,10 +315,15 @@ class FakeOkta:
             if rule[1] > 0 and request.url.path.startswith(rule[0]):
                 rule[1] -= 1
                 now = int(time.time())
-                headers = {"X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "0",
-                           "X-Rate-Limit-Reset": str(now), "Retry-After": "1"}
-                return await okta_error(429, "E0000047", "API call exceeded rate limit due to too many requests.",
-                                        headers)(scope, receive, send)
+                headers = {
+                    "X-Rate-Limit-Limit": "600",
+                    "X-Rate-Limit-Remaining": "0",
+                    "X-Rate-Limit-Reset": str(now),
+                    "Retry-After": "1",
+                }
+                return await okta_error(
+                    429, "E0000047", "API call exceeded rate limit due to too many requests.", headers
+                )(scope, receive, send)
         await self.app(scope, receive, send)
 
     # ---- pagination as Okta does it
@@ -260,7 +334,7 @@ class FakeOkta:
         start = 0
         if after:
             start = next((i + 1 for i, it in enumerate(items) if it[key] == after), len(items))
-        chunk = items[start:start + limit]
+        chunk = items[start : start + limit]
         params = {k: v for k, v in request.query_params.items() if k != "after"}
         base = f"{self.base_url}{request.url.path}"
         links = [f'<{base}?{urlencode(params)}>; rel="self"']
@@ -279,28 +353,43 @@ class FakeOkta:
     async def list_apps(self, request: Request) -> Response:
         q = (request.query_params.get("q") or "").lower()
         flt = request.query_params.get("filter") or ""
-        apps = [a for a in self.org.apps.values()
-                if not q or a["label"].lower().startswith(q) or a["name"].lower().startswith(q)]
+        apps = [
+            a
+            for a in self.org.apps.values()
+            if not q or a["label"].lower().startswith(q) or a["name"].lower().startswith(q)
+        ]
         if flt.startswith("name eq "):
-            wanted = flt[len("name eq "):].strip('"')
+            wanted = flt[len("name eq ") :].strip('"')
             apps = [a for a in apps if a["name"] == wanted]
         return self.page(request, apps)
 
     async def get_app(self, request: Request) -> Response:
         app = self._app_or_404(request.path_params["app_id"])
-        return JSONResponse(app) if app else okta_error(404, "E0000007", f"Not found: Resource not found: {request.path_params['app_id']} (AppInstance)")
+        return (
+            JSONResponse(app)
+            if app
+            else okta_error(
+                404, "E0000007", f"Not found: Resource not found: {request.path_params['app_id']} (AppInstance)"
+            )
+        )
 
     async def get_connection(self, request: Request) -> Response:
         app_id = request.path_params["app_id"]
         if not self._app_or_404(app_id):
             return okta_error(404, "E0000007", "Not found: Resource not found")
-        return JSONResponse(self.org.connections.get(app_id) or
-                            {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN", "_links": {}})
+        return JSONResponse(
+            self.org.connections.get(app_id)
+            or {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN", "_links": {}}
+        )
 
     async def get_feature(self, request: Request) -> Response:
         app_id, name = request.path_params["app_id"], request.path_params["name"]
         feature = self.org.features.get(app_id) if name == "USER_PROVISIONING" else None
-        return JSONResponse(feature) if feature else okta_error(404, "E0000007", "Not found: Resource not found: USER_PROVISIONING (AppFeature)")
+        return (
+            JSONResponse(feature)
+            if feature
+            else okta_error(404, "E0000007", "Not found: Resource not found: USER_PROVISIONING (AppFeature)")
+        )
 
     async def list_push(self, request: Request) -> Response:
         app_id = request.path_params["app_id"]
@@ -325,13 +414,18 @@ class FakeOkta:
 
     async def get_group(self, request: Request) -> Response:
         group = self.org.groups.get(request.path_params["group_id"])
-        return JSONResponse(group) if group else okta_error(404, "E0000007", "Not found: Resource not found (UserGroup)")
+        return (
+            JSONResponse(group) if group else okta_error(404, "E0000007", "Not found: Resource not found (UserGroup)")
+        )
 
     async def get_user(self, request: Request) -> Response:
         key = request.path_params["id_or_login"]
         user = self.org.users.get(key) or next(
-            (u for u in self.org.users.values() if u["profile"]["login"].lower() == key.lower()), None)
-        return JSONResponse(user) if user else okta_error(404, "E0000007", f"Not found: Resource not found: {key} (User)")
+            (u for u in self.org.users.values() if u["profile"]["login"].lower() == key.lower()), None
+        )
+        return (
+            JSONResponse(user) if user else okta_error(404, "E0000007", f"Not found: Resource not found: {key} (User)")
+        )
 
 
 class FakeOktaServer:
@@ -350,7 +444,7 @@ class FakeOktaServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
-    def start(self) -> "FakeOktaServer":
+    def start(self) -> FakeOktaServer:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -363,32 +457,6 @@ class FakeOktaServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def okta_server():
-    """The running fake (one per test session)."""
-    server = FakeOktaServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_org(okta_server, monkeypatch) -> FakeOrg:
-    """A fresh org in sync with ``config/example.yaml``; the okta provider's environment
-    variables point at the fake (``OKTA_ORG_URL``, ``OKTA_API_TOKEN``), plus the okta SDK's
-    test-only switch for an ``http://`` org URL."""
-    org = org_in_sync(load_config(EXAMPLE))
-    okta_server.fake.org = org
-    for var in ("OKTA_ORG_NAME", "OKTA_BASE_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("OKTA_ORG_URL", okta_server.url)
-    monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
-    monkeypatch.setenv("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
-    return org
 
 
 def copy_org(org: FakeOrg) -> FakeOrg:

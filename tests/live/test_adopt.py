@@ -12,8 +12,7 @@ import yaml
 from ownscim_infra.cli import main
 from ownscim_infra.domain import naming
 from ownscim_infra.offline.plan import build_plan
-
-from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN, fake_org, okta_server  # noqa: F401
+from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN
 
 pytestmark = pytest.mark.usefixtures("fake_org")
 
@@ -34,7 +33,11 @@ def test_import_file_covers_every_resource_the_program_declares(fake_org, tmp_pa
     declared = {(r.type, r.name) for r in build_plan(EXAMPLE).resources}
     assert {(r["type"], r["name"]) for r in doc["resources"]} == declared
     res = by_name(doc)
-    assert res[naming.COMPONENT] == {"type": "ownscim:okta:OwnScimProvisioning", "name": naming.COMPONENT, "component": True}
+    assert res[naming.COMPONENT] == {
+        "type": "ownscim:okta:OwnScimProvisioning",
+        "name": naming.COMPONENT,
+        "component": True,
+    }
     assert res[naming.APP]["id"] == APP_ID
     assert res[naming.CONNECTION]["id"] == APP_ID
     assert res[naming.FEATURES]["id"] == f"{APP_ID}/USER_PROVISIONING"
@@ -57,7 +60,11 @@ def test_lists_what_the_config_does_not_describe(fake_org, tmp_path, capsys):
     fake_org.assign_group(APP_ID, gid, 4, {"regions": "us1"})
     uid = fake_org.add_user("extra.person@example.com")
     fake_org.assign_user(APP_ID, uid, "USER", {"regions": "uk1"})
-    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["costCenter"] = {"title": "cc", "type": "string", "externalName": "costCenter"}
+    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["costCenter"] = {
+        "title": "cc",
+        "type": "string",
+        "externalName": "costCenter",
+    }
     code, doc, _ = run_adopt(tmp_path)
     assert code == 0
     out = capsys.readouterr().out

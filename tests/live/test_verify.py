@@ -14,8 +14,7 @@ from ownscim_infra.cli import main
 from ownscim_infra.domain.own_setup import REGIONS_NAMESPACE
 from ownscim_infra.live import okta_api
 from ownscim_infra.live.verify import CHECKS, verify
-
-from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN, app_object, fake_org, okta_server, regions_property  # noqa: F401
+from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN, app_object, regions_property
 
 pytestmark = pytest.mark.usefixtures("fake_org")
 
@@ -81,10 +80,13 @@ def test_app_found_by_id(fake_org, capsys):
     assert drifted(report) == {("app", f"Own SCIM (by hand) ({APP_ID})")}
 
 
-@pytest.mark.parametrize("field,value,expect", [
-    ("status", "INACTIVE", "status is INACTIVE, expected ACTIVE"),
-    ("name", "scim2testapp", "catalog app is 'scim2testapp', expected 'scim2headerauth'"),
-])
+@pytest.mark.parametrize(
+    "field,value,expect",
+    [
+        ("status", "INACTIVE", "status is INACTIVE, expected ACTIVE"),
+        ("name", "scim2testapp", "catalog app is 'scim2testapp', expected 'scim2headerauth'"),
+    ],
+)
 def test_app_drift(fake_org, field, value, expect):
     fake_org.apps[APP_ID][field] = value
     report = verify(str(EXAMPLE), APP_ID)
@@ -151,11 +153,19 @@ def test_manual_mode_before_the_steps_skips_attribute_and_assignments(fake_org, 
     assert {f.status for f in report.findings if f.check in ("group", "person")} == {"skipped"}
 
 
-@pytest.mark.parametrize("connection,expect", [
-    ({"status": "DISABLED", "baseUrl": "https://scim.us1.ownbackup.example/scim/v2"}, "status is DISABLED, expected ENABLED"),
-    ({"status": "ENABLED", "baseUrl": "https://old.example/scim/v2"},
-     "base URL is 'https://old.example/scim/v2', the config says 'https://scim.us1.ownbackup.example/scim/v2'"),
-])
+@pytest.mark.parametrize(
+    "connection,expect",
+    [
+        (
+            {"status": "DISABLED", "baseUrl": "https://scim.us1.ownbackup.example/scim/v2"},
+            "status is DISABLED, expected ENABLED",
+        ),
+        (
+            {"status": "ENABLED", "baseUrl": "https://old.example/scim/v2"},
+            "base URL is 'https://old.example/scim/v2', the config says 'https://scim.us1.ownbackup.example/scim/v2'",
+        ),
+    ],
+)
 def test_connection_drift(fake_org, connection, expect):
     fake_org.connections[APP_ID] = {"authScheme": "TOKEN", "profile": {"authScheme": "TOKEN"}, **connection}
     report = verify(str(EXAMPLE))
@@ -163,12 +173,15 @@ def test_connection_drift(fake_org, connection, expect):
     assert expect in finding(report, "connection").message
 
 
-@pytest.mark.parametrize("path,value,expect", [
-    (("create", "lifecycleCreate"), "DISABLED", "create (Create Users) is DISABLED, expected ENABLED"),
-    (("update", "lifecycleDeactivate"), "DISABLED", "deactivate (Deactivate Users) is DISABLED, expected ENABLED"),
-    (("update", "profile"), "ENABLED", "profile (Update User Attributes) is ENABLED, expected DISABLED"),
-    (("update", "password"), "ENABLED", "password (Sync Password) is ENABLED, expected DISABLED"),
-])
+@pytest.mark.parametrize(
+    "path,value,expect",
+    [
+        (("create", "lifecycleCreate"), "DISABLED", "create (Create Users) is DISABLED, expected ENABLED"),
+        (("update", "lifecycleDeactivate"), "DISABLED", "deactivate (Deactivate Users) is DISABLED, expected ENABLED"),
+        (("update", "profile"), "ENABLED", "profile (Update User Attributes) is ENABLED, expected DISABLED"),
+        (("update", "password"), "ENABLED", "password (Sync Password) is ENABLED, expected DISABLED"),
+    ],
+)
 def test_feature_drift(fake_org, path, value, expect):
     fake_org.features[APP_ID]["capabilities"][path[0]][path[1]]["status"] = value
     report = verify(str(EXAMPLE))
@@ -192,8 +205,16 @@ def test_feature_missing_means_provisioning_is_off(fake_org):
 
 def test_group_push_mappings_and_push_groups_are_drift(fake_org):
     gid = fake_org.group_id("Own US")
-    fake_org.push_mappings[APP_ID] = [{"id": "gPm1", "sourceGroupId": gid, "targetGroupId": "tg1", "status": "ACTIVE",
-                                       "created": "2024-05-01T10:00:00.000Z", "_links": {}}]
+    fake_org.push_mappings[APP_ID] = [
+        {
+            "id": "gPm1",
+            "sourceGroupId": gid,
+            "targetGroupId": "tg1",
+            "status": "ACTIVE",
+            "created": "2024-05-01T10:00:00.000Z",
+            "_links": {},
+        }
+    ]
     report = verify(str(EXAMPLE))
     f = finding(report, "group-push")
     assert f.status == "drift" and "1 group push mapping(s)" in f.message
@@ -205,13 +226,18 @@ def test_group_push_mappings_and_push_groups_are_drift(fake_org):
     assert f.status == "drift" and "Push Groups is enabled on the app" in f.message
 
 
-@pytest.mark.parametrize("change,expect", [
-    ({"externalNamespace": REGIONS_NAMESPACE + ":User"},
-     f"external namespace is '{REGIONS_NAMESPACE}:User', expected '{REGIONS_NAMESPACE}'"),
-    ({"externalName": "region"}, "external name is 'region', expected 'regions'"),
-    ({"scope": "SELF"}, "scope is 'SELF', expected 'NONE'"),
-    ({"type": "array"}, "type is 'array', expected 'string'"),
-])
+@pytest.mark.parametrize(
+    "change,expect",
+    [
+        (
+            {"externalNamespace": REGIONS_NAMESPACE + ":User"},
+            f"external namespace is '{REGIONS_NAMESPACE}:User', expected '{REGIONS_NAMESPACE}'",
+        ),
+        ({"externalName": "region"}, "external name is 'region', expected 'regions'"),
+        ({"scope": "SELF"}, "scope is 'SELF', expected 'NONE'"),
+        ({"type": "array"}, "type is 'array', expected 'string'"),
+    ],
+)
 def test_regions_attribute_drift(fake_org, change, expect):
     fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["regions"] = regions_property(**change)
     report = verify(str(EXAMPLE))
@@ -249,7 +275,9 @@ def test_group_not_assigned_or_missing(fake_org):
     us = fake_org.group_id("Own US")
     fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
     report = verify(str(EXAMPLE))
-    assert finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
+    assert (
+        finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
+    )
     del fake_org.groups[us]
     report = verify(str(EXAMPLE))
     assert finding(report, "group", "Own US").message == "not assigned to the app (the group does not exist in Okta)"
@@ -268,8 +296,10 @@ def test_person_drift(fake_org):
     fake_org.app_user(APP_ID, "sam.rivera@example.com")["profile"] = {"regions": "emea2"}
     report = verify(str(EXAMPLE))
     assert finding(report, "person", "dana.lee@example.com").message == "regions is 'us1', expected 'emea2'"
-    assert finding(report, "person", "sam.rivera@example.com").message == \
-        "regions is 'emea2', expected no regions value (all regions)"
+    assert (
+        finding(report, "person", "sam.rivera@example.com").message
+        == "regions is 'emea2', expected no regions value (all regions)"
+    )
 
 
 def test_person_only_through_a_group_or_not_assigned(fake_org):
@@ -325,10 +355,13 @@ def test_bad_token_exits_2_with_one_line(fake_org, monkeypatch, capsys):
     assert "wrong-token-DO-NOT-PRINT" not in captured.err
 
 
-@pytest.mark.parametrize("unset,expect", [
-    (["OKTA_API_TOKEN"], "set OKTA_API_TOKEN"),
-    (["OKTA_ORG_URL"], "set OKTA_ORG_URL (or OKTA_ORG_NAME and OKTA_BASE_URL)"),
-])
+@pytest.mark.parametrize(
+    "unset,expect",
+    [
+        (["OKTA_API_TOKEN"], "set OKTA_API_TOKEN"),
+        (["OKTA_ORG_URL"], "set OKTA_ORG_URL (or OKTA_ORG_NAME and OKTA_BASE_URL)"),
+    ],
+)
 def test_missing_credentials_exit_2_with_one_line(monkeypatch, capsys, unset, expect):
     for var in unset:
         monkeypatch.delenv(var)
@@ -338,10 +371,17 @@ def test_missing_credentials_exit_2_with_one_line(monkeypatch, capsys, unset, ex
 
 
 def test_credentials_from_provider_variables():
-    creds = okta_api.credentials_from_env({"OKTA_ORG_NAME": "dev-123", "OKTA_BASE_URL": "oktapreview.com", "OKTA_API_TOKEN": "t"})
+    creds = okta_api.credentials_from_env(
+        {"OKTA_ORG_NAME": "dev-123", "OKTA_BASE_URL": "oktapreview.com", "OKTA_API_TOKEN": "t"}
+    )
     assert creds.org_url == "https://dev-123.oktapreview.com"
-    assert okta_api.credentials_from_env({"OKTA_ORG_NAME": "dev-1", "OKTA_API_TOKEN": "t"}).org_url == "https://dev-1.okta.com"
-    assert "tok-SECRET" not in repr(okta_api.credentials_from_env({"OKTA_ORG_URL": "https://x.okta.com/", "OKTA_API_TOKEN": "tok-SECRET"}))
+    assert (
+        okta_api.credentials_from_env({"OKTA_ORG_NAME": "dev-1", "OKTA_API_TOKEN": "t"}).org_url
+        == "https://dev-1.okta.com"
+    )
+    assert "tok-SECRET" not in repr(
+        okta_api.credentials_from_env({"OKTA_ORG_URL": "https://x.okta.com/", "OKTA_API_TOKEN": "tok-SECRET"})
+    )
     with pytest.raises(okta_api.CredentialsError, match="must be https://"):
         okta_api.credentials_from_env({"OKTA_ORG_URL": "http://dev-1.okta.com", "OKTA_API_TOKEN": "t"})
 
@@ -377,4 +417,6 @@ def test_unassigned_group_found_whatever_its_case(fake_org):
     fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
     fake_org.groups[us]["profile"]["name"] = "own us"
     report = verify(str(EXAMPLE))
-    assert finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
+    assert (
+        finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
+    )

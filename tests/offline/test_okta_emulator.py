@@ -6,20 +6,44 @@ import pytest
 
 from ownscim_infra.config.directory import parse_directory
 from ownscim_infra.offline.okta_emulator import (
-    CORE_USER, Assignment, OktaApp, RegionsAttribute, create_body, regions_sent, resolve,
+    CORE_USER,
+    Assignment,
+    OktaApp,
+    RegionsAttribute,
+    create_body,
+    regions_sent,
+    resolve,
 )
 from ownscim_infra.offline.plan import build_plan
 from tests.conftest import EXAMPLE
 
-DIRECTORY = parse_directory({"users": [
-    {"login": "ann@example.com", "first_name": "Ann", "last_name": "Ames", "groups": ["EMEA", "US"]},
-    {"login": "bob@example.com", "first_name": "Bob", "last_name": "Bell", "email": "bob@corp.example", "groups": ["us"]},
-    {"login": "cy@example.com", "first_name": "Cy", "last_name": "Cole", "groups": ["Other"]},
-]})
+DIRECTORY = parse_directory(
+    {
+        "users": [
+            {"login": "ann@example.com", "first_name": "Ann", "last_name": "Ames", "groups": ["EMEA", "US"]},
+            {
+                "login": "bob@example.com",
+                "first_name": "Bob",
+                "last_name": "Bell",
+                "email": "bob@corp.example",
+                "groups": ["us"],
+            },
+            {"login": "cy@example.com", "first_name": "Cy", "last_name": "Cole", "groups": ["Other"]},
+        ]
+    }
+)
 
 
-def app(*assignments, attribute=RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")):
-    caps = {"lifecycleCreate": "ENABLED", "lifecycleDeactivate": "ENABLED", "profile": "DISABLED", "password": "DISABLED"}
+CORRECT_ATTRIBUTE = RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
+
+
+def app(*assignments, attribute=CORRECT_ATTRIBUTE):
+    caps = {
+        "lifecycleCreate": "ENABLED",
+        "lifecycleDeactivate": "ENABLED",
+        "profile": "DISABLED",
+        "password": "DISABLED",
+    }
     return OktaApp(caps, "test", attribute, tuple(assignments))
 
 
@@ -39,11 +63,14 @@ def test_okta_create_body_shape():
     assert body["urn:ietf:params:scim:schemas:core:2.0"] == {"regions": "us1"}
 
 
-@pytest.mark.parametrize("namespace, where", [
-    (CORE_USER, "top"),
-    ("urn:ietf:params:scim:schemas:core:2.0", "nested"),
-    ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "nested"),
-])
+@pytest.mark.parametrize(
+    "namespace, where",
+    [
+        (CORE_USER, "top"),
+        ("urn:ietf:params:scim:schemas:core:2.0", "nested"),
+        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "nested"),
+    ],
+)
 def test_attribute_placed_by_namespace(namespace, where):
     attribute = RegionsAttribute("regions", namespace, "NONE")
     body = create_body(DIRECTORY.users[0], {"regions": "us1,emea2"}, attribute)
@@ -87,8 +114,10 @@ def test_app_read_from_the_plan():
     assert not okta_app.enabled("profile")
     assert okta_app.attribute == RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
     assert [(a.group, a.priority, a.profile) for a in okta_app.groups] == [
-        ("Own Admins Global", 0, {"regions": "us1,emea2,uk1"}), ("Own EMEA", 1, {"regions": "emea2,uk1"}),
-        ("Own US", 2, {"regions": "us1"}), ("Salesforce Admins", 3, {"regions": "us1"}),
+        ("Own Admins Global", 0, {"regions": "us1,emea2,uk1"}),
+        ("Own EMEA", 1, {"regions": "emea2,uk1"}),
+        ("Own US", 2, {"regions": "us1"}),
+        ("Salesforce Admins", 3, {"regions": "us1"}),
     ]
     people = [(a.login, a.profile, a.replace_first) for a in okta_app.assignments if a.login]
     assert people == [("dana.lee@example.com", {"regions": "emea2"}, True), ("sam.rivera@example.com", {}, True)]

@@ -13,8 +13,9 @@ from tests.conftest import EXAMPLE, KNOWN_TOKEN, REPO, example_data
 
 
 def plan_cmd(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ownscim_infra", "plan", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ownscim_infra", "plan", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +27,23 @@ def test_json_lists_every_resource_with_inputs_and_options(example_plan):
     doc = json.loads(RENDERERS["json"](example_plan))
     assert set(doc) == {"config", "resources", "lookups", "outputs"}
     types = [r["type"] for r in doc["resources"]]
-    assert types[:5] == ["ownscim:okta:OwnScimProvisioning", "okta:app/autoLogin:AutoLogin",
-                         "okta:app/connection:Connection", "okta:app/features:Features",
-                         "okta:index/appUserSchemaProperty:AppUserSchemaProperty"]
+    assert types[:5] == [
+        "ownscim:okta:OwnScimProvisioning",
+        "okta:app/autoLogin:AutoLogin",
+        "okta:app/connection:Connection",
+        "okta:app/features:Features",
+        "okta:index/appUserSchemaProperty:AppUserSchemaProperty",
+    ]
     assert len(doc["resources"]) == 14
     for r in doc["resources"]:
         assert set(r) == {"type", "name", "parent", "inputs", "options"}
-        assert set(r["options"]) == {"protect", "deleteBeforeReplace", "replaceOnChanges", "dependsOn",
-                                     "beforeDeleteHooks"}
+        assert set(r["options"]) == {
+            "protect",
+            "deleteBeforeReplace",
+            "replaceOnChanges",
+            "dependsOn",
+            "beforeDeleteHooks",
+        }
     conn = next(r for r in doc["resources"] if r["type"] == "okta:app/connection:Connection")
     assert conn["inputs"]["profile"] == {"authScheme": "TOKEN", "token": "[secret]"}
     assigns = [r for r in doc["resources"] if r["type"] == "okta:app/groupAssignment:GroupAssignment"]
@@ -63,7 +73,7 @@ def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
     data["groups"][0]["name"] = 'Evil"] --> r_us1 <img src=x onerror=alert(1)> | x'
     md = render_markdown(build_plan(write_config(data)))
     assert '  g0["0: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
-    assert "| 0 | Evil\"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |" in md
+    assert '| 0 | Evil"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |' in md
     assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
 
 
@@ -71,8 +81,9 @@ def test_text_summarises_for_a_terminal(example_plan):
     text = render_text(example_plan)
     assert text.startswith("Offline plan for ")
     assert "14 resources" in text.splitlines()[0]
-    assert ("externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, "
-            "deletion guarded by a hook") in text
+    assert (
+        "externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, deletion guarded by a hook"
+    ) in text
     assert "  1: Own EMEA -> emea2, uk1" in text
     assert "|" not in text.split("Resources:")[0]
 

@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from ownscim_infra.domain import naming
+from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.program.component import (
     ALLOW_ATTRIBUTE_DELETE_ENV,
     ATTRIBUTE_GUARD_HOOK,
@@ -16,7 +17,6 @@ from ownscim_infra.program.component import (
     guard_regions_attribute,
     manual_steps,
 )
-from ownscim_infra.offline.mocks import Registration
 from tests.conftest import EXAMPLE, KNOWN_TOKEN, example_data, run_config
 
 APP = "okta:app/autoLogin:AutoLogin"
@@ -55,8 +55,13 @@ def test_every_resource_is_a_child_of_one_component(example_run):
 def test_app_is_the_header_auth_catalog_app(example_run):
     [app] = of_type(example_run, APP)
     assert app.name == naming.APP
-    assert app.inputs == {"label": "Own", "preconfiguredApp": "scim2headerauth", "status": "ACTIVE",
-                          "hideWeb": True, "hideIos": True}
+    assert app.inputs == {
+        "label": "Own",
+        "preconfiguredApp": "scim2headerauth",
+        "status": "ACTIVE",
+        "hideWeb": True,
+        "hideIos": True,
+    }
 
 
 def test_connection_has_url_activate_and_secret_token(example_run):
@@ -94,7 +99,13 @@ def test_regions_attribute_after_provisioning_and_protected(example_run):
     assert attr.name == naming.REGIONS_ATTRIBUTE
     i = attr.inputs
     assert (i["index"], i["title"], i["type"], i["externalName"], i["externalNamespace"], i["scope"]) == (
-        "regions", "regions", "string", "regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
+        "regions",
+        "regions",
+        "string",
+        "regions",
+        "urn:ietf:params:scim:schemas:core:2.0",
+        "NONE",
+    )
     assert i["appId"] == f"<id of {naming.APP}>"
     assert attr.options["protect"] is True
     # a replacement deletes first, so the guard hook stops it before anything changes in Okta
@@ -104,8 +115,12 @@ def test_regions_attribute_after_provisioning_and_protected(example_run):
 
 
 def hook_args():
-    return pulumi.ResourceHookArgs(urn="urn:pulumi:s::ownscim::t::own-scim-regions-attribute", id="0oa1/regions",
-                                   name=naming.REGIONS_ATTRIBUTE, type="okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+    return pulumi.ResourceHookArgs(
+        urn="urn:pulumi:s::ownscim::t::own-scim-regions-attribute",
+        id="0oa1/regions",
+        name=naming.REGIONS_ATTRIBUTE,
+        type="okta:index/appUserSchemaProperty:AppUserSchemaProperty",
+    )
 
 
 def test_guard_hook_refuses_with_the_manual_procedure(monkeypatch):
@@ -126,7 +141,10 @@ def test_guard_hook_lets_a_deliberate_delete_through(monkeypatch):
 def test_groups_created_or_looked_up(example_run):
     groups = of_type(example_run, GROUP)
     assert [(g.name, g.inputs) for g in groups] == [
-        ("own-scim-group-own-admins-global", {"name": "Own Admins Global", "description": "Backup administrators who work in every region"}),
+        (
+            "own-scim-group-own-admins-global",
+            {"name": "Own Admins Global", "description": "Backup administrators who work in every region"},
+        ),
         ("own-scim-group-own-emea", {"name": "Own EMEA", "description": "EMEA Salesforce team"}),
         ("own-scim-group-own-us", {"name": "Own US", "description": "US Salesforce team"}),
     ]
@@ -135,8 +153,13 @@ def test_groups_created_or_looked_up(example_run):
 
 
 def test_group_assignments_priority_profile_and_replace(example_run):
-    rows = sorted(((a.inputs["priority"], a.inputs["groupId"], json.loads(a.inputs["profile"]), a.options)
-                   for a in of_type(example_run, GASSIGN)), key=lambda r: r[0])
+    rows = sorted(
+        (
+            (a.inputs["priority"], a.inputs["groupId"], json.loads(a.inputs["profile"]), a.options)
+            for a in of_type(example_run, GASSIGN)
+        ),
+        key=lambda r: r[0],
+    )
     assert [(p, g, prof) for p, g, prof, _ in rows] == [
         (0, "<id of own-scim-group-own-admins-global>", {"regions": "us1,emea2,uk1"}),
         (1, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
@@ -151,17 +174,32 @@ def test_group_assignments_priority_profile_and_replace(example_run):
 def test_people_looked_up_by_login_and_assigned(example_run):
     users = of_type(example_run, UASSIGN)
     assert [(u.name, u.inputs["username"], u.inputs["userId"], json.loads(u.inputs["profile"])) for u in users] == [
-        ("own-scim-user-dana.lee@example.com", "dana.lee@example.com", "<id of Okta user dana.lee@example.com>", {"regions": "emea2"}),
-        ("own-scim-user-sam.rivera@example.com", "sam.rivera@example.com", "<id of Okta user sam.rivera@example.com>", {}),
+        (
+            "own-scim-user-dana.lee@example.com",
+            "dana.lee@example.com",
+            "<id of Okta user dana.lee@example.com>",
+            {"regions": "emea2"},
+        ),
+        (
+            "own-scim-user-sam.rivera@example.com",
+            "sam.rivera@example.com",
+            "<id of Okta user sam.rivera@example.com>",
+            {},
+        ),
     ]
     for u in users:
         assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["profile"]
         assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
-    lookups = sorted((i.args for i in example_run.invocations if i.token == "okta:user/getUser:getUser"),
-                     key=lambda a: a["searches"][0]["value"])
+    lookups = sorted(
+        (i.args for i in example_run.invocations if i.token == "okta:user/getUser:getUser"),
+        key=lambda a: a["searches"][0]["value"],
+    )
     assert len(lookups) == 2
-    assert lookups[0] == {"searches": [{"name": "profile.login", "value": "dana.lee@example.com", "comparison": "eq"}],
-                          "skipGroups": True, "skipRoles": True}
+    assert lookups[0] == {
+        "searches": [{"name": "profile.login", "value": "dana.lee@example.com", "comparison": "eq"}],
+        "skipGroups": True,
+        "skipRoles": True,
+    }
 
 
 def test_nothing_pushes_groups(example_run):
@@ -173,8 +211,12 @@ def test_outputs(example_run):
         "appId": f"<id of {naming.APP}>",
         "appLabel": "Own",
         "scimBaseUrl": "https://scim.us1.ownbackup.example/scim/v2",
-        "regionsByGroup": {"Own Admins Global": "us1,emea2,uk1", "Own EMEA": "emea2,uk1",
-                           "Own US": "us1", "Salesforce Admins": "us1"},
+        "regionsByGroup": {
+            "Own Admins Global": "us1,emea2,uk1",
+            "Own EMEA": "emea2,uk1",
+            "Own US": "us1",
+            "Salesforce Admins": "us1",
+        },
         "peopleCount": 2,
         "connectionStatus": "(known after pulumi up)",
     }
@@ -239,8 +281,10 @@ def test_config_path_defaults_to_stack_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     from ownscim_infra.offline.mocks import run_program
     from ownscim_infra.program.stack import declare_stack
-    run = run_program(declare_stack, config={"ownscim:scimToken": KNOWN_TOKEN}, secret_keys=["ownscim:scimToken"],
-                      stack="offline")
+
+    run = run_program(
+        declare_stack, config={"ownscim:scimToken": KNOWN_TOKEN}, secret_keys=["ownscim:scimToken"], stack="offline"
+    )
     assert run.outputs["appLabel"] == "Own"
 
 

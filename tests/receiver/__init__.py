@@ -1,1 +1,2 @@
-"""Receiver tests (a package: helpers in conftest are imported relatively, and test module names may clash with other suites)."""
+"""Receiver tests (a package: helpers in conftest are imported relatively, and test module
+names may clash with other suites)."""

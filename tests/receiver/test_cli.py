@@ -41,9 +41,24 @@ def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1,emea2", "--port", str(port),
-         "--db", str(tmp_path / "own.db"), "--token-file", str(token_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "ownscim_infra",
+            "receiver",
+            "--regions",
+            "us1,emea2",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "own.db"),
+            "--token-file",
+            str(token_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}/scim/v2"
     try:
@@ -64,6 +79,6 @@ def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 0
-    assert 'POST /scim/v2/Users 201' in stderr and "Okta SCIM Client 1.0.0" in stderr
+    assert "POST /scim/v2/Users 201" in stderr and "Okta SCIM Client 1.0.0" in stderr
     assert TOKEN not in stderr and okta_user()["password"] not in stderr
     assert "Traceback" not in stderr

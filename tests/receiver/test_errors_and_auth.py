@@ -57,7 +57,7 @@ def test_missing_user_name_is_400(receiver, okta):
     assert receiver.store.own_states() == []
 
 
-@pytest.mark.parametrize("bad_filter", ['userName eq', 'userName xx "a"', '(userName eq "a"', "nosuch eq 1 and"])
+@pytest.mark.parametrize("bad_filter", ["userName eq", 'userName xx "a"', '(userName eq "a"', "nosuch eq 1 and"])
 def test_bad_filter_is_invalid_filter(okta, bad_filter):
     _is_scim_error(okta.get("/Users", params={"filter": bad_filter}), 400, "invalidFilter")
 
@@ -76,7 +76,12 @@ def test_body_over_one_mib_is_413(receiver, okta):
 
 @pytest.mark.parametrize(
     "content_type",
-    ["application/json", "application/scim+json", "application/json; charset=utf-8", "application/scim+json;charset=UTF-8"],
+    [
+        "application/json",
+        "application/scim+json",
+        "application/json; charset=utf-8",
+        "application/scim+json;charset=UTF-8",
+    ],
 )
 def test_json_content_types_are_accepted(receiver, okta, content_type):
     import json
@@ -87,7 +92,9 @@ def test_json_content_types_are_accepted(receiver, okta, content_type):
 
 
 def test_other_content_types_are_415(okta):
-    _is_scim_error(okta.post("/Users", content=b"userName=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)
+    _is_scim_error(
+        okta.post("/Users", content=b"userName=x", headers={"Content-Type": "application/x-www-form-urlencoded"}), 415
+    )
 
 
 def test_okta_extra_attributes_are_accepted(receiver, okta):

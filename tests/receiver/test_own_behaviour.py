@@ -170,7 +170,10 @@ def test_patch_that_changes_an_attribute_is_refused_and_changes_nothing(receiver
 
 
 def test_apply_mode_applies_attribute_updates(make_settings):
-    with serve_in_background(make_settings(attribute_updates="apply")) as receiver, okta_client(receiver.base_url) as okta:
+    with (
+        serve_in_background(make_settings(attribute_updates="apply")) as receiver,
+        okta_client(receiver.base_url) as okta,
+    ):
         user = okta.post("/Users", json=okta_user(regions="us1")).json()
         replacement = {k: v for k, v in user.items() if k not in ("meta", "id", OWN_SCHEMA)}
         replacement["name"] = {"givenName": "Janet", "familyName": "Doe"}
@@ -221,7 +224,9 @@ def test_groups_are_not_offered(receiver, okta):
 def test_restart_keeps_every_user(make_settings):
     settings = make_settings()
     with serve_in_background(settings) as first, okta_client(first.base_url) as okta:
-        ids = [okta.post("/Users", json=okta_user(f"user{i}@example.com", regions="us1")).json()["id"] for i in range(3)]
+        ids = [
+            okta.post("/Users", json=okta_user(f"user{i}@example.com", regions="us1")).json()["id"] for i in range(3)
+        ]
         okta.patch(f"/Users/{ids[1]}", json=deactivate(False))
         before = first.store.own_states()
 

@@ -79,7 +79,9 @@ def test_successful_responses_keep_an_ascii_location(okta):
 
 
 def test_a_non_ascii_host_header_does_not_break_the_server(receiver):
-    status, headers, _ = _raw(receiver, "GET", "/scim/v2/Users", {"Host": b"ex\xffample:1", "Authorization": f"Bearer {TOKEN}"})
+    status, headers, _ = _raw(
+        receiver, "GET", "/scim/v2/Users", {"Host": b"ex\xffample:1", "Authorization": f"Bearer {TOKEN}"}
+    )
     assert status == 200
     assert headers["Location"].isascii()
 
@@ -144,8 +146,13 @@ def test_a_start_index_past_the_end_is_an_empty_page(okta, params, start):
 
 @pytest.mark.parametrize(
     ("params", "items"),
-    [({"startIndex": "0"}, 1), ({"startIndex": "-5"}, 1), ({"count": "-1"}, 0), ({"count": "0"}, 0),
-     ({"count": "99999999999999999999"}, 1)],
+    [
+        ({"startIndex": "0"}, 1),
+        ({"startIndex": "-5"}, 1),
+        ({"count": "-1"}, 0),
+        ({"count": "0"}, 0),
+        ({"count": "99999999999999999999"}, 1),
+    ],
 )
 def test_small_or_negative_paging_values_follow_rfc_7644(okta, params, items):
     okta.post("/Users", json=okta_user())
@@ -161,7 +168,15 @@ def test_small_or_negative_paging_values_follow_rfc_7644(okta, params, items):
 
 @pytest.mark.parametrize(
     "user_name",
-    ["", "   ", "\t", "ann\n@example.com", "ann\x00@example.com", "ann\u2028@example.com", "a" * (MAX_USER_NAME_LENGTH + 1)],
+    [
+        "",
+        "   ",
+        "\t",
+        "ann\n@example.com",
+        "ann\x00@example.com",
+        "ann\u2028@example.com",
+        "a" * (MAX_USER_NAME_LENGTH + 1),
+    ],
     ids=["empty", "blank", "tab", "newline", "nul", "line-separator", "too-long"],
 )
 def test_bad_user_names_are_invalid_value(receiver, okta, user_name):
@@ -219,8 +234,11 @@ def test_a_filter_on_an_invalid_user_name_matches_nothing(okta):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "operation",
-    [{"op": "remove", "path": "active"}, {"op": "replace", "path": "active", "value": None},
-     {"op": "replace", "value": {"active": None}}],
+    [
+        {"op": "remove", "path": "active"},
+        {"op": "replace", "path": "active", "value": None},
+        {"op": "replace", "value": {"active": None}},
+    ],
     ids=["remove", "replace-null", "pathless-null"],
 )
 def test_active_cannot_be_removed_or_set_to_null(receiver_in, mode, operation):
@@ -282,7 +300,9 @@ def test_tokens_are_compared_as_utf8_bytes(make_settings, token, sent):
 
 def test_token_matches_on_surrogate_escaped_headers():
     assert token_matches(b"Bearer t\xc3\xb6k".decode("utf-8", "surrogateescape"), "tök")
-    assert not token_matches(b"Bearer t\xf6k".decode("utf-8", "surrogateescape"), "tök")  # Latin-1 bytes are not the token
+    assert not token_matches(
+        b"Bearer t\xf6k".decode("utf-8", "surrogateescape"), "tök"
+    )  # Latin-1 bytes are not the token
     assert token_matches("Bearer x", "Bearer x") and token_matches("Bearer Bearer x", "Bearer x")
 
 

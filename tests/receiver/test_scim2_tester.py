@@ -40,9 +40,11 @@ REFUSAL = "Own does not support Update User Attributes"
 
 
 def _run(make_settings, mode: str):
-    with serve_in_background(make_settings(attribute_updates=mode)) as receiver:
-        with httpx2.Client(base_url=receiver.base_url, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-            results = check_server(SyncSCIMClient(http))
+    with (
+        serve_in_background(make_settings(attribute_updates=mode)) as receiver,
+        httpx2.Client(base_url=receiver.base_url, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
+    ):
+        results = check_server(SyncSCIMClient(http))
     return results
 
 
@@ -51,7 +53,9 @@ def _urn(result) -> str | None:
 
 
 def _tally(results) -> dict[str, int]:
-    counts = Counter("passed" if r.status in PASSING else "skipped" if r.status == Status.SKIPPED else "failed" for r in results)
+    counts = Counter(
+        "passed" if r.status in PASSING else "skipped" if r.status == Status.SKIPPED else "failed" for r in results
+    )
     return {k: counts.get(k, 0) for k in ("passed", "failed", "skipped")}
 
 
