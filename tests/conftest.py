@@ -18,9 +18,22 @@ EXAMPLE = REPO / "config" / "example.yaml"
 KNOWN_TOKEN = "own-scim-token-DO-NOT-LEAK-7f3a9c"
 
 
-def example_data() -> dict[str, Any]:
-    """config/example.yaml as a dict, to derive variants from."""
-    return yaml.safe_load(EXAMPLE.read_text())
+def example_data(provisioning: str | None = None) -> dict[str, Any]:
+    """config/example.yaml as a dict, to derive variants from; ``provisioning="api"`` gives
+    the same org set up through Okta's API (the example itself is ``manual``, steps done)."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    if provisioning == "api":
+        data["app"]["provisioning"] = "api"
+        data["app"].pop("manual_steps_done", None)
+    return data
+
+
+@pytest.fixture(scope="session")
+def api_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """config/example.yaml with ``provisioning: api``, written once for the session."""
+    path = tmp_path_factory.mktemp("config") / "example-api.yaml"
+    path.write_text(yaml.safe_dump(example_data("api"), sort_keys=False))
+    return path
 
 
 @pytest.fixture

@@ -20,16 +20,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_config_argument(p)
     add_format_argument(p, FORMATS)
+    p.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="Okta directory file (users and their groups): adds the warnings that depend on memberships, "
+        "e.g. a person assigned directly and through a group",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Print the plan; exit 0, or 2 with the validation errors on stderr."""
     from ownscim_infra.config import ConfigError
+    from ownscim_infra.config.directory import load_directory
     from ownscim_infra.offline.plan import RENDERERS, build_plan
 
     try:
-        plan = build_plan(args.config)
+        directory = load_directory(args.directory) if args.directory else None
+        plan = build_plan(args.config, directory=directory)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

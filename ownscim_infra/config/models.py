@@ -35,8 +35,10 @@ from pydantic import (
     field_validator,
 )
 
+from ownscim_infra.config.errors import ConfigIssue
 from ownscim_infra.config.validation import duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import read_yaml
+from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import region_code
 from ownscim_infra.domain.regions import split_regions
 
@@ -126,10 +128,11 @@ class AppConfig(StrictModel):
         "credentials, query or fragment: the provisioning connection's Base URL.",
     )
     provisioning: Literal["api", "manual"] = Field(
-        default="api",
-        description="api: the provisioning connection and the USER_PROVISIONING feature are declared through "
-        "Okta's API. manual: they are set by hand in the Admin Console (for apps whose connection Okta reports "
-        "UNKNOWN); the stack outputs the exact steps.",
+        default="manual",
+        description="manual (the default): the provisioning connection and Create/Deactivate Users are set by hand "
+        "in the Admin Console; the stack outputs the exact steps. api: they are declared through Okta's "
+        "Connections and Features APIs, which Okta documents for a short list of catalog apps only: on others "
+        "the connection comes back UNKNOWN and every later pulumi up fails reading the features (README).",
     )
     manual_steps_done: bool = Field(
         default=False,
@@ -167,6 +170,20 @@ class GroupConfig(StrictModel):
         default=True,
         description="true: the program creates the Okta group; false: it must exist already and is looked up by name.",
     )
+    key: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._@-]*$",
+        max_length=100,
+        description="A stable identifier of the group in the program's resource names (URNs); default: the name "
+        'reduced to lower-case letters, digits and dashes ("Own EMEA" -> own-emea). To rename a group, change '
+        "`name` and set `key` to the old default: Okta renames the group in place and its members keep the app; "
+        "without it the rename deletes the Okta group (and its memberships) and creates a new, empty one.",
+    )
+
+    @property
+    def resource_key(self) -> str:
+        """``key``, or the slug of ``name`` (:func:`ownscim_infra.domain.naming.slug`)."""
+        return self.key or naming.slug(self.name)
 
     _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
 
@@ -235,6 +252,37 @@ def _declared_regions(data: Any) -> list[str] | None:
         return None
 
 
+def _group_key_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+    """Two groups whose resource keys (``key``, else the slug of ``name``) are equal: their
+    resources would have the same logical name."""
+    groups = data.get("groups")
+    issues: list[ConfigIssue] = []
+    if not isinstance(groups, list):
+        return issues
+    seen: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            continue
+        key, name = group.get("key"), group.get("name")
+        if isinstance(key, str) and key:
+            effective, where = key, f"groups[{i}].key"
+        elif isinstance(name, str) and name.strip():
+            effective, where = naming.slug(name), f"groups[{i}].name"
+        else:
+            continue
+        if effective in seen:
+            issues.append(
+                ConfigIssue(
+                    where,
+                    key if where.endswith(".key") else name,
+                    f"groups[{seen[effective]}] has the same resource key {effective!r} (its `key`, or its name "
+                    "reduced to letters, digits and dashes); give one of them another `key`",
+                )
+            )
+        seen.setdefault(effective, i)
+    return issues
+
+
 def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
     """Validate an already-parsed config document.
 
@@ -243,7 +291,9 @@ def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
     ``regions``, an empty region list, a non-https URL, wrong types), in document order.
     """
     duplicates = (
-        duplicate_issues(data, [("groups", "name", "group name"), ("people", "login", "login")])
+        duplicate_issues(data, [("groups", "name", "group name")], resource_names=False)
+        + duplicate_issues(data, [("people", "login", "login")])
+        + _group_key_issues(data)
         if isinstance(data, dict)
         else []
     )

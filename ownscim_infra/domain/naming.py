@@ -1,9 +1,14 @@
 """Logical names of the resources the program declares.
 
 They are part of each resource's URN, so they must never change for an existing stack:
-``pulumi import`` files (``adopt``) and the offline plan refer to them. Group and person
-names are reduced to ``[a-z0-9._@-]`` so that a URN stays readable; the config validation
-rejects two groups (or logins) that would reduce to the same name.
+``pulumi import`` files (``adopt``) and the offline plan refer to them. Every child's name
+starts with the component's name (:class:`ResourceNames`), so that two components in one
+stack never collide (their children's URNs hold the parent's type but not its name); the
+default component name, :data:`COMPONENT`, gives the names of every existing stack. A group's
+names come from its stable ``key`` (by default the slug of its name: renaming a group while
+keeping its key keeps its resources); a person's from the login, reduced to
+``[a-z0-9._@-]`` so that a URN stays readable. The config validation rejects two groups (or
+logins) that would reduce to the same name.
 """
 
 from __future__ import annotations
@@ -11,16 +16,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 #: Pulumi type token of the component (part of every child's URN, like the names below).
 COMPONENT_TYPE = "ownscim:okta:OwnScimProvisioning"
 #: Logical name of the component; every other resource is its child.
 COMPONENT = "own-scim"
-
-APP = f"{COMPONENT}-app"
-CONNECTION = f"{COMPONENT}-connection"
-FEATURES = f"{COMPONENT}-features"
-REGIONS_ATTRIBUTE = f"{COMPONENT}-regions-attribute"
 
 
 def slug(value: str) -> str:
@@ -32,16 +33,65 @@ def slug(value: str) -> str:
     return reduced or "n-" + hashlib.sha256(value.strip().encode()).hexdigest()[:10]
 
 
-def group(name: str) -> str:
-    """The Okta group (created, or looked up) for config group ``name``."""
-    return f"{COMPONENT}-group-{slug(name)}"
+@dataclass(frozen=True)
+class ResourceNames:
+    """The logical names of one component's children: ``{component}-app``, ``-connection``,
+    ``-features``, ``-regions-attribute``, ``-group-{key}``, ``-group-assignment-{key}``,
+    ``-user-{slug(login)}``."""
+
+    component: str = COMPONENT
+
+    @property
+    def app(self) -> str:
+        """The app (``okta.app.AutoLogin``)."""
+        return f"{self.component}-app"
+
+    @property
+    def connection(self) -> str:
+        """The provisioning connection (``okta.app.Connection``)."""
+        return f"{self.component}-connection"
+
+    @property
+    def features(self) -> str:
+        """``USER_PROVISIONING`` (``okta.app.Features``)."""
+        return f"{self.component}-features"
+
+    @property
+    def regions_attribute(self) -> str:
+        """The ``regions`` attribute (``okta.AppUserSchemaProperty``)."""
+        return f"{self.component}-regions-attribute"
+
+    def group(self, key: str) -> str:
+        """The Okta group (created, or looked up) of the config group with ``key``."""
+        return f"{self.component}-group-{key}"
+
+    def group_assignment(self, key: str) -> str:
+        """The app's assignment to the config group with ``key``."""
+        return f"{self.component}-group-assignment-{key}"
+
+    def user_assignment(self, login: str) -> str:
+        """The app's direct assignment to the person ``login``."""
+        return f"{self.component}-user-{slug(login)}"
 
 
-def group_assignment(name: str) -> str:
-    """The app's assignment to config group ``name``."""
-    return f"{COMPONENT}-group-assignment-{slug(name)}"
+#: The names of the default component (every stack so far).
+DEFAULT = ResourceNames()
+APP = DEFAULT.app
+CONNECTION = DEFAULT.connection
+FEATURES = DEFAULT.features
+REGIONS_ATTRIBUTE = DEFAULT.regions_attribute
+
+
+def group(key: str) -> str:
+    """:meth:`ResourceNames.group` of the default component."""
+    return DEFAULT.group(key)
+
+
+def group_assignment(key: str) -> str:
+    """:meth:`ResourceNames.group_assignment` of the default component."""
+    return DEFAULT.group_assignment(key)
 
 
 def user_assignment(login: str) -> str:
-    """The app's direct assignment to the person ``login``."""
-    return f"{COMPONENT}-user-{slug(login)}"
+    """:meth:`ResourceNames.user_assignment` of the default component."""
+    return DEFAULT.user_assignment(login)

@@ -81,8 +81,8 @@ class Adoption:
 
 def _declared_names(config: OwnScimConfig) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """Logical name -> config group name (groups, assignments) / login (people)."""
-    groups = {naming.group(g.name): g.name for g in config.groups}
-    assignments = {naming.group_assignment(g.name): g.name for g in config.groups}
+    groups = {naming.group(g.resource_key): g.name for g in config.groups}
+    assignments = {naming.group_assignment(g.resource_key): g.name for g in config.groups}
     people = {naming.user_assignment(p.login): p.login for p in config.people}
     return groups, assignments, people
 

@@ -14,7 +14,8 @@ and reports one named finding per check (:data:`CHECKS`):
 - ``group-push``: no group push mappings, and Push Groups not enabled on the app;
 - ``regions-attribute``: ``regions``, external name ``regions``, namespace
   ``urn:ietf:params:scim:schemas:core:2.0``, type string, scope NONE;
-- ``group``: each configured group assigned with its priority (config order) and ``regions``;
+- ``group``: each configured group assigned with its priority (its position, 1 for the first
+  group: :func:`ownscim_infra.domain.priorities.group_priority`) and ``regions``;
 - ``other-groups``: no group is assigned that the config does not list;
 - ``person``: each configured person assigned directly with the expected ``regions`` value.
 
@@ -43,6 +44,7 @@ from ownscim_infra.domain.own_setup import (
     manual_steps,
     okta_fold,
 )
+from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
 from ownscim_infra.domain.tables import aligned
 from ownscim_infra.live import okta_api
@@ -265,7 +267,8 @@ def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResul
 
 
 def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
-    """``group`` for each config group (priority = config position, ``regions`` value), then ``other-groups``."""
+    """``group`` for each config group (its priority, :func:`group_priority`, and ``regions``
+    value), then ``other-groups``."""
     if not config.assignments_declared:
         return [
             CheckResult("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
@@ -274,7 +277,8 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
     # Okta group names are case-insensitive (config validation treats them so).
     by_name = {okta_fold(a.group_name): a for a in live.groups}
     out = []
-    for priority, group in enumerate(config.groups):
+    for position, group in enumerate(config.groups):
+        priority = group_priority(position)
         want = join_regions(group.regions)
         a = by_name.get(okta_fold(group.name))
         if a is None:

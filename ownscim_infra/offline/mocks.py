@@ -5,7 +5,8 @@
 ``okta:group/getGroup:getGroup``) get ``<id of Okta user LOGIN>`` / ``<id of Okta group
 NAME>``. :class:`RecordingMonitor` keeps every ``RegisterResource`` request as the engine
 would receive it -- inputs camelCase, secrets still wrapped, and the options the plain
-mocks do not see (parent, protect, deleteBeforeReplace, replaceOnChanges, dependencies).
+mocks do not see (parent, protect, deleteBeforeReplace, replaceOnChanges, dependencies,
+ignoreChanges, replacementTrigger, hooks).
 :func:`run_program` runs a program function under both, isolated in its own context so
 that it can run many times in one process.
 """
@@ -145,6 +146,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 "replaceOnChanges": sorted(request.replaceOnChanges),
                 "dependsOn": sorted({_name_of(u) for u in request.dependencies}),
                 "beforeDeleteHooks": sorted(request.hooks.before_delete),
+                "ignoreChanges": sorted(request.ignoreChanges),
+                "replacementTrigger": (
+                    redact(json_format.MessageToDict(request.replacement_trigger))
+                    if request.HasField("replacement_trigger")
+                    else None
+                ),
             }
             with self._lock:
                 self.registrations.append(

@@ -1,15 +1,16 @@
-"""Okta's side of provisioning, emulated from what the Pulumi program declares.
+"""Okta's side of provisioning: who has the app, and what Okta's SCIM client sends to Own.
 
-Nothing here reads the YAML config: :meth:`OktaApp.from_plan` takes the resources of the
-offline plan (:class:`ownscim_infra.offline.plan.Plan`), so a bug in the program changes what is
-sent. The rules implemented, and their sources:
+Nothing here reads the YAML config: :meth:`OktaApp.from_org` reads the app as the emulated
+org holds it after the emulated ``pulumi up`` (:mod:`ownscim_infra.offline.engine`) applied
+the program's plan, so a bug in the program, or in how the provider and the engine apply it,
+changes what is sent. The rules implemented, and their sources:
 
 - **Which assignment applies** (Okta, "Assign an app integration to a group": group
   priority; "app user profile"): a direct (person) assignment's profile wins over every
   group's; among the user's assigned groups, the one with the highest priority (lowest
   number) supplies the profile; a user neither assigned nor in an assigned group is not
   provisioned. Two groups with the same priority are ambiguous (Okta's pick is undefined);
-  :func:`resolve` takes the first by plan order and reports the tie.
+  :func:`resolve` takes the first and reports the tie.
 - **Where the attribute goes** (Okta, "SCIM 2.0 protocol reference", custom attributes):
   ``externalNamespace`` ``urn:ietf:params:scim:schemas:core:2.0:User`` puts
   ``externalName`` at the top level; any other namespace puts it in an object keyed by the
@@ -37,8 +38,8 @@ from typing import Any
 import httpx
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
-from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, capability_statuses, okta_fold
-from ownscim_infra.offline.plan import Plan
+from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.offline.okta_org import OktaOrg
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -61,24 +62,23 @@ class RegionsAttribute:
 
 @dataclass(frozen=True)
 class Assignment:
-    """One declared assignment: a group (``group`` set, with ``priority``) or a person
-    (``login`` set). ``profile`` is the app user profile it supplies; ``replace_first`` is
-    true when Pulumi replaces it, deleting first, on a profile change."""
+    """One assignment of the app: a group (``group`` set, with ``priority`` as Okta holds it)
+    or a person (``login`` set). ``profile`` is the app user profile it supplies; ``members``
+    the folded logins of the group's members (``None``: read the directory's group names)."""
 
     resource: str
     profile: dict[str, Any]
-    replace_first: bool
     group: str | None = None
     priority: int | None = None
     login: str | None = None
+    members: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
 class OktaApp:
-    """The Okta app as the program declares it: provisioning capabilities (``source`` says
-    whether they come from the declared ``USER_PROVISIONING`` feature or, for
-    ``provisioning: manual``, from the documented Admin Console steps), the ``regions``
-    attribute (``None``: not declared, nothing is sent), and every assignment."""
+    """The Okta app as the org holds it: provisioning capabilities (``source`` says where
+    they were set), the ``regions`` attribute (``None``: none, nothing is sent), and every
+    assignment."""
 
     capabilities: dict[str, str]
     capabilities_source: str
@@ -87,7 +87,7 @@ class OktaApp:
 
     @property
     def groups(self) -> list[Assignment]:
-        """The group assignments, in plan order."""
+        """The group assignments, by priority."""
         return [a for a in self.assignments if a.group is not None]
 
     def enabled(self, capability: str) -> bool:
@@ -95,58 +95,54 @@ class OktaApp:
         return self.capabilities.get(capability) == "ENABLED"
 
     @classmethod
-    def from_plan(cls, plan: Plan) -> OktaApp:
-        """Read the app from the plan's declared resources (camelCase inputs)."""
-        feat = plan.one("okta:app/features:Features")
-        if feat is not None:
-            enabled = feat.inputs.get("status") == "ENABLED"
-            capabilities = {
-                k: (v or "DISABLED") if enabled else "DISABLED"
-                for k, v in capability_statuses(feat.inputs.get("capabilities")).items()
-            }
-            source = "declared USER_PROVISIONING feature"
+    def from_org(cls, org: OktaOrg, app_id: str | None) -> OktaApp:
+        """The app ``app_id`` as ``org`` holds it (``None``, or gone: an app with nothing).
+
+        Capabilities count only while the provisioning connection is ``ENABLED`` (Okta
+        provisions nothing otherwise); then they are ``USER_PROVISIONING``'s as set, through
+        the API or by hand.
+        """
+        app = org.apps.get(app_id or "")
+        if app is None:
+            return cls(dict.fromkeys(OWN_CAPABILITIES, "DISABLED"), "no app", None, ())
+        by_hand = bool((app.connection or {}).get("byHand"))
+        on = (app.connection or {}).get("status") == "ENABLED" and (by_hand or org.connection_api)
+        if on and app.capabilities is not None:
+            enabled = app.feature_status == "ENABLED"
+            capabilities = {k: (v if enabled else "DISABLED") for k, v in app.capabilities.items()}
+            source = "set by hand in the Admin Console" if by_hand else "USER_PROVISIONING set through Okta's API"
         else:
-            capabilities = dict(OWN_CAPABILITIES)
-            source = "manual Admin Console steps (provisioning: manual)"
-        attr_res = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
+            capabilities = dict.fromkeys(OWN_CAPABILITIES, "DISABLED")
+            source = f"provisioning is off: the connection is {org.connection_status(app.id)}"
+        definition = app.schema.get(REGIONS_ATTRIBUTE)
         attribute = None
-        if attr_res is not None:
+        if definition is not None:
             attribute = RegionsAttribute(
-                external_name=attr_res.inputs.get("externalName") or attr_res.inputs.get("index", "regions"),
-                external_namespace=attr_res.inputs.get("externalNamespace", ""),
-                scope=attr_res.inputs.get("scope", ""),
-                index=attr_res.inputs.get("index", "regions"),
+                external_name=definition.get("externalName") or definition.get("index", REGIONS_ATTRIBUTE),
+                external_namespace=definition.get("externalNamespace", ""),
+                scope=definition.get("scope", ""),
+                index=definition.get("index", REGIONS_ATTRIBUTE),
             )
-        group_names = {group_id: name for group_id, (name, _) in plan.groups_by_id().items()}
-        logins = plan.logins_by_id()
-
-        def replace_first(options: dict[str, Any]) -> bool:
-            return bool(options.get("deleteBeforeReplace")) and "profile" in options.get("replaceOnChanges", [])
-
-        assignments = [
-            Assignment(
-                resource=a.name,
-                profile=json.loads(a.inputs.get("profile") or "{}"),
-                replace_first=replace_first(a.options),
-                group=group_names.get(a.inputs.get("groupId", ""), a.inputs.get("groupId")),
-                priority=int(a.inputs.get("priority", 0)),
-            )
-            for a in plan.of_type("okta:app/groupAssignment:GroupAssignment")
-        ] + [
-            Assignment(
-                resource=u.name,
-                profile=json.loads(u.inputs.get("profile") or "{}"),
-                replace_first=replace_first(u.options),
-                login=logins.get(u.inputs.get("userId", ""), u.inputs.get("username")),
-            )
-            for u in plan.of_type("okta:app/user:User")
+        groups = sorted(
+            (
+                Assignment(
+                    resource=f"group {org.groups[gid].name}",
+                    profile=dict(held["profile"]),
+                    group=org.groups[gid].name,
+                    priority=held["priority"],
+                    members=frozenset(okta_fold(u.login) for u in org.members(gid)),
+                )
+                for gid, held in app.group_assignments.items()
+                if gid in org.groups
+            ),
+            key=lambda a: (a.priority or 0, a.group or ""),
+        )
+        people = [
+            Assignment(resource=f"user {user.login}", profile=dict(values), login=user.login)
+            for uid, values in app.users.items()
+            if (user := org.user(uid)) is not None
         ]
-        return cls(capabilities, source, attribute, tuple(assignments))
-
-    def without(self, resources: set[str]) -> OktaApp:
-        """The app with some assignments removed (Pulumi's delete-before-replace step)."""
-        kept = tuple(a for a in self.assignments if a.resource not in resources)
-        return OktaApp(self.capabilities, self.capabilities_source, self.attribute, kept)
+        return cls(capabilities, source, attribute, tuple([*groups, *people]))
 
 
 # --------------------------------------------------------------------------- Okta's rules
@@ -165,6 +161,12 @@ class ResolvedAssignment:
     tied_with: tuple[str, ...] = ()
 
 
+def _is_member(user: DirectoryUser, assignment: Assignment) -> bool:
+    if assignment.members is not None:
+        return okta_fold(user.login) in assignment.members
+    return user.in_group(assignment.group or "")
+
+
 def resolve(app: OktaApp, directory: Directory) -> dict[str, ResolvedAssignment]:
     """Each directory user's app assignment, by Okta's rules (see the module docstring).
 
@@ -177,7 +179,7 @@ def resolve(app: OktaApp, directory: Directory) -> dict[str, ResolvedAssignment]
         if direct is not None:
             result[okta_fold(user.login)] = ResolvedAssignment(user.login, "direct", direct.profile, direct.resource)
             continue
-        mine = [a for a in app.groups if user.in_group(a.group or "")]
+        mine = [a for a in app.groups if _is_member(user, a)]
         if not mine:
             continue
         best = min(a.priority or 0 for a in mine)
@@ -439,13 +441,16 @@ class OktaEmulator:
             self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
             self.client.push_profile(user.login, user_id, body)
 
+    def start_run(self) -> None:
+        """Forget what earlier runs sent: :attr:`sent` holds what the syncs since sent."""
+        self.sent = {}
+
     def sync(self, before: tuple[OktaApp, Directory] | None, after: tuple[OktaApp, Directory]) -> None:
-        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``.
-        :attr:`sent` then holds what this sync sent."""
+        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``;
+        what is sent is added to :attr:`sent`."""
         app, directory = after
         old = resolve(*before) if before else {}
         new = resolve(app, directory)
-        self.sent = {}
         for user in directory.users:
             was, now = old.get(okta_fold(user.login)), new.get(okta_fold(user.login))
             if now and not was:

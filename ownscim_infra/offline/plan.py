@@ -20,14 +20,16 @@ exits 2 with every validation error; nothing else is printed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
-from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.config.directory import Directory
+from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import aligned
+from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
 from ownscim_infra.program.stack import declare_stack
 
@@ -58,6 +60,8 @@ class Plan:
     resources: list[Registration]
     lookups: list[dict[str, Any]]
     outputs: dict[str, Any]
+    #: what a reviewer must know before ``pulumi up`` (:func:`warnings_of`)
+    warnings: list[Finding] = field(default_factory=list)
 
     def of_type(self, type_token: str) -> list[Registration]:
         """The declared resources of one Pulumi type token, in plan order."""
@@ -98,6 +102,7 @@ class Plan:
             ],
             "lookups": self.lookups,
             "outputs": self.outputs,
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
 
@@ -106,9 +111,17 @@ def _sort_key(r: Registration) -> tuple[Any, ...]:
     return (rank, r.inputs.get("priority", 0), r.name)
 
 
-def build_plan(config_file: str | Path, *, stack: str = "offline", scim_token: str = OFFLINE_TOKEN) -> Plan:
+def build_plan(
+    config_file: str | Path,
+    *,
+    stack: str = "offline",
+    scim_token: str = OFFLINE_TOKEN,
+    directory: Directory | None = None,
+) -> Plan:
     """Validate ``config_file`` and run the program on it under the mock runtime, with
-    ``scim_token`` as the stack's ``ownscim:scimToken`` secret (never shown in clear).
+    ``scim_token`` as the stack's ``ownscim:scimToken`` secret (never shown in clear);
+    ``directory`` (the Okta users and their groups), when given, adds the warnings that
+    depend on who is in which group.
 
     :raises ConfigError: the config is invalid (every problem listed).
     """
@@ -123,7 +136,48 @@ def build_plan(config_file: str | Path, *, stack: str = "offline", scim_token: s
         ({"token": i.token, "args": i.args} for i in run.invocations),
         key=lambda d: json.dumps(d, sort_keys=True),
     )
-    return Plan(str(config_file), config, sorted(run.registrations, key=_sort_key), lookups, run.outputs)
+    plan = Plan(str(config_file), config, sorted(run.registrations, key=_sort_key), lookups, run.outputs)
+    plan.warnings = warnings_of(plan, directory)
+    return plan
+
+
+def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]:
+    """What the reviewer must know before ``pulumi up``, read from the declared resources:
+
+    - ``api-provisioning``: the connection and features are declared through Okta's API,
+      which Okta serves for a short list of catalog apps (terraform-provider-okta #2565);
+    - ``assignment-blocked-by-group`` (with a ``directory``): a person assigned directly who
+      is also in an assigned group; Okta will refuse to delete that direct assignment
+      (E0000046), so a later change of their regions, or their removal, fails ``pulumi up``.
+    """
+    found: list[Finding] = []
+    if plan.one("okta:app/connection:Connection") is not None:
+        found.append(
+            Finding(
+                "api-provisioning",
+                "provisioning: api declares the connection and USER_PROVISIONING through Okta's API, which Okta "
+                "serves for a short list of catalog apps; if `pulumi stack output connectionStatus` is not ENABLED "
+                "after pulumi up, later runs fail reading the features: switch to provisioning: manual",
+            )
+        )
+    if directory is None:
+        return found
+    assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
+    for person in person_rows(plan):
+        user = directory.user(person.login)
+        groups = [g for g in (user.groups if user else []) if okta_fold(g) in assigned_groups]
+        if groups:
+            found.append(
+                Finding(
+                    "assignment-blocked-by-group",
+                    f"{person.login} is assigned directly and is in assigned group(s) {', '.join(groups)}: Okta "
+                    "refuses to delete that direct assignment (E0000046), so changing their regions or removing "
+                    "them from `people` will fail pulumi up until they leave those groups (simulate --previous "
+                    "prints the steps)",
+                    (person.login,),
+                )
+            )
+    return found
 
 
 # --------------------------------------------------------------------------- summary
@@ -245,6 +299,10 @@ def _regions_cell(regions: list[str] | None, account: list[str]) -> str:
 
 def _options_cell(options: dict[str, Any]) -> str:
     parts = []
+    if options.get("ignoreChanges"):
+        parts.append("ignoreChanges=" + ",".join(options["ignoreChanges"]))
+    if options.get("replacementTrigger") is not None:
+        parts.append("replacementTrigger=the declared profile")
     if options.get("protect"):
         parts.append("protect")
     if options.get("deleteBeforeReplace"):
@@ -268,7 +326,7 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
     return [
         ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
         (
-            "Groups (priority 0 is the highest: a user in several groups gets the first one's regions)",
+            "Groups (the lowest priority number wins: a user in several groups gets the first one's regions)",
             ["Priority", "Group", "Okta group", "Regions"],
             [[str(g.priority), g.name, g.origin, _regions_cell(g.regions, account)] for g in group_rows(plan)],
             none,
@@ -334,6 +392,10 @@ def render_markdown(plan: Plan) -> str:
         out.append("")
         if title.startswith("Groups"):
             out += ["Groups -> regions:", ""] + _mermaid(plan) + [""]
+    if plan.warnings:
+        out += ["### Warnings", ""]
+        out += [f"- **{w.code}**: {_md_escape(w.message)}" for w in plan.warnings]
+        out.append("")
     out += ["### Stack outputs", "", "```json", json.dumps(plan.outputs, indent=2, sort_keys=True), "```", ""]
     return "\n".join(out)
 
@@ -356,6 +418,10 @@ def render_text(plan: Plan) -> str:
             out.append("Groups -> regions:")
             out += [f"  {g.priority}: {g.name} -> {', '.join(g.regions)}" for g in group_rows(plan)]
             out.append("")
+    if plan.warnings:
+        out.append("Warnings:")
+        out += [f"  - [{w.code}] {w.message}" for w in plan.warnings]
+        out.append("")
     out.append("Stack outputs:")
     for key, value in sorted(plan.outputs.items()):
         if isinstance(value, list):

@@ -42,14 +42,19 @@ from ownscim_infra.domain.own_setup import (
     okta_fold,
 )
 from ownscim_infra.domain.tables import aligned
+from ownscim_infra.offline.engine import assignments_held
+from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.okta_emulator import (
+    Exchange,
     OktaApp,
     OktaEmulator,
     OktaScimClient,
     ResolvedAssignment,
     resolve,
 )
+from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.offline.rollout import Rollout
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
 
 # --------------------------------------------------------------------------- what the config means
@@ -143,19 +148,11 @@ def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
 # --------------------------------------------------------------------------- findings
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A misconfiguration of the declared app, found whatever the users' state: ``code``
-    (stable, for machines) and ``message`` (names the cause and the fix)."""
-
-    code: str
-    message: str
-
-
 def findings_of(app: OktaApp) -> list[Finding]:
-    """The silent mistakes, read from the declared app: the ``regions`` attribute missing or
-    not as Own's setup page says, Update User Attributes enabled, Create or Deactivate Users
-    off, two group assignments with the same priority."""
+    """The silent mistakes, read from the app as Okta holds it: the ``regions`` attribute
+    missing or not as Own's setup page says, Update User Attributes enabled or Create or
+    Deactivate Users off while someone is assigned, two group assignments with the same
+    priority."""
     found: list[Finding] = []
     attr = app.attribute
     if attr is None and app.assignments:
@@ -191,7 +188,7 @@ def findings_of(app: OktaApp) -> list[Finding]:
                     "an attribute of scope NONE",
                 )
             )
-    for capability, wanted in OWN_CAPABILITIES.items():
+    for capability, wanted in OWN_CAPABILITIES.items() if app.assignments else ():
         have = app.capabilities.get(capability, "DISABLED")
         if have != wanted:
             label = {
@@ -254,6 +251,13 @@ class SimulationReport:
     attribute: dict[str, str] | None
     users: list[UserResult]
     findings: list[Finding]
+    #: the emulated ``pulumi up`` of the config (after the previous config's, with ``--previous``):
+    #: one entry a resource of the previous and the new program (:meth:`engine.Step.to_json`)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    #: what Okta holds after the run: ``{"groupAssignments": [{"group", "priority"}]}``
+    okta: dict[str, Any] = field(default_factory=dict)
+    #: the step ``pulumi up`` fails at (``"name: error"``), or ``None``
+    update_failed: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -274,11 +278,6 @@ class State:
     plan: Plan
     directory: Directory
     directory_file: str = ""
-
-    @property
-    def app(self) -> OktaApp:
-        """The Okta app as this state's plan declares it."""
-        return OktaApp.from_plan(self.plan)
 
 
 def _compare(expected: Expected, own: OwnState | None) -> list[str]:
@@ -302,46 +301,89 @@ def _compare(expected: Expected, own: OwnState | None) -> list[str]:
     return problems
 
 
-def _relevant(finding: Finding, problems: list[str], app_user: ResolvedAssignment | None) -> bool:
+def _relevant(finding: Finding, login: str, problems: list[str], app_user: ResolvedAssignment | None) -> bool:
     """Whether a finding can explain one user's problems (so it is named as their cause)."""
     if finding.code == "priority-tie":
         return bool(app_user and app_user.tied_with)
+    if finding.logins:
+        return okta_fold(login) in {okta_fold(x) for x in finding.logins}
+    if finding.code == "priority-order":
+        return bool(app_user and app_user.via.startswith("group "))
     # a wrong role or business unit alone is never caused by the Okta app's settings
     return any(not p.startswith(("role ", "business unit ")) for p in problems)
 
 
+def _existing_groups(*states: State | None) -> list[str]:
+    """The Okta groups that exist before any run: every group a directory lists, and every
+    ``create: false`` group, except those a program creates."""
+    created = {okta_fold(g.name) for st in states if st for g in st.plan.config.groups if g.create}
+    names = [g for st in states if st for u in st.directory.users for g in u.groups]
+    names += [g.name for st in states if st for g in st.plan.config.groups if not g.create]
+    return [n for n in dict.fromkeys(names) if okta_fold(n) not in created]
+
+
+def _user_reasons(
+    key: str, own: OwnState | None, emulator: OktaEmulator, app_user: ResolvedAssignment | None
+) -> list[str]:
+    """Why Okta's provisioning left a user as it is (for a user whose state differs)."""
+    reasons = [r for r in emulator.skipped.get(key, []) if own is not None or "in place" not in r]
+    if app_user and app_user.tied_with:
+        reasons.append(
+            f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} (same priority) is undefined"
+        )
+    if key in emulator.reactivated and own and own.active:
+        reasons.append(
+            "Okta found the user deactivated and reactivated it (PATCH active:true); with "
+            "Update User Attributes off no profile is pushed, so Own keeps the regions it "
+            "created the user with"
+        )
+    elif key in emulator.linked and key not in emulator.sent and own and own.active:
+        reasons.append(
+            "Own already had this user: Okta linked it without sending anything, so Own "
+            "keeps the regions it was created with"
+        )
+    return reasons
+
+
 def run_simulation(
-    current: State, base_url: str, token: str, *, previous: State | None = None, started_here: bool = False
+    current: State,
+    base_url: str,
+    token: str,
+    *,
+    previous: State | None = None,
+    started_here: bool = False,
+    connection_api: bool = True,
 ) -> SimulationReport:
-    """Provision ``previous`` (if any), apply the change to ``current``, and compare Own's
-    state with what ``current``'s config means. Sends requests to ``base_url`` only."""
-    app = current.app
+    """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
+    provisioning of Own after each step, then Own's state against what ``current``'s config
+    means. Sends requests to ``base_url`` only.
+
+    :param connection_api: whether Okta serves this app's connection through its API
+        (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
+    """
     with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
         emulator = OktaEmulator(okta)
+        org = OktaOrg((previous or current).directory, connection_api=connection_api)
+        org.seed_groups(_existing_groups(current, previous))
+        rollout = Rollout(org, emulator)
+        findings: list[Finding] = []
         if previous is not None:
-            prev_app = previous.app
-            emulator.sync(None, (prev_app, previous.directory))
-            # the new program's options decide (Pulumi reads replaceOnChanges/deleteBeforeReplace
-            # from the new registration): those assignments are deleted first
-            replaced = {
-                b.resource
-                for b in app.assignments
-                if b.replace_first
-                and any(a.resource == b.resource and a.profile != b.profile for a in prev_app.assignments)
-            }
-            if replaced:
-                emulator.sync((prev_app, previous.directory), (prev_app.without(replaced), current.directory))
-                emulator.sync((prev_app.without(replaced), current.directory), (app, current.directory))
-            else:
-                emulator.sync((prev_app, previous.directory), (app, current.directory))
-        else:
-            emulator.sync(None, (app, current.directory))
-
-        findings = findings_of(app)
+            before = rollout.up(previous.plan.resources, previous.plan.config)
+            findings += [
+                Finding(f.code, f"the previous config's pulumi up: {f.message}", f.logins, f.steps)
+                for f in before.findings
+            ]
+            rollout.set_directory(current.directory)
+        run = rollout.up(current.plan.resources, current.plan.config)
+        app = rollout.app()
+        findings += findings_of(app) + run.findings
         app_users = resolve(app, current.directory)
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )
+        exchanges: dict[str, list[Exchange]] = {}
+        for exchange in okta.exchanges:
+            exchanges.setdefault(okta_fold(exchange.login), []).append(exchange)
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
         users = []
         for login in logins:
@@ -349,29 +391,13 @@ def run_simulation(
             app_user = app_users.get(key)
             own = read_own_state(reader, login)
             problems = _compare(wanted[login], own)
-            mine = [e for e in okta.exchanges if okta_fold(e.login) == key]
+            mine = exchanges.get(key, [])
             # a refused request is an error Okta shows for this user, even if Own's state is right
             problems += [f"receiver answered {e.render()}" for e in mine if e.status >= 400]
             reasons = list(problems)
             if problems:
-                reasons += [r for r in emulator.skipped.get(key, []) if own is not None or "in place" not in r]
-                if app_user and app_user.tied_with:
-                    reasons.append(
-                        f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} "
-                        "(same priority) is undefined"
-                    )
-                if key in emulator.reactivated and own and own.active:
-                    reasons.append(
-                        "Okta found the user deactivated and reactivated it (PATCH active:true); with "
-                        "Update User Attributes off no profile is pushed, so Own keeps the regions it "
-                        "created the user with"
-                    )
-                elif key in emulator.linked and key not in emulator.sent and own and own.active:
-                    reasons.append(
-                        "Own already had this user: Okta linked it without sending anything, so Own "
-                        "keeps the regions it was created with"
-                    )
-                reasons += [f"cause: {f.message}" for f in findings if _relevant(f, problems, app_user)]
+                reasons += _user_reasons(key, own, emulator, app_user)
+                reasons += [f"cause: {f.message}" for f in findings if _relevant(f, login, problems, app_user)]
             sent = emulator.sent.get(key)
             users.append(
                 UserResult(
@@ -387,6 +413,7 @@ def run_simulation(
                 )
             )
         attr = app.attribute
+        failed = run.result.failed
         return SimulationReport(
             config=current.plan.config_file,
             directory=current.directory_file,
@@ -406,10 +433,36 @@ def run_simulation(
             },
             users=users,
             findings=findings,
+            changes=[step.to_json() for step in run.result.steps],
+            okta={"groupAssignments": assignments_held(org, rollout.app_id)},
+            update_failed=None if failed is None else f"{failed.name}: {failed.error}",
         )
 
 
 # --------------------------------------------------------------------------- rendering
+
+
+def _changes_lines(report: SimulationReport) -> list[str]:
+    """What the emulated ``pulumi up`` did: a count by operation, every step that is not
+    ``same``, the failure, and the group order Okta holds after it."""
+    counts: dict[str, int] = {}
+    for change in report.changes:
+        counts[change["op"]] = counts.get(change["op"], 0) + 1
+    summary = ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "nothing declared"
+    lines = [f"pulumi up (emulated engine and okta provider): {len(report.changes)} resource(s): {summary}"]
+    rows = [
+        [c["op"], c["name"], ", ".join(c["paths"]) or "-", c["status"]] for c in report.changes if c["op"] != "same"
+    ]
+    if rows:
+        lines += aligned(["Op", "Resource", "Changed", "Status"], rows, indent="  ")
+    else:
+        lines.append("  no changes: the state already matches the program")
+    if report.update_failed:
+        lines.append(f"pulumi up FAILS at {report.update_failed}")
+    held = report.okta.get("groupAssignments") or []
+    if held:
+        lines.append("Okta holds the group assignments: " + ", ".join(f"{g['priority']} {g['group']}" for g in held))
+    return lines
 
 
 def render_text(report: SimulationReport) -> str:
@@ -428,6 +481,8 @@ def render_text(report: SimulationReport) -> str:
             if attr
             else "not declared"
         ),
+        "",
+        *_changes_lines(report),
         "",
     ]
     header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
@@ -459,7 +514,9 @@ def render_text(report: SimulationReport) -> str:
             lines += [f"  - {r}" for r in u.reasons]
     if report.findings:
         lines.append("Findings:")
-        lines += [f"  - [{f.code}] {f.message}" for f in report.findings]
+        for f in report.findings:
+            lines.append(f"  - [{f.code}] {f.message}")
+            lines += [f"      {step}" for step in f.steps]
     ok_count = sum(u.ok for u in report.users)
     lines.append(
         f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "

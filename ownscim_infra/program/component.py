@@ -12,9 +12,15 @@ child of :class:`OwnScimProvisioning`:
 4. the ``regions`` app user attribute, external namespace
    ``urn:ietf:params:scim:schemas:core:2.0``, scope NONE, declared after provisioning is on;
 5. the Okta groups (created, or looked up by name);
-6. the group assignments, ``priority`` from the config order, ``profile`` ``{"regions": ...}``;
+6. the group assignments, ``priority`` from the config order (1 for the first group),
+   ``profile`` ``{"regions": ...}``, created one after the other;
 7. the direct (person) assignments;
 8. nothing that pushes groups (Own does not support Push Groups).
+
+The resource options encode what the Pulumi engine and terraform-provider-okta (bridged by
+pulumi-okta 7) do on a real org; ``docs/provider-semantics.md`` gives each source, and
+:mod:`ownscim_infra.offline.engine` emulates them so that the tests can show a second
+``pulumi up`` changes nothing.
 
 The component takes plain typed arguments -- a validated :class:`OwnScimConfig` and the
 SCIM token as a Pulumi secret -- and reads no ``pulumi.Config`` of its own.
@@ -40,13 +46,43 @@ from ownscim_infra.domain.own_setup import (
     REGIONS_NAMESPACE,
     manual_steps,
 )
+from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
 
-#: The ``replace_on_changes`` of every assignment. A changed ``regions`` value must reach Own
-#: as an unassignment (Okta deactivates the user) followed by a new assignment (Okta creates
-#: it with the new regions): Own does not support Update User Attributes, so an in-place
-#: update would change nothing in Own. Hence replace on any profile change, deleting first.
-ASSIGNMENT_REPLACE_ON_CHANGES = ["profile"]
+
+def assignment_options(
+    parent: pulumi.Resource, profile_json: str, depends_on: Sequence[pulumi.Resource]
+) -> pulumi.ResourceOptions:
+    """The options of every assignment (group or person) whose ``profile`` is ``profile_json``.
+
+    A changed ``regions`` value must reach Own as an unassignment (Okta deactivates the user)
+    followed by a new assignment (Okta provisions it again): Own does not support Update User
+    Attributes, so an in-place update would change nothing in Own. But the replacement must
+    follow the *declared* value, not the provider's read-back:
+
+    - ``ignore_changes=["profile"]``: the provider's Read stores the whole app profile Okta
+      returns (mapped attributes, and ``null`` for unset properties: terraform-provider-okta
+      ``resourceAppUserRead`` / ``resourceAppGroupAssignmentRead``, issue #669), and its diff is
+      a ``reflect.DeepEqual`` (``utils.NoChangeInObjectFromUnmarshaledJSON``); a declared
+      ``{"regions": "us1"}`` differs from that on every run. Ignoring the property drops that
+      diff (the engine resets the input, ``processIgnoreChanges``; the bridge passes the list
+      to the provider's diff).
+    - ``replacement_trigger=profile_json``: the engine replaces the resource when this value
+      differs from the one recorded at the last run (``shouldTriggerReplace`` in
+      ``pkg/resource/deploy/step_generator.go``; Pulumi CLI 3.208+, fixed for dependency
+      changes in 3.226; Python SDK 3.214+), and creates the replacement from the program's
+      inputs, so the new profile reaches Okta. A resource first declared with the trigger is not
+      replaced (no recorded value).
+    - ``delete_before_replace=True``: the create is an upsert on the same app and group (or
+      user), so create-before-delete would end by deleting the new assignment.
+    """
+    return pulumi.ResourceOptions(
+        parent=parent,
+        depends_on=list(depends_on),
+        ignore_changes=["profile"],
+        replacement_trigger=profile_json,
+        delete_before_replace=True,
+    )
 
 
 #: Set to ``1`` for one ``pulumi up`` (or ``pulumi destroy --run-program``) to let the
@@ -94,8 +130,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     """Type ``ownscim:okta:OwnScimProvisioning``: the app, its provisioning, the ``regions``
     attribute, groups and assignments, for one Okta org.
 
-    :param name: the component's logical name (keep :data:`naming.COMPONENT`: the children's
-        names and URNs derive from it).
+    :param name: the component's logical name; every child's name starts with it
+        (:class:`naming.ResourceNames`), so two components in one stack do not collide. Keep
+        :data:`naming.COMPONENT` for an existing stack: the URNs derive from it.
     :param config: the validated config file.
     :param scim_token: Own's SCIM token as a Pulumi secret; required when
         ``config.app.provisioning == "api"``, unused for ``manual``.
@@ -120,6 +157,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     ) -> None:
         super().__init__(self.TYPE, name, None, opts)
         self._config = config
+        self._names = naming.ResourceNames(name)
         self.app = self._declare_app()  # 1
         self.app_id = self.app.id
         self.connection, self.features = self._declare_provisioning(scim_token)  # 2-3
@@ -132,14 +170,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         if config.assignments_declared:
             provisioning = [r for r in (self.connection, self.features) if r is not None]
             self.regions_attribute = self._declare_regions_attribute(provisioning)  # 4
-            after_attribute = pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[self.regions_attribute],
-                replace_on_changes=ASSIGNMENT_REPLACE_ON_CHANGES,
-                delete_before_replace=True,
-            )
-            self.group_assignments = self._declare_group_assignments(group_ids, after_attribute)  # 6
-            self.person_assignments = self._declare_people(after_attribute)  # 7
+            self.group_assignments = self._declare_group_assignments(group_ids, self.regions_attribute)  # 6
+            self.person_assignments = self._declare_people(self.regions_attribute)  # 7
         self.register_outputs(self.stack_outputs())
 
     def _child(self) -> pulumi.ResourceOptions:
@@ -148,7 +180,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     def _declare_app(self) -> okta.app.AutoLogin:
         """Step 1: the catalog app. Users sign in to Own through SSO, so the SWA tile is hidden."""
         return okta.app.AutoLogin(
-            naming.APP,
+            self._names.app,
             label=self._config.app.label,
             preconfigured_app=CATALOG_APP,
             status="ACTIVE",
@@ -163,6 +195,10 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         """Steps 2-3: the provisioning connection and ``USER_PROVISIONING``, through Okta's API
         (``provisioning: api`` only; ``(None, None)`` for ``manual``).
 
+        The connection ignores changes to ``action``: on an app whose connection Okta reports
+        ``UNKNOWN``, the provider's Read sets ``action`` to ``""`` (``setStatus`` in
+        ``resource_okta_app_connection.go``), a diff on every run otherwise.
+
         :raises ValueError: ``provisioning: api`` without the SCIM token.
         """
         app_cfg = self._config.app
@@ -171,7 +207,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         if scim_token is None:
             raise ValueError("provisioning: api needs the SCIM token (Pulumi secret ownscim:scimToken)")
         connection = okta.app.Connection(
-            naming.CONNECTION,
+            self._names.connection,
             id_property=self.app.id,
             base_url=app_cfg.scim_base_url,
             action="activate",
@@ -179,10 +215,10 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 auth_scheme="TOKEN",
                 token=pulumi.Output.secret(scim_token),
             ),
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["profile"]),
+            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["profile"], ignore_changes=["action"]),
         )
         features = okta.app.Features(
-            naming.FEATURES,
+            self._names.features,
             app_id=self.app.id,
             name=FEATURE,
             status="ENABLED",
@@ -206,12 +242,17 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
     def _declare_groups(self) -> dict[str, pulumi.Output[str]]:
         """Step 5: each config group, created (``create: true``) or looked up by name; returns
-        config group name -> Okta group id."""
+        config group name -> Okta group id. The resource's name comes from the group's stable
+        ``key``, so a renamed group (same key) is renamed in place (``resourceGroupUpdate``
+        PUTs the new name) and keeps its members."""
         group_ids: dict[str, pulumi.Output[str]] = {}
         for group in self._config.groups:
             if group.create:
                 okta_group = okta.group.Group(
-                    naming.group(group.name), name=group.name, description=group.description, opts=self._child()
+                    self._names.group(group.resource_key),
+                    name=group.name,
+                    description=group.description,
+                    opts=self._child(),
                 )
                 group_ids[group.name] = okta_group.id
             else:
@@ -228,9 +269,12 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         first) with the manual procedure: replacing it deletes its value from every user and
         group assignment.
         """
-        guard = pulumi.ResourceHook(ATTRIBUTE_GUARD_HOOK, guard_regions_attribute)
+        hook_name = ATTRIBUTE_GUARD_HOOK
+        if self._names.component != naming.COMPONENT:  # hook names are unique in a program
+            hook_name = f"{ATTRIBUTE_GUARD_HOOK}-{self._names.component}"
+        guard = pulumi.ResourceHook(hook_name, guard_regions_attribute)
         return okta.AppUserSchemaProperty(
-            naming.REGIONS_ATTRIBUTE,
+            self._names.regions_attribute,
             app_id=self.app.id,
             index=REGIONS_ATTRIBUTE,
             title=REGIONS_ATTRIBUTE,
@@ -242,7 +286,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             master="PROFILE_MASTER",
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=provisioning,
+                depends_on=list(provisioning),
                 protect=True,
                 delete_before_replace=True,
                 hooks=pulumi.ResourceHookBinding(before_delete=[guard]),
@@ -250,26 +294,36 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         )
 
     def _declare_group_assignments(
-        self, group_ids: dict[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
+        self, group_ids: dict[str, pulumi.Output[str]], attribute: pulumi.Resource
     ) -> dict[str, okta.app.GroupAssignment]:
-        """Step 6: one assignment a group; ``priority`` is the config position (0, the first
-        group, is the highest), ``profile`` ``{"regions": "us1,emea2"}``."""
-        assignments = {}
-        for priority, group in enumerate(self._config.groups):
-            assignments[group.name] = okta.app.GroupAssignment(
-                naming.group_assignment(group.name),
+        """Step 6: one assignment a group, ``profile`` ``{"regions": "us1,emea2"}``, with the
+        priority of its position (:func:`group_priority`: 1 for the first group, never 0,
+        which the provider would not send). Each assignment depends on the one before it, so
+        that they reach Okta one after the other in the config's order whatever the engine
+        runs in parallel (a ``depends_on`` edge never makes the engine replace a dependent:
+        ``calculateDependentReplacements``)."""
+        assignments: dict[str, okta.app.GroupAssignment] = {}
+        previous: okta.app.GroupAssignment | None = None
+        for position, group in enumerate(self._config.groups):
+            profile = json.dumps({REGIONS_ATTRIBUTE: join_regions(group.regions)})
+            after = [attribute] if previous is None else [attribute, previous]
+            previous = assignments[group.name] = okta.app.GroupAssignment(
+                self._names.group_assignment(group.resource_key),
                 app_id=self.app.id,
                 group_id=group_ids[group.name],
-                priority=priority,
-                profile=json.dumps({REGIONS_ATTRIBUTE: join_regions(group.regions)}),
-                opts=opts,
+                priority=group_priority(position),
+                profile=profile,
+                opts=assignment_options(self, profile, after),
             )
         return assignments
 
-    def _declare_people(self, opts: pulumi.ResourceOptions) -> dict[str, okta.app.User]:
+    def _declare_people(self, attribute: pulumi.Resource) -> dict[str, okta.app.User]:
         """Step 7: each person, looked up by login (no roles, no groups: fewer API calls), and
-        assigned directly with ``{"regions": ...}`` or ``{}`` (all regions)."""
-        assignments = {}
+        assigned directly with ``{"regions": ...}`` or ``{}`` (all regions). A change of the
+        Okta user behind the login replaces the assignment (``user_id`` is not ``ForceNew`` in
+        ``resource_okta_app_user.go``: an in-place update would assign the new user and leave
+        the old one assigned)."""
+        assignments: dict[str, okta.app.User] = {}
         for person in self._config.people:
             user = okta.user.get_user_output(
                 searches=[okta.user.GetUserSearchArgs(name="profile.login", value=person.login, comparison="eq")],
@@ -277,14 +331,17 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 skip_roles=True,
                 opts=pulumi.InvokeOutputOptions(parent=self),
             )
-            profile = {} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)}
+            profile = json.dumps({} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)})
+            options = assignment_options(self, profile, [attribute]).merge(
+                pulumi.ResourceOptions(replace_on_changes=["userId"])
+            )
             assignments[person.login] = okta.app.User(
-                naming.user_assignment(person.login),
+                self._names.user_assignment(person.login),
                 app_id=self.app.id,
                 user_id=user.id,
                 username=person.login,
-                profile=json.dumps(profile),
-                opts=opts,
+                profile=profile,
+                opts=options,
             )
         return assignments
 

@@ -16,7 +16,7 @@ def errors_of(data, file="c.yaml") -> list[str]:
 
 def test_example_is_valid_and_normalised():
     cfg = load_config(EXAMPLE)
-    assert cfg.app.label == "Own" and cfg.app.provisioning == "api"
+    assert cfg.app.label == "Own" and cfg.app.provisioning == "manual" and cfg.app.manual_steps_done
     assert cfg.regions == ["us1", "emea2", "uk1"]
     assert [g.name for g in cfg.groups] == ["Own Admins Global", "Own EMEA", "Own US", "Salesforce Admins"]
     # the comma-separated form is split and trimmed
@@ -35,7 +35,9 @@ def test_defaults_and_case_folding():
         }
     )
     assert cfg.app.label == "Own"
-    assert cfg.app.provisioning == "api"
+    assert cfg.app.provisioning == "manual"  # api is opt-in (README: "Provisioning: manual or api")
+    assert cfg.app.manual_steps_done is False
+    assert cfg.groups[0].key is None and cfg.groups[0].resource_key == "g"
     assert cfg.regions == ["us1", "emea2"]
     assert cfg.groups[0].regions == ["emea2", "us1"]
     assert cfg.groups[0].create is True
@@ -143,6 +145,7 @@ def test_token_like_key_is_an_error_that_says_where_secrets_go(key):
 def test_provisioning_values_and_manual_flag():
     data = example_data()
     data["app"]["provisioning"] = "console"
+    del data["app"]["manual_steps_done"]
     [err] = errors_of(data)
     assert err == "c.yaml: app.provisioning: must be 'api' or 'manual' (got 'console')"
     data["app"]["provisioning"] = "api"
@@ -199,9 +202,20 @@ def test_group_names_that_collide_as_resource_names():
     data["groups"].append({"name": "Own-US", "regions": ["us1"]})
     [err] = errors_of(data)
     assert err == (
-        "c.yaml: groups[4].name: groups[2].name reduces to the same resource name ('own-us': "
-        "punctuation and accents are dropped); rename one of them (got 'Own-US')"
+        "c.yaml: groups[4].name: groups[2] has the same resource key 'own-us' (its `key`, or its name reduced "
+        "to letters, digits and dashes); give one of them another `key` (got 'Own-US')"
     )
+    data["groups"][4]["key"] = "own-us-2"  # a key of its own resolves it
+    assert parse_config(data).groups[4].resource_key == "own-us-2"
+
+
+def test_group_keys_are_unique_and_slug_shaped():
+    data = example_data()
+    data["groups"][0]["key"] = "own-emea"  # the default key of groups[1]
+    data["groups"][2]["key"] = "Own US!"
+    errs = errors_of(data)
+    assert any(e.startswith("c.yaml: groups[1].name: groups[0] has the same resource key 'own-emea'") for e in errs)
+    assert any(e.startswith("c.yaml: groups[2].key:") for e in errs)
 
 
 def test_non_ascii_names_get_distinct_resource_names():

@@ -1,4 +1,5 @@
-"""End to end against a real Okta org: ``pulumi up`` the example config, ``verify``, destroy.
+"""End to end against a real Okta org: ``pulumi up`` the example config, ``verify``, a second
+``pulumi preview`` that must show no change, destroy.
 
 Run (see docs/live-org.md)::
 
@@ -78,6 +79,10 @@ def live_config(requirements: None, tmp_path: Path) -> Path:
     data = yaml.safe_load(EXAMPLE.read_text())
     suffix = uuid.uuid4().hex[:6]
     data["app"]["label"] = f"Own IT {suffix}"
+    # the run probes whether Okta manages this app's provisioning through its API (README,
+    # "Provisioning: manual or api"): manual steps cannot be done by a test
+    data["app"]["provisioning"] = "api"
+    data["app"].pop("manual_steps_done", None)
     data["app"]["scim_base_url"] = os.environ[RECEIVER_ENV]
     # groups are created by the program: name them for this run; no existing group is needed
     data["groups"] = [dict(g, name=f"{g['name']} IT {suffix}", create=True) for g in data["groups"]]
@@ -134,6 +139,11 @@ def test_up_verify_destroy(tmp_path: Path, live_config: Path) -> None:
         report = verify(str(live_config))
         assert not report.drift, render_text(report)
         assert report.app_id == up.outputs["appId"].value
+
+        # the same program again changes nothing (docs/provider-semantics.md: the provider's
+        # read-back must not make the engine replace any assignment)
+        again = stack.preview(on_output=print)
+        assert set(again.change_summary) <= {"same"}, again.change_summary
     finally:
         try:
             _unprotect_all(stack)

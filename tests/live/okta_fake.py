@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain.own_setup import CATALOG_APP, REGIONS_NAMESPACE
+from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
 
 REPO = Path(__file__).resolve().parents[2]
@@ -262,7 +263,8 @@ def org_in_sync(config: OwnScimConfig, app_id: str = APP_ID) -> FakeOrg:
     org.push_mappings[app_id] = []
     org.schemas[app_id] = schema_object(app_id, {"regions": regions_property()})
     org.add_group("Everyone", "00g000everyone", "BUILT_IN")
-    for priority, g in enumerate(config.groups):
+    for position, g in enumerate(config.groups):
+        priority = group_priority(position)
         gid = org.add_group(g.name)
         org.assign_group(app_id, gid, priority, {"regions": join_regions(g.regions)})
     # a member of the first group gets the app through it

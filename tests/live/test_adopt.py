@@ -27,10 +27,10 @@ def by_name(doc: dict) -> dict[str, dict]:
     return {r["name"]: r for r in doc["resources"]}
 
 
-def test_import_file_covers_every_resource_the_program_declares(fake_org, tmp_path, capsys):
-    code, doc, _ = run_adopt(tmp_path)
+def test_import_file_covers_every_resource_the_program_declares(fake_org, api_example, tmp_path, capsys):
+    code, doc, _ = run_adopt(tmp_path, str(api_example))
     assert code == 0
-    declared = {(r.type, r.name) for r in build_plan(EXAMPLE).resources}
+    declared = {(r.type, r.name) for r in build_plan(api_example).resources}
     assert {(r["type"], r["name"]) for r in doc["resources"]} == declared
     res = by_name(doc)
     assert res[naming.COMPONENT] == {
@@ -43,11 +43,11 @@ def test_import_file_covers_every_resource_the_program_declares(fake_org, tmp_pa
     assert res[naming.FEATURES]["id"] == f"{APP_ID}/USER_PROVISIONING"
     assert res[naming.REGIONS_ATTRIBUTE]["id"] == f"{APP_ID}/regions"
     emea = fake_org.group_id("Own EMEA")
-    assert res[naming.group("Own EMEA")]["id"] == emea
-    assert res[naming.group_assignment("Own EMEA")]["id"] == f"{APP_ID}/{emea}"
+    assert res[naming.group(naming.slug("Own EMEA"))]["id"] == emea
+    assert res[naming.group_assignment(naming.slug("Own EMEA"))]["id"] == f"{APP_ID}/{emea}"
     sf = fake_org.group_id("Salesforce Admins")
-    assert naming.group("Salesforce Admins") not in res  # create: false -> looked up, not managed
-    assert res[naming.group_assignment("Salesforce Admins")]["id"] == f"{APP_ID}/{sf}"
+    assert naming.group(naming.slug("Salesforce Admins")) not in res  # create: false -> looked up, not managed
+    assert res[naming.group_assignment(naming.slug("Salesforce Admins"))]["id"] == f"{APP_ID}/{sf}"
     dana = fake_org.user_id("dana.lee@example.com")
     assert res[naming.user_assignment("dana.lee@example.com")]["id"] == f"{APP_ID}/{dana}"
     assert all(r.get("parent") == naming.COMPONENT for r in doc["resources"] if not r.get("component"))
@@ -81,7 +81,9 @@ def test_what_is_missing_is_left_for_pulumi_up(fake_org, tmp_path, capsys):
     code, doc, _ = run_adopt(tmp_path)
     assert code == 0
     names = by_name(doc)
-    assert naming.group("Own US") not in names and naming.group_assignment("Own US") not in names
+    assert (
+        naming.group(naming.slug("Own US")) not in names and naming.group_assignment(naming.slug("Own US")) not in names
+    )
     out = capsys.readouterr().out
     assert "no Okta group named 'Own US'" in out and "group 'Own US' is not assigned to the app" in out
 
@@ -91,7 +93,7 @@ def test_drift_is_reported_as_changes_preview_will_show(fake_org, tmp_path, caps
     code, _, _ = run_adopt(tmp_path)
     out = capsys.readouterr().out
     assert code == 0
-    assert "group Own EMEA: priority is 7, expected 1" in out and "\nNext: pulumi import" in out
+    assert "group Own EMEA: priority is 7, expected 2" in out and "\nNext: pulumi import" in out
 
 
 def test_regions_drift_stops_adoption(fake_org, tmp_path, capsys):
@@ -115,12 +117,12 @@ def test_manual_mode_imports_no_connection_or_features(fake_org, tmp_path):
     assert code == 0
     names = by_name(doc)
     assert naming.CONNECTION not in names and naming.FEATURES not in names
-    assert naming.REGIONS_ATTRIBUTE in names and naming.group_assignment("Own US") in names
+    assert naming.REGIONS_ATTRIBUTE in names and naming.group_assignment(naming.slug("Own US")) in names
 
 
-def test_unknown_connection_is_not_imported_under_api(fake_org, tmp_path, capsys):
+def test_unknown_connection_is_not_imported_under_api(fake_org, api_example, tmp_path, capsys):
     fake_org.connections[APP_ID] = {"status": "UNKNOWN", "authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}}
-    code, doc, _ = run_adopt(tmp_path)
+    code, doc, _ = run_adopt(tmp_path, str(api_example))
     assert code == 0 and naming.CONNECTION not in by_name(doc)
     assert "use provisioning: manual" in capsys.readouterr().out
 
@@ -156,6 +158,6 @@ def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, t
     code, doc, _ = run_adopt(tmp_path)
     names = by_name(doc)
     assert code == 0
-    assert names[naming.group("Own EMEA")]["id"] == fake_org.group_id("own emea")
-    assert naming.group_assignment("Own EMEA") in names
+    assert names[naming.group(naming.slug("Own EMEA"))]["id"] == fake_org.group_id("own emea")
+    assert naming.group_assignment(naming.slug("Own EMEA")) in names
     assert "no Okta group named" not in capsys.readouterr().out

@@ -113,9 +113,9 @@ def test_two_apps_with_the_label_ask_for_app_id(fake_org):
 # --------------------------------------------------------------------------- provisioning
 
 
-def test_unknown_connection_prints_console_steps_and_recommends_manual(fake_org, capsys):
+def test_unknown_connection_prints_console_steps_and_recommends_manual(fake_org, api_example, capsys):
     fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
-    assert main(["verify", str(EXAMPLE)]) == 1
+    assert main(["verify", str(api_example)]) == 1
     out = capsys.readouterr().out
     assert "Okta does not manage this app's provisioning connection through the API" in out
     assert "Provisioning > Integration" in out and "Base URL: https://scim.us1.ownbackup.example/scim/v2" in out
@@ -144,7 +144,7 @@ def test_manual_mode_still_checks_what_the_steps_set(fake_org, tmp_path):
 
 
 def test_manual_mode_before_the_steps_skips_attribute_and_assignments(fake_org, tmp_path):
-    config = write_config(tmp_path, lambda d: d["app"].update(provisioning="manual"))
+    config = write_config(tmp_path, lambda d: d["app"].pop("manual_steps_done"))
     fake_org.app_groups[APP_ID] = []
     fake_org.app_users[APP_ID] = []
     report = verify(config)
@@ -255,13 +255,13 @@ def test_regions_attribute_missing(fake_org):
 
 
 def test_group_priorities_dragged_in_the_console(fake_org, capsys):
-    fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 2
-    fake_org.app_group(APP_ID, "Own US")["priority"] = 1
+    fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 3
+    fake_org.app_group(APP_ID, "Own US")["priority"] = 2
     assert main(["verify", str(EXAMPLE)]) == 1
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("group", "Own EMEA"), ("group", "Own US")}
-    assert finding(report, "group", "Own EMEA").message == "priority is 2, expected 1"
-    assert finding(report, "group", "Own US").message == "priority is 1, expected 2"
+    assert finding(report, "group", "Own EMEA").message == "priority is 3, expected 2"
+    assert finding(report, "group", "Own US").message == "priority is 2, expected 3"
 
 
 def test_group_regions_changed(fake_org):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ownscim_infra.config.directory import parse_directory
+from ownscim_infra.config.directory import load_directory, parse_directory
+from ownscim_infra.offline.engine import Engine
 from ownscim_infra.offline.okta_emulator import (
     CORE_USER,
     Assignment,
@@ -14,8 +15,11 @@ from ownscim_infra.offline.okta_emulator import (
     regions_sent,
     resolve,
 )
+from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.plan import build_plan
-from tests.conftest import EXAMPLE
+from tests.conftest import REPO
+
+EXAMPLE_DIRECTORY = REPO / "config" / "example-directory.yaml"
 
 DIRECTORY = parse_directory(
     {
@@ -48,7 +52,7 @@ def app(*assignments, attribute=CORRECT_ATTRIBUTE):
 
 
 def group(name, priority, regions):
-    return Assignment(f"g-{name}", {"regions": regions}, True, group=name, priority=priority)
+    return Assignment(f"g-{name}", {"regions": regions}, group=name, priority=priority)
 
 
 def test_okta_create_body_shape():
@@ -97,7 +101,7 @@ def test_highest_priority_group_wins_and_membership_is_case_insensitive():
 
 
 def test_direct_assignment_overrides_groups():
-    direct = Assignment("u-ann", {}, True, login="ANN@example.com")
+    direct = Assignment("u-ann", {}, login="ANN@example.com")
     resolved = resolve(app(group("EMEA", 0, "emea2"), direct), DIRECTORY)
     assert resolved["ann@example.com"].via == "direct" and resolved["ann@example.com"].profile == {}
 
@@ -107,17 +111,41 @@ def test_same_priority_is_reported_as_a_tie():
     assert resolved["ann@example.com"].tied_with == ("US",)
 
 
-def test_app_read_from_the_plan():
-    okta_app = OktaApp.from_plan(build_plan(EXAMPLE))
-    assert okta_app.capabilities_source == "declared USER_PROVISIONING feature"
+def test_app_read_from_the_org_after_the_emulated_up(api_example):
+    """The app Okta provisions from is the one the emulated engine and provider left in the org."""
+    directory = load_directory(EXAMPLE_DIRECTORY)
+    org = OktaOrg(directory)
+    org.seed_groups(["Salesforce Admins", "Everyone"])
+    engine = Engine(org)
+    assert engine.up(build_plan(api_example).resources).ok
+    app_id = next(s.id for s in engine.state.values() if s.type == "okta:app/autoLogin:AutoLogin")
+    okta_app = OktaApp.from_org(org, app_id)
+    assert okta_app.capabilities_source == "USER_PROVISIONING set through Okta's API"
     assert okta_app.enabled("lifecycleCreate") and okta_app.enabled("lifecycleDeactivate")
     assert not okta_app.enabled("profile")
     assert okta_app.attribute == RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
     assert [(a.group, a.priority, a.profile) for a in okta_app.groups] == [
-        ("Own Admins Global", 0, {"regions": "us1,emea2,uk1"}),
-        ("Own EMEA", 1, {"regions": "emea2,uk1"}),
-        ("Own US", 2, {"regions": "us1"}),
-        ("Salesforce Admins", 3, {"regions": "us1"}),
+        ("Own Admins Global", 1, {"regions": "us1,emea2,uk1"}),
+        ("Own EMEA", 2, {"regions": "emea2,uk1"}),
+        ("Own US", 3, {"regions": "us1"}),
+        ("Salesforce Admins", 4, {"regions": "us1"}),
     ]
-    people = [(a.login, a.profile, a.replace_first) for a in okta_app.assignments if a.login]
-    assert people == [("dana.lee@example.com", {"regions": "emea2"}, True), ("sam.rivera@example.com", {}, True)]
+    assert okta_app.groups[1].members == {
+        "priya.nair@example.com",
+        "lukas.weber@example.com",
+        "emma.clarke@example.com",
+    }
+    people = sorted((a.login, a.profile) for a in okta_app.assignments if a.login)
+    assert people == [("dana.lee@example.com", {"regions": "emea2"}), ("sam.rivera@example.com", {})]
+
+
+def test_provisioning_is_off_while_the_connection_is_unknown(api_example):
+    """An org where Okta does not serve this app's connection API: nothing is provisioned."""
+    org = OktaOrg(load_directory(EXAMPLE_DIRECTORY), connection_api=False)
+    org.seed_groups(["Salesforce Admins"])
+    engine = Engine(org)
+    engine.up(build_plan(api_example).resources)
+    app_id = next(s.id for s in engine.state.values() if s.type == "okta:app/autoLogin:AutoLogin")
+    okta_app = OktaApp.from_org(org, app_id)
+    assert not okta_app.enabled("lifecycleCreate")
+    assert okta_app.capabilities_source == "provisioning is off: the connection is UNKNOWN"

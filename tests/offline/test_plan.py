@@ -19,13 +19,15 @@ def plan_cmd(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def example_plan():
-    return build_plan(EXAMPLE, scim_token=KNOWN_TOKEN)
+def example_plan(api_example):
+    """The example set up through Okta's API: the connection carries the token."""
+    return build_plan(api_example, scim_token=KNOWN_TOKEN)
 
 
 def test_json_lists_every_resource_with_inputs_and_options(example_plan):
     doc = json.loads(RENDERERS["json"](example_plan))
-    assert set(doc) == {"config", "resources", "lookups", "outputs"}
+    assert set(doc) == {"config", "resources", "lookups", "outputs", "warnings"}
+    assert [w["code"] for w in doc["warnings"]] == ["api-provisioning"]
     types = [r["type"] for r in doc["resources"]]
     assert types[:5] == [
         "ownscim:okta:OwnScimProvisioning",
@@ -43,11 +45,13 @@ def test_json_lists_every_resource_with_inputs_and_options(example_plan):
             "replaceOnChanges",
             "dependsOn",
             "beforeDeleteHooks",
+            "ignoreChanges",
+            "replacementTrigger",
         }
     conn = next(r for r in doc["resources"] if r["type"] == "okta:app/connection:Connection")
     assert conn["inputs"]["profile"] == {"authScheme": "TOKEN", "token": "[secret]"}
     assigns = [r for r in doc["resources"] if r["type"] == "okta:app/groupAssignment:GroupAssignment"]
-    assert [a["inputs"]["priority"] for a in assigns] == [0, 1, 2, 3]
+    assert [a["inputs"]["priority"] for a in assigns] == [1, 2, 3, 4]
     assert doc["outputs"]["peopleCount"] == 2
 
 
@@ -60,8 +64,8 @@ def test_known_token_in_no_format(example_plan, fmt):
 
 def test_markdown_has_tables_and_mermaid(example_plan):
     md = render_markdown(example_plan)
-    assert "| 0 | Own Admins Global | created | us1, emea2, uk1 |" in md
-    assert "| 3 | Salesforce Admins | existing (looked up by name) | us1 |" in md
+    assert "| 1 | Own Admins Global | created | us1, emea2, uk1 |" in md
+    assert "| 4 | Salesforce Admins | existing (looked up by name) | us1 |" in md
     assert "| sam.rivera@example.com | all regions (us1, emea2, uk1) |" in md
     assert "| Update User Attributes (profile) | DISABLED |" in md
     assert "```mermaid\ngraph LR" in md
@@ -72,8 +76,8 @@ def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
     data = example_data()
     data["groups"][0]["name"] = 'Evil"] --> r_us1 <img src=x onerror=alert(1)> | x'
     md = render_markdown(build_plan(write_config(data)))
-    assert '  g0["0: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
-    assert '| 0 | Evil"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |' in md
+    assert '  g0["1: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
+    assert '| 1 | Evil"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |' in md
     assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
 
 
@@ -84,7 +88,7 @@ def test_text_summarises_for_a_terminal(example_plan):
     assert (
         "externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, deletion guarded by a hook"
     ) in text
-    assert "  1: Own EMEA -> emea2, uk1" in text
+    assert "  2: Own EMEA -> emea2, uk1" in text
     assert "|" not in text.split("Resources:")[0]
 
 
@@ -92,9 +96,9 @@ def test_summaries_come_from_the_declared_resources_not_the_yaml():
     """If the program declared something else than the YAML says, the plan must show it."""
     plan = build_plan(EXAMPLE)  # its own plan: the module's fixture stays untouched
     for r in plan.resources:
-        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 1:
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 2:
             r.inputs["profile"] = json.dumps({"regions": "us1"})
-    assert "| 1 | Own EMEA | created | us1 |" in render_markdown(plan)
+    assert "| 2 | Own EMEA | created | us1 |" in render_markdown(plan)
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
@@ -126,7 +130,7 @@ def test_invalid_config_exits_2_with_every_error_and_no_traceback(write_config):
 
 def test_manual_plan_shows_steps(write_config):
     data = example_data()
-    data["app"]["provisioning"] = "manual"
+    data["app"].pop("manual_steps_done")
     res = plan_cmd(str(write_config(data)), "--format", "markdown")
     assert res.returncode == 0, res.stderr
     assert "| Provisioning | manual: set by hand in the Admin Console (steps in the outputs) |" in res.stdout
@@ -140,3 +144,15 @@ def test_unknown_command_and_no_command_exit_2():
     assert res.returncode == 2 and "plan" in res.stderr
     res = subprocess.run([sys.executable, "-m", "ownscim_infra", "nosuch"], cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 2 and "invalid choice: 'nosuch'" in res.stderr
+
+
+def test_directory_adds_the_blocked_assignment_warning():
+    """dana.lee is assigned directly and is in Own US: Okta will refuse to delete her direct
+    assignment (E0000046), so the plan warns before anyone changes her regions."""
+    res = plan_cmd("config/example.yaml", "--directory", "config/example-directory.yaml")
+    assert res.returncode == 0, res.stderr
+    assert (
+        "[assignment-blocked-by-group] dana.lee@example.com is assigned directly and is in assigned group(s) "
+        "Own US" in res.stdout
+    )
+    assert "assignment-blocked-by-group" not in plan_cmd("config/example.yaml").stdout  # needs the directory

@@ -53,10 +53,10 @@ def test_example_every_user_in_the_right_regions(example_report):
     u = users(example_report)
     # assign by group
     assert u["lukas.weber@example.com"].own.regions == ("emea2", "uk1")
-    assert u["lukas.weber@example.com"].assignment == "group Own EMEA (priority 1)"
+    assert u["lukas.weber@example.com"].assignment == "group Own EMEA (priority 2)"
     assert u["jordan.kim@example.com"].own.regions == ("us1",)
     # an existing group looked up by name
-    assert u["alex.morgan@example.com"].assignment == "group Salesforce Admins (priority 3)"
+    assert u["alex.morgan@example.com"].assignment == "group Salesforce Admins (priority 4)"
     for user in u.values():
         if user.own:
             assert (user.own.active, user.own.role, user.own.business_unit) == (
@@ -68,7 +68,7 @@ def test_example_every_user_in_the_right_regions(example_report):
 
 def test_two_groups_priority_decides(example_report):
     u = users(example_report)
-    assert u["emma.clarke@example.com"].assignment == "group Own EMEA (priority 1)"
+    assert u["emma.clarke@example.com"].assignment == "group Own EMEA (priority 2)"
     assert u["emma.clarke@example.com"].regions_sent == "emea2,uk1"
     assert set(u["emma.clarke@example.com"].own.regions) == {"emea2", "uk1"}
     assert u["priya.nair@example.com"].own.regions == ALL
@@ -140,12 +140,10 @@ def test_renamed_business_unit_fails_creates_and_stores_nothing():
     assert any("POST /Users -> " in r and "Default Business Unit" in r for r in lukas.reasons)
 
 
-def test_manual_provisioning_uses_documented_settings(write_config):
-    data = example_data()
-    data["app"].update(provisioning="manual", manual_steps_done=True)
-    report = simulate(write_config(data), DIRECTORY)
+def test_manual_provisioning_uses_documented_settings():
+    report = simulate(EXAMPLE, DIRECTORY)  # provisioning: manual, manual_steps_done: true
     assert report.ok
-    assert report.capabilities_source.startswith("manual Admin Console steps")
+    assert report.capabilities_source == "set by hand in the Admin Console"
     assert report.capabilities == {
         "lifecycleCreate": "ENABLED",
         "lifecycleDeactivate": "ENABLED",
@@ -157,7 +155,7 @@ def test_manual_provisioning_uses_documented_settings(write_config):
 def test_manual_before_steps_done_provisions_nobody(write_config):
     """The documented intermediate state: nothing is assigned until the console steps are done."""
     data = example_data()
-    data["app"]["provisioning"] = "manual"
+    data["app"].pop("manual_steps_done")
     report = simulate(write_config(data), DIRECTORY)
     assert report.ok and report.findings == []
     assert all(u.own is None and u.expected.state == "absent" for u in report.users)
@@ -214,19 +212,22 @@ def test_mistake_attribute_missing_while_assignments_exist(receiver):
     assert "Own holds regions us1, emea2, uk1; the config means emea2, uk1" in lukas.reasons
 
 
-def test_mistake_update_user_attributes_enabled(receiver):
+def test_mistake_update_user_attributes_enabled(receiver, api_example):
     handle, token = receiver
-    before, current = state(), state()
+    before, current = state(api_example), state(api_example)
     for s in (before, current):
         for r in s.plan.resources:
             if r.type == "okta:app/features:Features":
                 r.inputs["capabilities"]["update"]["profile"]["status"] = "ENABLED"
-    # a change of regions now reaches Own as a profile push, which Own refuses
+    # a change of regions applied in place (a program without the replacement) now reaches
+    # Own as a profile push, which Own refuses
+    for s in (before, current):
+        for r in s.plan.resources:
+            if r.type == "okta:app/groupAssignment:GroupAssignment":
+                r.options.update(ignoreChanges=[], replacementTrigger=None, deleteBeforeReplace=False)
     for r in current.plan.resources:
-        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 2:
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 3:
             r.inputs["profile"] = json.dumps({"regions": "emea2"})
-            r.options["replaceOnChanges"] = []
-            r.options["deleteBeforeReplace"] = False
     report = run_simulation(current, handle.base_url, token, previous=before)
     assert "capability-profile" in [f.code for f in report.findings]
     message = next(f.message for f in report.findings if f.code == "capability-profile")
@@ -242,9 +243,9 @@ def set_capability(plan, where: str, name: str, status: str) -> None:
             r.inputs["capabilities"][where][name]["status"] = status
 
 
-def test_mistake_create_users_off_creates_nobody(receiver):
+def test_mistake_create_users_off_creates_nobody(receiver, api_example):
     handle, token = receiver
-    current = state()
+    current = state(api_example)
     set_capability(current.plan, "create", "lifecycleCreate", "DISABLED")
     report = run_simulation(current, handle.base_url, token)
     assert "capability-lifecycleCreate" in [f.code for f in report.findings]
@@ -253,10 +254,10 @@ def test_mistake_create_users_off_creates_nobody(receiver):
     assert "not created: Create Users (lifecycleCreate) is not enabled" in lukas.reasons
 
 
-def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path):
+def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path, api_example):
     handle, token = receiver
     after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
-    before, current = state(), state(directory_path=after)
+    before, current = state(api_example), state(api_example, directory_path=after)
     for s in (before, current):
         set_capability(s.plan, "update", "lifecycleDeactivate", "DISABLED")
     report = run_simulation(current, handle.base_url, token, previous=before)
@@ -270,26 +271,30 @@ def test_mistake_two_groups_with_the_same_priority(receiver):
     handle, token = receiver
     current = state()
     for r in current.plan.resources:
-        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 2:
-            r.inputs["priority"] = 1  # Own US ties with Own EMEA
+        if r.type == "okta:app/groupAssignment:GroupAssignment" and r.inputs["priority"] == 3:
+            r.inputs["priority"] = 2  # Own US ties with Own EMEA
     report = run_simulation(current, handle.base_url, token)
     tie = next(f for f in report.findings if f.code == "priority-tie")
-    assert "'Own EMEA', 'Own US' have the same priority 1" in tie.message
+    assert "'Own EMEA', 'Own US' have the same priority 2" in tie.message
     assert not report.ok
 
 
 def test_mistake_program_ignores_config_priority_is_caught(receiver):
-    """A program bug (priorities reversed) shows as differences, since the emulation reads
-    the plan and the expectation reads the config."""
+    """A program bug (priorities reversed) shows, since the emulation reads the plan and the
+    expectation reads the config: Okta holds the groups in another order than the config's."""
     handle, token = receiver
     current = state()
     assigns = [r for r in current.plan.resources if r.type == "okta:app/groupAssignment:GroupAssignment"]
     for r in assigns:
-        r.inputs["priority"] = len(assigns) - 1 - r.inputs["priority"]
+        r.inputs["priority"] = len(assigns) + 1 - r.inputs["priority"]
     report = run_simulation(current, handle.base_url, token)
-    emma = users(report)["emma.clarke@example.com"]  # Own EMEA + Own US: now Own US wins
-    assert not emma.ok
-    assert "Own holds regions us1; the config means emea2, uk1" in emma.reasons
+    order = next(f for f in report.findings if f.code == "priority-order")
+    assert "Okta holds the group assignments in the order Salesforce Admins, Own US, Own EMEA, Own Admins Global" in (
+        order.message
+    )
+    assert not report.ok
+    emma = users(report)["emma.clarke@example.com"]  # Own EMEA + Own US: now Own US wins in Okta
+    assert emma.assignment == "group Own US (priority 2)"
 
 
 # --------------------------------------------------------------------------- inputs and command
@@ -388,7 +393,7 @@ def test_login_case_may_differ_between_directories(tmp_path):
 
 def test_previous_config_before_the_manual_steps_assigned_nobody(write_config):
     manual = example_data()
-    manual["app"]["provisioning"] = "manual"
+    manual["app"].pop("manual_steps_done")
     report = simulate(EXAMPLE, DIRECTORY, previous=(write_config(manual), DIRECTORY))
     assert report.ok  # nobody was assigned before, so nobody is expected inactive
     assert users(report)["lukas.weber@example.com"].sent is True

@@ -29,8 +29,8 @@ UASSIGN = "okta:app/user:User"
 
 
 @pytest.fixture(scope="module")
-def example_run():
-    return run_config(EXAMPLE)
+def example_run(api_example):
+    return run_config(api_example)
 
 
 def by_name(run) -> dict[str, Registration]:
@@ -74,6 +74,8 @@ def test_connection_has_url_activate_and_secret_token(example_run):
         "profile": {"authScheme": "TOKEN", "token": "[secret]"},
     }
     assert conn.options["dependsOn"] == [naming.APP]
+    # the provider's Read sets action to "" when Okta reports the connection UNKNOWN
+    assert conn.options["ignoreChanges"] == ["action"]
 
 
 def test_features_create_and_deactivate_only(example_run):
@@ -155,20 +157,27 @@ def test_groups_created_or_looked_up(example_run):
 def test_group_assignments_priority_profile_and_replace(example_run):
     rows = sorted(
         (
-            (a.inputs["priority"], a.inputs["groupId"], json.loads(a.inputs["profile"]), a.options)
+            (a.inputs["priority"], a.inputs["groupId"], json.loads(a.inputs["profile"]), a.options, a.name)
             for a in of_type(example_run, GASSIGN)
         ),
         key=lambda r: r[0],
     )
-    assert [(p, g, prof) for p, g, prof, _ in rows] == [
-        (0, "<id of own-scim-group-own-admins-global>", {"regions": "us1,emea2,uk1"}),
-        (1, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
-        (2, "<id of own-scim-group-own-us>", {"regions": "us1"}),
-        (3, "<id of Okta group Salesforce Admins>", {"regions": "us1"}),
+    # never 0 (the provider would not send it): 1 for the first group
+    assert [(p, g, prof) for p, g, prof, _, _ in rows] == [
+        (1, "<id of own-scim-group-own-admins-global>", {"regions": "us1,emea2,uk1"}),
+        (2, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
+        (3, "<id of own-scim-group-own-us>", {"regions": "us1"}),
+        (4, "<id of Okta group Salesforce Admins>", {"regions": "us1"}),
     ]
-    for _, _, _, opts in rows:
-        assert opts["deleteBeforeReplace"] is True and opts["replaceOnChanges"] == ["profile"]
+    previous = None
+    for _, _, profile, opts, name in rows:
+        # replaced when the declared profile changes, never because of Okta's read-back
+        assert opts["ignoreChanges"] == ["profile"] and opts["replaceOnChanges"] == []
+        assert opts["replacementTrigger"] == json.dumps(profile) and opts["deleteBeforeReplace"] is True
         assert naming.REGIONS_ATTRIBUTE in opts["dependsOn"]
+        # one after the other, in the config's order
+        assert previous is None or previous in opts["dependsOn"]
+        previous = name
 
 
 def test_people_looked_up_by_login_and_assigned(example_run):
@@ -188,7 +197,8 @@ def test_people_looked_up_by_login_and_assigned(example_run):
         ),
     ]
     for u in users:
-        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["profile"]
+        assert u.options["ignoreChanges"] == ["profile"] and u.options["replacementTrigger"] == u.inputs["profile"]
+        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["userId"]
         assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
     lookups = sorted(
         (i.args for i in example_run.invocations if i.token == "okta:user/getUser:getUser"),
@@ -230,7 +240,9 @@ def test_token_never_in_clear(example_run):
 
 def test_manual_mode_before_steps_are_done(write_config):
     data = example_data()
-    data["app"]["provisioning"] = "manual"
+    data["app"].pop("manual_steps_done")
+    assert "provisioning" in data["app"]
+    del data["app"]["provisioning"]  # manual is the default
     run = run_config(write_config(data), token=None)
     types = {r.type for r in run.registrations}
     assert CONN not in types and FEAT not in types
@@ -259,9 +271,13 @@ def test_manual_mode_after_steps_are_done(write_config):
     assert len(run.outputs["regionsByGroup"]) == 4 and run.outputs["peopleCount"] == 2
 
 
-def test_api_mode_without_token_stops_with_instructions():
+def test_api_mode_without_token_stops_with_instructions(api_example):
     with pytest.raises(pulumi.RunError, match="pulumi config set --secret ownscim:scimToken"):
-        run_config(EXAMPLE, token=None)
+        run_config(api_example, token=None)
+
+
+def test_manual_mode_needs_no_token():
+    assert run_config(EXAMPLE, token=None).outputs["peopleCount"] == 2
 
 
 def test_invalid_config_stops_with_every_problem(write_config):
@@ -288,12 +304,45 @@ def test_config_path_defaults_to_stack_name(tmp_path, monkeypatch):
     assert run.outputs["appLabel"] == "Own"
 
 
-def test_region_change_is_a_replacement_not_an_update(write_config):
-    """Own's region move: the assignment's profile is in replaceOnChanges with deleteBeforeReplace,
-    so Pulumi unassigns (Okta deactivates in Own) before it assigns with the new value."""
+def test_region_change_changes_the_replacement_trigger(write_config):
+    """Own's region move: the declared profile is the replacement trigger, with
+    deleteBeforeReplace, so Pulumi unassigns (Okta deactivates in Own) before it assigns with
+    the new value (tests/offline/test_engine.py runs it)."""
     data = example_data()
     data["groups"][2]["regions"] = ["emea2"]
     run = run_config(write_config(data))
     [us] = [a for a in of_type(run, GASSIGN) if a.name == "own-scim-group-assignment-own-us"]
     assert json.loads(us.inputs["profile"]) == {"regions": "emea2"}
-    assert us.options["replaceOnChanges"] == ["profile"] and us.options["deleteBeforeReplace"]
+    assert us.options["replacementTrigger"] == '{"regions": "emea2"}' and us.options["deleteBeforeReplace"]
+
+
+def test_a_group_key_keeps_the_resource_names_through_a_rename(write_config):
+    data = example_data()
+    data["groups"][1].update(name="Own Europe", key="own-emea")
+    names = {r.name: r for r in run_config(write_config(data)).registrations}
+    assert names["own-scim-group-own-emea"].inputs["name"] == "Own Europe"
+    assert "own-scim-group-assignment-own-emea" in names
+
+
+def test_child_names_derive_from_the_component_name():
+    from ownscim_infra.config import load_config
+    from ownscim_infra.offline.mocks import run_program
+    from ownscim_infra.program.component import OwnScimProvisioning
+
+    config = load_config(EXAMPLE)
+
+    def two_components() -> dict:
+        OwnScimProvisioning(naming.COMPONENT, config=config, scim_token=None)
+        OwnScimProvisioning("own-scim-eu", config=config, scim_token=None)
+        return {}
+
+    run = run_program(two_components, config={}, secret_keys=[])
+    names = [r.name for r in run.registrations]
+    assert len(names) == len(set(names)) == 24  # 12 each, no two with the same name
+    assert "own-scim-app" in names and "own-scim-eu-app" in names
+    assert "own-scim-eu-group-assignment-own-emea" in names
+    hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type == ATTR}
+    assert hooks == {
+        "own-scim-regions-attribute": [ATTRIBUTE_GUARD_HOOK],
+        "own-scim-eu-regions-attribute": [f"{ATTRIBUTE_GUARD_HOOK}-own-scim-eu"],
+    }

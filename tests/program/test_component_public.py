@@ -16,9 +16,9 @@ from typing import Any
 
 import pulumi
 
-from ownscim_infra.config import load_config
+from ownscim_infra.config import load_config, parse_config
 from ownscim_infra.program.component import OwnScimProvisioning
-from tests.conftest import EXAMPLE, KNOWN_TOKEN
+from tests.conftest import EXAMPLE, KNOWN_TOKEN, example_data
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -36,8 +36,10 @@ class Mocks(pulumi.runtime.Mocks):
 
 
 def _component() -> OwnScimProvisioning:
+    """config/example.yaml, set up through Okta's API (``provisioning: api``)."""
     pulumi.runtime.set_mocks(Mocks(), preview=False)
-    return OwnScimProvisioning("own-scim", config=load_config(EXAMPLE), scim_token=pulumi.Output.secret(KNOWN_TOKEN))
+    config = parse_config(example_data("api"))
+    return OwnScimProvisioning("own-scim", config=config, scim_token=pulumi.Output.secret(KNOWN_TOKEN))
 
 
 @pulumi.runtime.test
@@ -75,7 +77,7 @@ def test_group_priorities_follow_the_config_order() -> pulumi.Output:
 
     def check(values: list[Any]) -> None:
         priorities, profiles = values[: len(names)], values[len(names) :]
-        assert priorities == list(range(len(names)))
+        assert priorities == [1, 2, 3, 4]  # the config's order; never 0, which the provider would not send
         assert json.loads(profiles[1]) == {"regions": "emea2,uk1"}  # Own EMEA, Own's comma-separated form
 
     return pulumi.Output.all(

@@ -1,0 +1,388 @@
+"""The Pulumi engine, emulated: ``pulumi up`` of a plan against the state of the last run.
+
+The offline plan (:mod:`.plan`) records what the program declares, as the engine receives it
+(inputs, and the options ``dependsOn``, ``protect``, ``deleteBeforeReplace``,
+``replaceOnChanges``, ``ignoreChanges``, ``replacementTrigger``, ``beforeDeleteHooks``). This
+module applies such a plan the way the engine of Pulumi CLI 3.226+ would, with the provider
+of :mod:`.provider` against an emulated org (:class:`.okta_org.OktaOrg`), and keeps the state
+the engine would keep, so that the next run's steps follow from it. The engine's source is
+``pkg/resource/deploy/step_generator.go`` (pulumi/pulumi); ``docs/provider-semantics.md``
+lists each behaviour with its source.
+
+For each declared resource, in dependency order:
+
+- no state: **create**;
+- ``ignoreChanges``: the ignored inputs are set back to the last run's
+  (``processIgnoreChanges``) and the provider's diff skips them;
+- ``replacementTrigger``: a value that differs from the recorded one replaces the resource
+  without asking the provider (``shouldTriggerReplace``; no recorded value, or none now:
+  no replacement);
+- otherwise the provider's diff (:func:`.provider.diff`): a changed ``ForceNew`` key, or a
+  changed key listed in ``replaceOnChanges``, is a **replace**; any other change an
+  **update**; none: **same**;
+- a replacement deletes first when ``deleteBeforeReplace`` is set (the provider never asks
+  for it here), else creates the new resource and deletes the old one at the end; the
+  replacement is created from the program's inputs, not the ignored ones;
+- a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook runs
+  before the delete and fails it by raising.
+
+Resources no longer declared are deleted after every create and update, dependents first.
+Steps whose dependencies are met run in parallel: the order in which they reach Okta is not
+defined. The emulation runs each such set in the reverse of the program's order, so that a
+program that relies on declaration order shows it. The first failed step stops the run:
+later steps are not run, and the state keeps what was done (``pulumi up`` reports "update
+failed" and the next run starts from there).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.mocks import Registration
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+from ownscim_infra.program import component
+
+#: ``<id of NAME>``, ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``: the mocks' ids.
+_MOCK_ID = "<id of "
+
+
+@dataclass
+class ResourceState:
+    """One resource in the engine's state: its ``id``, the ``inputs`` it was last applied
+    with (the ignored ones as they were), the provider's ``outputs`` (its last Read), and the
+    options recorded with it (``dependsOn``, ``protect``, ``replacementTrigger``, hooks)."""
+
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    options: dict[str, Any]
+
+
+@dataclass
+class Step:
+    """One step of a run: ``op`` is ``create | update | replace | delete | same``, ``paths`` the
+    input keys that changed (``replacementTrigger`` when the trigger replaced it), ``status``
+    ``done | failed | not run``, ``error`` what failed (Okta's answer, a hook's refusal)."""
+
+    name: str
+    type: str
+    op: str
+    paths: list[str] = field(default_factory=list)
+    status: str = "done"
+    error: str | None = None
+    delete_before_replace: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name", "type", "op", "paths", "status"}`` (+ ``"error"`` when it failed)."""
+        doc: dict[str, Any] = {"name": self.name, "type": self.type, "op": self.op, "paths": self.paths}
+        doc["status"] = self.status
+        if self.error:
+            doc["error"] = self.error
+        return doc
+
+
+@dataclass
+class RunResult:
+    """A ``pulumi up``: its ``steps`` (one a declared or deleted resource, in the order they
+    ran, those not run last), the ``state`` after it, and the failed step (``None`` when the
+    update succeeded)."""
+
+    steps: list[Step]
+    state: dict[str, ResourceState]
+    failed: Step | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the update succeeded."""
+        return self.failed is None
+
+
+class StepError(Exception):
+    """A step failed: Okta refused it, or a hook or ``protect`` stopped it."""
+
+
+#: Called after each step that ran, with the step: the simulation provisions Own from the
+#: org's new assignments there.
+OnStep = Callable[[Step], None]
+
+
+class Engine:
+    """Applies plans to :attr:`org` one run after the other, keeping the state between runs."""
+
+    def __init__(self, org: OktaOrg, *, on_step: OnStep | None = None) -> None:
+        self.org = org
+        self.state: dict[str, ResourceState] = {}
+        self._on_step = on_step
+
+    # -- the run ---------------------------------------------------------------
+
+    def up(self, registrations: Sequence[Registration]) -> RunResult:
+        """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated."""
+        old = self.state
+        new: dict[str, ResourceState] = {}
+        self.state = new  # filled as the steps run: the state so far, for the step callback
+        order = _dependency_order(registrations)
+        steps: list[Step] = []
+        later: list[ResourceState] = []  # create-before-delete replacements' old resources
+        failed: Step | None = None
+        for reg in order:
+            if failed is not None:
+                steps.append(self._unrun(reg, old.get(reg.name), new))
+                continue
+            step = self._apply(reg, old.get(reg.name), new, later)
+            steps.append(step)
+            if step.status == "failed":
+                failed = step
+        removed = [old[n] for n in _reverse_dependency_order(list(old.values())) if n not in new]
+        for gone in [*later, *removed]:
+            if failed is not None:
+                if gone.name not in new:
+                    steps.append(Step(gone.name, gone.type, "delete", status="not run"))
+                    new[gone.name] = gone  # still in the state
+                continue
+            step = self._delete(gone, replaced=gone in later)
+            steps.append(step)
+            if step.status == "failed":
+                failed = step
+                if gone.name not in new:
+                    new[gone.name] = gone
+        self.state = new
+        return RunResult(steps, new, failed)
+
+    # -- one resource ----------------------------------------------------------------
+
+    def _resolve(self, value: Any, new: dict[str, ResourceState]) -> Any:
+        """Replace the mocks' ids by the org's: a resource's by its id in this run's state,
+        a looked-up user or group by Okta's answer (:class:`OktaApiError` when none)."""
+        if isinstance(value, dict):
+            return {k: self._resolve(v, new) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v, new) for v in value]
+        if not isinstance(value, str) or not value.startswith(_MOCK_ID) or not value.endswith(">"):
+            return value
+        inner = value[len(_MOCK_ID) : -1]
+        if inner.startswith("Okta user "):
+            return self.org.find_user(inner.removeprefix("Okta user "))
+        if inner.startswith("Okta group "):
+            return self.org.lookup_group(inner.removeprefix("Okta group "))
+        return new[inner].id if inner in new else value
+
+    def _plan(
+        self, reg: Registration, inputs: dict[str, Any], before: ResourceState
+    ) -> tuple[str, list[str], dict[str, Any]]:
+        """(op, changed paths, inputs to record) for a declared resource that has state."""
+        ignore = list(reg.options.get("ignoreChanges") or [])
+        kept = dict(inputs)
+        for key in ignore:  # processIgnoreChanges
+            if key in before.inputs:
+                kept[key] = before.inputs[key]
+            else:
+                kept.pop(key, None)
+        trigger, was = reg.options.get("replacementTrigger"), before.options.get("replacementTrigger")
+        if trigger is not None and was is not None and trigger != was:
+            return "replace", ["replacementTrigger"], kept
+        if not reg.custom:
+            return "same", [], kept
+        result = provider.diff(provider.MODELS[reg.type], before.outputs, kept, ignore)
+        on_changes = set(reg.options.get("replaceOnChanges") or [])
+        replace = result.replace or [k for k in result.changed if k in on_changes or "*" in on_changes]
+        if replace:
+            return "replace", result.changed, kept
+        return ("update" if result.changed else "same"), result.changed, kept
+
+    def _apply(
+        self, reg: Registration, before: ResourceState | None, new: dict[str, ResourceState], later: list[ResourceState]
+    ) -> Step:
+        try:
+            inputs = self._resolve(reg.inputs, new)
+        except OktaApiError as exc:
+            return self._keep(
+                reg,
+                before,
+                new,
+                Step(reg.name, reg.type, "create" if before is None else "same", status="failed", error=str(exc)),
+            )
+        if before is None:
+            step = Step(reg.name, reg.type, "create")
+            return self._run(step, lambda: self._create(reg, inputs, new), reg, before, new)
+        op, paths, kept = self._plan(reg, inputs, before)
+        dbr = bool(reg.options.get("deleteBeforeReplace"))
+        step = Step(reg.name, reg.type, op, paths, delete_before_replace=op == "replace" and dbr)
+        if op == "same":
+            new[reg.name] = self._recorded(reg, before, kept, before.outputs)
+            return step
+        if op == "update":
+            model = provider.MODELS[reg.type]
+            return self._run(
+                step,
+                lambda: self._store(new, self._recorded(reg, before, kept, model.update(self.org, before.id, kept))),
+                reg,
+                before,
+                new,
+            )
+
+        def replace() -> None:
+            if before.options.get("protect"):
+                raise StepError(f"unable to replace protected resource {reg.name!r}: `pulumi state unprotect` first")
+            if dbr:
+                self._run_hooks(before)
+                self._provider_delete(before)
+                if self._on_step is not None:  # the engine's DeleteReplaced step, then CreateReplacement
+                    self._on_step(step)
+            self._create(reg, inputs, new)
+            if not dbr:
+                later.append(before)
+
+        return self._run(step, replace, reg, before, new)
+
+    def _run(
+        self,
+        step: Step,
+        action: Callable[[], None],
+        reg: Registration,
+        before: ResourceState | None,
+        new: dict[str, ResourceState],
+    ) -> Step:
+        try:
+            action()
+        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+            step.status, step.error = "failed", str(exc)
+            self._keep(reg, before, new, step)
+        if self._on_step is not None:
+            self._on_step(step)
+        return step
+
+    def _keep(self, reg: Registration, before: ResourceState | None, new: dict[str, ResourceState], step: Step) -> Step:
+        """A failed step leaves the last run's state of the resource (if any) as it was."""
+        if before is not None and reg.name not in new:
+            new[reg.name] = before
+        return step
+
+    def _unrun(self, reg: Registration, before: ResourceState | None, new: dict[str, ResourceState]) -> Step:
+        """The step the engine would have run after the failure (the state keeps ``before``)."""
+        if before is None:
+            return Step(reg.name, reg.type, "create", status="not run")
+        new[reg.name] = before
+        try:
+            op, paths, _ = self._plan(reg, self._resolve(reg.inputs, new), before)
+        except OktaApiError as exc:
+            return Step(reg.name, reg.type, "update", status="not run", error=str(exc))
+        return Step(reg.name, reg.type, op, paths, status="not run")
+
+    def _create(self, reg: Registration, inputs: dict[str, Any], new: dict[str, ResourceState]) -> None:
+        outputs: dict[str, Any] = {}
+        if not reg.custom:
+            rid = reg.name
+        else:
+            rid, outputs = provider.MODELS[reg.type].create(self.org, inputs)
+        self._store(
+            new,
+            ResourceState(reg.type, reg.name, reg.parent, reg.custom, rid, inputs, outputs, copy.deepcopy(reg.options)),
+        )
+
+    @staticmethod
+    def _store(new: dict[str, ResourceState], state: ResourceState) -> None:
+        new[state.name] = state
+
+    @staticmethod
+    def _recorded(
+        reg: Registration, before: ResourceState, inputs: dict[str, Any], outputs: dict[str, Any]
+    ) -> ResourceState:
+        return ResourceState(
+            reg.type, reg.name, reg.parent, reg.custom, before.id, inputs, outputs, copy.deepcopy(reg.options)
+        )
+
+    def _run_hooks(self, state: ResourceState) -> None:
+        """The ``before_delete`` hooks recorded with the resource (the program registers
+        them by name; the guard of the ``regions`` attribute is the only one)."""
+        for hook in state.options.get("beforeDeleteHooks") or []:
+            if hook.startswith(component.ATTRIBUTE_GUARD_HOOK):
+                component.guard_regions_attribute(
+                    pulumi.ResourceHookArgs(
+                        urn=state.name,
+                        id=state.id,
+                        name=state.name,
+                        type=state.type,
+                        old_inputs=state.inputs,
+                        old_outputs=state.outputs,
+                    )
+                )
+
+    def _provider_delete(self, state: ResourceState) -> None:
+        if state.custom:
+            provider.MODELS[state.type].delete(self.org, state.id, state.outputs)
+
+    def _delete(self, state: ResourceState, *, replaced: bool) -> Step:
+        step = Step(state.name, state.type, "replace" if replaced else "delete")
+
+        def delete() -> None:
+            if state.options.get("protect") and not replaced:
+                raise StepError(
+                    f"unable to delete protected resource {state.name!r}: `pulumi state unprotect` it first"
+                )
+            self._run_hooks(state)
+            self._provider_delete(state)
+
+        try:
+            delete()
+        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+            step.status, step.error = "failed", str(exc)
+        if self._on_step is not None:
+            self._on_step(step)
+        return step
+
+
+def _dependency_order(registrations: Sequence[Registration]) -> list[Registration]:
+    """Topological order by ``dependsOn`` (and parent); the resources whose dependencies are
+    met at the same time (which the engine runs in parallel) in the reverse of their
+    registration order."""
+    by_name = {r.name: r for r in registrations}
+    deps = {
+        r.name: {d for d in r.options.get("dependsOn", []) if d in by_name} | ({r.parent} & set(by_name))
+        for r in registrations
+    }
+    position = {r.name: i for i, r in enumerate(registrations)}
+    done: set[str] = set()
+    order: list[Registration] = []
+    while len(done) < len(registrations):
+        ready = [n for n in deps if n not in done and deps[n] <= done]
+        if not ready:  # a cycle cannot come from a Pulumi program; keep the rest in program order
+            ready = [n for n in deps if n not in done]
+        for name in sorted(ready, key=lambda n: -position[n]):
+            order.append(by_name[name])
+        done.update(ready)
+    return order
+
+
+def _reverse_dependency_order(states: list[ResourceState]) -> list[str]:
+    """Names in an order where each resource comes before those it depends on (deletes)."""
+    as_regs = [
+        Registration(s.type, s.name, s.parent, {}, {"dependsOn": s.options.get("dependsOn", [])}, s.custom)
+        for s in states
+    ]
+    return [r.name for r in reversed(_dependency_order(as_regs))]
+
+
+def assignments_held(org: OktaOrg, app_id: str | None) -> list[dict[str, Any]]:
+    """``[{"group", "priority"}]``: the group assignments as Okta holds them, by priority."""
+    if app_id is None or app_id not in org.apps:
+        return []
+    held = org.apps[app_id].group_assignments
+    rows = [{"group": org.groups[g].name, "priority": a["priority"]} for g, a in held.items() if g in org.groups]
+    return sorted(rows, key=lambda r: (r["priority"], r["group"]))
+
+
+def profile_of(state: ResourceState) -> dict[str, Any]:
+    """The profile a resource's state holds (its provider's last Read), as a dict."""
+    return dict(json.loads(state.outputs.get("profile") or "{}"))

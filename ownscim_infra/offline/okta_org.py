@@ -1,0 +1,364 @@
+"""An emulated Okta org: the objects terraform-provider-okta reads and writes, as Okta keeps them.
+
+:mod:`ownscim_infra.offline.provider` calls this class where the real provider calls Okta's
+Management API; :mod:`ownscim_infra.offline.okta_emulator` reads who has the app from it. Each
+behaviour below is Okta's as documented or reported; the sources are named where they apply:
+
+- **Group assignment priority** (``PUT /api/v1/apps/{appId}/groups/{groupId}``, Okta API
+  reference, Application Groups): "If a priority value isn't specified, then the next highest
+  priority is assigned by default". Read here as: an assignment that exists keeps its
+  priority; a new one goes after every other (the largest priority + 1, 0 for the first).
+  Two assignments may hold the same value (Okta has answered 500 for such apps:
+  terraform-provider-okta #736); the emulation keeps both and reports the tie.
+- **What Okta returns as a profile**: an app user's profile "with user profile mappings
+  applied" (legacy Apps API reference, "Assign User to Application"): the mapped base
+  attributes (``userName``, ``givenName``, ``familyName``, ``email``) beside the values set;
+  a group assignment's profile holds every property a group may set (scope ``NONE``), ``null``
+  when unset (terraform-provider-okta #669).
+- **E0000046**: ``DELETE /api/v1/apps/{appId}/users/{userId}`` is refused while one of the
+  user's groups is assigned to the app: "Deactivate application for user forbidden. ... The
+  application cannot be unassigned from the user while their group memberships grant them
+  access" (articulate/terraform-provider-okta #120).
+- **Deleting the attribute** erases its value from every assignment (terraform-provider-okta
+  #2593, #989, #492).
+- **Deleting a group** deletes its memberships and its app assignments.
+- **The Connections and Features APIs** serve a short list of catalog apps (Okta API
+  reference; terraform-provider-okta #2565: "only supported with a limited subset of OIN
+  applications"); on others the connection is ``UNKNOWN`` and reading a feature fails
+  ("This request returns an error if provisioning isn't enabled for the app").
+
+Group membership comes from the directory file, by name: a user is in a group when one of
+the names the directory lists for the user is a name the group has had (its name when it
+was created or first seen, and every later name). So a group renamed in place keeps its
+members, and a group deleted and created again under a new name starts empty, as in Okta.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.own_setup import okta_fold
+
+
+class OktaApiError(Exception):
+    """An error Okta answers: ``status`` (HTTP), ``code`` (``E0000046``...), ``summary``."""
+
+    def __init__(self, status: int, code: str, summary: str, cause: str = "") -> None:
+        self.status, self.code, self.summary, self.cause = status, code, summary, cause
+        super().__init__(f"HTTP {status} {code}: {summary}" + (f" ({cause})" if cause else ""))
+
+
+def _okta_id(prefix: str, seed: str) -> str:
+    """A stable Okta-style id: ``prefix`` (``0oa`` app, ``00g`` group, ``00u`` user) + 17 hex."""
+    return prefix + hashlib.sha256(seed.encode()).hexdigest()[:17]
+
+
+@dataclass
+class OrgGroup:
+    """An Okta group: ``names`` are every name it has had, the current one last."""
+
+    id: str
+    names: list[str]
+    description: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The group's current name."""
+        return self.names[-1]
+
+
+@dataclass
+class OrgApp:
+    """An app instance and what hangs off it: the provisioning connection (``None`` until set),
+    ``USER_PROVISIONING`` capabilities (``None`` until set), the custom user schema properties
+    (``index`` -> definition), the group assignments (group id -> ``{"priority", "profile"}``)
+    and the direct assignments (user id -> profile values set)."""
+
+    id: str
+    label: str
+    catalog_name: str
+    connection: dict[str, Any] | None = None
+    capabilities: dict[str, str] | None = None
+    feature_status: str | None = None
+    schema: dict[str, dict[str, Any]] = field(default_factory=dict)
+    group_assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class OktaOrg:
+    """The org: users and groups from a directory file, the apps the program creates.
+
+    :param directory: the Okta users and the names of their groups.
+    :param connection_api: whether Okta manages this catalog app's provisioning connection
+        through its API (``True``: the connection is ``ENABLED`` once set; ``False``: it stays
+        ``UNKNOWN`` and reading ``USER_PROVISIONING`` fails, as Okta documents for apps outside
+        its short list).
+    :param group_properties: extra app user schema properties a group may set (scope
+        ``NONE``), beside those the program declares; Okta returns them as ``null`` in every
+        group assignment's profile (#669).
+    """
+
+    def __init__(
+        self, directory: Directory, *, connection_api: bool = True, group_properties: tuple[str, ...] = ()
+    ) -> None:
+        self.connection_api = connection_api
+        self.group_properties = group_properties
+        self.apps: dict[str, OrgApp] = {}
+        self.groups: dict[str, OrgGroup] = {}
+        self.directory = directory
+        self._counter = 0
+
+    # -- the directory -------------------------------------------------------
+
+    def set_directory(self, directory: Directory) -> None:
+        """The users and their memberships from now on (a later directory file)."""
+        self.directory = directory
+
+    def seed_groups(self, names: list[str]) -> None:
+        """Groups that exist before the program runs (looked up by name), unless one has the name."""
+        for name in names:
+            if self.find_group(name) is None:
+                self.groups[_okta_id("00g", "existing:" + okta_fold(name))] = OrgGroup(
+                    _okta_id("00g", "existing:" + okta_fold(name)), [name]
+                )
+
+    def user(self, user_id: str) -> DirectoryUser | None:
+        """The directory user with this Okta id."""
+        return next((u for u in self.directory.users if u.okta_id == user_id), None)
+
+    def is_member(self, user: DirectoryUser, group_id: str) -> bool:
+        """Whether ``user`` is in the group: one of the names the directory lists for the user
+        is a name the group has had (compared as Okta compares names)."""
+        group = self.groups.get(group_id)
+        if group is None:
+            return False
+        names = {okta_fold(n) for n in group.names}
+        return any(okta_fold(g) in names for g in user.groups)
+
+    def members(self, group_id: str) -> list[DirectoryUser]:
+        """The directory users in the group."""
+        return [u for u in self.directory.users if self.is_member(u, group_id)]
+
+    # -- lookups (data sources) ------------------------------------------------
+
+    def find_user(self, login: str) -> str:
+        """``GET /api/v1/users?search=profile.login eq "..."``: the user's id.
+
+        :raises OktaApiError: no such user (the provider's ``okta_user`` fails with "no users
+            found using search criteria").
+        """
+        folded = okta_fold(login)
+        user = next((u for u in self.directory.users if okta_fold(u.login) == folded), None)
+        if user is None:
+            raise OktaApiError(404, "E0000007", f"no users found using search criteria: profile.login eq {login!r}")
+        return user.okta_id
+
+    def find_group(self, name: str) -> str | None:
+        """The id of the group whose current name is ``name`` (case-insensitive), or ``None``."""
+        folded = okta_fold(name)
+        return next((g.id for g in self.groups.values() if okta_fold(g.name) == folded), None)
+
+    def lookup_group(self, name: str) -> str:
+        """``okta_group`` data source by name. :raises OktaApiError: no such group."""
+        found = self.find_group(name)
+        if found is None:
+            raise OktaApiError(404, "E0000007", f"group with name {name!r} does not exist")
+        return found
+
+    # -- apps ------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        self._counter += 1
+        return _okta_id(prefix, f"new:{self._counter}")
+
+    def create_app(self, label: str, catalog_name: str) -> str:
+        """``POST /api/v1/apps`` of a catalog app; returns its id."""
+        app_id = self._new_id("0oa")
+        self.apps[app_id] = OrgApp(app_id, label, catalog_name)
+        return app_id
+
+    def app(self, app_id: str) -> OrgApp:
+        """The app. :raises OktaApiError: 404."""
+        if app_id not in self.apps:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {app_id} (AppInstance)")
+        return self.apps[app_id]
+
+    def delete_app(self, app_id: str) -> None:
+        """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it."""
+        self.apps.pop(app_id, None)
+
+    def set_connection(self, app_id: str, base_url: str, activate: bool) -> str:
+        """``POST /api/v1/apps/{appId}/connections/default?activate=...``; returns the status:
+        ``ENABLED``/``DISABLED``, or ``UNKNOWN`` when Okta does not serve this app's connection."""
+        status = ("ENABLED" if activate else "DISABLED") if self.connection_api else "UNKNOWN"
+        self.app(app_id).connection = {"baseUrl": base_url, "status": status}
+        return status
+
+    def connection_status(self, app_id: str) -> str:
+        """``GET /api/v1/apps/{appId}/connections/default``: ``status``."""
+        connection = self.app(app_id).connection
+        if connection is None or not self.connection_api:
+            return "UNKNOWN"
+        return str(connection["status"])
+
+    def put_features(self, app_id: str, status: str, capabilities: dict[str, str]) -> None:
+        """``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING`` (stored as sent)."""
+        app = self.app(app_id)
+        app.feature_status, app.capabilities = status, dict(capabilities)
+
+    def get_features(self, app_id: str) -> tuple[str, dict[str, str]]:
+        """``GET .../features/USER_PROVISIONING``.
+
+        :raises OktaApiError: provisioning is not on (the connection is not ``ENABLED``).
+        """
+        app = self.app(app_id)
+        if self.connection_status(app_id) != "ENABLED" or app.capabilities is None:
+            raise OktaApiError(400, "E0000001", "Api validation failed: provisioning is not enabled for this app")
+        return str(app.feature_status), dict(app.capabilities)
+
+    def set_up_by_hand(self, app_id: str, base_url: str, capabilities: dict[str, str]) -> None:
+        """What an admin's Admin Console steps do (``provisioning: manual``): the connection is
+        on and ``USER_PROVISIONING`` set, whether or not Okta serves them through its API."""
+        app = self.app(app_id)
+        app.connection = {"baseUrl": base_url, "status": "ENABLED", "byHand": True}
+        app.feature_status, app.capabilities = "ENABLED", dict(capabilities)
+
+    # -- the schema ----------------------------------------------------------------
+
+    def put_schema_property(self, app_id: str, definition: dict[str, Any]) -> None:
+        """``POST /api/v1/meta/schemas/apps/{appId}/default`` with one custom property."""
+        self.app(app_id).schema[definition["index"]] = dict(definition)
+
+    def delete_schema_property(self, app_id: str, index: str) -> None:
+        """Remove the property: its value is erased from every assignment (#2593, #989)."""
+        app = self.app(app_id)
+        app.schema.pop(index, None)
+        for assignment in app.group_assignments.values():
+            assignment["profile"].pop(index, None)
+        for profile in app.users.values():
+            profile.pop(index, None)
+
+    # -- groups ------------------------------------------------------------------------
+
+    def create_group(self, name: str, description: str | None) -> str:
+        """``POST /api/v1/groups``; returns the new group's id (it has no members yet)."""
+        group_id = self._new_id("00g")
+        self.groups[group_id] = OrgGroup(group_id, [name], description)
+        return group_id
+
+    def update_group(self, group_id: str, name: str, description: str | None) -> None:
+        """``PUT /api/v1/groups/{groupId}``: renamed in place, members kept."""
+        group = self.groups[group_id]
+        if group.name != name:
+            group.names.append(name)
+        group.description = description
+
+    def delete_group(self, group_id: str) -> None:
+        """``DELETE /api/v1/groups/{groupId}``: its memberships and app assignments go with it."""
+        self.groups.pop(group_id, None)
+        for app in self.apps.values():
+            app.group_assignments.pop(group_id, None)
+
+    # -- assignments -----------------------------------------------------------------
+
+    def put_group_assignment(
+        self, app_id: str, group_id: str, priority: int | None, profile: dict[str, Any] | None
+    ) -> None:
+        """``PUT /api/v1/apps/{appId}/groups/{groupId}`` (create and update alike). ``priority``
+        ``None``: not sent; an existing assignment keeps its priority, a new one gets "the next
+        highest" (after every other)."""
+        app = self.app(app_id)
+        if group_id not in self.groups:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {group_id} (UserGroup)")
+        current = app.group_assignments.get(group_id)
+        if priority is None:
+            if current is not None:
+                priority = current["priority"]
+            else:
+                priority = max((a["priority"] for a in app.group_assignments.values()), default=-1) + 1
+        values = dict(profile) if profile is not None else (current or {}).get("profile", {})
+        app.group_assignments[group_id] = {"priority": priority, "profile": values}
+
+    def get_group_assignment(self, app_id: str, group_id: str) -> dict[str, Any]:
+        """``GET /api/v1/apps/{appId}/groups/{groupId}``: ``priority`` and ``profile``, with every
+        group-settable property (scope ``NONE``) present, ``null`` when unset (#669).
+
+        :raises OktaApiError: 404.
+        """
+        assignment = self.app(app_id).group_assignments.get(group_id)
+        if assignment is None:
+            raise OktaApiError(
+                404, "E0000007", f"Not found: Resource not found: {group_id} (ApplicationGroupAssignment)"
+            )
+        app = self.app(app_id)
+        settable = [i for i, d in app.schema.items() if d.get("scope") == "NONE"] + list(self.group_properties)
+        profile = {name: None for name in settable}
+        profile.update(assignment["profile"])
+        return {"priority": assignment["priority"], "profile": profile}
+
+    def delete_group_assignment(self, app_id: str, group_id: str) -> None:
+        """``DELETE /api/v1/apps/{appId}/groups/{groupId}``."""
+        self.app(app_id).group_assignments.pop(group_id, None)
+
+    def assign_user(self, app_id: str, user_id: str, profile: dict[str, Any]) -> None:
+        """``POST /api/v1/apps/{appId}/users`` (scope USER) or ``POST .../users/{userId}``
+        (update): the values given are set."""
+        if self.user(user_id) is None:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (User)")
+        self.app(app_id).users[user_id] = dict(profile)
+
+    def get_app_user(self, app_id: str, user_id: str) -> dict[str, Any]:
+        """``GET /api/v1/apps/{appId}/users/{userId}``: the profile with the mapped base
+        attributes applied (legacy Apps API reference), then the values set.
+
+        :raises OktaApiError: 404.
+        """
+        values = self.app(app_id).users.get(user_id)
+        user = self.user(user_id)
+        if values is None or user is None:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (AppUser)")
+        mapped = {
+            "userName": user.login,
+            "givenName": user.first_name,
+            "familyName": user.last_name,
+            "email": user.primary_email,
+        }
+        return {"profile": mapped | values, "userName": user.login}
+
+    def unassign_user(self, app_id: str, user_id: str) -> None:
+        """``DELETE /api/v1/apps/{appId}/users/{userId}``.
+
+        :raises OktaApiError: E0000046 while one of the user's groups is assigned to the app
+            (articulate/terraform-provider-okta #120).
+        """
+        app = self.app(app_id)
+        user = self.user(user_id)
+        granting = [self.groups[g].name for g in app.group_assignments if user and self.is_member(user, g)]
+        if granting:
+            raise OktaApiError(
+                403,
+                "E0000046",
+                "Deactivate application for user forbidden.",
+                "The application cannot be unassigned from the user while their group memberships grant them "
+                f"access (groups: {', '.join(granting)})",
+            )
+        app.users.pop(user_id, None)
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of what the org holds (for before/after comparisons in tests)."""
+        return json.loads(
+            json.dumps(
+                {
+                    "groups": {g.id: g.names for g in self.groups.values()},
+                    "apps": {a.id: copy.deepcopy(a.__dict__) for a in self.apps.values()},
+                },
+                sort_keys=True,
+            )
+        )

@@ -1,0 +1,316 @@
+"""terraform-provider-okta, as pulumi-okta 7 bridges it: each resource type's diff, create,
+update, read and delete, against the emulated org (:class:`~.okta_org.OktaOrg`).
+
+pulumi-okta 7.0.1 is "based on terraform-provider-okta v7.0.0"; the behaviours below were read
+in its source at v6.12.0 (``okta/services/idaas/``), whose schemas for these five resources
+match the installed Python SDK's arguments. The bridge's ``Diff`` calls the Terraform
+provider's own diff (pulumi-terraform-bridge ``pkg/tfbridge/provider.go`` ``(*Provider).Diff``
+-> ``p.tf.Diff``), so ``ForceNew`` and ``DiffSuppressFunc`` act in ``pulumi preview`` as in
+``terraform plan``; it forwards ``ignoreChanges`` into that diff, and asks for
+delete-before-replace only for auto-named ``name`` fields (none here). ``docs/provider-semantics.md``
+lists every behaviour with its source.
+
+State keys are the engine's (camelCase, like the inputs). Values are the provider's state
+after its Read, which every Create and Update ends with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from typing_extensions import override
+
+from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.offline.okta_org import OktaOrg
+
+APP = "okta:app/autoLogin:AutoLogin"
+CONNECTION = "okta:app/connection:Connection"
+FEATURES = "okta:app/features:Features"
+ATTRIBUTE = "okta:index/appUserSchemaProperty:AppUserSchemaProperty"
+GROUP = "okta:group/group:Group"
+GROUP_ASSIGNMENT = "okta:app/groupAssignment:GroupAssignment"
+APP_USER = "okta:app/user:User"
+
+
+@dataclass
+class Diff:
+    """A provider diff: the input keys that ``changed`` (after suppression) and those of them
+    that force a replacement (``replace``, the schema's ``ForceNew`` keys)."""
+
+    changed: list[str] = field(default_factory=list)
+    replace: list[str] = field(default_factory=list)
+
+
+def _strip_false_bools(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_false_bools(v) for k, v in value.items() if v is not False}
+    return value
+
+
+def no_change_in_json(old: str | None, new: str | None) -> bool:
+    """``utils.NoChangeInObjectFromUnmarshaledJSON`` (``okta/utils/utils.go``), the
+    ``DiffSuppressFunc`` of ``profile``: no new value suppresses the diff; otherwise the two
+    JSON objects must be ``reflect.DeepEqual`` once ``false`` booleans are dropped (key order
+    and spacing do not matter; an extra key, even ``null``, does)."""
+    if not new:
+        return True
+    try:
+        return bool(_strip_false_bools(json.loads(old or "{}")) == _strip_false_bools(json.loads(new)))
+    except ValueError:
+        return False
+
+
+class ResourceModel(Protocol):
+    """One resource type of the provider."""
+
+    #: input keys whose change replaces the resource (``ForceNew``)
+    force_new: frozenset[str]
+
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        """The key's ``DiffSuppressFunc``: whether a difference is not a change."""
+        ...
+
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Create; returns the id and the state (Create ends with Read)."""
+        ...
+
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Update in place; returns the state."""
+        ...
+
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        """Delete (or only forget, where the provider cannot delete)."""
+        ...
+
+
+class _Plain(ResourceModel):
+    """A resource whose state is its inputs and that suppresses nothing."""
+
+    force_new: frozenset[str] = frozenset()
+
+    @override
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        return False
+
+
+class AutoLoginModel(_Plain):
+    """``okta_app_auto_login``: ``preconfigured_app`` and every other argument update in place
+    (no ``ForceNew`` in ``resource_okta_app_auto_login.go``)."""
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return org.create_app(inputs.get("label", ""), inputs.get("preconfiguredApp", "")), dict(inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        org.app(rid).label = inputs.get("label", "")
+        return dict(inputs)
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        org.delete_app(rid)
+
+
+class ConnectionModel(_Plain):
+    """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+). Read's ``setStatus``:
+    ``ENABLED`` -> ``action`` ``"activate"``, ``DISABLED`` -> ``"deactivate"``, anything else
+    (``UNKNOWN``) -> ``""``, so a declared ``"activate"`` differs on every run unless ignored.
+    Delete only warns ("Delete Not Supported")."""
+
+    def _state(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        status = org.connection_status(rid)
+        action = {"ENABLED": "activate", "DISABLED": "deactivate"}.get(status, "")
+        return dict(inputs) | {"action": action, "status": status}
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rid = inputs["idProperty"]
+        org.set_connection(rid, inputs.get("baseUrl", ""), inputs.get("action") == "activate")
+        return rid, self._state(org, rid, inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.create(org, inputs)[1]
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        return None  # "App connections are managed through the application lifecycle"
+
+
+class FeaturesModel(_Plain):
+    """``okta_app_features``: Create and Update PUT the feature, then Read; Read adds an error
+    on any API error ("Could not read app feature"), such as Okta's answer when provisioning
+    is off. It cannot be deleted (``docs/resources/app_features.md``, #2565)."""
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rid = f"{inputs['appId']}/{inputs.get('name', '')}"
+        return rid, self.update(org, rid, inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        app_id = inputs["appId"]
+        caps = {k: v or "DISABLED" for k, v in capability_statuses(inputs.get("capabilities")).items()}
+        org.put_features(app_id, inputs.get("status", ""), caps)
+        org.get_features(app_id)  # Read: raises when provisioning is off
+        return dict(inputs)
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        return None  # "This resource cannot be deleted via Terraform"
+
+
+class AttributeModel(_Plain):
+    """``okta_app_user_schema_property``: ``index``, ``type``, ``external_name``,
+    ``external_namespace`` (``user_schema_property.go``) and ``scope``
+    (``resource_okta_app_user_custom_schema_property.go``) are ``ForceNew``."""
+
+    force_new = frozenset({"index", "type", "externalName", "externalNamespace", "scope"})
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rid = f"{inputs['appId']}/{inputs['index']}"
+        org.put_schema_property(inputs["appId"], inputs)
+        return rid, dict(inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.create(org, inputs)[1]
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        org.delete_schema_property(state["appId"], state["index"])
+
+
+class GroupModel(_Plain):
+    """``okta_group``: no ``ForceNew``; ``resourceGroupUpdate`` PUTs the new name in place."""
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return org.create_group(inputs.get("name", ""), inputs.get("description")), dict(inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        org.update_group(rid, inputs.get("name", ""), inputs.get("description"))
+        return dict(inputs)
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        org.delete_group(rid)
+
+
+class GroupAssignmentModel(ResourceModel):
+    """``okta_app_group_assignment`` (``resource_okta_app_group_assignment.go``):
+
+    - ``app_id`` and ``group_id`` are ``ForceNew``;
+    - ``buildAppGroupAssignment`` sends ``priority`` only ``if p, ok := d.GetOk("priority"); ok``:
+      never 0 (since v3.16.0, PR #741);
+    - ``priority``'s ``DiffSuppressFunc`` (PR #381, issue #377): ``p == n && new == "0"``, where an
+      omitted value reads as the state's, so an omitted priority never differs, and a declared 0
+      differs from any other value Okta holds, on every run;
+    - ``profile``: ``NoChangeInObjectFromUnmarshaledJSON`` (:func:`no_change_in_json`);
+    - Create and Update are the same ``PUT`` (an upsert on app and group); both end with Read,
+      which stores Okta's priority and the whole profile Okta returns.
+    """
+
+    force_new = frozenset({"appId", "groupId"})
+
+    @override
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        if key == "priority":
+            return not declared or (old == new and new == 0)
+        if key == "profile":
+            return no_change_in_json(old, new)
+        return False
+
+    def _read(self, org: OktaOrg, app_id: str, group_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        got = org.get_group_assignment(app_id, group_id)
+        return dict(inputs) | {"priority": got["priority"], "profile": json.dumps(got["profile"])}
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        app_id, group_id = inputs["appId"], inputs["groupId"]
+        priority = inputs.get("priority") or None  # GetOk: 0 is "not set"
+        profile = json.loads(inputs["profile"]) if inputs.get("profile") else None
+        org.put_group_assignment(app_id, group_id, priority, profile)
+        return group_id, self._read(org, app_id, group_id, inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.create(org, inputs)[1]
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        org.delete_group_assignment(state["appId"], state["groupId"])
+
+
+class AppUserModel(ResourceModel):
+    """``okta_app_user`` (``resource_okta_app_user.go``):
+
+    - no ``ForceNew``: a new ``user_id`` is an in-place update that assigns the new user and
+      leaves the old one assigned;
+    - ``profile``: ``NoChangeInObjectFromUnmarshaledJSON``; Read stores the whole profile Okta
+      returns (mapped attributes included);
+    - Delete is ``DELETE /api/v1/apps/{appId}/users/{userId}`` (Okta may refuse: E0000046).
+    """
+
+    force_new: frozenset[str] = frozenset()
+
+    @override
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        if key == "profile":
+            return no_change_in_json(old, new)
+        return False
+
+    def _read(self, org: OktaOrg, app_id: str, user_id: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        got = org.get_app_user(app_id, user_id)
+        return dict(inputs) | {"profile": json.dumps(got["profile"]), "username": got["userName"]}
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        app_id, user_id = inputs["appId"], inputs["userId"]
+        org.assign_user(app_id, user_id, json.loads(inputs.get("profile") or "{}"))
+        return user_id, self._read(org, app_id, user_id, inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.create(org, inputs)[1]
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        org.unassign_user(state["appId"], state["userId"])
+
+
+#: Pulumi type token -> the provider's model of it.
+MODELS: dict[str, ResourceModel] = {
+    APP: AutoLoginModel(),
+    CONNECTION: ConnectionModel(),
+    FEATURES: FeaturesModel(),
+    ATTRIBUTE: AttributeModel(),
+    GROUP: GroupModel(),
+    GROUP_ASSIGNMENT: GroupAssignmentModel(),
+    APP_USER: AppUserModel(),
+}
+
+
+def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ignore: list[str]) -> Diff:
+    """The provider's diff of the declared ``inputs`` against the ``state`` its last Read
+    stored: every declared key (and every key the state holds that is no longer declared),
+    minus the ``ignore`` list (the bridge passes ``ignoreChanges`` to the diff) and what
+    ``DiffSuppressFunc`` suppresses."""
+    result = Diff()
+    for key in sorted(set(inputs) | set(state)):
+        if key in ignore or key in ("status", "username"):  # computed by Read
+            continue
+        declared = key in inputs
+        old, new = state.get(key), inputs.get(key)
+        if old == new or model.suppressed(key, old, new, declared):
+            continue
+        if not declared and key not in model.force_new:
+            continue  # Optional and not set: the state's value stands
+        result.changed.append(key)
+        if key in model.force_new:
+            result.replace.append(key)
+    return result

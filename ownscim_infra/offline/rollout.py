@@ -1,0 +1,192 @@
+"""A ``pulumi up`` on an emulated org, and what Okta then provisions in Own, step by step.
+
+:class:`Rollout` joins the three emulations: the engine and the provider apply the program's
+plan to the org (:mod:`.engine`, :mod:`.provider`, :mod:`.okta_org`); after every step that
+ran, Okta's provisioning (:class:`.okta_emulator.OktaEmulator`) compares who has the app now
+with who had it before the step and sends Own what Okta's SCIM client would. So a
+delete-before-replace shows in Own as a deactivation followed by a new assignment, and a
+priority Okta holds out of the config's order shows as users in the wrong regions.
+
+It also names what went wrong on the way (:class:`.findings.Finding`): a step Okta refused
+(``assignment-blocked-by-group`` for E0000046, with the manual steps), a group deleted while
+it had members, and group priorities that Okta holds in another order than the config's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ownscim_infra.config import OwnScimConfig
+from ownscim_infra.config.directory import Directory
+from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.engine import Engine, RunResult, Step, assignments_held
+from ownscim_infra.offline.findings import Finding
+from ownscim_infra.offline.mocks import Registration
+from ownscim_infra.offline.okta_emulator import OktaApp, OktaEmulator, resolve
+from ownscim_infra.offline.okta_org import OktaOrg
+
+
+@dataclass
+class RolloutRun:
+    """One ``pulumi up``: the engine's result, and the findings of the run."""
+
+    result: RunResult
+    findings: list[Finding] = field(default_factory=list)
+
+
+def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> tuple[str, ...]:
+    """The manual procedure for a direct assignment Okta will not delete (E0000046)."""
+    what = "remove the direct assignment" if removal else "move the person to other regions"
+    return (
+        f"Okta refuses to unassign {login} while these groups grant the app: {', '.join(groups)}. To {what}:",
+        f"1. Okta Admin Console > Directory > Groups: remove {login} from {', '.join(groups)} for the time being.",
+        "2. Run `pulumi up` again: the direct assignment is deleted (Okta deactivates the user in Own)"
+        + ("" if removal else " and created again with the new regions")
+        + ".",
+        f"3. Add {login} back to the groups." + (" The person then has the app through the groups." if removal else ""),
+        "4. Check the person's regions in Own (Own does not take profile updates; a reactivated user keeps the "
+        "regions it was created with): change them in Own's UI if they differ.",
+    )
+
+
+class Rollout:
+    """Runs plans on :attr:`org` one after the other and provisions Own through ``emulator``."""
+
+    def __init__(self, org: OktaOrg, emulator: OktaEmulator) -> None:
+        self.org = org
+        self.emulator = emulator
+        self.engine = Engine(org, on_step=self._after_step)
+        self._config: OwnScimConfig | None = None
+        self._before: tuple[OktaApp, Directory] | None = None
+        self._members_before: dict[str, list[str]] = {}
+        self._ids_before: dict[str, str] = {}
+
+    @property
+    def app_id(self) -> str | None:
+        """The Okta id of the app in the engine's state (``None`` before it is created)."""
+        app = next((s for s in self.engine.state.values() if s.type == provider.APP), None)
+        return app.id if app else None
+
+    def app(self) -> OktaApp:
+        """The app as the org holds it now."""
+        return OktaApp.from_org(self.org, self.app_id)
+
+    def users(self) -> dict[str, str]:
+        """``{folded login: how the user has the app}``: who has the app now."""
+        return {k: v.via for k, v in resolve(self.app(), self.org.directory).items()}
+
+    def set_directory(self, directory: Directory) -> None:
+        """Switch to a later directory file; Okta provisions the membership changes at once."""
+        self.org.set_directory(directory)
+        self._sync()
+
+    def up(self, registrations: list[Registration], config: OwnScimConfig) -> RolloutRun:
+        """``pulumi up`` of the program that made ``registrations`` for ``config``."""
+        self._config = config
+        self.emulator.start_run()
+        self._admin_steps()
+        self._sync()
+        self._members_before = {gid: [u.login for u in self.org.members(gid)] for gid in self.org.groups}
+        self._ids_before = {name: state.id for name, state in self.engine.state.items()}
+        had_app = self.users()
+        result = self.engine.up(registrations)
+        run = RolloutRun(result)
+        run.findings += self._failed(result, registrations)
+        run.findings += self._groups_deleted(result, had_app)
+        run.findings += self._order(config)
+        return run
+
+    # -- provisioning after each step ----------------------------------------------
+
+    def _after_step(self, step: Step) -> None:
+        self._admin_steps()
+        self._sync()
+
+    def _admin_steps(self) -> None:
+        """``provisioning: manual`` with ``manual_steps_done``: the admin has done the Admin
+        Console steps (:data:`~ownscim_infra.domain.own_setup.MANUAL_STEPS`) once the app exists."""
+        config, app = self._config, self.org.apps.get(self.app_id or "")
+        if config is None or app is None or (app.connection or {}).get("byHand"):
+            return
+        if config.app.provisioning == "manual" and config.app.manual_steps_done:
+            self.org.set_up_by_hand(app.id, config.app.scim_base_url, dict(OWN_CAPABILITIES))
+
+    def _sync(self) -> None:
+        after = (self.app(), self.org.directory)
+        self.emulator.sync(self._before, after)
+        self._before = after
+
+    # -- findings ------------------------------------------------------------------
+
+    def _failed(self, result: RunResult, registrations: list[Registration]) -> list[Finding]:
+        step = result.failed
+        if step is None:
+            return []
+        if "E0000046" in (step.error or ""):
+            reg = next((r for r in registrations if r.name == step.name), None)
+            login = reg.inputs.get("username", step.name) if reg else self._login_of(step.name)
+            user = next((u for u in self.org.directory.users if okta_fold(u.login) == okta_fold(login)), None)
+            app = self.org.apps.get(self.app_id or "")
+            groups = [
+                self.org.groups[g].name
+                for g in (app.group_assignments if app else {})
+                if user is not None and self.org.is_member(user, g)
+            ]
+            removal = reg is None
+            return [
+                Finding(
+                    "assignment-blocked-by-group",
+                    f"pulumi up fails at {step.name}: Okta refuses to delete the direct assignment of {login} "
+                    f"(E0000046: groups {', '.join(groups)} grant the app); every later pulumi up fails the same way"
+                    " until the manual steps are done",
+                    (login,),
+                    blocked_steps(self._label(), login, groups, removal),
+                )
+            ]
+        return [Finding("update-failed", f"pulumi up fails at {step.name} ({step.op}): {step.error}")]
+
+    def _login_of(self, name: str) -> str:
+        state = self.engine.state.get(name)
+        return str((state.inputs if state else {}).get("username", name))
+
+    def _label(self) -> str:
+        return self._config.app.label if self._config else "the app"
+
+    def _groups_deleted(self, result: RunResult, had_app: dict[str, str]) -> list[Finding]:
+        found = []
+        now = self.users()
+        for step in result.steps:
+            if step.type != provider.GROUP or step.op not in ("delete", "replace") or step.status != "done":
+                continue
+            group_id = self._ids_before.get(step.name, "")
+            members = self._members_before.get(group_id, [])
+            if not members or group_id in self.org.groups:
+                continue
+            lost = [m for m in members if okta_fold(m) in had_app and okta_fold(m) not in now]
+            why = "it left the config" if step.op == "delete" else "its resource key changed (a rename?)"
+            found.append(
+                Finding(
+                    "group-deleted-with-members",
+                    f"{step.name} deletes an Okta group with {len(members)} member(s) ({why}); Okta deletes its "
+                    f"memberships, and {len(lost)} of them lose the app (deactivated in Own)"
+                    + (f": {', '.join(lost)}" if lost else "")
+                    + ". To rename a group, keep its resource: set `key:` to its old key in the config",
+                    tuple(lost),
+                )
+            )
+        return found
+
+    def _order(self, config: OwnScimConfig) -> list[Finding]:
+        held = [row["group"] for row in assignments_held(self.org, self.app_id)]
+        wanted = [g.name for g in config.groups if any(okta_fold(g.name) == okta_fold(h) for h in held)]
+        held_known = [h for h in held if any(okta_fold(h) == okta_fold(w) for w in wanted)]
+        if [okta_fold(h) for h in held_known] == [okta_fold(w) for w in wanted]:
+            return []
+        return [
+            Finding(
+                "priority-order",
+                f"Okta holds the group assignments in the order {', '.join(held_known)}; the config's order is "
+                f"{', '.join(wanted)}: a user in several groups gets another group's regions than the config says",
+            )
+        ]

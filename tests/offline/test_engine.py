@@ -1,0 +1,333 @@
+"""The provider and engine emulation against the program: each behaviour read in
+terraform-provider-okta's and Pulumi's source reproduces its bug on the program's options of
+before, and shows the program of now safe. ``docs/provider-semantics.md`` cites each source.
+
+``before_fix`` turns a plan back into what the program declared before (priority = position,
+the first one 0; ``replaceOnChanges: [profile]``; no ``ignoreChanges``, no trigger, no order
+between the assignments): the tests that use it fail if the fix is removed from the program.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ownscim_infra.config.directory import load_directory
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
+from ownscim_infra.offline.okta_emulator import OktaApp, resolve
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.offline.pulumi_project import config_errors
+from ownscim_infra.offline.simulate import simulate
+from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
+from tests.conftest import EXAMPLE, REPO, example_data
+
+DIRECTORY = REPO / "config" / "example-directory.yaml"
+ASSIGNMENTS = (provider.GROUP_ASSIGNMENT, provider.APP_USER)
+CONFIG_ORDER = ["Own Admins Global", "Own EMEA", "Own US", "Salesforce Admins"]
+
+
+def before_fix(plan: Plan) -> Plan:
+    """The plan as the program of before would have declared it."""
+    old = copy.deepcopy(plan)
+    for r in old.resources:
+        if r.type in ASSIGNMENTS:
+            r.options.update(ignoreChanges=[], replacementTrigger=None, replaceOnChanges=["profile"])
+            r.options["dependsOn"] = [d for d in r.options["dependsOn"] if "-group-assignment-" not in d]
+        if r.type == provider.GROUP_ASSIGNMENT:
+            r.inputs["priority"] -= 1
+        if r.type == provider.CONNECTION:
+            r.options["ignoreChanges"] = []
+    return old
+
+
+def new_org(*, connection_api: bool = True, group_properties: tuple[str, ...] = ()) -> OktaOrg:
+    org = OktaOrg(load_directory(DIRECTORY), connection_api=connection_api, group_properties=group_properties)
+    org.seed_groups(["Salesforce Admins", "Everyone"])
+    return org
+
+
+def ops(result: RunResult) -> dict[str, str]:
+    return {s.name: s.op for s in result.steps}
+
+
+def changed(result: RunResult) -> dict[str, str]:
+    return {s.name: s.op for s in result.steps if s.op != "same"}
+
+
+def app_id(engine: Engine) -> str:
+    return next(s.id for s in engine.state.values() if s.type == provider.APP)
+
+
+def write(tmp_path: Path, data: dict, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+# --------------------------------------------------------------------------- 1. priority 0 is never sent
+
+
+def test_priority_zero_is_not_sent_and_parallel_creates_scramble_the_order():
+    """buildAppGroupAssignment sends priority only when GetOk: the first group's 0 is left out,
+    Okta gives it "the next highest priority", and siblings reach Okta in any order."""
+    engine = Engine(new_org())
+    result = engine.up(before_fix(build_plan(EXAMPLE)).resources)
+    assert result.ok
+    held = [row["group"] for row in assignments_held(engine.org, app_id(engine))]
+    assert held != CONFIG_ORDER
+    assert held[-1] == "Own Admins Global"  # meant to be the highest, now the lowest
+
+
+def test_group_order_holds_whatever_the_engine_runs_in_parallel():
+    engine = Engine(new_org())
+    assert engine.up(build_plan(EXAMPLE).resources).ok
+    held = assignments_held(engine.org, app_id(engine))
+    assert held == [{"group": g, "priority": n} for n, g in enumerate(CONFIG_ORDER, start=1)]
+
+
+def test_a_declared_zero_differs_on_every_run():
+    """priority's DiffSuppressFunc: ``p == n && new == "0"``; a declared 0 against the value
+    Okta assigned is a diff, and the update (which again sends no priority) never ends it."""
+    engine = Engine(new_org())
+    plan = before_fix(build_plan(EXAMPLE)).resources
+    engine.up(plan)
+    for _ in range(2):
+        again = engine.up(plan)
+        assert again.steps and changed(again)["own-scim-group-assignment-own-admins-global"] == "update"
+
+
+# --------------------------------------------------------------------------- 2. the profile read-back
+
+
+def test_second_run_replaces_every_person_on_the_options_of_before():
+    """resourceAppUserRead stores the whole profile (mapped attributes too); the diff is a
+    DeepEqual, so with replaceOnChanges [profile] every run replaces every direct assignment:
+    Okta deactivates each person in Own and assigns them again."""
+    engine = Engine(new_org())
+    plan = before_fix(build_plan(EXAMPLE)).resources
+    engine.up(plan)
+    again = engine.up(plan)
+    assert changed(again)["own-scim-user-sam.rivera@example.com"] == "replace"
+    sam = next(s for s in again.steps if s.name == "own-scim-user-sam.rivera@example.com")
+    assert sam.paths == ["profile"]
+
+
+def test_group_assignments_too_when_okta_returns_nulls():
+    """#669: Okta returns every group-settable property, ``null`` when unset."""
+    engine = Engine(new_org(group_properties=("department",)))
+    plan = before_fix(build_plan(EXAMPLE)).resources
+    engine.up(plan)
+    again = changed(engine.up(plan))
+    assert again["own-scim-group-assignment-own-emea"] == "replace"
+
+
+def test_the_same_config_twice_changes_nothing():
+    engine = Engine(new_org(group_properties=("department",)))
+    plan = build_plan(EXAMPLE).resources
+    assert engine.up(plan).ok
+    again = engine.up(plan)
+    assert again.ok and changed(again) == {}
+    assert set(ops(again).values()) == {"same"}
+
+
+def test_simulate_previous_equal_to_the_config_shows_no_change():
+    report = simulate(EXAMPLE, DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    assert report.ok
+    assert report.changes and {c["op"] for c in report.changes} == {"same"}
+    assert all(set(c) >= {"name", "type", "op", "paths"} for c in report.changes)
+    assert all(not u.sent for u in report.users)  # Okta sent nothing to Own
+
+
+def test_first_run_is_all_creates_and_okta_holds_the_config_order():
+    report = simulate(EXAMPLE, DIRECTORY)
+    assert {c["op"] for c in report.changes} == {"create"}
+    assert [g["group"] for g in report.okta["groupAssignments"]] == CONFIG_ORDER
+
+
+# --------------------------------------------------------------------------- a region move
+
+
+def test_a_region_change_replaces_exactly_that_assignment(tmp_path):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]  # Own US: us1 -> emea2
+    engine = Engine(new_org())
+    engine.up(build_plan(EXAMPLE).resources)
+    result = engine.up(build_plan(write(tmp_path, data)).resources)
+    assert result.ok
+    assert changed(result) == {"own-scim-group-assignment-own-us": "replace"}
+    step = next(s for s in result.steps if s.op == "replace")
+    assert step.paths == ["replacementTrigger"] and step.delete_before_replace
+    # the replacement is created from the program's inputs, not the ignored ones
+    assert resolve(OktaApp.from_org(engine.org, app_id(engine)), engine.org.directory)[
+        "jordan.kim@example.com"
+    ].profile == {"regions": "emea2"}
+
+
+def test_a_region_move_deactivates_then_assigns_again(tmp_path):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    jordan = next(u for u in report.users if u.login == "jordan.kim@example.com")
+    assert [r.split(" ")[0] for r in jordan.requests] == ["GET", "POST", "PATCH", "GET", "PATCH"]
+    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    assert changes == {"own-scim-group-assignment-own-us": "replace"}
+
+
+# --------------------------------------------------------------------------- 3. E0000046
+
+
+def test_a_direct_assignment_okta_will_not_delete(tmp_path):
+    """dana.lee is assigned directly (emea2) and is in Own US: deleting her assignment (the
+    first half of the region move) is E0000046; pulumi up fails there, and again next time."""
+    data = example_data()
+    data["people"][0]["regions"] = ["uk1"]
+    changed_config = write(tmp_path, data)
+    report = simulate(changed_config, DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    assert not report.ok
+    blocked = next(f for f in report.findings if f.code == "assignment-blocked-by-group")
+    assert blocked.logins == ("dana.lee@example.com",)
+    assert "E0000046" in blocked.message and "Own US" in blocked.message
+    assert any("remove dana.lee@example.com from Own US" in s for s in blocked.steps)
+    assert report.update_failed and "E0000046" in report.update_failed
+    dana = next(u for u in report.users if u.login == "dana.lee@example.com")
+    assert dana.own.regions == ("emea2",) and dana.own.active  # nothing changed in Own
+    failed = next(c for c in report.changes if c["status"] == "failed")
+    assert failed["name"] == "own-scim-user-dana.lee@example.com" and failed["op"] == "replace"
+
+    engine = Engine(new_org())
+    engine.up(build_plan(EXAMPLE).resources)
+    plan = build_plan(changed_config).resources
+    assert not engine.up(plan).ok and not engine.up(plan).ok  # every later run fails the same way
+
+
+def test_removing_such_a_person_fails_too(tmp_path):
+    data = example_data()
+    data["people"] = data["people"][1:]  # dana.lee leaves `people`
+    report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    blocked = next(f for f in report.findings if f.code == "assignment-blocked-by-group")
+    assert any("remove the direct assignment" in s for s in blocked.steps)
+
+
+def test_okta_refuses_only_while_a_group_grants_the_app():
+    org = new_org()
+    engine = Engine(org)
+    engine.up(build_plan(EXAMPLE).resources)
+    app = app_id(engine)
+    dana = org.find_user("dana.lee@example.com")
+    with pytest.raises(OktaApiError, match="E0000046"):
+        org.unassign_user(app, dana)
+    org.unassign_user(app, org.find_user("sam.rivera@example.com"))  # in no assigned group
+
+
+# --------------------------------------------------------------------------- 4. renaming a group
+
+
+def test_renaming_without_a_key_deletes_the_group_and_its_members_lose_the_app(tmp_path):
+    data = example_data()
+    data["groups"][1]["name"] = "Own Europe"
+    report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    assert changes["own-scim-group-own-emea"] == "delete" and changes["own-scim-group-own-europe"] == "create"
+    deleted = next(f for f in report.findings if f.code == "group-deleted-with-members")
+    assert "3 member(s)" in deleted.message and "lukas.weber@example.com" in deleted.message
+    lukas = next(u for u in report.users if u.login == "lukas.weber@example.com")
+    assert lukas.own.active is False  # deactivated in Own: the new group is empty
+
+
+def test_renaming_with_the_key_is_an_update_in_place(tmp_path):
+    data = example_data()
+    data["groups"][1].update(name="Own Europe", key="own-emea")
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    renamed = write(tmp_path, directory, "directory.yaml")
+    report = simulate(write(tmp_path, data), renamed, previous=(EXAMPLE, DIRECTORY))
+    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    assert changes == {"own-scim-group-own-emea": "update"}
+    assert not [f for f in report.findings if f.code == "group-deleted-with-members"]
+    lukas = next(u for u in report.users if u.login == "lukas.weber@example.com")
+    assert lukas.own.active and lukas.assignment == "group Own Europe (priority 2)"
+
+
+# --------------------------------------------------------------------------- 5. Pulumi.yaml
+
+
+README_API = {
+    "okta:orgName": ("acme", False),
+    "okta:baseUrl": ("okta.com", False),
+    "okta:apiToken": ("00abc", True),
+    "ownscim:scimToken": ("own-token", True),
+}
+README_MANUAL = {k: v for k, v in README_API.items() if k != "ownscim:scimToken"}
+
+BEFORE = """
+name: ownscim
+config:
+  config:
+    type: string
+    description: Path of this stack's config file
+  scimToken:
+    type: string
+    secret: true
+    description: Own's SCIM token
+"""
+
+
+def test_pulumi_yaml_of_before_demanded_settings_the_readme_does_not_set():
+    project = yaml.safe_load(BEFORE)
+    assert config_errors(project, "acme-prod", README_API) == [
+        "Stack 'acme-prod' is missing configuration value 'config'"
+    ]
+    assert config_errors(project, "acme-prod", README_MANUAL) == [
+        "Stack 'acme-prod' is missing configuration values 'config' and 'scimToken'"
+    ]
+
+
+@pytest.mark.parametrize("settings", [README_API, README_MANUAL], ids=["api", "manual"])
+def test_pulumi_yaml_runs_with_the_readme_settings(settings):
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    assert config_errors(project, "acme-prod", settings) == []
+    assert project["requiredPulumiVersion"] == ">=3.226.0"
+
+
+def test_a_secret_key_cannot_take_a_plain_default():
+    project = {"name": "ownscim", "config": {"scimToken": {"type": "string", "secret": True, "default": "x"}}}
+    assert config_errors(project, "s", {}) == [
+        "Stack 's' with configuration key 'scimToken' must be encrypted as it's secret"
+    ]
+
+
+# --------------------------------------------------------------------------- 6. api mode on an app Okta does not serve
+
+
+def test_api_mode_on_an_unknown_connection_fails_at_the_features(api_example):
+    """okta_app_features' Read errors when provisioning is off; okta_app_connection's Read
+    sets action "" on UNKNOWN: without ignoreChanges a diff on every run."""
+    engine = Engine(new_org(connection_api=False))
+    result = engine.up(build_plan(api_example).resources)
+    assert not result.ok and result.failed is not None and result.failed.name == "own-scim-features"
+    assert changed(engine.up(build_plan(api_example).resources)).get("own-scim-connection") is None
+    old = before_fix(build_plan(api_example))
+    assert changed(engine.up(old.resources))["own-scim-connection"] == "update"
+
+
+# --------------------------------------------------------------------------- the attribute
+
+
+def test_the_attribute_is_protected_and_its_replacement_refused(monkeypatch):
+    monkeypatch.delenv(ALLOW_ATTRIBUTE_DELETE_ENV, raising=False)
+    engine = Engine(new_org())
+    plan = build_plan(EXAMPLE)
+    engine.up(plan.resources)
+    moved = copy.deepcopy(plan)
+    for r in moved.resources:
+        if r.type == provider.ATTRIBUTE:
+            r.inputs["externalNamespace"] = "urn:ietf:params:scim:schemas:core:2.0:User"
+    result = engine.up(moved.resources)
+    assert result.failed is not None and "protected" in (result.failed.error or "")
+    # the value survives: nothing was deleted in Okta
+    assert json.dumps(engine.org.apps[app_id(engine)].group_assignments).count('"regions"') == 4
