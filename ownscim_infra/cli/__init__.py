@@ -1,4 +1,4 @@
-"""Command line: ``python -m ownscim_infra <command> [options]``.
+"""Command line: ``ownscim <command> [options]``, or ``python -m ownscim_infra <command>``.
 
 One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.verify`, :mod:`.adopt`,
 :mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
+
+from ownscim_infra import __version__
 
 #: command name -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -21,13 +25,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
     "simulate": ("ownscim_infra.cli.simulate", "provision the config's users through an emulated Okta into a receiver"),
     "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
-    "adopt": ("ownscim_infra.cli.adopt", "write the `pulumi import` file for an app set up by hand (read-only)"),
+    "adopt": ("ownscim_infra.cli.adopt", "write the 'pulumi import' file for an app set up by hand (read-only)"),
+    "review": (
+        "ownscim_infra.cli.review",
+        "review a config change: verdict, people before -> after, resources, warnings",
+    ),
 }
+
+
+def _prog() -> str:
+    """``ownscim`` when run as the console script, else ``python -m ownscim_infra``."""
+    return "ownscim" if Path(sys.argv[0]).name == "ownscim" else "python -m ownscim_infra"
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Build the parser; only the module of the command named in ``argv`` is imported."""
-    parser = argparse.ArgumentParser(prog="python -m ownscim_infra", description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=_prog(),
+        description="The Okta side of Own's SCIM 2.0 provisioning, as code: the offline plan, the simulation, "
+        "the review of a config change, the SCIM receiver, and read-only checks of a live Okta org.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():
@@ -47,4 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(handler(args))
+    try:
+        return int(handler(args))
+    except BrokenPipeError:
+        # the reader went away (``... | head``): stop quietly, as a Unix filter does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -1,15 +1,19 @@
 """The options several commands share, defined once: the config positional, ``--format``,
-the directory file."""
+``--wide``, and how a directory file is found."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
+
+from ownscim_infra.domain.tables import DEFAULT_WIDTH
 
 #: The config the commands read when none is named.
 DEFAULT_CONFIG = "config/example.yaml"
-#: The Okta directory ``simulate`` provisions from when none is named.
-DEFAULT_DIRECTORY = "config/example-directory.yaml"
+#: The name of the directory file that may sit beside a config: ``acme.yaml`` ->
+#: ``acme-directory.yaml`` (``config/example-directory.yaml`` for the example).
+DIRECTORY_SUFFIX = "-directory"
 
 
 def add_config_argument(parser: argparse.ArgumentParser, *, dest: str = "config") -> None:
@@ -23,4 +27,36 @@ def add_format_argument(parser: argparse.ArgumentParser, formats: Sequence[str])
     """``--format`` among ``formats`` (the first is the default)."""
     parser.add_argument(
         "--format", choices=list(formats), default=formats[0], help=f"output format (default {formats[0]})"
+    )
+
+
+def add_width_argument(parser: argparse.ArgumentParser) -> None:
+    """``--wide``: text tables as wide as their content instead of :data:`DEFAULT_WIDTH` columns."""
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"text tables as wide as their content (default: fit {DEFAULT_WIDTH} columns, long cells wrap)",
+    )
+
+
+def text_width(args: argparse.Namespace) -> int | None:
+    """The width text tables fit: ``None`` with ``--wide``."""
+    return None if getattr(args, "wide", False) else DEFAULT_WIDTH
+
+
+def directory_for(config: str | Path, explicit: str | Path | None) -> Path:
+    """The directory file for ``config``: ``explicit`` if given, else ``NAME-directory.yaml``
+    beside ``NAME.yaml``.
+
+    :raises ValueError: neither is there (the message says both ways to give one).
+    """
+    if explicit:
+        return Path(explicit)
+    config = Path(config)
+    beside = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
+    if beside.is_file():
+        return beside
+    raise ValueError(
+        f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
+        f"as in config/example-directory.yaml), or put it beside the config as {beside}"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ownscim_infra.cli.options import add_config_argument, add_format_argument
+from ownscim_infra.cli.options import add_config_argument, add_format_argument, add_width_argument, text_width
 
 HELP = "render the offline plan of the Pulumi program (no credentials)"
 FORMATS = ("text", "markdown", "json")
@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_config_argument(p)
     add_format_argument(p, FORMATS)
+    add_width_argument(p)
     p.add_argument(
         "--directory",
         metavar="FILE",
@@ -33,7 +34,7 @@ def handle(args: argparse.Namespace) -> int:
     """Print the plan; exit 0, or 2 with the validation errors on stderr."""
     from ownscim_infra.config import ConfigError
     from ownscim_infra.config.directory import load_directory
-    from ownscim_infra.offline.plan import RENDERERS, build_plan
+    from ownscim_infra.offline.plan import RENDERERS, build_plan, render_text
 
     try:
         directory = load_directory(args.directory) if args.directory else None
@@ -41,5 +42,8 @@ def handle(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    sys.stdout.write(RENDERERS[args.format](plan))
+    if args.format == "text":
+        sys.stdout.write(render_text(plan, width=text_width(args)))
+    else:
+        sys.stdout.write(RENDERERS[args.format](plan))
     return 0

@@ -7,7 +7,13 @@ import json
 import os
 import sys
 
-from ownscim_infra.cli.options import DEFAULT_DIRECTORY, add_config_argument, add_format_argument
+from ownscim_infra.cli.options import (
+    add_config_argument,
+    add_format_argument,
+    add_width_argument,
+    directory_for,
+    text_width,
+)
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT
 from ownscim_infra.receiver.settings import TOKEN_ENV
 
@@ -22,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="End to end, offline: from the declared Okta resources to users in Own's regions.",
     )
     add_config_argument(p)
-    p.add_argument("--directory", default=DEFAULT_DIRECTORY, help=f"Okta directory file (default {DEFAULT_DIRECTORY})")
+    p.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="Okta directory file: the users and their groups (default: NAME-directory.yaml beside NAME.yaml, "
+        "if there is one; otherwise required)",
+    )
     p.add_argument(
         "--receiver",
         metavar="URL",
@@ -38,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)",
     )
     add_format_argument(p, ("text", "json"))
+    add_width_argument(p)
     p.set_defaults(handler=handle)
 
 
@@ -47,11 +59,12 @@ def handle(args: argparse.Namespace) -> int:
     from ownscim_infra.offline.okta_emulator import ReceiverError
     from ownscim_infra.offline.simulate import render_text, simulate
 
-    previous = (args.previous, args.previous_directory or args.directory) if args.previous else None
     try:
+        directory = directory_for(args.config, args.directory)
+        previous = (args.previous, args.previous_directory or directory) if args.previous else None
         report = simulate(
             args.config,
-            args.directory,
+            directory,
             receiver_url=args.receiver,
             token=os.environ.get(TOKEN_ENV),
             previous=previous,
@@ -66,5 +79,5 @@ def handle(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(render_text(report))
+        sys.stdout.write(render_text(report, width=text_width(args)))
     return 0 if report.ok else 1

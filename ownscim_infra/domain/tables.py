@@ -1,12 +1,20 @@
-"""Terminal tables: the one renderer behind every text report (plan, simulate, verify, adopt).
+"""Terminal tables: the one renderer behind every text report (plan, simulate, verify, adopt, review).
 
 Columns are padded to their widest cell and separated by two spaces; trailing spaces are
-dropped, so the last column is never padded. Plain text only: no colour, no box drawing.
+dropped, so the last column is never padded. With ``max_width``, the widest columns are
+narrowed until the table fits, and their cells wrap onto continuation lines (nothing is cut).
+Plain text only: no colour, no box drawing.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
+
+#: The width text reports fit by default (``--wide`` turns it off).
+DEFAULT_WIDTH = 100
+#: A column is never narrowed below this many characters.
+MIN_COLUMN = 12
 
 
 def aligned(
@@ -16,6 +24,7 @@ def aligned(
     *,
     rule: bool = True,
     details: Sequence[Sequence[str]] | None = None,
+    max_width: int | None = None,
 ) -> list[str]:
     """Render a table as lines (no trailing newline).
 
@@ -26,28 +35,66 @@ def aligned(
     :param rule: a dashed line under the header (ignored without a header).
     :param details: for each row, extra lines printed under it, aligned with the start of
         its last column (``verify`` puts the manual steps there).
-    :returns: the header, the rule, then each row followed by its detail lines.
+    :param max_width: fit the table in this many characters (``None``: as wide as it takes):
+        the widest columns are narrowed, down to :data:`MIN_COLUMN`, and wrap.
+    :returns: the header, the rule, then each row (one line or more) followed by its detail lines.
     """
-    table = [list(map(str, row)) for row in rows]
+    table = [[str(c) for c in row] for row in rows]
     if header is not None:
         table.insert(0, list(header))
     if not table:
         return []
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    if max_width is not None:
+        floors = [max((len(w) for row in table for w in row[i].split()), default=0) for i in range(len(widths))]
+        widths = _fit(widths, floors, max_width - len(indent))
     lines: list[str] = []
     body_start = 0
     if header is not None:
-        lines.append(_line(table[0], widths, indent))
+        lines += _row_lines(table[0], widths, indent)
         if rule:
             lines.append(_line(["-" * w for w in widths], widths, indent))
         body_start = 1
     last_column = len(indent) + sum(w + 2 for w in widths[:-1])
     for n, row in enumerate(table[body_start:]):
-        lines.append(_line(row, widths, indent))
+        lines += _row_lines(row, widths, indent)
         if details is not None:
             lines += [" " * last_column + line for line in details[n]]
     return lines
 
 
+def _fit(widths: list[int], floors: list[int], room: int) -> list[int]:
+    """Narrow the widest columns, one character at a time, until they fit ``room``: first
+    down to ``floors`` (each column's longest word, so that words stay whole), then down to
+    :data:`MIN_COLUMN`."""
+    widths = list(widths)
+    for floor in (floors, [MIN_COLUMN] * len(widths)):
+        while sum(widths) + 2 * (len(widths) - 1) > room:
+            narrowable = [i for i in range(len(widths)) if widths[i] > max(floor[i], MIN_COLUMN)]
+            if not narrowable:
+                break
+            widths[max(narrowable, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+def _row_lines(cells: Sequence[str], widths: Sequence[int], indent: str) -> list[str]:
+    wrapped = [
+        textwrap.wrap(c, w, break_on_hyphens=False) or [""] if len(c) > w else [c]
+        for c, w in zip(cells, widths, strict=True)
+    ]
+    height = max(len(w) for w in wrapped)
+    return [_line([w[n] if n < len(w) else "" for w in wrapped], widths, indent) for n in range(height)]
+
+
 def _line(cells: Sequence[str], widths: Sequence[int], indent: str) -> str:
     return indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
+def wrapped(text: str, width: int | None, indent: str = "", hanging: str = "  ") -> list[str]:
+    """One line of prose as lines of at most ``width`` characters (``None``: one line):
+    the first prefixed with ``indent``, the next ones with ``indent + hanging``."""
+    if width is None or len(indent) + len(text) <= width:
+        return [indent + text]
+    return textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=indent + hanging, break_on_hyphens=False
+    ) or [indent]

@@ -123,7 +123,14 @@ class Engine:
     def __init__(self, org: OktaOrg, *, on_step: OnStep | None = None) -> None:
         self.org = org
         self.state: dict[str, ResourceState] = {}
+        self._old: dict[str, ResourceState] = {}
         self._on_step = on_step
+
+    @property
+    def current(self) -> dict[str, ResourceState]:
+        """What the state holds at this moment: during a run, the last run's resources that
+        this run has not reached yet, and what it has done so far."""
+        return {**self._old, **self.state}
 
     # -- the run ---------------------------------------------------------------
 
@@ -131,6 +138,7 @@ class Engine:
         """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated."""
         old = self.state
         new: dict[str, ResourceState] = {}
+        self._old = old
         self.state = new  # filled as the steps run: the state so far, for the step callback
         order = _dependency_order(registrations)
         steps: list[Step] = []
@@ -157,7 +165,7 @@ class Engine:
                 failed = step
                 if gone.name not in new:
                     new[gone.name] = gone
-        self.state = new
+        self.state, self._old = new, {}
         return RunResult(steps, new, failed)
 
     # -- one resource ----------------------------------------------------------------

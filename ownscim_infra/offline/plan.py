@@ -28,7 +28,7 @@ from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
-from ownscim_infra.domain.tables import aligned
+from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
 from ownscim_infra.program.stack import declare_stack
@@ -314,9 +314,21 @@ def _options_cell(options: dict[str, Any]) -> str:
     return "; ".join(parts) or "-"
 
 
-def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
+def _resources_table(plan: Plan, full: bool) -> tuple[list[str], list[list[str]]]:
+    """The resources: every column (``full``), or for a narrow terminal the type's last part
+    and no dependencies (``--wide`` and the other formats show them)."""
+    if full:
+        return ["Type", "Name", "Depends on", "Options"], [
+            [r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)] for r in plan.resources
+        ]
+    return ["Type", "Name", "Options"], [
+        [r.type.rsplit(":", 1)[-1], r.name, _options_cell(r.options)] for r in plan.resources
+    ]
+
+
+def _tables(plan: Plan, full: bool = True) -> list[tuple[str, list[str], list[list[str]], str]]:
     """(title, header, rows, what to say when there are no rows) of every table, shared by
-    the markdown and text renderers."""
+    the markdown and text renderers (``full``: every column of the resources)."""
     account = list(plan.config.regions)
     none = (
         "none"
@@ -337,15 +349,7 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
             [[p.login, _regions_cell(p.regions, account)] for p in person_rows(plan)],
             none,
         ),
-        (
-            "Resources",
-            ["Type", "Name", "Depends on", "Options"],
-            [
-                [r.type, r.name, ", ".join(r.options["dependsOn"]) or "-", _options_cell(r.options)]
-                for r in plan.resources
-            ],
-            "none",
-        ),
+        ("Resources", *_resources_table(plan, full), "none"),
     ]
 
 
@@ -362,15 +366,21 @@ def _mermaid_label(text: str) -> str:
     return text
 
 
-def _mermaid(plan: Plan) -> list[str]:
+def mermaid_groups(groups: list[GroupRow], regions: list[str]) -> list[str]:
+    """A Mermaid ``graph LR`` block (fenced) of ``groups`` -> their regions; every label is
+    escaped (:func:`_mermaid_label`)."""
     lines = ["```mermaid", "graph LR"]
-    for region in plan.config.regions:
+    for region in regions:
         lines.append(f'  r_{region}(["{region}"])')
-    for n, g in enumerate(group_rows(plan)):
+    for n, g in enumerate(groups):
         lines.append(f'  g{n}["{g.priority}: {_mermaid_label(g.name)}"]')
         lines += [f"  g{n} --> r_{r}" for r in g.regions]
     lines.append("```")
     return lines
+
+
+#: A Markdown table cell, escaped (pipes, HTML): for every Markdown report.
+markdown_cell = _md_escape
 
 
 def render_markdown(plan: Plan) -> str:
@@ -391,7 +401,7 @@ def render_markdown(plan: Plan) -> str:
         out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
         out.append("")
         if title.startswith("Groups"):
-            out += ["Groups -> regions:", ""] + _mermaid(plan) + [""]
+            out += ["Groups -> regions:", ""] + mermaid_groups(group_rows(plan), list(plan.config.regions)) + [""]
     if plan.warnings:
         out += ["### Warnings", ""]
         out += [f"- **{w.code}**: {_md_escape(w.message)}" for w in plan.warnings]
@@ -400,19 +410,20 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(out)
 
 
-def render_text(plan: Plan) -> str:
-    """The summary for a terminal: aligned columns, no markup."""
+def render_text(plan: Plan, width: int | None = DEFAULT_WIDTH) -> str:
+    """The summary for a terminal: aligned columns fitting ``width`` (``None``: as wide as
+    they take), no markup."""
     out = [
-        f"Offline plan for {plan.config_file}: {len(plan.resources)} resources "
-        "(Pulumi mock runtime: no Okta org, no credentials)",
+        f"Offline plan for {plan.config_file}: {len(plan.resources)} resources",
+        "(the program under Pulumi's mock runtime: no Okta org, no credentials)",
         "",
     ]
-    for title, header, rows, none in _tables(plan):
+    for title, header, rows, none in _tables(plan, full=width is None):
         out.append(f"{title}:")
         if not rows:
             out += [f"  ({none})", ""]
             continue
-        out += aligned(header, rows, indent="  ")
+        out += aligned(header, rows, indent="  ", max_width=width)
         out.append("")
         if title.startswith("Groups"):
             out.append("Groups -> regions:")
@@ -420,13 +431,17 @@ def render_text(plan: Plan) -> str:
             out.append("")
     if plan.warnings:
         out.append("Warnings:")
-        out += [f"  - [{w.code}] {w.message}" for w in plan.warnings]
+        for w in plan.warnings:
+            out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
         out.append("")
     out.append("Stack outputs:")
     for key, value in sorted(plan.outputs.items()):
         if isinstance(value, list):
             out.append(f"  {key}:")
             out += [f"    {line}" for line in value]
+        elif isinstance(value, dict) and value:
+            out.append(f"  {key}:")
+            out += [f"    {k}: {json.dumps(v)}" for k, v in sorted(value.items())]
         else:
             out.append(f"  {key}: {json.dumps(value, sort_keys=True)}")
     return "\n".join(out) + "\n"

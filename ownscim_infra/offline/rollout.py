@@ -65,7 +65,7 @@ class Rollout:
     @property
     def app_id(self) -> str | None:
         """The Okta id of the app in the engine's state (``None`` before it is created)."""
-        app = next((s for s in self.engine.state.values() if s.type == provider.APP), None)
+        app = next((s for s in self.engine.current.values() if s.type == provider.APP), None)
         return app.id if app else None
 
     def app(self) -> OktaApp:
@@ -147,7 +147,7 @@ class Rollout:
         return [Finding("update-failed", f"pulumi up fails at {step.name} ({step.op}): {step.error}")]
 
     def _login_of(self, name: str) -> str:
-        state = self.engine.state.get(name)
+        state = self.engine.current.get(name)
         return str((state.inputs if state else {}).get("username", name))
 
     def _label(self) -> str:

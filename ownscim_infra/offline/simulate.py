@@ -41,7 +41,7 @@ from ownscim_infra.domain.own_setup import (
     REGIONS_NAMESPACE,
     okta_fold,
 )
-from ownscim_infra.domain.tables import aligned
+from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.okta_emulator import (
@@ -75,16 +75,31 @@ class Expected:
         return f"active in {', '.join(self.regions)}" if self.state == "active" else self.state
 
 
-def _config_assignment(config: OwnScimConfig, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
-    """The config's answer for one user: (regions, which entry), or None when unassigned."""
+def _config_assignment(
+    config: OwnScimConfig, login: str, groups: list[str], renamed: dict[str, set[str]] | None = None
+) -> tuple[tuple[str, ...], str] | None:
+    """The config's answer for one user: (regions, which entry), or None when unassigned.
+    ``renamed``: a created group's folded name -> the folded names it had before under the
+    same ``key`` (Okta renamed it in place: a directory that lists the old name means it)."""
     for person in config.people:
         if okta_fold(person.login) == okta_fold(login):
             return tuple(config.regions_of(person.regions)), "people: " + person.login
     member_of = {okta_fold(g) for g in groups}
     for group in config.groups:  # list order is priority
-        if okta_fold(group.name) in member_of:
+        names = {okta_fold(group.name)} | (renamed or {}).get(okta_fold(group.name), set())
+        if names & member_of:
             return tuple(group.regions), "groups: " + group.name
     return None
+
+
+def _renamed(config: OwnScimConfig, before: OwnScimConfig) -> dict[str, set[str]]:
+    """Created groups renamed in place: same ``key``, another name (see :func:`_config_assignment`)."""
+    old = {g.resource_key: okta_fold(g.name) for g in before.groups if g.create}
+    return {
+        okta_fold(g.name): {old[g.resource_key]}
+        for g in config.groups
+        if g.create and g.resource_key in old and old[g.resource_key] != okta_fold(g.name)
+    }
 
 
 def expectations(
@@ -95,9 +110,10 @@ def expectations(
     compare as Okta compares them). A config that declares no assignment yet (``manual``
     before ``manual_steps_done``) assigns nobody."""
     result: dict[str, Expected] = {}
+    renamed = _renamed(config, previous[0]) if previous else {}
     if config.assignments_declared:
         for user in directory.users:
-            now = _config_assignment(config, user.login, user.groups)
+            now = _config_assignment(config, user.login, user.groups, renamed)
             if now:
                 result[user.login] = Expected("active", now[0], now[1])
     if previous and previous[0].assignments_declared:
@@ -235,6 +251,10 @@ class UserResult:
     ok: bool
     reasons: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    #: with ``--previous``: Own's state after the previous config's run (``None``: absent)
+    before: OwnState | None = None
+    #: with ``--previous``: what the change did to the user (:func:`change_kinds`), ``[]``: nothing
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -251,6 +271,8 @@ class SimulationReport:
     attribute: dict[str, str] | None
     users: list[UserResult]
     findings: list[Finding]
+    #: findings of the previous config's run (``--previous``): already true before the change
+    previous_findings: list[Finding] = field(default_factory=list)
     #: the emulated ``pulumi up`` of the config (after the previous config's, with ``--previous``):
     #: one entry a resource of the previous and the new program (:meth:`engine.Step.to_json`)
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -261,8 +283,13 @@ class SimulationReport:
 
     @property
     def ok(self) -> bool:
-        """Every user as the config means, and no finding."""
-        return not self.findings and all(u.ok for u in self.users)
+        """Every user as the config means, and no finding (of either run)."""
+        return not self.findings and not self.previous_findings and all(u.ok for u in self.users)
+
+    @property
+    def changed_users(self) -> list[UserResult]:
+        """With ``--previous``: the users the change did something to."""
+        return [u for u in self.users if u.changes]
 
     def to_json(self) -> dict[str, Any]:
         """The ``json`` format's document (snake_case fields, plus ``ok``)."""
@@ -311,6 +338,56 @@ def _relevant(finding: Finding, login: str, problems: list[str], app_user: Resol
         return bool(app_user and app_user.via.startswith("group "))
     # a wrong role or business unit alone is never caused by the Okta app's settings
     return any(not p.startswith(("role ", "business unit ")) for p in problems)
+
+
+#: What a change may do to a person, in report order (:func:`change_kinds`).
+CHANGE_KINDS = {
+    "provisioned": "created in Own",
+    "reactivated": "active again in Own",
+    "deactivated": "deactivated in Own",
+    "re-provisioned": "deactivated, then reactivated in Own (unassigned, then assigned again)",
+    "moved": "other regions in Own",
+    "move-refused": "Okta refuses the change (E0000046): pulumi up fails",
+    "move-not-in-own": "the config moves the person, but Own keeps the old regions",
+}
+
+
+def change_kinds(
+    before: OwnState | None,
+    after: OwnState | None,
+    meant_before: Expected | None,
+    meant_after: Expected,
+    requests: list[Exchange],
+    *,
+    blocked: bool = False,
+) -> list[str]:
+    """What a change did to one person in Own (keys of :data:`CHANGE_KINDS`), from Own's state
+    before and after it, what the previous and the new config mean, and Okta's requests
+    during the change's run. ``[]``: nothing."""
+    kinds: list[str] = []
+    was_active, is_active = bool(before and before.active), bool(after and after.active)
+    if after is not None and before is None and is_active:
+        kinds.append("provisioned")
+    elif is_active and not was_active and before is not None:
+        kinds.append("reactivated")
+    if was_active and not is_active:
+        kinds.append("deactivated")
+    patches = [e for e in requests if e.method == "PATCH" and e.status < 400]
+    if was_active and is_active and len(patches) >= 2:
+        kinds.append("re-provisioned")
+    if before is not None and after is not None and set(before.regions) != set(after.regions):
+        kinds.append("moved")
+    if blocked:
+        kinds.append("move-refused")
+    moves = (
+        meant_before is not None
+        and meant_before.state == "active"
+        and meant_after.state == "active"
+        and set(meant_before.regions) != set(meant_after.regions)
+    )
+    if moves and after is not None and set(after.regions) != set(meant_after.regions) and not blocked:
+        kinds.append("move-not-in-own")
+    return kinds
 
 
 def _existing_groups(*states: State | None) -> list[str]:
@@ -366,24 +443,31 @@ def run_simulation(
         org = OktaOrg((previous or current).directory, connection_api=connection_api)
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, emulator)
-        findings: list[Finding] = []
+        previous_findings: list[Finding] = []
+        before_own: dict[str, OwnState | None] = {}
+        meant_before: dict[str, Expected] = {}
         if previous is not None:
-            before = rollout.up(previous.plan.resources, previous.plan.config)
-            findings += [
-                Finding(f.code, f"the previous config's pulumi up: {f.message}", f.logins, f.steps)
-                for f in before.findings
-            ]
+            first = rollout.up(previous.plan.resources, previous.plan.config)
+            previous_findings = findings_of(rollout.app()) + first.findings
+            meant_before = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
+            logins_before = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
+            before_own = {okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins_before)}
             rollout.set_directory(current.directory)
+        mark = len(okta.exchanges)
         run = rollout.up(current.plan.resources, current.plan.config)
         app = rollout.app()
-        findings += findings_of(app) + run.findings
+        findings = findings_of(app) + run.findings
         app_users = resolve(app, current.directory)
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )
         exchanges: dict[str, list[Exchange]] = {}
-        for exchange in okta.exchanges:
+        in_run: dict[str, list[Exchange]] = {}
+        for n, exchange in enumerate(okta.exchanges):
             exchanges.setdefault(okta_fold(exchange.login), []).append(exchange)
+            if n >= mark:
+                in_run.setdefault(okta_fold(exchange.login), []).append(exchange)
+        blocked = {okta_fold(x) for f in findings if f.code == "assignment-blocked-by-group" for x in f.logins}
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
         users = []
         for login in logins:
@@ -398,6 +482,8 @@ def run_simulation(
             if problems:
                 reasons += _user_reasons(key, own, emulator, app_user)
                 reasons += [f"cause: {f.message}" for f in findings if _relevant(f, login, problems, app_user)]
+                if run.result.failed is not None and key not in blocked:
+                    reasons.append(f"pulumi up stopped at {run.result.failed.name}, before the rest of the change")
             sent = emulator.sent.get(key)
             users.append(
                 UserResult(
@@ -410,6 +496,17 @@ def run_simulation(
                     ok=not problems,
                     reasons=list(dict.fromkeys(reasons)),
                     requests=[e.render() for e in mine],
+                    before=before_own.get(key),
+                    changes=[]
+                    if previous is None
+                    else change_kinds(
+                        before_own.get(key),
+                        own,
+                        meant_before.get(key),
+                        wanted[login],
+                        in_run.get(key, []),
+                        blocked=key in blocked,
+                    ),
                 )
             )
         attr = app.attribute
@@ -433,6 +530,7 @@ def run_simulation(
             },
             users=users,
             findings=findings,
+            previous_findings=previous_findings,
             changes=[step.to_json() for step in run.result.steps],
             okta={"groupAssignments": assignments_held(org, rollout.app_id)},
             update_failed=None if failed is None else f"{failed.name}: {failed.error}",
@@ -442,7 +540,11 @@ def run_simulation(
 # --------------------------------------------------------------------------- rendering
 
 
-def _changes_lines(report: SimulationReport) -> list[str]:
+def _own_cell(own: OwnState | None) -> str:
+    return own.render() if own else "absent"
+
+
+def _changes_lines(report: SimulationReport, width: int | None) -> list[str]:
     """What the emulated ``pulumi up`` did: a count by operation, every step that is not
     ``same``, the failure, and the group order Okta holds after it."""
     counts: dict[str, int] = {}
@@ -454,22 +556,72 @@ def _changes_lines(report: SimulationReport) -> list[str]:
         [c["op"], c["name"], ", ".join(c["paths"]) or "-", c["status"]] for c in report.changes if c["op"] != "same"
     ]
     if rows:
-        lines += aligned(["Op", "Resource", "Changed", "Status"], rows, indent="  ")
+        lines += aligned(["Op", "Resource", "Changed", "Status"], rows, indent="  ", max_width=width)
     else:
         lines.append("  no changes: the state already matches the program")
     if report.update_failed:
-        lines.append(f"pulumi up FAILS at {report.update_failed}")
+        lines += wrapped(f"pulumi up FAILS at {report.update_failed}", width)
     held = report.okta.get("groupAssignments") or []
     if held:
-        lines.append("Okta holds the group assignments: " + ", ".join(f"{g['priority']} {g['group']}" for g in held))
+        text = "Okta holds the group assignments: " + ", ".join(f"{g['priority']} {g['group']}" for g in held)
+        lines += wrapped(text, width)
     return lines
 
 
-def render_text(report: SimulationReport) -> str:
-    """The report for a terminal: one row a user, then the reasons and the findings."""
+def _sent_cell(u: UserResult) -> str:
+    if u.assignment == "not assigned":
+        return "-"
+    if not u.sent:
+        return "nothing sent (already in Own)"
+    return "(none: all regions)" if u.regions_sent is None else u.regions_sent
+
+
+def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """The users table, then (with ``--previous``) what the change did to each person."""
+    header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
+    rows = [
+        [u.login, u.assignment, _sent_cell(u), _own_cell(u.own), u.expected.render(), "ok" if u.ok else "DIFFERS"]
+        for u in report.users
+    ]
+    lines = [*aligned(header, rows, max_width=width), ""]
+    if report.previous:
+        changed = report.changed_users
+        lines.append(f"What the change does to people in Own ({len(changed)} of {len(report.users)}):")
+        if changed:
+            rows = [[u.login, ", ".join(u.changes), _own_cell(u.before), _own_cell(u.own)] for u in changed]
+            lines += aligned(["User", "Change", "Before", "After"], rows, indent="  ", max_width=width)
+        else:
+            lines.append("  nobody: Own holds the same users as before")
+        lines.append("")
+    return lines
+
+
+def _findings_lines(report: SimulationReport, width: int | None) -> list[str]:
+    lines = []
+    for u in report.users:
+        if not u.ok:
+            lines.append(f"{u.login} differs:")
+            for r in u.reasons:
+                lines += wrapped(f"- {r}", width, "  ")
+    if report.previous_findings:
+        lines.append("Findings of the previous config (before the change):")
+        for f in report.previous_findings:
+            lines += wrapped(f"- [{f.code}] {f.message}", width, "  ")
+    if report.findings:
+        lines.append("Findings:")
+        for f in report.findings:
+            lines += wrapped(f"- [{f.code}] {f.message}", width, "  ")
+            for step in f.steps:
+                lines += wrapped(step, width, "      ")
+    return lines
+
+
+def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> str:
+    """The report for a terminal: what ``pulumi up`` does, one row a user, then the reasons
+    and the findings. Tables fit ``width`` columns (``None``: as wide as they take)."""
     caps = ", ".join(f"{k} {v}" for k, v in report.capabilities.items())
     attr = report.attribute
-    lines = [
+    header = [
         f"Simulation of {report.config} with directory {report.directory}",
         *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
         f"Receiver: {report.receiver}"
@@ -481,51 +633,50 @@ def render_text(report: SimulationReport) -> str:
             if attr
             else "not declared"
         ),
-        "",
-        *_changes_lines(report),
-        "",
     ]
-    header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
-    rows = []
-    for u in report.users:
-        if u.assignment == "not assigned":
-            sent = "-"
-        elif not u.sent:
-            sent = "nothing sent (already in Own)"
-        elif u.regions_sent is None:
-            sent = "(none: all regions)"
-        else:
-            sent = u.regions_sent
-        rows.append(
-            [
-                u.login,
-                u.assignment,
-                sent,
-                u.own.render() if u.own else "absent",
-                u.expected.render(),
-                "ok" if u.ok else "DIFFERS",
-            ]
-        )
-    lines += aligned(header, rows)
-    lines.append("")
-    for u in report.users:
-        if not u.ok:
-            lines.append(f"{u.login} differs:")
-            lines += [f"  - {r}" for r in u.reasons]
-    if report.findings:
-        lines.append("Findings:")
-        for f in report.findings:
-            lines.append(f"  - [{f.code}] {f.message}")
-            lines += [f"      {step}" for step in f.steps]
+    lines = [
+        *(line for text in header for line in wrapped(text, width)),
+        "",
+        *_changes_lines(report, width),
+        "",
+        *_people_lines(report, width),
+        *_findings_lines(report, width),
+    ]
     ok_count = sum(u.ok for u in report.users)
+    found = len(report.findings) + len(report.previous_findings)
     lines.append(
         f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
-        f"{len(report.findings)} finding(s)"
+        f"{found} finding(s)"
     )
     return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- command
+
+
+def load_state(config_file: str | Path, directory_file: str | Path) -> State:
+    """The plan of ``config_file`` and the directory of ``directory_file``.
+
+    :raises ConfigError: either is invalid, or a person of the config is not in the directory
+        (the program looks people up by login: ``pulumi up`` would fail).
+    """
+    plan = build_plan(config_file)
+    dirs = load_directory(directory_file)
+    missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
+    if missing:
+        raise ConfigError(
+            directory_file,
+            [
+                ConfigIssue(
+                    "users",
+                    login,
+                    f"config person {login!r} is not in the directory (the program looks "
+                    "people up by login; pulumi up would fail)",
+                )
+                for login in missing
+            ],
+        )
+    return State(plan, dirs, str(directory_file))
 
 
 def simulate(
@@ -542,28 +693,20 @@ def simulate(
     :raises ConfigError: invalid config or directory, or a configured person missing from
         the directory. :raises ValueError: ``receiver_url`` without ``token``.
     """
+    current = load_state(config, directory)
+    before = load_state(*previous) if previous else None
+    return simulate_states(current, before, receiver_url=receiver_url, token=token, business_unit=business_unit)
 
-    def state(config_file: str | Path, directory_file: str | Path) -> State:
-        plan = build_plan(config_file)
-        dirs = load_directory(directory_file)
-        missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
-        if missing:
-            raise ConfigError(
-                directory_file,
-                [
-                    ConfigIssue(
-                        "users",
-                        login,
-                        f"config person {login!r} is not in the directory (the program looks "
-                        "people up by login; pulumi up would fail)",
-                    )
-                    for login in missing
-                ],
-            )
-        return State(plan, dirs, str(directory_file))
 
-    current = state(config, directory)
-    before = state(*previous) if previous else None
+def simulate_states(
+    current: State,
+    before: State | None = None,
+    *,
+    receiver_url: str | None = None,
+    token: str | None = None,
+    business_unit: str = DEFAULT_BUSINESS_UNIT,
+) -> SimulationReport:
+    """:func:`simulate` of states already loaded (:func:`load_state`)."""
     with ExitStack() as stack:
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background

@@ -141,7 +141,9 @@ def test_simulate_previous_equal_to_the_config_shows_no_change():
     assert report.ok
     assert report.changes and {c["op"] for c in report.changes} == {"same"}
     assert all(set(c) >= {"name", "type", "op", "paths"} for c in report.changes)
-    assert all(not u.sent for u in report.users)  # Okta sent nothing to Own
+    assert all(not u.sent and not u.changes for u in report.users)  # Okta sent nothing to Own
+    # only the first run's lookup and create: the second run sent no request at all
+    assert all(len(u.requests) <= 2 for u in report.users), [u.requests for u in report.users]
 
 
 def test_first_run_is_all_creates_and_okta_holds_the_config_order():

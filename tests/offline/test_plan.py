@@ -81,8 +81,15 @@ def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
     assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
 
 
+def test_text_fits_100_columns_unless_wide(example_plan):
+    narrow, wide = render_text(example_plan), render_text(example_plan, width=None)
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert max(len(line) for line in wide.splitlines()) > 100
+    assert "own-scim-regions-attribute" in narrow and "Depends on" in wide and "Depends on" not in narrow
+
+
 def test_text_summarises_for_a_terminal(example_plan):
-    text = render_text(example_plan)
+    text = render_text(example_plan, width=None)
     assert text.startswith("Offline plan for ")
     assert "14 resources" in text.splitlines()[0]
     assert (
@@ -149,7 +156,7 @@ def test_unknown_command_and_no_command_exit_2():
 def test_directory_adds_the_blocked_assignment_warning():
     """dana.lee is assigned directly and is in Own US: Okta will refuse to delete her direct
     assignment (E0000046), so the plan warns before anyone changes her regions."""
-    res = plan_cmd("config/example.yaml", "--directory", "config/example-directory.yaml")
+    res = plan_cmd("config/example.yaml", "--directory", "config/example-directory.yaml", "--wide")
     assert res.returncode == 0, res.stderr
     assert (
         "[assignment-blocked-by-group] dana.lee@example.com is assigned directly and is in assigned group(s) "

@@ -169,7 +169,7 @@ def test_already_provisioned_users_get_nothing_sent(receiver):
     assert again.ok
     lukas = users(again)["lukas.weber@example.com"]
     assert lukas.sent is False and lukas.requests == ['GET /Users?filter=userName eq "lukas.weber@example.com" -> 200']
-    assert "nothing sent (already in Own)" in render_text(again)
+    assert "nothing sent (already in Own)" in render_text(again, width=None)
 
 
 # --------------------------------------------------------------------------- the silent mistakes

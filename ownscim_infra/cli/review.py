@@ -1,0 +1,58 @@
+"""``review``: what a config change (a pull request) does to people in Own, and to Okta."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ownscim_infra.cli.options import add_format_argument, add_width_argument, directory_for, text_width
+
+HELP = "review a config change: verdict, people before -> after, resources, warnings"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``review`` command."""
+    p = subparsers.add_parser(
+        "review",
+        help=HELP,
+        description="Review a config change offline: run the emulated pulumi up of BASE, then of NEW, with Okta "
+        "provisioning a SCIM receiver, and report the verdict (safe, needs attention, blocked), the people the "
+        "change moves, deactivates or re-provisions (Own before -> after), what pulumi up does to each resource, "
+        "and the warnings. Exit 0 safe, 1 needs attention or blocked, 2 bad input.",
+    )
+    p.add_argument("base", metavar="BASE", help="the config before the change (e.g. the main branch's)")
+    p.add_argument("new", metavar="NEW", help="the config after the change (the pull request's)")
+    p.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="Okta directory file (users and their groups); default: the one beside NEW (NAME-directory.yaml)",
+    )
+    p.add_argument("--base-directory", metavar="FILE", help="the directory before the change (default: --directory)")
+    p.add_argument("--all", action="store_true", help="list every person, not only those the change affects")
+    add_format_argument(p, ("text", "markdown", "json"))
+    add_width_argument(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the review; 0 safe, 1 needs attention or blocked, 2 bad input (one line a problem)."""
+    from ownscim_infra.config import ConfigError
+    from ownscim_infra.offline.okta_emulator import ReceiverError
+    from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
+
+    try:
+        directory = directory_for(args.new, args.directory)
+        rv = review(args.base, args.new, directory, base_directory=args.base_directory, show_all=args.all)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (ValueError, ReceiverError) as exc:
+        print(f"review: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        sys.stdout.write(render_json(rv))
+    elif args.format == "markdown":
+        sys.stdout.write(render_markdown(rv))
+    else:
+        sys.stdout.write(render_text(rv, width=text_width(args)))
+    return rv.exit_code

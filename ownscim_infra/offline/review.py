@@ -1,0 +1,359 @@
+"""The review of a config change: what a pull request does to people in Own, and to Okta.
+
+``python -m ownscim_infra review BASE NEW`` runs, offline, the emulated ``pulumi up`` of BASE
+(the config on the main branch) and then of NEW (the pull request's) on the same state, with
+Okta provisioning a SCIM receiver after each step (:func:`ownscim_infra.offline.simulate.simulate`
+with ``previous``), and reports, in this order:
+
+1. a **verdict**: ``safe`` (nobody loses anything, nothing to check), ``needs attention``
+   (someone is deactivated, re-provisioned, or moved in a way that does not reach Own, or a
+   warning), ``blocked`` (``pulumi up`` would fail: Okta refuses a step, a protected resource
+   or a hook stops it);
+2. **people**: each person the change does something to, Own before -> after;
+3. **resources**: each resource the engine creates, updates, replaces or deletes, with the
+   changed input paths (the provider and engine emulation: docs/provider-semantics.md);
+4. **warnings**: a group deleted, the ``regions`` attribute touched, Update User Attributes or
+   Push Groups switched on, a region removed from the account that people still hold, and
+   every finding of the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.findings import Finding
+from ownscim_infra.offline.plan import GroupRow, Plan, group_rows
+from ownscim_infra.offline.simulate import (
+    CHANGE_KINDS,
+    OwnState,
+    SimulationReport,
+    UserResult,
+    load_state,
+    simulate_states,
+)
+
+SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
+#: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).
+_DISRUPTIVE = {"deactivated", "re-provisioned", "move-refused", "move-not-in-own"}
+
+
+@dataclass
+class Review:
+    """The review of ``base`` -> ``new``: the ``verdict`` (``safe | needs attention |
+    blocked``) and its ``reasons``, the simulation ``report`` (people, changes, findings), the
+    ``warnings`` of the change, and the groups before and after (for the diagram)."""
+
+    base: str
+    new: str
+    verdict: str
+    reasons: list[str]
+    report: SimulationReport
+    warnings: list[Finding]
+    groups_before: list[GroupRow]
+    groups_after: list[GroupRow]
+    regions_before: list[str]
+    regions_after: list[str]
+    show_all: bool = False
+    people: list[UserResult] = field(default_factory=list)
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        """The engine's steps that change something (``op`` not ``same``)."""
+        return [c for c in self.report.changes if c["op"] != "same"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 safe, 1 needs attention or blocked."""
+        return 0 if self.verdict == SAFE else 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``json`` format: stable camelCase keys."""
+        return {
+            "base": self.base,
+            "new": self.new,
+            "verdict": {"level": _camel(self.verdict), "reasons": self.reasons},
+            "people": [_person_json(u) for u in self.people],
+            "resources": [
+                {k: c[k] for k in ("name", "type", "op", "paths", "status", "error") if k in c} for c in self.resources
+            ],
+            "warnings": [
+                {"code": w.code, "message": w.message, "logins": list(w.logins), "steps": list(w.steps)}
+                for w in self.warnings
+            ],
+            "groups": {
+                "before": [_group_json(g) for g in self.groups_before],
+                "after": [_group_json(g) for g in self.groups_after],
+            },
+            "okta": self.report.okta,
+            "updateFailed": self.report.update_failed,
+        }
+
+
+def _camel(text: str) -> str:
+    head, *rest = text.replace("-", " ").split(" ")
+    return head + "".join(w.capitalize() for w in rest)
+
+
+def _own_json(own: OwnState | None) -> dict[str, Any] | None:
+    if own is None:
+        return None
+    return {"active": own.active, "regions": list(own.regions), "role": own.role, "businessUnit": own.business_unit}
+
+
+def _person_json(u: UserResult) -> dict[str, Any]:
+    return {
+        "login": u.login,
+        "changes": u.changes,
+        "before": _own_json(u.before),
+        "after": _own_json(u.own),
+        "configMeans": u.expected.render(),
+        "ok": u.ok,
+        "why": u.reasons,
+    }
+
+
+def _group_json(g: GroupRow) -> dict[str, Any]:
+    return {"priority": g.priority, "name": g.name, "regions": g.regions}
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def _capability(plan: Plan, name: str) -> str | None:
+    features = plan.one(provider.FEATURES)
+    return capability_statuses(features.inputs.get("capabilities")).get(name) if features else None
+
+
+def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Finding]:
+    """What a reviewer must see about the change itself (besides the run's findings)."""
+    found: list[Finding] = []
+    for c in report.changes:
+        if c["type"] == provider.GROUP and c["op"] in ("delete", "replace"):
+            found.append(
+                Finding(
+                    "group-deleted",
+                    f"{c['name']} is deleted from Okta ({c['op']}): Okta deletes its memberships, so its members lose "
+                    "the app unless another assignment gives it to them",
+                )
+            )
+        if c["type"] == provider.ATTRIBUTE and c["op"] != "same":
+            found.append(
+                Finding(
+                    "regions-attribute-touched",
+                    f"the regions attribute would be {c['op']}d ({', '.join(c['paths']) or 'no path'}): replacing it "
+                    "erases every assignment's regions value in Okta (docs/provider-semantics.md, row 9)",
+                )
+            )
+    if _capability(new, "profile") == "ENABLED" and _capability(base, "profile") != "ENABLED":
+        found.append(
+            Finding(
+                "update-user-attributes-on",
+                "Update User Attributes is switched on: Own does not support it, and refuses every profile push",
+            )
+        )
+    pushed = [r.name for r in new.resources if "push" in r.type.lower()]
+    if pushed and not [r for r in base.resources if "push" in r.type.lower()]:
+        found.append(
+            Finding("push-groups-on", f"Push Groups is switched on ({', '.join(pushed)}): Own does not support it")
+        )
+    removed = [r for r in base.config.regions if r not in new.config.regions]
+    if removed:
+        holders = tuple(u.login for u in report.users if u.own and u.own.active and set(u.own.regions) & set(removed))
+        found.append(
+            Finding(
+                "region-removed",
+                f"region(s) {', '.join(removed)} leave the account's regions, and {len(holders)} active person(s) "
+                "still hold them in Own (Own keeps a user's regions until they are changed in Own's UI)",
+                holders,
+            )
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- the review
+
+
+def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, list[str]]:
+    """``(verdict, reasons)`` of a change (see the module docstring)."""
+    if report.update_failed:
+        return BLOCKED, [f"pulumi up fails at {report.update_failed}"]
+    reasons = []
+    for kind in sorted(_DISRUPTIVE, key=list(CHANGE_KINDS).index):
+        who = [u.login for u in report.users if kind in u.changes]
+        if who:
+            reasons.append(f"{len(who)} person(s): {CHANGE_KINDS[kind]}")
+    differ = [u.login for u in report.users if not u.ok]
+    if differ:
+        reasons.append(f"{len(differ)} person(s) not as the new config means in Own")
+    codes = list(dict.fromkeys(w.code for w in [*warnings, *report.findings]))  # the change's, then the run's
+    if codes:
+        reasons.append("warnings: " + ", ".join(codes))
+    if reasons:
+        return ATTENTION, reasons
+    provisioned = sum("provisioned" in u.changes for u in report.users)
+    return SAFE, [f"{provisioned} person(s) provisioned; nobody loses access or changes regions"]
+
+
+def review(
+    base_config: str | Path,
+    new_config: str | Path,
+    directory: str | Path,
+    *,
+    base_directory: str | Path | None = None,
+    show_all: bool = False,
+) -> Review:
+    """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
+    ``base_directory`` before the change, default the same).
+
+    :raises ConfigError: a config or a directory is invalid (every problem listed), or a
+        configured person is not in the directory.
+    """
+    new = load_state(new_config, directory)
+    base = load_state(base_config, base_directory or directory)
+    report = simulate_states(new, base)
+    change = change_warnings(base.plan, new.plan, report)
+    verdict, reasons = verdict_of(report, change)
+    return Review(
+        base=str(base_config),
+        new=str(new_config),
+        verdict=verdict,
+        reasons=reasons,
+        report=report,
+        warnings=change + report.findings,
+        groups_before=group_rows(base.plan),
+        groups_after=group_rows(new.plan),
+        regions_before=list(base.plan.config.regions),
+        regions_after=list(new.plan.config.regions),
+        show_all=show_all,
+        people=list(report.users if show_all else report.changed_users),
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+#: Lists longer than this fold into a collapsible section in Markdown.
+FOLD_AFTER = 10
+
+
+def _own(own: OwnState | None) -> str:
+    if own is None:
+        return "absent"
+    return f"{'active' if own.active else 'inactive'}, {', '.join(own.regions) or 'no regions'}"
+
+
+def _person_row(u: UserResult) -> list[str]:
+    return [u.login, ", ".join(u.changes) or "no change", _own(u.before), _own(u.own), u.expected.render()]
+
+
+def _why(u: UserResult) -> list[str]:
+    """Why a person is not as the new config means (Own's state itself is in the row)."""
+    return [] if u.ok else [r for r in u.reasons if not r.startswith("Own holds regions")]
+
+
+_PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
+_RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
+
+
+def _resource_row(c: dict[str, Any]) -> list[str]:
+    status = c["status"] + (f": {c['error']}" if c.get("error") else "")
+    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], ", ".join(c["paths"]) or "-", status]
+
+
+def render_text(rv: Review, width: int | None = None) -> str:
+    """The review for a terminal; tables fit ``width`` columns (``None``: as wide as needed)."""
+    from ownscim_infra.domain.tables import aligned, wrapped
+
+    people = "everyone" if rv.show_all else "who changes"
+    out = [
+        *wrapped(f"Review of {rv.base} -> {rv.new}", width),
+        *wrapped(f"Verdict: {rv.verdict.upper()}: " + "; ".join(rv.reasons), width),
+        "",
+        f"People ({people}: {len(rv.people)}):",
+    ]
+    out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.people], "  ", max_width=width) or ["  nobody"]
+    for u in rv.people:
+        why = _why(u)
+        if why:
+            out.append(f"  {u.login}:")
+            for line in why:
+                out += wrapped(f"- {line}", width, "    ")
+    out += ["", f"Resources (pulumi up: {len(rv.resources)} change(s)):"]
+    out += aligned(_RESOURCE_HEADER, [_resource_row(c) for c in rv.resources], "  ", max_width=width) or [
+        "  none: the state already matches the program"
+    ]
+    out += ["", "Warnings:"]
+    for w in rv.warnings:
+        out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
+        for step in w.steps:
+            out += wrapped(step, width, "      ")
+    if not rv.warnings:
+        out.append("  none")
+    return "\n".join(out) + "\n"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    from ownscim_infra.offline.plan import markdown_cell
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
+
+
+def _folded(title: str, lines: list[str], count: int) -> list[str]:
+    if count <= FOLD_AFTER:
+        return lines
+    return ["<details>", f"<summary>{title} ({count})</summary>", "", *lines, "", "</details>"]
+
+
+def render_markdown(rv: Review) -> str:
+    """The review for a pull-request comment (GitHub-flavoured Markdown: tables, collapsible
+    sections for long lists, Mermaid diagrams of group -> regions before and after)."""
+    from ownscim_infra.offline.plan import markdown_cell, mermaid_groups
+
+    icon = {SAFE: "✅", ATTENTION: "⚠️", BLOCKED: "⛔"}[rv.verdict]
+    out = [
+        f"## Review of `{markdown_cell(rv.new)}` against `{markdown_cell(rv.base)}`",
+        "",
+        f"**{icon} {rv.verdict.upper()}**: " + markdown_cell("; ".join(rv.reasons)),
+        "",
+        "### People",
+        "",
+    ]
+    if rv.people:
+        rows = [[*_person_row(u), "; ".join(_why(u))] for u in rv.people]
+        out += _folded("People", _md_table([*_PEOPLE_HEADER, "Why"], rows), len(rv.people))
+    else:
+        out.append("Nobody changes in Own.")
+    out += ["", "### Resources (what `pulumi up` does)", ""]
+    if rv.resources:
+        rows = [_resource_row(c) for c in rv.resources]
+        out += _folded("Resources", _md_table(_RESOURCE_HEADER, rows), len(rows))
+    else:
+        out.append("No change: the state already matches the program.")
+    out += ["", "### Warnings", ""]
+    for w in rv.warnings:
+        out.append(f"- **{w.code}**: {markdown_cell(w.message)}")
+        out += [f"  - {markdown_cell(step)}" for step in w.steps]
+    if not rv.warnings:
+        out.append("None.")
+    out += ["", "### Groups -> regions", "", "Before:", ""]
+    out += mermaid_groups(rv.groups_before, rv.regions_before)
+    out += ["", "After:", ""]
+    out += mermaid_groups(rv.groups_after, rv.regions_after)
+    out += [
+        "",
+        "<sub>Offline review (ownscim-infra): the Pulumi engine, the okta provider and Okta emulated; "
+        "Own's endpoint played by a SCIM receiver. docs/provider-semantics.md cites each behaviour.</sub>",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def render_json(rv: Review) -> str:
+    """The machine format: sorted keys, two-space indent, trailing newline."""
+    import json
+
+    return json.dumps(rv.to_json(), indent=2, sort_keys=True) + "\n"

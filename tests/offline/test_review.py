@@ -1,0 +1,189 @@
+"""``review BASE NEW``: the verdict and the rows a reviewer reads, on the examples' changes:
+an unchanged config, a region move, a group rename (with and without its key), a group
+removal, a person added, a direct assignee moved while in a group."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, review
+from tests.conftest import EXAMPLE, REPO, example_data
+
+DIRECTORY = REPO / "config" / "example-directory.yaml"
+
+
+def changed(tmp_path: Path, edit) -> Path:
+    data = example_data()
+    edit(data)
+    path = tmp_path / "new.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def people(rv) -> dict[str, list[str]]:
+    return {u.login: u.changes for u in rv.people}
+
+
+def review_cmd(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ownscim_infra", "review", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_an_unchanged_config_is_safe_and_changes_nothing():
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
+    assert rv.verdict == SAFE and rv.exit_code == 0
+    assert rv.people == [] and rv.resources == [] and rv.warnings == []
+
+
+def test_a_region_move_needs_attention_and_says_own_keeps_the_old_regions(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == ATTENTION
+    # jordan is only in Own US: unassigned, then assigned again; Own keeps us1
+    assert people(rv)["jordan.kim@example.com"] == ["re-provisioned", "move-not-in-own"]
+    jordan = next(u for u in rv.people if u.login == "jordan.kim@example.com")
+    assert jordan.before.regions == ("us1",) and jordan.own.regions == ("us1",)
+    assert [(c["name"], c["op"], c["paths"]) for c in rv.resources] == [
+        ("own-scim-group-assignment-own-us", "replace", ["replacementTrigger"])
+    ]
+    assert any("re-provisioned" in r or "reactivated" in r for r in rv.reasons)
+
+
+def test_a_rename_without_its_key_deletes_the_group(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][1].update(name="Own Europe"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == ATTENTION
+    assert {w.code for w in rv.warnings} >= {"group-deleted", "group-deleted-with-members"}
+    assert people(rv)["lukas.weber@example.com"] == ["deactivated"]
+    ops = {c["name"]: c["op"] for c in rv.resources}
+    assert ops["own-scim-group-own-emea"] == "delete" and ops["own-scim-group-own-europe"] == "create"
+
+
+def test_a_rename_with_its_key_is_safe(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][1].update(name="Own Europe", key="own-emea"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == SAFE, rv.reasons
+    assert [(c["name"], c["op"], c["paths"]) for c in rv.resources] == [("own-scim-group-own-emea", "update", ["name"])]
+    assert rv.people == []
+
+
+def test_removing_a_group_deactivates_its_members(tmp_path):
+    new = changed(tmp_path, lambda d: d.update(groups=[g for g in d["groups"] if g["name"] != "Own US"]))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == ATTENTION
+    assert people(rv)["jordan.kim@example.com"] == ["deactivated"]
+    # emma is also in Own EMEA: she keeps the app
+    assert "emma.clarke@example.com" not in people(rv)
+
+
+def test_adding_a_person_is_safe(tmp_path):
+    new = changed(tmp_path, lambda d: d["people"].append({"login": "chris.doe@example.com", "regions": ["uk1"]}))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == SAFE
+    assert people(rv) == {"chris.doe@example.com": ["provisioned"]}
+
+
+def test_moving_a_direct_assignee_who_is_in_a_group_is_blocked(tmp_path):
+    new = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1"]))  # dana.lee, also in Own US
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == BLOCKED and rv.exit_code == 1
+    assert "E0000046" in rv.reasons[0]
+    assert people(rv)["dana.lee@example.com"] == ["move-refused"]
+    blocked = next(w for w in rv.warnings if w.code == "assignment-blocked-by-group")
+    assert blocked.steps  # the manual procedure
+
+
+def test_removing_a_region_people_hold_is_a_warning(tmp_path):
+    def drop_uk1(d):
+        d["regions"] = ["us1", "emea2"]
+        d["groups"][0]["regions"] = ["us1", "emea2"]
+        d["groups"][1]["regions"] = ["emea2"]
+
+    rv = review(EXAMPLE, changed(tmp_path, drop_uk1), DIRECTORY)
+    removed = next(w for w in rv.warnings if w.code == "region-removed")
+    assert "uk1" in removed.message and "priya.nair@example.com" in removed.logins
+
+
+def test_all_lists_everyone():
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY, show_all=True)
+    assert len(rv.people) == 8 and all(u.changes == [] for u in rv.people)
+
+
+# --------------------------------------------------------------------------- the command and its formats
+
+
+def test_command_exit_codes(tmp_path):
+    assert review_cmd(str(EXAMPLE), str(EXAMPLE), "--directory", str(DIRECTORY)).returncode == 0
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))
+    assert review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY)).returncode == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("app: {}\n")
+    result = review_cmd(str(EXAMPLE), str(bad), "--directory", str(DIRECTORY))
+    assert result.returncode == 2 and "app.scim_base_url" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_example_directory_is_found_beside_the_config():
+    result = review_cmd("config/example.yaml", "config/example.yaml")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("Verdict: SAFE")
+
+
+def test_markdown_for_a_pull_request(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][1].update(name="Own Europe"))
+    md = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "markdown").stdout
+    assert md.startswith("## Review of ")
+    assert "**⚠️ NEEDS ATTENTION**" in md
+    assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | inactive, emea2, uk1 |" in md
+    assert md.count("```mermaid") == 2 and "Before:" in md and "After:" in md
+    assert '"2: Own Europe"' in md.split("After:")[1]
+
+
+def test_long_lists_fold_in_markdown(tmp_path):
+    data = example_data()
+    data["people"] += [{"login": f"p{n}@example.com", "regions": ["uk1"]} for n in range(12)]
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    directory["users"] += [{"login": f"p{n}@example.com", "first_name": "P", "last_name": str(n)} for n in range(12)]
+    (tmp_path / "dir.yaml").write_text(yaml.safe_dump(directory))
+    (tmp_path / "new.yaml").write_text(yaml.safe_dump(data))
+    result = review_cmd(
+        str(EXAMPLE), str(tmp_path / "new.yaml"), "--directory", str(tmp_path / "dir.yaml"), "--format", "markdown"
+    )
+    assert "<details>\n<summary>People (12)</summary>" in result.stdout
+
+
+def test_json_keys_are_stable_camel_case(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))
+    doc = json.loads(review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "json").stdout)
+    assert set(doc) == {"base", "new", "verdict", "people", "resources", "warnings", "groups", "okta", "updateFailed"}
+    assert doc["verdict"]["level"] == "needsAttention"
+    person = doc["people"][0]
+    assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why"}
+    assert set(person["after"]) == {"active", "regions", "role", "businessUnit"}
+
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+
+    assert all(re.fullmatch(r"[a-z][a-zA-Z]*", k) for k in keys(doc) if not k.startswith("own-scim"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_text_fits_a_terminal(fmt, tmp_path):
+    new = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1"]))
+    out = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", fmt).stdout
+    if fmt == "text":
+        assert max(len(line) for line in out.splitlines()) <= 100
+    assert "E0000046" in out
