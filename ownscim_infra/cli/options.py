@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ownscim_infra.domain.tables import DEFAULT_WIDTH
@@ -60,3 +61,24 @@ def directory_for(config: str | Path, explicit: str | Path | None) -> Path:
         f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
         f"as in config/example-directory.yaml), or put it beside the config as {beside}"
     )
+
+
+def progress_bars() -> Callable[[str, int, int], None] | None:
+    """A reporter that draws one progress bar a phase on stderr (tqdm), or ``None`` when
+    stderr is not a terminal: pipes, files and CI logs get no progress output."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def report(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=phase, file=sys.stderr, leave=False, unit="step")
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return report

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ownscim_infra.cli.options import add_format_argument, add_width_argument, directory_for, text_width
+from ownscim_infra.cli.options import (
+    add_format_argument,
+    add_width_argument,
+    directory_for,
+    progress_bars,
+    text_width,
+)
 
 HELP = "review a config change: verdict, people before -> after, resources, warnings"
 
@@ -42,7 +48,14 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         directory = directory_for(args.new, args.directory)
-        rv = review(args.base, args.new, directory, base_directory=args.base_directory, show_all=args.all)
+        rv = review(
+            args.base,
+            args.new,
+            directory,
+            base_directory=args.base_directory,
+            show_all=args.all,
+            progress=progress_bars(),
+        )
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from ownscim_infra.cli.options import (
     add_format_argument,
     add_width_argument,
     directory_for,
+    progress_bars,
     text_width,
 )
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT
@@ -69,6 +70,7 @@ def handle(args: argparse.Namespace) -> int:
             token=os.environ.get(TOKEN_ENV),
             previous=previous,
             business_unit=args.business_unit,
+            progress=progress_bars(),
         )
     except ConfigError as exc:
         print(exc, file=sys.stderr)

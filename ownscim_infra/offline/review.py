@@ -27,6 +27,7 @@ from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows
+from ownscim_infra.offline.rollout import Progress
 from ownscim_infra.offline.simulate import (
     CHANGE_KINDS,
     OwnState,
@@ -205,6 +206,7 @@ def review(
     *,
     base_directory: str | Path | None = None,
     show_all: bool = False,
+    progress: Progress | None = None,
 ) -> Review:
     """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
     ``base_directory`` before the change, default the same).
@@ -214,7 +216,7 @@ def review(
     """
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
-    report = simulate_states(new, base)
+    report = simulate_states(new, base, progress=progress)
     change = change_warnings(base.plan, new.plan, report)
     verdict, reasons = verdict_of(report, change)
     return Review(

@@ -14,6 +14,7 @@ it had members, and group priorities that Okta holds in another order than the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ownscim_infra.config import OwnScimConfig
@@ -25,6 +26,9 @@ from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_emulator import OktaApp, OktaEmulator, resolve
 from ownscim_infra.offline.okta_org import OktaOrg
+
+#: ``progress(phase, done, total)``: told how far a long phase is (for a terminal's progress bar).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -53,9 +57,11 @@ def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> t
 class Rollout:
     """Runs plans on :attr:`org` one after the other and provisions Own through ``emulator``."""
 
-    def __init__(self, org: OktaOrg, emulator: OktaEmulator) -> None:
+    def __init__(self, org: OktaOrg, emulator: OktaEmulator, *, progress: Progress | None = None) -> None:
         self.org = org
         self.emulator = emulator
+        self._progress = progress
+        self._phase, self._done, self._total = "", 0, 0
         self.engine = Engine(org, on_step=self._after_step)
         self._config: OwnScimConfig | None = None
         self._before: tuple[OktaApp, Directory] | None = None
@@ -81,9 +87,11 @@ class Rollout:
         self.org.set_directory(directory)
         self._sync()
 
-    def up(self, registrations: list[Registration], config: OwnScimConfig) -> RolloutRun:
-        """``pulumi up`` of the program that made ``registrations`` for ``config``."""
+    def up(self, registrations: list[Registration], config: OwnScimConfig, *, phase: str = "pulumi up") -> RolloutRun:
+        """``pulumi up`` of the program that made ``registrations`` for ``config``; ``phase``
+        names it for the progress reporter."""
         self._config = config
+        self._phase, self._done, self._total = phase, 0, len(registrations)
         self.emulator.start_run()
         self._admin_steps()
         self._sync()
@@ -102,6 +110,9 @@ class Rollout:
     def _after_step(self, step: Step) -> None:
         self._admin_steps()
         self._sync()
+        self._done += 1
+        if self._progress is not None:
+            self._progress(self._phase, self._done, max(self._total, self._done))
 
     def _admin_steps(self) -> None:
         """``provisioning: manual`` with ``manual_steps_done``: the admin has done the Admin

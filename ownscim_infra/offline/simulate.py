@@ -54,7 +54,7 @@ from ownscim_infra.offline.okta_emulator import (
 )
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.plan import Plan, build_plan
-from ownscim_infra.offline.rollout import Rollout
+from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
 
 # --------------------------------------------------------------------------- what the config means
@@ -430,6 +430,7 @@ def run_simulation(
     previous: State | None = None,
     started_here: bool = False,
     connection_api: bool = True,
+    progress: Progress | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -437,17 +438,18 @@ def run_simulation(
 
     :param connection_api: whether Okta serves this app's connection through its API
         (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
+    :param progress: told how far each phase is (``simulate`` draws a bar on a terminal).
     """
     with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
         emulator = OktaEmulator(okta)
         org = OktaOrg((previous or current).directory, connection_api=connection_api)
         org.seed_groups(_existing_groups(current, previous))
-        rollout = Rollout(org, emulator)
+        rollout = Rollout(org, emulator, progress=progress)
         previous_findings: list[Finding] = []
         before_own: dict[str, OwnState | None] = {}
         meant_before: dict[str, Expected] = {}
         if previous is not None:
-            first = rollout.up(previous.plan.resources, previous.plan.config)
+            first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = findings_of(rollout.app()) + first.findings
             meant_before = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
             logins_before = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
@@ -470,7 +472,9 @@ def run_simulation(
         blocked = {okta_fold(x) for f in findings if f.code == "assignment-blocked-by-group" for x in f.logins}
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
         users = []
-        for login in logins:
+        for n, login in enumerate(logins, start=1):
+            if progress is not None:
+                progress("reading Own", n, len(logins))
             key = okta_fold(login)
             app_user = app_users.get(key)
             own = read_own_state(reader, login)
@@ -687,6 +691,7 @@ def simulate(
     token: str | None = None,
     previous: tuple[str | Path, str | Path] | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
+    progress: Progress | None = None,
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
@@ -695,7 +700,9 @@ def simulate(
     """
     current = load_state(config, directory)
     before = load_state(*previous) if previous else None
-    return simulate_states(current, before, receiver_url=receiver_url, token=token, business_unit=business_unit)
+    return simulate_states(
+        current, before, receiver_url=receiver_url, token=token, business_unit=business_unit, progress=progress
+    )
 
 
 def simulate_states(
@@ -705,6 +712,7 @@ def simulate_states(
     receiver_url: str | None = None,
     token: str | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
+    progress: Progress | None = None,
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`)."""
     with ExitStack() as stack:
@@ -719,7 +727,9 @@ def simulate_states(
                 regions=tuple(regions), token=token, db_path=Path(tmp) / "own.db", business_unit=business_unit
             )
             handle = stack.enter_context(serve_in_background(settings))
-            return run_simulation(current, handle.base_url, token, previous=before, started_here=True)
+            return run_simulation(
+                current, handle.base_url, token, previous=before, started_here=True, progress=progress
+            )
         if not token:
             raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
-        return run_simulation(current, receiver_url, token, previous=before)
+        return run_simulation(current, receiver_url, token, previous=before, progress=progress)

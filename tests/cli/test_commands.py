@@ -1,0 +1,118 @@
+"""The command line as a newcomer meets it: the console script, --version, help for every
+option without reST markup, the directory beside the config, progress only on a terminal,
+a closed pipe without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+from ownscim_infra import __version__
+from ownscim_infra.cli import COMMANDS, build_parser
+from tests.conftest import REPO
+
+SCRIPT = Path(sys.executable).with_name("ownscim")
+MARKUP = re.compile(r"``|:(func|class|mod|data|meth|attr):")
+
+
+def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
+    return subprocess.run(
+        [sys.executable, "-m", "ownscim_infra", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def test_console_script_and_version():
+    result = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == f"ownscim {__version__}"
+    assert run("--version").stdout.strip() == f"python -m ownscim_infra {__version__}"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_option_has_a_help_line_and_no_markup(command):
+    parser = build_parser([command])
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    for action in sub._actions:
+        assert action.help, f"{command} {action.option_strings or action.dest} has no help"
+    text = run(command, "--help").stdout
+    assert text.startswith("usage: ") and not MARKUP.search(text), text
+    assert not MARKUP.search(run("--help").stdout)
+
+
+def test_simulate_needs_a_directory_unless_one_sits_beside_the_config(tmp_path):
+    config = tmp_path / "acme.yaml"
+    config.write_text((REPO / "config" / "example.yaml").read_text())
+    result = run("simulate", str(config))
+    assert result.returncode == 2
+    assert "pass --directory FILE" in result.stderr and "acme-directory.yaml" in result.stderr
+    (tmp_path / "acme-directory.yaml").write_text((REPO / "config" / "example-directory.yaml").read_text())
+    result = run("simulate", str(config), "--wide")
+    assert result.returncode == 0, result.stderr
+    assert f"with directory {tmp_path / 'acme-directory.yaml'}" in result.stdout
+
+
+def test_no_progress_when_stderr_is_not_a_terminal():
+    result = run("simulate")
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_progress_bars_on_a_terminal():
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ownscim_infra", "simulate"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=secondary,
+            env={**os.environ, "COLUMNS": "100"},
+        )
+        os.close(secondary)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], 120)
+            if not ready:
+                break
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0
+    finally:
+        os.close(primary)
+    assert b"pulumi up" in seen and b"reading Own" in seen and b"step" in seen
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    plan = subprocess.Popen(
+        [sys.executable, "-m", "ownscim_infra", "plan", "--format", "json"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert plan.stdout is not None and plan.stderr is not None
+    plan.stdout.read(10)
+    plan.stdout.close()  # as `| head -c 10` does
+    err = plan.stderr.read().decode()
+    plan.wait(timeout=120)
+    assert "Traceback" not in err
