@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.domain import markdown
 from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import aligned
@@ -291,25 +292,12 @@ def _tables(plan: Plan) -> list[tuple[str, list[str], list[list[str]], str]]:
     ]
 
 
-def _md_escape(cell: str) -> str:
-    """A table cell: pipes escaped, HTML made inert."""
-    return cell.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-
-def _mermaid_label(text: str) -> str:
-    """A quoted Mermaid label: quotes and markup become entity codes, so a group name cannot
-    close the label and inject nodes, links or ``click`` directives."""
-    for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
-        text = text.replace(char, code)
-    return text
-
-
 def _mermaid(plan: Plan) -> list[str]:
     lines = ["```mermaid", "graph LR"]
     for region in plan.config.regions:
         lines.append(f'  r_{region}(["{region}"])')
     for n, g in enumerate(group_rows(plan)):
-        lines.append(f'  g{n}["{g.priority}: {_mermaid_label(g.name)}"]')
+        lines.append(f'  g{n}["{g.priority}: {markdown.mermaid_label(g.name)}"]')
         lines += [f"  g{n} --> r_{r}" for r in g.regions]
     lines.append("```")
     return lines
@@ -318,7 +306,7 @@ def _mermaid(plan: Plan) -> list[str]:
 def render_markdown(plan: Plan) -> str:
     """The pull-request summary (GitHub-flavoured Markdown with a Mermaid diagram)."""
     out = [
-        f"## Offline plan: `{plan.config_file}`",
+        f"## Offline plan: {markdown.code(plan.config_file)}",
         "",
         f"{len(plan.resources)} resources declared (Pulumi mock runtime: no Okta org, no credentials).",
         "",
@@ -330,7 +318,7 @@ def render_markdown(plan: Plan) -> str:
             continue
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---" for _ in header) + "|")
-        out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+        out += ["| " + " | ".join(markdown.cell(c) for c in row) + " |" for row in rows]
         out.append("")
         if title.startswith("Groups"):
             out += ["Groups -> regions:", ""] + _mermaid(plan) + [""]
