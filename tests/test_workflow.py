@@ -100,4 +100,4 @@ def test_an_invalid_config_is_reported_and_fails_the_job(pull_request):
     data["groups"][0]["regions"] = ["mars1"]
     commit(data)
     comment, outputs = run_step(repo, base)
-    assert "cannot be reviewed" in comment and "groups[0].regions[0]" in comment and "worst=2" in outputs
+    assert "cannot be reviewed" in comment and ".regions[0]: region 'mars1'" in comment and "worst=2" in outputs

@@ -15,16 +15,23 @@ unknown keys, duplicate logins, empty names are errors naming the file and key p
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from ownscim_infra.config.errors import shown
+from ownscim_infra.config.lookalike import confusable_keys, describe
 from ownscim_infra.config.models import StrictModel, Text
 from ownscim_infra.config.validation import duplicate_issues, validate_document
-from ownscim_infra.config.yaml_reader import read_yaml
+from ownscim_infra.config.yaml_reader import Positions, read_document
 from ownscim_infra.domain.own_setup import okta_fold
+
+if TYPE_CHECKING:
+    from ownscim_infra.config.models import OwnScimConfig
 
 
 class DirectoryUser(StrictModel):
@@ -45,6 +52,7 @@ class DirectoryUser(StrictModel):
     )
     groups: list[Text] = Field(
         default_factory=list,
+        json_schema_extra={"default": []},
         description="The Okta groups the user is in (any group; only those assigned to the app count).",
     )
 
@@ -66,7 +74,9 @@ class DirectoryUser(StrictModel):
 class Directory(StrictModel):
     """The whole directory file."""
 
-    users: list[DirectoryUser] = Field(default_factory=list, description="The Okta users.")
+    users: list[DirectoryUser] = Field(
+        default_factory=list, json_schema_extra={"default": []}, description="The Okta users."
+    )
 
     def user(self, login: str) -> DirectoryUser | None:
         """The user with ``login`` (case-insensitive), or ``None``."""
@@ -74,14 +84,84 @@ class Directory(StrictModel):
         return next((u for u in self.users if okta_fold(u.login) == folded), None)
 
 
-def parse_directory(data: Any, file: str | Path = "<directory>") -> Directory:
-    """Validate a parsed directory document; raises :class:`ConfigError` with every problem."""
+def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: Positions | None = None) -> Directory:
+    """Validate a parsed directory document; raises :class:`ConfigError` with every problem
+    (with ``positions``, each names its line and column)."""
     duplicates = (
         duplicate_issues(data, [("users", "login", "login")], resource_names=False) if isinstance(data, dict) else []
     )
-    return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",))
+    return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",), positions=positions)
 
 
 def load_directory(path: str | Path) -> Directory:
-    """Read and validate a directory file; raises :class:`ConfigError` (file, key path, value)."""
-    return parse_directory(read_yaml(path), path)
+    """Read and validate a directory file, within the config reader's bounds (size, depth,
+    aliases: :mod:`~ownscim_infra.config.yaml_reader`).
+
+    :raises ConfigError: file, line and column, key path, value, what is allowed.
+    """
+    document = read_document(path)
+    return parse_directory(document.data, path, positions=document.positions)
+
+
+@dataclass(frozen=True)
+class UnknownGroup:
+    """A directory user's group that the config does not assign: ``login`` (the user),
+    ``group`` (as the directory writes it), ``index`` (the user's position in ``users``),
+    ``suggestion`` (the configured group name it is closest to, a likely typo, or ``None``:
+    a group outside the app, such as ``Everyone``)."""
+
+    login: str
+    group: str
+    index: int
+    suggestion: str | None
+    #: The characters of ``group`` that make it only look like ``suggestion``
+    #: (``U+0415 CYRILLIC CAPITAL LETTER IE``); empty for a plain misspelling.
+    lookalike_characters: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """One line for a report: ``users[3] (ann@example.com): group 'Own EMAE' is not in the
+        config, so it assigns nothing (did you mean 'Own EMEA'?)``."""
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        if self.lookalike_characters:
+            hint = f" (it looks like {self.suggestion!r} but has {', '.join(self.lookalike_characters)})"
+        return (
+            f"users[{self.index}] ({self.login}): group {shown(self.group)} is not in the config, "
+            f"so it assigns nothing{hint}"
+        )
+
+
+#: How close (difflib ratio of the Okta-folded names) a group must be to a configured one to
+#: be suggested: one or two letters off in a short name.
+SUGGESTION_CUTOFF = 0.75
+
+
+def _closest(group: str, configured: dict[str, str], looks: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
+    """The configured name that ``group`` looks like (Unicode confusables: with the
+    characters that differ) or nearly spells."""
+    for key in confusable_keys(group):
+        if key in looks:
+            name = looks[key]
+            folded = okta_fold(name)
+            return name, tuple(describe(c) for c in dict.fromkeys(group) if okta_fold(c) not in folded)
+    close = difflib.get_close_matches(okta_fold(group), list(configured), n=1, cutoff=SUGGESTION_CUTOFF)
+    return (configured[close[0]] if close else None), ()
+
+
+def unknown_groups(config: OwnScimConfig, directory: Directory) -> list[UnknownGroup]:
+    """Every (user, group) of ``directory`` whose group ``config.groups`` does not name,
+    compared as Okta compares group names (case-insensitively, :func:`okta_fold`), in
+    directory order. A user in such a group is not assigned through it: a typo (``Own EMAE``)
+    silently leaves the user out, so a report warns about each, with the closest configured
+    name when there is one (a name that looks alike, or one at most about two letters off).
+
+    Pure: reads nothing, raises nothing.
+    """
+    configured = {okta_fold(g.name): g.name for g in config.groups}
+    looks = {key: g.name for g in config.groups for key in confusable_keys(g.name)}
+    found = []
+    for index, user in enumerate(directory.users):
+        for group in user.groups:
+            if okta_fold(group) not in configured:
+                found.append(UnknownGroup(user.login, group, index, *_closest(group, configured, looks)))
+    return found

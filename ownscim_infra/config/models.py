@@ -5,7 +5,7 @@ Shape (every key, its default and what is allowed: ``config/README.md``)::
     app:
       label: Own                                  # Okta app label (default "Own")
       scim_base_url: https://.../scim/v2          # Own's SCIM URL, https only
-      provisioning: api                           # api | manual
+      provisioning: manual                        # manual (default) | api
     regions: [us1, emea2]                         # the Own account's regions
     groups:                                       # order = priority, first wins
       - {name: Own EMEA, regions: [emea2], description: ..., create: true}
@@ -35,15 +35,21 @@ from pydantic import (
     field_validator,
 )
 
-from ownscim_infra.config.errors import ConfigIssue
-from ownscim_infra.config.validation import duplicate_issues, validate_document
-from ownscim_infra.config.yaml_reader import read_yaml
+from ownscim_infra.config.errors import shown
+from ownscim_infra.config.lookalike import format_characters
+from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
+from ownscim_infra.config.yaml_reader import Positions, read_document
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import region_code
 from ownscim_infra.domain.regions import split_regions
 
 #: Control characters (newlines included) would break the plan's tables and diagram.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: A region code as written (any case, spaces around it), and Own's comma-separated list of them.
+_CODE_PATTERN = r"^\s*[A-Za-z][A-Za-z0-9]*\s*$"
+_CODES_PATTERN = r"^\s*[A-Za-z][A-Za-z0-9]*\s*(,\s*[A-Za-z][A-Za-z0-9]*\s*)*$"
+#: What a region value may be written as, for the JSON schema: a list or Own's "us1, emea2".
+_REGIONS_INPUT = list[Annotated[str, Field(pattern=_CODE_PATTERN)]] | Annotated[str, Field(pattern=_CODES_PATTERN)]
 
 
 # --------------------------------------------------------------------------- value types
@@ -54,34 +60,54 @@ def _split_regions(value: Any) -> Any:
     return split_regions(value) if isinstance(value, str) else value
 
 
+def _region(value: Any) -> str:
+    """:func:`region_code`, saying "quote it" for what YAML read as a boolean, number or null."""
+    if isinstance(value, bool | int | float) or value is None:
+        kind = "a boolean" if isinstance(value, bool) else "null" if value is None else "a number"
+        written = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        raise ValueError(f"YAML reads this as {kind}, not a region code: quote it, e.g. '{written}'")
+    return region_code(value)
+
+
 def _declared_region(value: Any, info: ValidationInfo) -> str:
-    code = region_code(value)
+    code = _region(value)
     declared = (info.context or {}).get("regions")
     if declared and code not in declared:
         allowed = ", ".join(dict.fromkeys(declared))
-        raise ValueError(f"region {code!r} is not one of this account's regions (top-level `regions`: {allowed})")
+        raise ValueError(f"region {shown(code)} is not one of this account's regions (top-level `regions`: {allowed})")
     return code
 
 
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must be one line of printable text (no newlines or control characters)")
+    invisible = format_characters(value)
+    if invisible:
+        raise ValueError(
+            f"must not contain invisible formatting characters ({', '.join(invisible[:3])}): "
+            "they hide or reorder what reviewers see"
+        )
     return value
 
 
-#: A name or label: one line of printable text.
+#: A name, login, label or description: one line of printable text, without the invisible
+#: formatting characters of Unicode category Cf (right-to-left override, zero-width joiner...).
 Text = Annotated[str, AfterValidator(_printable)]
 
-RegionCode = Annotated[str, BeforeValidator(region_code)]
+RegionCode = Annotated[str, BeforeValidator(_region)]
 DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
-RegionList = Annotated[list[DeclaredRegion], BeforeValidator(_split_regions), Field(min_length=1)]
+RegionList = Annotated[
+    list[DeclaredRegion],
+    BeforeValidator(_split_regions, json_schema_input_type=_REGIONS_INPUT),
+    Field(min_length=1),
+]
 
 
 def _unique(values: list[str], what: str) -> list[str]:
     seen: set[str] = set()
     for v in values:
         if v in seen:
-            raise ValueError(f"{what} {v!r} is listed twice; list each once")
+            raise ValueError(f"{what} {shown(v)} is listed twice; list each once")
         seen.add(v)
     return values
 
@@ -124,6 +150,7 @@ class AppConfig(StrictModel):
         description="The Okta app's label, as the Admin Console and the end-user dashboard show it.",
     )
     scim_base_url: Annotated[str, BeforeValidator(_https_url)] = Field(
+        json_schema_extra={"format": "uri", "pattern": "^https://"},
         description="Own's SCIM URL (Own: Manage > Security > SCIM Provisioning), https only, without "
         "credentials, query or fragment: the provisioning connection's Base URL.",
     )
@@ -211,17 +238,24 @@ class OwnScimConfig(StrictModel):
     highest (Okta: the group with the highest priority supplies a user's app profile)."""
 
     app: AppConfig = Field(description="The Okta app instance of the catalog app scim2headerauth.")
-    regions: Annotated[list[RegionCode], Field(min_length=1)] = Field(
-        description="The Own account's regions (codes such as us1, emea2, uk1): every regions value must be one "
-        "of them, and a person without regions gets all of them.",
+    regions: Annotated[
+        list[RegionCode],
+        BeforeValidator(_split_regions, json_schema_input_type=_REGIONS_INPUT),
+        Field(min_length=1),
+    ] = Field(
+        description="The Own account's regions (codes such as us1, emea2, uk1), a list ([us1, emea2]) or Own's "
+        'comma-separated form ("us1, emea2"): every regions value must be one of them, and a person without '
+        "regions gets all of them.",
     )
     groups: list[GroupConfig] = Field(
         default_factory=list,
+        json_schema_extra={"default": []},
         description="The Okta groups assigned to the app, in priority order: the first one is priority 0, the "
         "highest, and supplies the regions of a user in several groups.",
     )
     people: list[PersonConfig] = Field(
         default_factory=list,
+        json_schema_extra={"default": []},
         description="People assigned to the app directly, each with their own regions value.",
     )
 
@@ -243,7 +277,7 @@ class OwnScimConfig(StrictModel):
 
 def _declared_regions(data: Any) -> list[str] | None:
     """The top-level regions as the model will normalize them, or None if they are unusable."""
-    raw = data.get("regions") if isinstance(data, dict) else None
+    raw = _split_regions(data.get("regions")) if isinstance(data, dict) else None
     if not isinstance(raw, list):
         return None  # reported on `regions` itself; no cascade onto every group
     try:
@@ -252,11 +286,11 @@ def _declared_regions(data: Any) -> list[str] | None:
         return None
 
 
-def _group_key_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
     """Two groups whose resource keys (``key``, else the slug of ``name``) are equal: their
     resources would have the same logical name."""
     groups = data.get("groups")
-    issues: list[ConfigIssue] = []
+    issues: list[Problem] = []
     if not isinstance(groups, list):
         return issues
     seen: dict[str, int] = {}
@@ -265,30 +299,33 @@ def _group_key_issues(data: dict[str, Any]) -> list[ConfigIssue]:
             continue
         key, name = group.get("key"), group.get("name")
         if isinstance(key, str) and key:
-            effective, where = key, f"groups[{i}].key"
+            effective, loc, value = key, ("groups", i, "key"), key
         elif isinstance(name, str) and name.strip():
-            effective, where = naming.slug(name), f"groups[{i}].name"
+            effective, loc, value = naming.slug(name), ("groups", i, "name"), name
         else:
             continue
         if effective in seen:
             issues.append(
-                ConfigIssue(
-                    where,
-                    key if where.endswith(".key") else name,
-                    f"groups[{seen[effective]}] has the same resource key {effective!r} (its `key`, or its name "
-                    "reduced to letters, digits and dashes); give one of them another `key`",
+                Problem(
+                    loc,
+                    value,
+                    f"groups[{seen[effective]}] has the same resource key {shown(effective)} (its `key`, or its "
+                    "name reduced to letters, digits and dashes); give one of them another `key`",
                 )
             )
         seen.setdefault(effective, i)
     return issues
 
 
-def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
+def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positions | None = None) -> OwnScimConfig:
     """Validate an already-parsed config document.
 
     Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
-    (unknown keys, a credential-like key, duplicate group names or logins, a region not in
-    ``regions``, an empty region list, a non-https URL, wrong types), in document order.
+    (unknown keys, a credential-like key, duplicate group names or logins, names that look
+    alike, invisible formatting characters, a region not in ``regions``, an empty region
+    list, a non-https URL, wrong types), in document order. With ``positions`` (the file's,
+    from :func:`~ownscim_infra.config.yaml_reader.read_document`) each problem names its
+    line and column.
     """
     duplicates = (
         duplicate_issues(data, [("groups", "name", "group name")], resource_names=False)
@@ -304,13 +341,17 @@ def parse_config(data: Any, file: str | Path = "<config>") -> OwnScimConfig:
         context={"regions": _declared_regions(data)},
         extra_issues=duplicates,
         sections=("app", "regions", "groups", "people"),
+        positions=positions,
     )
 
 
 def load_config(path: str | Path) -> OwnScimConfig:
     """Read and validate a config file.
 
-    Raises :class:`ConfigError` when the file is missing, is not YAML, or fails validation
-    (see :func:`parse_config`); the message names the file and never includes a traceback.
+    Raises :class:`ConfigError` when the file is missing, too large, is not YAML (or nests
+    or expands beyond the reader's bounds: :mod:`~ownscim_infra.config.yaml_reader`), or
+    fails validation (see :func:`parse_config`); each problem names the file, the line and
+    column, and the key path; the message never includes a traceback.
     """
-    return parse_config(read_yaml(path), path)
+    document = read_document(path)
+    return parse_config(document.data, path, positions=document.positions)

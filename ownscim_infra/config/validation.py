@@ -2,15 +2,21 @@
 
 Shared by the config and the directory: pydantic's errors become
 :class:`~ownscim_infra.config.errors.ConfigIssue` items with key paths
-(``groups[1].regions[0]``), cross-item checks (:func:`duplicate_issues`) are merged in,
-credential-like keys are reported without their value, and a URL's credentials are never
-echoed.
+(``groups[1].regions[0]``), the name of each list item on the way
+(``groups[1] (Own EMEA).regions[0]``) and, for a file, the line and column of the node;
+cross-item checks (:func:`duplicate_issues`) are merged in; an unknown key gets the closest
+allowed key as a suggestion; credential-like keys are reported without their value, and a
+URL's credentials are never echoed.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
+import typing
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,7 +24,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue
+from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue, key_path, shown
+from ownscim_infra.config.lookalike import confusable_keys, describe
+from ownscim_infra.config.yaml_reader import Positions
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import okta_fold
 from ownscim_infra.domain.regions import split_regions
@@ -32,20 +40,22 @@ _SECRET_HINT = (
     "`pulumi config set --secret ownscim:scimToken` and the Okta API token with "
     "`pulumi config set --secret okta:apiToken` (or OKTA_API_TOKEN)"
 )
+#: The keys of a list item that name it in a key path: ``groups[3] (Own US)``.
+_NAME_KEYS = ("name", "login")
+#: At most this many characters of an item's name in a key path.
+_NAME_CHARS = 40
 
 
-def _path(loc: tuple[Any, ...], last_is_key: bool = False) -> str:
-    """``("groups", 1, "regions", 0)`` -> ``groups[1].regions[0]``; with ``last_is_key`` the
-    last part is a mapping key even when it is a number (``groups[0].3``)."""
-    out = ""
-    for n, part in enumerate(loc):
-        if last_is_key and n == len(loc) - 1 and not isinstance(part, str):
-            out += ("." if out else "") + repr(part)
-        elif isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+@dataclass(frozen=True)
+class Problem:
+    """A problem found before it is placed in the file: ``loc`` the key path as a tuple,
+    ``value`` the offending value (:data:`MISSING` for none), ``message``; ``is_key`` when
+    the problem is the key itself (an unknown key), not its value."""
+
+    loc: tuple[Any, ...]
+    value: Any
+    message: str
+    is_key: bool = False
 
 
 def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
@@ -61,12 +71,16 @@ def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
 
 
 def _redact(value: Any) -> Any:
-    """A URL's userinfo and query may carry credentials: never echo them in an error. A
-    string that looks like a URL but cannot be parsed is not echoed at all."""
-    if not isinstance(value, str) or not ("://" in value or "@" in value or "?" in value):
+    """A URL's userinfo and query may carry credentials: never echo them in an error. Only a
+    value with a scheme (``https://...``) or with ``user:password@`` is treated as a URL: a
+    login's ``@`` is not a credential. A URL that cannot be parsed is not echoed at all."""
+    if not isinstance(value, str):
+        return value
+    has_scheme = "://" in value
+    if not has_scheme and not re.match(r"^[^\s/@:]+:[^\s/@]*@", value):
         return value
     try:
-        parts = urlsplit(value if "://" in value else "//" + value)
+        parts = urlsplit(value if has_scheme else "//" + value)
         host = parts.hostname or ""
     except ValueError:
         return "[redacted]"
@@ -93,29 +107,41 @@ def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _lookalike_message(section: str, key: str, value: str, first: int, other: str) -> str:
+    odd = [describe(c) for c in dict.fromkeys(value) if c not in other][:3]
+    return (
+        f"looks like {section}[{first}].{key} ({shown(other)}) but is a different name to Okta "
+        f"(look-alike characters: {', '.join(odd) or 'see Unicode confusables'}); rename one of them"
+    )
+
+
 def duplicate_issues(
     data: dict[str, Any], checks: list[tuple[str, str, str]], *, resource_names: bool = True
-) -> list[ConfigIssue]:
+) -> list[Problem]:
     """Cross-item checks pydantic's per-field validation cannot see: for each
     ``(section, key, what)``, two items of ``data[section]`` whose ``key`` values are equal
-    case-insensitively (as Okta compares them). With ``resource_names``, also two values that
-    differ but reduce to the same resource name (:func:`naming.slug`)."""
-    issues: list[ConfigIssue] = []
+    case-insensitively (as Okta compares them), or that differ but look alike (Unicode
+    confusables: ``Own EMEA`` and ``Own \\u0415MEA`` with a Cyrillic E). With
+    ``resource_names``, also two values that differ but reduce to the same resource name
+    (:func:`naming.slug`)."""
+    issues: list[Problem] = []
     for section, key, what in checks:
         items = data.get(section)
         if not isinstance(items, list):
             continue
         folded_at: dict[str, int] = {}
         slug_at: dict[str, int] = {}
+        looks_at: dict[str, int] = {}
         for i, item in enumerate(items):
             value = item.get(key) if isinstance(item, dict) else None
             if not isinstance(value, str) or not value.strip():
                 continue
-            folded, slugged = okta_fold(value), naming.slug(value)
+            folded, slugged, looks = okta_fold(value), naming.slug(value), confusable_keys(value)
+            loc = (section, i, key)
             if folded in folded_at:
                 issues.append(
-                    ConfigIssue(
-                        f"{section}[{i}].{key}",
+                    Problem(
+                        loc,
                         value,
                         f"duplicate {what}: {section}[{folded_at[folded]}].{key} already names it "
                         "(compared case-insensitively, as Okta does)",
@@ -123,21 +149,25 @@ def duplicate_issues(
                 )
             elif resource_names and slugged in slug_at:
                 issues.append(
-                    ConfigIssue(
-                        f"{section}[{i}].{key}",
+                    Problem(
+                        loc,
                         value,
                         f"{section}[{slug_at[slugged]}].{key} reduces to the same resource name "
-                        f"({slugged!r}: punctuation and accents are dropped); rename one of them",
+                        f"({shown(slugged)}: punctuation and accents are dropped); rename one of them",
                     )
                 )
+            elif any(k in looks_at for k in looks):
+                first = next(looks_at[k] for k in looks if k in looks_at)
+                issues.append(Problem(loc, value, _lookalike_message(section, key, value, first, items[first][key])))
             folded_at.setdefault(folded, i)
             slug_at.setdefault(slugged, i)
+            for k in looks:
+                looks_at.setdefault(k, i)
     return issues
 
 
 #: pydantic error type -> the message shown for it, where one message fits every location.
 _MESSAGES = {
-    "extra_forbidden": "unknown key; see config/README.md for the keys allowed here",
     "missing": "required key is missing",
     "invalid_key": "a key must be a string; see config/README.md for the keys allowed here",
     "model_type": "must be a mapping of keys to values",
@@ -154,6 +184,8 @@ def _error_message(err: ErrorDetails) -> str:
     """The message of one pydantic error: what is wrong and what is allowed."""
     kind, msg, loc = err["type"], err["msg"], tuple(err["loc"])
     on_regions = bool(loc) and loc[-1] == "regions"
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "key":
+        return "must be lower-case letters, digits and . _ @ -, starting with a letter or digit, e.g. own-emea"
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     if kind == "too_short":
@@ -169,28 +201,116 @@ def _error_message(err: ErrorDetails) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _unwrap(annotation: Any, index: bool) -> Any:
+    """The model or list type inside an annotation (``X | None``, ``Annotated[...]``); with
+    ``index``, the type of a list's items."""
+    for _ in range(8):
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        elif index and origin is list:
+            annotation, index = typing.get_args(annotation)[0], False
+        else:
+            break
+    return annotation
+
+
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys the model allows in the mapping at ``loc`` (``("groups", 2)`` -> the keys of
+    a group), ``[]`` when ``loc`` is not a mapping of the model."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            current = _unwrap(current, index=True)
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = _unwrap(current.model_fields[part].annotation, index=False)
+        else:
+            return []
+    current = _unwrap(current, index=False)
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _unknown_key_message(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    allowed = allowed_keys(model, loc[:-1])
+    if not allowed:
+        return "unknown key; see config/README.md for the keys allowed here"
+    close = difflib.get_close_matches(str(loc[-1]).lower(), allowed, n=1, cutoff=0.6)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return f"unknown key; {hint}allowed here: {', '.join(allowed)} (see config/README.md)"
+
+
+def _item_name(item: Any) -> str | None:
+    """The name or login of a list item, short and printable, for a key path."""
+    if not isinstance(item, dict):
+        return None
+    name = next((item[k] for k in _NAME_KEYS if isinstance(item.get(k), str)), None)
+    if name is None or not name.strip():
+        return None
+    name = name.strip()
+    if len(name) > _NAME_CHARS or not name.isprintable():
+        return shown(name, _NAME_CHARS)
+    return name
+
+
+def display_path(data: Any, loc: tuple[Any, ...], last_is_key: bool = False) -> str:
+    """The key path with each list item's name: ``groups[3] (Own US).regions[0]``. An item
+    whose own name is the subject (``groups[3].name``) is not annotated."""
+    parts: list[str] = []
+    node = data
+    for n, part in enumerate(loc):
+        parts.append(key_path(loc[n : n + 1], last_is_key=last_is_key and n == len(loc) - 1))
+        child = _lookup(node, (part,)) if node is not MISSING else MISSING
+        rest = loc[n + 1 :]
+        if isinstance(part, int) and not (len(rest) == 1 and rest[0] in _NAME_KEYS):
+            name = _item_name(child)
+            if name is not None:
+                parts[-1] += f" ({name})"
+        node = child
+    out = ""
+    for text in parts:
+        out += text if (not out or text.startswith("[")) else "." + text
+    return out
+
+
 def validate_document(
     model: type[M],
     data: Any,
     file: str | Path,
     *,
     context: dict[str, Any] | None = None,
-    extra_issues: Sequence[ConfigIssue] = (),
+    extra_issues: Sequence[Problem] = (),
     sections: tuple[str, ...] = (),
+    positions: Positions | None = None,
 ) -> M:
     """Validate ``data`` against ``model`` and report every problem at once.
 
     Credential-like keys anywhere are reported with :data:`_SECRET_HINT` (never their value);
     pydantic's errors become :class:`ConfigIssue` items with key paths; ``extra_issues``
     (cross-item checks) are merged in; all are sorted in document order (``sections`` gives
-    the order of top-level keys). Raises :class:`ConfigError`; returns the model otherwise.
+    the order of top-level keys). With ``positions`` (the file's, from
+    :func:`~ownscim_infra.config.yaml_reader.read_document`) each issue carries its line and
+    column. Raises :class:`ConfigError`; returns the model otherwise.
     """
     top = ", ".join(sections) or "the documented keys"
+    where = positions.of(()) if positions else None
     if not isinstance(data, dict):
-        raise ConfigError(file, [ConfigIssue("", data, f"the document must be a mapping with keys {top}")])
-    issues: list[ConfigIssue] = list(extra_issues)
+        raise ConfigError(
+            file,
+            [
+                ConfigIssue(
+                    "",
+                    data,
+                    f"the document must be a mapping with keys {top}",
+                    where.line if where else None,
+                    where.column if where else None,
+                )
+            ],
+        )
+    problems: list[Problem] = list(extra_issues)
     secret_locs = _secret_keys(data)
-    issues += [ConfigIssue(_path(loc), MISSING, _SECRET_HINT) for loc in secret_locs]
+    problems += [Problem(loc, MISSING, _SECRET_HINT, is_key=True) for loc in secret_locs]
     result: M | None = None
     try:
         result = model.model_validate(data, context=context)
@@ -202,17 +322,27 @@ def validate_document(
             is_key = err["type"] in ("extra_forbidden", "invalid_key")
             # an unknown key's value is not echoed: it may be a credential under a name we do not know
             value = MISSING if is_key else _redact(_lookup(data, loc))
-            issues.append(ConfigIssue(_path(loc, last_is_key=is_key), value, _error_message(err)))
-    if issues:
-        order = {id(i): n for n, i in enumerate(issues)}
-        issues.sort(key=lambda i: (_sort_key(i.path, sections), order[id(i)]))
-        raise ConfigError(file, issues)
+            message = _unknown_key_message(model, loc) if err["type"] == "extra_forbidden" else _error_message(err)
+            problems.append(Problem(loc, value, message, is_key))
+    if problems:
+        order = {id(p): n for n, p in enumerate(problems)}
+        problems.sort(key=lambda p: (_sort_key(p.loc, sections), order[id(p)]))
+        raise ConfigError(file, [_placed(p, data, positions) for p in problems])
     assert result is not None
     return result
 
 
-def _sort_key(path: str, sections: tuple[str, ...]) -> tuple[Any, ...]:
-    head = re.split(r"[.\[]", path, maxsplit=1)[0]
-    nums = tuple(int(n) for n in re.findall(r"\[(\d+)\]", path))
+def _placed(problem: Problem, data: Any, positions: Positions | None) -> ConfigIssue:
+    """The issue of ``problem``: its key path, its display path and, when known, its position."""
+    path = key_path(problem.loc, last_is_key=problem.is_key)
+    where = display_path(data, problem.loc, last_is_key=problem.is_key)
+    pos = positions.of(problem.loc, key=problem.is_key) if positions else None
+    line, column = (pos.line, pos.column) if pos else (None, None)
+    return ConfigIssue(path, problem.value, problem.message, line, column, "" if where == path else where)
+
+
+def _sort_key(loc: tuple[Any, ...], sections: tuple[str, ...]) -> tuple[Any, ...]:
+    head = loc[0] if loc else ""
     rank = sections.index(head) if head in sections else len(sections)
-    return (rank, nums, path)
+    nums = tuple(p for p in loc if isinstance(p, int) and not isinstance(p, bool))
+    return (rank, nums, key_path(loc))

@@ -104,10 +104,21 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
     ``https://{OKTA_ORG_NAME}.{OKTA_BASE_URL or okta.com}``. ``OKTA_API_TOKEN`` is an SSWS
     API token (Okta Admin Console > Security > API > Tokens; read-only admin is enough).
 
-    :raises CredentialsError: a variable is missing, or the URL is not ``https://`` with a
-        host (``http://`` is accepted for a loopback host only: a local fake, for tests).
+    :raises CredentialsError: a variable is missing, holds a control character, a space or a
+        non-ASCII character (a token pasted with its line break: the message gives its
+        position, never the token), or the URL is not ``https://`` with a host (``http://``
+        is accepted for a loopback host only: a local fake, for tests).
     """
     env = os.environ if env is None else env
+    for var in (ENV_ORG_URL, ENV_ORG_NAME, ENV_BASE_URL, ENV_API_TOKEN):
+        value = (env.get(var) or "").strip()
+        bad = next((n for n, c in enumerate(value) if not "\x21" <= c <= "\x7e"), None)
+        if bad is not None:
+            kind = "a space" if value[bad] == " " else "not ASCII" if ord(value[bad]) > 0x7E else "a control character"
+            raise CredentialsError(
+                f"{var} must be one line of printable ASCII without spaces: character {bad + 1} is {kind} "
+                "(pasted with a line break?); set it again"
+            )
     org_url = (env.get(ENV_ORG_URL) or "").strip()
     if not org_url:
         org_name = (env.get(ENV_ORG_NAME) or "").strip()

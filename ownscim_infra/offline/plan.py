@@ -26,6 +26,7 @@ from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.config.directory import Directory
+from ownscim_infra.domain import markdown
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
@@ -353,40 +354,23 @@ def _tables(plan: Plan, full: bool = True) -> list[tuple[str, list[str], list[li
     ]
 
 
-def _md_escape(cell: str) -> str:
-    """A table cell: pipes escaped, HTML made inert."""
-    return cell.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-
-def _mermaid_label(text: str) -> str:
-    """A quoted Mermaid label: quotes and markup become entity codes, so a group name cannot
-    close the label and inject nodes, links or ``click`` directives."""
-    for char, code in (("&", "#amp;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
-        text = text.replace(char, code)
-    return text
-
-
 def mermaid_groups(groups: list[GroupRow], regions: list[str]) -> list[str]:
     """A Mermaid ``graph LR`` block (fenced) of ``groups`` -> their regions; every label is
-    escaped (:func:`_mermaid_label`)."""
+    escaped (:func:`ownscim_infra.domain.markdown.mermaid_label`)."""
     lines = ["```mermaid", "graph LR"]
     for region in regions:
         lines.append(f'  r_{region}(["{region}"])')
     for n, g in enumerate(groups):
-        lines.append(f'  g{n}["{g.priority}: {_mermaid_label(g.name)}"]')
+        lines.append(f'  g{n}["{g.priority}: {markdown.mermaid_label(g.name)}"]')
         lines += [f"  g{n} --> r_{r}" for r in g.regions]
     lines.append("```")
     return lines
 
 
-#: A Markdown table cell, escaped (pipes, HTML): for every Markdown report.
-markdown_cell = _md_escape
-
-
 def render_markdown(plan: Plan) -> str:
     """The pull-request summary (GitHub-flavoured Markdown with a Mermaid diagram)."""
     out = [
-        f"## Offline plan: `{plan.config_file}`",
+        f"## Offline plan: {markdown.code(plan.config_file)}",
         "",
         f"{len(plan.resources)} resources declared (Pulumi mock runtime: no Okta org, no credentials).",
         "",
@@ -398,13 +382,13 @@ def render_markdown(plan: Plan) -> str:
             continue
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---" for _ in header) + "|")
-        out += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows]
+        out += ["| " + " | ".join(markdown.cell(c) for c in row) + " |" for row in rows]
         out.append("")
         if title.startswith("Groups"):
             out += ["Groups -> regions:", ""] + mermaid_groups(group_rows(plan), list(plan.config.regions)) + [""]
     if plan.warnings:
         out += ["### Warnings", ""]
-        out += [f"- **{w.code}**: {_md_escape(w.message)}" for w in plan.warnings]
+        out += [f"- **{w.code}**: {markdown.cell(w.message)}" for w in plan.warnings]
         out.append("")
     out += ["### Stack outputs", "", "```json", json.dumps(plan.outputs, indent=2, sort_keys=True), "```", ""]
     return "\n".join(out)

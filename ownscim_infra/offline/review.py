@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra.domain import markdown
 from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.findings import Finding
-from ownscim_infra.offline.plan import GroupRow, Plan, group_rows
+from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
 from ownscim_infra.offline.rollout import Progress
 from ownscim_infra.offline.simulate import (
     CHANGE_KINDS,
@@ -298,10 +299,8 @@ def render_text(rv: Review, width: int | None = None) -> str:
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    from ownscim_infra.offline.plan import markdown_cell
-
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return lines + ["| " + " | ".join(markdown_cell(c) for c in row) + " |" for row in rows]
+    return lines + ["| " + " | ".join(markdown.cell(c) for c in row) + " |" for row in rows]
 
 
 def _folded(title: str, lines: list[str], count: int) -> list[str]:
@@ -313,13 +312,11 @@ def _folded(title: str, lines: list[str], count: int) -> list[str]:
 def render_markdown(rv: Review) -> str:
     """The review for a pull-request comment (GitHub-flavoured Markdown: tables, collapsible
     sections for long lists, Mermaid diagrams of group -> regions before and after)."""
-    from ownscim_infra.offline.plan import markdown_cell, mermaid_groups
-
     icon = {SAFE: "✅", ATTENTION: "⚠️", BLOCKED: "⛔"}[rv.verdict]
     out = [
-        f"## Review of `{markdown_cell(rv.new)}` against `{markdown_cell(rv.base)}`",
+        f"## Review of {markdown.code(rv.new)} against {markdown.code(rv.base)}",
         "",
-        f"**{icon} {rv.verdict.upper()}**: " + markdown_cell("; ".join(rv.reasons)),
+        f"**{icon} {rv.verdict.upper()}**: " + markdown.cell("; ".join(rv.reasons)),
         "",
         "### People",
         "",
@@ -337,8 +334,8 @@ def render_markdown(rv: Review) -> str:
         out.append("No change: the state already matches the program.")
     out += ["", "### Warnings", ""]
     for w in rv.warnings:
-        out.append(f"- **{w.code}**: {markdown_cell(w.message)}")
-        out += [f"  - {markdown_cell(step)}" for step in w.steps]
+        out.append(f"- **{w.code}**: {markdown.cell(w.message)}")
+        out += [f"  - {markdown.cell(step)}" for step in w.steps]
     if not rv.warnings:
         out.append("None.")
     out += ["", "### Groups -> regions", "", "Before:", ""]

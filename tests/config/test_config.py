@@ -47,11 +47,13 @@ def test_defaults_and_case_folding():
 def test_unknown_keys_are_named_with_their_path():
     data = example_data()
     data["app"]["lable"] = "typo"
-    data["groups"][2]["prority"] = 1
+    data["groups"][2]["descripton"] = "typo"
     errs = errors_of(data)
     assert errs == [
-        "c.yaml: app.lable: unknown key; see config/README.md for the keys allowed here",
-        "c.yaml: groups[2].prority: unknown key; see config/README.md for the keys allowed here",
+        "c.yaml: app.lable: unknown key; did you mean `label`? allowed here: label, scim_base_url, provisioning, "
+        "manual_steps_done (see config/README.md)",
+        "c.yaml: groups[2] (Own US).descripton: unknown key; did you mean `description`? allowed here: name, regions, "
+        "description, create, key (see config/README.md)",
     ]
 
 
@@ -59,7 +61,10 @@ def test_unknown_key_values_are_never_echoed():
     data = example_data()
     data["app"]["notes"] = "Bearer 00abcSECRET"
     [err] = errors_of(data)
-    assert err == "c.yaml: app.notes: unknown key; see config/README.md for the keys allowed here"
+    assert err == (
+        "c.yaml: app.notes: unknown key; allowed here: label, scim_base_url, provisioning, manual_steps_done "
+        "(see config/README.md)"
+    )
 
 
 def test_region_not_declared_names_item_value_and_allowed():
@@ -68,9 +73,9 @@ def test_region_not_declared_names_item_value_and_allowed():
     data["people"][0]["regions"] = "emea2, mars1"
     errs = errors_of(data)
     assert errs == [
-        "c.yaml: groups[2].regions[1]: region 'apac9' is not one of this account's regions "
+        "c.yaml: groups[2] (Own US).regions[1]: region 'apac9' is not one of this account's regions "
         "(top-level `regions`: us1, emea2, uk1) (got 'apac9')",
-        "c.yaml: people[0].regions[1]: region 'mars1' is not one of this account's regions "
+        "c.yaml: people[0] (dana.lee@example.com).regions[1]: region 'mars1' is not one of this account's regions "
         "(top-level `regions`: us1, emea2, uk1) (got 'mars1')",
     ]
 
@@ -83,14 +88,14 @@ def test_empty_region_lists_are_errors():
     errs = errors_of(data)
     assert "c.yaml: regions: must list the Own account's regions, e.g. [us1, emea2] (got [])" in errs
     assert not any("none are declared" in e or "is not one of" in e for e in errs)
-    assert any(e.startswith("c.yaml: groups[0].regions: must list at least one region") for e in errs)
-    assert any(e.startswith("c.yaml: people[0].regions: must list at least one region") for e in errs)
+    assert any(e.startswith("c.yaml: groups[0] (Own Admins Global).regions: must list at least one") for e in errs)
+    assert any(e.startswith("c.yaml: people[0] (dana.lee@example.com).regions: must list at least one") for e in errs)
 
 
 def test_group_regions_are_required():
     data = example_data()
     del data["groups"][1]["regions"]
-    assert errors_of(data) == ["c.yaml: groups[1].regions: required key is missing"]
+    assert errors_of(data) == ["c.yaml: groups[1] (Own EMEA).regions: required key is missing"]
 
 
 def test_duplicates_case_insensitive_and_reported_together():
@@ -110,7 +115,7 @@ def test_region_listed_twice_in_a_group():
     data = example_data()
     data["groups"][0]["regions"] = "us1, US1"
     assert errors_of(data) == [
-        "c.yaml: groups[0].regions: region 'us1' is listed twice; list each once (got 'us1, US1')"
+        "c.yaml: groups[0] (Own Admins Global).regions: region 'us1' is listed twice; list each once (got 'us1, US1')"
     ]
 
 
@@ -170,8 +175,9 @@ def test_all_errors_at_once_in_document_order():
     data["app"]["scim_base_url"] = "http://x"
     data["groups"][3]["regions"] = ["zz1"]
     data["people"][1]["extra"] = 1
-    errs = errors_of(data)
-    assert [e.split(":")[1].strip() for e in errs] == ["app.scim_base_url", "groups[3].regions[0]", "people[1].extra"]
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "c.yaml")
+    assert [i.path for i in info.value.issues] == ["app.scim_base_url", "groups[3].regions[0]", "people[1].extra"]
 
 
 def test_error_str_lists_count_and_file(tmp_path):
@@ -181,7 +187,7 @@ def test_error_str_lists_count_and_file(tmp_path):
         load_config(path)
     text = str(info.value)
     assert text.splitlines()[0] == f"1 problem(s) in {path}:"
-    assert f"{path}: app.scim_base_url:" in text
+    assert f"{path}:1:22: app.scim_base_url:" in text
 
 
 def test_unreadable_and_non_yaml_files(tmp_path):
@@ -189,7 +195,7 @@ def test_unreadable_and_non_yaml_files(tmp_path):
         load_config(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("app: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"not valid YAML: line \d+, column \d+"):
+    with pytest.raises(ConfigError, match=r"bad.yaml:\d+:\d+: not valid YAML: "):
         load_config(bad)
     listy = tmp_path / "list.yaml"
     listy.write_text("- a\n- b\n")
@@ -215,7 +221,10 @@ def test_group_keys_are_unique_and_slug_shaped():
     data["groups"][2]["key"] = "Own US!"
     errs = errors_of(data)
     assert any(e.startswith("c.yaml: groups[1].name: groups[0] has the same resource key 'own-emea'") for e in errs)
-    assert any(e.startswith("c.yaml: groups[2].key:") for e in errs)
+    assert (
+        "c.yaml: groups[2] (Own US).key: must be lower-case letters, digits and . _ @ -, starting with a letter "
+        "or digit, e.g. own-emea (got 'Own US!')" in errs
+    )
 
 
 def test_non_ascii_names_get_distinct_resource_names():
@@ -228,9 +237,7 @@ def test_non_ascii_names_get_distinct_resource_names():
 def test_duplicate_yaml_key_is_an_error_with_its_line(tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1]\nregions: [emea2]\n")
-    with pytest.raises(
-        ConfigError, match=r"line 3, column 1: key 'regions' is given twice \(first on line 2\); keep one"
-    ):
+    with pytest.raises(ConfigError, match=r"dup.yaml:3:1: key 'regions' is given twice \(first on line 2\); keep one"):
         load_config(path)
 
 
@@ -271,6 +278,6 @@ def test_wrong_types_say_what_is_allowed():
     data["groups"][1][3] = "x"
     data["groups"][2]["create"] = "maybe"
     errs = errors_of(data)
-    assert "c.yaml: groups[0].regions: must be a list, e.g. [us1, emea2] (got None)" in errs
-    assert any(e.startswith("c.yaml: groups[1].3: a key must be a string") for e in errs)
-    assert "c.yaml: groups[2].create: must be true or false (got 'maybe')" in errs
+    assert "c.yaml: groups[0] (Own Admins Global).regions: must be a list, e.g. [us1, emea2] (got None)" in errs
+    assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
+    assert "c.yaml: groups[2] (Own US).create: must be true or false (got 'maybe')" in errs

@@ -312,8 +312,8 @@ def test_directory_validation_names_file_and_path(tmp_path):
             "d.yaml",
         )
     text = str(info.value)
-    assert "d.yaml: users[0].grups: unknown key" in text
-    assert "d.yaml: users[1].first_name:" in text
+    assert "d.yaml: users[0] (a@x).grups: unknown key; did you mean `groups`?" in text
+    assert "d.yaml: users[1] (A@X).first_name:" in text
     assert "d.yaml: users[1].login: duplicate login: users[0].login already names it" in text
 
 
@@ -358,7 +358,7 @@ def test_command_exits_2_on_bad_input(tmp_path):
     bad.write_text("users: [{login: x}]\n")
     res = sim_cmd("--directory", str(bad))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert f"{bad}: users[0].first_name: required key is missing" in res.stderr
+    assert f"{bad}:1:9: users[0] (x).first_name: required key is missing" in res.stderr
     env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
     res = sim_cmd("--receiver", "http://127.0.0.1:9/scim/v2", env=env)
     assert res.returncode == 2 and "OWN_SCIM_TOKEN" in res.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pulumi
 import pytest
@@ -288,7 +289,8 @@ def test_invalid_config_stops_with_every_problem(write_config):
     with pytest.raises(pulumi.RunError) as info:
         run_config(path)
     text = str(info.value)
-    assert f"{path}: app.scim_base_url:" in text and f"{path}: groups[0].regions[0]:" in text
+    assert re.search(rf"{re.escape(str(path))}:\d+:\d+: app\.scim_base_url:", text)
+    assert re.search(rf"{re.escape(str(path))}:\d+:\d+: groups\[0\] \(Own Admins Global\)\.regions\[0\]:", text)
 
 
 def test_config_path_defaults_to_stack_name(tmp_path, monkeypatch):

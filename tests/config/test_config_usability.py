@@ -1,0 +1,193 @@
+"""Config frictions (issue 12): messages with line, column and the item's name, a suggested
+key for a typo, logins echoed as they are, merge keys, regions written either way,
+booleans that need quotes, and directory groups the config does not know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ownscim_infra.config import ConfigError, load_config, parse_config
+from ownscim_infra.config.directory import UnknownGroup, load_directory, parse_directory, unknown_groups
+from tests.conftest import EXAMPLE, example_data
+
+DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
+
+
+def rendered(path: Path, loader=load_config) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        loader(path)
+    return [i.render(str(path)) for i in info.value.issues]
+
+
+def example_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = EXAMPLE.read_text()
+    assert old in text
+    path = tmp_path / "org.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_messages_give_line_column_and_the_items_name(tmp_path):
+    path = example_with(
+        tmp_path, "    regions: [us1]\n  - name: Salesforce", "    regions: [ap1]\n  - name: Salesforce"
+    )
+    [line] = rendered(path)
+    assert line.startswith(f"{path}:29:15: groups[2] (Own US).regions[0]: region 'ap1' is not one of this account's")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    issue = info.value.issues[0]
+    assert (issue.path, issue.line, issue.column) == ("groups[2].regions[0]", 29, 15)
+
+
+def test_an_unknown_key_points_at_the_key_and_suggests_the_closest(tmp_path):
+    path = example_with(tmp_path, "    description: US Salesforce team", "    descripion: US Salesforce team")
+    [line] = rendered(path)
+    assert line == (
+        f"{path}:28:5: groups[2] (Own US).descripion: unknown key; did you mean `description`? "
+        "allowed here: name, regions, description, create, key (see config/README.md)"
+    )
+
+
+def test_a_missing_key_points_at_its_item(tmp_path):
+    path = example_with(tmp_path, "  - login: sam.rivera@example.com", "  - regions: [us1]")
+    [line] = rendered(path)
+    assert line == f"{path}:38:5: people[1].login: required key is missing"
+
+
+def test_a_login_is_echoed_as_it_is_not_redacted_as_a_url_while_url_credentials_are():
+    data = example_data()
+    data["people"][0]["login"] = "dana lee@example.com"
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "c.yaml")
+    assert info.value.issues[0].render("c.yaml").endswith("(got 'dana lee@example.com')")
+    data = example_data()
+    data["app"]["scim_base_url"] = "http://admin:hunter2@own.example/scim/v2"
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "c.yaml")
+    text = str(info.value)
+    assert "hunter2" not in text and "[redacted]@own.example" in text
+
+
+def test_merge_keys_are_read_and_an_explicit_key_wins(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text(
+        "app: {scim_base_url: 'https://own.example/scim/v2'}\n"
+        "regions: [us1, emea2]\n"
+        "x-defaults: &team {regions: [us1], create: false}\n"
+        "groups:\n"
+        "  - <<: *team\n"
+        "    name: Own US\n"
+        "  - <<: *team\n"
+        "    name: Own EMEA\n"
+        "    regions: [emea2]\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)  # x-defaults is not a config key: said, with its line
+    assert [i.render(str(path)).split(": ", 1)[0] for i in info.value.issues] == [f"{path}:3:1"]
+    path.write_text(path.read_text().replace("x-defaults: &team {regions: [us1], create: false}\n", ""))
+    path.write_text(
+        path.read_text().replace("groups:\n", "groups:\n  - &team {name: Own UK, regions: [us1], create: false}\n")
+    )
+    cfg = load_config(path)
+    assert [(g.name, g.regions, g.create) for g in cfg.groups] == [
+        ("Own UK", ["us1"], False),
+        ("Own US", ["us1"], False),
+        ("Own EMEA", ["emea2"], False),
+    ]
+
+
+def test_a_merged_value_that_is_wrong_points_at_where_it_is_written(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text(
+        "app: {scim_base_url: 'https://own.example/scim/v2'}\n"
+        "regions: [us1]\n"
+        "groups:\n"
+        "  - &base {name: A, regions: [us1], create: maybe}\n"
+        "  - <<: *base\n"
+        "    name: B\n"
+    )
+    lines = rendered(path)
+    assert lines == [
+        f"{path}:4:45: groups[0] (A).create: must be true or false (got 'maybe')",
+        f"{path}:4:45: groups[1] (B).create: must be true or false (got 'maybe')",
+    ]
+
+
+def test_a_key_given_twice_is_still_refused_next_to_a_merge(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text(
+        "app: {scim_base_url: 'https://own.example/scim/v2'}\n"
+        "regions: [us1]\n"
+        "groups:\n"
+        "  - &base {name: A, regions: [us1]}\n"
+        "  - <<: *base\n"
+        "    name: B\n"
+        "    name: C\n"
+    )
+    assert rendered(path) == [f"{path}:7:5: key 'name' is given twice (first on line 6); keep one"]
+
+
+def test_top_level_regions_accept_the_comma_separated_form():
+    data = example_data()
+    data["regions"] = "us1, EMEA2, uk1"
+    assert parse_config(data).regions == ["us1", "emea2", "uk1"]
+
+
+def test_yes_and_no_are_strings_and_a_boolean_region_says_quote_it(tmp_path):
+    path = tmp_path / "org.yaml"
+    path.write_text(
+        "app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1, no]\n"
+        "groups: [{name: Norway, regions: [no], create: no}]\n"
+    )
+    cfg = load_config(path)
+    assert cfg.regions == ["us1", "no"] and cfg.groups[0].regions == ["no"] and cfg.groups[0].create is False
+    path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1, false, 1]\n")
+    assert rendered(path) == [
+        f"{path}:2:16: regions[1]: YAML reads this as a boolean, not a region code: quote it, e.g. 'false' (got False)",
+        f"{path}:2:23: regions[2]: YAML reads this as a number, not a region code: quote it, e.g. '1' (got 1)",
+    ]
+
+
+def test_directory_messages_have_lines_and_names(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text("users:\n  - login: ann@example.com\n    first_name: Ann\n    last_nam: Lee\n")
+    assert rendered(path, load_directory) == [
+        f"{path}:4:5: users[0] (ann@example.com).last_nam: unknown key; did you mean `last_name`? "
+        "allowed here: login, first_name, last_name, email, groups (see config/README.md)",
+        f"{path}:2:5: users[0] (ann@example.com).last_name: required key is missing",
+    ]
+
+
+# --------------------------------------------------------------------------- unknown groups
+
+
+def test_unknown_groups_name_the_user_the_group_and_the_closest_configured_one():
+    cfg = load_config(EXAMPLE)
+    directory = parse_directory(
+        {
+            "users": [
+                {"login": "ann@example.com", "first_name": "A", "last_name": "B", "groups": ["own emea", "Own EMAE"]},
+                {"login": "bob@example.com", "first_name": "B", "last_name": "C", "groups": ["Everyone", "OWN US"]},
+                {"login": "cy@example.com", "first_name": "C", "last_name": "D", "groups": ["Own \u0415MEA"]},
+            ]
+        }
+    )
+    assert unknown_groups(cfg, directory) == [
+        UnknownGroup("ann@example.com", "Own EMAE", 0, "Own EMEA"),
+        UnknownGroup("bob@example.com", "Everyone", 1, None),
+        UnknownGroup("cy@example.com", "Own \u0415MEA", 2, "Own EMEA", ("U+0415 CYRILLIC CAPITAL LETTER IE",)),
+    ]
+    messages = [u.message for u in unknown_groups(cfg, directory)]
+    assert messages[0] == (
+        "users[0] (ann@example.com): group 'Own EMAE' is not in the config, so it assigns nothing "
+        "(did you mean 'Own EMEA'?)"
+    )
+    assert messages[1].endswith("group 'Everyone' is not in the config, so it assigns nothing")
+    assert "it looks like 'Own EMEA' but has U+0415 CYRILLIC CAPITAL LETTER IE" in messages[2]
+
+
+def test_the_example_directory_has_no_misspelt_group():
+    found = unknown_groups(load_config(EXAMPLE), load_directory(DIRECTORY))
+    assert {(u.group, u.suggestion) for u in found} == {("Everyone", None)}
