@@ -30,7 +30,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.findings import Finding
+from ownscim_infra.offline.findings import Finding, typo_findings
 from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
 from ownscim_infra.program.stack import declare_stack
 
@@ -147,6 +147,8 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
 
     - ``api-provisioning``: the connection and features are declared through Okta's API,
       which Okta serves for a short list of catalog apps (terraform-provider-okta #2565);
+    - ``directory-group-typo`` (with a ``directory``): a user in a group the config almost
+      names (``Own EMAE``): not assigned through it;
     - ``assignment-blocked-by-group`` (with a ``directory``): a person assigned directly who
       is also in an assigned group; Okta will refuse to delete that direct assignment
       (E0000046), so a later change of their regions, or their removal, fails ``pulumi up``.
@@ -163,6 +165,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         )
     if directory is None:
         return found
+    found += typo_findings(plan.config, directory)
     assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
     for person in person_rows(plan):
         user = directory.user(person.login)

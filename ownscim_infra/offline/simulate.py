@@ -43,7 +43,7 @@ from ownscim_infra.domain.own_setup import (
 )
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.engine import assignments_held
-from ownscim_infra.offline.findings import Finding
+from ownscim_infra.offline.findings import Finding, typo_findings
 from ownscim_infra.offline.okta_emulator import (
     Exchange,
     OktaApp,
@@ -458,7 +458,7 @@ def run_simulation(
         mark = len(okta.exchanges)
         run = rollout.up(current.plan.resources, current.plan.config)
         app = rollout.app()
-        findings = findings_of(app) + run.findings
+        findings = findings_of(app) + run.findings + typo_findings(current.plan.config, current.directory)
         app_users = resolve(app, current.directory)
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None

@@ -427,3 +427,13 @@ def test_a_receiver_url_that_is_not_scim_is_an_error(receiver):
     res = sim_cmd("--receiver", wrong, env=env)
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "is " + wrong + " its SCIM base URL (ending in /scim/v2)?" in res.stderr
+
+
+def test_a_group_typo_in_the_directory_is_a_finding(tmp_path):
+    """A user listed in 'Own EMAE' is silently not assigned: the report says so, with the name meant."""
+    typo = directory_with(tmp_path, "lukas.weber@example.com", groups=["Own EMAE"])
+    report = simulate(EXAMPLE, typo)
+    found = next(f for f in report.findings if f.code == "directory-group-typo")
+    assert found.logins == ("lukas.weber@example.com",) and "did you mean 'Own EMEA'?" in found.message
+    assert not report.ok
+    assert "directory-group-typo" not in {f.code for f in simulate(EXAMPLE, DIRECTORY).findings}  # Everyone is fine
