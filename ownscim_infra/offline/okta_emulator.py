@@ -34,6 +34,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -259,6 +260,31 @@ class ReceiverError(Exception):
     about any user can be concluded. The message names the URL, never the token."""
 
 
+def check_receiver_url(url: str) -> None:
+    """Refuse a receiver URL that is not ``http(s)://host[:port]/path``: one with credentials
+    (``user:pass@``), a query or a fragment would put a secret where URLs get logged and echoed
+    (the token is ``OWN_SCIM_TOKEN``, sent in the ``Authorization`` header). The message never
+    repeats the URL's userinfo, query or fragment.
+
+    :raises ReceiverError: the URL is not usable; the message says why.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError:
+        raise ReceiverError("the receiver URL is not a valid URL (expected http(s)://HOST:PORT/scim/v2)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ReceiverError(
+            f"the receiver URL must be http:// or https:// with a host (got a {parts.scheme or 'relative'} URL)"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ReceiverError(
+            "the receiver URL must not carry credentials (user:password@): give Own's SCIM token in OWN_SCIM_TOKEN"
+        )
+    if parts.query or parts.fragment:
+        raise ReceiverError("the receiver URL must not have a query string or a fragment: it is the SCIM base URL")
+
+
 @dataclass
 class OktaScimClient:
     """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
@@ -270,8 +296,7 @@ class OktaScimClient:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ReceiverError(f"the receiver URL must start with http:// or https:// (got {self.base_url!r})")
+        check_receiver_url(self.base_url)
         self._http = httpx.Client(
             base_url=self.base_url.rstrip("/"),
             headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},

@@ -437,3 +437,24 @@ def test_a_group_typo_in_the_directory_is_a_finding(tmp_path):
     assert found.logins == ("lukas.weber@example.com",) and "did you mean 'Own EMEA'?" in found.message
     assert not report.ok
     assert "directory-group-typo" not in {f.code for f in simulate(EXAMPLE, DIRECTORY).findings}  # Everyone is fine
+
+
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("http://user:s3cretPass@127.0.0.1:9/scim/v2", "must not carry credentials"),
+        ("http://127.0.0.1:9/scim/v2?token=s3cretPass", "must not have a query string"),
+        ("ftp://127.0.0.1/scim/v2#s3cretPass", "must be http:// or https://"),
+    ],
+)
+def test_a_receiver_url_with_a_secret_is_refused_and_never_echoed(url, why):
+    result = subprocess.run(
+        [sys.executable, "-m", "ownscim_infra", "simulate", "--receiver", url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "OWN_SCIM_TOKEN": "t"},
+    )
+    assert result.returncode == 2 and why in result.stderr
+    assert "s3cretPass" not in result.stderr + result.stdout and "Traceback" not in result.stderr
