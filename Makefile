@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## demo: the offline plan of config/example.yaml, then the end-to-end simulation (no credentials needed)
+## demo: the offline plan of config/example.yaml (with its directory), then the end-to-end simulation (no credentials needed)
 demo: $(STAMP)
-	$(PY) -m ownscim_infra plan config/example.yaml --format text
+	$(PY) -m ownscim_infra plan config/example.yaml --directory config/example-directory.yaml
 	@echo
 	$(PY) -m ownscim_infra simulate config/example.yaml --directory config/example-directory.yaml
 
