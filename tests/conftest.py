@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from ownscim_infra.config import load_config
 from ownscim_infra.offline.mocks import ProgramRun, run_program
 from ownscim_infra.program.stack import declare_stack
+from tests.live.okta_fake import TOKEN, FakeOktaServer, FakeOrg, org_in_sync
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -55,3 +57,29 @@ def run_config(path: Path | str, token: str | None = KNOWN_TOKEN) -> ProgramRun:
     if token is not None:
         config["ownscim:scimToken"] = token
     return run_program(declare_stack, config=config, secret_keys=["ownscim:scimToken"])
+
+
+# ------------------------------------------------------------------ the fake Okta API (tests/live/okta_fake.py)
+
+
+@pytest.fixture(scope="session")
+def okta_server():
+    """The running fake (one per test session)."""
+    server = FakeOktaServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_org(okta_server, monkeypatch) -> FakeOrg:
+    """A fresh org in sync with ``config/example.yaml``; the okta provider's environment
+    variables point at the fake (``OKTA_ORG_URL``, ``OKTA_API_TOKEN``), plus the okta SDK's
+    test-only switch for an ``http://`` org URL."""
+    org = org_in_sync(load_config(EXAMPLE))
+    okta_server.fake.org = org
+    for var in ("OKTA_ORG_NAME", "OKTA_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OKTA_ORG_URL", okta_server.url)
+    monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
+    monkeypatch.setenv("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
+    return org
