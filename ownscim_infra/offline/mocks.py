@@ -13,6 +13,7 @@ that it can run many times in one process.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
 from collections.abc import Callable
@@ -134,6 +135,24 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registrations: list[Registration] = []
         self.stack_outputs: dict[str, Any] | None = None
         self._lock = threading.Lock()
+        #: the event loops Pulumi's mock monitor opens in the executor's threads
+        #: (``_ensure_event_loop``): :func:`run_program` closes them with the executor
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _keep_thread_loop(self) -> None:
+        try:
+            loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return
+        with self._lock:
+            self.thread_loops.add(loop)
+
+    def Invoke(self, request: Any) -> Any:  # the gRPC name
+        """Answer a data source through the mocks, as the plain mock monitor does."""
+        try:
+            return super().Invoke(request)
+        finally:
+            self._keep_thread_loop()
 
     def RegisterResource(self, request: Any) -> Any:  # the gRPC name
         """Record the request (inputs redacted, options), then register it as the plain mock monitor does."""
@@ -157,7 +176,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 self.registrations.append(
                     Registration(request.type, request.name, parent, redact(raw), options, bool(request.custom))
                 )
-        return super().RegisterResource(request)
+        try:
+            return super().RegisterResource(request)
+        finally:
+            self._keep_thread_loop()
 
 
 @dataclass
@@ -195,8 +217,24 @@ def run_program(
     """
 
     def body() -> ProgramRun:
+        # Our own loop, closed at the end with its executor and the loops Pulumi's mock monitor
+        # opened in the executor's threads: an event loop left to the garbage collector at exit
+        # prints "Exception ignored in BaseEventLoop.__del__ ... Invalid file descriptor".
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         mocks = OfflineMocks()
         monitor = RecordingMonitor(mocks)
+        try:
+            return run(mocks, monitor)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+            asyncio.set_event_loop(None)
+            loop.close()
+            for thread_loop in monitor.thread_loops:
+                thread_loop.close()
+
+    def run(mocks: OfflineMocks, monitor: RecordingMonitor) -> ProgramRun:
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
         pulumi.runtime.set_all_config(config, secret_keys)
         result = ProgramRun(monitor.registrations, mocks.invocations)
