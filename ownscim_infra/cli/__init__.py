@@ -22,14 +22,14 @@ from ownscim_infra import __version__
 #: command name -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("ownscim_infra.cli.plan", "render the offline plan of the Pulumi program (no credentials)"),
-    "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
     "simulate": ("ownscim_infra.cli.simulate", "provision the config's users through an emulated Okta into a receiver"),
-    "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
-    "adopt": ("ownscim_infra.cli.adopt", "write the 'pulumi import' file for an app set up by hand (read-only)"),
     "review": (
         "ownscim_infra.cli.review",
         "review a config change: verdict, people before -> after, resources, warnings",
     ),
+    "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
+    "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
+    "adopt": ("ownscim_infra.cli.adopt", "write the 'pulumi import' file for an app set up by hand (read-only)"),
 }
 
 
@@ -45,7 +45,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         description="The Okta side of Own's SCIM 2.0 provisioning, as code: the offline plan, the simulation, "
         "the review of a config change, the SCIM receiver, and read-only checks of a live Okta org.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"ownscim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,22 +42,38 @@ def add_width_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def text_width(args: argparse.Namespace) -> int | None:
-    """The width text tables fit: ``None`` with ``--wide``."""
-    return None if getattr(args, "wide", False) else DEFAULT_WIDTH
+    """The width text output fits: ``None`` with ``--wide``; :data:`DEFAULT_WIDTH`, or a
+    narrower terminal's width (at least 60)."""
+    if getattr(args, "wide", False):
+        return None
+    if sys.stdout.isatty():
+        return max(60, min(DEFAULT_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns))
+    return DEFAULT_WIDTH
 
 
-def directory_for(config: str | Path, explicit: str | Path | None) -> Path:
+def beside(config: str | Path) -> Path | None:
+    """``NAME-directory.yaml`` beside ``NAME.yaml``, when it is there."""
+    config = Path(config)
+    path = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
+    return path if path.is_file() else None
+
+
+def directory_for(config: str | Path, explicit: str | Path | None, fallback: Path | None = None) -> Path:
     """The directory file for ``config``: ``explicit`` if given, else ``NAME-directory.yaml``
-    beside ``NAME.yaml``.
+    beside ``NAME.yaml``, else ``fallback``.
 
-    :raises ValueError: neither is there (the message says both ways to give one).
+    :raises ValueError: none of them is there (the message says both ways to give one).
     """
     if explicit:
         return Path(explicit)
     config = Path(config)
+    if not config.is_file():
+        raise ValueError(f"cannot read the config file {config}: there is no such file")
     beside = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
     if beside.is_file():
         return beside
+    if fallback is not None:
+        return fallback
     raise ValueError(
         f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
         f"as in config/example-directory.yaml), or put it beside the config as {beside}"
@@ -75,7 +92,11 @@ def progress_bars() -> Callable[[str, int, int], None] | None:
     def report(phase: str, done: int, total: int) -> None:
         bar = bars.get(phase)
         if bar is None:
-            bar = bars[phase] = tqdm(total=total, desc=phase, file=sys.stderr, leave=False, unit="step")
+            # a terminal that reports no size (0 columns) would get no bar at all
+            columns = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns or DEFAULT_WIDTH
+            bar = bars[phase] = tqdm(
+                total=total, desc=phase, file=sys.stderr, leave=False, unit="step", ncols=min(columns, DEFAULT_WIDTH)
+            )
         bar.total = total
         bar.update(done - bar.n)
         if done >= total:

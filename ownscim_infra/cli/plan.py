@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ownscim_infra.cli.options import add_config_argument, add_format_argument, add_width_argument, text_width
+from ownscim_infra.cli.options import (
+    add_config_argument,
+    add_format_argument,
+    add_width_argument,
+    beside,
+    text_width,
+)
 
 HELP = "render the offline plan of the Pulumi program (no credentials)"
 FORMATS = ("text", "markdown", "json")
@@ -24,8 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--directory",
         metavar="FILE",
-        help="Okta directory file (users and their groups): adds the warnings that depend on memberships, "
-        "e.g. a person assigned directly and through a group",
+        help="Okta directory file (users and their groups; default: NAME-directory.yaml beside NAME.yaml, if "
+        "there is one): adds the warnings that depend on memberships, e.g. a person assigned directly and "
+        "through a group",
     )
     p.set_defaults(handler=handle)
 
@@ -37,7 +44,8 @@ def handle(args: argparse.Namespace) -> int:
     from ownscim_infra.offline.plan import RENDERERS, build_plan, render_text
 
     try:
-        directory = load_directory(args.directory) if args.directory else None
+        found = args.directory or beside(args.config)
+        directory = load_directory(found) if found else None
         plan = build_plan(args.config, directory=directory)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

@@ -33,7 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="Okta directory file (users and their groups); default: the one beside NEW (NAME-directory.yaml)",
     )
-    p.add_argument("--base-directory", metavar="FILE", help="the directory before the change (default: --directory)")
+    p.add_argument(
+        "--base-directory",
+        metavar="FILE",
+        help="the directory before the change (default: the one beside BASE, else the one of NEW)",
+    )
     p.add_argument("--all", action="store_true", help="list every person, not only those the change affects")
     add_format_argument(p, ("text", "markdown", "json"))
     add_width_argument(p)
@@ -48,11 +52,12 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         directory = directory_for(args.new, args.directory)
+        base_directory = directory_for(args.base, args.base_directory, fallback=directory)
         rv = review(
             args.base,
             args.new,
             directory,
-            base_directory=args.base_directory,
+            base_directory=base_directory,
             show_all=args.all,
             progress=progress_bars(),
         )

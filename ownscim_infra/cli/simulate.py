@@ -42,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--previous", metavar="CONFIG", help="provision this config first, then apply the change")
     p.add_argument(
-        "--previous-directory", metavar="FILE", help="the directory before the change (default: --directory)"
+        "--previous-directory",
+        metavar="FILE",
+        help="the directory before the change (default: the one beside the previous config, else --directory)",
     )
     p.add_argument(
         "--business-unit",
@@ -62,7 +64,11 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         directory = directory_for(args.config, args.directory)
-        previous = (args.previous, args.previous_directory or directory) if args.previous else None
+        previous = (
+            (args.previous, directory_for(args.previous, args.previous_directory, fallback=directory))
+            if args.previous
+            else None
+        )
         report = simulate(
             args.config,
             directory,

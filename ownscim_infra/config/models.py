@@ -65,6 +65,13 @@ def _region(value: Any) -> str:
     if isinstance(value, bool | int | float) or value is None:
         kind = "a boolean" if isinstance(value, bool) else "null" if value is None else "a number"
         written = "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        try:
+            region_code(written)
+        except ValueError:
+            raise ValueError(
+                f"YAML reads this as {kind}, not a region code: a region code is letters then letters/digits, "
+                "such as 'us1' or 'emea2'"
+            ) from None
         raise ValueError(f"YAML reads this as {kind}, not a region code: quote it, e.g. '{written}'")
     return region_code(value)
 
@@ -327,6 +334,8 @@ def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positio
     from :func:`~ownscim_infra.config.yaml_reader.read_document`) each problem names its
     line and column.
     """
+    if isinstance(data, dict):  # top-level x-... keys hold YAML anchors for merge keys: not settings
+        data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     duplicates = (
         duplicate_issues(data, [("groups", "name", "group name")], resource_names=False)
         + duplicate_issues(data, [("people", "login", "login")])

@@ -36,13 +36,16 @@ def _schema(model: type[BaseModel], title: str, description: str) -> dict[str, A
 
 
 def config_schema() -> dict[str, Any]:
-    """The schema of a config file (:class:`~ownscim_infra.config.models.OwnScimConfig`)."""
-    return _schema(
+    """The schema of a config file (:class:`~ownscim_infra.config.models.OwnScimConfig`);
+    top-level ``x-...`` keys are allowed (they hold YAML anchors for merge keys)."""
+    schema = _schema(
         OwnScimConfig,
         "ownscim-infra config",
         "One Okta org's Own SCIM provisioning: the app, the Own account's regions, the groups in priority order "
         "and the people assigned directly. Every key: config/README.md.",
     )
+    schema["patternProperties"] = {"^x-": {"description": "Not a setting: a place for YAML anchors (<<: *name)."}}
+    return schema
 
 
 def directory_schema() -> dict[str, Any]:
@@ -50,7 +53,8 @@ def directory_schema() -> dict[str, Any]:
     return _schema(
         Directory,
         "ownscim-infra directory",
-        "The Okta users and their groups that `simulate` provisions from. Every key: config/README.md.",
+        "The Okta users and their groups that `simulate`, `review` and `plan --directory` read. Every key: "
+        "config/README.md.",
     )
 
 

@@ -82,13 +82,18 @@ class Step:
     status: str = "done"
     error: str | None = None
     delete_before_replace: bool = False
+    #: a replacement the trigger set off: ``"<recorded> -> <declared>"``
+    detail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """``{"name", "type", "op", "paths", "status"}`` (+ ``"error"`` when it failed)."""
+        """``{"name", "type", "op", "paths", "status"}`` (+ ``"error"`` when it failed, and
+        ``"detail"``, the trigger's recorded and declared values, when the trigger replaced it)."""
         doc: dict[str, Any] = {"name": self.name, "type": self.type, "op": self.op, "paths": self.paths}
         doc["status"] = self.status
         if self.error:
             doc["error"] = self.error
+        if self.detail:
+            doc["detail"] = self.detail
         return doc
 
 
@@ -227,6 +232,8 @@ class Engine:
         op, paths, kept = self._plan(reg, inputs, before)
         dbr = bool(reg.options.get("deleteBeforeReplace"))
         step = Step(reg.name, reg.type, op, paths, delete_before_replace=op == "replace" and dbr)
+        if paths == ["replacementTrigger"]:
+            step.detail = f"{before.options.get('replacementTrigger')} -> {reg.options.get('replacementTrigger')}"
         if op == "same":
             new[reg.name] = self._recorded(reg, before, kept, before.outputs)
             return step

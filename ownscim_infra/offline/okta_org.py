@@ -30,7 +30,9 @@ behaviour below is Okta's as documented or reported; the sources are named where
 Group membership comes from the directory file, by name: a user is in a group when one of
 the names the directory lists for the user is a name the group has had (its name when it
 was created or first seen, and every later name). So a group renamed in place keeps its
-members, and a group deleted and created again under a new name starts empty, as in Okta.
+members. A group the program creates is empty, as in Okta, until the run is over
+(:meth:`OktaOrg.settle`: the admins add its members): a group deleted and created again
+loses its members during the run, whatever the directory says of them afterwards.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class OrgGroup:
     id: str
     names: list[str]
     description: str | None = None
+    #: created during the current run: Okta creates a group empty; its members are added
+    #: afterwards (:meth:`OktaOrg.settle`)
+    pending: bool = False
 
     @property
     def name(self) -> str:
@@ -111,13 +116,24 @@ class OktaOrg:
         self.apps: dict[str, OrgApp] = {}
         self.groups: dict[str, OrgGroup] = {}
         self.directory = directory
+        #: whose memberships count: the directory's, or an earlier one's while a run is on
+        self._memberships = directory
         self._counter = 0
 
     # -- the directory -------------------------------------------------------
 
-    def set_directory(self, directory: Directory) -> None:
-        """The users and their memberships from now on (a later directory file)."""
+    def set_directory(self, directory: Directory, *, memberships: bool = True) -> None:
+        """The users (and, with ``memberships``, their group memberships) from now on: a
+        later directory file. Without ``memberships`` the users are there (``pulumi up`` can
+        look them up) but keep the groups they had, until :meth:`set_directory` again."""
         self.directory = directory
+        if memberships:
+            self._memberships = directory
+
+    def settle(self) -> None:
+        """After a run: the admins add the directory's members to the groups the run created."""
+        for group in self.groups.values():
+            group.pending = False
 
     def seed_groups(self, names: list[str]) -> None:
         """Groups that exist before the program runs (looked up by name), unless one has the name."""
@@ -135,10 +151,11 @@ class OktaOrg:
         """Whether ``user`` is in the group: one of the names the directory lists for the user
         is a name the group has had (compared as Okta compares names)."""
         group = self.groups.get(group_id)
-        if group is None:
+        if group is None or group.pending:
             return False
+        listed = user if self._memberships is self.directory else self._memberships.user(user.login)
         names = {okta_fold(n) for n in group.names}
-        return any(okta_fold(g) in names for g in user.groups)
+        return listed is not None and any(okta_fold(g) in names for g in listed.groups)
 
     def members(self, group_id: str) -> list[DirectoryUser]:
         """The directory users in the group."""
@@ -248,7 +265,7 @@ class OktaOrg:
     def create_group(self, name: str, description: str | None) -> str:
         """``POST /api/v1/groups``; returns the new group's id (it has no members yet)."""
         group_id = self._new_id("00g")
-        self.groups[group_id] = OrgGroup(group_id, [name], description)
+        self.groups[group_id] = OrgGroup(group_id, [name], description, pending=True)
         return group_id
 
     def update_group(self, group_id: str, name: str, description: str | None) -> None:

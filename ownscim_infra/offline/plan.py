@@ -149,6 +149,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
       which Okta serves for a short list of catalog apps (terraform-provider-okta #2565);
     - ``directory-group-typo`` (with a ``directory``): a user in a group the config almost
       names (``Own EMAE``): not assigned through it;
+    - ``person-not-in-okta`` (with a ``directory``): a person the directory does not have;
     - ``assignment-blocked-by-group`` (with a ``directory``): a person assigned directly who
       is also in an assigned group; Okta will refuse to delete that direct assignment
       (E0000046), so a later change of their regions, or their removal, fails ``pulumi up``.
@@ -166,6 +167,15 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
     if directory is None:
         return found
     found += typo_findings(plan.config, directory)
+    found += [
+        Finding(
+            "person-not-in-okta",
+            f"{p.login} is not in the directory: pulumi up fails looking the person up by login",
+            (p.login,),
+        )
+        for p in person_rows(plan)
+        if directory.user(p.login) is None
+    ]
     assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
     for person in person_rows(plan):
         user = directory.user(person.login)
@@ -411,6 +421,8 @@ def render_text(plan: Plan, width: int | None = DEFAULT_WIDTH) -> str:
             out += [f"  ({none})", ""]
             continue
         out += aligned(header, rows, indent="  ", max_width=width)
+        if title == "Resources" and width is not None:
+            out.append("  (dependencies: --wide, or --format markdown|json)")
         out.append("")
         if title.startswith("Groups"):
             out.append("Groups -> regions:")

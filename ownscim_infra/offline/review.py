@@ -19,6 +19,7 @@ with ``previous``), and reports, in this order:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ class Review:
             "verdict": {"level": _camel(self.verdict), "reasons": self.reasons},
             "people": [_person_json(u) for u in self.people],
             "resources": [
-                {k: c[k] for k in ("name", "type", "op", "paths", "status", "error") if k in c} for c in self.resources
+                {k: c[k] for k in ("name", "type", "op", "paths", "status", "error", "detail") if k in c}
+                for c in self.resources
             ],
             "warnings": [
                 {"code": w.code, "message": w.message, "logins": list(w.logins), "steps": list(w.steps)}
@@ -133,13 +135,15 @@ def _capability(plan: Plan, name: str) -> str | None:
 def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Finding]:
     """What a reviewer must see about the change itself (besides the run's findings)."""
     found: list[Finding] = []
+    names = {r.name: r.inputs.get("name", r.name) for r in base.of_type(provider.GROUP)}
+    counted = " ".join(f.message for f in report.findings if f.code == "group-deleted-with-members")
     for c in report.changes:
-        if c["type"] == provider.GROUP and c["op"] in ("delete", "replace"):
+        if c["type"] == provider.GROUP and c["op"] in ("delete", "replace") and f"({c['name']})" not in counted:
             found.append(
                 Finding(
                     "group-deleted",
-                    f"{c['name']} is deleted from Okta ({c['op']}): Okta deletes its memberships, so its members lose "
-                    "the app unless another assignment gives it to them",
+                    f"group {names.get(c['name'], c['name'])!r} ({c['name']}) is deleted from Okta: none of its "
+                    "members in the directory loses the app, but anyone else in it does",
                 )
             )
         if c["type"] == provider.ATTRIBUTE and c["op"] != "same":
@@ -168,8 +172,8 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
         found.append(
             Finding(
                 "region-removed",
-                f"region(s) {', '.join(removed)} leave the account's regions, and {len(holders)} active person(s) "
-                "still hold them in Own (Own keeps a user's regions until they are changed in Own's UI)",
+                f"region(s) {', '.join(removed)} leave the account's regions, and {_people(len(holders))} active in "
+                "Own still hold them (Own keeps a user's regions until they are changed in Own's UI)",
                 holders,
             )
         )
@@ -182,22 +186,30 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
 def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, list[str]]:
     """``(verdict, reasons)`` of a change (see the module docstring)."""
     if report.update_failed:
-        return BLOCKED, [f"pulumi up fails at {report.update_failed}"]
+        step, _, error = report.update_failed.partition(": ")
+        code = next((w for w in error.split() if w.startswith("E00")), "")
+        return BLOCKED, [f"pulumi up fails at {step}" + (f" ({code}: see the warnings)" if code else f": {error}")]
     reasons = []
     for kind in sorted(_DISRUPTIVE, key=list(CHANGE_KINDS).index):
         who = [u.login for u in report.users if kind in u.changes]
         if who:
-            reasons.append(f"{len(who)} person(s): {CHANGE_KINDS[kind]}")
+            reasons.append(f"{_people(len(who))} {CHANGE_KINDS[kind]}")
     differ = [u.login for u in report.users if not u.ok]
     if differ:
-        reasons.append(f"{len(differ)} person(s) not as the new config means in Own")
+        reasons.append(f"{_people(len(differ))} not as the new config means in Own")
     codes = list(dict.fromkeys(w.code for w in [*warnings, *report.findings]))  # the change's, then the run's
     if codes:
         reasons.append("warnings: " + ", ".join(codes))
     if reasons:
         return ATTENTION, reasons
     provisioned = sum("provisioned" in u.changes for u in report.users)
-    return SAFE, [f"{provisioned} person(s) provisioned; nobody loses access or changes regions"]
+    if provisioned:
+        return SAFE, [f"{_people(provisioned)} created in Own; nobody loses access or changes regions"]
+    return SAFE, ["nobody's access or regions change in Own"]
+
+
+def _people(n: int) -> str:
+    return f"{n} person" if n == 1 else f"{n} people"
 
 
 def review(
@@ -261,33 +273,51 @@ _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config
 _RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
 
 
+def _changed_cell(c: dict[str, Any]) -> str:
+    """The changed paths; for a replacement the trigger set off, the declared values
+    (``regions us1 -> emea2``)."""
+    if c["paths"] == ["replacementTrigger"] and c.get("detail"):
+        was, _, now = c["detail"].partition(" -> ")
+        try:
+            old, new = json.loads(was), json.loads(now)
+        except ValueError:
+            return c["detail"]
+        keys = sorted(set(old) | set(new))
+        return ", ".join(f"{k} {old.get(k, '(none)')} -> {new.get(k, '(none)')}" for k in keys) or "profile"
+    return ", ".join(c["paths"]) or "-"
+
+
 def _resource_row(c: dict[str, Any]) -> list[str]:
-    status = c["status"] + (f": {c['error']}" if c.get("error") else "")
-    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], ", ".join(c["paths"]) or "-", status]
+    status = c["status"] + (" (see the warnings)" if c.get("error") else "")
+    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], _changed_cell(c), status]
 
 
 def render_text(rv: Review, width: int | None = None) -> str:
     """The review for a terminal; tables fit ``width`` columns (``None``: as wide as needed)."""
     from ownscim_infra.domain.tables import aligned, wrapped
 
-    people = "everyone" if rv.show_all else "who changes"
+    title = f"Everyone ({len(rv.people)}):" if rv.show_all else f"People the change affects ({len(rv.people)}):"
     out = [
         *wrapped(f"Review of {rv.base} -> {rv.new}", width),
         *wrapped(f"Verdict: {rv.verdict.upper()}: " + "; ".join(rv.reasons), width),
         "",
-        f"People ({people}: {len(rv.people)}):",
+        title,
     ]
-    out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.people], "  ", max_width=width) or ["  nobody"]
+    if rv.people:
+        out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.people], "  ", max_width=width)
+    else:
+        out.append("  nobody: the change provisions, moves or deactivates no one in Own")
     for u in rv.people:
         why = _why(u)
         if why:
             out.append(f"  {u.login}:")
             for line in why:
                 out += wrapped(f"- {line}", width, "    ")
-    out += ["", f"Resources (pulumi up: {len(rv.resources)} change(s)):"]
-    out += aligned(_RESOURCE_HEADER, [_resource_row(c) for c in rv.resources], "  ", max_width=width) or [
-        "  none: the state already matches the program"
-    ]
+    out += ["", f"Resources (what pulumi up does: {len(rv.resources)} change(s)):"]
+    if rv.resources:
+        out += aligned(_RESOURCE_HEADER, [_resource_row(c) for c in rv.resources], "  ", max_width=width)
+    else:
+        out.append("  none: the state already matches the program")
     out += ["", "Warnings:"]
     for w in rv.warnings:
         out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
@@ -353,6 +383,4 @@ def render_markdown(rv: Review) -> str:
 
 def render_json(rv: Review) -> str:
     """The machine format: sorted keys, two-space indent, trailing newline."""
-    import json
-
     return json.dumps(rv.to_json(), indent=2, sort_keys=True) + "\n"

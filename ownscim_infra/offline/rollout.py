@@ -67,6 +67,7 @@ class Rollout:
         self._before: tuple[OktaApp, Directory] | None = None
         self._members_before: dict[str, list[str]] = {}
         self._ids_before: dict[str, str] = {}
+        self._group_names_before: dict[str, str] = {}
 
     @property
     def app_id(self) -> str | None:
@@ -82,26 +83,37 @@ class Rollout:
         """``{folded login: how the user has the app}``: who has the app now."""
         return {k: v.via for k, v in resolve(self.app(), self.org.directory).items()}
 
-    def set_directory(self, directory: Directory) -> None:
-        """Switch to a later directory file; Okta provisions the membership changes at once."""
-        self.org.set_directory(directory)
-        self._sync()
-
-    def up(self, registrations: list[Registration], config: OwnScimConfig, *, phase: str = "pulumi up") -> RolloutRun:
-        """``pulumi up`` of the program that made ``registrations`` for ``config``; ``phase``
-        names it for the progress reporter."""
+    def up(
+        self,
+        registrations: list[Registration],
+        config: OwnScimConfig,
+        *,
+        phase: str = "pulumi up",
+        directory_after: Directory | None = None,
+    ) -> RolloutRun:
+        """``pulumi up`` of the program that made ``registrations`` for ``config``, then what
+        the admins do in Okta after it: add the members of the groups it created, and, with
+        ``directory_after``, change the memberships to that directory's. ``phase`` names the
+        run for the progress reporter."""
         self._config = config
         self._phase, self._done, self._total = phase, 0, len(registrations)
         self.emulator.start_run()
         self._admin_steps()
         self._sync()
         self._members_before = {gid: [u.login for u in self.org.members(gid)] for gid in self.org.groups}
+        self._group_names_before = {gid: g.name for gid, g in self.org.groups.items()}
         self._ids_before = {name: state.id for name, state in self.engine.state.items()}
         had_app = self.users()
+        if directory_after is not None:  # the users exist when pulumi up looks them up
+            self.org.set_directory(directory_after, memberships=False)
         result = self.engine.up(registrations)
         run = RolloutRun(result)
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
+        self.org.settle()
+        if directory_after is not None:
+            self.org.set_directory(directory_after)
+        self._sync()
         run.findings += self._order(config)
         return run
 
@@ -176,13 +188,18 @@ class Rollout:
                 continue
             lost = [m for m in members if okta_fold(m) in had_app and okta_fold(m) not in now]
             why = "it left the config" if step.op == "delete" else "its resource key changed (a rename?)"
+            group = self._group_names_before.get(group_id, step.name)
+            deactivated = (
+                f"{len(lost)} of them are deactivated in Own ({', '.join(lost)}); one added back to an assigned "
+                "group is reactivated with the regions Own had"
+                if lost
+                else "none of them is deactivated (another assignment gives each the app)"
+            )
             found.append(
                 Finding(
                     "group-deleted-with-members",
-                    f"{step.name} deletes an Okta group with {len(members)} member(s) ({why}); Okta deletes its "
-                    f"memberships, and {len(lost)} of them lose the app (deactivated in Own)"
-                    + (f": {', '.join(lost)}" if lost else "")
-                    + ". To rename a group, keep its resource: set `key:` to its old key in the config",
+                    f"group {group!r} ({step.name}) is deleted ({why}): Okta deletes its {len(members)} "
+                    f"membership(s), and {deactivated}. To rename a group, keep its `key` in the config",
                     tuple(lost),
                 )
             )

@@ -143,11 +143,14 @@ class OwnState:
     business_unit: str | None
 
     def render(self) -> str:
-        """``active, us1, emea2, Read-only, Default Business Unit``."""
-        return (
-            f"{'active' if self.active else 'inactive'}, {', '.join(self.regions) or 'no regions'}, "
-            f"{self.role}, {self.business_unit}"
-        )
+        """``active, us1, emea2``; the role and the business unit only when they are not
+        Own's (``Read-only`` in ``Default Business Unit``): ``active, us1, role Admin``."""
+        parts = ["active" if self.active else "inactive", ", ".join(self.regions) or "no regions"]
+        if self.role != READ_ONLY_ROLE:
+            parts.append(f"role {self.role}")
+        if self.business_unit != DEFAULT_BUSINESS_UNIT:
+            parts.append(f"business unit {self.business_unit}")
+        return ", ".join(parts)
 
 
 def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
@@ -346,9 +349,9 @@ CHANGE_KINDS = {
     "reactivated": "active again in Own",
     "deactivated": "deactivated in Own",
     "re-provisioned": "deactivated, then reactivated in Own (unassigned, then assigned again)",
-    "moved": "other regions in Own",
-    "move-refused": "Okta refuses the change (E0000046): pulumi up fails",
-    "move-not-in-own": "the config moves the person, but Own keeps the old regions",
+    "moved": "in other regions in Own",
+    "move-refused": "refused by Okta (E0000046): pulumi up fails",
+    "move-not-in-own": "moved by the config, but Own keeps the old regions",
 }
 
 
@@ -454,9 +457,10 @@ def run_simulation(
             meant_before = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
             logins_before = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
             before_own = {okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins_before)}
-            rollout.set_directory(current.directory)
         mark = len(okta.exchanges)
-        run = rollout.up(current.plan.resources, current.plan.config)
+        # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
+        # admins' doing in Okta, after it (the program never changes memberships)
+        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory)
         app = rollout.app()
         findings = findings_of(app) + run.findings + typo_findings(current.plan.config, current.directory)
         app_users = resolve(app, current.directory)
@@ -573,6 +577,10 @@ def _changes_lines(report: SimulationReport, width: int | None) -> list[str]:
 
 
 def _sent_cell(u: UserResult) -> str:
+    if "re-provisioned" in u.changes or "reactivated" in u.changes:
+        return "no regions: reactivated (PATCH)"
+    if "deactivated" in u.changes:
+        return "- (deactivated)"
     if u.assignment == "not assigned":
         return "-"
     if not u.sent:

@@ -42,7 +42,7 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
 def test_console_script_and_version():
     result = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == f"ownscim {__version__}"
-    assert run("--version").stdout.strip() == f"python -m ownscim_infra {__version__}"
+    assert run("--version").stdout.strip() == f"ownscim {__version__}"
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

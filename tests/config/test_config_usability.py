@@ -83,10 +83,16 @@ def test_merge_keys_are_read_and_an_explicit_key_wins(tmp_path):
         "    name: Own EMEA\n"
         "    regions: [emea2]\n"
     )
+    cfg = load_config(path)  # a top-level x-... key holds anchors: not a setting, not an error
+    assert [(g.name, g.regions, g.create) for g in cfg.groups] == [
+        ("Own US", ["us1"], False),
+        ("Own EMEA", ["emea2"], False),
+    ]
+    path.write_text(path.read_text().replace("x-defaults:", "defaults:"))
     with pytest.raises(ConfigError) as info:
-        load_config(path)  # x-defaults is not a config key: said, with its line
+        load_config(path)  # any other unknown key is still refused, with its line
     assert [i.render(str(path)).split(": ", 1)[0] for i in info.value.issues] == [f"{path}:3:1"]
-    path.write_text(path.read_text().replace("x-defaults: &team {regions: [us1], create: false}\n", ""))
+    path.write_text(path.read_text().replace("defaults: &team {regions: [us1], create: false}\n", ""))
     path.write_text(
         path.read_text().replace("groups:\n", "groups:\n  - &team {name: Own UK, regions: [us1], create: false}\n")
     )
@@ -146,7 +152,8 @@ def test_yes_and_no_are_strings_and_a_boolean_region_says_quote_it(tmp_path):
     path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1, false, 1]\n")
     assert rendered(path) == [
         f"{path}:2:16: regions[1]: YAML reads this as a boolean, not a region code: quote it, e.g. 'false' (got False)",
-        f"{path}:2:23: regions[2]: YAML reads this as a number, not a region code: quote it, e.g. '1' (got 1)",
+        f"{path}:2:23: regions[2]: YAML reads this as a number, not a region code: a region code is letters "
+        "then letters/digits, such as 'us1' or 'emea2' (got 1)",
     ]
 
 

@@ -118,6 +118,7 @@ def test_app_read_from_the_org_after_the_emulated_up(api_example):
     org.seed_groups(["Salesforce Admins", "Everyone"])
     engine = Engine(org)
     assert engine.up(build_plan(api_example).resources).ok
+    org.settle()  # the admins add the created groups' members
     app_id = next(s.id for s in engine.state.values() if s.type == "okta:app/autoLogin:AutoLogin")
     okta_app = OktaApp.from_org(org, app_id)
     assert okta_app.capabilities_source == "USER_PROVISIONING set through Okta's API"

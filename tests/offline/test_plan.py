@@ -156,7 +156,7 @@ def test_unknown_command_and_no_command_exit_2():
     assert res.returncode == 2 and "invalid choice: 'nosuch'" in res.stderr
 
 
-def test_directory_adds_the_blocked_assignment_warning():
+def test_directory_adds_the_blocked_assignment_warning(tmp_path):
     """dana.lee is assigned directly and is in Own US: Okta will refuse to delete her direct
     assignment (E0000046), so the plan warns before anyone changes her regions."""
     res = plan_cmd("config/example.yaml", "--directory", "config/example-directory.yaml", "--wide")
@@ -165,4 +165,8 @@ def test_directory_adds_the_blocked_assignment_warning():
         "[assignment-blocked-by-group] dana.lee@example.com is assigned directly and is in assigned group(s) "
         "Own US" in res.stdout
     )
-    assert "assignment-blocked-by-group" not in plan_cmd("config/example.yaml").stdout  # needs the directory
+    alone = tmp_path / "acme.yaml"  # no acme-directory.yaml beside it
+    alone.write_text((REPO / "config" / "example.yaml").read_text())
+    assert "assignment-blocked-by-group" not in plan_cmd(str(alone)).stdout  # needs the directory
+    # the example's directory sits beside it: found without --directory
+    assert "[assignment-blocked-by-group] dana.lee@example.com" in plan_cmd("config/example.yaml", "--wide").stdout
