@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from ownscim_infra import __version__
+from ownscim_infra.domain.errors import InputError
 
 #: command name -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(handler(args))
+    except InputError as exc:  # the one exit point of bad input: one line a problem, no traceback
+        print(f"{args.command}: {exc}" if exc.named else exc, file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # the reader went away (``... | head``): stop quietly, as a Unix filter does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -37,23 +37,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Write the import file and print the summary; 0, 1 when an assignment's ``regions``
     value differs from the config (the file is written, but ``pulumi up`` after the import
-    would unassign and re-assign), or 2 on any error (one line on stderr).
+    would unassign and re-assign), or 2 on any error (an
+    :class:`~ownscim_infra.domain.errors.InputError`, one line on stderr, printed by
+    :func:`ownscim_infra.cli.main`).
 
     The resources to map come from the offline plan of the same config: the program itself
     says what it declares (the live layer never runs Pulumi).
     """
-    from ownscim_infra.config import ConfigError
-    from ownscim_infra.live import okta_api
     from ownscim_infra.live.adopt import adopt, render_summary
-    from ownscim_infra.live.verify import AppNotFound
     from ownscim_infra.offline.plan import build_plan
 
-    try:
-        plan = build_plan(args.config)
-        adoption = adopt(plan.config, plan.resources, args.app_id)
-    except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError, AppNotFound) as exc:
-        print(f"adopt: {exc}", file=sys.stderr)
-        return 2
+    plan = build_plan(args.config)
+    adoption = adopt(plan.config, plan.resources, args.app_id)
     document = json.dumps(adoption.import_file(), indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(document)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.tables import DEFAULT_WIDTH
 
 #: The config the commands read when none is named.
@@ -62,19 +63,20 @@ def directory_for(config: str | Path, explicit: str | Path | None, fallback: Pat
     """The directory file for ``config``: ``explicit`` if given, else ``NAME-directory.yaml``
     beside ``NAME.yaml``, else ``fallback``.
 
-    :raises ValueError: none of them is there (the message says both ways to give one).
+    :raises InputError: the config file is not there, or no directory is (the message says
+        both ways to give one).
     """
     if explicit:
         return Path(explicit)
     config = Path(config)
     if not config.is_file():
-        raise ValueError(f"cannot read the config file {config}: there is no such file")
+        raise InputError(f"cannot read the config file {config}: there is no such file")
     beside = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
     if beside.is_file():
         return beside
     if fallback is not None:
         return fallback
-    raise ValueError(
+    raise InputError(
         f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
         f"as in config/example-directory.yaml), or put it beside the config as {beside}"
     )

@@ -38,18 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Print the plan; exit 0, or 2 with the validation errors on stderr."""
-    from ownscim_infra.config import ConfigError
+    """Print the plan; exit 0, or 2 with the validation errors on stderr (raised as
+    :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.config.directory import load_directory
     from ownscim_infra.offline.plan import RENDERERS, build_plan, render_text
 
-    try:
-        found = args.directory or beside(args.config)
-        directory = load_directory(found) if found else None
-        plan = build_plan(args.config, directory=directory)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    found = args.directory or beside(args.config)
+    directory = load_directory(found) if found else None
+    plan = build_plan(args.config, directory=directory)
     if args.format == "text":
         sys.stdout.write(render_text(plan, width=text_width(args)))
     else:

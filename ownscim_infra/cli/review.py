@@ -45,28 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Print the review; 0 safe, 1 needs attention or blocked, 2 bad input (one line a problem)."""
-    from ownscim_infra.config import ConfigError
-    from ownscim_infra.offline.okta_emulator import ReceiverError
+    """Print the review; 0 safe, 1 needs attention or blocked, 2 bad input (an
+    :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
 
-    try:
-        directory = directory_for(args.new, args.directory)
-        base_directory = directory_for(args.base, args.base_directory, fallback=directory)
-        rv = review(
-            args.base,
-            args.new,
-            directory,
-            base_directory=base_directory,
-            show_all=args.all,
-            progress=progress_bars(),
-        )
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except (ValueError, ReceiverError) as exc:
-        print(f"review: {exc}", file=sys.stderr)
-        return 2
+    directory = directory_for(args.new, args.directory)
+    base_directory = directory_for(args.base, args.base_directory, fallback=directory)
+    rv = review(
+        args.base, args.new, directory, base_directory=base_directory, show_all=args.all, progress=progress_bars()
+    )
     if args.format == "json":
         sys.stdout.write(render_json(rv))
     elif args.format == "markdown":

@@ -57,33 +57,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the simulation; exit 0 all as meant, 1 differences or findings, 2 bad input."""
-    from ownscim_infra.config import ConfigError
-    from ownscim_infra.offline.okta_emulator import ReceiverError
+    """Run the simulation; exit 0 all as meant, 1 differences or findings, 2 bad input (an
+    :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.offline.simulate import render_text, simulate
 
-    try:
-        directory = directory_for(args.config, args.directory)
-        previous = (
-            (args.previous, directory_for(args.previous, args.previous_directory, fallback=directory))
-            if args.previous
-            else None
-        )
-        report = simulate(
-            args.config,
-            directory,
-            receiver_url=args.receiver,
-            token=os.environ.get(TOKEN_ENV),
-            previous=previous,
-            business_unit=args.business_unit,
-            progress=progress_bars(),
-        )
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    except (ValueError, ReceiverError) as exc:
-        print(f"simulate: {exc}", file=sys.stderr)
-        return 2
+    directory = directory_for(args.config, args.directory)
+    previous = (
+        (args.previous, directory_for(args.previous, args.previous_directory, fallback=directory))
+        if args.previous
+        else None
+    )
+    report = simulate(
+        args.config,
+        directory,
+        receiver_url=args.receiver,
+        token=os.environ.get(TOKEN_ENV),
+        previous=previous,
+        business_unit=args.business_unit,
+        progress=progress_bars(),
+    )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     else:

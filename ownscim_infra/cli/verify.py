@@ -25,15 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Print the report; 0 no drift, 1 drift, 2 bad config/credentials/Okta error."""
-    from ownscim_infra.config import ConfigError
-    from ownscim_infra.live import okta_api
+    """Print the report; 0 no drift, 1 drift, 2 bad config, credentials or Okta error (an
+    :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.live.verify import RENDERERS, verify
 
-    try:
-        report = verify(args.config, args.app_id)
-    except (ConfigError, okta_api.CredentialsError, okta_api.OktaApiError) as exc:
-        print(f"verify: {exc}", file=sys.stderr)
-        return 2
+    report = verify(args.config, args.app_id)
     sys.stdout.write(RENDERERS[args.format](report))
     return 1 if report.drift else 0

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra.domain.errors import InputError
+
 #: The value of a :class:`ConfigIssue` about a missing key (nothing to echo).
 MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "<missing>"})()
 
@@ -78,9 +80,11 @@ class ConfigIssue:
         return f"{where}: {self.message}{got}"
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """The config file cannot be used. ``issues`` lists every problem, in document order;
     ``str()`` renders them one a line, each naming the file and the key path."""
+
+    named = False
 
     def __init__(self, file: str | Path, issues: list[ConfigIssue]):
         self.file = str(file)

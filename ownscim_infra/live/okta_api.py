@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE, capability_statuses, okta_fold
 
 #: Environment variables of the okta Pulumi provider that this module reads.
@@ -48,11 +49,11 @@ ENV_SDK_HTTPS_CHECK = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 PAGE_LIMIT = 200
 
 
-class CredentialsError(Exception):
+class CredentialsError(InputError):
     """The Okta credentials are missing or unusable; the message is one line, without the token."""
 
 
-class OktaApiError(Exception):
+class OktaApiError(InputError):
     """Okta answered an error (or could not be reached).
 
     ``status`` is the HTTP status (``None`` when no response), ``code`` Okta's ``errorCode``

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import (
     CATALOG_APP,
     FEATURE,
@@ -379,7 +380,7 @@ def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "") 
 # --------------------------------------------------------------------------- reading the org
 
 
-class AppNotFound(Exception):
+class AppNotFound(InputError):
     """No (or more than one) app matches; ``candidates`` lists the matches."""
 
     def __init__(self, message: str, candidates: list[okta_api.App]):

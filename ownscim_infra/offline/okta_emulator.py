@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, okta_fold
 from ownscim_infra.offline.okta_org import OktaOrg
 
@@ -255,7 +256,7 @@ class Exchange:
         return f"{self.method} {self.path} -> {self.status}{error}"
 
 
-class ReceiverError(Exception):
+class ReceiverError(InputError):
     """The receiver cannot be used at all (unreachable, or it rejects the token): nothing
     about any user can be concluded. The message names the URL, never the token."""
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from ownscim_infra.config import ConfigError, ConfigIssue, OwnScimConfig
 from ownscim_infra.config.directory import Directory, load_directory
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import (
     DEFAULT_BUSINESS_UNIT,
     OWN_CAPABILITIES,
@@ -704,7 +705,7 @@ def simulate(
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
     :raises ConfigError: invalid config or directory, or a configured person missing from
-        the directory. :raises ValueError: ``receiver_url`` without ``token``.
+        the directory. :raises InputError: ``receiver_url`` without ``token``.
     """
     current = load_state(config, directory)
     before = load_state(*previous) if previous else None
@@ -739,5 +740,5 @@ def simulate_states(
                 current, handle.base_url, token, previous=before, started_here=True, progress=progress
             )
         if not token:
-            raise ValueError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
+            raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(current, receiver_url, token, previous=before, progress=progress)
