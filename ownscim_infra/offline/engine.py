@@ -47,7 +47,7 @@ import pulumi
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
-from ownscim_infra.program import component
+from ownscim_infra.program import component, lookups
 
 #: ``<id of NAME>``, ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``: the mocks' ids.
 _MOCK_ID = "<id of "
@@ -140,7 +140,13 @@ class Engine:
     # -- the run ---------------------------------------------------------------
 
     def up(self, registrations: Sequence[Registration]) -> RunResult:
-        """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated."""
+        """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated.
+
+        A login or group name the program looks up that the org does not have fails the run
+        before any step, as it fails the program (:func:`_program_failure`)."""
+        failure = self._program_failure(registrations)
+        if failure is not None:
+            return failure
         old = self.state
         new: dict[str, ResourceState] = {}
         self._old = old
@@ -172,6 +178,38 @@ class Engine:
                     new[gone.name] = gone
         self.state, self._old = new, {}
         return RunResult(steps, new, failed)
+
+    def _program_failure(self, registrations: Sequence[Registration]) -> RunResult | None:
+        """The run when a lookup does not find everything, else ``None``.
+
+        The program reads the people and the existing groups in batches (``okta.user.get_users``,
+        ``okta.get_groups``), which answer without what Okta does not have; the program then
+        raises :class:`~ownscim_infra.program.lookups.NotFoundInOkta` naming every missing
+        login and group, so the program fails (``pulumi preview`` too) and ``pulumi up``
+        changes nothing. The step of the first resource that needs a missing id fails with
+        that message; every other step is not run; the state is kept.
+        """
+        missing: dict[str, dict[str, None]] = {"user": {}, "group": {}}
+        first: Registration | None = None
+        for reg in registrations:
+            for kind, value in _looked_up(reg.inputs):
+                found = self.org.find_user_id(value) if kind == "user" else self.org.find_group(value)
+                if found is None:
+                    missing[kind][value] = None
+                    first = first or reg
+        if first is None:
+            return None
+        error = "the program fails, so pulumi up changes nothing: " + "; ".join(
+            lookups.not_found_message(kind, list(values)) for kind, values in missing.items() if values
+        )
+        steps, kept, failed = [], dict(self.state), None
+        for reg in _dependency_order(registrations):
+            step = self._unrun(reg, self.state.get(reg.name), kept)
+            if reg is first:
+                step.status, step.error, failed = "failed", error, step
+            steps.append(step)
+        self.state = kept
+        return RunResult(steps, kept, failed)
 
     # -- one resource ----------------------------------------------------------------
 
@@ -356,6 +394,21 @@ class Engine:
         if self._on_step is not None:
             self._on_step(step)
         return step
+
+
+def _looked_up(value: Any) -> list[tuple[str, str]]:
+    """``("user", login)`` and ``("group", name)`` of every looked-up id (the mocks'
+    ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``) inside an input value."""
+    if isinstance(value, dict):
+        return [found for v in value.values() for found in _looked_up(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in _looked_up(v)]
+    if isinstance(value, str) and value.startswith(_MOCK_ID) and value.endswith(">"):
+        inner = value[len(_MOCK_ID) : -1]
+        for kind, prefix in (("user", "Okta user "), ("group", "Okta group ")):
+            if inner.startswith(prefix):
+                return [(kind, inner.removeprefix(prefix))]
+    return []
 
 
 def _dependency_order(registrations: Sequence[Registration]) -> list[Registration]:

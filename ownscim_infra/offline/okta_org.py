@@ -169,11 +169,16 @@ class OktaOrg:
         :raises OktaApiError: no such user (the provider's ``okta_user`` fails with "no users
             found using search criteria").
         """
+        found = self.find_user_id(login)
+        if found is None:
+            raise OktaApiError(404, "E0000007", f"no users found using search criteria: profile.login eq {login!r}")
+        return found
+
+    def find_user_id(self, login: str) -> str | None:
+        """The id of the user with ``login`` (case-insensitive), or ``None``."""
         folded = okta_fold(login)
         user = next((u for u in self.directory.users if okta_fold(u.login) == folded), None)
-        if user is None:
-            raise OktaApiError(404, "E0000007", f"no users found using search criteria: profile.login eq {login!r}")
-        return user.okta_id
+        return user.okta_id if user else None
 
     def find_group(self, name: str) -> str | None:
         """The id of the group whose current name is ``name`` (case-insensitive), or ``None``."""
