@@ -47,11 +47,12 @@ def config_data(people: int, groups: int) -> dict[str, Any]:
     }
 
 
-def directory_data(people: int, groups: int, extra_users: int = 0) -> dict[str, Any]:
-    """The directory behind :func:`config_data`: the people, then ``extra_users`` group-only users."""
+def directory_data(people: int, groups: int, extra_users: int = 0, others: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The directory behind :func:`config_data`: the people, then ``extra_users`` group-only
+    users; everyone is also in the groups ``others`` (which the config does not assign)."""
     users = []
     for i in range(people + extra_users):
-        member_of = [group_name(i % groups)] + ([group_name((i * 7 + 1) % groups)] if i % 2 else [])
+        member_of = [group_name(i % groups)] + ([group_name((i * 7 + 1) % groups)] if i % 2 else []) + list(others)
         users.append(
             {
                 "login": login(i),
@@ -63,10 +64,12 @@ def directory_data(people: int, groups: int, extra_users: int = 0) -> dict[str, 
     return {"users": users}
 
 
-def write(directory: Path, people: int, groups: int, extra_users: int = 0) -> tuple[Path, Path]:
+def write(
+    directory: Path, people: int, groups: int, extra_users: int = 0, others: tuple[str, ...] = ()
+) -> tuple[Path, Path]:
     """Write ``config-P.yaml`` and ``directory-P.yaml`` under ``directory``; returns both paths."""
     config = directory / f"config-{people}.yaml"
     config.write_text(yaml.safe_dump(config_data(people, groups), sort_keys=False))
     users = directory / f"directory-{people}.yaml"
-    users.write_text(yaml.safe_dump(directory_data(people, groups, extra_users), sort_keys=False))
+    users.write_text(yaml.safe_dump(directory_data(people, groups, extra_users, others), sort_keys=False))
     return config, users

@@ -137,6 +137,11 @@ class Engine:
         this run has not reached yet, and what it has done so far."""
         return {**self._old, **self.state}
 
+    def resource(self, name: str) -> ResourceState | None:
+        """``current.get(name)``, without building :attr:`current`."""
+        found = self.state.get(name)
+        return found if found is not None else self._old.get(name)
+
     # -- the run ---------------------------------------------------------------
 
     def up(self, registrations: Sequence[Registration]) -> RunResult:
@@ -414,22 +419,33 @@ def _looked_up(value: Any) -> list[tuple[str, str]]:
 def _dependency_order(registrations: Sequence[Registration]) -> list[Registration]:
     """Topological order by ``dependsOn`` (and parent); the resources whose dependencies are
     met at the same time (which the engine runs in parallel) in the reverse of their
-    registration order."""
+    registration order. Level by level (Kahn's algorithm): linear in the resources and edges."""
     by_name = {r.name: r for r in registrations}
     deps = {
-        r.name: {d for d in r.options.get("dependsOn", []) if d in by_name} | ({r.parent} & set(by_name))
+        r.name: {d for d in [*r.options.get("dependsOn", []), r.parent] if d is not None and d in by_name}
         for r in registrations
     }
     position = {r.name: i for i, r in enumerate(registrations)}
-    done: set[str] = set()
+    waiting = {name: len(needs) for name, needs in deps.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, needs in deps.items():
+        for need in needs:
+            dependents.setdefault(need, []).append(name)
     order: list[Registration] = []
-    while len(done) < len(registrations):
-        ready = [n for n in deps if n not in done and deps[n] <= done]
+    ready = [name for name, count in waiting.items() if count == 0]
+    while len(order) < len(by_name):
         if not ready:  # a cycle cannot come from a Pulumi program; keep the rest in program order
-            ready = [n for n in deps if n not in done]
-        for name in sorted(ready, key=lambda n: -position[n]):
-            order.append(by_name[name])
-        done.update(ready)
+            placed = {r.name for r in order}
+            ready = [name for name in deps if name not in placed]
+        ready.sort(key=lambda n: -position[n])
+        order += [by_name[name] for name in ready]
+        following = []
+        for name in ready:
+            for dependent in dependents.get(name, []):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    following.append(dependent)
+        ready = following
     return order
 
 
