@@ -14,9 +14,11 @@ that it can run many times in one process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,13 +257,39 @@ def run_program(
             result.outputs = {k: await _resolve(v) for k, v in outputs.items()}
 
         try:
-            _sync_await(run_pulumi_func(main))
+            with _few_full_collections():
+                _sync_await(run_pulumi_func(main))
         except BaseException as failure:
             _cancel_leftovers(failure)
             raise
         return result
 
     return contextvars.Context().run(body)
+
+
+#: Collections of the middle generation between two of the oldest during a run (Python's
+#: default is 10): see :func:`_few_full_collections`.
+FULL_COLLECTION_EVERY = 1000
+
+
+@contextlib.contextmanager
+def _few_full_collections() -> Iterator[None]:
+    """Run with the oldest generation of the cyclic garbage collector collected rarely.
+
+    A run keeps every resource's outputs, futures and tasks alive until its end (some 60
+    objects a resource), and Python's collector scans them all at each full collection. At
+    5,000 people that was 17 full collections and a third of the plan's CPU time (cProfile:
+    the time showed in whatever allocated when a collection started; ``gc.get_stats``).
+    Collecting the oldest generation after :data:`FULL_COLLECTION_EVERY` collections of the
+    middle one keeps the young garbage collected as before (peak memory unchanged, measured)
+    and restores the thresholds after the run.
+    """
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, middle, max(oldest, FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, oldest)
 
 
 #: The faults of failed runs (type and message), raised to the caller: the runtime's futures
