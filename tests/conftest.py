@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ownscim_infra.config import load_config
-from ownscim_infra.offline.mocks import ProgramRun, run_program
+from ownscim_infra.offline.mocks import OfflineMocks, ProgramRun, run_program
 from ownscim_infra.program.stack import declare_stack
 from tests.live.okta_fake import TOKEN, FakeOktaServer, FakeOrg, org_in_sync
 
@@ -51,12 +51,13 @@ def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
     return write
 
 
-def run_config(path: Path | str, token: str | None = KNOWN_TOKEN) -> ProgramRun:
-    """Run the real program on ``path`` under the mock runtime, as `pulumi preview` would."""
+def run_config(path: Path | str, token: str | None = KNOWN_TOKEN, mocks: OfflineMocks | None = None) -> ProgramRun:
+    """Run the real program on ``path`` under the mock runtime, as `pulumi preview` would
+    (``mocks``: other answers to the Okta lookups)."""
     config = {"ownscim:config": str(path)}
     if token is not None:
         config["ownscim:scimToken"] = token
-    return run_program(declare_stack, config=config, secret_keys=["ownscim:scimToken"])
+    return run_program(declare_stack, config=config, secret_keys=["ownscim:scimToken"], mocks=mocks)
 
 
 # ------------------------------------------------------------------ the fake Okta API (tests/live/okta_fake.py)

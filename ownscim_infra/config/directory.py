@@ -159,9 +159,12 @@ def unknown_groups(config: OwnScimConfig, directory: Directory) -> list[UnknownG
     """
     configured = {okta_fold(g.name): g.name for g in config.groups}
     looks = {key: g.name for g in config.groups for key in confusable_keys(g.name)}
+    closest: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # a name many users are in is compared once
     found = []
     for index, user in enumerate(directory.users):
         for group in user.groups:
             if okta_fold(group) not in configured:
-                found.append(UnknownGroup(user.login, group, index, *_closest(group, configured, looks)))
+                if group not in closest:
+                    closest[group] = _closest(group, configured, looks)
+                found.append(UnknownGroup(user.login, group, index, *closest[group]))
     return found

@@ -20,7 +20,9 @@ this file: it is the Pulumi secret ``ownscim:scimToken``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -38,7 +40,7 @@ from pydantic import (
 from ownscim_infra.config.errors import shown
 from ownscim_infra.config.lookalike import format_characters
 from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
-from ownscim_infra.config.yaml_reader import Positions, read_document
+from ownscim_infra.config.yaml_reader import MAX_FILE_BYTES, Positions, read_document
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import region_code
 from ownscim_infra.domain.regions import split_regions
@@ -354,6 +356,26 @@ def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positio
     )
 
 
+#: The configs validated in this process, by file and content (the last few): see :func:`load_config`.
+_VALIDATED: dict[tuple[str, str], OwnScimConfig] = {}
+_VALIDATED_KEPT = 4
+
+
+def _content_key(path: Path) -> tuple[str, str] | None:
+    """(the resolved path, the SHA-256 of the bytes) of a regular file within the reader's
+    size limit, else ``None`` (not cached: :func:`read_document` reports what is wrong)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    return str(path.resolve()), hashlib.sha256(raw).hexdigest()
+
+
 def load_config(path: str | Path) -> OwnScimConfig:
     """Read and validate a config file.
 
@@ -361,6 +383,18 @@ def load_config(path: str | Path) -> OwnScimConfig:
     or expands beyond the reader's bounds: :mod:`~ownscim_infra.config.yaml_reader`), or
     fails validation (see :func:`parse_config`); each problem names the file, the line and
     column, and the key path; the message never includes a traceback.
+
+    A file read again unchanged (same path, same bytes) gives the config already validated
+    (it is frozen): the offline plan reads the file, then the program it runs reads it again,
+    and reading 5,000 people takes seconds (issue 11).
     """
+    key = _content_key(Path(path))
+    if key is not None and key in _VALIDATED:
+        return _VALIDATED[key]
     document = read_document(path)
-    return parse_config(document.data, path, positions=document.positions)
+    config = parse_config(document.data, path, positions=document.positions)
+    if key is not None and _content_key(Path(path)) == key:  # not changed while it was read
+        while len(_VALIDATED) >= _VALIDATED_KEPT:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[key] = config
+    return config

@@ -47,7 +47,7 @@ import pulumi
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
-from ownscim_infra.program import component
+from ownscim_infra.program import component, lookups
 
 #: ``<id of NAME>``, ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``: the mocks' ids.
 _MOCK_ID = "<id of "
@@ -137,10 +137,21 @@ class Engine:
         this run has not reached yet, and what it has done so far."""
         return {**self._old, **self.state}
 
+    def resource(self, name: str) -> ResourceState | None:
+        """``current.get(name)``, without building :attr:`current`."""
+        found = self.state.get(name)
+        return found if found is not None else self._old.get(name)
+
     # -- the run ---------------------------------------------------------------
 
     def up(self, registrations: Sequence[Registration]) -> RunResult:
-        """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated."""
+        """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated.
+
+        A login or group name the program looks up that the org does not have fails the run
+        before any step, as it fails the program (:func:`_program_failure`)."""
+        failure = self._program_failure(registrations)
+        if failure is not None:
+            return failure
         old = self.state
         new: dict[str, ResourceState] = {}
         self._old = old
@@ -172,6 +183,38 @@ class Engine:
                     new[gone.name] = gone
         self.state, self._old = new, {}
         return RunResult(steps, new, failed)
+
+    def _program_failure(self, registrations: Sequence[Registration]) -> RunResult | None:
+        """The run when a lookup does not find everything, else ``None``.
+
+        The program reads the people and the existing groups in batches (``okta.user.get_users``,
+        ``okta.get_groups``), which answer without what Okta does not have; the program then
+        raises :class:`~ownscim_infra.program.lookups.NotFoundInOkta` naming every missing
+        login and group, so the program fails (``pulumi preview`` too) and ``pulumi up``
+        changes nothing. The step of the first resource that needs a missing id fails with
+        that message; every other step is not run; the state is kept.
+        """
+        missing: dict[str, dict[str, None]] = {"user": {}, "group": {}}
+        first: Registration | None = None
+        for reg in registrations:
+            for kind, value in _looked_up(reg.inputs):
+                found = self.org.find_user_id(value) if kind == "user" else self.org.find_group(value)
+                if found is None:
+                    missing[kind][value] = None
+                    first = first or reg
+        if first is None:
+            return None
+        error = "the program fails, so pulumi up changes nothing: " + "; ".join(
+            lookups.not_found_message(kind, list(values)) for kind, values in missing.items() if values
+        )
+        steps, kept, failed = [], dict(self.state), None
+        for reg in _dependency_order(registrations):
+            step = self._unrun(reg, self.state.get(reg.name), kept)
+            if reg is first:
+                step.status, step.error, failed = "failed", error, step
+            steps.append(step)
+        self.state = kept
+        return RunResult(steps, kept, failed)
 
     # -- one resource ----------------------------------------------------------------
 
@@ -358,25 +401,51 @@ class Engine:
         return step
 
 
+def _looked_up(value: Any) -> list[tuple[str, str]]:
+    """``("user", login)`` and ``("group", name)`` of every looked-up id (the mocks'
+    ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``) inside an input value."""
+    if isinstance(value, dict):
+        return [found for v in value.values() for found in _looked_up(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in _looked_up(v)]
+    if isinstance(value, str) and value.startswith(_MOCK_ID) and value.endswith(">"):
+        inner = value[len(_MOCK_ID) : -1]
+        for kind, prefix in (("user", "Okta user "), ("group", "Okta group ")):
+            if inner.startswith(prefix):
+                return [(kind, inner.removeprefix(prefix))]
+    return []
+
+
 def _dependency_order(registrations: Sequence[Registration]) -> list[Registration]:
     """Topological order by ``dependsOn`` (and parent); the resources whose dependencies are
     met at the same time (which the engine runs in parallel) in the reverse of their
-    registration order."""
+    registration order. Level by level (Kahn's algorithm): linear in the resources and edges."""
     by_name = {r.name: r for r in registrations}
     deps = {
-        r.name: {d for d in r.options.get("dependsOn", []) if d in by_name} | ({r.parent} & set(by_name))
+        r.name: {d for d in [*r.options.get("dependsOn", []), r.parent] if d is not None and d in by_name}
         for r in registrations
     }
     position = {r.name: i for i, r in enumerate(registrations)}
-    done: set[str] = set()
+    waiting = {name: len(needs) for name, needs in deps.items()}
+    dependents: dict[str, list[str]] = {}
+    for name, needs in deps.items():
+        for need in needs:
+            dependents.setdefault(need, []).append(name)
     order: list[Registration] = []
-    while len(done) < len(registrations):
-        ready = [n for n in deps if n not in done and deps[n] <= done]
+    ready = [name for name, count in waiting.items() if count == 0]
+    while len(order) < len(by_name):
         if not ready:  # a cycle cannot come from a Pulumi program; keep the rest in program order
-            ready = [n for n in deps if n not in done]
-        for name in sorted(ready, key=lambda n: -position[n]):
-            order.append(by_name[name])
-        done.update(ready)
+            placed = {r.name for r in order}
+            ready = [name for name in deps if name not in placed]
+        ready.sort(key=lambda n: -position[n])
+        order += [by_name[name] for name in ready]
+        following = []
+        for name in ready:
+            for dependent in dependents.get(name, []):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    following.append(dependent)
+        ready = following
     return order
 
 

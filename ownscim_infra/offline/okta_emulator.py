@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +42,7 @@ import httpx
 from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, okta_fold
-from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_org import OktaOrg, OrgApp
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -97,8 +98,9 @@ class OktaApp:
         return self.capabilities.get(capability) == "ENABLED"
 
     @classmethod
-    def from_org(cls, org: OktaOrg, app_id: str | None) -> OktaApp:
-        """The app ``app_id`` as ``org`` holds it (``None``, or gone: an app with nothing).
+    def from_org(cls, org: OktaOrg, app_id: str | None, *, assignments: bool = True) -> OktaApp:
+        """The app ``app_id`` as ``org`` holds it (``None``, or gone: an app with nothing);
+        ``assignments=False``: its settings only (what provisioning a user reads), no assignment.
 
         Capabilities count only while the provisioning connection is ``ENABLED`` (Okta
         provisions nothing otherwise); then they are ``USER_PROVISIONING``'s as set, through
@@ -125,19 +127,10 @@ class OktaApp:
                 scope=definition.get("scope", ""),
                 index=definition.get("index", REGIONS_ATTRIBUTE),
             )
-        groups = sorted(
-            (
-                Assignment(
-                    resource=f"group {org.groups[gid].name}",
-                    profile=dict(held["profile"]),
-                    group=org.groups[gid].name,
-                    priority=held["priority"],
-                    members=frozenset(okta_fold(u.login) for u in org.members(gid)),
-                )
-                for gid, held in app.group_assignments.items()
-                if gid in org.groups
-            ),
-            key=lambda a: (a.priority or 0, a.group or ""),
+        if not assignments:
+            return cls(capabilities, source, attribute, ())
+        groups = _group_assignments(
+            org, app, list(app.group_assignments), lambda gid: frozenset(okta_fold(u.login) for u in org.members(gid))
         )
         people = [
             Assignment(resource=f"user {user.login}", profile=dict(values), login=user.login)
@@ -145,6 +138,30 @@ class OktaApp:
             if (user := org.user(uid)) is not None
         ]
         return cls(capabilities, source, attribute, tuple([*groups, *people]))
+
+
+def _group_assignments(
+    org: OktaOrg,
+    app: OrgApp,
+    group_ids: list[str],
+    members: Callable[[str], frozenset[str] | None] = lambda gid: None,
+) -> list[Assignment]:
+    """The app's assignments of the groups ``group_ids`` (those the org has), by priority then
+    name, as Okta holds them; ``members`` gives each one's :attr:`Assignment.members`."""
+    return sorted(
+        (
+            Assignment(
+                resource=f"group {org.groups[gid].name}",
+                profile=dict(held["profile"]),
+                group=org.groups[gid].name,
+                priority=held["priority"],
+                members=members(gid),
+            )
+            for gid in group_ids
+            if gid in org.groups and (held := app.group_assignments.get(gid)) is not None
+        ),
+        key=lambda a: (a.priority or 0, a.group or ""),
+    )
 
 
 # --------------------------------------------------------------------------- Okta's rules
@@ -163,38 +180,72 @@ class ResolvedAssignment:
     tied_with: tuple[str, ...] = ()
 
 
-def _is_member(user: DirectoryUser, assignment: Assignment) -> bool:
-    if assignment.members is not None:
-        return okta_fold(user.login) in assignment.members
-    return user.in_group(assignment.group or "")
+def _applies(user: DirectoryUser, direct: Assignment | None, mine: list[Assignment]) -> ResolvedAssignment | None:
+    """Okta's rule for one user: the ``direct`` assignment, else the highest priority of the
+    user's group assignments ``mine`` (by priority, then name: the first of a tie is taken)."""
+    if direct is not None:
+        return ResolvedAssignment(user.login, "direct", direct.profile, direct.resource)
+    if not mine:
+        return None
+    best = min(a.priority or 0 for a in mine)
+    top = [a for a in mine if a.priority == best]
+    chosen = top[0]
+    return ResolvedAssignment(
+        user.login,
+        f"group {chosen.group} (priority {best})",
+        chosen.profile,
+        chosen.resource,
+        tied_with=tuple(a.group or "" for a in top[1:]),
+    )
 
 
 def resolve(app: OktaApp, directory: Directory) -> dict[str, ResolvedAssignment]:
     """Each directory user's app assignment, by Okta's rules (see the module docstring).
 
     Returns ``{okta_fold(login): ResolvedAssignment}`` for assigned users only (logins compare as
-    Okta compares them; ``ResolvedAssignment.login`` keeps the directory's spelling).
+    Okta compares them; ``ResolvedAssignment.login`` keeps the directory's spelling). Linear in
+    the users, the groups and their members (a user's groups are found from the members, not
+    by asking every group).
     """
+    direct: dict[str, Assignment] = {}
+    for a in app.assignments:
+        if a.login:
+            direct.setdefault(okta_fold(a.login), a)
+    groups = app.groups
+    by_member: dict[str, list[int]] = {}  # folded login -> the groups (by position) that list it
+    by_name: dict[str, list[int]] = {}  # folded name -> the groups (by position) without a member list
+    for position, a in enumerate(groups):
+        if a.members is not None:
+            for member in a.members:
+                by_member.setdefault(member, []).append(position)
+        else:
+            by_name.setdefault(okta_fold(a.group or ""), []).append(position)
     result: dict[str, ResolvedAssignment] = {}
     for user in directory.users:
-        direct = next((a for a in app.assignments if a.login and okta_fold(a.login) == okta_fold(user.login)), None)
-        if direct is not None:
-            result[okta_fold(user.login)] = ResolvedAssignment(user.login, "direct", direct.profile, direct.resource)
-            continue
-        mine = [a for a in app.groups if _is_member(user, a)]
-        if not mine:
-            continue
-        best = min(a.priority or 0 for a in mine)
-        top = [a for a in mine if a.priority == best]
-        chosen = top[0]
-        result[okta_fold(user.login)] = ResolvedAssignment(
-            user.login,
-            f"group {chosen.group} (priority {best})",
-            chosen.profile,
-            chosen.resource,
-            tied_with=tuple(a.group or "" for a in top[1:]),
-        )
+        key = okta_fold(user.login)
+        mine: list[Assignment] = []
+        if key not in direct:
+            positions = set(by_member.get(key, ()))
+            for name in user.groups if by_name else ():
+                positions.update(by_name.get(okta_fold(name), ()))
+            mine = [groups[p] for p in sorted(positions)]  # in priority order
+        resolved = _applies(user, direct.get(key), mine)
+        if resolved is not None:
+            result[key] = resolved
     return result
+
+
+def resolve_user(org: OktaOrg, app_id: str | None, user: DirectoryUser) -> ResolvedAssignment | None:
+    """One user's assignment of the app ``app_id`` as ``org`` holds it now (``None``: not
+    assigned): what :func:`resolve` gives for the user, read from the org directly, in time
+    proportional to the user's groups (the incremental provisioning of :class:`~.rollout.Rollout`)."""
+    app = org.apps.get(app_id or "")
+    if app is None:
+        return None
+    values = app.users.get(user.okta_id)
+    direct = None if values is None else Assignment(f"user {user.login}", dict(values), login=user.login)
+    mine = [] if direct is not None else _group_assignments(org, app, org.group_ids_of(user))
+    return _applies(user, direct, mine)
 
 
 def create_body(user: DirectoryUser, profile: dict[str, Any], attribute: RegionsAttribute | None) -> dict[str, Any]:
@@ -475,7 +526,22 @@ class OktaEmulator:
         app, directory = after
         old = resolve(*before) if before else {}
         new = resolve(app, directory)
-        for user in directory.users:
+        current = {okta_fold(u.login) for u in directory.users}
+        self.apply(app, directory.users, old, new, [was for key, was in old.items() if key not in current])
+
+    def apply(
+        self,
+        app: OktaApp,
+        users: Iterable[DirectoryUser],
+        old: Mapping[str, ResolvedAssignment],
+        new: Mapping[str, ResolvedAssignment],
+        gone: Iterable[ResolvedAssignment] = (),
+    ) -> None:
+        """Provision the change of each of ``users`` from its assignment in ``old`` to the
+        one in ``new`` (both keyed by folded login; absent: not assigned), in order, then
+        deactivate ``gone`` (assigned users no longer in the directory). ``app`` gives the
+        provisioning settings (its assignments are not read)."""
+        for user in users:
             was, now = old.get(okta_fold(user.login)), new.get(okta_fold(user.login))
             if now and not was:
                 self.provision(app, user, now)
@@ -483,7 +549,5 @@ class OktaEmulator:
                 self.deprovision(app, user.login)
             elif was and now and was.profile != now.profile:
                 self.update(app, user, now)
-        current = {okta_fold(u.login) for u in directory.users}
-        for key, was in old.items():
-            if key not in current:
-                self.deprovision(app, was.login)
+        for was in gone:
+            self.deprovision(app, was.login)

@@ -95,6 +95,45 @@ class OrgApp:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass
+class OrgChanges:
+    """What changed in the org since the last :meth:`OktaOrg.take_changes`, as far as who has
+    an app can change: the directory users whose Okta id is in ``user_ids`` (a direct
+    assignment), the members of the groups any of whose names (folded) is in ``group_names``
+    (a group, its members or its assignment), or ``everyone`` (another directory or other
+    memberships, an app or an attribute deleted)."""
+
+    everyone: bool = False
+    user_ids: set[str] = field(default_factory=set)
+    group_names: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _DirectoryIndex:
+    """A directory's users by Okta id, by folded login and by the folded names of the groups
+    they list, and each user's position (directory order)."""
+
+    by_id: dict[str, DirectoryUser]
+    by_login: dict[str, DirectoryUser]
+    by_group: dict[str, list[DirectoryUser]]
+    position: dict[str, int]
+
+    @classmethod
+    def of(cls, directory: Directory) -> _DirectoryIndex:
+        by_group: dict[str, list[DirectoryUser]] = {}
+        by_login: dict[str, DirectoryUser] = {}
+        for user in directory.users:
+            by_login.setdefault(okta_fold(user.login), user)
+            for name in dict.fromkeys(okta_fold(g) for g in user.groups):
+                by_group.setdefault(name, []).append(user)
+        return cls(
+            by_id={u.okta_id: u for u in reversed(directory.users)},  # the first of a login wins, as next() did
+            by_login=by_login,
+            by_group=by_group,
+            position={okta_fold(u.login): i for i, u in reversed(list(enumerate(directory.users)))},
+        )
+
+
 class OktaOrg:
     """The org: users and groups from a directory file, the apps the program creates.
 
@@ -119,6 +158,11 @@ class OktaOrg:
         #: whose memberships count: the directory's, or an earlier one's while a run is on
         self._memberships = directory
         self._counter = 0
+        self._indexes: list[tuple[Directory, _DirectoryIndex]] = []
+        self._changes = OrgChanges()
+        #: folded name -> the ids of the groups that have had it (None: to build again)
+        self._group_ids_by_name: dict[str, list[str]] | None = None
+        self._group_positions: dict[str, int] = {}
 
     # -- the directory -------------------------------------------------------
 
@@ -129,10 +173,13 @@ class OktaOrg:
         self.directory = directory
         if memberships:
             self._memberships = directory
+        self._changes.everyone = True
 
     def settle(self) -> None:
         """After a run: the admins add the directory's members to the groups the run created."""
         for group in self.groups.values():
+            if group.pending:
+                self._changes.group_names.update(okta_fold(n) for n in group.names)
             group.pending = False
 
     def seed_groups(self, names: list[str]) -> None:
@@ -142,10 +189,71 @@ class OktaOrg:
                 self.groups[_okta_id("00g", "existing:" + okta_fold(name))] = OrgGroup(
                     _okta_id("00g", "existing:" + okta_fold(name)), [name]
                 )
+                self._changed_group(name)
+
+    def take_changes(self) -> OrgChanges:
+        """What changed since the last call (:class:`OrgChanges`), and start anew: what
+        Okta's provisioning must look at again (:class:`~.rollout.Rollout`)."""
+        changes, self._changes = self._changes, OrgChanges()
+        return changes
+
+    def _changed_group(self, *names: str) -> None:
+        self._changes.group_names.update(okta_fold(n) for n in names)
+        self._group_ids_by_name = None
+
+    def _index(self, directory: Directory) -> _DirectoryIndex:
+        """The index of ``directory`` (this org's directory, or the one whose memberships
+        count), built once a directory."""
+        for indexed, index in self._indexes:
+            if indexed is directory:
+                return index
+        index = _DirectoryIndex.of(directory)
+        in_use = [(d, i) for d, i in self._indexes if d is self.directory or d is self._memberships]
+        self._indexes = [*in_use, (directory, index)]
+        return index
+
+    def _listed(self, user: DirectoryUser) -> DirectoryUser | None:
+        """The user's entry in the directory whose memberships count."""
+        if self._memberships is self.directory:
+            return user
+        return self._index(self._memberships).by_login.get(okta_fold(user.login))
 
     def user(self, user_id: str) -> DirectoryUser | None:
         """The directory user with this Okta id."""
-        return next((u for u in self.directory.users if u.okta_id == user_id), None)
+        return self._index(self.directory).by_id.get(user_id)
+
+    def user_by_login(self, login: str) -> DirectoryUser | None:
+        """The directory user with this login (compared as Okta compares logins)."""
+        return self._index(self.directory).by_login.get(okta_fold(login))
+
+    def position(self, login: str) -> int:
+        """The user's position in the directory (``-1``: not in it)."""
+        return self._index(self.directory).position.get(okta_fold(login), -1)
+
+    def users_in_groups(self, names: set[str]) -> list[DirectoryUser]:
+        """The directory users whose memberships list any of the group ``names`` (folded), in
+        directory order (whether those groups have their members yet: :meth:`is_member`)."""
+        index, listing = self._index(self.directory), self._index(self._memberships)
+        found = {
+            key: index.by_login[key]
+            for name in names
+            for u in listing.by_group.get(name, [])
+            if (key := okta_fold(u.login)) in index.by_login
+        }
+        return sorted(found.values(), key=lambda u: index.position[okta_fold(u.login)])
+
+    def group_ids_of(self, user: DirectoryUser) -> list[str]:
+        """The ids of the groups ``user`` is in (:meth:`is_member`), in the org's group order."""
+        if self._group_ids_by_name is None:
+            self._group_ids_by_name = {}
+            self._group_positions = {gid: n for n, gid in enumerate(self.groups)}
+            for group in self.groups.values():
+                for name in dict.fromkeys(okta_fold(n) for n in group.names):
+                    self._group_ids_by_name.setdefault(name, []).append(group.id)
+        listed = self._listed(user)
+        names = [okta_fold(g) for g in listed.groups] if listed is not None else []
+        ids = {gid for name in names for gid in self._group_ids_by_name.get(name, []) if not self.groups[gid].pending}
+        return sorted(ids, key=self._group_positions.__getitem__)
 
     def is_member(self, user: DirectoryUser, group_id: str) -> bool:
         """Whether ``user`` is in the group: one of the names the directory lists for the user
@@ -153,13 +261,16 @@ class OktaOrg:
         group = self.groups.get(group_id)
         if group is None or group.pending:
             return False
-        listed = user if self._memberships is self.directory else self._memberships.user(user.login)
+        listed = self._listed(user)
         names = {okta_fold(n) for n in group.names}
         return listed is not None and any(okta_fold(g) in names for g in listed.groups)
 
     def members(self, group_id: str) -> list[DirectoryUser]:
-        """The directory users in the group."""
-        return [u for u in self.directory.users if self.is_member(u, group_id)]
+        """The directory users in the group, in directory order."""
+        group = self.groups.get(group_id)
+        if group is None or group.pending:
+            return []
+        return self.users_in_groups({okta_fold(n) for n in group.names})
 
     # -- lookups (data sources) ------------------------------------------------
 
@@ -169,11 +280,15 @@ class OktaOrg:
         :raises OktaApiError: no such user (the provider's ``okta_user`` fails with "no users
             found using search criteria").
         """
-        folded = okta_fold(login)
-        user = next((u for u in self.directory.users if okta_fold(u.login) == folded), None)
-        if user is None:
+        found = self.find_user_id(login)
+        if found is None:
             raise OktaApiError(404, "E0000007", f"no users found using search criteria: profile.login eq {login!r}")
-        return user.okta_id
+        return found
+
+    def find_user_id(self, login: str) -> str | None:
+        """The id of the user with ``login`` (case-insensitive), or ``None``."""
+        user = self.user_by_login(login)
+        return user.okta_id if user else None
 
     def find_group(self, name: str) -> str | None:
         """The id of the group whose current name is ``name`` (case-insensitive), or ``None``."""
@@ -208,6 +323,7 @@ class OktaOrg:
     def delete_app(self, app_id: str) -> None:
         """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it."""
         self.apps.pop(app_id, None)
+        self._changes.everyone = True
 
     def set_connection(self, app_id: str, base_url: str, activate: bool) -> str:
         """``POST /api/v1/apps/{appId}/connections/default?activate=...``; returns the status:
@@ -255,6 +371,7 @@ class OktaOrg:
         """Remove the property: its value is erased from every assignment (#2593, #989)."""
         app = self.app(app_id)
         app.schema.pop(index, None)
+        self._changes.everyone = True
         for assignment in app.group_assignments.values():
             assignment["profile"].pop(index, None)
         for profile in app.users.values():
@@ -266,6 +383,7 @@ class OktaOrg:
         """``POST /api/v1/groups``; returns the new group's id (it has no members yet)."""
         group_id = self._new_id("00g")
         self.groups[group_id] = OrgGroup(group_id, [name], description, pending=True)
+        self._changed_group(name)
         return group_id
 
     def update_group(self, group_id: str, name: str, description: str | None) -> None:
@@ -273,11 +391,14 @@ class OktaOrg:
         group = self.groups[group_id]
         if group.name != name:
             group.names.append(name)
+            self._changed_group(*group.names)
         group.description = description
 
     def delete_group(self, group_id: str) -> None:
         """``DELETE /api/v1/groups/{groupId}``: its memberships and app assignments go with it."""
-        self.groups.pop(group_id, None)
+        group = self.groups.pop(group_id, None)
+        if group is not None:
+            self._changed_group(*group.names)
         for app in self.apps.values():
             app.group_assignments.pop(group_id, None)
 
@@ -300,6 +421,7 @@ class OktaOrg:
                 priority = max((a["priority"] for a in app.group_assignments.values()), default=-1) + 1
         values = dict(profile) if profile is not None else (current or {}).get("profile", {})
         app.group_assignments[group_id] = {"priority": priority, "profile": values}
+        self._changed_group(*self.groups[group_id].names)
 
     def get_group_assignment(self, app_id: str, group_id: str) -> dict[str, Any]:
         """``GET /api/v1/apps/{appId}/groups/{groupId}``: ``priority`` and ``profile``, with every
@@ -321,6 +443,8 @@ class OktaOrg:
     def delete_group_assignment(self, app_id: str, group_id: str) -> None:
         """``DELETE /api/v1/apps/{appId}/groups/{groupId}``."""
         self.app(app_id).group_assignments.pop(group_id, None)
+        if group_id in self.groups:
+            self._changed_group(*self.groups[group_id].names)
 
     def assign_user(self, app_id: str, user_id: str, profile: dict[str, Any]) -> None:
         """``POST /api/v1/apps/{appId}/users`` (scope USER) or ``POST .../users/{userId}``
@@ -328,6 +452,7 @@ class OktaOrg:
         if self.user(user_id) is None:
             raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (User)")
         self.app(app_id).users[user_id] = dict(profile)
+        self._changes.user_ids.add(user_id)
 
     def get_app_user(self, app_id: str, user_id: str) -> dict[str, Any]:
         """``GET /api/v1/apps/{appId}/users/{userId}``: the profile with the mapped base
@@ -365,6 +490,7 @@ class OktaOrg:
                 f"access (groups: {', '.join(granting)})",
             )
         app.users.pop(user_id, None)
+        self._changes.user_ids.add(user_id)
 
     # -- snapshots ------------------------------------------------------------------
 

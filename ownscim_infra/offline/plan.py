@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
-from ownscim_infra.config.directory import Directory
+from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.findings import Finding, typo_findings
 from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
+from ownscim_infra.program import lookups
 from ownscim_infra.program.stack import declare_stack
 
 #: The token the offline plan gives the program; it is a secret, so it is shown as [secret].
@@ -80,17 +81,18 @@ class Plan:
             mock_id(g.name): (g.inputs.get("name", g.name), "created") for g in self.of_type("okta:group/group:Group")
         }
         for lookup in self.lookups:
-            if lookup["token"] == "okta:group/getGroup:getGroup":
-                name = lookup["args"].get("name", "?")
-                names[lookup_group_id(name)] = (name, "existing (looked up by name)")
+            if lookup["token"] == lookups.GROUPS_TOKEN:
+                for name in lookups.searched_group_names(lookup["args"].get("search") or ""):
+                    names[lookup_group_id(name)] = (name, "existing (looked up by name)")
         return names
 
     def logins_by_id(self) -> dict[str, str]:
         """The login behind each Okta user id the mocks gave (the people looked up)."""
         return {
-            lookup_user_id(lookup["args"]["searches"][0]["value"]): lookup["args"]["searches"][0]["value"]
+            lookup_user_id(login): login
             for lookup in self.lookups
-            if lookup["token"] == "okta:user/getUser:getUser"
+            if lookup["token"] == lookups.USERS_TOKEN
+            for login in lookups.searched_logins(lookup["args"].get("searches") or [])
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -177,8 +179,11 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         if directory.user(p.login) is None
     ]
     assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
+    users: dict[str, DirectoryUser] = {}
+    for each in directory.users:
+        users.setdefault(okta_fold(each.login), each)
     for person in person_rows(plan):
-        user = directory.user(person.login)
+        user = users.get(okta_fold(person.login))
         groups = [g for g in (user.groups if user else []) if okta_fold(g) in assigned_groups]
         if groups:
             found.append(

@@ -7,6 +7,13 @@ with who had it before the step and sends Own what Okta's SCIM client would. So 
 delete-before-replace shows in Own as a deactivation followed by a new assignment, and a
 priority Okta holds out of the config's order shows as users in the wrong regions.
 
+Provisioning is incremental: after a step, only the users the step can have changed are
+resolved again -- those whose direct assignment changed, the members of a group whose
+assignment, name or existence changed, or everyone when the app, an attribute or the
+directory changed (:meth:`.okta_org.OktaOrg.take_changes`) -- against the resolution kept
+from the last sync. The result is what resolving every user would give, in the same order
+(the directory's), at a cost proportional to the users affected rather than to the directory.
+
 It also names what went wrong on the way (:class:`.findings.Finding`): a step Okta refused
 (``assignment-blocked-by-group`` for E0000046, with the manual steps), a group deleted while
 it had members, and group priorities that Okta holds in another order than the config's.
@@ -24,7 +31,7 @@ from ownscim_infra.offline import provider
 from ownscim_infra.offline.engine import Engine, RunResult, Step, assignments_held
 from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.mocks import Registration
-from ownscim_infra.offline.okta_emulator import OktaApp, OktaEmulator, resolve
+from ownscim_infra.offline.okta_emulator import OktaApp, OktaEmulator, ResolvedAssignment, resolve, resolve_user
 from ownscim_infra.offline.okta_org import OktaOrg
 
 #: ``progress(phase, done, total)``: told how far a long phase is (for a terminal's progress bar).
@@ -64,16 +71,22 @@ class Rollout:
         self._phase, self._done, self._total = "", 0, 0
         self.engine = Engine(org, on_step=self._after_step)
         self._config: OwnScimConfig | None = None
-        self._before: tuple[OktaApp, Directory] | None = None
         self._members_before: dict[str, list[str]] = {}
         self._ids_before: dict[str, str] = {}
         self._group_names_before: dict[str, str] = {}
+        #: the last sync: each assigned user's assignment (folded login), the app and directory
+        self._resolved: dict[str, ResolvedAssignment] = {}
+        self._synced: tuple[str | None, Directory] | None = None
+        self._app_name: str | None = None
 
     @property
     def app_id(self) -> str | None:
         """The Okta id of the app in the engine's state (``None`` before it is created)."""
-        app = next((s for s in self.engine.current.values() if s.type == provider.APP), None)
-        return app.id if app else None
+        known = self.engine.resource(self._app_name or "")
+        if known is None or known.type != provider.APP:  # the name is cached: this runs after every step
+            known = next((s for s in self.engine.current.values() if s.type == provider.APP), None)
+            self._app_name = known.name if known else None
+        return known.id if known else None
 
     def app(self) -> OktaApp:
         """The app as the org holds it now."""
@@ -136,9 +149,37 @@ class Rollout:
             self.org.set_up_by_hand(app.id, config.app.scim_base_url, dict(OWN_CAPABILITIES))
 
     def _sync(self) -> None:
-        after = (self.app(), self.org.directory)
-        self.emulator.sync(self._before, after)
-        self._before = after
+        """Okta provisions what changed in the org since the last sync (see the module docstring)."""
+        changes = self.org.take_changes()
+        app_id, directory = self.app_id, self.org.directory
+        full = self._synced is None or self._synced[0] != app_id or self._synced[1] is not directory or changes.everyone
+        gone: list[ResolvedAssignment] = []
+        if full:
+            users = list(directory.users)
+            before = self._synced[1].users if self._synced else []
+            current = {okta_fold(u.login) for u in users}
+            gone = [
+                self._resolved[key]
+                for key in (okta_fold(u.login) for u in before)
+                if key in self._resolved and key not in current
+            ]
+        else:
+            direct = [u for uid in sorted(changes.user_ids) if (u := self.org.user(uid)) is not None]
+            users = sorted(
+                {okta_fold(u.login): u for u in [*direct, *self.org.users_in_groups(changes.group_names)]}.values(),
+                key=lambda u: self.org.position(u.login),
+            )
+        new = {okta_fold(u.login): r for u in users if (r := resolve_user(self.org, app_id, u)) is not None}
+        self.emulator.apply(OktaApp.from_org(self.org, app_id, assignments=False), users, self._resolved, new, gone)
+        for user in users:
+            key = okta_fold(user.login)
+            if key in new:
+                self._resolved[key] = new[key]
+            else:
+                self._resolved.pop(key, None)
+        for was in gone:
+            self._resolved.pop(okta_fold(was.login), None)
+        self._synced = (app_id, directory)
 
     # -- findings ------------------------------------------------------------------
 

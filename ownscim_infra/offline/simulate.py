@@ -76,25 +76,37 @@ class Expected:
         return f"active in {', '.join(self.regions)}" if self.state == "active" else self.state
 
 
-def _config_assignment(
-    config: OwnScimConfig, login: str, groups: list[str], renamed: dict[str, set[str]] | None = None
-) -> tuple[tuple[str, ...], str] | None:
-    """The config's answer for one user: (regions, which entry), or None when unassigned.
+class _ConfigAnswer:
+    """The config's answer for each user: a person's entry (the config's logins folded, one
+    lookup), else the first group (in priority order) the user is in. Built once a config, so
+    that answering every user of a directory is linear in the users and their groups.
     ``renamed``: a created group's folded name -> the folded names it had before under the
     same ``key`` (Okta renamed it in place: a directory that lists the old name means it)."""
-    for person in config.people:
-        if okta_fold(person.login) == okta_fold(login):
-            return tuple(config.regions_of(person.regions)), "people: " + person.login
-    member_of = {okta_fold(g) for g in groups}
-    for group in config.groups:  # list order is priority
-        names = {okta_fold(group.name)} | (renamed or {}).get(okta_fold(group.name), set())
-        if names & member_of:
-            return tuple(group.regions), "groups: " + group.name
-    return None
+
+    def __init__(self, config: OwnScimConfig, renamed: dict[str, set[str]] | None = None) -> None:
+        self.people: dict[str, tuple[tuple[str, ...], str]] = {}
+        for person in config.people:
+            self.people.setdefault(
+                okta_fold(person.login), (tuple(config.regions_of(person.regions)), "people: " + person.login)
+            )
+        self.groups = [(tuple(g.regions), "groups: " + g.name) for g in config.groups]  # list order is priority
+        #: folded name -> the first group (by priority) that has it
+        self.first: dict[str, int] = {}
+        for position, g in enumerate(config.groups):
+            for name in {okta_fold(g.name)} | (renamed or {}).get(okta_fold(g.name), set()):
+                self.first.setdefault(name, position)
+
+    def __call__(self, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
+        """(regions, which entry) for the user ``login`` in ``groups``, or None when unassigned."""
+        person = self.people.get(okta_fold(login))
+        if person is not None:
+            return person
+        hits = [self.first[name] for name in {okta_fold(g) for g in groups} if name in self.first]
+        return self.groups[min(hits)] if hits else None
 
 
 def _renamed(config: OwnScimConfig, before: OwnScimConfig) -> dict[str, set[str]]:
-    """Created groups renamed in place: same ``key``, another name (see :func:`_config_assignment`)."""
+    """Created groups renamed in place: same ``key``, another name (see :class:`_ConfigAnswer`)."""
     old = {g.resource_key: okta_fold(g.name) for g in before.groups if g.create}
     return {
         okta_fold(g.name): {old[g.resource_key]}
@@ -111,19 +123,20 @@ def expectations(
     compare as Okta compares them). A config that declares no assignment yet (``manual``
     before ``manual_steps_done``) assigns nobody."""
     result: dict[str, Expected] = {}
-    renamed = _renamed(config, previous[0]) if previous else {}
+    answer = _ConfigAnswer(config, _renamed(config, previous[0]) if previous else {})
     if config.assignments_declared:
         for user in directory.users:
-            now = _config_assignment(config, user.login, user.groups, renamed)
+            now = answer(user.login, user.groups)
             if now:
                 result[user.login] = Expected("active", now[0], now[1])
     if previous and previous[0].assignments_declared:
         prev_config, prev_directory = previous
         assigned_now = {okta_fold(login) for login in result}
         spelled = {okta_fold(u.login): u.login for u in directory.users}
+        answer_before = _ConfigAnswer(prev_config)
         for user in prev_directory.users:
             key = okta_fold(user.login)
-            if key not in assigned_now and _config_assignment(prev_config, user.login, user.groups):
+            if key not in assigned_now and answer_before(user.login, user.groups):
                 result[spelled.get(key, user.login)] = Expected("inactive", via="unassigned since the previous config")
     absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
     for user in directory.users:
@@ -675,7 +688,8 @@ def load_state(config_file: str | Path, directory_file: str | Path) -> State:
     """
     plan = build_plan(config_file)
     dirs = load_directory(directory_file)
-    missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
+    logins = {okta_fold(u.login) for u in dirs.users}
+    missing = [p.login for p in plan.config.people if okta_fold(p.login) not in logins]
     if missing:
         raise ConfigError(
             directory_file,

@@ -11,10 +11,11 @@ child of :class:`OwnScimProvisioning`:
    Create Users and Deactivate Users on; Update User Attributes and passwords off;
 4. the ``regions`` app user attribute, external namespace
    ``urn:ietf:params:scim:schemas:core:2.0``, scope NONE, declared after provisioning is on;
-5. the Okta groups (created, or looked up by name);
+5. the Okta groups (created, or looked up by name, a hundred names a call);
 6. the group assignments, ``priority`` from the config order (1 for the first group),
    ``profile`` ``{"regions": ...}``, created one after the other;
-7. the direct (person) assignments;
+7. the direct (person) assignments, the people looked up by login a hundred a call
+   (:mod:`.lookups`: ``ceil(people / 100)`` Okta API calls, not one a person);
 8. nothing that pushes groups (Own does not support Push Groups).
 
 The resource options encode what the Pulumi engine and terraform-provider-okta (bridged by
@@ -30,7 +31,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_okta as okta
@@ -48,6 +50,7 @@ from ownscim_infra.domain.own_setup import (
 )
 from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.program import lookups
 
 
 def assignment_options(
@@ -244,8 +247,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         """Step 5: each config group, created (``create: true``) or looked up by name; returns
         config group name -> Okta group id. The resource's name comes from the group's stable
         ``key``, so a renamed group (same key) is renamed in place (``resourceGroupUpdate``
-        PUTs the new name) and keeps its members."""
-        group_ids: dict[str, pulumi.Output[str]] = {}
+        PUTs the new name) and keeps its members. The existing groups are read a hundred
+        names a call (:meth:`_look_up_groups`)."""
+        group_ids = self._look_up_groups([g.name for g in self._config.groups if not g.create])
         for group in self._config.groups:
             if group.create:
                 okta_group = okta.group.Group(
@@ -255,12 +259,55 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                     opts=self._child(),
                 )
                 group_ids[group.name] = okta_group.id
-            else:
-                found = okta.group.get_group_output(
-                    name=group.name, type="OKTA_GROUP", opts=pulumi.InvokeOutputOptions(parent=self)
-                )
-                group_ids[group.name] = found.id
         return group_ids
+
+    def _look_up_groups(self, names: list[str]) -> dict[str, pulumi.Output[str]]:
+        """The Okta groups (``OKTA_GROUP``) named ``names``: ``okta.get_groups`` with a
+        ``search`` of up to 100 names (:mod:`.lookups`); name -> id.
+
+        The ids fail with :class:`~.lookups.NotFoundInOkta` naming every group Okta does not
+        have, which fails the program (``pulumi preview`` too)."""
+        calls = [
+            okta.get_groups_output(search=lookups.groups_search(batch), opts=pulumi.InvokeOutputOptions(parent=self))
+            for batch in lookups.group_batches(names)
+        ]
+        return self._ids("group", names, [call.groups for call in calls], lambda g: (g.name, g.id))
+
+    def _look_up_users(self, logins: list[str]) -> dict[str, pulumi.Output[str]]:
+        """The Okta users with ``logins``: ``okta.user.get_users`` with one ``search`` entry a
+        login, joined with ``or``, up to 100 a call (:mod:`.lookups`; no groups, no roles:
+        no extra API call a user); login -> id.
+
+        The ids fail with :class:`~.lookups.NotFoundInOkta` naming every login Okta does not
+        have, which fails the program (``pulumi preview`` too)."""
+        calls = [
+            okta.user.get_users_output(
+                searches=[okta.user.GetUsersSearchArgs(**lookups.user_search(login)) for login in batch],
+                compound_search_operator="or",
+                opts=pulumi.InvokeOutputOptions(parent=self),
+            )
+            for batch in lookups.user_batches(logins)
+        ]
+        return self._ids("user", logins, [call.users for call in calls], lambda u: (u.login, u.id))
+
+    @staticmethod
+    def _ids(
+        kind: str, wanted: list[str], answers: list[pulumi.Output[Any]], key: Callable[[Any], tuple[str, str]]
+    ) -> dict[str, pulumi.Output[str]]:
+        """``{value: its id}`` from the answers of every call (``key``: an answer's ``(login or
+        name, id)``), matched as Okta compares values; each id fails naming every value Okta did
+        not answer (one error for the whole config)."""
+        if not wanted:
+            return {}
+        pairs = [answer.apply(lambda items: [key(item) for item in items or []]) for answer in answers]
+        found = pulumi.Output.all(*pairs).apply(
+            lambda pages: lookups.match(kind, wanted, [(value, okta_id) for page in pages for value, okta_id in page])
+        )
+
+        def id_of(value: str) -> pulumi.Output[str]:
+            return found.apply(lambda ids: ids[value])
+
+        return {value: id_of(value) for value in wanted}
 
     def _declare_regions_attribute(self, provisioning: Sequence[pulumi.Resource]) -> okta.AppUserSchemaProperty:
         """Step 4: the ``regions`` attribute, after provisioning is on (``depends_on``).
@@ -318,19 +365,14 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         return assignments
 
     def _declare_people(self, attribute: pulumi.Resource) -> dict[str, okta.app.User]:
-        """Step 7: each person, looked up by login (no roles, no groups: fewer API calls), and
-        assigned directly with ``{"regions": ...}`` or ``{}`` (all regions). A change of the
-        Okta user behind the login replaces the assignment (``user_id`` is not ``ForceNew`` in
-        ``resource_okta_app_user.go``: an in-place update would assign the new user and leave
-        the old one assigned)."""
+        """Step 7: each person, looked up by login a hundred a call (:meth:`_look_up_users`),
+        and assigned directly with ``{"regions": ...}`` or ``{}`` (all regions). A change of
+        the Okta user behind the login replaces the assignment (``user_id`` is not
+        ``ForceNew`` in ``resource_okta_app_user.go``: an in-place update would assign the new
+        user and leave the old one assigned)."""
         assignments: dict[str, okta.app.User] = {}
+        user_ids = self._look_up_users([person.login for person in self._config.people])
         for person in self._config.people:
-            user = okta.user.get_user_output(
-                searches=[okta.user.GetUserSearchArgs(name="profile.login", value=person.login, comparison="eq")],
-                skip_groups=True,
-                skip_roles=True,
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
             profile = json.dumps({} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)})
             options = assignment_options(self, profile, [attribute]).merge(
                 pulumi.ResourceOptions(replace_on_changes=["userId"])
@@ -338,7 +380,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             assignments[person.login] = okta.app.User(
                 self._names.user_assignment(person.login),
                 app_id=self.app.id,
-                user_id=user.id,
+                user_id=user_ids[person.login],
                 username=person.login,
                 profile=profile,
                 opts=options,

@@ -336,3 +336,31 @@ def test_the_attribute_is_protected_and_its_replacement_refused(monkeypatch):
     assert result.failed is not None and "protected" in (result.failed.error or "")
     # the value survives: nothing was deleted in Okta
     assert json.dumps(engine.org.apps[app_id(engine)].group_assignments).count('"regions"') == 4
+
+
+# --------------------------------------------------------------------------- the lookups
+
+
+def test_a_login_okta_does_not_have_fails_the_run_before_any_change(tmp_path):
+    """The program reads people and existing groups in batches, which answer without what
+    Okta does not have; the program then fails (pulumi preview too), so nothing is applied."""
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    directory["users"] = [u for u in directory["users"] if u["login"] != "sam.rivera@example.com"]
+    org = OktaOrg(load_directory(write(tmp_path, directory, "directory.yaml")))
+    org.seed_groups(["Everyone"])  # nor is there a group named Salesforce Admins
+    engine = Engine(org)
+    result = engine.up(build_plan(EXAMPLE).resources)
+    assert not result.ok and result.failed is not None
+    assert result.failed.error == (
+        "the program fails, so pulumi up changes nothing: Okta has no user with the login "
+        "'sam.rivera@example.com': check `people` in the config, or create the user in Okta first; Okta has no "
+        "group (type OKTA_GROUP) named 'Salesforce Admins': check the `create: false` groups in the config, or set "
+        "`create: true` to let the program create them"
+    )
+    assert {s.status for s in result.steps if s is not result.failed} == {"not run"}
+    assert org.apps == {} and engine.state == {}
+
+    org.seed_groups(["Salesforce Admins"])  # Okta has the group now; the login is still missing
+    again = engine.up(build_plan(EXAMPLE).resources)
+    assert again.failed is not None and again.failed.name == "own-scim-user-sam.rivera@example.com"
+    assert "group" not in (again.failed.error or "").split(": check")[0]

@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
+from ownscim_infra.config import load_config
 from ownscim_infra.offline.plan import RENDERERS, build_plan, render_markdown, render_text
 from tests.conftest import EXAMPLE, KNOWN_TOKEN, REPO, example_data
 
@@ -170,3 +172,15 @@ def test_directory_adds_the_blocked_assignment_warning(tmp_path):
     assert "assignment-blocked-by-group" not in plan_cmd(str(alone)).stdout  # needs the directory
     # the example's directory sits beside it: found without --directory
     assert "[assignment-blocked-by-group] dana.lee@example.com" in plan_cmd("config/example.yaml", "--wide").stdout
+
+
+def test_the_config_is_read_once_a_plan_and_again_when_it_changes(write_config):
+    """The plan reads the config and the program it runs reads it again: the second read of
+    the unchanged file gives the config already validated; an edit between two plans shows."""
+    data = example_data()
+    path = write_config(data)
+    first = build_plan(path)
+    assert load_config(path) is first.config
+    data["groups"][0]["regions"] = ["uk1"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert "| 1 | Own Admins Global | created | uk1 |" in render_markdown(build_plan(path))

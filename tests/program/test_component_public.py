@@ -12,6 +12,7 @@ still says whether the component declares Own's setup correctly. To run it alone
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -29,10 +30,12 @@ class Mocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        if args.token == "okta:user/getUser:getUser":
-            login = args.args["searches"][0]["value"]
-            return {"id": f"user-{login}"}, []
-        return {"id": f"group-{args.args.get('name')}"}, []
+        if args.token == "okta:user/getUsers:getUsers":
+            logins = [search["value"] for search in args.args["searches"]]
+            return {"users": [{"id": f"user-{login}", "login": login} for login in logins]}, []
+        assert args.token == "okta:index/getGroups:getGroups"
+        names = re.findall(r'profile\.name eq "([^"]*)"', args.args["search"])
+        return {"groups": [{"id": f"group-{name}", "name": name, "type": "OKTA_GROUP"} for name in names]}, []
 
 
 def _component() -> OwnScimProvisioning:
