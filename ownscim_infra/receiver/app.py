@@ -46,8 +46,9 @@ group-committing writer thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-import dataclasses
+import functools
 import hmac
 import json
 import logging
@@ -78,6 +79,7 @@ from scim2_models import (
 )
 from scim2_models.path.expressions import Comparison, FilterNode, LogicalExpr, Not, Present, ValuePath
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
+from scim2_server.applications.base import VERSION_PREFIX
 from scim2_server.conditions import Conditions
 from scim2_server.errors import UnsupportedMediaTypeException
 from scim2_server.handler import ScimHandler
@@ -99,6 +101,9 @@ log = logging.getLogger("ownscim_infra.receiver")
 #: Characters left as they are when a path is put in a URL or a log line; every other one
 #: (controls, spaces, quotes, non-ASCII) is percent-encoded (RFC 3986 §2.1).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+#: A ``Host`` header that needs no percent-encoding.
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]*(:[0-9]*)?|\[[0-9A-Fa-f:.]*\](:[0-9]*)?")
 
 #: The type of the unexpected exception the current request raised, for its log line.
 _unexpected: contextvars.ContextVar[str | None] = contextvars.ContextVar("ownscim_receiver_unexpected", default=None)
@@ -185,6 +190,7 @@ def token_matches(header: str | None, token: str) -> bool:
     return verbatim_ok or bearer_ok
 
 
+@functools.lru_cache(maxsize=4096)
 def safe_path(path: str) -> str:
     """Percent-encode a decoded request path for a URL or a log line (``\n`` -> ``%0A``).
 
@@ -193,9 +199,24 @@ def safe_path(path: str) -> str:
     return quote(path, safe=_PATH_SAFE)
 
 
+@functools.lru_cache(maxsize=256)
+def _agent(value: bytes) -> str:
+    """A ``User-Agent`` as it is logged: JSON-escaped (no line can be forged)."""
+    return json.dumps(value.decode("latin-1"))
+
+
 def _dump(resource: Resource[Any]) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(resource.model_dump_json())  # pydantic-core's serializer: the fast dump
     return data
+
+
+def _set_own_state(resource: Resource[Any], state: OwnUser) -> None:
+    """``resource[OwnUser] = state``, through the extension's field when the model has it (a
+    plain, validated assignment: scim2-models' path machinery costs four times as much)."""
+    if OwnUser.__name__ in type(resource).model_fields:
+        setattr(resource, OwnUser.__name__, state)
+    else:
+        resource[OwnUser] = state
 
 
 def _regions_of(resource: Resource[Any]) -> tuple[str, ...] | None:
@@ -225,8 +246,9 @@ class OwnScimService(ScimService):
         )
         super().__init__(build_provider(config))
         self.settings = settings
-        #: The JSON the storage wrote for a resource in the calling thread, if that is the one
-        #: in hand (same id and version); set by the application (:meth:`SqliteStorage.written_json`).
+        #: The JSON the storage just read or wrote for a resource in the calling thread, if that
+        #: is the one in hand (same id and version); set by the application
+        #: (:meth:`.storage.SqliteStorage.stored_json`).
         self.stored_json: Callable[[Resource[Any]], str | None] | None = None
 
     # -- media types and the bounds on one request -------------------------------------
@@ -319,7 +341,7 @@ class OwnScimService(ScimService):
         role, business_unit = own.new_user_state(self.settings.business_unit)
         if isinstance(resource, User) and resource.active is None:
             resource.active = True
-        resource[OwnUser] = OwnUser(regions=list(regions), role=role, business_unit=business_unit)
+        _set_own_state(resource, OwnUser(regions=list(regions), role=role, business_unit=business_unit))
         return resource
 
     # -- replacement -------------------------------------------------------------
@@ -342,7 +364,7 @@ class OwnScimService(ScimService):
         :raises own.AttributeUpdateRefusedError: another attribute (or ``regions``) would change.
         """
         requested_regions = _regions_of(replacement)
-        before = _dump(current)
+        before = self._stored(current)
         own_state = (current[OwnUser] or OwnUser()).model_copy(deep=True)
         replaced = super().apply_replacement(current, replacement, conditions)
         result = replaced if replaced is not None else current.model_copy(deep=True)
@@ -371,13 +393,22 @@ class OwnScimService(ScimService):
             extension (e.g. ``{"op":"remove","path":"<extension URN>"}``).
         :raises own.ActiveUnassignedError: when it removes ``active`` or sets it to null.
         """
-        before = _dump(current)
+        before = self._stored(current)  # read before the PATCH changes ``current`` in place
         patched = super().apply_patch(current, patch_op, conditions)
         if patched is not None:
             after = _dump(patched)
             own.refuse_own_state_change(before.get(OWN_USER_SCHEMA), after.get(OWN_USER_SCHEMA))
             self._check_update(before, after, False)
         return patched
+
+    def _stored(self, resource: Resource[Any]) -> dict[str, Any]:
+        """The dumped form of a resource as stored: its stored JSON when the storage has it at
+        hand (:attr:`stored_json`), else a dump (the same document: the storage wrote a dump)."""
+        body = self.stored_json(resource) if self.stored_json is not None else None
+        if body is None:
+            return _dump(resource)
+        data: dict[str, Any] = json.loads(body)
+        return data
 
     def patch_response(
         self, base_url: str, resource: Resource[Any], response_parameters: ResponseParameters[Any]
@@ -523,7 +554,7 @@ class ReceiverApplication(ASGIApplication):
             settings.db_path, service.provider, durability=settings.durability, busy_timeout=settings.busy_timeout
         )
         super().__init__(AsyncSqliteStorage(self.store), service.provider, service)
-        service.stored_json = self.store.written_json
+        service.stored_json = self.store.stored_json
         self.sync_handler = ReceiverHandler(service, self.store)
         self.user_type = service.resource_type_at("Users")
         self._main_lane = ThreadPoolExecutor(self.MAIN_WORKERS, thread_name_prefix="ownscim-receiver")
@@ -573,13 +604,19 @@ class ReceiverApplication(ASGIApplication):
 
     @staticmethod
     def get_base_url(scope: Scope) -> str:
-        """scim2-server's base URL, with the ``Host`` header percent-encoded where it is not
-        printable ASCII (it ends up in ``Location`` and ``meta.location`` headers and bodies)."""
-        headers = [
-            (name, quote(value.decode("latin-1"), safe=":[]@!$&'()*+,;=-._~").encode() if name == b"host" else value)
-            for name, value in scope.get("headers") or []
-        ]
-        return ASGIApplication.get_base_url(dict(scope, headers=headers))
+        """scim2-server's base URL (:meth:`ASGIApplication.get_base_url`), with the ``Host``
+        header percent-encoded where it is not plain (it ends up in ``Location`` and
+        ``meta.location`` headers and bodies)."""
+        host = b""
+        for name, value in scope.get("headers") or []:
+            if name == b"host":
+                host = value  # the last one, as scim2-server reads it
+        text = host.decode("latin-1")
+        if not _PLAIN_HOST.fullmatch(text):
+            text = quote(text, safe=":[]@!$&'()*+,;=-._~")
+        if not text and scope.get("server"):
+            text = "{}:{}".format(*scope["server"])
+        return f"{scope['scheme']}://{text}{scope.get('root_path', '')}{VERSION_PREFIX}"
 
     async def read_request(self, scope: Scope, receive: Receive) -> ScimRequest:
         """Read an ASGI request; body up to 1 MiB + 1 byte, within ``body_timeout`` seconds.
@@ -624,16 +661,16 @@ class ReceiverApplication(ASGIApplication):
         """Authenticate, refuse bodies over 1 MiB (413), then serve: Okta's lookup and
         ``/ServiceProviderConfig`` on the event loop, anything else with scim2-server's handler
         in a worker thread (searches that scan in their own lane)."""
-        try:
-            operation: Operation | None = self.service.match(request).operation
-        except SCIMException:
-            operation = None  # the handler raises the 404/405, once authenticated
+        user_name = okta_lookup(request, self.settings.max_filter_length)  # GET /Users: a search
+        operation: Operation | None = Operation.search if user_name is not None else None
+        if operation is None:
+            with contextlib.suppress(SCIMException):  # else the handler raises the 404/405, once authenticated
+                operation = self.service.match(request).operation
         if operation is not Operation.service_provider_config:  # RFC 7644 §4: no auth for it
             self.check_auth(request)
         if len(request.body) > MAX_BODY_BYTES:
             raise PayloadTooLargeException(detail=f"The request body exceeds {MAX_BODY_BYTES} bytes (1 MiB)")
         request.subject = self.get_subject(request)
-        user_name = okta_lookup(request, self.settings.max_filter_length)
         if user_name is not None:
             response = self.lookup_response(request, user_name)
             if response is not None:
@@ -694,11 +731,13 @@ class ReceiverApplication(ASGIApplication):
 
     def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
         """Add ``Cache-Control``, and on success scim2-server's ``Location`` (the request URL,
-        its path percent-encoded); an error response carries no ``Location``."""
-        safe = dataclasses.replace(request, path=safe_path(request.path))
-        response = super().finalize_response(safe, response)
-        if int(response.status) >= 400:
+        :attr:`ScimRequest.url`, its path percent-encoded); an error response carries no ``Location``."""
+        response.headers.setdefault("Cache-Control", "no-cache")
+        if response.status >= HTTPStatus.BAD_REQUEST:
             response.headers.pop("Location", None)
+            return response
+        base, path = request.base_url.rstrip("/"), safe_path(request.path).strip("/")
+        response.headers.setdefault("Location", f"{base}/{path}" if path else base)
         return response
 
     # -- ASGI ---------------------------------------------------------------------
@@ -754,14 +793,16 @@ class ReceiverApplication(ASGIApplication):
         filter may hold personal data), status (``-`` when the client left before its body was
         complete, then ``disconnected``), milliseconds, user agent (JSON-escaped), and for a
         500 the type of the unexpected exception."""
-        headers = dict(scope.get("headers") or [])
-        agent = json.dumps(headers.get(b"user-agent", b"-").decode("latin-1"))
+        agent = b"-"
+        for name, value in scope.get("headers") or []:
+            if name == b"user-agent":
+                agent = value
         elapsed = (time.perf_counter() - started) * 1000
         method = safe_path(str(scope.get("method", "-")))
         error = _unexpected.get()
         suffix = f" error={error}" if error else (" disconnected" if status is None else "")
         shown = "-" if status is None else str(status)
-        log.info("%s %s %s %.1fms %s%s", method, safe_path(scope["path"]), shown, elapsed, agent, suffix)
+        log.info("%s %s %s %.1fms %s%s", method, safe_path(scope["path"]), shown, elapsed, _agent(agent), suffix)
 
 
 def create_app(settings: ReceiverSettings) -> ReceiverApplication:

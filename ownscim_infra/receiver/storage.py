@@ -525,11 +525,13 @@ class SqliteStorage(ScimStorage):
         """Return the stored resource. :raises NotFoundException: unknown ``id`` (404)."""
         with self.read_transaction() as conn:
             row = conn.execute(
-                "SELECT body FROM resources WHERE resource_type = ? AND id = ?", (resource_type.name, resource_id)
+                "SELECT version, body FROM resources WHERE resource_type = ? AND id = ?",
+                (resource_type.name, resource_id),
             ).fetchone()
         if row is None:
             raise NotFoundException(detail=f"{resource_type.name} {resource_id!r} not found")
-        return self._load(str(resource_type.name), row[0])
+        self._local.known = (resource_id, row[0], row[1])
+        return self._load(str(resource_type.name), row[1])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         """Store a new resource (without its password); return it with ``id`` and ``meta`` once committed.
@@ -543,16 +545,18 @@ class SqliteStorage(ScimStorage):
         """:meth:`create`, also returning the JSON stored (``password`` left out), once committed."""
         stored, row = self._prepared(resource_type, resource)
         self.write(lambda conn: self._execute(conn, _INSERT, row, row["user_name"]))
-        self._local.written = (stored.id, row["version"], row["body"])
+        self._local.known = (stored.id, row["version"], row["body"])
         return stored, row["body"]
 
-    def written_json(self, resource: Resource[Any]) -> str | None:
-        """The JSON this thread last stored, when it is ``resource``'s (same ``id`` and version):
-        what :meth:`create` or :meth:`update` just wrote, so the response need not dump it again."""
-        written = getattr(self._local, "written", None)
-        if written is None or resource.meta is None:
+    def stored_json(self, resource: Resource[Any]) -> str | None:
+        """The stored JSON of ``resource`` when this thread has just read or written it (same
+        ``id`` and version: :meth:`get`, :meth:`create`, :meth:`update`), so that it need not be
+        dumped again; ``None`` otherwise. A resource changed in place keeps its version until it
+        is stored: only ask for the JSON of what was read or stored."""
+        known = getattr(self._local, "known", None)
+        if known is None or resource.meta is None:
             return None
-        resource_id, version, body = written
+        resource_id, version, body = known
         return body if resource.id == resource_id and resource.meta.version == f'W/"{version}"' else None
 
     def create_many(self, resource_type: ResourceType, resources: Iterable[Resource[Any]]) -> int:
@@ -616,7 +620,7 @@ class SqliteStorage(ScimStorage):
             return updated, params["body"], version + 1
 
         updated, body, version = self.write(job)
-        self._local.written = (updated.id, version, body)
+        self._local.known = (updated.id, version, body)
         return updated
 
     def delete(
