@@ -48,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import functools
 import hmac
 import json
@@ -119,6 +120,32 @@ LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 _OKTA_LOOKUP = re.compile(r' *(?:urn:ietf:params:scim:schemas:core:2\.0:User:)?userName +eq +"([^"\\]*)" *', re.I)
 _LOOKUP_PARAMETERS = frozenset({"filter", "startIndex", "count"})
 _POSITIVE = re.compile(r"[1-9][0-9]{0,8}")
+
+
+@dataclasses.dataclass
+class JsonScimResponse(ScimResponse):
+    """A :class:`ScimResponse` whose body is already JSON text (``text``), sent as it is."""
+
+    text: str | None = None
+
+
+_META = '"meta":{'
+
+
+def located(body: str, location: str) -> str | None:
+    """The stored JSON of a resource with ``meta.location`` set, as text; ``None`` when it holds a
+    ``$ref`` (scim2-server would turn it into a URL) or has no ``meta``.
+
+    The stored JSON is pydantic's compact dump, whose keys come in field order (``schemas``,
+    ``id``, ``externalId``, ``meta``...): its first ``"meta":{`` is the resource's ``meta``
+    (inside a string a quote is escaped), and a key ``"$ref"`` always reads ``"$ref"``.
+    """
+    start = body.find(_META)
+    if start < 0 or '"$ref"' in body:
+        return None
+    cut = start + len(_META)
+    separator = "" if body[cut] == "}" else ","
+    return f'{body[:cut]}"location":{json.dumps(location)}{separator}{body[cut:]}'
 
 
 class RequestTimeoutException(SCIMException):
@@ -418,7 +445,7 @@ class OwnScimService(ScimService):
 
     # -- responses ------------------------------------------------------------------
 
-    def published(self, base_url: str, resource: Resource[Any], body: str | None = None) -> dict[str, Any] | None:
+    def published(self, base_url: str, resource: Resource[Any], body: str | None = None) -> str | None:
         """The JSON of a stored resource as scim2-server's :meth:`publish` and a default-attributes
         dump would send it, made from the resource's own JSON (validated when it was stored; ``body``
         when the caller has it) with ``meta.location`` set; ``None`` when the resource holds a
@@ -428,27 +455,28 @@ class OwnScimService(ScimService):
             body = self.stored_json(resource)
         if body is None:
             body = resource.model_dump_json(exclude={"password"} if "password" in type(resource).model_fields else None)
-        if '"$ref"' in body or resource.id is None:
+        if resource.id is None:
             return None
-        data: dict[str, Any] = json.loads(body)
-        data["meta"]["location"] = self.resource_location(base_url, self.get_resource_type_of(resource), resource.id)
-        return data
+        return located(body, self.resource_location(base_url, self.get_resource_type_of(resource), resource.id))
 
-    def _resource_response(self, data: dict[str, Any], status: HTTPStatus = HTTPStatus.OK) -> ScimResponse:
+    @staticmethod
+    def _resource_response(
+        resource: Resource[Any], text: str, location: str, status: HTTPStatus = HTTPStatus.OK
+    ) -> ScimResponse:
         """:meth:`resource_response` for :meth:`published` JSON: ``Content-Location`` and ``ETag`` (RFC 7644 §3.14)."""
-        meta = data["meta"]
-        headers = {"Content-Location": meta["location"]}
-        if meta.get("version"):
-            headers["ETag"] = meta["version"]
-        return ScimResponse(status, data, headers)
+        headers = {"Content-Location": location}
+        if resource.meta is not None and resource.meta.version:
+            headers["ETag"] = resource.meta.version
+        return JsonScimResponse(status, None, headers, text=text)
 
     def creation_response(self, base_url: str, created: Resource[Any], body: str | None = None) -> ScimResponse:
         """201 with the created user and its ``Location`` (RFC 7644 §3.3), from its stored JSON ``body``."""
-        data = self.published(base_url, created, body)
-        if data is None:
+        text = self.published(base_url, created, body)
+        if text is None:
             return super().creation_response(base_url, created)
-        response = self._resource_response(data, HTTPStatus.CREATED)
-        response.headers["Location"] = data["meta"]["location"]
+        location = self.resource_location(base_url, self.get_resource_type_of(created), str(created.id))
+        response = self._resource_response(created, text, location, HTTPStatus.CREATED)
+        response.headers["Location"] = location
         return response
 
     def replacement_response(
@@ -456,14 +484,15 @@ class OwnScimService(ScimService):
     ) -> ScimResponse:
         """200 with the user (RFC 7644 §3.5.1), from its stored JSON unless ``attributes`` or
         ``excludedAttributes`` ask for a projection (then scim2-server's path)."""
-        data = None
+        text = None
         if not response_parameters.attributes and not response_parameters.excluded_attributes:
-            data = self.published(base_url, resource)
-        if data is None:
+            text = self.published(base_url, resource)
+        if text is None:
             return self.resource_response(
                 self.publish(base_url, resource), Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
             )
-        return self._resource_response(data)
+        location = self.resource_location(base_url, self.get_resource_type_of(resource), str(resource.id))
+        return self._resource_response(resource, text, location)
 
     def _check_update(self, before: dict[str, Any], after: dict[str, Any], regions_change: bool) -> None:
         """Check the new state of a user (dumped) against the old one, for PUT and PATCH.
@@ -521,19 +550,24 @@ class ReceiverHandler(ScimHandler):
     def _lock(self, request: ScimRequest) -> threading.Lock:
         return self.store.locked(self.service.match(request).resource_id)
 
+    def create(self, request: ScimRequest) -> ScimResponse:
+        """POST (RFC 7644 §3.3), announced to the storage's writer from its start (group commit)."""
+        with self.store.writing():
+            return super().create(request)
+
     def replace(self, request: ScimRequest) -> ScimResponse:
         """PUT (RFC 7644 §3.5.1), under the resource's lock."""
-        with self._lock(request):
+        with self.store.writing(), self._lock(request):
             return super().replace(request)
 
     def patch(self, request: ScimRequest) -> ScimResponse:
         """PATCH (RFC 7644 §3.5.2), under the resource's lock."""
-        with self._lock(request):
+        with self.store.writing(), self._lock(request):
             return super().patch(request)
 
     def delete(self, request: ScimRequest) -> ScimResponse:
         """DELETE (RFC 7644 §3.6), under the resource's lock."""
-        with self._lock(request):
+        with self.store.writing(), self._lock(request):
             return super().delete(request)
 
 
@@ -695,22 +729,19 @@ class ReceiverApplication(ASGIApplication):
             found = self.store.user_body(self.user_type, user_name, wait=False)
         except StorageUnavailableException:
             return None
-        resources = []
+        resources = ""
         if found is not None:
             resource_id, body = found
-            if '"$ref"' in body:
+            text = located(body, self.service.resource_location(request.base_url, self.user_type, resource_id))
+            if text is None:
                 return None
-            resource = json.loads(body)
-            resource["meta"]["location"] = self.service.resource_location(request.base_url, self.user_type, resource_id)
-            resources.append(resource)
-        listed = {
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": len(resources),
-            "itemsPerPage": len(resources),
-            "startIndex": 1,
-            "Resources": resources,
-        }
-        return ScimResponse(HTTPStatus.OK, listed)
+            resources = text
+        count = 1 if resources else 0
+        listed = (
+            f'{{"schemas": ["{LIST_RESPONSE_SCHEMA}"], "totalResults": {count}, "itemsPerPage": {count}, '
+            f'"startIndex": 1, "Resources": [{resources}]}}'
+        )
+        return JsonScimResponse(HTTPStatus.OK, None, text=listed)
 
     def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
         """Turn an exception into its SCIM error response.
@@ -780,7 +811,10 @@ class ReceiverApplication(ASGIApplication):
     @staticmethod
     async def send_response(response: ScimResponse, send: Send) -> None:
         """Send a SCIM response, its JSON body with a ``Content-Length`` (no chunked encoding)."""
-        body = b"" if response.body is None else json.dumps(response.body).encode()
+        if isinstance(response, JsonScimResponse) and response.text is not None:
+            body = response.text.encode()
+        else:
+            body = b"" if response.body is None else json.dumps(response.body).encode()
         headers = [(name.encode(), value.encode()) for name, value in response.headers.items()]
         if response.status not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
             headers.append((b"content-length", str(len(body)).encode()))

@@ -106,5 +106,9 @@ def test_cli_durability_normal_is_announced_and_applied(tmp_path):
         assert httpx.get(f"http://127.0.0.1:{port}/scim/v2/ServiceProviderConfig").status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=15)
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 0

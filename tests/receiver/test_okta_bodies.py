@@ -83,6 +83,9 @@ SHAPES = {
     "enterprise": lambda name: enterprise_user(name),
     "manager-ref": lambda name: enterprise_user(name, manager={"value": "00u9", "$ref": "Users/00u9"}),
     "unicode": lambda name: okta_user(name, displayName="Zoë Ærø 日本", name={"givenName": "Zoë", "familyName": "Ærø"}),
+    "json-in-values": lambda name: okta_user(
+        name, displayName='x","meta":{"location":"https://evil.example"},"y":"', nickName='"$ref"', title="}{"
+    ),
 }
 
 
