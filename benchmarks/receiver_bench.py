@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -459,7 +460,8 @@ async def run_slice(
 def _py_spy(server: Server, path: Path, seconds: float) -> subprocess.Popen[bytes]:
     """Sample the server with py-spy (the ``profile`` extra) into ``path``: collapsed stacks of the
     thread holding the GIL (``--gil``), i.e. where the Python work goes."""
-    args = ["py-spy", "record", "--pid", str(server.process.pid), "--format", "raw", "--rate", "250", "--gil"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    args = [spy, "record", "--pid", str(server.process.pid), "--format", "raw", "--rate", "250", "--gil"]
     args += ["--duration", str(max(1, int(seconds))), "--output", str(path), "--nonblocking"]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -16,7 +16,9 @@ Concurrency:
   in its own savepoint (a failed job, e.g. a duplicate ``userName``, is undone alone), then
   commits once: one disk flush for many concurrent creates (group commit). A job's caller is
   answered only once its transaction is committed, so an acknowledged write is durable to the
-  level of the ``durability`` setting. Each SCIM operation writes at most once.
+  level of the ``durability`` setting. Each SCIM operation writes at most once. While more
+  writing operations are in progress than jobs are queued, the writer waits up to
+  :data:`COMMIT_DELAY` for them (fewer disk flushes under load; none for a lone write).
 - A write lock held by another process is waited for ``busy_timeout`` seconds at most; then
   the write fails with :class:`StorageUnavailableException` (503, retry later).
 
@@ -27,6 +29,7 @@ are answered from SQL directly. A filtered scan keeps only the requested page in
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import queue
@@ -348,11 +351,13 @@ class GroupCommitWriter:
                     outcomes.append((job, result, None))
             conn.execute("COMMIT")
             self.commits += 1
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+        except BaseException as exc:  # nothing of the batch is written; the thread goes on
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            failure = unavailable(exc) if isinstance(exc, sqlite3.Error) else exc
             for job in batch:
-                job.finish(error=unavailable(exc))
+                job.finish(error=failure)
             return
         for job, result, error in outcomes:
             job.finish(result, error)
