@@ -1,7 +1,9 @@
 """``python -m ownscim_infra receiver``: serve the SCIM 2.0 receiver with uvicorn.
 
 The token comes from ``OWN_SCIM_TOKEN`` or ``--token-file FILE``, never from an argument.
-Exit codes: 0 after a clean stop, 2 on bad usage (one line on stderr, no traceback).
+Exit codes: 0 after a clean stop, 2 on bad usage or when the receiver cannot start (the
+database folder is missing, the file is read-only, not a database or corrupt, the port is
+busy): one line on stderr, no traceback, and nothing announced as served.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ownscim_infra.receiver.settings import (
     TOKEN_ENV,
     ReceiverSettings,
     SettingsError,
+    StartupError,
     load_token,
     parse_region_list,
 )
@@ -57,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "apply: let the SCIM machinery apply every update",
     )
     parser.add_argument(
+        "--durability",
+        choices=("full", "normal"),
+        default="full",
+        help="full (default): every acknowledged write is flushed to disk first and survives a power loss; "
+        "normal: survives a crash of the receiver, but a power loss may undo the last acknowledged writes",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=("debug", "info", "warning", "error"),
@@ -66,39 +76,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Build the settings from ``args`` and serve until interrupted; 2 on bad usage."""
-    try:
-        settings = ReceiverSettings(
-            regions=parse_region_list(args.regions),
-            token=load_token(args.token_file),
-            db_path=args.db,
-            business_unit=args.business_unit,
-            attribute_updates=args.attribute_updates,
-        )
-    except SettingsError as exc:
-        print(f"receiver: {exc}", file=sys.stderr)
-        return 2
+    """Build the settings from ``args`` and serve until interrupted.
+
+    :raises SettingsError: a setting is invalid, or the receiver cannot start
+        (:class:`StartupError`); :func:`ownscim_infra.cli.main` prints it on one line and exits 2.
+    """
+    settings = ReceiverSettings(
+        regions=parse_region_list(args.regions),
+        token=load_token(args.token_file),
+        db_path=args.db,
+        business_unit=args.business_unit,
+        attribute_updates=args.attribute_updates,
+        durability=args.durability,
+    )
     if not 0 <= args.port <= 65535:
-        print(f"receiver: invalid port {args.port}", file=sys.stderr)
-        return 2
+        raise SettingsError(f"invalid port {args.port} (allowed: 0 to 65535)")
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # One line per request: skip what the format does not show (the logging HOWTO's "Optimization").
+    logging._srcfile = None  # no caller lookup (sys._getframe) per record
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     from ownscim_infra.receiver.server import serve  # uvicorn is imported only when serving
 
-    print(
-        f"receiver: serving SCIM 2.0 at http://{args.host}:{args.port}/scim/v2 "
-        f"(regions {','.join(settings.regions)}, db {settings.db_path}, "
-        f"attribute updates {settings.attribute_updates})",
-        file=sys.stderr,
-        flush=True,
-    )
+    def announce(base_url: str) -> None:
+        print(
+            f"receiver: serving SCIM 2.0 at {base_url} "
+            f"(regions {','.join(settings.regions)}, db {settings.db_path}, "
+            f"attribute updates {settings.attribute_updates}, durability {settings.durability})",
+            file=sys.stderr,
+            flush=True,
+        )
+
     try:
-        serve(settings, host=args.host, port=args.port, log_level=args.log_level)
+        serve(settings, host=args.host, port=args.port, log_level=args.log_level, announce=announce)
     except OSError as exc:
-        print(f"receiver: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise StartupError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         pass
     return 0

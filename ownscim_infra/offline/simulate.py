@@ -746,8 +746,14 @@ def simulate_states(
             token = secrets.token_urlsafe(24)
             # the account has every region either config names (a region may leave the config)
             regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
+            # durability "normal": the database is a temporary file deleted when the run ends, so a
+            # flush to disk per commit (what "full" buys against a power loss) protects nothing
             settings = ReceiverSettings(
-                regions=tuple(regions), token=token, db_path=Path(tmp) / "own.db", business_unit=business_unit
+                regions=tuple(regions),
+                token=token,
+                db_path=Path(tmp) / "own.db",
+                business_unit=business_unit,
+                durability="normal",
             )
             handle = stack.enter_context(serve_in_background(settings))
             return run_simulation(

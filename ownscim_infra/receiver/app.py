@@ -27,23 +27,45 @@ PATCH removing ``active``/setting null  400     ``invalidValue``
 empty/blank/too long/control-character  400     ``invalidValue``
 ``userName``
 ``/Groups`` (Push Groups unsupported)  404     --
+PATCH over ``maxOperations``           400     ``invalidValue``
+filter over ``maxClauses``/length      400     ``tooMany``
+body not received in time              408     --
+media type not JSON                    415     --
+database locked by another process     503     -- (``Retry-After``)
 =====================================  ======  =================
+
+Where the work runs: the event loop reads and writes HTTP only, plus three things that are
+constant or one indexed read and never wait for a lock: ``/ServiceProviderConfig``, the
+authentication check, and Okta's lookup ``GET /Users?filter=userName eq "..."`` (answered
+from the stored JSON, see :meth:`ReceiverApplication.lookup_response`). Every other request
+is served by scim2-server's synchronous handler in a worker thread: searches that scan in a
+lane of their own, everything else in the main lane; writes then go through the storage's
+group-committing writer thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import dataclasses
+import functools
 import hmac
 import json
 import logging
+import re
+import threading
 import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from scim2_models import (
     Context,
     Error,
+    InvalidValueException,
     NotFoundException,
     PatchOp,
     PayloadTooLargeException,
@@ -51,20 +73,26 @@ from scim2_models import (
     ResourceType,
     ResponseParameters,
     SCIMException,
+    SearchRequest,
+    TooManyException,
     UnauthorizedException,
     User,
 )
+from scim2_models.path.expressions import Comparison, FilterNode, LogicalExpr, Not, Present, ValuePath
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
+from scim2_server.applications.base import VERSION_PREFIX
 from scim2_server.conditions import Conditions
+from scim2_server.errors import UnsupportedMediaTypeException
+from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation
 from scim2_server.service import ScimService
 
 from . import own
-from .models import MAX_BODY_BYTES, OwnUser, build_provider
+from .models import MAX_BODY_BYTES, OwnUser, build_provider, service_provider_config
 from .settings import OWN_USER_SCHEMA, ReceiverSettings
-from .storage import AsyncSqliteStorage, SqliteStorage
+from .storage import AsyncSqliteStorage, SqliteStorage, StorageUnavailableException
 
 #: Where the SCIM endpoints live on the server (Own's "SCIM URL" ends with it).
 BASE_PATH = "/scim/v2"
@@ -75,8 +103,97 @@ log = logging.getLogger("ownscim_infra.receiver")
 #: (controls, spaces, quotes, non-ASCII) is percent-encoded (RFC 3986 §2.1).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
+#: A ``Host`` header that needs no percent-encoding.
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]*(:[0-9]*)?|\[[0-9A-Fa-f:.]*\](:[0-9]*)?")
+
 #: The type of the unexpected exception the current request raised, for its log line.
 _unexpected: contextvars.ContextVar[str | None] = contextvars.ContextVar("ownscim_receiver_unexpected", default=None)
+
+#: The media types a request body may have (RFC 7644 §3.8: SCIM's own, and plain JSON), with or
+#: without parameters such as ``charset``.
+ACCEPTED_MEDIA_TYPES = ("application/scim+json", "application/json")
+
+LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+#: Okta's lookup filter, exactly: ``userName eq "<value>"`` (attribute and operator in any case,
+#: the attribute possibly fully qualified), a value without quote, backslash or control character.
+_OKTA_LOOKUP = re.compile(r' *(?:urn:ietf:params:scim:schemas:core:2\.0:User:)?userName +eq +"([^"\\]*)" *', re.I)
+_LOOKUP_PARAMETERS = frozenset({"filter", "startIndex", "count"})
+_POSITIVE = re.compile(r"[1-9][0-9]{0,8}")
+
+
+@dataclasses.dataclass
+class JsonScimResponse(ScimResponse):
+    """A :class:`ScimResponse` whose body is already JSON text (``text``), sent as it is."""
+
+    text: str | None = None
+
+
+_META = '"meta":{'
+
+
+def located(body: str, location: str) -> str | None:
+    """The stored JSON of a resource with ``meta.location`` set, as text; ``None`` when it holds a
+    ``$ref`` (scim2-server would turn it into a URL) or has no ``meta``.
+
+    The stored JSON is pydantic's compact dump, whose keys come in field order (``schemas``,
+    ``id``, ``externalId``, ``meta``...): its first ``"meta":{`` is the resource's ``meta``
+    (inside a string a quote is escaped), and a key ``"$ref"`` always reads ``"$ref"``.
+    """
+    start = body.find(_META)
+    if start < 0 or '"$ref"' in body:
+        return None
+    cut = start + len(_META)
+    separator = "" if body[cut] == "}" else ","
+    return f'{body[:cut]}"location":{json.dumps(location)}{separator}{body[cut:]}'
+
+
+class RequestTimeoutException(SCIMException):
+    """The client did not send the whole request body within ``body_timeout``: 408, no scimType
+    (RFC 7644 §3.12 has none for it); the connection is then closed."""
+
+    status = 408
+    _default_detail = "The request body was not received in time"
+
+
+class ClientDisconnected(Exception):
+    """The client closed the connection before its request body was complete: nothing is served."""
+
+
+def okta_lookup(request: ScimRequest, max_length: int) -> str | None:
+    """The ``userName`` value when ``request`` is exactly Okta's lookup, else ``None``.
+
+    Okta's lookup is ``GET /Users?filter=userName eq "x"`` with at most ``startIndex=1`` and a
+    positive ``count`` besides (Okta sends ``startIndex=1&count=100``), its filter at most
+    ``max_length`` characters. Anything else, a filter value with an escape or a control
+    character included, goes through scim2-server's parser (and the bounds' errors).
+    """
+    if request.method != "GET" or request.path != "/Users":
+        return None
+    query = request.query
+    if not query.keys() <= _LOOKUP_PARAMETERS:
+        return None
+    count = query.get("count")
+    if query.get("startIndex", "1") != "1" or (count is not None and not _POSITIVE.fullmatch(count)):
+        return None
+    filter_ = query.get("filter", "")
+    match = _OKTA_LOOKUP.fullmatch(filter_) if len(filter_) <= max_length else None
+    if match is None or not match[1].isprintable():
+        return None
+    return match[1]
+
+
+def filter_clauses(node: FilterNode) -> int:
+    """The comparisons and presence tests in a parsed filter, those of value paths included."""
+    if isinstance(node, Comparison | Present):
+        return 1
+    if isinstance(node, LogicalExpr):
+        return sum(filter_clauses(term) for term in node.terms)
+    if isinstance(node, Not):
+        return filter_clauses(node.expr)
+    if isinstance(node, ValuePath):
+        return filter_clauses(node.val_filter)
+    return 1
 
 
 def token_matches(header: str | None, token: str) -> bool:
@@ -100,6 +217,7 @@ def token_matches(header: str | None, token: str) -> bool:
     return verbatim_ok or bearer_ok
 
 
+@functools.lru_cache(maxsize=4096)
 def safe_path(path: str) -> str:
     """Percent-encode a decoded request path for a URL or a log line (``\n`` -> ``%0A``).
 
@@ -108,8 +226,24 @@ def safe_path(path: str) -> str:
     return quote(path, safe=_PATH_SAFE)
 
 
+@functools.lru_cache(maxsize=256)
+def _agent(value: bytes) -> str:
+    """A ``User-Agent`` as it is logged: JSON-escaped (no line can be forged)."""
+    return json.dumps(value.decode("latin-1"))
+
+
 def _dump(resource: Resource[Any]) -> dict[str, Any]:
-    return resource.model_dump(mode="json")
+    data: dict[str, Any] = json.loads(resource.model_dump_json())  # pydantic-core's serializer: the fast dump
+    return data
+
+
+def _set_own_state(resource: Resource[Any], state: OwnUser) -> None:
+    """``resource[OwnUser] = state``, through the extension's field when the model has it (a
+    plain, validated assignment: scim2-models' path machinery costs four times as much)."""
+    if OwnUser.__name__ in type(resource).model_fields:
+        setattr(resource, OwnUser.__name__, state)
+    else:
+        resource[OwnUser] = state
 
 
 def _regions_of(resource: Resource[Any]) -> tuple[str, ...] | None:
@@ -134,8 +268,77 @@ class OwnScimService(ScimService):
     """
 
     def __init__(self, settings: ReceiverSettings) -> None:
-        super().__init__(build_provider())
+        config = service_provider_config(
+            settings.max_patch_operations, settings.max_filter_clauses, settings.max_filter_length
+        )
+        super().__init__(build_provider(config))
         self.settings = settings
+        #: The JSON the storage just read or wrote for a resource in the calling thread, if that
+        #: is the one in hand (same id and version); set by the application
+        #: (:meth:`.storage.SqliteStorage.stored_json`).
+        self.stored_json: Callable[[Resource[Any]], str | None] | None = None
+
+    # -- media types and the bounds on one request -------------------------------------
+
+    @staticmethod
+    def ensure_json(content_type: str | None) -> None:
+        """Refuse a body that is not ``application/scim+json`` nor ``application/json`` (any
+        parameter, ``charset`` included) with 415; no Content-Type is JSON (RFC 7644 §3.8).
+
+        :raises UnsupportedMediaTypeException: 415 whose ``detail`` names both media types.
+        """
+        if content_type and content_type.partition(";")[0].strip().lower() not in ACCEPTED_MEDIA_TYPES:
+            raise UnsupportedMediaTypeException(
+                detail="The request body must be JSON, sent as application/scim+json or application/json "
+                "(with or without a charset parameter)"
+            )
+
+    def read_patch(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> PatchOp[Any]:
+        """Validate a PatchOp (RFC 7644 §3.5.2) after checking it holds at most
+        ``max_patch_operations`` operations (counted before any is validated or applied).
+
+        :raises InvalidValueException: 400 ``invalidValue``, too many operations.
+        """
+        payload = self.decode_body(body, content_type)
+        operations = (
+            next((v for k, v in payload.items() if k.casefold() == "operations"), None)
+            if isinstance(payload, dict)
+            else None
+        )
+        limit = self.settings.max_patch_operations
+        if isinstance(operations, list) and len(operations) > limit:
+            raise InvalidValueException(
+                detail=f"A PATCH may carry at most {limit} operations (maxOperations in /ServiceProviderConfig), "
+                f"this one has {len(operations)}: send them in several requests"
+            )
+        return super().read_patch(resource_type, body, content_type)
+
+    def read_search(self, resource_types: list[ResourceType], payload: Any) -> tuple[SearchRequest[Any], Any]:
+        """Validate a search (RFC 7644 §3.4.2) after bounding its filter: at most
+        ``max_filter_length`` characters before it is parsed, ``max_filter_clauses`` clauses
+        before it is evaluated.
+
+        :raises TooManyException: 400 ``tooMany``, the filter is over a bound.
+        """
+        raw = (
+            next((v for k, v in payload.items() if k.casefold() == "filter"), None)
+            if isinstance(payload, Mapping)
+            else None
+        )
+        if isinstance(raw, str) and len(raw) > self.settings.max_filter_length:
+            raise TooManyException(
+                detail=f"A filter may be at most {self.settings.max_filter_length} characters long "
+                "(see /ServiceProviderConfig)"
+            )
+        search_request, position = super().read_search(resource_types, payload)
+        if search_request.filter is not None:
+            clauses = filter_clauses(search_request.filter.ast)
+            if clauses > self.settings.max_filter_clauses:
+                raise TooManyException(
+                    detail=f"A filter may hold at most {self.settings.max_filter_clauses} comparisons "
+                    f"(maxClauses in /ServiceProviderConfig), this one has {clauses}"
+                )
+        return search_request, position
 
     def resource_type_at(self, endpoint: str) -> ResourceType:
         """The resource type at an endpoint; ``/Groups`` is a 404 naming Own's missing Push Groups support."""
@@ -165,7 +368,7 @@ class OwnScimService(ScimService):
         role, business_unit = own.new_user_state(self.settings.business_unit)
         if isinstance(resource, User) and resource.active is None:
             resource.active = True
-        resource[OwnUser] = OwnUser(regions=list(regions), role=role, business_unit=business_unit)
+        _set_own_state(resource, OwnUser(regions=list(regions), role=role, business_unit=business_unit))
         return resource
 
     # -- replacement -------------------------------------------------------------
@@ -188,7 +391,7 @@ class OwnScimService(ScimService):
         :raises own.AttributeUpdateRefusedError: another attribute (or ``regions``) would change.
         """
         requested_regions = _regions_of(replacement)
-        before = _dump(current)
+        before = self._stored(current)
         own_state = (current[OwnUser] or OwnUser()).model_copy(deep=True)
         replaced = super().apply_replacement(current, replacement, conditions)
         result = replaced if replaced is not None else current.model_copy(deep=True)
@@ -217,7 +420,7 @@ class OwnScimService(ScimService):
             extension (e.g. ``{"op":"remove","path":"<extension URN>"}``).
         :raises own.ActiveUnassignedError: when it removes ``active`` or sets it to null.
         """
-        before = _dump(current)
+        before = self._stored(current)  # read before the PATCH changes ``current`` in place
         patched = super().apply_patch(current, patch_op, conditions)
         if patched is not None:
             after = _dump(patched)
@@ -225,13 +428,71 @@ class OwnScimService(ScimService):
             self._check_update(before, after, False)
         return patched
 
+    def _stored(self, resource: Resource[Any]) -> dict[str, Any]:
+        """The dumped form of a resource as stored: its stored JSON when the storage has it at
+        hand (:attr:`stored_json`), else a dump (the same document: the storage wrote a dump)."""
+        body = self.stored_json(resource) if self.stored_json is not None else None
+        if body is None:
+            return _dump(resource)
+        data: dict[str, Any] = json.loads(body)
+        return data
+
     def patch_response(
         self, base_url: str, resource: Resource[Any], response_parameters: ResponseParameters[Any]
     ) -> ScimResponse:
         """Answer a PATCH with 200 and the user (RFC 7644 §3.5.2 allows it; Okta reads the body), never 204."""
-        return self.resource_response(
-            self.publish(base_url, resource), Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
-        )
+        return self.replacement_response(base_url, resource, response_parameters)
+
+    # -- responses ------------------------------------------------------------------
+
+    def published(self, base_url: str, resource: Resource[Any], body: str | None = None) -> str | None:
+        """The JSON of a stored resource as scim2-server's :meth:`publish` and a default-attributes
+        dump would send it, made from the resource's own JSON (validated when it was stored; ``body``
+        when the caller has it) with ``meta.location`` set; ``None`` when the resource holds a
+        ``$ref``, which :meth:`publish` would turn into a URL (then the caller takes scim2-server's
+        path). Tests check both give the same document."""
+        if body is None and self.stored_json is not None:
+            body = self.stored_json(resource)
+        if body is None:
+            body = resource.model_dump_json(exclude={"password"} if "password" in type(resource).model_fields else None)
+        if resource.id is None:
+            return None
+        return located(body, self.resource_location(base_url, self.get_resource_type_of(resource), resource.id))
+
+    @staticmethod
+    def _resource_response(
+        resource: Resource[Any], text: str, location: str, status: HTTPStatus = HTTPStatus.OK
+    ) -> ScimResponse:
+        """:meth:`resource_response` for :meth:`published` JSON: ``Content-Location`` and ``ETag`` (RFC 7644 §3.14)."""
+        headers = {"Content-Location": location}
+        if resource.meta is not None and resource.meta.version:
+            headers["ETag"] = resource.meta.version
+        return JsonScimResponse(status, None, headers, text=text)
+
+    def creation_response(self, base_url: str, created: Resource[Any], body: str | None = None) -> ScimResponse:
+        """201 with the created user and its ``Location`` (RFC 7644 §3.3), from its stored JSON ``body``."""
+        text = self.published(base_url, created, body)
+        if text is None:
+            return super().creation_response(base_url, created)
+        location = self.resource_location(base_url, self.get_resource_type_of(created), str(created.id))
+        response = self._resource_response(created, text, location, HTTPStatus.CREATED)
+        response.headers["Location"] = location
+        return response
+
+    def replacement_response(
+        self, base_url: str, resource: Resource[Any], response_parameters: ResponseParameters[Any]
+    ) -> ScimResponse:
+        """200 with the user (RFC 7644 §3.5.1), from its stored JSON unless ``attributes`` or
+        ``excludedAttributes`` ask for a projection (then scim2-server's path)."""
+        text = None
+        if not response_parameters.attributes and not response_parameters.excluded_attributes:
+            text = self.published(base_url, resource)
+        if text is None:
+            return self.resource_response(
+                self.publish(base_url, resource), Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters
+            )
+        location = self.resource_location(base_url, self.get_resource_type_of(resource), str(resource.id))
+        return self._resource_response(resource, text, location)
 
     def _check_update(self, before: dict[str, Any], after: dict[str, Any], regions_change: bool) -> None:
         """Check the new state of a user (dumped) against the old one, for PUT and PATCH.
@@ -259,11 +520,55 @@ class OwnScimService(ScimService):
         """Map any exception raised while serving to its RFC 7644 §3.12 Error (the one exit point).
 
         :class:`.own.OwnRuleError` carries its own status/scimType/detail; SCIM exceptions
-        their own; anything else is a 500 without message or traceback in the body.
+        (the storage's 503 :class:`~.storage.StorageUnavailableException` and the 408
+        :class:`RequestTimeoutException` included) their own; anything else is a 500 without
+        message or traceback in the body.
         """
         if isinstance(exception, own.OwnRuleError):
             return Error(status=exception.status, scim_type=exception.scim_type, detail=exception.detail)
         return ScimService.error_of(exception)
+
+    def error_response(self, exception: Exception) -> ScimResponse:
+        """The SCIM error response of an exception (:meth:`error_of`); a 503 carries
+        ``Retry-After: 1`` (RFC 9110 §10.2.3), a 408 ``Connection: close``."""
+        response = super().error_response(exception)
+        if response.status == HTTPStatus.SERVICE_UNAVAILABLE:
+            response.headers["Retry-After"] = "1"
+        if response.status == HTTPStatus.REQUEST_TIMEOUT:
+            response.headers["Connection"] = "close"
+        return response
+
+
+class ReceiverHandler(ScimHandler):
+    """scim2-server's synchronous handler, run in worker threads; a PUT, PATCH or DELETE holds the
+    lock of its resource (:meth:`.storage.SqliteStorage.locked`) from its read to its write."""
+
+    def __init__(self, service: OwnScimService, storage: SqliteStorage) -> None:
+        super().__init__(service, storage)
+        self.store = storage
+
+    def _lock(self, request: ScimRequest) -> threading.Lock:
+        return self.store.locked(self.service.match(request).resource_id)
+
+    def create(self, request: ScimRequest) -> ScimResponse:
+        """POST (RFC 7644 §3.3), announced to the storage's writer from its start (group commit)."""
+        with self.store.writing():
+            return super().create(request)
+
+    def replace(self, request: ScimRequest) -> ScimResponse:
+        """PUT (RFC 7644 §3.5.1), under the resource's lock."""
+        with self.store.writing(), self._lock(request):
+            return super().replace(request)
+
+    def patch(self, request: ScimRequest) -> ScimResponse:
+        """PATCH (RFC 7644 §3.5.2), under the resource's lock."""
+        with self.store.writing(), self._lock(request):
+            return super().patch(request)
+
+    def delete(self, request: ScimRequest) -> ScimResponse:
+        """DELETE (RFC 7644 §3.6), under the resource's lock."""
+        with self.store.writing(), self._lock(request):
+            return super().delete(request)
 
 
 class ReceiverApplication(ASGIApplication):
@@ -272,14 +577,46 @@ class ReceiverApplication(ASGIApplication):
     :ivar store: the :class:`.storage.SqliteStorage` (with the ``own_state`` read API).
     """
 
+    #: Worker threads of the main lane (every request but searches that scan), and of the scan lane.
+    MAIN_WORKERS = 8
+    SCAN_WORKERS = 2
+
     def __init__(self, settings: ReceiverSettings) -> None:
         self.settings = settings
         service = OwnScimService(settings)
-        self.store = SqliteStorage(settings.db_path, service.provider)
+        self.store = SqliteStorage(
+            settings.db_path, service.provider, durability=settings.durability, busy_timeout=settings.busy_timeout
+        )
         super().__init__(AsyncSqliteStorage(self.store), service.provider, service)
+        service.stored_json = self.store.stored_json
+        self.sync_handler = ReceiverHandler(service, self.store)
+        self.user_type = service.resource_type_at("Users")
+        self._main_lane = ThreadPoolExecutor(self.MAIN_WORKERS, thread_name_prefix="ownscim-receiver")
+        self._scan_lane = ThreadPoolExecutor(self.SCAN_WORKERS, thread_name_prefix="ownscim-receiver-scan")
 
     def __repr__(self) -> str:
         return f"ReceiverApplication(regions={self.settings.regions!r}, db_path={str(self.settings.db_path)!r})"
+
+    #: Called once the server has started (its signal handlers in place), before the first request.
+    on_startup: Callable[[], None] | None = None
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """Answer the server's start-up (calling :attr:`on_startup`) and shutdown (ASGI lifespan)."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.on_startup is not None:
+                    self.on_startup()
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def close(self) -> None:
+        """Finish the requests in the worker threads, then the writes, and close the database (idempotent)."""
+        self._main_lane.shutdown(wait=True)
+        self._scan_lane.shutdown(wait=True)
+        self.store.close()
 
     # -- auth -------------------------------------------------------------------
 
@@ -301,19 +638,28 @@ class ReceiverApplication(ASGIApplication):
 
     @staticmethod
     def get_base_url(scope: Scope) -> str:
-        """scim2-server's base URL, with the ``Host`` header percent-encoded where it is not
-        printable ASCII (it ends up in ``Location`` and ``meta.location`` headers and bodies)."""
-        headers = [
-            (name, quote(value.decode("latin-1"), safe=":[]@!$&'()*+,;=-._~").encode() if name == b"host" else value)
-            for name, value in scope.get("headers") or []
-        ]
-        return ASGIApplication.get_base_url(dict(scope, headers=headers))
+        """scim2-server's base URL (:meth:`ASGIApplication.get_base_url`), with the ``Host``
+        header percent-encoded where it is not plain (it ends up in ``Location`` and
+        ``meta.location`` headers and bodies)."""
+        host = b""
+        for name, value in scope.get("headers") or []:
+            if name == b"host":
+                host = value  # the last one, as scim2-server reads it
+        text = host.decode("latin-1")
+        if not _PLAIN_HOST.fullmatch(text):
+            text = quote(text, safe=":[]@!$&'()*+,;=-._~")
+        if not text and scope.get("server"):
+            text = "{}:{}".format(*scope["server"])
+        return f"{scope['scheme']}://{text}{scope.get('root_path', '')}{VERSION_PREFIX}"
 
     async def read_request(self, scope: Scope, receive: Receive) -> ScimRequest:
-        """Read an ASGI request; body up to 1 MiB + 1 byte.
+        """Read an ASGI request; body up to 1 MiB + 1 byte, within ``body_timeout`` seconds.
 
         Header values are decoded as UTF-8 with ``surrogateescape``: it never fails, and
         encoding a value back the same way gives the raw bytes (see :func:`token_matches`).
+
+        :raises RequestTimeoutException: the body did not arrive in time (408).
+        :raises ClientDisconnected: the client left before its body was complete.
         """
         request = ScimRequest(
             method=scope["method"],
@@ -327,25 +673,75 @@ class ReceiverApplication(ASGIApplication):
         chunks: list[bytes] = []
         size = 0
         more_body = True
-        while more_body and size <= MAX_BODY_BYTES:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            more_body = message.get("more_body", False)
+        timeout = self.settings.body_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                while more_body and size <= MAX_BODY_BYTES:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise ClientDisconnected
+                    chunk = message.get("body", b"")
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    more_body = message.get("more_body", False)
+        except TimeoutError:
+            raise RequestTimeoutException(
+                detail=f"The request body was not received within {timeout:g} seconds"
+            ) from None
         request.body = b"".join(chunks)[: MAX_BODY_BYTES + 1]
         return request
 
     async def dispatch_request(self, request: ScimRequest) -> ScimResponse:
-        """Authenticate, refuse bodies over 1 MiB (413), then serve with scim2-server's handler."""
-        if self.needs_auth(request):
+        """Authenticate, refuse bodies over 1 MiB (413), then serve: Okta's lookup and
+        ``/ServiceProviderConfig`` on the event loop, anything else with scim2-server's handler
+        in a worker thread (searches that scan in their own lane)."""
+        user_name = okta_lookup(request, self.settings.max_filter_length)  # GET /Users: a search
+        operation: Operation | None = Operation.search if user_name is not None else None
+        if operation is None:
+            with contextlib.suppress(SCIMException):  # else the handler raises the 404/405, once authenticated
+                operation = self.service.match(request).operation
+        if operation is not Operation.service_provider_config:  # RFC 7644 §4: no auth for it
             self.check_auth(request)
         if len(request.body) > MAX_BODY_BYTES:
             raise PayloadTooLargeException(detail=f"The request body exceeds {MAX_BODY_BYTES} bytes (1 MiB)")
         request.subject = self.get_subject(request)
-        return await self.handler.handle(request)
+        if user_name is not None:
+            response = self.lookup_response(request, user_name)
+            if response is not None:
+                return response
+        if operation is Operation.service_provider_config:
+            return self.sync_handler.handle(request)  # a constant document: no storage, no wait
+        searching = operation in (Operation.search, Operation.search_with_body)
+        lane = self._scan_lane if searching else self._main_lane
+        return await asyncio.get_running_loop().run_in_executor(lane, self.sync_handler.handle, request)
+
+    def lookup_response(self, request: ScimRequest, user_name: str) -> ScimResponse | None:
+        """Answer Okta's lookup (RFC 7644 §3.4.2) from the stored JSON, or ``None`` to let the
+        full path answer.
+
+        One read of the UNIQUE index on the folded ``userName`` (no write lock, no waiting: a
+        busy database falls back to the full path in a worker thread); the stored JSON was
+        validated when written, so it is sent as stored, with ``meta.location`` set. A
+        resource holding a ``$ref`` (which scim2-server would turn into a URL) also falls back.
+        The body is the ListResponse scim2-server builds for the same query (a test checks it).
+        """
+        try:
+            found = self.store.user_body(self.user_type, user_name, wait=False)
+        except StorageUnavailableException:
+            return None
+        resources = ""
+        if found is not None:
+            resource_id, body = found
+            text = located(body, self.service.resource_location(request.base_url, self.user_type, resource_id))
+            if text is None:
+                return None
+            resources = text
+        count = 1 if resources else 0
+        listed = (
+            f'{{"schemas": ["{LIST_RESPONSE_SCHEMA}"], "totalResults": {count}, "itemsPerPage": {count}, '
+            f'"startIndex": 1, "Resources": [{resources}]}}'
+        )
+        return JsonScimResponse(HTTPStatus.OK, None, text=listed)
 
     def handle_exception(self, request: ScimRequest, exception: Exception) -> ScimResponse:
         """Turn an exception into its SCIM error response.
@@ -366,11 +762,13 @@ class ReceiverApplication(ASGIApplication):
 
     def finalize_response(self, request: ScimRequest, response: ScimResponse) -> ScimResponse:
         """Add ``Cache-Control``, and on success scim2-server's ``Location`` (the request URL,
-        its path percent-encoded); an error response carries no ``Location``."""
-        safe = dataclasses.replace(request, path=safe_path(request.path))
-        response = super().finalize_response(safe, response)
-        if int(response.status) >= 400:
+        :attr:`ScimRequest.url`, its path percent-encoded); an error response carries no ``Location``."""
+        response.headers.setdefault("Cache-Control", "no-cache")
+        if response.status >= HTTPStatus.BAD_REQUEST:
             response.headers.pop("Location", None)
+            return response
+        base, path = request.base_url.rstrip("/"), safe_path(request.path).strip("/")
+        response.headers.setdefault("Location", f"{base}/{path}" if path else base)
         return response
 
     # -- ASGI ---------------------------------------------------------------------
@@ -378,7 +776,7 @@ class ReceiverApplication(ASGIApplication):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve ``/scim/v2/...``; anything else is a SCIM 404. Logs one line per request."""
         if scope["type"] == "lifespan":
-            await self.serve_lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -388,8 +786,15 @@ class ReceiverApplication(ASGIApplication):
         try:
             if path == BASE_PATH or path.startswith(BASE_PATH + "/"):
                 inner = dict(scope, root_path=scope.get("root_path", "") + BASE_PATH.removesuffix("/v2"))
-                request = await self.read_request(inner, receive)
-                response = await self.serve(request)
+                try:
+                    request = await self.read_request(inner, receive)
+                except ClientDisconnected:
+                    self._log(scope, None, started)
+                    return
+                except RequestTimeoutException as exc:
+                    response = self.service.error_response(exc)
+                else:
+                    response = await self.serve(request)
             else:
                 response = self.service.error_response(
                     NotFoundException(detail=f"No SCIM endpoint at {path!r}; the SCIM base URL is {BASE_PATH}")
@@ -398,21 +803,40 @@ class ReceiverApplication(ASGIApplication):
             self._unexpected(exc)
             response = self.service.error_response(exc)
         status = int(response.status)
+        if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+            response.headers["Connection"] = "close"  # the rest of the body is not read
         self._log(scope, status, started)  # before sending, so the line exists once the client has its answer
         await self.send_response(response, send)
 
     @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
+    async def send_response(response: ScimResponse, send: Send) -> None:
+        """Send a SCIM response, its JSON body with a ``Content-Length`` (no chunked encoding)."""
+        if isinstance(response, JsonScimResponse) and response.text is not None:
+            body = response.text.encode()
+        else:
+            body = b"" if response.body is None else json.dumps(response.body).encode()
+        headers = [(name.encode(), value.encode()) for name, value in response.headers.items()]
+        if response.status not in (HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED):
+            headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _log(scope: Scope, status: int | None, started: float) -> None:
         """Log the request on one line: method, path (percent-encoded, no query string: a
-        filter may hold personal data), status, milliseconds, user agent (JSON-escaped), and
-        for a 500 the type of the unexpected exception."""
-        headers = dict(scope.get("headers") or [])
-        agent = json.dumps(headers.get(b"user-agent", b"-").decode("latin-1"))
+        filter may hold personal data), status (``-`` when the client left before its body was
+        complete, then ``disconnected``), milliseconds, user agent (JSON-escaped), and for a
+        500 the type of the unexpected exception."""
+        agent = b"-"
+        for name, value in scope.get("headers") or []:
+            if name == b"user-agent":
+                agent = value
         elapsed = (time.perf_counter() - started) * 1000
         method = safe_path(str(scope.get("method", "-")))
         error = _unexpected.get()
-        suffix = f" error={error}" if error else ""
-        log.info("%s %s %d %.1fms %s%s", method, safe_path(scope["path"]), status, elapsed, agent, suffix)
+        suffix = f" error={error}" if error else (" disconnected" if status is None else "")
+        shown = "-" if status is None else str(status)
+        log.info("%s %s %s %.1fms %s%s", method, safe_path(scope["path"]), shown, elapsed, _agent(agent), suffix)
 
 
 def create_app(settings: ReceiverSettings) -> ReceiverApplication:

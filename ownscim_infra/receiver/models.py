@@ -1,8 +1,13 @@
-"""The SCIM description of Own's endpoint: the User resource, Own's extension, the configuration.
+"""The SCIM description of Own's endpoint: the User resource, its extensions, the configuration.
 
 Built on scim2-models (RFC 7643). The receiver serves one resource type, ``User`` at
-``/Users``, extended with :class:`OwnUser`, the read-only state Own keeps for each user.
-``/Groups`` is not served: Own does not support Okta's Push Groups.
+``/Users``, extended with RFC 7643 §4.3's enterprise User extension (which Okta sends when an
+admin maps ``department``, ``manager``...) and with :class:`OwnUser`, the read-only state Own
+keeps for each user. ``/Groups`` is not served: Own does not support Okta's Push Groups.
+
+``/ServiceProviderConfig`` announces the bounds on the work of one request in the extension
+:class:`Limits` (RFC 7643 §5 has ``bulk.maxOperations`` and ``filter.maxResults``, nothing for
+PATCH operations or filter clauses).
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 from unicodedata import category
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
+    CaseExact,
     ChangePassword,
+    ComplexAttribute,
     ETag,
     Extension,
     External,
@@ -24,25 +31,30 @@ from scim2_models import (
     Patch,
     Path,
     Reference,
+    Required,
     ResourceType,
     Returned,
-    ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
     Sort,
     User,
     default_comparison_key,
 )
+from scim2_models import EnterpriseUser as RFCEnterpriseUser
+from scim2_models.resources.enterprise_user import Manager as RFCManager
 from scim2_models.resources.resource import AnyExtension
 from scim2_models.urn import URN
 
-from .settings import OWN_USER_SCHEMA
+from .settings import MAX_FILTER_CLAUSES, MAX_FILTER_LENGTH, MAX_PATCH_OPERATIONS, OWN_USER_SCHEMA
 
 #: Largest request body accepted, in bytes (1 MiB); larger bodies get 413.
 MAX_BODY_BYTES = 1024 * 1024
 
 #: Largest page a search returns (``filter.maxResults`` of /ServiceProviderConfig).
 MAX_RESULTS = 200
+
+#: Schema URN of the extension of ``/ServiceProviderConfig`` announcing :class:`Limits`.
+LIMITS_SCHEMA = "urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig"
 
 
 class OwnUser(Extension):
@@ -60,6 +72,29 @@ class OwnUser(Extension):
     """The Own business unit the user belongs to; always ``Default Business Unit``."""
 
 
+class Manager(RFCManager):
+    """``manager`` of the enterprise extension as RFC 7643 §4.3 describes it: ``value`` and ``$ref``
+    RECOMMENDED, not required (scim2-models' schema requires them). Okta sends
+    ``{"value": ..., "displayName": ...}`` without ``$ref``; ``displayName`` is read-only
+    (RFC 7643 §4.3), so a client's value for it is ignored."""
+
+    value: Annotated[str | None, CaseExact.true] = None
+    """The ``id`` of the SCIM resource representing the user's manager."""
+
+    ref: Annotated[Reference[User] | None, Required.false] = Field(
+        None, serialization_alias="$ref", validation_alias="$ref"
+    )
+    """The URI of the SCIM resource representing the user's manager."""
+
+
+class EnterpriseUser(RFCEnterpriseUser):
+    """RFC 7643 §4.3's enterprise User extension, which Okta sends when an admin maps department,
+    manager, cost center...: accepted and stored as sent, with :class:`Manager`."""
+
+    manager: Manager | None = None
+    """The user's manager."""
+
+
 #: Longest ``userName`` accepted, in characters (Okta's ``login`` allows 100; an email
 #: address is at most 254). A longer one is refused with 400 ``invalidValue``.
 MAX_USER_NAME_LENGTH = 256
@@ -70,13 +105,26 @@ _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 class ReceiverUser(User[AnyExtension]):
-    """RFC 7643 §4.1 User as the receiver reads it: ``active`` is strictly a boolean.
+    """RFC 7643 §4.1 User as the receiver reads it: ``active`` is strictly a boolean and
+    ``userName`` a value Own can hold.
 
     ``active`` accepts JSON ``true``/``false`` and the strings ``"true"``/``"false"`` in any
     case (Okta and Microsoft Entra send ``"False"``). pydantic's lax parsing would also take
     ``"no"``, ``"0"``, ``"off"``, ``0``...: those are refused with 400 ``invalidValue``, on
     creation, replacement and PATCH alike (scim2-models validates PATCH writes with the model).
+    ``userName`` is checked by :func:`check_user_name` (400 ``invalidValue``), likewise.
     """
+
+    @field_validator("user_name", mode="after")
+    @classmethod
+    def _valid_user_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            check_user_name(value)
+        except ValueError as exc:
+            raise InvalidValueException(detail=str(exc)).as_pydantic_error() from None
+        return value
 
     @field_validator("active", mode="before")
     @classmethod
@@ -90,8 +138,9 @@ class ReceiverUser(User[AnyExtension]):
         ).as_pydantic_error()
 
 
-#: The model of the resources the receiver stores: RFC 7643 §4.1 User with Own's extension.
-OwnScimUser = ReceiverUser[OwnUser]
+#: The model of the resources the receiver stores: RFC 7643 §4.1 User with the enterprise
+#: extension (RFC 7643 §4.3) and Own's.
+OwnScimUser = ReceiverUser[EnterpriseUser | OwnUser]
 
 #: The ``userName`` attribute, as scim2-models binds it (for :func:`fold`).
 _USER_NAME = Path[User]("userName").resolve()
@@ -122,27 +171,6 @@ def fold(value: str) -> str:
     return default_comparison_key(_USER_NAME, value)
 
 
-def _is_user_name(binding: Any) -> bool:
-    return (
-        getattr(binding, "field_name", None) == "user_name"
-        and not getattr(binding, "sub_field_name", None)
-        and isinstance(binding.model, type)
-        and issubclass(binding.model, User)
-    )
-
-
-def comparison_key(binding: Any, value: str) -> str:
-    """The ``ScimPolicy.comparison_key`` of the receiver: scim2-models' default, and for
-    ``userName`` :func:`check_user_name` first.
-
-    scim2-models refuses a written string whose key raises ``ValueError`` with 400
-    ``invalidValue`` (POST, PUT and PATCH alike), and treats it as equal to nothing in a filter.
-    """
-    if _is_user_name(binding):
-        check_user_name(value)
-    return default_comparison_key(binding, value)
-
-
 BEARER_SCHEME = AuthenticationScheme(
     type=AuthenticationScheme.Type.oauthbearertoken,
     name="API token",
@@ -155,13 +183,48 @@ BEARER_SCHEME = AuthenticationScheme(
 )
 
 
-def service_provider_config() -> ServiceProviderConfig:
+class PatchLimits(ComplexAttribute):
+    """The bounds on one PATCH request (RFC 7644 §3.5.2)."""
+
+    max_operations: Annotated[int | None, Mutability.read_only, Returned.default] = None
+    """The most operations one PatchOp may carry, in the manner of ``bulk.maxOperations``."""
+
+
+class FilterLimits(ComplexAttribute):
+    """The bounds on one filter (RFC 7644 §3.4.2.2)."""
+
+    max_clauses: Annotated[int | None, Mutability.read_only, Returned.default] = None
+    """The most comparisons and presence tests one filter may hold."""
+
+    max_length: Annotated[int | None, Mutability.read_only, Returned.default] = None
+    """The longest filter accepted, in characters."""
+
+
+class Limits(Extension):
+    """The receiver's bounds on the work of one request, announced in ``/ServiceProviderConfig``.
+
+    A request over a bound is refused with 400 before any of its work is done: a PATCH with
+    more operations (``invalidValue``), a filter with more clauses or characters (``tooMany``).
+    """
+
+    __schema__ = URN(LIMITS_SCHEMA)
+
+    patch: Annotated[PatchLimits | None, Mutability.read_only, Returned.default] = None
+    filter: Annotated[FilterLimits | None, Mutability.read_only, Returned.default] = None
+
+
+def service_provider_config(
+    max_patch_operations: int = MAX_PATCH_OPERATIONS,
+    max_filter_clauses: int = MAX_FILTER_CLAUSES,
+    max_filter_length: int = MAX_FILTER_LENGTH,
+) -> ServiceProviderConfig:
     """What ``/ServiceProviderConfig`` announces (RFC 7643 §5).
 
     PATCH, filtering (at most :data:`MAX_RESULTS` per page), sorting and ETags are supported;
-    bulk and password change are not.
+    bulk and password change are not. The extension :class:`Limits` gives the bounds on one
+    request (PATCH operations, filter clauses and length).
     """
-    return ServiceProviderConfig(
+    config = ServiceProviderConfig[Limits](  # type: ignore[misc]  # a Resource is parametrized by its extensions
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
@@ -170,6 +233,11 @@ def service_provider_config() -> ServiceProviderConfig:
         etag=ETag(supported=True),
         authentication_schemes=[BEARER_SCHEME],
     )
+    config[Limits] = Limits(
+        patch=PatchLimits(max_operations=max_patch_operations),
+        filter=FilterLimits(max_clauses=max_filter_clauses, max_length=max_filter_length),
+    )
+    return config
 
 
 def user_resource_type() -> ResourceType:
@@ -177,18 +245,18 @@ def user_resource_type() -> ResourceType:
     return ResourceType.from_resource(OwnScimUser)
 
 
-def build_provider() -> ScimProvider:
-    """The scim2-models description of the receiver: User + OwnUser, no Group.
+def build_provider(config: ServiceProviderConfig | None = None) -> ScimProvider:
+    """The scim2-models description of the receiver: User with the enterprise and Own's
+    extensions, no Group; ``config`` defaults to :func:`service_provider_config`.
 
-    Its policy compares case-insensitive strings with :func:`fold` and refuses bad
-    ``userName`` values (:func:`comparison_key`). Unknown attributes are
+    Case-insensitive strings compare in scim2-models' default form (:func:`fold`); bad
+    ``userName`` values are refused by :class:`ReceiverUser`. Unknown attributes are
     refused (``invalidSyntax``) as RFC 7644 and the SCIM interoperability profile ask; the
-    attributes Okta sends (``password``, ``groups``, ``locale``, ``externalId``, ``regions``)
-    are all known.
+    attributes Okta sends (``password``, ``groups``, ``locale``, ``externalId``, ``regions``,
+    the enterprise extension) are all known.
     """
     return ScimProvider(
-        models=[ReceiverUser, OwnUser],
+        models=[ReceiverUser, EnterpriseUser, OwnUser, Limits],  # Limits: its schema in /Schemas
         resource_types=[user_resource_type()],
-        config=service_provider_config(),
-        policy=ScimPolicy(comparison_key=comparison_key),
+        config=config or service_provider_config(),
     )

@@ -1,24 +1,50 @@
 """Serving the receiver with uvicorn: in the foreground (the CLI) or in a background thread (tests).
 
-uvicorn is the ASGI server; its access log is off, the application logs one line per
-request itself (``ownscim_infra.receiver`` logger), without the token or any password.
+uvicorn is the ASGI server, with httptools and uvloop (``uvicorn[standard]``) and the guarded
+protocol of :mod:`.protocol` (header and idle timeouts, a connection limit). Its access log is
+off: the application logs one line per request itself (``ownscim_infra.receiver`` logger),
+without the token or any password.
+
+Start-up checks everything before anything is announced: the database (:func:`.storage.open_database`:
+folder, file, ``PRAGMA quick_check``, writable) and the address (the socket is bound before
+uvicorn starts). A failure is a :class:`~.settings.StartupError` with a one-line message.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import httpx
 import uvicorn
+from scim2_models import SCIMException
 
-from .app import BASE_PATH, ReceiverApplication, create_app
-from .settings import ReceiverSettings
+from .app import BASE_PATH, ReceiverApplication, RequestTimeoutException, create_app
+from .protocol import MAX_HEADER_BYTES, guarded_protocol
+from .settings import ReceiverSettings, StartupError
 from .storage import SqliteStorage
+
+
+class TooManyConnectionsException(SCIMException):
+    """More connections are open than ``max_connections``: 503 without scimType, ``Retry-After``."""
+
+    status = 503
+    _default_detail = "Too many open connections; retry later"
+
+
+class HeaderTooLargeException(SCIMException):
+    """The request line and headers exceed 64 KiB: 431 (RFC 6585 §5), without scimType."""
+
+    status = 431
+    _default_detail = f"The request headers exceed {MAX_HEADER_BYTES} bytes"
 
 
 @dataclass(frozen=True)
@@ -33,27 +59,104 @@ class ReceiverHandle:
     port: int
 
 
-def _config(app: ReceiverApplication, host: str, port: int, log_level: str) -> uvicorn.Config:
+def raw_error(app: ReceiverApplication, exception: SCIMException) -> bytes:
+    """A whole HTTP/1.1 response carrying the SCIM error of ``exception`` (the application's
+    mapping, :meth:`~.app.OwnScimService.error_response`), closing the connection."""
+    response = app.service.error_response(exception)
+    body = json.dumps(response.body).encode()
+    status = HTTPStatus(response.status)
+    lines = [f"HTTP/1.1 {status.value} {status.phrase}"]
+    lines += [f"{name}: {value}" for name, value in response.headers.items() if name.lower() != "connection"]
+    lines += [f"Content-Length: {len(body)}", "Connection: close"]
+    return "\r\n".join(lines).encode() + b"\r\n\r\n" + body
+
+
+def _config(app: ReceiverApplication, log_level: str) -> uvicorn.Config:
+    settings = app.settings
+    protocol = guarded_protocol(
+        header_timeout=settings.header_timeout,
+        idle_timeout=settings.idle_timeout,
+        max_connections=settings.max_connections,
+        header_timeout_response=raw_error(
+            app,
+            RequestTimeoutException(
+                detail=f"The request headers were not received within {settings.header_timeout:g} seconds"
+            ),
+        ),
+        header_too_large_response=raw_error(app, HeaderTooLargeException()),
+        overload_response=raw_error(
+            app, TooManyConnectionsException(detail=f"More than {settings.max_connections} open connections")
+        ),
+    )
     return uvicorn.Config(
         app,
-        host=host,
-        port=port,
+        loop="uvloop",
+        http=protocol,
+        ws="none",  # no WebSocket upgrade: SCIM is plain HTTP
         lifespan="on",
         access_log=False,
         log_config=None,
         log_level=log_level,
         server_header=False,
         proxy_headers=True,
+        timeout_keep_alive=max(1, math.ceil(settings.idle_timeout)),
     )
 
 
-def serve(settings: ReceiverSettings, host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
-    """Serve the receiver until interrupted (Ctrl-C / SIGTERM), in the calling thread."""
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (0: a free port) and listening (a client that connects
+    before uvicorn runs waits in the backlog), ready for uvicorn.
+
+    :raises StartupError: the address cannot be bound (in use, not local...), in one line.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def _base_url(host: str, port: int) -> str:
+    netloc = f"[{host}]" if ":" in host else host
+    return f"http://{netloc}:{port}{BASE_PATH}"
+
+
+def serve(
+    settings: ReceiverSettings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    *,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """Check the database and the address, serve until interrupted (Ctrl-C / SIGTERM) in the
+    calling thread, and call ``announce(base_url)`` once serving (uvicorn's signal handlers set).
+
+    :raises StartupError: the database or the address cannot be used (nothing was announced).
+    """
     app = create_app(settings)
     try:
-        uvicorn.Server(_config(app, host, port, log_level.lower())).run()
+        sock = bind(host, port)
+    except StartupError:
+        app.close()
+        raise
+    try:
+        if announce is not None:
+            base_url = _base_url(host, sock.getsockname()[1])
+            app.on_startup = lambda: announce(base_url)
+        uvicorn.Server(_config(app, log_level.lower())).run(sockets=[sock])
     finally:
-        app.store.close()
+        sock.close()
+        app.close()
 
 
 @contextmanager
@@ -62,28 +165,29 @@ def serve_in_background(
 ) -> Iterator[ReceiverHandle]:
     """Start uvicorn in a thread, wait until the receiver answers, yield a :class:`ReceiverHandle`, stop on exit.
 
-    :param port: 0 lets uvicorn bind a free port; the handle tells which.
-    :raises RuntimeError: if the server cannot bind or does not answer within 10 s.
+    :param port: 0 binds a free port; the handle tells which.
+    :raises StartupError: the database or the address cannot be used.
+    :raises RuntimeError: the server does not answer within 10 s.
     """
     app = create_app(settings)
-    server = uvicorn.Server(_config(app, host, port, log_level))
-    thread = threading.Thread(target=server.run, name="ownscim-receiver", daemon=True)
+    try:
+        sock = bind(host, port)
+    except StartupError:
+        app.close()
+        raise
+    server = uvicorn.Server(_config(app, log_level))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ownscim-receiver", daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the receiver could not start on {host}:{port}")
-            time.sleep(0.01)
-        bound_port = server.servers[0].sockets[0].getsockname()[1]
-        netloc = f"[{host}]" if ":" in host else host
-        base_url = f"http://{netloc}:{bound_port}{BASE_PATH}"
+        bound_port = sock.getsockname()[1]
+        base_url = _base_url(host, bound_port)
         _wait_until_up(base_url, thread)
         yield ReceiverHandle(base_url=base_url, store=app.store, app=app, host=host, port=bound_port)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        app.store.close()
+        sock.close()
+        app.close()
 
 
 def _wait_until_up(base_url: str, thread: threading.Thread, timeout: float = 10.0) -> None:

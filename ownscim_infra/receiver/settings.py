@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, region_code
 from ownscim_infra.domain.regions import split_regions
 
@@ -22,28 +23,52 @@ TOKEN_ENV = "OWN_SCIM_TOKEN"
 #: receiver shows the regions, role and business unit it holds for a user.
 OWN_USER_SCHEMA = "urn:ownscim:params:scim:schemas:extension:own:2.0:User"
 
+#: Most operations one PATCH may carry (Okta sends one); more is a 400 before any is applied.
+MAX_PATCH_OPERATIONS = 100
+
+#: Most comparisons and presence tests (``userName eq "x"``, ``title pr``) one filter may hold,
+#: those inside a value path (``emails[type eq "work"]``) included; Okta's lookup has one.
+MAX_FILTER_CLAUSES = 20
+
+#: Longest filter accepted, in characters, checked before the filter is parsed.
+MAX_FILTER_LENGTH = 4096
+
 __all__ = [
     "DEFAULT_BUSINESS_UNIT",
+    "MAX_FILTER_CLAUSES",
+    "MAX_FILTER_LENGTH",
+    "MAX_PATCH_OPERATIONS",
     "OWN_USER_SCHEMA",
     "READ_ONLY_ROLE",
     "TOKEN_ENV",
     "ReceiverSettings",
     "SettingsError",
+    "StartupError",
     "load_token",
     "parse_region_list",
 ]
 
 AttributeUpdates = Literal["refuse", "apply"]
+Durability = Literal["full", "normal"]
 
 
-class SettingsError(ValueError):
-    """A setting is missing or invalid; the message is one line, safe to print (no secret)."""
+class SettingsError(InputError, ValueError):
+    """A setting is missing or invalid; the message is one line, safe to print (no secret).
+
+    An :class:`~ownscim_infra.domain.errors.InputError`: ``ownscim receiver`` prints it as
+    ``receiver: <message>`` and exits 2, as every command does with bad input."""
+
+
+class StartupError(SettingsError):
+    """The receiver cannot start with these settings: its database cannot be opened, written or
+    is corrupt, or its address cannot be bound. The message is one line naming the file or the
+    address and the cause (no secret, no traceback)."""
 
 
 def parse_region_list(value: str) -> tuple[str, ...]:
     """Parse ``--regions``: a comma-separated list such as ``us1,emea2`` -> ``("us1", "emea2")``.
 
-    Spaces are stripped, codes are lower-cased (:func:`ownscim_infra.own_setup.region_code`,
+    Spaces are stripped, codes are lower-cased (:func:`ownscim_infra.domain.own_setup.region_code`,
     the config's rule), duplicates dropped (first wins).
 
     :raises SettingsError: when no region is given, or a code is not a region code.
@@ -79,7 +104,24 @@ class ReceiverSettings:
     :param attribute_updates: ``refuse`` (Own's behaviour: a PUT/PATCH changing anything
         but ``active`` is a 400 ``mutability`` error) or ``apply`` (the SCIM machinery
         applies it, to check the receiver in full).
-    :raises SettingsError: on an empty region list, an empty token or an unknown mode.
+    :param durability: ``full`` (SQLite ``synchronous=FULL``: the WAL is flushed to disk before
+        a write is acknowledged, so an acknowledged create survives a process crash and a power
+        loss) or ``normal`` (``synchronous=NORMAL``: flushed at checkpoints only; survives a
+        process crash, but a power loss or OS crash may undo the last acknowledged writes).
+    :param max_patch_operations: most operations in one PATCH (RFC 7644 §3.5.2).
+    :param max_filter_clauses: most comparisons/presence tests in one filter (RFC 7644 §3.4.2.2).
+    :param max_filter_length: longest filter, in characters.
+    :param header_timeout: seconds a client has, from the first byte of a request, to send all
+        its headers; then the connection is closed (after a 408 SCIM error).
+    :param body_timeout: seconds a client has, once the headers are in, to send the whole body;
+        then it gets a 408 SCIM error and the connection is closed.
+    :param idle_timeout: seconds an idle connection (no request in progress) is kept open.
+    :param max_connections: most open connections; a connection over it gets a 503 SCIM error
+        and is closed at once.
+    :param busy_timeout: seconds a write waits for a lock another process holds on the
+        database before the request gets a 503 with ``Retry-After``.
+    :raises SettingsError: on an empty region list, an empty token, an unknown mode or a bound
+        that is not positive.
     """
 
     regions: tuple[str, ...]
@@ -87,6 +129,15 @@ class ReceiverSettings:
     db_path: str | Path
     business_unit: str = DEFAULT_BUSINESS_UNIT
     attribute_updates: AttributeUpdates = "refuse"
+    durability: Durability = "full"
+    max_patch_operations: int = MAX_PATCH_OPERATIONS
+    max_filter_clauses: int = MAX_FILTER_CLAUSES
+    max_filter_length: int = MAX_FILTER_LENGTH
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    idle_timeout: float = 5.0
+    max_connections: int = 100
+    busy_timeout: float = 1.0
 
     def __post_init__(self) -> None:
         regions = self.regions
@@ -100,6 +151,21 @@ class ReceiverSettings:
             raise SettingsError(f"the SCIM token is empty: set {TOKEN_ENV} or use --token-file")
         if self.attribute_updates not in ("refuse", "apply"):
             raise SettingsError("attribute_updates must be 'refuse' or 'apply'")
+        if self.durability not in ("full", "normal"):
+            raise SettingsError("durability must be 'full' or 'normal'")
+        for name in (
+            "max_patch_operations",
+            "max_filter_clauses",
+            "max_filter_length",
+            "header_timeout",
+            "body_timeout",
+            "idle_timeout",
+            "max_connections",
+            "busy_timeout",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise SettingsError(f"{name} must be a positive number, not {value!r}")
 
 
 def load_token(token_file: str | Path | None = None, environ: dict[str, str] | None = None) -> str:

@@ -1,32 +1,47 @@
 """SQLite storage of the SCIM resources, implementing scim2-server's storage interface.
 
-One file, WAL journal, one transaction per SCIM operation (``BEGIN IMMEDIATE`` ... ``COMMIT``,
-``ROLLBACK`` when the operation raises, so a refused request stores nothing). Each resource
-is kept as its JSON (never with a ``password``: it is dropped before writing), next to the
-columns that index it: the case-folded ``userName`` under a UNIQUE index (RFC 7643 §4.1.1:
-``userName`` is unique and not case-exact; folded by :func:`.models.fold`, NFC + ``str.lower``,
-when the row is written: a database written by an older fold keeps its keys until
-rewritten), and Own's state (regions, role, business unit, active) that
-:meth:`SqliteStorage.own_state` reads.
+One file in WAL mode. Each resource is kept as its JSON (never with a ``password``: it is
+dropped before writing), next to the columns that index it: the case-folded ``userName``
+under a UNIQUE index (RFC 7643 §4.1.1: ``userName`` is unique and not case-exact; folded by
+:func:`.models.fold`, NFC + ``str.lower``, when the row is written: a database written by an
+older fold keeps its keys until rewritten), and Own's state (regions, role, business unit,
+active) that :meth:`SqliteStorage.own_state` reads.
+
+Concurrency:
+
+- **Reads** run on a connection of the calling thread, in a read transaction (WAL snapshot):
+  they take no lock that a writer or another reader waits for.
+- **Writes** (create, update, delete) are jobs run by one writer thread on the one writing
+  connection: it takes every job queued at that moment into a single transaction, each job
+  in its own savepoint (a failed job, e.g. a duplicate ``userName``, is undone alone), then
+  commits once: one disk flush for many concurrent creates (group commit). A job's caller is
+  answered only once its transaction is committed, so an acknowledged write is durable to the
+  level of the ``durability`` setting. Each SCIM operation writes at most once. While more
+  writing operations are in progress than jobs are queued, the writer waits up to
+  :data:`COMMIT_DELAY` for them (fewer disk flushes under load; none for a lone write).
+- A write lock held by another process is waited for ``busy_timeout`` seconds at most; then
+  the write fails with :class:`StorageUnavailableException` (503, retry later).
 
 Filters and sorting are evaluated by scim2-models (``ScimFilter.match``,
 ``SearchRequest.sort_value``); only Okta's lookup ``userName eq "..."`` and unfiltered listing
-are answered from SQL directly.
+are answered from SQL directly. A filtered scan keeps only the requested page in memory.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import datetime
 import json
+import queue
 import sqlite3
 import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union, cast
+from typing import Any, TypeVar, Union, cast
 
 from scim2_models import (
     Meta,
@@ -35,6 +50,7 @@ from scim2_models import (
     Resource,
     ResourceType,
     ResponseParameters,
+    SCIMException,
     ScimFilter,
     ScimProvider,
     SearchRequest,
@@ -45,12 +61,14 @@ from scim2_server.storage import AsyncScimStorage, ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
 from .models import fold
-from .settings import OWN_USER_SCHEMA
+from .settings import OWN_USER_SCHEMA, Durability, StartupError
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS resources (
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS resources (
     seq            INTEGER PRIMARY KEY AUTOINCREMENT,
     id             TEXT NOT NULL UNIQUE,
     resource_type  TEXT NOT NULL,
@@ -62,11 +80,46 @@ CREATE TABLE IF NOT EXISTS resources (
     business_unit  TEXT,
     version        INTEGER NOT NULL,
     body           TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS resources_user_name_key ON resources(user_name_key)
-    WHERE user_name_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS resources_type ON resources(resource_type, seq);
-"""
+)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS resources_user_name_key ON resources(user_name_key)
+    WHERE user_name_key IS NOT NULL""",
+    "CREATE INDEX IF NOT EXISTS resources_type ON resources(resource_type, seq)",
+)
+
+_INSERT = (
+    "INSERT INTO resources (id, resource_type, user_name, user_name_key, active, regions, role,"
+    " business_unit, version, body) VALUES (:id, :resource_type, :user_name, :user_name_key,"
+    " :active, :regions, :role, :business_unit, :version, :body)"
+)
+
+#: Most write jobs committed in one transaction.
+MAX_BATCH = 64
+
+#: Longest the writer waits for more jobs before committing, in seconds, and only while more
+#: writing operations are in progress than it holds jobs (PostgreSQL's ``commit_delay`` with
+#: ``commit_siblings``): each commit flushes the disk, so under load a few hundred microseconds
+#: of wait save a flush per write that joins the batch.
+COMMIT_DELAY = 0.002
+
+
+class StorageUnavailableException(SCIMException):
+    """The database cannot serve the request now: another process holds its write lock longer
+    than ``busy_timeout``, or the disk refused a write.
+
+    503 without ``scimType`` (RFC 7644 §3.12 lists 503 "Service Unavailable"); the response
+    carries ``Retry-After``. Nothing of the request was written.
+    """
+
+    status = 503
+    _default_detail = "The database is busy; retry later"
+
+
+def unavailable(exc: sqlite3.Error) -> StorageUnavailableException:
+    """The 503 of a SQLite error that is not the client's fault (lock, full or failing disk)."""
+    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageUnavailableException(detail="The database is locked by another process; retry later")
+    return StorageUnavailableException(detail=f"The database cannot serve the request now ({name}); retry later")
 
 
 @dataclass(frozen=True)
@@ -89,84 +142,363 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-    conn.execute("PRAGMA busy_timeout = 10000")
+# -- opening and checking the file ---------------------------------------------------------------------
+
+
+def _startup_error(path: str, exc: sqlite3.Error) -> StartupError:
+    """The one-line reason a database cannot be used, from the SQLite error."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith("SQLITE_NOTADB"):
+        reason = "is not a SQLite database"
+    elif name.startswith("SQLITE_CORRUPT"):
+        reason = "is corrupt (database disk image is malformed); restore it from a backup or start a new file"
+    elif name.startswith("SQLITE_READONLY") or (name.startswith("SQLITE_CANTOPEN") and Path(path).exists()):
+        reason = "cannot be written (the file or its folder is read-only)"
+    elif name.startswith("SQLITE_CANTOPEN"):
+        reason = "cannot be created (is its folder writable?)"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        reason = "is locked by another process"
+    else:
+        reason = f"cannot be used: {exc}"
+    return StartupError(f"the database {path} {reason}")
+
+
+def open_database(path: str, durability: Durability = "full", busy_timeout: float = 1.0) -> sqlite3.Connection:
+    """Open the database file for writing, after checking it; create it (and its tables) if missing.
+
+    Checks, in order: the folder exists; the file is a SQLite database (``PRAGMA quick_check``
+    is ``ok``); it accepts write-ahead logging; its schema is not from a newer version; it can be
+    written (the tables are created and ``user_version`` written in one transaction).
+
+    :param durability: ``full`` or ``normal``, SQLite's ``synchronous`` (see
+        :class:`~.settings.ReceiverSettings`).
+    :raises StartupError: one line naming the file and what is wrong with it.
+    """
+    file = Path(path)
+    if not file.parent.is_dir():
+        raise StartupError(f"the database {path} cannot be created: the folder {file.parent} does not exist")
+    if file.is_dir():
+        raise StartupError(f"the database {path} is a folder, not a file")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
+    except sqlite3.Error as exc:
+        raise _startup_error(path, exc) from None
+    try:
+        _check_and_prepare(conn, path, durability)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _startup_error(path, exc) from None
+    except StartupError:
+        conn.close()
+        raise
     return conn
+
+
+def _check_and_prepare(conn: sqlite3.Connection, path: str, durability: Durability) -> None:
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        first = str(problems[0]).replace("\n", " ")[:200] if problems else "no answer"
+        raise StartupError(
+            f"the database {path} is corrupt (PRAGMA quick_check: {first}); restore it or start a new file"
+        )
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StartupError(f"the database {path} cannot use write-ahead logging (journal mode {mode})")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'full' else 'NORMAL'}")
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise StartupError(f"the database {path} was written by a newer receiver (schema {version})")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _DDL:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")  # also proves the file can be written
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+# -- the writer --------------------------------------------------------------------------------------------
+
+
+class _Stop:
+    pass
+
+
+_STOP = _Stop()
+
+
+class _Job:
+    """A write job, and where its outcome goes: ``done`` is released once it is known."""
+
+    __slots__ = ("done", "error", "function", "result")
+
+    def __init__(self, function: Callable[[sqlite3.Connection], Any]) -> None:
+        self.function = function
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Lock()
+        self.done.acquire()
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.release()
+
+
+class GroupCommitWriter:
+    """The writing connection and its thread: runs the write jobs any thread submits, committing
+    all the jobs waiting at a time in one transaction (each job in its own savepoint).
+
+    A job is a function of the connection; its result (or exception) is given to its caller
+    once the transaction is committed. When the transaction cannot begin or commit (the lock is
+    held by another process past the busy timeout, the disk is full...), every job of the batch
+    fails with :class:`StorageUnavailableException` and nothing of it is written.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._queue: queue.SimpleQueue[_Job | _Stop] = queue.SimpleQueue()
+        self._in_progress = 0  # writing operations begun and not answered (see :meth:`writing`)
+        self._count_lock = threading.Lock()
+        self._closed = False
+        self._close_lock = threading.Lock()
+        #: Transactions committed so far (each holds one or more jobs).
+        self.commits = 0
+        self._thread = threading.Thread(target=self._run, name="ownscim-receiver-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` in a committed transaction and return its result, or raise its exception."""
+        job = _Job(function)
+        with self._close_lock:
+            if self._closed:
+                raise StorageUnavailableException(detail="The receiver is stopping; retry later")
+            self._queue.put(job)
+        job.done.acquire()
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def pending(self) -> int:
+        """How many jobs wait for the writer (approximately, as any queue size)."""
+        return self._queue.qsize()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Mark a writing operation in progress (from its validation to its answer), so that the
+        writer waits a little for its job rather than commit without it (:data:`COMMIT_DELAY`)."""
+        with self._count_lock:
+            self._in_progress += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self._in_progress -= 1
+
+    def close(self) -> None:
+        """Run the jobs already submitted, then stop the thread and close the connection."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
+        self._thread.join()
+        self._conn.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _Stop):
+                return
+            batch = [item]
+            stop = False
+            deadline = time.monotonic() + COMMIT_DELAY
+            while len(batch) < MAX_BATCH:
+                wait = deadline - time.monotonic() if self._in_progress > len(batch) else 0.0
+                try:
+                    more = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(more, _Stop):
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Job]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for job in batch:
+                job.finish(error=unavailable(exc))
+            return
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            for job in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    result = job.function(conn)
+                except BaseException as exc:  # the job's own failure: undo it alone
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    outcomes.append((job, None, unavailable(exc) if isinstance(exc, sqlite3.Error) else exc))
+                else:
+                    conn.execute("RELEASE job")
+                    outcomes.append((job, result, None))
+            conn.execute("COMMIT")
+            self.commits += 1
+        except BaseException as exc:  # nothing of the batch is written; the thread goes on
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            failure = unavailable(exc) if isinstance(exc, sqlite3.Error) else exc
+            for job in batch:
+                job.finish(error=failure)
+            return
+        for job, result, error in outcomes:
+            job.finish(result, error)
+
+
+# -- the storage -------------------------------------------------------------------------------------------
 
 
 class SqliteStorage(ScimStorage):
     """A :class:`scim2_server.storage.ScimStorage` over one SQLite file.
 
-    :param path: the database file; created with its tables if missing. Restarting on the
-        same file keeps every resource.
+    :param path: the database file; created with its tables if missing, checked otherwise
+        (:func:`open_database`). Restarting on the same file keeps every resource.
     :param provider: the scim2-models provider whose resource types are stored; the model of
         each type rebuilds its resources from JSON.
+    :param durability: ``full`` (default) or ``normal``: SQLite's ``synchronous`` for the
+        writes (see :class:`~.settings.ReceiverSettings`).
+    :param busy_timeout: seconds a write waits for a lock held by another process, then 503.
+    :raises StartupError: the file cannot be used (one line saying why).
 
     It follows scim2-server's storage contract (checked by ``ScimStorageContract`` in the
     tests): copies in and out, ``id``/``meta`` filled, ``NotFoundException`` (404),
-    ``UniquenessException`` (409 ``uniqueness``), ``PreconditionFailedException`` (412).
-    One connection serves the server and the read API (:meth:`own_state`, :meth:`own_states`);
-    a lock serializes its users, so tests may call the read API from any thread while the
-    server runs (a read waits for the operation in progress, and sees only committed data).
+    ``UniquenessException`` (409 ``uniqueness``), ``PreconditionFailedException`` (412), and
+    :class:`StorageUnavailableException` (503) when the database is locked or failing. Every
+    method may be called from any thread; :meth:`own_state` and :meth:`own_states` see what
+    is committed.
     """
 
     supports_cursors = False
 
-    def __init__(self, path: str | Path, provider: ScimProvider) -> None:
+    def __init__(
+        self, path: str | Path, provider: ScimProvider, *, durability: Durability = "full", busy_timeout: float = 1.0
+    ) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         self._models: dict[str, type[Resource[Any]]] = {
             str(rt.name): cast(type[Resource[Any]], provider.model_for(rt)) for rt in provider.resource_types
         }
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._conn = _connect(self.path)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self._lock:
-            self._conn.executescript("BEGIN IMMEDIATE;" + _DDL + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        self._writer = GroupCommitWriter(open_database(self.path, durability, busy_timeout))
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(64)]
+        self._closed = False
 
     def close(self) -> None:
-        """Close the server connection (the file keeps every committed resource)."""
-        with self._lock:
-            self._conn.close()
+        """Finish the writes in progress and close every connection (idempotent)."""
+        self._writer.close()
+        with self._readers_lock:
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
 
-    # -- transactions ---------------------------------------------------
+    # -- connections and transactions ------------------------------------------------
+
+    def reader(self, *, wait: bool = True) -> sqlite3.Connection:
+        """The calling thread's read-only connection (opened on first use).
+
+        :param wait: ``False`` gives a connection that never waits for a lock (SQLite answers
+            busy at once): for the event loop's thread.
+        """
+        attribute = "conn" if wait else "conn_nowait"
+        conn: sqlite3.Connection | None = getattr(self._local, attribute, None)
+        if conn is None:
+            with self._readers_lock:
+                if self._closed:
+                    raise StorageUnavailableException(detail="The receiver is stopping; retry later")
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout if wait else 0
+                )
+                conn.execute("PRAGMA query_only = 1")
+                self._readers.append(conn)
+            setattr(self._local, attribute, conn)
+        return conn
 
     @contextmanager
-    def operation(self) -> Iterator[None]:
-        """One transaction per SCIM operation: committed on success, rolled back on any exception."""
-        with self._lock:
-            outermost = self._depth == 0
-            if outermost:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                if outermost:
-                    self._conn.execute("ROLLBACK")
-                raise
-            else:
-                if outermost:
-                    self._conn.execute("COMMIT")
-            finally:
-                self._depth -= 1
+    def read_transaction(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction (one WAL snapshot) on the calling thread's connection; takes no write lock.
 
-    # -- helpers ---------------------------------------------------------
+        :raises StorageUnavailableException: SQLite answered busy or failed (503).
+        """
+        conn = self.reader()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise unavailable(exc) from None
+
+    def locked(self, resource_id: str | None) -> threading.Lock:
+        """The lock serializing the read-modify-write operations (PUT, PATCH, DELETE) on one
+        resource in this process, so that two concurrent PATCHes of a user do not make the
+        second fail its ``expected_version`` check."""
+        return self._stripes[hash(resource_id) % len(self._stripes)]
+
+    def operation(self) -> Any:
+        """One SCIM operation: it writes at most once, in its own committed job (see the module)."""
+        return nullcontext()
+
+    def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a write job in a committed transaction (group commit); see :class:`GroupCommitWriter`."""
+        return self._writer.submit(job)
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Enclose a SCIM operation that will write (create, replace, patch, delete), from before
+        its validation: the writer then waits a little for its write to commit it with others."""
+        return self._writer.writing()
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed since the storage was opened (a commit holds one or more writes)."""
+        return self._writer.commits
+
+    def pending_writes(self) -> int:
+        """Writes waiting for the writer thread."""
+        return self._writer.pending()
+
+    # -- helpers ---------------------------------------------------------------
 
     def _model(self, name: str) -> type[Resource[Any]]:
         return self._models[name]
 
     def _load(self, name: str, body: str) -> Resource[Any]:
-        return self._model(name).model_validate(json.loads(body))
+        return self._model(name).model_validate_json(body)
 
     @staticmethod
-    def _columns(resource: Resource[Any]) -> dict[str, Any]:
-        user_name = getattr(resource, "user_name", None)
-        own = resource.model_dump(mode="json").get(OWN_USER_SCHEMA) or {}
-        active = getattr(resource, "active", None)
+    def _row(resource_type: ResourceType, resource: Resource[Any], version: int) -> dict[str, Any]:
+        """The row of a resource: its JSON (``password`` left out) and the columns indexing it."""
+        body = resource.model_dump_json(exclude={"password"} if "password" in type(resource).model_fields else None)
+        data = json.loads(body)
+        user_name = data.get("userName")
+        active = data.get("active")
+        own = data.get(OWN_USER_SCHEMA) or {}
         return {
+            "id": resource.id,
+            "resource_type": resource_type.name,
+            "version": version,
+            "body": body,
             "user_name": user_name,
             "user_name_key": fold(user_name) if isinstance(user_name, str) else None,
             "active": None if active is None else int(bool(active)),
@@ -177,33 +509,41 @@ class SqliteStorage(ScimStorage):
 
     @staticmethod
     def _without_secrets(resource: Resource[Any]) -> Resource[Any]:
+        """A shallow copy of ``resource`` without ``password`` (its nested values are not changed)."""
         update = {"password": None} if "password" in type(resource).model_fields else None
-        return resource.model_copy(deep=True, update=update)
+        return resource.model_copy(update=update)
 
-    def _row(self, resource_type: ResourceType, resource_id: str | None) -> tuple[int, str]:
-        row = self._conn.execute(
-            "SELECT version, body FROM resources WHERE resource_type = ? AND id = ?",
-            (resource_type.name, resource_id),
+    def _prepared(self, resource_type: ResourceType, resource: Resource[Any]) -> tuple[Resource[Any], dict[str, Any]]:
+        """A copy of a new resource with ``id`` and ``meta``, and its row."""
+        stored = self._without_secrets(resource)
+        stored.id = uuid.uuid4().hex
+        now = _utcnow()
+        stored.meta = Meta(resource_type=resource_type.name, created=now, last_modified=now, version='W/"1"')
+        return stored, self._row(resource_type, stored, 1)
+
+    @staticmethod
+    def _current_version(conn: sqlite3.Connection, resource_type: ResourceType, resource_id: str | None) -> int:
+        row = conn.execute(
+            "SELECT version FROM resources WHERE resource_type = ? AND id = ?", (resource_type.name, resource_id)
         ).fetchone()
         if row is None:
             raise NotFoundException(detail=f"{resource_type.name} {resource_id!r} not found")
-        return row
+        return int(row[0])
 
     @staticmethod
-    def _check_version(stored: Resource[Any], expected_version: str | None) -> None:
-        assert stored.meta is not None
-        if expected_version is not None and stored.meta.version != expected_version:
+    def _check_version(version: int, expected_version: str | None) -> None:
+        if expected_version is not None and f'W/"{version}"' != expected_version:
             raise PreconditionFailedException
 
-    def _write(self, sql: str, params: dict[str, Any], resource: Resource[Any]) -> None:
+    @staticmethod
+    def _execute(conn: sqlite3.Connection, sql: str, params: dict[str, Any], user_name: Any) -> None:
         try:
-            self._conn.execute(sql, params)
+            conn.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             if "user_name_key" not in str(exc):
                 raise
             raise UniquenessException(
-                detail=f"userName {getattr(resource, 'user_name', None)!r} is already taken "
-                "(userName is unique, case-insensitively)"
+                detail=f"userName {user_name!r} is already taken (userName is unique, case-insensitively)"
             ) from None
 
     # -- ScimStorage -------------------------------------------------------
@@ -216,34 +556,60 @@ class SqliteStorage(ScimStorage):
         response_parameters: ResponseParameters[Any] | None = None,
     ) -> Resource[Any]:
         """Return the stored resource. :raises NotFoundException: unknown ``id`` (404)."""
-        with self.operation():
-            _, body = self._row(resource_type, resource_id)
-            return self._load(str(resource_type.name), body)
+        with self.read_transaction() as conn:
+            row = conn.execute(
+                "SELECT version, body FROM resources WHERE resource_type = ? AND id = ?",
+                (resource_type.name, resource_id),
+            ).fetchone()
+        if row is None:
+            raise NotFoundException(detail=f"{resource_type.name} {resource_id!r} not found")
+        self._local.known = (resource_id, row[0], row[1])
+        return self._load(str(resource_type.name), row[1])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
-        """Store a new resource (without its password); return it with ``id`` and ``meta``.
+        """Store a new resource (without its password); return it with ``id`` and ``meta`` once committed.
 
         :raises UniquenessException: the case-folded ``userName`` is taken (409).
+        :raises StorageUnavailableException: the database is locked or failing (503).
         """
-        with self.operation():
-            stored = self._without_secrets(resource)
-            stored.id = uuid.uuid4().hex
-            now = _utcnow()
-            stored.meta = Meta(resource_type=resource_type.name, created=now, last_modified=now, version='W/"1"')
-            params = self._columns(stored) | {
-                "id": stored.id,
-                "resource_type": resource_type.name,
-                "version": 1,
-                "body": stored.model_dump_json(),
-            }
-            self._write(
-                "INSERT INTO resources (id, resource_type, user_name, user_name_key, active, regions, role,"
-                " business_unit, version, body) VALUES (:id, :resource_type, :user_name, :user_name_key,"
-                " :active, :regions, :role, :business_unit, :version, :body)",
-                params,
-                stored,
-            )
-            return stored.model_copy(deep=True)
+        return self.insert(resource_type, resource)[0]
+
+    def insert(self, resource_type: ResourceType, resource: Resource[Any]) -> tuple[Resource[Any], str]:
+        """:meth:`create`, also returning the JSON stored (``password`` left out), once committed."""
+        stored, row = self._prepared(resource_type, resource)
+        self.write(lambda conn: self._execute(conn, _INSERT, row, row["user_name"]))
+        self._local.known = (stored.id, row["version"], row["body"])
+        return stored, row["body"]
+
+    def stored_json(self, resource: Resource[Any]) -> str | None:
+        """The stored JSON of ``resource`` when this thread has just read or written it (same
+        ``id`` and version: :meth:`get`, :meth:`create`, :meth:`update`), so that it need not be
+        dumped again; ``None`` otherwise. A resource changed in place keeps its version until it
+        is stored: only ask for the JSON of what was read or stored."""
+        known = getattr(self._local, "known", None)
+        if known is None or resource.meta is None:
+            return None
+        resource_id, version, body = known
+        return body if resource.id == resource_id and resource.meta.version == f'W/"{version}"' else None
+
+    def create_many(self, resource_type: ResourceType, resources: Iterable[Resource[Any]]) -> int:
+        """Store many new resources in one transaction (to seed a database); return how many.
+
+        The resources are prepared as :meth:`create` does, inside the writer, so an iterator is
+        consumed without holding every resource in memory.
+
+        :raises UniquenessException: two ``userName`` values collide; nothing is stored.
+        """
+
+        def job(conn: sqlite3.Connection) -> int:
+            count = 0
+            for resource in resources:
+                _, row = self._prepared(resource_type, resource)
+                self._execute(conn, _INSERT, row, row["user_name"])
+                count += 1
+            return count
+
+        return self.write(job)
 
     def update(
         self,
@@ -252,35 +618,43 @@ class SqliteStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource[Any]:
-        """Replace the stored resource with ``resource`` (whole new state; password dropped).
+        """Replace the stored resource with ``resource`` (its whole new state, as scim2-models
+        validated it when the PUT body was read or the PATCH applied; ``password`` dropped).
 
         :raises NotFoundException: unknown ``id``. :raises PreconditionFailedException: the
             stored version is not ``expected_version``. :raises UniquenessException: the new
-            ``userName`` is taken.
+            ``userName`` is taken. :raises StorageUnavailableException: locked or failing (503).
         """
-        with self.operation():
-            version, body = self._row(resource_type, resource.id)
-            current = self._load(str(resource_type.name), body)
-            self._check_version(current, expected_version)
-            assert current.meta is not None
-            updated = self._without_secrets(type(resource).model_validate(resource.model_dump()))
-            updated.meta = current.meta.model_copy(
+        updated = self._without_secrets(resource)
+
+        def job(conn: sqlite3.Connection) -> tuple[Resource[Any], str, int]:
+            row = conn.execute(
+                "SELECT version, body FROM resources WHERE resource_type = ? AND id = ?",
+                (resource_type.name, updated.id),
+            ).fetchone()
+            if row is None:
+                raise NotFoundException(detail=f"{resource_type.name} {updated.id!r} not found")
+            version = int(row[0])
+            self._check_version(version, expected_version)
+            # created and resourceType as stored (a resource read from the store carries them)
+            meta = resource.meta or Meta.model_validate(json.loads(row[1])["meta"])
+            updated.meta = meta.model_copy(
                 update={"location": None, "last_modified": _utcnow(), "version": f'W/"{version + 1}"'}
             )
-            params = self._columns(updated) | {
-                "id": updated.id,
-                "resource_type": resource_type.name,
-                "version": version + 1,
-                "body": updated.model_dump_json(),
-            }
-            self._write(
+            params = self._row(resource_type, updated, version + 1)
+            self._execute(
+                conn,
                 "UPDATE resources SET user_name = :user_name, user_name_key = :user_name_key,"
                 " active = :active, regions = :regions, role = :role, business_unit = :business_unit,"
                 " version = :version, body = :body WHERE resource_type = :resource_type AND id = :id",
                 params,
-                updated,
+                params["user_name"],
             )
-            return updated.model_copy(deep=True)
+            return updated, params["body"], version + 1
+
+        updated, body, version = self.write(job)
+        self._local.known = (updated.id, version, body)
+        return updated
 
     def delete(
         self,
@@ -290,12 +664,12 @@ class SqliteStorage(ScimStorage):
         expected_version: str | None = None,
     ) -> None:
         """Delete a resource. :raises NotFoundException: / :raises PreconditionFailedException: as :meth:`update`."""
-        with self.operation():
-            _, body = self._row(resource_type, resource_id)
-            self._check_version(self._load(str(resource_type.name), body), expected_version)
-            self._conn.execute(
-                "DELETE FROM resources WHERE resource_type = ? AND id = ?", (resource_type.name, resource_id)
-            )
+
+        def job(conn: sqlite3.Connection) -> None:
+            self._check_version(self._current_version(conn, resource_type, resource_id), expected_version)
+            conn.execute("DELETE FROM resources WHERE resource_type = ? AND id = ?", (resource_type.name, resource_id))
+
+        self.write(job)
 
     def search(
         self,
@@ -309,22 +683,23 @@ class SqliteStorage(ScimStorage):
         Pages by ``startIndex``/``count`` only (no cursors). A ``startIndex`` past the last
         result gives an empty page (RFC 7644 §3.4.2.4), however large. Without filter and sort the
         page comes from SQL; ``userName eq "x"`` is looked up in the case-folded index; any
-        other filter is evaluated by scim2-models on every resource of the searched types.
+        other filter is evaluated by scim2-models on every resource of the searched types, one
+        at a time, keeping the page only.
         """
         names = list(dict.fromkeys(str(rt.name) for rt in resource_types))
         marks = ",".join("?" * len(names))
         start = search_request.start_index_0 or 0
         count = search_request.count
         scim_filter = search_request.filter
-        with self.operation():
+        with self.read_transaction() as conn:
             if scim_filter is None and search_request.sort_by is None:
-                (total,) = self._conn.execute(
+                (total,) = conn.execute(
                     f"SELECT count(*) FROM resources WHERE resource_type IN ({marks})", names
                 ).fetchone()
                 if start >= total or count == 0:  # also keeps a huge startIndex out of SQLite's 64-bit integers
                     return SearchPage(total, [])
                 limit = -1 if count is None else min(count, total)
-                rows = self._conn.execute(
+                rows = conn.execute(
                     f"SELECT resource_type, body FROM resources WHERE resource_type IN ({marks})"
                     " ORDER BY seq LIMIT ? OFFSET ?",
                     [*names, limit, start],
@@ -333,24 +708,74 @@ class SqliteStorage(ScimStorage):
 
             user_name = _user_name_equality(scim_filter) if len(names) == 1 else None
             if user_name is not None:
-                rows = self._conn.execute(
-                    "SELECT resource_type, body FROM resources WHERE resource_type = ? AND user_name_key = ?",
+                rows = conn.execute(
+                    "SELECT seq, resource_type, body FROM resources WHERE resource_type = ? AND user_name_key = ?",
                     (names[0], fold(user_name)),
                 ).fetchall()
-            else:
-                rows = self._conn.execute(
-                    f"SELECT resource_type, body FROM resources WHERE resource_type IN ({marks}) ORDER BY seq",
-                    names,
-                ).fetchall()
-        candidates = [self._load(n, b) for n, b in rows]
-        if scim_filter is not None and not scim_filter.models and candidates:
-            models = tuple(dict.fromkeys(type(r) for r in candidates))
-            scim_filter = parametrize(ScimFilter, Union[models])(str(scim_filter))  # noqa: UP007 (a Union over a runtime tuple of types)
-        found = [r for r in candidates if scim_filter is None or scim_filter.match(r)]
-        if search_request.sort_by is not None:
-            found = _sorted(search_request, found)
+                return self._page(conn, rows, search_request, start, count)
+            cursor = conn.execute(
+                f"SELECT seq, resource_type, body FROM resources WHERE resource_type IN ({marks}) ORDER BY seq", names
+            )
+            return self._page(conn, cursor, search_request, start, count)
+
+    def _page(
+        self,
+        conn: sqlite3.Connection,
+        rows: Iterable[tuple[int, str, str]],
+        search_request: SearchRequest[Any],
+        start: int,
+        count: int | None,
+    ) -> SearchPage:
+        """Match ``rows`` one by one; keep the requested page (or, when sorting, the sort keys only)."""
         stop = None if count is None else start + count
-        return SearchPage(len(found), found[start:stop])
+        scim_filter = search_request.filter
+        bound: dict[tuple[type[Resource[Any]], ...], ScimFilter[Any]] = {}
+        total = 0
+        page: list[Resource[Any]] = []
+        keys: list[tuple[tuple[bool, Any, str], int, str]] = []
+        for seq, name, body in rows:
+            resource = self._load(name, body)
+            if scim_filter is not None and not _bound(scim_filter, type(resource), bound).match(resource):
+                continue
+            if search_request.sort_by is not None:
+                keys.append((_sort_key(search_request, resource), seq, name))
+            elif start <= total and (stop is None or total < stop):
+                page.append(resource)
+            total += 1
+        if search_request.sort_by is None:
+            return SearchPage(total, page)
+        descending = search_request.sort_order == SearchRequest.SortOrder.descending
+        keys.sort(key=lambda item: item[0], reverse=descending)
+        chosen = keys[start:stop]
+        bodies = dict(
+            conn.execute(
+                f"SELECT seq, body FROM resources WHERE seq IN ({','.join('?' * len(chosen))})",
+                [seq for _, seq, _ in chosen],
+            ).fetchall()
+        )
+        return SearchPage(total, [self._load(name, bodies[seq]) for _, seq, name in chosen])
+
+    # -- Okta's lookup -------------------------------------------------------------
+
+    def user_body(self, resource_type: ResourceType, user_name: str, *, wait: bool = True) -> tuple[str, str] | None:
+        """``(id, stored JSON)`` of the resource whose folded ``userName`` is ``fold(user_name)``,
+        or ``None``: one read of the UNIQUE index, no model built (Okta's lookup).
+
+        :param wait: ``False`` never waits for a lock (see :meth:`reader`).
+        :raises StorageUnavailableException: SQLite answered busy or failed (503).
+        """
+        try:
+            row = (
+                self.reader(wait=wait)
+                .execute(
+                    "SELECT id, body FROM resources WHERE resource_type = ? AND user_name_key = ?",
+                    (resource_type.name, fold(user_name)),
+                )
+                .fetchone()
+            )
+        except sqlite3.OperationalError as exc:
+            raise unavailable(exc) from None
+        return None if row is None else (row[0], row[1])
 
     # -- Own's read API -----------------------------------------------------
 
@@ -364,8 +789,8 @@ class SqliteStorage(ScimStorage):
         return self._read("WHERE resource_type = 'User'", ())
 
     def _read(self, where: str, params: tuple[Any, ...]) -> list[OwnUserState]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self.read_transaction() as conn:
+            rows = conn.execute(
                 f"SELECT id, user_name, active, regions, role, business_unit FROM resources {where} ORDER BY seq",
                 params,
             ).fetchall()
@@ -382,6 +807,20 @@ class SqliteStorage(ScimStorage):
         ]
 
 
+def _bound(
+    scim_filter: ScimFilter[Any],
+    model: type[Resource[Any]],
+    cache: dict[tuple[type[Resource[Any]], ...], ScimFilter[Any]],
+) -> ScimFilter[Any]:
+    """The filter bound to the models it is evaluated on (scim2-models binds a filter to its models)."""
+    if scim_filter.models:
+        return scim_filter
+    key = (model,)
+    if key not in cache:
+        cache[key] = parametrize(ScimFilter, Union[key])(str(scim_filter))  # noqa: UP007 (a Union over a runtime tuple of types)
+    return cache[key]
+
+
 def _user_name_equality(scim_filter: ScimFilter[Any] | None) -> str | None:
     """Return ``x`` when the filter is exactly ``userName eq "x"`` (Okta's lookup), else ``None``."""
     if scim_filter is None:
@@ -395,36 +834,27 @@ def _user_name_equality(scim_filter: ScimFilter[Any] | None) -> str | None:
     return None
 
 
-def _sorted(search_request: SearchRequest[Any], resources: list[Resource[Any]]) -> list[Resource[Any]]:
-    """Order by the sort value (missing values last, RFC 7644 §3.4.2.3), then by ``id``."""
-    descending = search_request.sort_order == SearchRequest.SortOrder.descending
-
-    def key(resource: Resource[Any]) -> tuple[bool, Any, str]:
-        value = search_request.sort_value(resource)
-        return value is None, value if value is not None else "", cast(str, resource.id)
-
-    return sorted(resources, key=key, reverse=descending)
+def _sort_key(search_request: SearchRequest[Any], resource: Resource[Any]) -> tuple[bool, Any, str]:
+    """The sort value (missing values last, RFC 7644 §3.4.2.3), then ``id``."""
+    value = search_request.sort_value(resource)
+    return value is None, value if value is not None else "", cast(str, resource.id)
 
 
 class AsyncSqliteStorage(AsyncScimStorage):
-    """The :class:`SqliteStorage` served to scim2-server's ASGI application.
+    """The :class:`SqliteStorage` as scim2-server's asynchronous storage: every call runs in a
+    worker thread (:func:`asyncio.to_thread`), never on the event loop.
 
-    SQLite calls are short and run on the event loop; an :class:`asyncio.Lock` keeps one SCIM
-    operation (one transaction) at a time.
+    The receiver's application serves each request with scim2-server's synchronous handler in a
+    worker thread instead; this adapter is for embedding the storage in another ASGI application.
     """
 
     def __init__(self, storage: SqliteStorage) -> None:
         self.storage = storage
-        self._lock: asyncio.Lock | None = None
 
     @asynccontextmanager
     async def operation(self) -> AsyncIterator[None]:
-        """One SCIM operation (one transaction), serialized with the others."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            with self.storage.operation():
-                yield
+        """One SCIM operation: see :meth:`SqliteStorage.operation`."""
+        yield
 
     async def get(
         self,
@@ -434,7 +864,7 @@ class AsyncSqliteStorage(AsyncScimStorage):
         response_parameters: ResponseParameters[Any] | None = None,
     ) -> Resource[Any]:
         """See :meth:`SqliteStorage.get`."""
-        return self.storage.get(resource_type, resource_id, response_parameters=response_parameters)
+        return await _to_thread(self.storage.get, resource_type, resource_id)
 
     async def search(
         self,
@@ -444,11 +874,11 @@ class AsyncSqliteStorage(AsyncScimStorage):
         position: Any = None,
     ) -> SearchPage:
         """See :meth:`SqliteStorage.search`."""
-        return self.storage.search(resource_types, search_request, position=position)
+        return await _to_thread(self.storage.search, resource_types, search_request)
 
     async def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         """See :meth:`SqliteStorage.create`."""
-        return self.storage.create(resource_type, resource)
+        return await _to_thread(self.storage.create, resource_type, resource)
 
     async def update(
         self,
@@ -458,7 +888,7 @@ class AsyncSqliteStorage(AsyncScimStorage):
         expected_version: str | None = None,
     ) -> Resource[Any]:
         """See :meth:`SqliteStorage.update`."""
-        return self.storage.update(resource_type, resource, expected_version=expected_version)
+        return await _to_thread(lambda: self.storage.update(resource_type, resource, expected_version=expected_version))
 
     async def delete(
         self,
@@ -468,4 +898,10 @@ class AsyncSqliteStorage(AsyncScimStorage):
         expected_version: str | None = None,
     ) -> None:
         """See :meth:`SqliteStorage.delete`."""
-        self.storage.delete(resource_type, resource_id, expected_version=expected_version)
+        await _to_thread(lambda: self.storage.delete(resource_type, resource_id, expected_version=expected_version))
+
+
+async def _to_thread(function: Callable[..., T], *args: Any) -> T:
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)

@@ -64,6 +64,13 @@ def receiver(make_settings) -> Iterator[Any]:
         yield handle
 
 
+@pytest.fixture
+def receiver_apply(make_settings) -> Iterator[Any]:
+    """A receiver with ``--attribute-updates apply``, served on 127.0.0.1."""
+    with serve_in_background(make_settings(attribute_updates="apply")) as handle:
+        yield handle
+
+
 def okta_client(base_url: str, authorization: str | None = f"Bearer {TOKEN}") -> httpx.Client:
     headers = {"User-Agent": OKTA_AGENT, "Accept": "application/scim+json"}
     if authorization is not None:
@@ -76,3 +83,57 @@ def okta(receiver) -> Iterator[httpx.Client]:
     """An HTTP client that talks to the receiver as Okta's SCIM client does."""
     with okta_client(receiver.base_url) as client:
         yield client
+
+
+def seed_users(receiver: Any, count: int, prefix: str = "seed", **extra: Any) -> None:
+    """Store ``count`` users of Okta's create body straight through the storage API (fast set-up);
+    ``userName`` is ``{prefix}{i}@example.com``."""
+    import json
+
+    service = receiver.app.service
+    user_type = service.resource_type_at("Users")
+    with service.provider:
+        resources = [
+            service.read_creation(
+                user_type, json.dumps(okta_user(f"{prefix}{i}@example.com", **extra)).encode(), SCIM_JSON
+            )
+            for i in range(count)
+        ]
+    store = receiver.store
+    create_many = getattr(store, "create_many", None)
+    if create_many is not None:
+        with service.provider:
+            create_many(user_type, resources)
+    else:  # a storage without create_many: one transaction
+        with service.provider, store.operation():
+            for resource in resources:
+                store.create(user_type, resource)
+
+
+def raw_exchange(host: str, port: int, *chunks: bytes, pause: float = 0.0, patience: float = 10.0) -> bytes:
+    """Send ``chunks`` on a new connection (``pause`` seconds apart), then read until the server
+    closes it; ``patience`` bounds the wait (the answer so far is returned, then)."""
+    import socket
+    import time
+
+    received = b""
+    with socket.create_connection((host, port), timeout=patience) as sock:
+        for chunk in chunks:
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # the server closed the connection: read what it said
+            if pause:
+                time.sleep(pause)
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                break
+            except ConnectionResetError:
+                return received  # closed, with unread data on the server's side
+            if not data:
+                return received
+            received += data
+    return received + b"<<still open>>"

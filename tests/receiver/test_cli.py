@@ -82,3 +82,33 @@ def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
     assert "POST /scim/v2/Users 201" in stderr and "Okta SCIM Client 1.0.0" in stderr
     assert TOKEN not in stderr and okta_user()["password"] not in stderr
     assert "Traceback" not in stderr
+
+
+def test_cli_durability_normal_is_announced_and_applied(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"} | {"OWN_SCIM_TOKEN": TOKEN}
+    args = [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*args, "--db", str(tmp_path / "own.db"), "--durability", "normal"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        while not lines or "serving SCIM" not in lines[-1]:
+            lines.append(proc.stderr.readline())
+            assert lines[-1], "".join(lines)
+        announced = lines[-1]
+        assert announced.startswith(f"receiver: serving SCIM 2.0 at http://127.0.0.1:{port}/scim/v2"), announced
+        assert "durability normal" in announced
+        assert httpx.get(f"http://127.0.0.1:{port}/scim/v2/ServiceProviderConfig").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0

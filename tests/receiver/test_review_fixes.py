@@ -26,7 +26,8 @@ def _raw(receiver, method: str, target: str, headers: dict[str, bytes | str] | N
             conn.putheader(name, value)
         conn.endheaders()
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        # header names are case-insensitive (RFC 9110 §5.1): httptools sends them in lower case
+        return response.status, response.msg, response.read()
     finally:
         conn.close()
 
@@ -362,14 +363,15 @@ def test_attribute_update_refused_names_the_attributes_sorted():
     assert "this request would change name, title." in error.detail
 
 
-def test_the_read_api_reuses_the_server_connection(receiver, okta, monkeypatch):
+def test_the_read_api_reuses_its_threads_connection(receiver, okta, monkeypatch):
     from ownscim_infra.receiver import storage
 
     okta.post("/Users", json=okta_user())
+    assert [s.user_name for s in receiver.store.own_states()] == ["jane.doe@example.com"]  # opens this thread's
 
-    def no_new_connection(path):
-        raise AssertionError("the read API opened a connection")
+    def no_new_connection(*args, **kwargs):
+        raise AssertionError("the read API opened another connection")
 
-    monkeypatch.setattr(storage, "_connect", no_new_connection)
-    assert [s.user_name for s in receiver.store.own_states()] == ["jane.doe@example.com"]
+    monkeypatch.setattr(storage.sqlite3, "connect", no_new_connection)
     assert receiver.store.own_state("JANE.DOE@example.com") is not None
+    assert len(receiver.store.own_states()) == 1

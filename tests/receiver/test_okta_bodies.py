@@ -1,0 +1,114 @@
+"""Okta's bodies as they come (the enterprise User extension), the media types, and Okta's fast lookup.
+
+Issue 10 (the enterprise extension Okta sends when an admin maps department or manager), issue 12
+(the 415 names every media type accepted), issue 11 (Okta's lookup and the create/PATCH responses
+are built from the stored JSON: they must equal what scim2-server's own path answers).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import ERROR_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, deactivate, okta_user
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+OWN_NAMESPACE = "urn:ietf:params:scim:schemas:core:2.0"
+
+
+def enterprise_user(user_name: str = "jane.doe@example.com", *, listed: bool = True, **extension) -> dict:
+    """Okta's create body when the admin maps enterprise attributes (and ``regions``)."""
+    body = okta_user(user_name)
+    body[ENTERPRISE] = extension or {
+        "employeeNumber": "1042",
+        "department": "Sales",
+        "organization": "Acme",
+        "manager": {"value": "00u1manager", "displayName": "Mary Manager"},
+    }
+    body[OWN_NAMESPACE] = {"regions": "emea2"}
+    body["schemas"] = [USER_SCHEMA, *([ENTERPRISE] if listed else []), OWN_NAMESPACE]
+    return body
+
+
+# -- the enterprise User extension -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["urn-in-schemas", "urn-not-in-schemas"])
+def test_the_enterprise_extension_is_accepted_and_stored(receiver, okta, listed):
+    created = okta.post("/Users", json=enterprise_user(listed=listed))
+
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert ENTERPRISE in user["schemas"]
+    assert user[ENTERPRISE]["department"] == "Sales"
+    assert user[ENTERPRISE]["manager"]["value"] == "00u1manager"
+    assert okta.get(f"/Users/{user['id']}").json()[ENTERPRISE] == user[ENTERPRISE]
+    assert receiver.store.own_state("jane.doe@example.com").regions == ("emea2",)
+    resource_type = okta.get("/ResourceTypes/User").json()
+    assert {"schema": ENTERPRISE, "required": False} in resource_type["schemaExtensions"]
+
+
+def test_changing_an_enterprise_attribute_is_refused_like_any_update(okta):
+    user = okta.post("/Users", json=enterprise_user()).json()
+    patch = {
+        "schemas": [PATCH_SCHEMA],
+        "Operations": [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "HR"}],
+    }
+    response = okta.patch(f"/Users/{user['id']}", json=patch)
+    assert response.status_code == 400 and response.json()["scimType"] == "mutability"
+    assert okta.get(f"/Users/{user['id']}").json()[ENTERPRISE]["department"] == "Sales"
+
+
+# -- media types (issue 12) ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/vnd.api+json", "application/xml"]
+)
+def test_a_415_names_every_media_type_accepted(receiver, okta, content_type):
+    response = okta.post("/Users", content=b'{"userName": "x@y.z"}', headers={"Content-Type": content_type})
+
+    assert response.status_code == 415
+    body = response.json()
+    assert body["schemas"] == [ERROR_SCHEMA] and body["status"] == "415"
+    assert "application/scim+json" in body["detail"] and "application/json" in body["detail"]
+    assert "charset" in body["detail"]
+    assert receiver.store.own_states() == []
+
+
+# -- Okta's lookup, the 201 and the PATCH answer what scim2-server's own path answers -------------------------
+
+
+SHAPES = {
+    "okta": lambda name: okta_user(name),
+    "enterprise": lambda name: enterprise_user(name),
+    "manager-ref": lambda name: enterprise_user(name, manager={"value": "00u9", "$ref": "Users/00u9"}),
+    "unicode": lambda name: okta_user(name, displayName="Zoë Ærø 日本", name={"givenName": "Zoë", "familyName": "Ærø"}),
+    "json-in-values": lambda name: okta_user(
+        name, displayName='x","meta":{"location":"https://evil.example"},"y":"', nickName='"$ref"', title="}{"
+    ),
+}
+
+
+def test_the_fast_answers_equal_scim2_servers_for_every_shape_okta_creates(okta):
+    for shape, make in SHAPES.items():
+        name = f"Fast.{shape}@Example.com"
+        created = okta.post("/Users", json=make(name))
+        assert created.status_code == 201, (shape, created.text)
+        user_id = created.json()["id"]
+
+        fetched = okta.get(f"/Users/{user_id}")  # scim2-server's publish and dump
+        assert created.json() == fetched.json(), shape
+        assert created.headers["etag"] == fetched.headers["etag"]
+        assert created.headers["location"] == created.headers["content-location"] == fetched.json()["meta"]["location"]
+
+        for looked_up in (name.lower(), name.upper(), "nobody@example.com"):
+            fast = okta.get("/Users", params={"filter": f'userName eq "{looked_up}"', "startIndex": 1, "count": 100})
+            full = okta.get("/Users", params={"filter": f'(userName eq "{looked_up}")', "startIndex": 1, "count": 100})
+            assert fast.status_code == full.status_code == 200
+            assert fast.json() == full.json(), (shape, looked_up)
+            assert fast.headers["location"] == full.headers["location"]
+            assert fast.headers["content-type"] == full.headers["content-type"]
+
+        patched = okta.patch(f"/Users/{user_id}", json=deactivate(False))
+        assert patched.status_code == 200
+        assert patched.json() == okta.get(f"/Users/{user_id}").json(), shape
