@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -137,3 +143,50 @@ def raw_exchange(host: str, port: int, *chunks: bytes, pause: float = 0.0, patie
                 return received
             received += data
     return received + b"<<still open>>"
+
+
+# -- the real command, in a subprocess -------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 at the time of the call."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_receiver(*args: str, token: str | None = TOKEN, **popen: Any) -> subprocess.Popen:
+    """``python -m ownscim_infra receiver ARGS`` in a subprocess, with ``OWN_SCIM_TOKEN`` set to
+    ``token`` (unset when ``None``); ``popen`` goes to :class:`subprocess.Popen` (stdout, stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
+    if token is not None:
+        env["OWN_SCIM_TOKEN"] = token
+    return subprocess.Popen([sys.executable, "-m", "ownscim_infra", "receiver", *args], env=env, **popen)
+
+
+def wait_until_serving(process: subprocess.Popen, base_url: str, seconds: float = 30) -> None:
+    """Poll ``base_url/ServiceProviderConfig`` until it answers 200.
+
+    :raises AssertionError: the process ended, or ``seconds`` passed (the process is then killed)."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/ServiceProviderConfig", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"the receiver did not start (exit code {process.returncode})")
+
+
+def interrupt(process: subprocess.Popen, seconds: float = 15) -> tuple[Any, Any]:
+    """Ctrl-C (SIGINT) to ``process`` and its ``(stdout, stderr)``; killed if it has not ended
+    within ``seconds`` (its exit code then says so)."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 
 import httpx
 
 from ownscim_infra.cli import main
 
-from .conftest import TOKEN, okta_user
+from .conftest import TOKEN, free_port, interrupt, okta_user, start_receiver, wait_until_serving
 
 
 def test_missing_token_is_a_usage_error(monkeypatch, capsys, tmp_path):
@@ -29,72 +24,33 @@ def test_empty_regions_is_a_usage_error(monkeypatch, capsys, tmp_path):
     assert "--regions" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ownscim_infra",
-            "receiver",
-            "--regions",
-            "us1,emea2",
-            "--port",
-            str(port),
-            "--db",
-            str(tmp_path / "own.db"),
-            "--token-file",
-            str(token_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    port = free_port()
     base = f"http://127.0.0.1:{port}/scim/v2"
+    args = ["--regions", "us1,emea2", "--port", str(port), "--db", str(tmp_path / "own.db")]
+    proc = start_receiver(
+        *args, "--token-file", str(token_file), token=None, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"{base}/ServiceProviderConfig", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "the receiver did not start"
-            time.sleep(0.1)
+        wait_until_serving(proc, base)
         headers = {"Authorization": TOKEN, "User-Agent": "Okta SCIM Client 1.0.0"}
         created = httpx.post(f"{base}/Users", json=okta_user(), headers=headers)
         assert created.status_code == 201
         assert created.json()["urn:ownscim:params:scim:schemas:extension:own:2.0:User"]["regions"] == ["us1", "emea2"]
     finally:
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=15)
+        _, stderr = interrupt(proc)
     assert proc.returncode == 0
     assert "POST /scim/v2/Users 201" in stderr and "Okta SCIM Client 1.0.0" in stderr
     assert TOKEN not in stderr and okta_user()["password"] not in stderr
     assert "Traceback" not in stderr
 
 
-def test_cli_durability_normal_is_announced_and_applied(tmp_path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"} | {"OWN_SCIM_TOKEN": TOKEN}
-    args = [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*args, "--db", str(tmp_path / "own.db"), "--durability", "normal"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+def test_cli_durability_normal_is_announced(tmp_path):
+    port = free_port()
+    args = ["--regions", "us1", "--port", str(port), "--db", str(tmp_path / "own.db"), "--durability", "normal"]
+    proc = start_receiver(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
         while not lines or "serving SCIM" not in lines[-1]:
@@ -105,10 +61,5 @@ def test_cli_durability_normal_is_announced_and_applied(tmp_path):
         assert "durability normal" in announced
         assert httpx.get(f"http://127.0.0.1:{port}/scim/v2/ServiceProviderConfig").status_code == 200
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        interrupt(proc)
     assert proc.returncode == 0

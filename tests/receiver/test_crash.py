@@ -14,10 +14,8 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,37 +24,23 @@ import httpx
 
 from ownscim_infra.receiver.models import fold
 
-from .conftest import OKTA_AGENT, TOKEN, okta_user
+from .conftest import OKTA_AGENT, TOKEN, free_port, interrupt, okta_user, start_receiver, wait_until_serving
 
 ROUNDS = int(os.environ.get("OWNSCIM_CRASH_ROUNDS", "3"))
 CLIENTS = int(os.environ.get("OWNSCIM_CRASH_CLIENTS", "4"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"} | {"OWN_SCIM_TOKEN": TOKEN}
-    args = [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1,emea2", "--port", str(port)]
-    args += ["--db", str(db), "--durability", "full", "--log-level", "warning"]
+    port = free_port()
+    args = ["--regions", "us1,emea2", "--port", str(port), "--db", str(db), "--durability", "full"]
     with log.open("ab") as out:
-        process = subprocess.Popen(args, env=env, stdout=out, stderr=out)
+        process = start_receiver(*args, "--log-level", "warning", stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}/scim/v2"
-    deadline = time.monotonic() + 30
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ServiceProviderConfig", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    process.wait()
-    raise AssertionError(f"the receiver did not start: {log.read_text()[-2000:]}")
+    try:
+        wait_until_serving(process, base)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {log.read_text()[-2000:]}") from None
+    return process, base
 
 
 def _provision(base: str, prefix: str, stop: threading.Event, acknowledged: dict[str, str], lock: threading.Lock):
@@ -112,12 +96,7 @@ def test_every_acknowledged_create_survives_sigkill_mid_load(tmp_path):
                 page = client.get("/Users", params={"filter": f'userName eq "{name}"'}).json()
                 found += [r["id"] for r in page["Resources"]] == [user_id]
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process, 30)
     contents = b"".join(p.read_bytes() for p in tmp_path.glob("own.db*"))
     print(f"\ncrash: {ROUNDS} rounds x {CLIENTS} clients, {len(acknowledged)} creates acknowledged, {found} found")
     assert acknowledged, "no create was acknowledged before the kills"
