@@ -33,6 +33,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     field_validator,
 )
@@ -42,7 +43,7 @@ from ownscim_infra.config.lookalike import format_characters
 from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import MAX_FILE_BYTES, Positions, read_document
 from ownscim_infra.domain import naming
-from ownscim_infra.domain.own_setup import region_code
+from ownscim_infra.domain.own_setup import okta_fold, region_code
 from ownscim_infra.domain.regions import split_regions
 
 #: Control characters (newlines included) would break the plan's tables and diagram.
@@ -170,7 +171,7 @@ class AppConfig(StrictModel):
         "Connections and Features APIs, which Okta documents for a short list of catalog apps only: on others "
         "the connection comes back UNKNOWN and every later pulumi up fails reading the features (README).",
     )
-    manual_steps_done: bool = Field(
+    manual_steps_done: StrictBool = Field(
         default=False,
         description="provisioning: manual only: true once the Admin Console steps are done. Until then the "
         "regions attribute and the assignments are not declared: Okta drops the external namespace of an "
@@ -180,7 +181,8 @@ class AppConfig(StrictModel):
     @field_validator("manual_steps_done")
     @classmethod
     def _only_manual(cls, value: bool, info: ValidationInfo) -> bool:
-        if value and info.data.get("provisioning") != "manual":
+        # only against a valid provisioning: a misspelt one is reported on its own
+        if value and info.data.get("provisioning") == "api":
             raise ValueError("only applies with provisioning: manual; remove it for provisioning: api")
         return value
 
@@ -202,7 +204,7 @@ class GroupConfig(StrictModel):
         max_length=1024,
         description="The Okta group's description (created groups only).",
     )
-    create: bool = Field(
+    create: StrictBool = Field(
         default=True,
         description="true: the program creates the Okta group; false: it must exist already and is looked up by name.",
     )
@@ -303,6 +305,7 @@ def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
     if not isinstance(groups, list):
         return issues
     seen: dict[str, int] = {}
+    names: dict[int, str] = {}  # folded names of the groups keyed by their name
     for i, group in enumerate(groups):
         if not isinstance(group, dict):
             continue
@@ -311,9 +314,12 @@ def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
             effective, loc, value = key, ("groups", i, "key"), key
         elif isinstance(name, str) and name.strip():
             effective, loc, value = naming.slug(name), ("groups", i, "name"), name
+            names[i] = okta_fold(name.strip())
         else:
             continue
-        if effective in seen:
+        if effective in seen and names.get(i) is not None and names.get(i) == names.get(seen[effective]):
+            pass  # the same name twice: the duplicate name is the one problem reported
+        elif effective in seen:
             issues.append(
                 Problem(
                     loc,

@@ -174,7 +174,7 @@ _MESSAGES = {
     "dict_type": "must be a mapping of keys to values",
     "model_attributes_type": "must be a mapping of keys to values",
     "string_type": "must be a string (quote it in YAML if it looks like a number or a boolean)",
-    "bool_type": "must be true or false",
+    "bool_type": "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)",
     "bool_parsing": "must be true or false",
     "string_pattern_mismatch": "must be an Okta login without spaces, e.g. ann@example.com",
 }

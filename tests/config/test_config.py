@@ -109,6 +109,7 @@ def test_duplicates_case_insensitive_and_reported_together():
         e.startswith("c.yaml: groups[4].name: duplicate group name: groups[1].name already names it") for e in errs
     )
     assert any(e.startswith("c.yaml: people[2].login: duplicate login: people[0].login already names it") for e in errs)
+    assert not any("resource key" in e for e in errs), errs  # one problem for one mistake
 
 
 def test_region_listed_twice_in_a_group():
@@ -157,6 +158,26 @@ def test_provisioning_values_and_manual_flag():
     data["app"]["manual_steps_done"] = True
     [err] = errors_of(data)
     assert err.startswith("c.yaml: app.manual_steps_done: only applies with provisioning: manual")
+    data["app"]["provisioning"] = "Manual"  # a misspelt value is the one problem, not manual_steps_done too
+    [err] = errors_of(data)
+    assert err == "c.yaml: app.provisioning: must be 'api' or 'manual' (got 'Manual')"
+
+
+@pytest.mark.parametrize("value", ["no", "off", "yes", "on", 1, 0, "true"])
+def test_booleans_are_true_or_false_only(value):
+    # config/README.md: YAML 1.2, yes/no/on/off are strings; a lax "no" -> false would silently
+    # hold back every assignment (manual_steps_done) or look a group up instead of creating it
+    data = example_data()
+    data["app"]["manual_steps_done"] = value
+    data["groups"][0]["create"] = value
+    errs = errors_of(data)
+    shown_value = repr(value)
+    assert errs == [
+        f"c.yaml: app.manual_steps_done: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not "
+        f"booleans here) (got {shown_value})",
+        f"c.yaml: groups[0] (Own Admins Global).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not "
+        f"booleans here) (got {shown_value})",
+    ]
 
 
 def test_login_with_space_and_bad_region_code():
@@ -280,4 +301,4 @@ def test_wrong_types_say_what_is_allowed():
     errs = errors_of(data)
     assert "c.yaml: groups[0] (Own Admins Global).regions: must be a list, e.g. [us1, emea2] (got None)" in errs
     assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
-    assert "c.yaml: groups[2] (Own US).create: must be true or false (got 'maybe')" in errs
+    assert "c.yaml: groups[2] (Own US).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')" in errs

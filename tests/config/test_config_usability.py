@@ -116,8 +116,8 @@ def test_a_merged_value_that_is_wrong_points_at_where_it_is_written(tmp_path):
     )
     lines = rendered(path)
     assert lines == [
-        f"{path}:4:45: groups[0] (A).create: must be true or false (got 'maybe')",
-        f"{path}:4:45: groups[1] (B).create: must be true or false (got 'maybe')",
+        f"{path}:4:45: groups[0] (A).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')",
+        f"{path}:4:45: groups[1] (B).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')",
     ]
 
 
@@ -145,7 +145,7 @@ def test_yes_and_no_are_strings_and_a_boolean_region_says_quote_it(tmp_path):
     path = tmp_path / "org.yaml"
     path.write_text(
         "app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1, no]\n"
-        "groups: [{name: Norway, regions: [no], create: no}]\n"
+        "groups: [{name: Norway, regions: [no], create: false}]\n"
     )
     cfg = load_config(path)
     assert cfg.regions == ["us1", "no"] and cfg.groups[0].regions == ["no"] and cfg.groups[0].create is False
