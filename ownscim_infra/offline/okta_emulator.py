@@ -398,14 +398,31 @@ class OktaScimClient:
                 f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
                 f"{self.base_url} its SCIM base URL (ending in /scim/v2)?"
             )
-        if doc.get("totalResults", 0) > 0 and doc.get("Resources"):
-            return doc["Resources"][0]
+        total, resources = doc.get("totalResults", 0), doc.get("Resources") or []
+        if not isinstance(total, int) or isinstance(total, bool) or not isinstance(resources, list):
+            raise self._malformed("a user lookup (GET /Users?filter=...)", "a ListResponse (RFC 7644 §3.4.2)")
+        if total > 0 and resources:
+            return self._user(resources[0], "a user lookup (GET /Users?filter=...)")
         return None
 
     def create(self, login: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """``POST /Users``; the created user (201) or None."""
         status, doc = self._send(login, "POST", "/Users", body)
-        return doc if status == 201 else None
+        return self._user(doc, "a create (POST /Users)") if status == 201 else None
+
+    def _user(self, resource: Any, request: str) -> dict[str, Any]:
+        """``resource`` if it is a User with a string ``id`` (RFC 7643 §3.1), as Okta needs.
+
+        :raises ReceiverError: it is not."""
+        if not isinstance(resource, dict) or not isinstance(resource.get("id"), str) or not resource["id"]:
+            raise self._malformed(request, "a User with an id (RFC 7643 §3.1)")
+        return resource
+
+    def _malformed(self, request: str, expected: str) -> ReceiverError:
+        return ReceiverError(
+            f"the receiver at {self.base_url} answered {request} with a body that is not {expected}: "
+            "Okta would stop provisioning this user; is it a SCIM 2.0 server?"
+        )
 
     def set_active(self, login: str, user_id: str, active: bool) -> bool:
         """Okta's path-less ``PATCH /Users/{id}`` setting ``active``; true on 200/204."""

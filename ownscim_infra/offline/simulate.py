@@ -50,6 +50,7 @@ from ownscim_infra.offline.okta_emulator import (
     OktaApp,
     OktaEmulator,
     OktaScimClient,
+    ReceiverError,
     ResolvedAssignment,
     resolve,
 )
@@ -173,9 +174,13 @@ def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
     if found is None:
         return None
     own = found.get(OWN_USER_SCHEMA) or {}
-    return OwnState(
-        bool(found.get("active", True)), tuple(own.get("regions") or ()), own.get("role"), own.get("businessUnit")
-    )
+    regions = own.get("regions") or [] if isinstance(own, dict) else None
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise ReceiverError(
+            f"the receiver at {reader.base_url} answered a user lookup with {OWN_USER_SCHEMA} that is not "
+            'Own\'s extension ({"regions": [...], "role": ..., "businessUnit": ...})'
+        )
+    return OwnState(bool(found.get("active", True)), tuple(regions), own.get("role"), own.get("businessUnit"))
 
 
 # --------------------------------------------------------------------------- findings

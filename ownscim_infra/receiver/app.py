@@ -62,9 +62,11 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from pydantic import ValidationError
 from scim2_models import (
     Context,
     Error,
+    InvalidSyntaxException,
     InvalidValueException,
     NotFoundException,
     PatchOp,
@@ -87,10 +89,17 @@ from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.routing import Operation
-from scim2_server.service import ScimService
+from scim2_server.service import ScimService, scim_exception_of
 
 from . import own
-from .models import MAX_BODY_BYTES, OwnUser, build_provider, service_provider_config
+from .models import (
+    MAX_BODY_BYTES,
+    EnterpriseUser,
+    OwnUser,
+    build_provider,
+    check_uri_reference,
+    service_provider_config,
+)
 from .settings import OWN_USER_SCHEMA, ReceiverSettings
 from .storage import AsyncSqliteStorage, SqliteStorage, StorageUnavailableException
 
@@ -181,6 +190,25 @@ def okta_lookup(request: ScimRequest, max_length: int) -> str | None:
     if match is None or not match[1].isprintable():
         return None
     return match[1]
+
+
+def case_clash(value: Any) -> tuple[str, str] | None:
+    """The first two keys of one JSON object in ``value`` (a decoded body, walked depth-first)
+    that are equal ignoring case (``("Operations", "operations")``), or ``None``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            seen: dict[str, str] = {}
+            for key, child in item.items():
+                folded = key.casefold()
+                if folded in seen:
+                    return seen[folded], key
+                seen[folded] = key
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def filter_clauses(node: FilterNode) -> int:
@@ -292,6 +320,32 @@ class OwnScimService(ScimService):
                 detail="The request body must be JSON, sent as application/scim+json or application/json "
                 "(with or without a charset parameter)"
             )
+
+    def decode_body(self, body: bytes, content_type: str | None) -> Any:
+        """The JSON value of a request body (scim2-server's :meth:`decode_body`), refused when an
+        object in it names one attribute twice in different cases (``Operations`` and
+        ``operations``): attribute names are case-insensitive (RFC 7643 §2.1), so such a body
+        has no one meaning, and the bounds below must count what the validation reads.
+
+        :raises InvalidSyntaxException: 400 ``invalidSyntax``, the body is not JSON or names an
+            attribute twice.
+        """
+        payload = super().decode_body(body, content_type)
+        clash = case_clash(payload)
+        if clash is not None:
+            raise InvalidSyntaxException(
+                detail=f"The attribute {clash[0]!r} is given twice, as {clash[0]!r} and {clash[1]!r}: attribute "
+                "names are case-insensitive (RFC 7643 §2.1); send it once"
+            )
+        return payload
+
+    def reference_location(self, base_url: str, reference: str) -> str:
+        """scim2-server's :meth:`reference_location`, keeping as stored a reference it cannot read
+        (one stored before :class:`~.models.Manager` checked ``$ref``): an answer is never a 500."""
+        try:
+            return super().reference_location(base_url, reference)
+        except ValueError:
+            return reference
 
     def read_patch(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> PatchOp[Any]:
         """Validate a PatchOp (RFC 7644 §3.5.2) after checking it holds at most
@@ -421,8 +475,18 @@ class OwnScimService(ScimService):
         :raises own.ActiveUnassignedError: when it removes ``active`` or sets it to null.
         """
         before = self._stored(current)  # read before the PATCH changes ``current`` in place
-        patched = super().apply_patch(current, patch_op, conditions)
+        try:
+            patched = super().apply_patch(current, patch_op, conditions)
+        except SCIMException as exc:
+            # scim2-models wraps a failed validation with the pydantic text as its detail:
+            # answer the first error's own message, as a POST does
+            if isinstance(exc.__cause__, ValidationError):
+                raise scim_exception_of(exc.__cause__) from None
+            raise
         if patched is not None:
+            enterprise = patched[EnterpriseUser] if isinstance(patched, User) else None
+            if enterprise is not None and enterprise.manager is not None and enterprise.manager.ref is not None:
+                check_uri_reference(str(enterprise.manager.ref), "manager.$ref")  # a PATCH is validated without it
             after = _dump(patched)
             own.refuse_own_state_change(before.get(OWN_USER_SCHEMA), after.get(OWN_USER_SCHEMA))
             self._check_update(before, after, False)

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from unicodedata import category
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
     CaseExact,
     ChangePassword,
     ComplexAttribute,
+    Context,
     ETag,
     Extension,
     External,
@@ -85,6 +87,35 @@ class Manager(RFCManager):
         None, serialization_alias="$ref", validation_alias="$ref"
     )
     """The URI of the SCIM resource representing the user's manager."""
+
+    @field_validator("ref", mode="after")
+    @classmethod
+    def _uri_reference(cls, value: Any, info: ValidationInfo) -> Any:
+        """``$ref`` is a URI reference (RFC 7643 §2.3.7, RFC 3986 §4.1), absolute or relative to the
+        SCIM root: in a request, one :func:`urllib.parse.urlsplit` cannot read (``http://[::1``,
+        ``http://a]b``) is 400 ``invalidValue`` before anything is stored, not a 500 when the
+        answer is built. What is read back from the store is not checked again (a row stored
+        before this check is answered as stored)."""
+        scim_context = (info.context or {}).get("scim")
+        if value is not None and scim_context is not None and Context.is_request(scim_context):
+            try:
+                check_uri_reference(str(value), "manager.$ref")
+            except InvalidValueException as exc:
+                raise exc.as_pydantic_error() from None
+        return value
+
+
+def check_uri_reference(value: str, name: str) -> None:
+    """Check that ``value`` is a URI reference :func:`urllib.parse.urlsplit` reads (RFC 3986 §4.1).
+
+    :raises InvalidValueException: 400 ``invalidValue`` naming ``name`` and the value (cut at
+        80 characters)."""
+    try:
+        urlsplit(value)
+    except ValueError:
+        raise InvalidValueException(
+            detail=f"{name} must be a URI reference (RFC 7643 §2.3.7), got {value[:80]!r}"
+        ) from None
 
 
 class EnterpriseUser(RFCEnterpriseUser):

@@ -301,4 +301,7 @@ def test_wrong_types_say_what_is_allowed():
     errs = errors_of(data)
     assert "c.yaml: groups[0] (Own Admins Global).regions: must be a list, e.g. [us1, emea2] (got None)" in errs
     assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
-    assert "c.yaml: groups[2] (Own US).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')" in errs
+    assert (
+        "c.yaml: groups[2] (Own US).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')"
+        in errs
+    )

@@ -5,11 +5,13 @@ Each scenario of Own's setup page, and each silent mistake, with the message tha
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import secrets
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -379,6 +381,44 @@ def test_command_receiver_problems_are_one_line_exit_2(receiver):
         assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
     res = sim_cmd("--receiver", handle.base_url, env=env)
     assert res.returncode == 0, res.stdout
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"totalResults": "x", "Resources": [{"id": None}]},
+        {"totalResults": 1, "Resources": [{"id": None}]},
+        {"totalResults": 1, "Resources": ["not a user"]},
+        {"totalResults": 0, "Resources": {"id": "x"}},
+    ],
+    ids=["total-not-a-number", "id-null", "resource-not-an-object", "resources-not-a-list"],
+)
+def test_command_a_malformed_list_response_is_one_line_exit_2(answer):
+    # a receiver answering 200 with such a body made simulate end in a TypeError traceback
+    body = json.dumps(answer).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/scim+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/scim/v2"
+        res = sim_cmd("--receiver", url, env=dict(os.environ, OWN_SCIM_TOKEN="a-token"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.startswith(f"simulate: the receiver at {url} answered a user lookup"), res.stderr
+    assert "is it a SCIM 2.0 server?" in res.stderr and len(res.stderr.splitlines()) == 1
 
 
 # --------------------------------------------------------------------------- second review

@@ -138,3 +138,16 @@ def test_every_request_is_logged_on_one_line_without_secrets(receiver, okta, cap
     everything = caplog.text + "\n".join(lines)
     assert TOKEN not in everything and "wrong-token" not in everything
     assert body["password"] not in everything
+
+
+def test_an_invalid_patch_value_has_the_same_detail_as_in_a_create(okta):
+    # the PATCH detail was pydantic's whole text ("1 validation error for ReceiverUser[...]\n...")
+    user = okta.post("/Users", json=okta_user()).json()
+    patched = okta.patch(f"/Users/{user['id']}", json=deactivate([False], path="active"))
+    created = okta.post("/Users", json=okta_user("bob@example.com") | {"active": [False]})
+
+    _is_scim_error(patched, 400, "invalidValue")
+    _is_scim_error(created, 400, "invalidValue")
+    assert patched.json()["detail"] == created.json()["detail"]
+    assert patched.json()["detail"].startswith("active must be true or false")
+    assert okta.get(f"/Users/{user['id']}").json()["active"] is True

@@ -83,6 +83,28 @@ def test_a_patch_over_max_operations_is_refused_before_any_is_applied(receiver_a
     assert accepted.status_code == 200 and accepted.json()["nickName"] == "n99"
 
 
+def test_an_attribute_given_twice_in_two_cases_is_refused_so_no_bound_is_bypassed(okta):
+    # the bounds counted the first "operations"/"filter" key, the validation read the last one:
+    # 20,000 operations or a 1,000,000-character filter went through
+    user = okta.post("/Users", json=okta_user()).json()
+    operations = [{"op": "replace", "value": {"active": False}}] * 101
+    patched = okta.patch(
+        f"/Users/{user['id']}", json={"schemas": [PATCH_SCHEMA], "Operations": [], "operations": operations}
+    )
+    long_filter = "(" * 3000 + 'userName eq "a"' + ")" * 3000
+    searched = okta.post(
+        "/Users/.search",
+        json={"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "x", "Filter": long_filter},
+    )
+    created = okta.post("/Users", json=okta_user("bob@example.com") | {"USERNAME": "eve@example.com"})
+
+    for response, twice in ((patched, "'Operations'"), (searched, "'filter'"), (created, "'userName'")):
+        body = _scim_error(response, 400, "invalidSyntax")
+        assert f"{twice} is given twice" in body["detail"] and "RFC 7643 §2.1" in body["detail"]
+    assert okta.get(f"/Users/{user['id']}").json()["active"] is True
+    assert okta.get("/Users", params={"filter": 'userName eq "eve@example.com"'}).json()["totalResults"] == 0
+
+
 @pytest.mark.parametrize(
     ("filter_", "mentions"),
     [(_or_filter(21), "at most 20 comparisons"), ('userName eq "' + "x" * 4100 + '"', "at most 4096 characters")],
