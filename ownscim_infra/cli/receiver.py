@@ -9,6 +9,7 @@ busy): one line on stderr, no traceback, and nothing announced as served.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 
@@ -100,6 +101,13 @@ def handle(args: argparse.Namespace) -> int:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     from ownscim_infra.receiver.server import serve  # uvicorn is imported only when serving
 
+    if not _is_loopback(args.host):
+        print(
+            f"receiver: warning: listening on {args.host}, not only on this machine: anyone who can reach it "
+            "may try the token; over plain http (docs/receiver.md: keep it on 127.0.0.1 behind a tunnel)",
+            file=sys.stderr,
+        )
+
     def announce(base_url: str) -> None:
         print(
             f"receiver: serving SCIM 2.0 at {base_url} "
@@ -116,3 +124,13 @@ def handle(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (``--host``) is a loopback address or ``localhost``."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -187,7 +187,7 @@ def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, 
     """``(verdict, reasons)`` of a change (see the module docstring)."""
     if report.update_failed:
         step, _, error = report.update_failed.partition(": ")
-        code = next((w for w in error.split() if w.startswith("E00")), "")
+        code = next((w.rstrip(":,;.") for w in error.split() if w.startswith("E00")), "")
         return BLOCKED, [f"pulumi up fails at {step}" + (f" ({code}: see the warnings)" if code else f": {error}")]
     reasons = []
     for kind in sorted(_DISRUPTIVE, key=list(CHANGE_KINDS).index):

@@ -7,6 +7,8 @@ import pytest
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from tests.conftest import EXAMPLE, example_data
 
+NOT_A_BOOLEAN = "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)"
+
 
 def errors_of(data, file="c.yaml") -> list[str]:
     with pytest.raises(ConfigError) as info:
@@ -173,10 +175,8 @@ def test_booleans_are_true_or_false_only(value):
     errs = errors_of(data)
     shown_value = repr(value)
     assert errs == [
-        f"c.yaml: app.manual_steps_done: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not "
-        f"booleans here) (got {shown_value})",
-        f"c.yaml: groups[0] (Own Admins Global).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not "
-        f"booleans here) (got {shown_value})",
+        f"c.yaml: app.manual_steps_done: {NOT_A_BOOLEAN} (got {shown_value})",
+        f"c.yaml: groups[0] (Own Admins Global).create: {NOT_A_BOOLEAN} (got {shown_value})",
     ]
 
 
@@ -301,7 +301,4 @@ def test_wrong_types_say_what_is_allowed():
     errs = errors_of(data)
     assert "c.yaml: groups[0] (Own Admins Global).regions: must be a list, e.g. [us1, emea2] (got None)" in errs
     assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
-    assert (
-        "c.yaml: groups[2] (Own US).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')"
-        in errs
-    )
+    assert f"c.yaml: groups[2] (Own US).create: {NOT_A_BOOLEAN} (got 'maybe')" in errs

@@ -14,6 +14,8 @@ from tests.conftest import EXAMPLE, example_data
 
 DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
 
+NOT_A_BOOLEAN = "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)"
+
 
 def rendered(path: Path, loader=load_config) -> list[str]:
     with pytest.raises(ConfigError) as info:
@@ -116,8 +118,8 @@ def test_a_merged_value_that_is_wrong_points_at_where_it_is_written(tmp_path):
     )
     lines = rendered(path)
     assert lines == [
-        f"{path}:4:45: groups[0] (A).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')",
-        f"{path}:4:45: groups[1] (B).create: must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here) (got 'maybe')",
+        f"{path}:4:45: groups[0] (A).create: {NOT_A_BOOLEAN} (got 'maybe')",
+        f"{path}:4:45: groups[1] (B).create: {NOT_A_BOOLEAN} (got 'maybe')",
     ]
 
 

@@ -95,7 +95,7 @@ def test_moving_a_direct_assignee_who_is_in_a_group_is_blocked(tmp_path):
     new = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1"]))  # dana.lee, also in Own US
     rv = review(EXAMPLE, new, DIRECTORY)
     assert rv.verdict == BLOCKED and rv.exit_code == 1
-    assert "E0000046" in rv.reasons[0]
+    assert rv.reasons[0] == "pulumi up fails at own-scim-user-dana.lee@example.com (E0000046: see the warnings)"
     assert people(rv)["dana.lee@example.com"] == ["move-refused"]
     blocked = next(w for w in rv.warnings if w.code == "assignment-blocked-by-group")
     assert blocked.steps  # the manual procedure
@@ -144,6 +144,20 @@ def test_markdown_for_a_pull_request(tmp_path):
     assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | inactive, emea2, uk1 |" in md
     assert md.count("```mermaid") == 2 and "Before:" in md and "After:" in md
     assert '"2: Own Europe"' in md.split("After:")[1]
+
+
+def test_the_readme_example_is_what_review_prints(tmp_path):
+    readme = (REPO / "README.md").read_text()
+    quoted = readme.split("For a pull request that moves the group *Own US*", 1)[1].split("**On your machine**", 1)[0]
+    lines = [line[2:] if line.startswith("> ") else line[1:] for line in quoted.splitlines() if line.startswith(">")]
+    verdict = " ".join(lines[: lines.index("")])
+    tables = [line for line in lines if line.startswith("|")]
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
+
+    md = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "markdown").stdout
+
+    assert verdict in md.splitlines()
+    assert len(tables) == 6 and all(line in md.splitlines() for line in tables), (tables, md)
 
 
 def test_long_lists_fold_in_markdown(tmp_path):

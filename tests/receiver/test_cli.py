@@ -63,3 +63,13 @@ def test_cli_durability_normal_is_announced(tmp_path):
     finally:
         interrupt(proc)
     assert proc.returncode == 0
+
+
+def test_a_host_beyond_this_machine_is_warned_about(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("OWN_SCIM_TOKEN", TOKEN)
+    missing = str(tmp_path / "missing" / "own.db")  # the start-up check fails: nothing listens
+    for host, warned in (("0.0.0.0", True), ("::", True), ("127.0.0.1", False), ("::1", False), ("localhost", False)):
+        assert main(["receiver", "--regions", "us1", "--host", host, "--db", missing]) == 2
+        err = capsys.readouterr().err
+        assert ("warning: listening on" in err) is warned, (host, err)
+        assert "folder" in err and "does not exist" in err
