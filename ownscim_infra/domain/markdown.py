@@ -18,6 +18,8 @@ read as the text it is, never as markup:
   (``%%{init}%%`` directives), ``{ }``, ``#`` (entity codes), backticks (Markdown strings
   and the end of the code fence), ``< > &`` become Mermaid entity codes.
 - :func:`code`: a code span that no backtick inside the text can close.
+- :func:`prose`: a sentence of ours that quotes names: its `` `code` `` spans stay code spans
+  (inert: CommonMark renders nothing inside them), the rest is :func:`cell`.
 
 Line breaks (which would end a table row or a label) become spaces in every function.
 Stdlib only: every layer may use it.
@@ -90,3 +92,20 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def prose(text: str) -> str:
+    """A message of this project (which may hold names from the files) for a list item or a
+    table cell: each `` `x` `` stays a code span, with ``|`` escaped (GitHub's tables); every
+    other character as :func:`cell` escapes it. Text in a code span is shown as written, so a
+    name that pairs backticks differently only changes what is shown in code."""
+    text = _one_line(text)
+    out, end = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [cell(text[end : span.start()]), "`" + span.group(1).replace("|", "\\|") + "`"]
+        end = span.end()
+    out.append(cell(text[end:]))
+    return "".join(out)

@@ -1,13 +1,15 @@
 """Terminal tables: the one renderer behind every text report (plan, simulate, verify, adopt, review).
 
 Columns are padded to their widest cell and separated by two spaces; trailing spaces are
-dropped, so the last column is never padded. With ``max_width``, the widest columns are
-narrowed until the table fits, and their cells wrap onto continuation lines (nothing is cut).
+dropped, so the last column is never padded. With ``max_width``, columns are narrowed
+until the table fits (see :func:`_fit`), and their cells wrap onto continuation lines (nothing
+is cut; a word breaks only after a hyphen, and only when whole words cannot fit).
 Plain text only: no colour, no box drawing.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 DEFAULT_WIDTH = 100
 #: A column is never narrowed below this many characters.
 MIN_COLUMN = 12
+#: The pieces a word may break into: up to and including each hyphen.
+_HYPHENATED = re.compile(r"[^\s-]*-|[^\s-]+")
 
 
 def aligned(
@@ -46,8 +50,10 @@ def aligned(
         return []
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     if max_width is not None:
-        floors = [max((len(w) for row in table for w in row[i].split()), default=0) for i in range(len(widths))]
-        widths = _fit(widths, floors, max_width - len(indent))
+        columns = range(len(widths))
+        words = [max((len(w) for row in table for w in row[i].split()), default=0) for i in columns]
+        parts = [max((len(p) for row in table for p in _HYPHENATED.findall(row[i])), default=0) for i in columns]
+        widths = _fit(widths, words, parts, max_width - len(indent))
     lines: list[str] = []
     body_start = 0
     if header is not None:
@@ -63,27 +69,41 @@ def aligned(
     return lines
 
 
-def _fit(widths: list[int], floors: list[int], room: int) -> list[int]:
-    """Narrow the widest columns, one character at a time, until they fit ``room``: first
-    down to ``floors`` (each column's longest word, so that words stay whole), then down to
-    :data:`MIN_COLUMN`."""
+def _fit(widths: list[int], words: list[int], parts: list[int], room: int) -> list[int]:
+    """Narrow columns, one character at a time, until they fit ``room``:
+
+    1. the widest first, down to ``words`` (each column's longest word): words stay whole;
+    2. then the rightmost first (the left columns name things: a login, a resource), down to
+       ``parts`` (the longest piece of a word between hyphens): a word breaks after a hyphen;
+    3. then the widest first, down to :data:`MIN_COLUMN`.
+    """
     widths = list(widths)
-    for floor in (floors, [MIN_COLUMN] * len(widths)):
+    passes = (
+        (words, lambda i: (widths[i], -i)),
+        (parts, lambda i: i),
+        ([MIN_COLUMN] * len(widths), lambda i: (widths[i], -i)),
+    )
+    for floor, first in passes:
         while sum(widths) + 2 * (len(widths) - 1) > room:
             narrowable = [i for i in range(len(widths)) if widths[i] > max(floor[i], MIN_COLUMN)]
             if not narrowable:
                 break
-            widths[max(narrowable, key=lambda i: widths[i])] -= 1
+            widths[max(narrowable, key=first)] -= 1
     return widths
 
 
 def _row_lines(cells: Sequence[str], widths: Sequence[int], indent: str) -> list[str]:
-    wrapped = [
-        textwrap.wrap(c, w, break_on_hyphens=False) or [""] if len(c) > w else [c]
-        for c, w in zip(cells, widths, strict=True)
-    ]
+    wrapped = [_wrap_cell(c, w) if len(c) > w else [c] for c, w in zip(cells, widths, strict=True)]
     height = max(len(w) for w in wrapped)
     return [_line([w[n] if n < len(w) else "" for w in wrapped], widths, indent) for n in range(height)]
+
+
+def _wrap_cell(cell: str, width: int) -> list[str]:
+    """A cell's lines: at spaces; a word longer than ``width`` breaks after its hyphens
+    (``own-scim-group-assignment-`` / ``salesforce-admins``), and only if that is not enough
+    anywhere else."""
+    hyphens = any(len(word) > width for word in cell.split())
+    return textwrap.wrap(cell, width, break_on_hyphens=hyphens) or [""]
 
 
 def _line(cells: Sequence[str], widths: Sequence[int], indent: str) -> str:

@@ -406,7 +406,7 @@ def render_markdown(plan: Plan) -> str:
             out += ["Groups -> regions:", ""] + mermaid_groups(group_rows(plan), list(plan.config.regions)) + [""]
     if plan.warnings:
         out += ["### Warnings", ""]
-        out += [f"- **{w.code}**: {markdown.cell(w.message)}" for w in plan.warnings]
+        out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in plan.warnings]
         out.append("")
     out += ["### Stack outputs", "", "```json", json.dumps(plan.outputs, indent=2, sort_keys=True), "```", ""]
     return "\n".join(out)
@@ -442,7 +442,10 @@ def render_text(plan: Plan, width: int | None = DEFAULT_WIDTH) -> str:
     for key, value in sorted(plan.outputs.items()):
         if isinstance(value, list):
             out.append(f"  {key}:")
-            out += [f"    {line}" for line in value]
+            for line in value:  # a line keeps its own indent; a long one wraps under itself
+                text = str(line)
+                lead = "    " + text[: len(text) - len(text.lstrip())]
+                out += wrapped(text.strip(), width, lead)
         elif isinstance(value, dict) and value:
             out.append(f"  {key}:")
             out += [f"    {k}: {json.dumps(v)}" for k, v in sorted(value.items())]

@@ -346,7 +346,7 @@ def render_markdown(rv: Review) -> str:
     out = [
         f"## Review of {markdown.code(rv.new)} against {markdown.code(rv.base)}",
         "",
-        f"**{icon} {rv.verdict.upper()}**: " + markdown.cell("; ".join(rv.reasons)),
+        f"**{icon} {rv.verdict.upper()}**: " + markdown.prose("; ".join(rv.reasons)),
         "",
         "### People",
         "",
@@ -364,8 +364,8 @@ def render_markdown(rv: Review) -> str:
         out.append("No change: the state already matches the program.")
     out += ["", "### Warnings", ""]
     for w in rv.warnings:
-        out.append(f"- **{w.code}**: {markdown.cell(w.message)}")
-        out += [f"  - {markdown.cell(step)}" for step in w.steps]
+        out.append(f"- **{w.code}**: {markdown.prose(w.message)}")
+        out += [f"  - {markdown.prose(step)}" for step in w.steps]
     if not rv.warnings:
         out.append("None.")
     out += ["", "### Groups -> regions", "", "Before:", ""]

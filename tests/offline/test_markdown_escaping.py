@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from ownscim_infra.config.directory import load_directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.offline.plan import build_plan, render_markdown
-from tests.conftest import example_data
+from tests.conftest import REPO, example_data
 
 HOSTILE = {
     "link": "[Click me](https://evil.example/login)",
@@ -95,3 +96,21 @@ def test_mermaid_label_encodes_every_special_character():
     assert markdown.mermaid_label("a\"b'c`d%e{f}g#h<i>j&k") == (
         "a#quot;b#39;c#96;d#37;e#123;f#125;g#35;h#lt;i#gt;j#amp;k"
     )
+
+
+def test_prose_keeps_our_code_spans_and_escapes_the_rest():
+    # a warning read "removing them from \`people\`": our own code spans showed their backticks
+    assert markdown.prose("removing them from `people`") == "removing them from `people`"
+    assert markdown.prose("[x](http://a) *b* <i> `c|d` e|f") == "[x\\](http://a) \\*b\\* &lt;i&gt; `c\\|d` e\\|f"
+    assert markdown.prose("an odd ` alone") == "an odd \\` alone"  # no pair: escaped, literal
+
+
+def test_warnings_in_the_plan_show_code_spans(tmp_path):
+    data = example_data()
+    data["people"].append({"login": "dana.lee@example.com".replace("dana", "dan*a"), "regions": ["us1"]})
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    md = render_markdown(build_plan(path, directory=load_directory(REPO / "config" / "example-directory.yaml")))
+    warnings = md.split("### Warnings", 1)[1].split("###", 1)[0]
+    assert "\\`" not in warnings and "`people`" in warnings, warnings
+    assert "dan\\*a.lee@example.com" in warnings
