@@ -35,6 +35,7 @@ from ownscim_infra.offline.simulate import (
     OwnState,
     SimulationReport,
     UserResult,
+    changed_summary,
     load_state,
     simulate_states,
 )
@@ -273,23 +274,9 @@ _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config
 _RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
 
 
-def _changed_cell(c: dict[str, Any]) -> str:
-    """The changed paths; for a replacement the trigger set off, the declared values
-    (``regions us1 -> emea2``)."""
-    if c["paths"] == ["replacementTrigger"] and c.get("detail"):
-        was, _, now = c["detail"].partition(" -> ")
-        try:
-            old, new = json.loads(was), json.loads(now)
-        except ValueError:
-            return c["detail"]
-        keys = sorted(set(old) | set(new))
-        return ", ".join(f"{k} {old.get(k, '(none)')} -> {new.get(k, '(none)')}" for k in keys) or "profile"
-    return ", ".join(c["paths"]) or "-"
-
-
 def _resource_row(c: dict[str, Any]) -> list[str]:
     status = c["status"] + (" (see the warnings)" if c.get("error") else "")
-    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], _changed_cell(c), status]
+    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], changed_summary(c), status]
 
 
 def render_text(rv: Review, width: int | None = None) -> str:

@@ -24,6 +24,7 @@ and finding says why); 2 bad input (config, directory, missing token).
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from contextlib import ExitStack, closing
@@ -571,6 +572,23 @@ def _own_cell(own: OwnState | None) -> str:
     return own.render() if own else "absent"
 
 
+def changed_summary(change: dict[str, Any]) -> str:
+    """What a step changes, for a reader: the changed paths (``description``); for an
+    assignment replaced by its ``replacementTrigger``, the declared values before and after
+    (``regions us1 -> emea2``), which is what set the trigger off."""
+    if change["paths"] == ["replacementTrigger"] and change.get("detail"):
+        was, _, now = change["detail"].partition(" -> ")
+        try:
+            old, new = json.loads(was), json.loads(now)
+        except ValueError:
+            return str(change["detail"])
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            return str(change["detail"])
+        keys = sorted(set(old) | set(new))
+        return ", ".join(f"{k} {old.get(k, '(none)')} -> {new.get(k, '(none)')}" for k in keys) or "profile"
+    return ", ".join(change["paths"]) or "-"
+
+
 def _changes_lines(report: SimulationReport, width: int | None) -> list[str]:
     """What the emulated ``pulumi up`` did: a count by operation, every step that is not
     ``same``, the failure, and the group order Okta holds after it."""
@@ -579,9 +597,7 @@ def _changes_lines(report: SimulationReport, width: int | None) -> list[str]:
         counts[change["op"]] = counts.get(change["op"], 0) + 1
     summary = ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "nothing declared"
     lines = [f"pulumi up (emulated engine and okta provider): {len(report.changes)} resource(s): {summary}"]
-    rows = [
-        [c["op"], c["name"], ", ".join(c["paths"]) or "-", c["status"]] for c in report.changes if c["op"] != "same"
-    ]
+    rows = [[c["op"], c["name"], changed_summary(c), c["status"]] for c in report.changes if c["op"] != "same"]
     if rows:
         lines += aligned(["Op", "Resource", "Changed", "Status"], rows, indent="  ", max_width=width)
     else:

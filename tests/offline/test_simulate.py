@@ -498,3 +498,12 @@ def test_a_receiver_url_with_a_secret_is_refused_and_never_echoed(url, why):
     )
     assert result.returncode == 2 and why in result.stderr
     assert "s3cretPass" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_replacement_shows_the_declared_values_as_review_does(write_config):
+    # simulate --previous showed "replacementTrigger", review "regions us1 -> emea2", for one change
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]  # Own US: us1 -> emea2
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    [row] = [line.split() for line in render_text(report).splitlines() if line.strip().startswith("replace ")]
+    assert row == ["replace", "own-scim-group-assignment-own-us", "regions", "us1", "->", "emea2", "done"]
