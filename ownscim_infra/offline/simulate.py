@@ -25,6 +25,7 @@ and finding says why); 2 bad input (config, directory, missing token).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import tempfile
 from contextlib import ExitStack, closing
@@ -315,10 +316,17 @@ class SimulationReport:
         return [u for u in self.users if u.changes]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``json`` format's document (snake_case fields, plus ``ok``)."""
-        doc = asdict(self)
+        """The ``json`` format's document: the fields in camelCase (``regionsSent``,
+        ``updateFailed``), as ``plan`` and ``review`` write theirs, plus ``ok``."""
+        doc = asdict(self, dict_factory=_camel_fields)
         doc["ok"] = self.ok
         return doc
+
+
+def _camel_fields(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """:func:`dataclasses.asdict`'s ``dict_factory``: field names in camelCase (the values'
+    own dictionaries, Okta's and the engine's, are camelCase already and left as they are)."""
+    return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key): value for key, value in items}
 
 
 @dataclass(frozen=True)

@@ -347,6 +347,18 @@ def test_command_text_and_json():
     assert res.returncode == 0
     doc = json.loads(res.stdout)
     assert doc["ok"] is True and len(doc["users"]) == 8
+    # camelCase keys, as plan and review write theirs (regions_sent, update_failed were snake_case)
+    keys = set()
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            keys |= set(item)
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    assert {"regionsSent", "updateFailed", "receiverStartedHere", "businessUnit"} <= keys
+    assert not [k for k in keys if "_" in k]
 
 
 def test_command_exits_1_and_says_why():
