@@ -83,6 +83,14 @@ class Directory(StrictModel):
         folded = okta_fold(login)
         return next((u for u in self.users if okta_fold(u.login) == folded), None)
 
+    def closest_login(self, login: str) -> str | None:
+        """The login of the directory that ``login`` nearly spells (``kenji.sato@exmaple.com``
+        for ``kenji.sato@example.com``: a letter or two off, :data:`SUGGESTION_CUTOFF`), or
+        ``None``."""
+        folded = {okta_fold(u.login): u.login for u in self.users}
+        close = difflib.get_close_matches(okta_fold(login), list(folded), n=1, cutoff=SUGGESTION_CUTOFF)
+        return folded[close[0]] if close else None
+
 
 def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: Positions | None = None) -> Directory:
     """Validate a parsed directory document; raises :class:`ConfigError` with every problem

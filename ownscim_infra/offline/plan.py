@@ -170,11 +170,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         return found
     found += typo_findings(plan.config, directory)
     found += [
-        Finding(
-            "person-not-in-okta",
-            f"{p.login} is not in the directory: pulumi up fails looking the person up by login",
-            (p.login,),
-        )
+        Finding("person-not-in-okta", f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
         for p in person_rows(plan)
         if directory.user(p.login) is None
     ]
@@ -410,6 +406,14 @@ def render_markdown(plan: Plan) -> str:
         out.append("")
     out += ["### Stack outputs", "", "```json", json.dumps(plan.outputs, indent=2, sort_keys=True), "```", ""]
     return "\n".join(out)
+
+
+def not_in_directory(login: str, directory: Directory) -> str:
+    """What to say of a person of the config that ``directory`` does not have: ``pulumi up``
+    fails looking the login up (``okta.user.get_users``), with the directory's closest login."""
+    close = directory.closest_login(login)
+    hint = f" (did you mean {close}?)" if close else ""
+    return f"is not in the directory{hint}: pulumi up fails looking the person up by login"
 
 
 def render_text(plan: Plan, width: int | None = DEFAULT_WIDTH) -> str:

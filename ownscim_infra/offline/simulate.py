@@ -57,7 +57,7 @@ from ownscim_infra.offline.okta_emulator import (
     resolve,
 )
 from ownscim_infra.offline.okta_org import OktaOrg
-from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
 from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
 
@@ -726,8 +726,7 @@ def load_state(config_file: str | Path, directory_file: str | Path) -> State:
                 ConfigIssue(
                     "users",
                     login,
-                    f"config person {login!r} is not in the directory (the program looks "
-                    "people up by login; pulumi up would fail)",
+                    f"the config's person {login!r} {not_in_directory(login, dirs)}",
                 )
                 for login in missing
             ],

@@ -324,8 +324,20 @@ def test_configured_person_missing_from_directory(tmp_path):
     directory["users"] = [u for u in directory["users"] if u["login"] != "sam.rivera@example.com"]
     path = tmp_path / "dir.yaml"
     path.write_text(yaml.safe_dump(directory))
-    with pytest.raises(ConfigError, match=r"config person 'sam\.rivera@example\.com' is not in the directory"):
+    with pytest.raises(ConfigError, match=r"config's person 'sam\.rivera@example\.com' is not in the directory:"):
         simulate(EXAMPLE, path)
+    for user in directory["users"]:  # a typo in the directory: the message says which login it nearly is
+        if user["login"] == "dana.lee@example.com":
+            user["login"] = "dana.lee@exmaple.com"
+    path.write_text(yaml.safe_dump(directory))
+    with pytest.raises(ConfigError) as info:
+        simulate(EXAMPLE, path)
+    assert "'dana.lee@example.com' is not in the directory (did you mean dana.lee@exmaple.com?)" in str(info.value)
+    plan = build_plan(EXAMPLE, directory=load_directory(path))
+    [warning] = [w for w in plan.warnings if w.code == "person-not-in-okta" and "dana" in w.message]
+    assert warning.message.startswith(
+        "dana.lee@example.com is not in the directory (did you mean dana.lee@exmaple.com?)"
+    )
 
 
 def sim_cmd(*args, env=None):
