@@ -28,6 +28,7 @@ import json
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -462,6 +463,7 @@ def run_simulation(
     started_here: bool = False,
     connection_api: bool = True,
     progress: Progress | None = None,
+    set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -470,6 +472,10 @@ def run_simulation(
     :param connection_api: whether Okta serves this app's connection through its API
         (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
     :param progress: told how far each phase is (``simulate`` draws a bar on a terminal).
+    :param set_account_regions: gives the receiver's Own account its regions (a receiver
+        started here): ``previous``'s for its run, then those and ``current``'s, so that a
+        region the change adds is not in Own before it (a user with every region keeps those
+        it was created with).
     """
     with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
         emulator = OktaEmulator(okta)
@@ -480,11 +486,15 @@ def run_simulation(
         before_own: dict[str, OwnState | None] = {}
         meant_before: dict[str, Expected] = {}
         if previous is not None:
+            if set_account_regions is not None:
+                set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = findings_of(rollout.app()) + first.findings
             meant_before = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
             logins_before = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
             before_own = {okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins_before)}
+        if previous is not None and set_account_regions is not None:
+            set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         mark = len(okta.exchanges)
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
         # admins' doing in Okta, after it (the program never changes memberships)
@@ -785,7 +795,13 @@ def simulate_states(
             )
             handle = stack.enter_context(serve_in_background(settings))
             return run_simulation(
-                current, handle.base_url, token, previous=before, started_here=True, progress=progress
+                current,
+                handle.base_url,
+                token,
+                previous=before,
+                started_here=True,
+                progress=progress,
+                set_account_regions=handle.app.set_account_regions,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")

@@ -100,7 +100,7 @@ from .models import (
     check_uri_reference,
     service_provider_config,
 )
-from .settings import OWN_USER_SCHEMA, ReceiverSettings
+from .settings import OWN_USER_SCHEMA, ReceiverSettings, parse_region_list
 from .storage import AsyncSqliteStorage, SqliteStorage, StorageUnavailableException
 
 #: Where the SCIM endpoints live on the server (Own's "SCIM URL" ends with it).
@@ -647,7 +647,7 @@ class ReceiverApplication(ASGIApplication):
 
     def __init__(self, settings: ReceiverSettings) -> None:
         self.settings = settings
-        service = OwnScimService(settings)
+        self.own_service = service = OwnScimService(settings)
         self.store = SqliteStorage(
             settings.db_path, service.provider, durability=settings.durability, busy_timeout=settings.busy_timeout
         )
@@ -660,6 +660,15 @@ class ReceiverApplication(ASGIApplication):
 
     def __repr__(self) -> str:
         return f"ReceiverApplication(regions={self.settings.regions!r}, db_path={str(self.settings.db_path)!r})"
+
+    def set_account_regions(self, regions: tuple[str, ...]) -> None:
+        """Give the Own account these regions from now on (the simulator's account gaining a
+        region between two configs): a user created without a ``regions`` value gets them;
+        the users already stored keep theirs, as Own keeps the regions a user was created with.
+
+        :raises SettingsError: no region, or one that is not a region code."""
+        settings = dataclasses.replace(self.settings, regions=parse_region_list(",".join(regions)))
+        self.settings = self.own_service.settings = settings
 
     #: Called once the server has started (its signal handlers in place), before the first request.
     on_startup: Callable[[], None] | None = None

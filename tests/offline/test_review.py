@@ -201,3 +201,14 @@ def test_text_fits_a_terminal(fmt, tmp_path):
     if fmt == "text":
         assert max(len(line) for line in out.splitlines()) <= 100
     assert "E0000046" in out
+
+
+def test_a_region_added_to_the_account_is_not_in_own_before_it(tmp_path):
+    # the receiver had the regions of both configs from the start: sam.rivera (every region)
+    # showed apac1 in "Own before", and the change as "no change"
+    new = changed(tmp_path, lambda d: d.update(regions=[*d["regions"], "apac1"]))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    [sam] = [u for u in rv.people if u.login == "sam.rivera@example.com"]
+    assert sam.before is not None and sam.before.regions == ("us1", "emea2", "uk1")
+    assert sam.own is not None and sam.own.regions == ("us1", "emea2", "uk1")  # Own keeps what it created
+    assert sam.changes == ["move-not-in-own"] and rv.verdict == ATTENTION

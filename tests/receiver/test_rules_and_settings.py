@@ -18,6 +18,8 @@ from ownscim_infra.receiver.own import (
 )
 from ownscim_infra.receiver.settings import SettingsError, load_token, parse_region_list
 
+from .conftest import okta_user
+
 ACCOUNT = ("us1", "emea2", "ca4")
 
 
@@ -126,3 +128,15 @@ def test_parse_region_list():
     assert parse_region_list("us1, EMEA2,,us1") == ("us1", "emea2")
     with pytest.raises(SettingsError):
         parse_region_list(" , ")
+
+
+def test_account_regions_added_later_go_to_new_users_only(receiver, okta):
+    okta.post("/Users", json=okta_user("ann@example.com"))
+    receiver.app.set_account_regions(("us1", "emea2", "apac1"))
+    created = okta.post("/Users", json=okta_user("bob@example.com"))
+
+    assert created.status_code == 201
+    assert receiver.store.own_state("ann@example.com").regions == ("us1", "emea2")  # as created
+    assert receiver.store.own_state("bob@example.com").regions == ("us1", "emea2", "apac1")
+    with pytest.raises(ValueError, match="region"):
+        receiver.app.set_account_regions(())
