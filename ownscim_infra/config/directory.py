@@ -19,7 +19,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -73,6 +73,13 @@ class DirectoryUser(StrictModel):
 
 class Directory(StrictModel):
     """The whole directory file."""
+
+    #: top-level keys of the other kind of file, and what to say of them
+    other_file_keys: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("app", "regions", "groups", "people"),
+        "this looks like a config file, not a directory file (which has only `users`); "
+        "give the directory here (--directory FILE, default NAME-directory.yaml beside the config)",
+    )
 
     users: list[DirectoryUser] = Field(
         default_factory=list, json_schema_extra={"default": []}, description="The Okta users."

@@ -24,7 +24,7 @@ import hashlib
 import re
 import stat
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -76,7 +76,18 @@ def _region(value: Any) -> str:
                 "such as 'us1' or 'emea2'"
             ) from None
         raise ValueError(f"YAML reads this as {kind}, not a region code: quote it, e.g. '{written}'")
+    if isinstance(value, str) and len(value.split()) > 1 and all(_is_region(w) for w in value.split()):
+        codes = ", ".join(value.split())
+        raise ValueError(f"several region codes separated by spaces: separate them with commas, e.g. [{codes}]")
     return region_code(value)
+
+
+def _is_region(text: str) -> bool:
+    try:
+        region_code(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _declared_region(value: Any, info: ValidationInfo) -> str:
@@ -245,8 +256,14 @@ class PersonConfig(StrictModel):
 
 
 class OwnScimConfig(StrictModel):
-    """The whole file. ``groups`` order is assignment priority: index 0 is priority 0, the
-    highest (Okta: the group with the highest priority supplies a user's app profile)."""
+    """The whole file. ``groups`` order is assignment priority: index 0 is priority 1, the
+    highest (Okta: the group with the highest priority supplies a user's app profile;
+    :mod:`ownscim_infra.domain.priorities`)."""
+
+    #: top-level keys of the other kind of file, and what to say of them
+    other_file_keys: ClassVar[dict[str, str]] = {
+        "users": "this looks like a directory file (NAME-directory.yaml), not a config; give the config here"
+    }
 
     app: AppConfig = Field(description="The Okta app instance of the catalog app scim2headerauth.")
     regions: Annotated[

@@ -233,6 +233,9 @@ def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 
 
 def _unknown_key_message(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    other_file: dict[str, str] = getattr(model, "other_file_keys", {})
+    if len(loc) == 1 and loc[0] in other_file:
+        return f"unknown key; {other_file[loc[0]]}"
     allowed = allowed_keys(model, loc[:-1])
     if not allowed:
         return "unknown key; see config/README.md for the keys allowed here"

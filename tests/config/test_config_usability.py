@@ -10,7 +10,7 @@ import pytest
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from ownscim_infra.config.directory import UnknownGroup, load_directory, parse_directory, unknown_groups
-from tests.conftest import EXAMPLE, example_data
+from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
 
@@ -200,3 +200,21 @@ def test_unknown_groups_name_the_user_the_group_and_the_closest_configured_one()
 def test_the_example_directory_has_no_misspelt_group():
     found = unknown_groups(load_config(EXAMPLE), load_directory(DIRECTORY))
     assert {(u.group, u.suggestion) for u in found} == {("Everyone", None)}
+
+
+def test_a_config_and_a_directory_given_the_other_way_round_say_so(tmp_path):
+    config, directory = REPO / "config" / "example.yaml", REPO / "config" / "example-directory.yaml"
+    as_directory = rendered(config, load_directory)
+    assert len(as_directory) == 4
+    assert all("this looks like a config file, not a directory file" in p for p in as_directory)
+    as_config = rendered(directory)
+    assert any("users: unknown key; this looks like a directory file" in p for p in as_config), as_config
+
+
+def test_region_codes_separated_by_spaces_say_use_commas(tmp_path):
+    path = example_with(tmp_path, "regions: [us1, emea2, uk1]", "regions: us1 emea2 uk1")
+    [problem] = rendered(path)
+    assert (
+        "regions[0]: several region codes separated by spaces: separate them with commas, e.g. [us1, emea2, uk1]"
+        in problem
+    )
