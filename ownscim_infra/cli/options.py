@@ -63,14 +63,16 @@ def directory_for(config: str | Path, explicit: str | Path | None, fallback: Pat
     """The directory file for ``config``: ``explicit`` if given, else ``NAME-directory.yaml``
     beside ``NAME.yaml``, else ``fallback``.
 
-    :raises InputError: the config file is not there, or no directory is (the message says
-        both ways to give one).
+    :raises ConfigError: the config file is not there.
+    :raises InputError: no directory is (the message says both ways to give one).
     """
     if explicit:
         return Path(explicit)
     config = Path(config)
-    if not config.is_file():
-        raise InputError(f"cannot read the config file {config}: there is no such file")
+    if not config.is_file():  # as every command says it (the config reader's own message)
+        from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue  # only now: --help stays light
+
+        raise ConfigError(config, [ConfigIssue("", MISSING, "cannot read the file: No such file or directory")])
     beside = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
     if beside.is_file():
         return beside

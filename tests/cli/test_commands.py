@@ -125,3 +125,11 @@ def test_plan_leaves_no_event_loop_behind():
     for _ in range(4):
         result = run("plan", "config/example.yaml", "--directory", "config/example-directory.yaml")
         assert result.returncode == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("command", [["plan"], ["simulate"], ["review", "config/example.yaml"]])
+def test_a_missing_config_reads_the_same_in_every_command(command, tmp_path):
+    missing = str(tmp_path / "nope.yaml")
+    res = run(*command[:1], missing, *command[1:])
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr == f"1 problem(s) in {missing}:\n  {missing}: cannot read the file: No such file or directory\n"
