@@ -1,7 +1,8 @@
 """Issue 10: bounded work per request, no frozen event loop, a locked database, slow clients, durability.
 
 Every server runs for real on 127.0.0.1. The one timing assertion is the bound the issue asks
-for: a lookup answered while a slow request is in progress takes less than ``LOOKUP_BOUND``.
+for: a lookup answered while a slow request is in progress takes less than ``LOOKUP_SHARE`` of
+that request's time, both measured in the same run (a lookup served behind it would take all of it).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from .conftest import (
     seed_users,
 )
 
-#: The most a lookup may take while a slow request is served (generous for a loaded 2-core machine).
-LOOKUP_BOUND = 0.5
+#: The most a lookup may take while a slow request is served, as a share of that request's time
+#: (measured: 5 to 113 ms for a 1.7 to 3.7 s request on a 2-core machine, i.e. under 0.04).
+LOOKUP_SHARE = 0.2
 LIMITS_SCHEMA = "urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig"
 
 
@@ -178,7 +180,9 @@ def test_a_slow_request_does_not_delay_a_lookup(crowded, slow_params):
         f"\nlookups during a slow {next(iter(slow_params))} ({slow_took:.2f} s): "
         f"max {max(timings) * 1000:.1f} ms ({overlapped} overlapped)"
     )
-    assert max(timings) < LOOKUP_BOUND, timings
+    # the bound is relative to the slow request, measured in the same run: served behind it, a
+    # lookup would wait for all of it; a loaded machine slows both alike
+    assert max(timings) < slow_took * LOOKUP_SHARE, (timings, slow_took)
     assert slow_result["status"] == 200
     assert overlapped >= 3, f"the slow request ended before the lookups could overlap it ({overlapped}, {timings})"
 
