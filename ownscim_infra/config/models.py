@@ -322,7 +322,7 @@ def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
     if not isinstance(groups, list):
         return issues
     seen: dict[str, int] = {}
-    names: dict[int, str] = {}  # folded names of the groups keyed by their name
+    names: dict[int, str] = {}  # the folded name of each group whose resource key is its name
     for i, group in enumerate(groups):
         if not isinstance(group, dict):
             continue
@@ -334,9 +334,9 @@ def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
             names[i] = okta_fold(name.strip())
         else:
             continue
-        if effective in seen and names.get(i) is not None and names.get(i) == names.get(seen[effective]):
-            pass  # the same name twice: the duplicate name is the one problem reported
-        elif effective in seen:
+        # the same name twice is reported as a duplicate name, the one problem it is
+        same_name = effective in seen and i in names and names[i] == names.get(seen[effective])
+        if effective in seen and not same_name:
             issues.append(
                 Problem(
                     loc,
