@@ -211,6 +211,25 @@ def case_clash(value: Any) -> tuple[str, str] | None:
     return None
 
 
+ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+#: A reference to a user of this service: ``Users/{id}``, relative to the SCIM root or at the
+#: end of an absolute URL (RFC 7643 §2.3.7).
+_USER_REFERENCE = re.compile(r"(?:^|/)(Users/[^/?#]+)$")
+
+
+def _resource_references(user: dict[str, Any]) -> dict[str, Any]:
+    """``user`` (dumped) with ``manager.$ref`` reduced to ``Users/{id}``, for comparing an update
+    with what is stored: a reference stored relative is sent back absolute (scim2-server's
+    ``publish``), and a client that PUTs the user it read sends the same manager."""
+    extension = user.get(ENTERPRISE_USER_SCHEMA)
+    manager = extension.get("manager") if isinstance(extension, dict) else None
+    reference = manager.get("$ref") if isinstance(manager, dict) else None
+    match = _USER_REFERENCE.search(reference) if isinstance(reference, str) else None
+    if match is None or not isinstance(extension, dict) or not isinstance(manager, dict):
+        return user
+    return {**user, ENTERPRISE_USER_SCHEMA: {**extension, "manager": {**manager, "$ref": match.group(1)}}}
+
+
 def filter_clauses(node: FilterNode) -> int:
     """The comparisons and presence tests in a parsed filter, those of value paths included."""
     if isinstance(node, Comparison | Present):
@@ -569,7 +588,9 @@ class OwnScimService(ScimService):
             raise own.ActiveUnassignedError("active cannot be removed nor set to null: a user is active or not")
         if self.settings.attribute_updates != "refuse":
             return
-        changed = own.changed_attributes(before, after, ignore=[OWN_USER_SCHEMA, "password"])
+        changed = own.changed_attributes(
+            _resource_references(before), _resource_references(after), ignore=[OWN_USER_SCHEMA, "password"]
+        )
         if after.get("password") is not None and after.get("password") != before.get("password"):
             changed.append("password")
         if regions_change:

@@ -151,3 +151,18 @@ def test_the_fast_answers_equal_scim2_servers_for_every_shape_okta_creates(okta)
         patched = okta.patch(f"/Users/{user_id}", json=deactivate(False))
         assert patched.status_code == 200
         assert patched.json() == okta.get(f"/Users/{user_id}").json(), shape
+
+
+def test_a_put_of_the_user_as_read_may_deactivate_it_when_its_manager_ref_was_relative(okta):
+    # the stored "$ref" stays relative, the answers make it absolute: the PUT of what GET gave
+    # was refused as a change of the enterprise extension
+    user = okta.post("/Users", json=enterprise_user(manager={"value": "abc", "$ref": "Users/abc"})).json()
+    read = okta.get(f"/Users/{user['id']}").json()
+    assert read[ENTERPRISE]["manager"]["$ref"].endswith("/scim/v2/Users/abc")
+    body = {k: v for k, v in read.items() if k != "meta"} | {"active": False}
+    put = okta.put(f"/Users/{user['id']}", json=body)
+    assert put.status_code == 200, put.text
+    assert put.json()["active"] is False
+    body[ENTERPRISE] = {**body[ENTERPRISE], "manager": {"value": "xyz", "$ref": "Users/xyz"}}
+    moved = okta.put(f"/Users/{user['id']}", json=body)
+    assert moved.status_code == 400 and moved.json()["scimType"] == "mutability"
