@@ -320,6 +320,8 @@ def validate_document(
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
+            if err["type"] == "invalid_key":
+                loc = _key_as_written(data, loc)
             if err["type"] == "extra_forbidden" and loc in secret_locs:
                 continue  # already reported with the hint
             is_key = err["type"] in ("extra_forbidden", "invalid_key")
@@ -333,6 +335,17 @@ def validate_document(
         raise ConfigError(file, [_placed(p, data, positions) for p in problems])
     assert result is not None
     return result
+
+
+def _key_as_written(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The key path ``loc`` with its last key as the file has it, so that its line and column
+    are found: pydantic names a key that is not a string by its ``str`` (``"None"``)."""
+    container = _lookup(data, loc[:-1]) if loc else None
+    if isinstance(container, dict):
+        for key in container:
+            if not isinstance(key, str) and str(key) == loc[-1]:
+                return (*loc[:-1], key)
+    return loc
 
 
 def _placed(problem: Problem, data: Any, positions: Positions | None) -> ConfigIssue:

@@ -218,3 +218,12 @@ def test_region_codes_separated_by_spaces_say_use_commas(tmp_path):
         "regions[0]: several region codes separated by spaces: separate them with commas, e.g. [us1, emea2, uk1]"
         in problem
     )
+
+
+def test_keys_that_are_not_strings_are_placed_where_they_are_written(tmp_path):
+    path = tmp_path / "k.yaml"
+    path.write_text("app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1]\n? [a, b]\n: c\nnull: d\n")
+    assert rendered(path) == [
+        f"{path}:3:3: ('a', 'b'): a key must be a string; see config/README.md for the keys allowed here",
+        f"{path}:5:1: None: a key must be a string; see config/README.md for the keys allowed here",
+    ]
