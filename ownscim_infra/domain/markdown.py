@@ -18,8 +18,9 @@ read as the text it is, never as markup:
   (``%%{init}%%`` directives), ``{ }``, ``#`` (entity codes), backticks (Markdown strings
   and the end of the code fence), ``< > &`` become Mermaid entity codes.
 - :func:`code`: a code span that no backtick inside the text can close.
-- :func:`prose`: a sentence of ours that quotes names: its `` `code` `` spans stay code spans
-  (inert: CommonMark renders nothing inside them), the rest is :func:`cell`.
+- :func:`prose`: a sentence of ours that quotes names, for a list item or a paragraph: its
+  `` `code` `` spans stay code spans (inert: CommonMark renders nothing inside them), the rest
+  is :func:`cell`.
 
 Line breaks (which would end a table row or a label) become spaces in every function.
 Stdlib only: every layer may use it.
@@ -99,13 +100,13 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 def prose(text: str) -> str:
     """A message of this project (which may hold names from the files) for a list item or a
-    table cell: each `` `x` `` stays a code span, with ``|`` escaped (GitHub's tables); every
-    other character as :func:`cell` escapes it. Text in a code span is shown as written, so a
-    name that pairs backticks differently only changes what is shown in code."""
+    paragraph, not a table cell: each `` `x` `` stays a code span, shown as written; every other
+    character as :func:`cell` escapes it. Text in a code span is inert, so a name that pairs
+    backticks differently only changes what is shown in code."""
     text = _one_line(text)
     out, end = [], 0
     for span in _CODE_SPAN.finditer(text):
-        out += [cell(text[end : span.start()]), "`" + span.group(1).replace("|", "\\|") + "`"]
+        out += [cell(text[end : span.start()]), "`" + span.group(1) + "`"]
         end = span.end()
     out.append(cell(text[end:]))
     return "".join(out)

@@ -80,6 +80,7 @@ from scim2_models import (
     UnauthorizedException,
     User,
 )
+from scim2_models import Path as ScimPath
 from scim2_models.path.expressions import Comparison, FilterNode, LogicalExpr, Not, Present, ValuePath
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
 from scim2_server.applications.base import VERSION_PREFIX
@@ -368,9 +369,11 @@ class OwnScimService(ScimService):
 
     def read_patch(self, resource_type: ResourceType, body: bytes, content_type: str | None) -> PatchOp[Any]:
         """Validate a PatchOp (RFC 7644 §3.5.2) after checking it holds at most
-        ``max_patch_operations`` operations (counted before any is validated or applied).
+        ``max_patch_operations`` operations, and that each ``path``'s value filter is within the
+        filter bounds (:meth:`bound_filter`): counted before any is validated or applied.
 
         :raises InvalidValueException: 400 ``invalidValue``, too many operations.
+        :raises TooManyException: 400 ``tooMany``, a path's filter is over a bound.
         """
         payload = self.decode_body(body, content_type)
         operations = (
@@ -384,7 +387,37 @@ class OwnScimService(ScimService):
                 detail=f"A PATCH may carry at most {limit} operations (maxOperations in /ServiceProviderConfig), "
                 f"this one has {len(operations)}: send them in several requests"
             )
+        for operation in operations if isinstance(operations, list) else ():
+            path = (
+                next((v for k, v in operation.items() if k.casefold() == "path"), None)
+                if isinstance(operation, dict)
+                else None
+            )
+            if isinstance(path, str):
+                self.bound_filter(path, "A PATCH path (its value filter)")
         return super().read_patch(resource_type, body, content_type)
+
+    def bound_filter(self, text: str, what: str) -> None:
+        """Refuse a filter, or a PATCH path with a value filter (``emails[type eq "work"]``,
+        RFC 7644 §3.5.2), over ``max_filter_length`` characters (before it is parsed) or
+        ``max_filter_clauses`` comparisons (before it is evaluated).
+
+        :raises TooManyException: 400 ``tooMany``, naming ``what`` and the bound."""
+        if len(text) > self.settings.max_filter_length:
+            raise TooManyException(
+                detail=f"{what} may be at most {self.settings.max_filter_length} characters long "
+                "(see /ServiceProviderConfig)"
+            )
+        try:
+            ast = ScimPath(text).ast
+        except (SCIMException, ValueError):
+            return  # not a valid path: the validation says so
+        clauses = filter_clauses(ast.val_filter) if isinstance(ast, ValuePath) else 0
+        if clauses > self.settings.max_filter_clauses:
+            raise TooManyException(
+                detail=f"{what} may hold at most {self.settings.max_filter_clauses} comparisons "
+                f"(maxClauses in /ServiceProviderConfig), this one has {clauses}"
+            )
 
     def read_search(self, resource_types: list[ResourceType], payload: Any) -> tuple[SearchRequest[Any], Any]:
         """Validate a search (RFC 7644 §3.4.2) after bounding its filter: at most
@@ -504,8 +537,11 @@ class OwnScimService(ScimService):
             raise
         if patched is not None:
             enterprise = patched[EnterpriseUser] if isinstance(patched, User) else None
-            if enterprise is not None and enterprise.manager is not None and enterprise.manager.ref is not None:
-                check_uri_reference(str(enterprise.manager.ref), "manager.$ref")  # a PATCH is validated without it
+            reference = enterprise.manager.ref if enterprise is not None and enterprise.manager is not None else None
+            stored = ((before.get(ENTERPRISE_USER_SCHEMA) or {}).get("manager") or {}).get("$ref")
+            if reference is not None and str(reference) != stored:
+                # a PATCH is validated without the check; a reference stored before it stays as it is
+                check_uri_reference(str(reference), "manager.$ref")
             after = _dump(patched)
             own.refuse_own_state_change(before.get(OWN_USER_SCHEMA), after.get(OWN_USER_SCHEMA))
             self._check_update(before, after, False)

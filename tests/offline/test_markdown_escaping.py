@@ -101,7 +101,7 @@ def test_mermaid_label_encodes_every_special_character():
 def test_prose_keeps_our_code_spans_and_escapes_the_rest():
     # a warning read "removing them from \`people\`": our own code spans showed their backticks
     assert markdown.prose("removing them from `people`") == "removing them from `people`"
-    assert markdown.prose("[x](http://a) *b* <i> `c|d` e|f") == "[x\\](http://a) \\*b\\* &lt;i&gt; `c\\|d` e\\|f"
+    assert markdown.prose("[x](http://a) *b* <i> `c|d` e|f") == "[x\\](http://a) \\*b\\* &lt;i&gt; `c|d` e\\|f"
     assert markdown.prose("an odd ` alone") == "an odd \\` alone"  # no pair: escaped, literal
 
 

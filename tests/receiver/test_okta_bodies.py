@@ -93,8 +93,12 @@ def test_a_stored_ref_no_uri_reader_takes_is_answered_as_stored(receiver, okta):
     conn.close()
 
     listing = okta.get("/Users")
+    deactivated = okta.patch(f"/Users/{user['id']}", json=deactivate())  # the PATCH leaves the manager alone
+
     assert listing.status_code == 200, listing.text
     assert listing.json()["Resources"][0][ENTERPRISE]["manager"]["$ref"] == "http://[::1"
+    assert deactivated.status_code == 200, deactivated.text
+    assert deactivated.json()["active"] is False
 
 
 # -- media types (issue 12) ------------------------------------------------------------------------------------
