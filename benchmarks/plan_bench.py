@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,12 +66,12 @@ def child_plan(config: str) -> dict[str, object]:
     }
 
 
-def child_floor(count: int) -> dict[str, object]:
+def _bare_runtime(stack: str, count: int, program: Callable[[], None]) -> dict[str, object]:
+    """Run ``program`` (which declares ``count`` resources) under Pulumi's mock runtime, with
+    mocks that echo the inputs and answer every invoke with nothing: time, CPU, peak memory."""
     import pulumi
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
-
-    import ownscim_infra.offline.plan  # noqa: F401  the same imports as the plan's process
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
@@ -80,7 +81,20 @@ def child_floor(count: int) -> dict[str, object]:
             return {}, []
 
     start, cpu = time.perf_counter(), time.process_time()
-    pulumi.runtime.set_mocks(Mocks(), project="bench", stack="floor", preview=True)
+    pulumi.runtime.set_mocks(Mocks(), project="bench", stack=stack, preview=True)
+    _sync_await(run_pulumi_func(program))
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "peak_mb": _peak_mb(),
+        "resources": count,
+    }
+
+
+def child_floor(count: int) -> dict[str, object]:
+    import pulumi
+
+    import ownscim_infra.offline.plan  # noqa: F401  the same imports as the plan's process
 
     def program() -> None:
         parent = pulumi.ComponentResource("bench:index:Parent", "parent")
@@ -92,13 +106,7 @@ def child_floor(count: int) -> dict[str, object]:
                 opts=pulumi.ResourceOptions(parent=parent),
             )
 
-    _sync_await(run_pulumi_func(program))
-    return {
-        "seconds": time.perf_counter() - start,
-        "cpu": time.process_time() - cpu,
-        "peak_mb": _peak_mb(),
-        "resources": count,
-    }
+    return _bare_runtime("floor", count, program)
 
 
 def child_typed(count: int) -> dict[str, object]:
@@ -106,20 +114,8 @@ def child_typed(count: int) -> dict[str, object]:
 
     import pulumi
     import pulumi_okta as okta
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
 
     import ownscim_infra.offline.plan  # noqa: F401  the same imports as the plan's process
-
-    class Mocks(pulumi.runtime.Mocks):
-        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-            return f"{args.name}-id", dict(args.inputs)
-
-        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-            return {}, []
-
-    start, cpu = time.perf_counter(), time.process_time()
-    pulumi.runtime.set_mocks(Mocks(), project="bench", stack="typed", preview=True)
 
     def program() -> None:
         parent = pulumi.ComponentResource("bench:index:Parent", "parent")
@@ -143,13 +139,7 @@ def child_typed(count: int) -> dict[str, object]:
                 ),
             )
 
-    _sync_await(run_pulumi_func(program))
-    return {
-        "seconds": time.perf_counter() - start,
-        "cpu": time.process_time() - cpu,
-        "peak_mb": _peak_mb(),
-        "resources": count,
-    }
+    return _bare_runtime("typed", count, program)
 
 
 def _run_child(*args: str) -> dict[str, float]:
