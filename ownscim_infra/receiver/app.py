@@ -193,6 +193,15 @@ def okta_lookup(request: ScimRequest, max_length: int) -> str | None:
     return match[1]
 
 
+def attribute(payload: Any, name: str) -> Any:
+    """The value of attribute ``name`` of a decoded JSON object (names compared ignoring case,
+    RFC 7643 §2.1; :func:`case_clash` makes them unique), or ``None``."""
+    if not isinstance(payload, Mapping):
+        return None
+    folded = name.casefold()
+    return next((v for k, v in payload.items() if k.casefold() == folded), None)
+
+
 def case_clash(value: Any) -> tuple[str, str] | None:
     """The first two keys of one JSON object in ``value`` (a decoded body, walked depth-first)
     that are equal ignoring case (``("Operations", "operations")``), or ``None``."""
@@ -212,23 +221,29 @@ def case_clash(value: Any) -> tuple[str, str] | None:
     return None
 
 
-ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+ENTERPRISE_USER_SCHEMA = str(EnterpriseUser.__schema__)
 #: A reference to a user of this service: ``Users/{id}``, relative to the SCIM root or at the
 #: end of an absolute URL (RFC 7643 §2.3.7).
 _USER_REFERENCE = re.compile(r"(?:^|/)(Users/[^/?#]+)$")
+
+
+def _manager_reference(user: dict[str, Any]) -> Any:
+    """``manager.$ref`` of the enterprise extension of a dumped user, or ``None``."""
+    extension = user.get(ENTERPRISE_USER_SCHEMA)
+    manager = extension.get("manager") if isinstance(extension, dict) else None
+    return manager.get("$ref") if isinstance(manager, dict) else None
 
 
 def _resource_references(user: dict[str, Any]) -> dict[str, Any]:
     """``user`` (dumped) with ``manager.$ref`` reduced to ``Users/{id}``, for comparing an update
     with what is stored: a reference stored relative is sent back absolute (scim2-server's
     ``publish``), and a client that PUTs the user it read sends the same manager."""
-    extension = user.get(ENTERPRISE_USER_SCHEMA)
-    manager = extension.get("manager") if isinstance(extension, dict) else None
-    reference = manager.get("$ref") if isinstance(manager, dict) else None
+    reference = _manager_reference(user)
     match = _USER_REFERENCE.search(reference) if isinstance(reference, str) else None
-    if match is None or not isinstance(extension, dict) or not isinstance(manager, dict):
+    if match is None:
         return user
-    return {**user, ENTERPRISE_USER_SCHEMA: {**extension, "manager": {**manager, "$ref": match.group(1)}}}
+    extension = user[ENTERPRISE_USER_SCHEMA]
+    return {**user, ENTERPRISE_USER_SCHEMA: {**extension, "manager": {**extension["manager"], "$ref": match.group(1)}}}
 
 
 def filter_clauses(node: FilterNode) -> int:
@@ -375,12 +390,7 @@ class OwnScimService(ScimService):
         :raises InvalidValueException: 400 ``invalidValue``, too many operations.
         :raises TooManyException: 400 ``tooMany``, a path's filter is over a bound.
         """
-        payload = self.decode_body(body, content_type)
-        operations = (
-            next((v for k, v in payload.items() if k.casefold() == "operations"), None)
-            if isinstance(payload, dict)
-            else None
-        )
+        operations = attribute(self.decode_body(body, content_type), "Operations")
         limit = self.settings.max_patch_operations
         if isinstance(operations, list) and len(operations) > limit:
             raise InvalidValueException(
@@ -388,19 +398,20 @@ class OwnScimService(ScimService):
                 f"this one has {len(operations)}: send them in several requests"
             )
         for operation in operations if isinstance(operations, list) else ():
-            path = (
-                next((v for k, v in operation.items() if k.casefold() == "path"), None)
-                if isinstance(operation, dict)
-                else None
-            )
-            if isinstance(path, str):
-                self.bound_filter(path, "A PATCH path (its value filter)")
+            path = attribute(operation, "path")
+            if isinstance(path, str):  # a value filter in it (emails[type eq "work"]) is bounded as a filter
+                what = "A PATCH path (its value filter)"
+                self.bound_filter_length(path, what)
+                try:
+                    ast = ScimPath(path).ast
+                except (SCIMException, ValueError):
+                    continue  # not a valid path: the validation says so
+                self.bound_filter_clauses(filter_clauses(ast.val_filter) if isinstance(ast, ValuePath) else 0, what)
         return super().read_patch(resource_type, body, content_type)
 
-    def bound_filter(self, text: str, what: str) -> None:
-        """Refuse a filter, or a PATCH path with a value filter (``emails[type eq "work"]``,
-        RFC 7644 §3.5.2), over ``max_filter_length`` characters (before it is parsed) or
-        ``max_filter_clauses`` comparisons (before it is evaluated).
+    def bound_filter_length(self, text: str, what: str) -> None:
+        """Refuse a filter (a search's, or a PATCH path's value filter) over ``max_filter_length``
+        characters, before it is parsed.
 
         :raises TooManyException: 400 ``tooMany``, naming ``what`` and the bound."""
         if len(text) > self.settings.max_filter_length:
@@ -408,11 +419,12 @@ class OwnScimService(ScimService):
                 detail=f"{what} may be at most {self.settings.max_filter_length} characters long "
                 "(see /ServiceProviderConfig)"
             )
-        try:
-            ast = ScimPath(text).ast
-        except (SCIMException, ValueError):
-            return  # not a valid path: the validation says so
-        clauses = filter_clauses(ast.val_filter) if isinstance(ast, ValuePath) else 0
+
+    def bound_filter_clauses(self, clauses: int, what: str) -> None:
+        """Refuse a parsed filter of more than ``max_filter_clauses`` comparisons
+        (:func:`filter_clauses`), before it is evaluated.
+
+        :raises TooManyException: 400 ``tooMany``, naming ``what``, the bound and ``clauses``."""
         if clauses > self.settings.max_filter_clauses:
             raise TooManyException(
                 detail=f"{what} may hold at most {self.settings.max_filter_clauses} comparisons "
@@ -426,24 +438,12 @@ class OwnScimService(ScimService):
 
         :raises TooManyException: 400 ``tooMany``, the filter is over a bound.
         """
-        raw = (
-            next((v for k, v in payload.items() if k.casefold() == "filter"), None)
-            if isinstance(payload, Mapping)
-            else None
-        )
-        if isinstance(raw, str) and len(raw) > self.settings.max_filter_length:
-            raise TooManyException(
-                detail=f"A filter may be at most {self.settings.max_filter_length} characters long "
-                "(see /ServiceProviderConfig)"
-            )
+        raw = attribute(payload, "filter")
+        if isinstance(raw, str):
+            self.bound_filter_length(raw, "A filter")
         search_request, position = super().read_search(resource_types, payload)
         if search_request.filter is not None:
-            clauses = filter_clauses(search_request.filter.ast)
-            if clauses > self.settings.max_filter_clauses:
-                raise TooManyException(
-                    detail=f"A filter may hold at most {self.settings.max_filter_clauses} comparisons "
-                    f"(maxClauses in /ServiceProviderConfig), this one has {clauses}"
-                )
+            self.bound_filter_clauses(filter_clauses(search_request.filter.ast), "A filter")
         return search_request, position
 
     def resource_type_at(self, endpoint: str) -> ResourceType:
@@ -538,8 +538,7 @@ class OwnScimService(ScimService):
         if patched is not None:
             enterprise = patched[EnterpriseUser] if isinstance(patched, User) else None
             reference = enterprise.manager.ref if enterprise is not None and enterprise.manager is not None else None
-            stored = ((before.get(ENTERPRISE_USER_SCHEMA) or {}).get("manager") or {}).get("$ref")
-            if reference is not None and str(reference) != stored:
+            if reference is not None and str(reference) != _manager_reference(before):
                 # a PATCH is validated without the check; a reference stored before it stays as it is
                 check_uri_reference(str(reference), "manager.$ref")
             after = _dump(patched)
