@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -52,10 +54,13 @@ def text_width(args: argparse.Namespace) -> int | None:
     return DEFAULT_WIDTH
 
 
+def _beside_path(config: Path) -> Path:
+    return config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
+
+
 def beside(config: str | Path) -> Path | None:
     """``NAME-directory.yaml`` beside ``NAME.yaml``, when it is there."""
-    config = Path(config)
-    path = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
+    path = _beside_path(Path(config))
     return path if path.is_file() else None
 
 
@@ -69,18 +74,18 @@ def directory_for(config: str | Path, explicit: str | Path | None, fallback: Pat
     if explicit:
         return Path(explicit)
     config = Path(config)
-    if not config.is_file():  # as every command says it (the config reader's own message)
-        from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue  # only now: --help stays light
+    if not config.is_file():
+        from ownscim_infra.config.errors import ConfigError  # only now: --help stays light
 
-        raise ConfigError(config, [ConfigIssue("", MISSING, "cannot read the file: No such file or directory")])
-    beside = config.with_name(config.stem + DIRECTORY_SUFFIX + (config.suffix or ".yaml"))
-    if beside.is_file():
-        return beside
+        raise ConfigError.unreadable(config, os.strerror(errno.ENOENT))
+    found = beside(config)
+    if found is not None:
+        return found
     if fallback is not None:
         return fallback
     raise InputError(
         f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
-        f"as in config/example-directory.yaml), or put it beside the config as {beside}"
+        f"as in config/example-directory.yaml), or put it beside the config as {_beside_path(config)}"
     )
 
 

@@ -91,3 +91,9 @@ class ConfigError(InputError):
         self.issues = issues
         lines = [f"{len(issues)} problem(s) in {self.file}:"] + ["  " + i.render(self.file) for i in issues]
         super().__init__("\n".join(lines))
+
+    @classmethod
+    def unreadable(cls, file: str | Path, reason: str) -> ConfigError:
+        """The file cannot be read at all: ``reason`` is the system's (``No such file or
+        directory``), the same words from every command."""
+        return cls(file, [ConfigIssue("", MISSING, f"cannot read the file: {reason}")])

@@ -175,7 +175,7 @@ def _read_text(path: Path) -> str:
         with path.open("rb") as f:
             raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(path, [ConfigIssue("", MISSING, f"cannot read the file: {exc.strerror}")]) from None
+        raise ConfigError.unreadable(path, exc.strerror or str(exc)) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError(
             path, [ConfigIssue("", MISSING, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB, the limit")]
