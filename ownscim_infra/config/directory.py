@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -85,18 +86,24 @@ class Directory(StrictModel):
         default_factory=list, json_schema_extra={"default": []}, description="The Okta users."
     )
 
+    @cached_property
+    def by_login(self) -> dict[str, DirectoryUser]:
+        """The users by login as Okta compares logins (:func:`okta_fold`), the first of each."""
+        index: dict[str, DirectoryUser] = {}
+        for user in self.users:
+            index.setdefault(okta_fold(user.login), user)
+        return index
+
     def user(self, login: str) -> DirectoryUser | None:
         """The user with ``login`` (case-insensitive), or ``None``."""
-        folded = okta_fold(login)
-        return next((u for u in self.users if okta_fold(u.login) == folded), None)
+        return self.by_login.get(okta_fold(login))
 
     def closest_login(self, login: str) -> str | None:
         """The login of the directory that ``login`` nearly spells (``kenji.sato@exmaple.com``
         for ``kenji.sato@example.com``: a letter or two off, :data:`SUGGESTION_CUTOFF`), or
         ``None``."""
-        folded = {okta_fold(u.login): u.login for u in self.users}
-        close = difflib.get_close_matches(okta_fold(login), list(folded), n=1, cutoff=SUGGESTION_CUTOFF)
-        return folded[close[0]] if close else None
+        close = difflib.get_close_matches(okta_fold(login), list(self.by_login), n=1, cutoff=SUGGESTION_CUTOFF)
+        return self.by_login[close[0]].login if close else None
 
 
 def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: Positions | None = None) -> Directory:

@@ -190,7 +190,7 @@ class Rollout:
         if "E0000046" in (step.error or ""):
             reg = next((r for r in registrations if r.name == step.name), None)
             login = reg.inputs.get("username", step.name) if reg else self._login_of(step.name)
-            user = next((u for u in self.org.directory.users if okta_fold(u.login) == okta_fold(login)), None)
+            user = self.org.directory.user(login)
             app = self.org.apps.get(self.app_id or "")
             groups = [
                 self.org.groups[g].name

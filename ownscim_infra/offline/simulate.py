@@ -136,12 +136,11 @@ def expectations(
     if previous and previous[0].assignments_declared:
         prev_config, prev_directory = previous
         assigned_now = {okta_fold(login) for login in result}
-        spelled = {okta_fold(u.login): u.login for u in directory.users}
         answer_before = _ConfigAnswer(prev_config)
         for user in prev_directory.users:
-            key = okta_fold(user.login)
-            if key not in assigned_now and answer_before(user.login, user.groups):
-                result[spelled.get(key, user.login)] = Expected("inactive", via="unassigned since the previous config")
+            if okta_fold(user.login) not in assigned_now and answer_before(user.login, user.groups):
+                spelled = (directory.user(user.login) or user).login  # as the new directory writes it
+                result[spelled] = Expected("inactive", via="unassigned since the previous config")
     absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
     for user in directory.users:
         result.setdefault(user.login, Expected("absent", via=absent))
@@ -727,8 +726,7 @@ def load_state(config_file: str | Path, directory_file: str | Path) -> State:
     """
     plan = build_plan(config_file)
     dirs = load_directory(directory_file)
-    logins = {okta_fold(u.login) for u in dirs.users}
-    missing = [p.login for p in plan.config.people if okta_fold(p.login) not in logins]
+    missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
     if missing:
         raise ConfigError(
             directory_file,
