@@ -35,6 +35,7 @@ from ownscim_infra.offline.simulate import (
     OwnState,
     SimulationReport,
     UserResult,
+    camel_case,
     changed_summary,
     load_state,
     simulate_states,
@@ -79,7 +80,7 @@ class Review:
         return {
             "base": self.base,
             "new": self.new,
-            "verdict": {"level": _camel(self.verdict), "reasons": self.reasons},
+            "verdict": {"level": camel_case(self.verdict), "reasons": self.reasons},
             "people": [_person_json(u) for u in self.people],
             "resources": [
                 {k: c[k] for k in ("name", "type", "op", "paths", "status", "error", "detail") if k in c}
@@ -96,11 +97,6 @@ class Review:
             "okta": self.report.okta,
             "updateFailed": self.report.update_failed,
         }
-
-
-def _camel(text: str) -> str:
-    head, *rest = text.replace("-", " ").split(" ")
-    return head + "".join(w.capitalize() for w in rest)
 
 
 def _own_json(own: OwnState | None) -> dict[str, Any] | None:

@@ -323,10 +323,17 @@ class SimulationReport:
         return doc
 
 
+def camel_case(text: str) -> str:
+    """``regions_sent`` -> ``regionsSent``, ``needs attention`` -> ``needsAttention``: the JSON
+    formats' key (and code) style."""
+    head, *rest = re.split(r"[_\- ]", text)
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def _camel_fields(items: list[tuple[str, Any]]) -> dict[str, Any]:
     """:func:`dataclasses.asdict`'s ``dict_factory``: field names in camelCase (the values'
     own dictionaries, Okta's and the engine's, are camelCase already and left as they are)."""
-    return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key): value for key, value in items}
+    return {camel_case(key): value for key, value in items}
 
 
 @dataclass(frozen=True)
