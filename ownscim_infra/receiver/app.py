@@ -719,8 +719,10 @@ class ReceiverApplication(ASGIApplication):
 
     def set_account_regions(self, regions: tuple[str, ...]) -> None:
         """Give the Own account these regions from now on (the simulator's account gaining a
-        region between two configs): a user created without a ``regions`` value gets them;
-        the users already stored keep theirs, as Own keeps the regions a user was created with.
+        region between two configs): a user created without a ``regions`` value gets them
+        (Own's setup page: such a user is created "in all regions"); the users already stored
+        keep theirs. Whether Own gives a region added later to the users created before is not
+        documented: the receiver assumes not, so that ``review`` flags those users for a check.
 
         :raises SettingsError: no region, or one that is not a region code."""
         settings = dataclasses.replace(self.settings, regions=parse_region_list(",".join(regions)))
