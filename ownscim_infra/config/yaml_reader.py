@@ -102,6 +102,9 @@ class _BoundedComposer(Composer):
     the size of the node it names (measured once per node). An alias to a node still open
     (its own parent) would make a recursive structure: refused."""
 
+    #: the bound on nodes (:data:`MAX_NODES`; a reader may set a smaller one: :func:`read_document`)
+    max_nodes = MAX_NODES
+
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader)
         self._sizes: dict[int, int] = {}
@@ -114,9 +117,9 @@ class _BoundedComposer(Composer):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if not self.parser.check_event(AliasEvent):
             self._nodes += 1
-            if self._nodes > MAX_NODES:
+            if self._nodes > self.max_nodes:
                 raise _Refused(
-                    f"more than {MAX_NODES:,} keys and values in one file, the limit; split it",
+                    f"more than {self.max_nodes:,} keys and values in one file, the limit; split it",
                     self.parser.peek_event().start_mark,
                 )
         return super().compose_node(parent, index)
@@ -125,9 +128,9 @@ class _BoundedComposer(Composer):
         if isinstance(a, SequenceNode | MappingNode) and a.end_mark is None:
             raise _Refused("an alias may not refer to a node that contains it (a recursive structure)", a.start_mark)
         self._nodes += self._size(a)
-        if self._nodes > MAX_NODES:
+        if self._nodes > self.max_nodes:
             raise _Refused(
-                f"aliases expand the document beyond {MAX_NODES:,} keys and values, the limit "
+                f"aliases expand the document beyond {self.max_nodes:,} keys and values, the limit "
                 "(an alias bomb?); write the values out",
                 a.start_mark,
             )
@@ -157,9 +160,13 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _yaml() -> YAML:
+def _yaml(max_nodes: int = MAX_NODES) -> YAML:
     yaml = YAML(typ="rt", pure=True)
-    yaml.Composer = _BoundedComposer
+    yaml.Composer = (
+        _BoundedComposer
+        if max_nodes == MAX_NODES
+        else type("_BoundedComposer", (_BoundedComposer,), {"max_nodes": max_nodes})
+    )
     yaml.max_depth = MAX_DEPTH
     return yaml
 
@@ -189,9 +196,9 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _parse(path: Path, text: str) -> Any:
+def _parse(path: Path, text: str, max_nodes: int = MAX_NODES) -> Any:
     try:
-        return _yaml().load(text)
+        return _yaml(max_nodes).load(text)
     except _Refused as exc:
         raise ConfigError(path, [_issue(exc.mark, exc.message)]) from None
     except DuplicateKeyError as exc:
@@ -302,18 +309,19 @@ def _merged_lc(obj: CommentedMap, key: Any) -> list[int] | None:
     return None
 
 
-def read_document(path: str | Path) -> YamlDocument:
-    """Parse a YAML file within the bounds of this module.
+def read_document(path: str | Path, *, max_nodes: int = MAX_NODES) -> YamlDocument:
+    """Parse a YAML file within the bounds of this module (``max_nodes``: the bound on
+    nodes, :data:`MAX_NODES` unless a caller, a test, wants a smaller one).
 
     :returns: the data (plain Python) and the positions of its keys and values.
     :raises ConfigError: naming the file, and the line and column where known: the file
         cannot be read, is larger than :data:`MAX_FILE_BYTES`, is not UTF-8, is not YAML,
         gives a key twice in one mapping, nests deeper than :data:`MAX_DEPTH`, has aliases
-        that expand beyond :data:`MAX_ALIAS_NODES` nodes or refer to themselves, or uses a
+        that expand beyond ``max_nodes`` nodes or refer to themselves, or uses a
         tag that is not YAML's own.
     """
     path = Path(path)
-    loaded = _parse(path, _read_text(path))
+    loaded = _parse(path, _read_text(path), max_nodes)
     converter = _Converter()
     data = converter.value(loaded, ())
     if isinstance(loaded, CommentedMap | CommentedSeq):
