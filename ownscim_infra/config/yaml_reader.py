@@ -160,13 +160,21 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
+def _composer(max_nodes: int) -> type[_BoundedComposer]:
+    """:class:`_BoundedComposer` with ``max_nodes`` as its bound."""
+    if max_nodes == MAX_NODES:
+        return _BoundedComposer
+
+    class Bounded(_BoundedComposer):
+        pass
+
+    Bounded.max_nodes = max_nodes
+    return Bounded
+
+
 def _yaml(max_nodes: int = MAX_NODES) -> YAML:
     yaml = YAML(typ="rt", pure=True)
-    yaml.Composer = (
-        _BoundedComposer
-        if max_nodes == MAX_NODES
-        else type("_BoundedComposer", (_BoundedComposer,), {"max_nodes": max_nodes})
-    )
+    yaml.Composer = _composer(max_nodes)
     yaml.max_depth = MAX_DEPTH
     return yaml
 
