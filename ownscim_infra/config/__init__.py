@@ -14,6 +14,7 @@ from ownscim_infra.config.errors import ConfigError, ConfigIssue
 from ownscim_infra.config.models import (
     AppConfig,
     GroupConfig,
+    Login,
     OwnScimConfig,
     PersonConfig,
     load_config,
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "ConfigIssue",
     "GroupConfig",
+    "Login",
     "OwnScimConfig",
     "PersonConfig",
     "load_config",

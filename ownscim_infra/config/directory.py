@@ -26,7 +26,7 @@ from pydantic import Field
 
 from ownscim_infra.config.errors import shown
 from ownscim_infra.config.lookalike import confusable_keys, describe
-from ownscim_infra.config.models import StrictModel, Text
+from ownscim_infra.config.models import Login, StrictModel, Text
 from ownscim_infra.config.validation import duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import Positions, read_document
 from ownscim_infra.domain.own_setup import okta_fold
@@ -38,12 +38,7 @@ if TYPE_CHECKING:
 class DirectoryUser(StrictModel):
     """``users[i]``: one Okta user."""
 
-    login: Text = Field(
-        min_length=1,
-        max_length=100,
-        pattern=r"^\S+$",
-        description="The Okta login: the userName Okta sends to Own.",
-    )
+    login: Login = Field(description="The Okta login: the userName Okta sends to Own.")
     first_name: Text = Field(min_length=1, description="profile.firstName, sent as name.givenName.")
     last_name: Text = Field(min_length=1, description="profile.lastName, sent as name.familyName.")
     email: Text | None = Field(

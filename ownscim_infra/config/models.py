@@ -115,6 +115,10 @@ def _printable(value: str) -> str:
 #: formatting characters of Unicode category Cf (right-to-left override, zero-width joiner...).
 Text = Annotated[str, AfterValidator(_printable)]
 
+#: An Okta login (usually an email address), as the config's ``people[i].login`` and the
+#: directory's ``users[i].login`` write it: 1 to 100 characters of :data:`Text`, no spaces.
+Login = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S+$"), AfterValidator(_printable)]
+
 RegionCode = Annotated[str, BeforeValidator(_region)]
 DeclaredRegion = Annotated[str, BeforeValidator(_declared_region)]
 RegionList = Annotated[
@@ -240,10 +244,7 @@ class GroupConfig(StrictModel):
 class PersonConfig(StrictModel):
     """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
 
-    login: Text = Field(
-        min_length=1,
-        max_length=100,
-        pattern=r"^\S+$",
+    login: Login = Field(
         description="The person's Okta login (usually an email address); the user must exist in Okta.",
     )
     regions: RegionList | None = Field(

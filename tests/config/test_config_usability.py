@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from ownscim_infra.config.directory import UnknownGroup, load_directory, parse_directory, unknown_groups
+from ownscim_infra.config.models import Login
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
@@ -227,3 +229,24 @@ def test_keys_that_are_not_strings_are_placed_where_they_are_written(tmp_path):
         f"{path}:3:3: ('a', 'b'): a key must be a string; see config/README.md for the keys allowed here",
         f"{path}:5:1: None: a key must be a string; see config/README.md for the keys allowed here",
     ]
+
+
+@pytest.mark.parametrize(
+    "login", ["dana lee@example.com", "", "a" * 101 + "@example.com", "\u202emoc.elpmaxe@nna", "ann@exa\nmple.com"]
+)
+def test_a_login_is_one_type_read_the_same_in_the_config_and_the_directory(login):
+    """``people[i].login`` and ``users[i].login`` are the one :data:`Login` type: the same
+    bad login gets the same message in both files."""
+    adapter = TypeAdapter(Login)
+    with pytest.raises(ValidationError):
+        adapter.validate_python(login)
+    data = example_data()
+    data["people"][0]["login"] = login
+    with pytest.raises(ConfigError) as in_config:
+        parse_config(data, "c.yaml")
+    with pytest.raises(ConfigError) as in_directory:
+        parse_directory({"users": [{"login": login, "first_name": "A", "last_name": "B"}]}, "d.yaml")
+    [config_issue] = [i for i in in_config.value.issues if i.path == "people[0].login"]
+    [directory_issue] = in_directory.value.issues
+    assert config_issue.message == directory_issue.message
+    assert adapter.validate_python("dana.lee@example.com") == "dana.lee@example.com"
