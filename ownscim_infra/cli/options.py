@@ -1,5 +1,5 @@
-"""The options several commands share, defined once: the config positional, ``--format``,
-``--wide``, and how a directory file is found."""
+"""The options several commands share, defined once: the config positional, ``--directory``,
+``--format``, ``--wide``, and how a directory file is found."""
 
 from __future__ import annotations
 
@@ -25,6 +25,25 @@ def add_config_argument(parser: argparse.ArgumentParser, *, dest: str = "config"
     """The optional ``CONFIG`` positional (default :data:`DEFAULT_CONFIG`)."""
     parser.add_argument(
         dest, nargs="?", default=DEFAULT_CONFIG, metavar="CONFIG", help=f"config file (default {DEFAULT_CONFIG})"
+    )
+
+
+def add_directory_argument(parser: argparse.ArgumentParser, *, of: str = "NAME.yaml", required: bool = True) -> None:
+    """``--directory FILE``, the same option in every command that reads a directory file:
+    the Okta users and their groups, by default ``NAME-directory.yaml`` beside ``of`` (the
+    config the command reads); without one, the command needs it (``required``, see
+    :func:`directory_for`) or runs without the warnings that depend on memberships."""
+    otherwise = (
+        "otherwise required"
+        if required
+        else "otherwise none: the warnings that depend on memberships, e.g. a person assigned directly and "
+        "through a group, are skipped"
+    )
+    parser.add_argument(
+        "--directory",
+        metavar="FILE",
+        help=f"Okta directory file: the Okta users and their groups (default: NAME-directory.yaml beside {of}, "
+        f"if there is one; {otherwise})",
     )
 
 

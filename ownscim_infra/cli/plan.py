@@ -7,6 +7,7 @@ import sys
 
 from ownscim_infra.cli.options import (
     add_config_argument,
+    add_directory_argument,
     add_format_argument,
     add_width_argument,
     beside,
@@ -27,13 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_argument(p)
     add_format_argument(p, FORMATS)
     add_width_argument(p)
-    p.add_argument(
-        "--directory",
-        metavar="FILE",
-        help="Okta directory file (users and their groups; default: NAME-directory.yaml beside NAME.yaml, if "
-        "there is one): adds the warnings that depend on memberships, e.g. a person assigned directly and "
-        "through a group",
-    )
+    add_directory_argument(p, required=False)
     p.set_defaults(handler=handle)
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ownscim_infra.cli.options import (
+    add_directory_argument,
     add_format_argument,
     add_width_argument,
     directory_for,
@@ -28,11 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("base", metavar="BASE", help="the config before the change (e.g. the main branch's)")
     p.add_argument("new", metavar="NEW", help="the config after the change (the pull request's)")
-    p.add_argument(
-        "--directory",
-        metavar="FILE",
-        help="Okta directory file (users and their groups); default: the one beside NEW (NAME-directory.yaml)",
-    )
+    add_directory_argument(p, of="NEW")
     p.add_argument(
         "--base-directory",
         metavar="FILE",

@@ -9,6 +9,7 @@ import sys
 
 from ownscim_infra.cli.options import (
     add_config_argument,
+    add_directory_argument,
     add_format_argument,
     add_width_argument,
     directory_for,
@@ -29,12 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="End to end, offline: from the declared Okta resources to users in Own's regions.",
     )
     add_config_argument(p)
-    p.add_argument(
-        "--directory",
-        metavar="FILE",
-        help="Okta directory file: the users and their groups (default: NAME-directory.yaml beside NAME.yaml, "
-        "if there is one; otherwise required)",
-    )
+    add_directory_argument(p)
     p.add_argument(
         "--receiver",
         metavar="URL",
