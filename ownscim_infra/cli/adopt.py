@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Bring an app set up by hand under the program: write the file for "
         "`pulumi import --file` (read-only; same credentials as verify).",
     )
-    add_config_argument(p)
+    add_config_argument(p, live_org=True)
     p.add_argument(
         "--app-id", required=True, help="the Okta id of the app set up by hand (Admin Console URL: .../instance/<id>)"
     )

@@ -21,8 +21,16 @@ DEFAULT_CONFIG = "config/example.yaml"
 DIRECTORY_SUFFIX = "-directory"
 
 
-def add_config_argument(parser: argparse.ArgumentParser, *, dest: str = "config") -> None:
-    """The optional ``CONFIG`` positional (default :data:`DEFAULT_CONFIG`)."""
+def add_config_argument(parser: argparse.ArgumentParser, *, dest: str = "config", live_org: bool = False) -> None:
+    """The ``CONFIG`` positional: optional (default :data:`DEFAULT_CONFIG`) for the offline
+    commands; required with ``live_org`` (a command that reads or writes a live Okta org:
+    with production credentials exported, a default would check production against the
+    example), so that a missing one is a usage error (exit 2) naming CONFIG."""
+    if live_org:
+        parser.add_argument(
+            dest, metavar="CONFIG", help="config file (required: this command reads a live Okta org, so no default)"
+        )
+        return
     parser.add_argument(
         dest, nargs="?", default=DEFAULT_CONFIG, metavar="CONFIG", help=f"config file (default {DEFAULT_CONFIG})"
     )

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check a live Okta org against the config, read-only (credentials: "
         "OKTA_ORG_URL or OKTA_ORG_NAME + OKTA_BASE_URL, and OKTA_API_TOKEN).",
     )
-    add_config_argument(p)
+    add_config_argument(p, live_org=True)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")
     add_format_argument(p, ("text", "json"))
     p.set_defaults(handler=handle)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from ownscim_infra.cli import build_parser
+import pytest
+
+from ownscim_infra.cli import build_parser, main
 
 
 def option(command: str, flag: str) -> argparse.Action:
     parser = build_parser([command])
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
-    return next(a for a in sub._actions if flag in a.option_strings)
+    return next(a for a in sub._actions if flag in a.option_strings or a.dest == flag)
 
 
 def test_directory_is_one_option_in_every_command_that_reads_a_directory():
@@ -22,3 +24,25 @@ def test_directory_is_one_option_in_every_command_that_reads_a_directory():
     assert helps["review"] == helps["simulate"].replace("beside NAME.yaml", "beside NEW")
     assert "otherwise none: the warnings that depend on memberships" in helps["plan"]
     assert {option(c, "--directory").metavar for c in helps} == {"FILE"}
+
+
+@pytest.mark.parametrize("argv", [["verify"], ["adopt", "--app-id", "0oa1abcd2EFGH3ijk4x7"]])
+def test_a_command_that_reads_a_live_org_has_no_default_config(argv, capsys, monkeypatch):
+    """With production credentials exported, a bare `ownscim verify` must not check the
+    production org against config/example.yaml: a missing CONFIG is a usage error, exit 2,
+    before anything is read or sent."""
+    monkeypatch.setenv("OKTA_ORG_URL", "http://127.0.0.1:9")  # nothing may be sent anywhere
+    monkeypatch.setenv("OKTA_API_TOKEN", "not-a-token")
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{argv[0]}: error: the following arguments are required: CONFIG" in err
+    assert "config/example.yaml" not in err
+    help_text = option(argv[0], "config").help or ""
+    assert "required" in help_text and "live Okta org" in help_text
+
+
+@pytest.mark.parametrize("command", ["plan", "simulate"])
+def test_the_offline_commands_keep_the_example_as_their_default(command):
+    assert option(command, "config").default == "config/example.yaml"
