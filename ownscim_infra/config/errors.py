@@ -70,13 +70,16 @@ class ConfigIssue:
 
     def render(self, file: str) -> str:
         """``file:line:column: path: message (got 'value')`` on one line (the position only
-        when known; the value cut to :data:`SHOWN_CHARS` characters)."""
+        when known; the value cut to :data:`SHOWN_CHARS` characters; YAML's null, an empty
+        ``key:``, as ``(got no value)``)."""
         head = file
         if self.line is not None:
             head += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
         path = self.where or self.path
         where = f"{head}: {path}" if path else head
-        got = "" if self.value is MISSING else f" (got {shown(self.value)})"
+        got = (
+            "" if self.value is MISSING else " (got no value)" if self.value is None else f" (got {shown(self.value)})"
+        )
         return f"{where}: {self.message}{got}"
 
 

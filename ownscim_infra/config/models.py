@@ -40,7 +40,7 @@ from pydantic import (
 
 from ownscim_infra.config.errors import shown
 from ownscim_infra.config.lookalike import format_characters
-from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
+from ownscim_infra.config.validation import NO_REGIONS, Problem, duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import MAX_FILE_BYTES, Positions, read_document
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import okta_fold, region_code
@@ -250,10 +250,19 @@ class PersonConfig(StrictModel):
     regions: RegionList | None = Field(
         default=None,
         description="The Own regions of this direct assignment, which overrides any group's value; "
-        "omitted: all of the account's regions.",
+        "omitted: all of the account's regions (an empty list, or the key with no value, is refused).",
     )
 
     _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _written_empty(cls, value: Any) -> Any:
+        # runs only when the key is written: `regions:` with no value is refused as `[]` is,
+        # not read as the omitted key (all regions)
+        if value is None:
+            raise ValueError(NO_REGIONS)
+        return value
 
 
 class OwnScimConfig(StrictModel):

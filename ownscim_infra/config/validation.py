@@ -166,6 +166,10 @@ def duplicate_issues(
     return issues
 
 
+#: What an empty region list, or a ``regions:`` with no value, is told: the same for both
+#: (a person's omitted ``regions`` means all regions; an empty one means nothing).
+NO_REGIONS = "must list at least one region (omit `regions` on a person to mean all regions)"
+
 #: pydantic error type -> the message shown for it, where one message fits every location.
 _MESSAGES = {
     "missing": "required key is missing",
@@ -192,9 +196,11 @@ def _error_message(err: ErrorDetails) -> str:
         if loc == ("regions",):
             return "must list the Own account's regions, e.g. [us1, emea2]"
         if on_regions:
-            return "must list at least one region (omit `regions` on a person to mean all regions)"
+            return NO_REGIONS
         return "must not be empty"
     if kind == "list_type":
+        if on_regions and err["input"] is None and loc != ("regions",):
+            return NO_REGIONS
         return "must be a list, e.g. [us1, emea2]" if on_regions else "must be a list"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")

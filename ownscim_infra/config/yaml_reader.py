@@ -290,6 +290,8 @@ class _Converter:
             plain_key = key if isinstance(key, _SCALARS) else self._key(key)
             where = _merged_lc(obj, key)
             self._record(self.positions.keys, loc + (plain_key,), where)
+            if where and item is None and where[2] > where[0]:
+                where = where[:2] * 2  # `key:` with no value: ruamel gives the next token's place; the key's
             self._record(self.positions.values, loc + (plain_key,), where[2:] if where else None)
             out[plain_key] = self.value(item, loc + (plain_key,))
         return out

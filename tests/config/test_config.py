@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
+from ownscim_infra.config.validation import NO_REGIONS
 from tests.conftest import EXAMPLE, example_data
 
 NOT_A_BOOLEAN = "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)"
@@ -92,6 +93,29 @@ def test_empty_region_lists_are_errors():
     assert not any("none are declared" in e or "is not one of" in e for e in errs)
     assert any(e.startswith("c.yaml: groups[0] (Own Admins Global).regions: must list at least one") for e in errs)
     assert any(e.startswith("c.yaml: people[0] (dana.lee@example.com).regions: must list at least one") for e in errs)
+
+
+def test_regions_written_with_no_value_are_refused_as_an_empty_list_is(tmp_path):
+    """A person's `regions:` with no value is not the omitted key (all regions): it is
+    refused with the words `regions: []` gets, on the line where it is written."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "app: {scim_base_url: 'https://own.example/scim/v2'}\nregions: [us1, emea2]\npeople:\n"
+        "  - login: ann@example.com\n    regions:\n"
+        "  - login: bob@example.com\n    regions: []\n"
+        "  - login: cy@example.com\n    regions: ~\n"
+        "  - login: di@example.com\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert [i.render("c.yaml") for i in info.value.issues] == [
+        f"c.yaml:5:5: people[0] (ann@example.com).regions: {NO_REGIONS} (got no value)",
+        f"c.yaml:7:14: people[1] (bob@example.com).regions: {NO_REGIONS} (got [])",
+        f"c.yaml:9:14: people[2] (cy@example.com).regions: {NO_REGIONS} (got no value)",
+    ]
+    assert NO_REGIONS == "must list at least one region (omit `regions` on a person to mean all regions)"
+    path.write_text(path.read_text().split("people:")[0] + "people:\n  - login: di@example.com\n")
+    assert load_config(path).regions_of(load_config(path).people[0].regions) == ["us1", "emea2"]
 
 
 def test_group_regions_are_required():
@@ -299,6 +323,6 @@ def test_wrong_types_say_what_is_allowed():
     data["groups"][1][3] = "x"
     data["groups"][2]["create"] = "maybe"
     errs = errors_of(data)
-    assert "c.yaml: groups[0] (Own Admins Global).regions: must be a list, e.g. [us1, emea2] (got None)" in errs
+    assert f"c.yaml: groups[0] (Own Admins Global).regions: {NO_REGIONS} (got no value)" in errs
     assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
     assert f"c.yaml: groups[2] (Own US).create: {NOT_A_BOOLEAN} (got 'maybe')" in errs
