@@ -94,11 +94,49 @@ class Directory(StrictModel):
         return self.by_login.get(okta_fold(login))
 
     def closest_login(self, login: str) -> str | None:
-        """The login of the directory that ``login`` nearly spells (``kenji.sato@exmaple.com``
-        for ``kenji.sato@example.com``: a letter or two off, :data:`SUGGESTION_CUTOFF`), or
-        ``None``."""
-        close = difflib.get_close_matches(okta_fold(login), list(self.by_login), n=1, cutoff=SUGGESTION_CUTOFF)
-        return self.by_login[close[0]].login if close else None
+        """The login of the directory that ``login`` nearly spells, or ``None``: the same
+        name at a domain a letter or two off (``kenji.sato@exmaple.com`` for
+        ``kenji.sato@example.com``), or the same domain and a name a letter off (two in a
+        name of 8 or more: :func:`typo_of`). Another person at the same domain
+        (``alex.jones@`` for ``alex.smith@``, ``dan@`` for ``ann@``) is not offered."""
+        folded = okta_fold(login)
+        close = difflib.get_close_matches(folded, list(self.by_login), n=5, cutoff=SUGGESTION_CUTOFF)
+        return next((self.by_login[c].login for c in close if typo_of(folded, c)), None)
+
+
+def typo_of(login: str, other: str) -> bool:
+    """Whether ``login`` is ``other`` with a typo: one part (the name before ``@``, the
+    domain after it) the same and the other at most :func:`_edits_allowed` edits off
+    (insert, delete, replace, or swap two neighbours)."""
+    name, _, domain = login.rpartition("@") if "@" in login else (login, "", "")
+    other_name, _, other_domain = other.rpartition("@") if "@" in other else (other, "", "")
+    if name == other_name:
+        return _within_edits(domain, other_domain, _edits_allowed(other_domain))
+    return domain == other_domain and _within_edits(name, other_name, _edits_allowed(other_name))
+
+
+def _edits_allowed(part: str) -> int:
+    """A letter off in a short part, two in one of 8 characters or more."""
+    return 1 if len(part) < 8 else 2
+
+
+def _within_edits(a: str, b: str, limit: int) -> bool:
+    """Whether ``a`` is at most ``limit`` edits from ``b`` (optimal string alignment
+    distance: insert, delete, replace, swap of two neighbours), stopping once a row exceeds it."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return False
+        before, row = row, current
+    return row[-1] <= limit
 
 
 def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: Positions | None = None) -> Directory:

@@ -250,3 +250,15 @@ def test_a_login_is_one_type_read_the_same_in_the_config_and_the_directory(login
     [directory_issue] = in_directory.value.issues
     assert config_issue.message == directory_issue.message
     assert adapter.validate_python("dana.lee@example.com") == "dana.lee@example.com"
+
+
+def test_did_you_mean_offers_only_a_login_a_typo_away():
+    """Another person at the same domain is not a suggestion: only the same name at a
+    misspelt domain, or the same domain and a name a letter or two off."""
+    logins = ["alex.jones@example.com", "dan@example.com", "dana.lee@exmaple.com", "sam.river@example.com"]
+    directory = parse_directory({"users": [{"login": x, "first_name": "A", "last_name": "B"} for x in logins]})
+    assert directory.closest_login("alex.smith@example.com") is None
+    assert directory.closest_login("ann@example.com") is None
+    assert directory.closest_login("dana.lee@example.com") == "dana.lee@exmaple.com"
+    assert directory.closest_login("sam.rivera@example.com") == "sam.river@example.com"
+    assert directory.closest_login("DAN@example.co") == "dan@example.com"
