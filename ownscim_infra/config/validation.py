@@ -238,16 +238,48 @@ def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
 
 
-def _unknown_key_message(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+#: Plurals that adding or dropping an ``s`` does not make (``person:`` for ``people:``).
+_PLURALS = {"person": "people", "persons": "people", "peoples": "people"}
+
+
+def closest_key(key: Any, allowed: Sequence[str]) -> str | None:
+    """The allowed key that ``key`` most likely misspells: the same in another case, its
+    singular or plural (``group`` -> ``groups``, ``person`` -> ``people``), or the closest
+    by difflib's ratio (at least 0.6); ``None`` when none is close."""
+    text = str(key).lower()
+    for form in (text, _PLURALS.get(text, text + "s"), text.removesuffix("s")):
+        if form in allowed:
+            return form
+    close = difflib.get_close_matches(text, list(allowed), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown_key_message(model: type[BaseModel], loc: tuple[Any, ...], missing: bool = False) -> str:
+    """What to say of the unknown key at ``loc``; ``missing``: the key it misspells is a
+    required one that is missing (said here, not in a second line)."""
     other_file: dict[str, str] = getattr(model, "other_file_keys", {})
     if len(loc) == 1 and loc[0] in other_file:
         return f"unknown key; {other_file[loc[0]]}"
     allowed = allowed_keys(model, loc[:-1])
     if not allowed:
         return "unknown key; see config/README.md for the keys allowed here"
-    close = difflib.get_close_matches(str(loc[-1]).lower(), allowed, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`? " if close else ""
+    close = closest_key(loc[-1], allowed)
+    hint = f"did you mean `{close}`{' (required, and missing)' if missing else ''}? " if close else ""
     return f"unknown key; {hint}allowed here: {', '.join(allowed)} (see config/README.md)"
+
+
+def _misspelt_required(model: type[BaseModel], errors: list[ErrorDetails]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """The unknown keys that misspell a required key reported missing in the same mapping
+    (``last_nam`` for ``last_name``): unknown key's location -> the missing key's."""
+    missing = {tuple(e["loc"]) for e in errors if e["type"] == "missing"}
+    found = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden" and loc:
+            close = closest_key(loc[-1], allowed_keys(model, loc[:-1]))
+            if close is not None and (*loc[:-1], close) in missing:
+                found[loc] = (*loc[:-1], close)
+    return found
 
 
 def _item_name(item: Any) -> str | None:
@@ -304,6 +336,9 @@ def validate_document(
     """
     top = ", ".join(sections) or "the documented keys"
     where = positions.of(()) if positions else None
+    if data is None:  # no document, or only comments
+        message = f"the file is empty: it must be a mapping with keys {top} (see config/README.md)"
+        raise ConfigError(file, [ConfigIssue("", MISSING, message)])
     if not isinstance(data, dict):
         raise ConfigError(
             file,
@@ -324,21 +359,33 @@ def validate_document(
     try:
         result = model.model_validate(data, context=context)
     except ValidationError as exc:
-        for err in exc.errors():
+        errors = exc.errors()
+        misspelt = _misspelt_required(model, errors)
+        for err in errors:
             loc = tuple(err["loc"])
             if err["type"] == "invalid_key":
                 loc = _key_as_written(data, loc)
             if err["type"] == "extra_forbidden" and loc in secret_locs:
                 continue  # already reported with the hint
+            if err["type"] == "missing" and loc in misspelt.values():
+                continue  # said on the line of the key that misspells it
             is_key = err["type"] in ("extra_forbidden", "invalid_key")
             # an unknown key's value is not echoed: it may be a credential under a name we do not know
             value = MISSING if is_key else _redact(_lookup(data, loc))
-            message = _unknown_key_message(model, loc) if err["type"] == "extra_forbidden" else _error_message(err)
+            message = (
+                _unknown_key_message(model, loc, missing=loc in misspelt)
+                if err["type"] == "extra_forbidden"
+                else _error_message(err)
+            )
             problems.append(Problem(loc, value, message, is_key))
     if problems:
         order = {id(p): n for n, p in enumerate(problems)}
         problems.sort(key=lambda p: (_sort_key(p.loc, sections), order[id(p)]))
-        raise ConfigError(file, [_placed(p, data, positions) for p in problems])
+        issues = [_placed(p, data, positions) for p in problems]
+        # in the order of the file's lines where they are known (a stable sort keeps the
+        # document order of the rest, and of two problems on one node)
+        issues.sort(key=lambda i: (i.line is None, i.line or 0, i.column or 0))
+        raise ConfigError(file, issues)
     assert result is not None
     return result
 

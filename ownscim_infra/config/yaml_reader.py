@@ -220,6 +220,8 @@ def _parse(path: Path, text: str, max_nodes: int = MAX_NODES) -> Any:
         raise ConfigError(path, [_issue(exc.problem_mark, message)]) from None
     except MarkedYAMLError as exc:
         problem = str(exc.problem or "cannot be parsed")
+        if "'\\t'" in problem:  # ruamel: "found character '\t' that cannot start any token"
+            problem = "a tab in the indentation (YAML forbids tabs for indentation; indent with spaces)"
         problem = problem if len(problem) <= SHOWN_CHARS else problem[:SHOWN_CHARS] + "…"
         raise ConfigError(path, [_issue(exc.problem_mark, f"not valid YAML: {problem}")]) from None
     except (YAMLError, RecursionError, ValueError) as exc:

@@ -163,11 +163,64 @@ def test_yes_and_no_are_strings_and_a_boolean_region_says_quote_it(tmp_path):
 
 def test_directory_messages_have_lines_and_names(tmp_path):
     path = tmp_path / "d.yaml"
-    path.write_text("users:\n  - login: ann@example.com\n    first_name: Ann\n    last_nam: Lee\n")
+    path.write_text("users:\n  - login: ann@example.com\n    first_nme: Ann\n    last_nam: Lee\n")
+    assert rendered(path, load_directory) == [  # a misspelt required key is one problem, not two
+        f"{path}:3:5: users[0] (ann@example.com).first_nme: unknown key; did you mean `first_name` (required, "
+        "and missing)? allowed here: login, first_name, last_name, email, groups (see config/README.md)",
+        f"{path}:4:5: users[0] (ann@example.com).last_nam: unknown key; did you mean `last_name` (required, "
+        "and missing)? allowed here: login, first_name, last_name, email, groups (see config/README.md)",
+    ]
+
+
+def test_problems_are_listed_in_the_order_of_their_lines(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "people:\n  - login: ann@example.com\n    regions: [mars1]\n"  # people before app and groups
+        "groups:\n  - {name: A, regions: [us1], create: maybe}\n"
+        "app: {scim_base_url: 'http://own.example/scim/v2'}\n"
+        "regions: [us1]\n"
+    )
+    lines = [line.split(": ", 1)[0] for line in rendered(path)]
+    assert lines == [f"{path}:3:15", f"{path}:5:39", f"{path}:6:22"], rendered(path)
+
+
+@pytest.mark.parametrize(("written", "meant"), [("person", "people"), ("group", "groups"), ("Regions", "regions")])
+def test_a_singular_or_plural_key_suggests_the_allowed_one(written, meant):
+    data = example_data()
+    data[written] = data.pop(meant)
+    [unknown] = [i for i in _issues(data) if i.path == written]
+    assert f"unknown key; did you mean `{meant}`" in unknown.message
+    assert not any(i.message == "required key is missing" for i in _issues(data))
+
+
+def _issues(data) -> list:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "c.yaml")
+    return info.value.issues
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing yet\n"])
+def test_an_empty_file_says_it_is_empty(tmp_path, text):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert rendered(path) == [
+        f"{path}: the file is empty: it must be a mapping with keys app, regions, groups, people (see config/README.md)"
+    ]
     assert rendered(path, load_directory) == [
-        f"{path}:4:5: users[0] (ann@example.com).last_nam: unknown key; did you mean `last_name`? "
-        "allowed here: login, first_name, last_name, email, groups (see config/README.md)",
-        f"{path}:2:5: users[0] (ann@example.com).last_name: required key is missing",
+        f"{path}: the file is empty: it must be a mapping with keys users (see config/README.md)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("app:\n\tlabel: Own\n", "2:1"), ("app: {label: Own}\npeople:\n  - login: a\n  \t regions: [us1]\n", "4:3")],
+)
+def test_a_tab_in_the_indentation_says_yaml_forbids_it(tmp_path, text, where):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    assert rendered(path) == [
+        f"{path}:{where}: not valid YAML: a tab in the indentation (YAML forbids tabs for indentation; "
+        "indent with spaces)"
     ]
 
 
