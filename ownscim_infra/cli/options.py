@@ -95,7 +95,8 @@ def directory_for(config: str | Path, explicit: str | Path | None, fallback: Pat
     """The directory file for ``config``: ``explicit`` if given, else ``NAME-directory.yaml``
     beside ``NAME.yaml``, else ``fallback``.
 
-    :raises ConfigError: the config file is not there.
+    :raises ConfigError: the config file is not there, or is not a valid config (a
+        directory file given as the config is told so, as ``plan`` tells it).
     :raises InputError: no directory is (the message says both ways to give one).
     """
     if explicit:
@@ -110,6 +111,9 @@ def directory_for(config: str | Path, explicit: str | Path | None, fallback: Pat
         return found
     if fallback is not None:
         return fallback
+    from ownscim_infra.config import load_config
+
+    load_config(config)  # a config that is not one (a directory file as NEW) says so first
     raise InputError(
         f"no Okta directory for {config}: pass --directory FILE (the Okta users and their groups, "
         f"as in config/example-directory.yaml), or put it beside the config as {_beside_path(config)}"

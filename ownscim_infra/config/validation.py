@@ -361,6 +361,7 @@ def validate_document(
     except ValidationError as exc:
         errors = exc.errors()
         misspelt = _misspelt_required(model, errors)
+        other_kind = any(key in getattr(model, "other_file_keys", {}) for key in data)
         for err in errors:
             loc = tuple(err["loc"])
             if err["type"] == "invalid_key":
@@ -369,6 +370,8 @@ def validate_document(
                 continue  # already reported with the hint
             if err["type"] == "missing" and loc in misspelt.values():
                 continue  # said on the line of the key that misspells it
+            if err["type"] == "missing" and len(loc) == 1 and other_kind:
+                continue  # the file is the other kind: its missing keys are not the news
             is_key = err["type"] in ("extra_forbidden", "invalid_key")
             # an unknown key's value is not echoed: it may be a credential under a name we do not know
             value = MISSING if is_key else _redact(_lookup(data, loc))

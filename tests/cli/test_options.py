@@ -8,6 +8,7 @@ import argparse
 import pytest
 
 from ownscim_infra.cli import build_parser, main
+from tests.conftest import REPO
 
 
 def option(command: str, flag: str) -> argparse.Action:
@@ -46,3 +47,16 @@ def test_a_command_that_reads_a_live_org_has_no_default_config(argv, capsys, mon
 @pytest.mark.parametrize("command", ["plan", "simulate"])
 def test_the_offline_commands_keep_the_example_as_their_default(command):
     assert option(command, "config").default == "config/example.yaml"
+
+
+@pytest.mark.parametrize("command", [["review", "config/example.yaml"], ["simulate"], ["plan"]])
+def test_a_directory_file_given_as_the_config_says_so_in_every_command(command, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    directory = tmp_path / "acme-directory.yaml"
+    directory.write_text("users:\n  - {login: ann@example.com, first_name: Ann, last_name: Lee, groups: [Own US]}\n")
+    assert main([*command, str(directory)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"1 problem(s) in {directory}:\n  {directory}:1:1: users: unknown key; this looks like a directory file "
+        "(NAME-directory.yaml), not a config; give the config here\n"
+    )
