@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from ownscim_infra.cli.options import (
     add_config_argument,
@@ -42,7 +44,27 @@ def handle(args: argparse.Namespace) -> int:
     directory = load_directory(found) if found else None
     plan = build_plan(args.config, directory=directory)
     if args.format == "text":
-        sys.stdout.write(render_text(plan, width=text_width(args)))
+        sys.stdout.write(_said(render_text(plan, width=text_width(args)), directory_line(found), after=2))
+    elif args.format == "markdown":
+        sys.stdout.write(_said(RENDERERS["markdown"](plan), directory_line(found, markdown=True) + "\n", after=4))
     else:
-        sys.stdout.write(RENDERERS[args.format](plan))
+        document = json.loads(RENDERERS["json"](plan))
+        document["directory"] = str(found) if found else None
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def directory_line(found: str | Path | None, *, markdown: bool = False) -> str:
+    """Whether the plan read a directory: ``with directory FILE``, or ``no directory:
+    membership warnings skipped`` (a person assigned directly and through a group, a group
+    the directory misspells, a person Okta does not have: none of these can be seen)."""
+    if found:
+        return f"With directory `{found}`." if markdown else f"with directory {found}"
+    text = "no directory: membership warnings skipped (--directory FILE; default NAME-directory.yaml beside it)"
+    return text[0].upper() + text[1:] + "." if markdown else text
+
+
+def _said(rendered: str, line: str, *, after: int) -> str:
+    """``rendered`` with ``line`` inserted after its first ``after`` lines."""
+    lines = rendered.split("\n")
+    return "\n".join(lines[:after] + [line] + lines[after:])
