@@ -1,13 +1,32 @@
-# Every target sets itself up: a fresh clone needs only python3 (3.11+) and make.
+# Every target sets itself up: a fresh clone needs only python3 (3.11 to 3.13) and make.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The Pythons the package supports: pyproject.toml's requires-python (tests/test_setup.py checks they agree).
+PYTHON_MIN := 3.11
+PYTHON_MAX := 3.13
+# Prints an interpreter's X.Y; exits 1 when it is not one of the supported ones.
+VERSION_CHECK := import sys; v = sys.version_info[:2]; print("%d.%d" % v); \
+	sys.exit(not tuple(map(int, "$(PYTHON_MIN)".split("."))) <= v <= tuple(map(int, "$(PYTHON_MAX)".split("."))))
 
 .PHONY: demo test lint bench clean
 
+# The interpreter is checked before anything is created; a venv of another Python (left by a
+# failed install, or made by an interpreter since replaced) is removed and made again; a venv
+# that cannot be created is not left behind.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@found=$$($(PYTHON) -c '$(VERSION_CHECK)' 2>/dev/null); status=$$?; \
+	if [ -z "$$found" ]; then \
+	  echo "make: cannot run $(PYTHON): install Python $(PYTHON_MIN) to $(PYTHON_MAX), or name one: make PYTHON=python3.12" >&2; exit 2; \
+	elif [ $$status -ne 0 ]; then \
+	  echo "make: $(PYTHON) is Python $$found; ownscim-infra supports Python $(PYTHON_MIN) to $(PYTHON_MAX): install one, or name it: make PYTHON=python3.12" >&2; exit 2; \
+	fi; \
+	if [ -e $(VENV) ] && [ "$$($(PY) -c '$(VERSION_CHECK)' 2>/dev/null)" != "$$found" ]; then \
+	  echo "make: $(VENV) is not a working Python $$found venv (a failed install, or another Python): making it again"; \
+	  rm -rf $(VENV); \
+	fi
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
