@@ -241,6 +241,15 @@ class GroupConfig(StrictModel):
     _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
 
 
+def _omitted_not_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of a key that may be omitted but not written empty: its value's
+    schema without the ``null`` that ``X | None`` adds (nor the ``null`` default), so that
+    an editor flags ``regions:`` with no value as the model does."""
+    options = [o for o in schema.pop("anyOf") if o != {"type": "null"}]
+    schema.pop("default", None)
+    schema.update(options[0] if len(options) == 1 else {"anyOf": options})
+
+
 class PersonConfig(StrictModel):
     """``people[i]``: a direct assignment; no ``regions`` means all the account's regions."""
 
@@ -251,6 +260,7 @@ class PersonConfig(StrictModel):
         default=None,
         description="The Own regions of this direct assignment, which overrides any group's value; "
         "omitted: all of the account's regions (an empty list, or the key with no value, is refused).",
+        json_schema_extra=lambda schema: _omitted_not_null(schema),
     )
 
     _unique_regions = field_validator("regions")(lambda cls, v: v if v is None else _unique(v, "region"))

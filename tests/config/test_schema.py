@@ -133,3 +133,13 @@ def test_readme_documents_every_key_of_the_schema_and_no_other(name):
             assert prop.get("default") == _readme_default(default), key
         elif default.startswith(("none", "the name")):  # `key`: derived from the name when absent
             assert prop.get("default") is None and not prop["required"], key
+
+
+@pytest.mark.parametrize("written", [None, []])
+def test_schema_refuses_a_persons_regions_written_empty_as_the_model_does(written):
+    validator = Draft202012Validator(schema("ownscim.schema.json"))
+    data = read_yaml(CONFIG_DIR / "example.yaml")
+    data["people"][0]["regions"] = written
+    assert len(list(validator.iter_errors(data))) == 1
+    del data["people"][0]["regions"]  # omitted: all regions
+    assert list(validator.iter_errors(data)) == []
