@@ -84,7 +84,7 @@ class ConfigIssue:
 
 
 class ConfigError(InputError):
-    """The config file cannot be used. ``issues`` lists every problem, in document order;
+    """The config file cannot be used. ``issues`` lists every problem, in the order of its lines;
     ``str()`` renders them one a line, each naming the file and the key path."""
 
     named = False

@@ -377,7 +377,7 @@ def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positio
     alike, invisible formatting characters, a region not in ``regions``, an empty region
     list, a non-https URL, wrong types), in document order. With ``positions`` (the file's,
     from :func:`~ownscim_infra.config.yaml_reader.read_document`) each problem names its
-    line and column.
+    line and column, and they are listed in the order of their lines.
     """
     if isinstance(data, dict):  # top-level x-... keys hold YAML anchors for merge keys: not settings
         data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}

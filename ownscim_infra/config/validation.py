@@ -329,10 +329,13 @@ def validate_document(
 
     Credential-like keys anywhere are reported with :data:`_SECRET_HINT` (never their value);
     pydantic's errors become :class:`ConfigIssue` items with key paths; ``extra_issues``
-    (cross-item checks) are merged in; all are sorted in document order (``sections`` gives
-    the order of top-level keys). With ``positions`` (the file's, from
-    :func:`~ownscim_infra.config.yaml_reader.read_document`) each issue carries its line and
-    column. Raises :class:`ConfigError`; returns the model otherwise.
+    (cross-item checks) are merged in; an unknown key that misspells a missing required key
+    is one issue (on the unknown key), and in a file of the other kind (a key of the model's
+    ``other_file_keys``) the missing top-level keys are not reported. With ``positions``
+    (the file's, from :func:`~ownscim_infra.config.yaml_reader.read_document`) each issue
+    carries its line and column, and the issues are in the order of their lines; without,
+    in document order (``sections`` gives the order of top-level keys). ``None`` (an empty
+    file) is one issue saying so. Raises :class:`ConfigError`; returns the model otherwise.
     """
     top = ", ".join(sections) or "the documented keys"
     where = positions.of(()) if positions else None
