@@ -115,3 +115,9 @@ def test_the_makefile_readme_and_package_name_the_same_pythons():
     makefile = (REPO / "Makefile").read_text()
     assert "PYTHON_MIN := 3.11\n" in makefile and "PYTHON_MAX := 3.13\n" in makefile
     assert "`python3` 3.11 to 3.13" in (REPO / "README.md").read_text()
+
+
+def test_the_readme_says_how_long_make_test_keeps_a_user_waiting():
+    """The wall time a user waits (measured with `time make test`), not the CPU time."""
+    readme = (REPO / "README.md").read_text()
+    assert re.search(r"^make test .*: about \d+ minutes\n\s+# of wall time on 2 cores", readme, re.M)
