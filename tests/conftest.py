@@ -78,6 +78,7 @@ def fake_org(okta_server, monkeypatch) -> FakeOrg:
     test-only switch for an ``http://`` org URL."""
     org = org_in_sync(load_config(EXAMPLE))
     okta_server.fake.org = org
+    okta_server.fake.reset()
     for var in ("OKTA_ORG_NAME", "OKTA_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OKTA_ORG_URL", okta_server.url)

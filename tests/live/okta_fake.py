@@ -23,6 +23,7 @@ import copy
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,8 @@ class FakeOkta:
     def __init__(self) -> None:
         self.org = FakeOrg()
         self.base_url = ""
+        #: path -> what to answer instead of Okta (a hostile or broken server); see :meth:`answer`
+        self.answers: dict[str, Callable[[Request], Response]] = {}
         self.app = Starlette(
             routes=[
                 Route("/api/v1/apps", self.list_apps),
@@ -326,7 +329,19 @@ class FakeOkta:
                 return await okta_error(
                     429, "E0000047", "API call exceeded rate limit due to too many requests.", headers
                 )(scope, receive, send)
+        hostile = self.answers.get(request.url.path)
+        if hostile is not None:
+            return await hostile(request)(scope, receive, send)
         await self.app(scope, receive, send)
+
+    def answer(self, path: str, respond: Callable[[Request], Response]) -> None:
+        """Answer every ``GET path`` with ``respond(request)`` instead of Okta's answer (until
+        :meth:`reset`): a server that does not behave as Okta's API documents."""
+        self.answers[path] = respond
+
+    def reset(self) -> None:
+        """Okta's answers everywhere again."""
+        self.answers.clear()
 
     # ---- pagination as Okta does it
 
