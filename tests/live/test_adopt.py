@@ -23,6 +23,11 @@ def run_adopt(tmp_path: Path, config: str = str(EXAMPLE), *extra: str) -> tuple[
     return code, (json.loads(out.read_text()) if out.exists() else {}), str(out)
 
 
+def flat(text: str) -> str:
+    """The text with its line breaks and runs of spaces as one space (the summary wraps at 100 columns)."""
+    return " ".join(text.split())
+
+
 def by_name(doc: dict) -> dict[str, dict]:
     return {r["name"]: r for r in doc["resources"]}
 
@@ -51,7 +56,7 @@ def test_import_file_covers_every_resource_the_program_declares(fake_org, api_ex
     dana = fake_org.user_id("dana.lee@example.com")
     assert res[naming.user_assignment("dana.lee@example.com")]["id"] == f"{APP_ID}/{dana}"
     assert all(r.get("parent") == naming.COMPONENT for r in doc["resources"] if not r.get("component"))
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert "In the org but not described by the config" in out and "pulumi import --file" in out
 
 
@@ -67,7 +72,7 @@ def test_lists_what_the_config_does_not_describe(fake_org, tmp_path, capsys):
     }
     code, doc, _ = run_adopt(tmp_path)
     assert code == 0
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert f"group assignment Contractors ({gid}), priority 4" in out
     assert f"direct assignment of extra.person@example.com ({uid})" in out
     assert "app user schema attribute 'costCenter'" in out
@@ -84,27 +89,27 @@ def test_what_is_missing_is_left_for_pulumi_up(fake_org, tmp_path, capsys):
     assert (
         naming.group(naming.slug("Own US")) not in names and naming.group_assignment(naming.slug("Own US")) not in names
     )
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert "no Okta group named 'Own US'" in out and "group 'Own US' is not assigned to the app" in out
 
 
 def test_drift_is_reported_as_changes_preview_will_show(fake_org, tmp_path, capsys):
     fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 7
     code, _, _ = run_adopt(tmp_path)
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert code == 0
-    assert "group Own EMEA: priority is 7, expected 2" in out and "\nNext: pulumi import" in out
+    assert "group Own EMEA: priority is 7, expected 2" in out and "Next: pulumi import" in out
 
 
 def test_regions_drift_stops_adoption(fake_org, tmp_path, capsys):
     """Importing then `pulumi up` would replace the assignment: Okta deactivates its users."""
     fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
     code, doc, _ = run_adopt(tmp_path)
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert code == 1 and doc["resources"]  # the file is written, but the exit code says stop
     assert "group Own EMEA: regions is 'emea2', expected 'emea2,uk1'" in out
     assert "STOP: the `regions` value of Own EMEA differs from the config" in out
-    assert "Okta deactivates every user it covers in Own" in out and "\nNext: " not in out
+    assert "Okta deactivates every user it covers in Own" in out and "Next: " not in out
 
 
 def test_manual_mode_imports_no_connection_or_features(fake_org, tmp_path):
@@ -161,3 +166,21 @@ def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, t
     assert names[naming.group(naming.slug("Own EMEA"))]["id"] == fake_org.group_id("own emea")
     assert naming.group_assignment(naming.slug("Own EMEA")) in names
     assert "no Okta group named" not in capsys.readouterr().out
+
+
+def test_summary_fits_100_columns_unless_wide(fake_org, tmp_path, capsys):
+    """The README: "Text output fits 100 columns (`--wide` for all of it)"."""
+    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
+    gid = fake_org.add_group("Contractors with a rather long group name for the table")
+    fake_org.assign_group(APP_ID, gid, 5, {"regions": "us1,emea2,uk1"})
+    assert run_adopt(tmp_path)[0] == 1
+    narrow = capsys.readouterr().out
+    assert run_adopt(tmp_path, str(EXAMPLE), "--wide")[0] == 1
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert max(len(line) for line in wide.splitlines()) > 100
+    prose = "Declared by the program"  # after the table: wrapped, never cut
+    assert flat(narrow[narrow.index(prose) :]) == flat(wide[wide.index(prose) :])
+    doc = json.loads((tmp_path / "import.json").read_text())
+    assert all(r.get("id", "(component)") in narrow for r in doc["resources"])
+    assert "STOP: the `regions` value of Own EMEA differs from the config" in flat(narrow)

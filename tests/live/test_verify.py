@@ -116,7 +116,7 @@ def test_two_apps_with_the_label_ask_for_app_id(fake_org):
 def test_unknown_connection_prints_console_steps_and_recommends_manual(fake_org, api_example, capsys):
     fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
     assert main(["verify", str(api_example)]) == 1
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the table wraps at 100 columns
     assert "Okta does not manage this app's provisioning connection through the API" in out
     assert "Provisioning > Integration" in out and "Base URL: https://scim.us1.ownbackup.example/scim/v2" in out
     assert "API Token: the SCIM token from Own" in out
@@ -420,3 +420,45 @@ def test_unassigned_group_found_whatever_its_case(fake_org):
     assert (
         finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
     )
+
+
+# --------------------------------------------------------------------------- output promises (README)
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_text_fits_100_columns_unless_wide(fake_org, api_example, capsys):
+    """The README: "Text output fits 100 columns (`--wide` for all of it)"."""
+    fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
+    fake_org.app_user(APP_ID, "sam.rivera@example.com")["profile"] = {"regions": "emea2"}
+    assert main(["verify", str(api_example)]) == 1
+    narrow = capsys.readouterr().out
+    assert main(["verify", str(api_example), "--wide"]) == 1
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert max(len(line) for line in wide.splitlines()) > 100
+    assert sorted(words(narrow)) == sorted(words(wide))  # nothing cut, only wrapped
+    assert "regions is 'emea2', expected no regions value (all regions)" in " ".join(words(narrow))
+
+
+def test_json_keys_are_camel_case(fake_org, capsys):
+    """Every command's JSON keys are camelCase (the README); ``regions_drift`` was not."""
+    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
+    assert main(["verify", str(EXAMPLE), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+
+    assert all(k.isalnum() and k[0].islower() for k in keys(doc)), sorted(set(keys(doc)))
+    emea = next(f for f in doc["findings"] if f["subject"] == "Own EMEA")
+    assert emea["regionsDrift"] is True and emea["status"] == "drift"
+    assert {f["regionsDrift"] for f in doc["findings"] if f["subject"] != "Own EMEA"} == {False}
