@@ -543,9 +543,17 @@ class OktaReader:
             )
 
     async def get_feature(self, app_id: str, name: str = FEATURE) -> ProvisioningFeature | None:
-        """``GET /api/v1/apps/{appId}/features/{name}``; ``None`` on 404 (provisioning off)."""
+        """``GET /api/v1/apps/{appId}/features/{name}``; ``None`` when Okta answers 404 or 400
+        ("This request returns an error if provisioning isn't enabled for the app", Okta API
+        reference, Application Features; 400 E0000001 for an app whose provisioning Okta does
+        not serve through its API)."""
         path = f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}"
-        data = await self.get_optional(path)
+        try:
+            data = await self.get_optional(path)
+        except OktaApiError as exc:
+            if exc.status != 400:
+                raise
+            data = None
         if data is None:
             return None
         with answer_of(path):

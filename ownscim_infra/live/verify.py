@@ -10,7 +10,8 @@ and reports one named finding per check (:data:`CHECKS`):
 - ``connection``: the provisioning connection is ENABLED with the config's base URL
   (``UNKNOWN``: Okta does not manage it through the API: the exact Admin Console steps, and
   ``provisioning: manual`` is recommended);
-- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED;
+- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED
+  (``unknown`` when the connection is ``UNKNOWN``: Okta serves neither API for the app);
 - ``group-push``: no group push mappings, and Push Groups not enabled on the app;
 - ``regions-attribute``: ``regions``, external name ``regions``, namespace
   ``urn:ietf:params:scim:schemas:core:2.0``, type string, scope NONE;
@@ -193,6 +194,14 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult
     manual = config.app.provisioning == "manual"
     note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
     f = live.feature
+    if f is None and live.connection is not None and live.connection.status == "UNKNOWN":
+        # Okta serves neither API for this app: what the console steps set cannot be read
+        return CheckResult(
+            "features",
+            FEATURE,
+            UNKNOWN,
+            f"Okta does not serve {FEATURE} through its API for this app; check it by hand{note}",
+        )
     if f is None:
         return CheckResult(
             "features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"

@@ -15,10 +15,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from ownscim_infra.cli import main
 from ownscim_infra.live import okta_api
 from ownscim_infra.live.verify import verify
-from tests.live.okta_fake import APP_ID, EXAMPLE
+from tests.live.okta_fake import EXAMPLE
 
-USERS = f"/api/v1/apps/{APP_ID}/users"
-GROUPS = f"/api/v1/apps/{APP_ID}/groups"
+#: paths, ``{app}`` for the app's id
+USERS = "/api/v1/apps/{app}/users"
+GROUPS = "/api/v1/apps/{app}/groups"
+APP = "/api/v1/apps/{app}"
 #: after this many answers the hostile pages end, so that a reader without bounds finishes
 #: (and its test fails on what it returned) instead of hanging the suite
 GIVE_UP = 40
@@ -57,8 +59,8 @@ def new_cursor_forever() -> tuple[list[int], object]:
     return calls, respond
 
 
-def run(command: str, tmp_path: Path) -> list[str]:
-    argv = [command, str(EXAMPLE), "--app-id", APP_ID]
+def run(command: str, tmp_path: Path, app_id: str) -> list[str]:
+    argv = [command, str(EXAMPLE), "--app-id", app_id]
     return argv + (["--output", str(tmp_path / "import.json")] if command == "adopt" else [])
 
 
@@ -73,33 +75,34 @@ def assert_one_line_exit_2(argv: list[str], capsys, *expected: str) -> str:
 
 
 @pytest.mark.parametrize("command", ["verify", "adopt"])
-def test_a_next_link_to_the_same_page_stops_at_once(okta_server, fake_org, capsys, tmp_path, command):
+def test_a_next_link_to_the_same_page_stops_at_once(okta_server, app_id, capsys, tmp_path, command):
     calls, respond = same_page_forever()
-    okta_server.fake.answer(USERS, respond)
+    path = USERS.format(app=app_id)
+    okta_server.fake.answer(path, respond)
     assert_one_line_exit_2(
-        run(command, tmp_path), capsys, f"GET {USERS}", 'the Link rel="next" of page 2 is a page already read'
+        run(command, tmp_path, app_id), capsys, f"GET {path}", 'the Link rel="next" of page 2 is a page already read'
     )
     assert len(calls) == 2
     assert not (tmp_path / "import.json").exists()
 
 
-def test_pages_beyond_the_limit_stop_the_read(okta_server, fake_org):
+def test_pages_beyond_the_limit_stop_the_read(okta_server, app_id):
     calls, respond = new_cursor_forever()
-    okta_server.fake.answer(GROUPS, respond)
+    okta_server.fake.answer(GROUPS.format(app=app_id), respond)
     with pytest.raises(okta_api.OktaApiError, match="more than 5 pages; stopped reading") as exc:
         verify(str(EXAMPLE), max_pages=5)
-    assert exc.value.path == GROUPS and len(calls) == 5
+    assert exc.value.path == GROUPS.format(app=app_id) and len(calls) == 5
 
 
-def test_the_whole_read_has_a_time_limit(okta_server, fake_org):
+def test_the_whole_read_has_a_time_limit(okta_server, app_id):
     async def slow(request: Request) -> Response:
         await asyncio.sleep(5)
         return JSONResponse([])
 
-    okta_server.fake.answer(USERS, lambda request: _Awaiting(slow, request))
+    okta_server.fake.answer(USERS.format(app=app_id), lambda request: _Awaiting(slow, request))
     with pytest.raises(okta_api.OktaApiError, match=r"did not answer within 0\.5 s \(the time limit\)") as exc:
         verify(str(EXAMPLE), time_limit=0.5)
-    assert exc.value.path == USERS
+    assert exc.value.path == USERS.format(app=app_id)
 
 
 class _Awaiting(Response):
@@ -119,14 +122,14 @@ class _Awaiting(Response):
     [
         (GROUPS, HTMLResponse("<html><body>Service unavailable</body></html>"), "not JSON (text/html"),
         (
-            f"/api/v1/apps/{APP_ID}",
+            APP,
             Response("<html>maintenance</html>", media_type="application/json"),
             "not JSON (though its Content-Type says so)",
         ),
         (USERS, JSONResponse({"id": "00u1", "scope": "USER"}), "a JSON list of objects was expected, got an object"),
         (USERS, JSONResponse(["00u1"]), "a JSON list of objects was expected, got a list holding something other"),
         (GROUPS, JSONResponse([{}]), "an object has no 'id'"),
-        (f"/api/v1/apps/{APP_ID}", JSONResponse([]), "a JSON object was expected, got a list"),
+        (APP, JSONResponse([]), "a JSON object was expected, got a list"),
         (USERS, JSONResponse([{"id": 17, "scope": "USER"}]), "17 is not a non-empty string"),
         (GROUPS, JSONResponse([{"id": "00g1", "priority": "high"}]), "priority 'high' is not an integer"),
     ],
@@ -134,9 +137,11 @@ class _Awaiting(Response):
          "id-a-number", "priority-a-string"],
 )  # fmt: skip
 def test_an_answer_okta_does_not_give_is_one_line_exit_2(
-    okta_server, fake_org, capsys, tmp_path, command, path, answer, expected
+    okta_server, app_id, capsys, tmp_path, command, path, answer, expected
 ):
+    path = path.format(app=app_id)
     okta_server.fake.answer(path, lambda request: answer)
-    err = assert_one_line_exit_2(run(command, tmp_path), capsys, f"GET {path}", "not an answer of Okta's API", expected)
+    argv = run(command, tmp_path, app_id)
+    err = assert_one_line_exit_2(argv, capsys, f"GET {path}", "not an answer of Okta's API", expected)
     assert err.startswith(f"{command}: ")
     assert not (tmp_path / "import.json").exists()
