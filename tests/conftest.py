@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ownscim_infra.config import load_config
 from ownscim_infra.offline.mocks import OfflineMocks, ProgramRun, run_program
+from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.program.stack import declare_stack
-from tests.live.okta_fake import TOKEN, FakeOktaServer, FakeOrg, org_in_sync
+from tests.live.applied import app_id_of, org_after_up
+from tests.live.okta_fake import TOKEN, FakeOktaServer
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -72,15 +73,22 @@ def okta_server():
 
 
 @pytest.fixture
-def fake_org(okta_server, monkeypatch) -> FakeOrg:
-    """A fresh org in sync with ``config/example.yaml``; the okta provider's environment
-    variables point at the fake (``OKTA_ORG_URL``, ``OKTA_API_TOKEN``), plus the okta SDK's
-    test-only switch for an ``http://`` org URL."""
-    org = org_in_sync(load_config(EXAMPLE))
-    okta_server.fake.org = org
+def fake_org(okta_server, monkeypatch) -> OktaOrg:
+    """A fresh org in sync with ``config/example.yaml`` (its ``pulumi up`` applied through the
+    emulated engine: tests/live/applied.py), served by the fake; the okta provider's
+    environment variables point at it (``OKTA_ORG_URL``, ``OKTA_API_TOKEN``), plus the okta
+    SDK's test-only switch for an ``http://`` org URL."""
+    org = org_after_up(EXAMPLE)
+    okta_server.fake.serve(org)
     for var in ("OKTA_ORG_NAME", "OKTA_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OKTA_ORG_URL", okta_server.url)
     monkeypatch.setenv("OKTA_API_TOKEN", TOKEN)
     monkeypatch.setenv("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true")
     return org
+
+
+@pytest.fixture
+def app_id(fake_org: OktaOrg) -> str:
+    """The id of the app ``pulumi up`` created in :func:`fake_org`."""
+    return app_id_of(fake_org)

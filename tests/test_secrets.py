@@ -26,7 +26,6 @@ from ownscim_infra.offline.review import review
 from ownscim_infra.offline.simulate import State, render_text, run_simulation
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
 from tests.conftest import EXAMPLE, REPO, example_data
-from tests.live.okta_fake import APP_ID
 from tests.live.okta_fake import TOKEN as OKTA_API_TOKEN
 
 SCIM_TOKEN = "scim-token-e2e-4f1d9c0b7a"
@@ -68,7 +67,7 @@ def known_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(okta_emulator.secrets, "token_urlsafe", lambda n=None: PASSWORD)
 
 
-def test_no_secret_in_any_output_log_or_file(tmp_path, fake_org, capsys, known_password, api_example):
+def test_no_secret_in_any_output_log_or_file(tmp_path, app_id, capsys, known_password, api_example):
     outputs: dict[str, str] = {}
 
     # plan, every format, with the SCIM token as the stack's secret
@@ -106,7 +105,7 @@ def test_no_secret_in_any_output_log_or_file(tmp_path, fake_org, capsys, known_p
     capsys.readouterr()
     assert main(["verify", str(EXAMPLE), "--format", "json"]) in (0, 1)
     import_file = tmp_path / "import.json"
-    assert main(["adopt", str(EXAMPLE), "--app-id", APP_ID, "--output", str(import_file)]) in (0, 1)
+    assert main(["adopt", str(EXAMPLE), "--app-id", app_id, "--output", str(import_file)]) in (0, 1)
     captured = capsys.readouterr()
     outputs["verify and adopt stdout"] = captured.out
     outputs["verify and adopt stderr"] = captured.err

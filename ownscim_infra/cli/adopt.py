@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ownscim_infra.cli.options import add_config_argument
+from ownscim_infra.cli.options import add_config_argument, add_width_argument, text_width
 
 HELP = "write the `pulumi import` file for an app set up by hand (read-only)"
 DEFAULT_OUTPUT = "pulumi-import.json"
@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT,
         help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})",
     )
+    add_width_argument(p)
     p.set_defaults(handler=handle)
 
 
@@ -52,8 +53,8 @@ def handle(args: argparse.Namespace) -> int:
     document = json.dumps(adoption.import_file(), indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(document)
-        sys.stderr.write(render_summary(adoption, "<stdout>"))
+        sys.stderr.write(render_summary(adoption, "<stdout>", width=text_width(args)))
     else:
         Path(args.output).write_text(document, encoding="utf-8")
-        sys.stdout.write(render_summary(adoption, args.output))
+        sys.stdout.write(render_summary(adoption, args.output, width=text_width(args)))
     return 1 if adoption.replacements else 0

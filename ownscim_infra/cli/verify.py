@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ownscim_infra.cli.options import add_config_argument, add_format_argument
+from ownscim_infra.cli.options import add_config_argument, add_format_argument, add_width_argument, text_width
 
 HELP = "check a live Okta org against the config (read-only)"
 
@@ -21,14 +21,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_argument(p, live_org=True)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")
     add_format_argument(p, ("text", "json"))
+    add_width_argument(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Print the report; 0 no drift, 1 drift, 2 bad config, credentials or Okta error (an
     :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
-    from ownscim_infra.live.verify import RENDERERS, verify
+    from ownscim_infra.live.verify import render_json, render_text, verify
 
     report = verify(args.config, args.app_id)
-    sys.stdout.write(RENDERERS[args.format](report))
+    if args.format == "json":
+        sys.stdout.write(render_json(report))
+    else:
+        sys.stdout.write(render_text(report, width=text_width(args)))
     return 1 if report.drift else 0

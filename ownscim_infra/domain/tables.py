@@ -38,7 +38,7 @@ def aligned(
     :param indent: prefixed to every line.
     :param rule: a dashed line under the header (ignored without a header).
     :param details: for each row, extra lines printed under it, aligned with the start of
-        its last column (``verify`` puts the manual steps there).
+        its last column (``verify`` puts the manual steps there); with ``max_width`` they wrap.
     :param max_width: fit the table in this many characters (``None``: as wide as it takes):
         the widest columns are narrowed, down to :data:`MIN_COLUMN`, and wrap.
     :returns: the header, the rule, then each row (one line or more) followed by its detail lines.
@@ -65,7 +65,8 @@ def aligned(
     for n, row in enumerate(table[body_start:]):
         lines += _row_lines(row, widths, indent)
         if details is not None:
-            lines += [" " * last_column + line for line in details[n]]
+            room = None if max_width is None else max(max_width, last_column + MIN_COLUMN)
+            lines += [part for line in details[n] for part in wrapped(line, room, " " * last_column)]
     return lines
 
 

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.own_setup import FEATURE, REGIONS_ATTRIBUTE, okta_fold
-from ownscim_infra.domain.tables import aligned
+from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.live import okta_api, verify
 from ownscim_infra.live.verify import CheckResult
 
@@ -188,15 +188,17 @@ def adopt(
     return map_resources(config, declared, live)
 
 
-def render_summary(adoption: Adoption, output: str) -> str:
-    """What ``adopt`` prints: the mapping, then what is missing, undescribed, drifting."""
+def render_summary(adoption: Adoption, output: str, width: int | None = DEFAULT_WIDTH) -> str:
+    """What ``adopt`` prints: the mapping, then what is missing, undescribed, drifting; it fits
+    ``width`` columns (``None``: as wide as it takes)."""
     out = [
         f"Okta org: {adoption.org_url}",
         f"App id:   {adoption.app_id}",
-        f"Wrote {output}: {len(adoption.resources)} resource(s) to import",
+        *wrapped(f"Wrote {output}: {len(adoption.resources)} resource(s) to import", width),
         "",
     ]
-    out += aligned(None, [[r["type"], r["name"], r.get("id", "(component)")] for r in adoption.resources], indent="  ")
+    rows = [[r["type"], r["name"], r.get("id", "(component)")] for r in adoption.resources]
+    out += aligned(None, rows, indent="  ", max_width=width)
     sections = [
         (
             "Declared by the program but not in the org (`pulumi up` will create them):",
@@ -209,17 +211,18 @@ def render_summary(adoption: Adoption, output: str) -> str:
         ),
     ]
     for title, lines in sections:
-        out += ["", title] + ([f"  - {line}" for line in lines] if lines else ["  (none)"])
+        out += ["", *wrapped(title, width)]
+        out += [wrapped_line for line in lines for wrapped_line in wrapped(f"- {line}", width, "  ")] or ["  (none)"]
     next_step = f"pulumi import --file {output} --generate-code=false --protect=false --yes && pulumi preview"
     if adoption.replacements:
-        out += [
-            "",
+        stop = (
             "STOP: the `regions` value of "
             + ", ".join(f.subject for f in adoption.replacements)
             + " differs from the config. A changed `regions` value is applied delete-before-replace: "
             "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
-            "Make the config describe the org first, run `adopt` again, then: " + next_step,
-        ]
+            "Make the config describe the org first, run `adopt` again, then: " + next_step
+        )
+        out += ["", *wrapped(stop, width, hanging="")]
     else:
-        out += ["", "Next: " + next_step]
+        out += ["", *wrapped("Next: " + next_step, width)]
     return "\n".join(out) + "\n"

@@ -3,11 +3,17 @@
 Used by ``verify`` and ``adopt``. Every call goes through the SDK's request executor
 (``Client.get_request_executor()``): the SDK supplies the ``Authorization: SSWS`` header,
 the retries on HTTP 429 (it waits until ``X-Rate-Limit-Reset``, measured against the
-response's ``Date``, up to ``rateLimit.maxRetries`` times) and pagination
-(:class:`okta.api_response.OktaAPIResponse` follows the ``Link: <...>; rel="next"`` header as
-an opaque URL, as Okta's API reference asks). The JSON is read as Okta returns it rather than
-through the SDK's generated models: those reject values Okta adds over time (the
-``Application.features`` enum, for one) and the checks below need only a few fields.
+response's ``Date``, up to ``rateLimit.maxRetries`` times). Lists follow the ``Link: <...>;
+rel="next"`` header as an opaque URL, as Okta's API reference asks, made relative to the org
+(the SDK's ``convert_absolute_url_into_relative_url``: the token never goes to another host).
+The JSON is read as Okta returns it rather than through the SDK's generated models: those
+reject values Okta adds over time (the ``Application.features`` enum, for one) and the checks
+below need only a few fields.
+
+A server that does not answer as Okta's API documents gets one :class:`OktaApiError`, never a
+traceback nor an endless read: a next link to a page already read, more than
+:data:`MAX_PAGES` pages, a whole read longer than :data:`TIME_LIMIT` seconds, an answer that
+is not JSON, an object where a list belongs (or the reverse), an item without its ``id``.
 
 Credentials are the okta Pulumi provider's settings (:func:`credentials_from_env`):
 ``OKTA_ORG_URL``, or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL`` (default ``okta.com``), and
@@ -29,10 +35,11 @@ import asyncio
 import ipaddress
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import CATALOG_APP, FEATURE, REGIONS_ATTRIBUTE, capability_statuses, okta_fold
@@ -47,6 +54,12 @@ ENV_API_TOKEN = "OKTA_API_TOKEN"
 ENV_SDK_HTTPS_CHECK = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
 #: Page size asked of list endpoints (Okta's maximum for most of them is 200).
 PAGE_LIMIT = 200
+#: The most pages one list may take (200,000 items at :data:`PAGE_LIMIT`): past it the read
+#: stops with an error rather than follow a server's ``next`` links forever.
+MAX_PAGES = 1000
+#: Seconds a whole read of the org may take, every call and retry included (the SDK's
+#: ``requestTimeout`` bounds one call only).
+TIME_LIMIT = 600.0
 
 
 class CredentialsError(InputError):
@@ -74,6 +87,24 @@ class OktaApiError(InputError):
     def unauthorized(self) -> bool:
         """The token is invalid (401) or lacks the permission (403)."""
         return self.status in (401, 403)
+
+    @classmethod
+    def unexpected(cls, path: str, status: int | None, what: str) -> OktaApiError:
+        """An answer that is not what Okta's API documents for ``path`` (``what`` says how)."""
+        return cls(path, status, None, f"not an answer of Okta's API: {what}")
+
+
+@contextmanager
+def answer_of(path: str, status: int | None = 200) -> Iterator[None]:
+    """Read Okta's answer to ``GET path`` inside: a field missing or of another type
+    (``KeyError``, ``TypeError``, ``AttributeError``, ``ValueError``) becomes
+    :meth:`OktaApiError.unexpected`."""
+    try:
+        yield
+    except KeyError as exc:
+        raise OktaApiError.unexpected(path, status, f"an object has no {exc.args[0]!r}") from None
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise OktaApiError.unexpected(path, status, f"a field is not of the documented type ({exc})") from None
 
 
 # --------------------------------------------------------------------------- credentials
@@ -277,15 +308,29 @@ class LiveApp:
 # --------------------------------------------------------------------------- parsing
 
 
+def _text(value: Any) -> str | None:
+    """A string field of Okta's JSON, or ``None``. :raises TypeError: another type."""
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{value!r} is not a string")
+
+
+def _id(value: Any) -> str:
+    """A field that must be a non-empty string (an id, a name in a list). :raises TypeError: not one."""
+    if isinstance(value, str) and value:
+        return value
+    raise TypeError(f"{value!r} is not a non-empty string")
+
+
 def parse_app(data: dict[str, Any]) -> App:
     """An Application object (``GET /api/v1/apps/{appId}``) as :class:`App`."""
     return App(
-        id=data["id"],
-        name=data.get("name", ""),
-        label=data.get("label", ""),
-        status=data.get("status", ""),
-        sign_on_mode=data.get("signOnMode"),
-        features=tuple(data.get("features") or ()),
+        id=_id(data["id"]),
+        name=_text(data.get("name")) or "",
+        label=_text(data.get("label")) or "",
+        status=_text(data.get("status")) or "",
+        sign_on_mode=_text(data.get("signOnMode")),
+        features=tuple(_id(f) for f in data.get("features") or ()),
     )
 
 
@@ -328,12 +373,19 @@ class OktaReader:
     :param max_retries: the SDK's ``rateLimit.maxRetries`` (retries after HTTP 429/503/504).
     :param request_timeout: the SDK's ``requestTimeout``, seconds for one call including its
         retries (0 = none).
+    :param max_pages: the most pages one list may take (:data:`MAX_PAGES`).
     :raises CredentialsError: the SDK rejects the configuration (e.g. ``http://`` without
         its test switch).
     """
 
-    def __init__(self, creds: Credentials, *, max_retries: int = 2, request_timeout: int = 120) -> None:
+    def __init__(
+        self, creds: Credentials, *, max_retries: int = 2, request_timeout: int = 120, max_pages: int = MAX_PAGES
+    ) -> None:
         from okta.client import Client
+
+        self.max_pages = max_pages
+        #: the last path asked for (what a time limit interrupted)
+        self.last_path = ""
 
         config = {
             "orgUrl": creds.org_url,
@@ -388,23 +440,40 @@ class OktaReader:
             summary = str(error) if error else "unexpected response"
         return OktaApiError(path, status, code, str(summary).splitlines()[0] if summary else "")
 
-    async def _send_get(self, path: str, params: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
-        """One ``GET`` through the SDK's request executor (auth, retries on 429):
-        ``(request, response, body)``. :raises OktaApiError: any non-2xx answer."""
-        request, error = await self._executor.create_request("GET", self._url(path, params), None, {})
+    async def _send_get(self, path: str, url: str) -> tuple[Any, Any]:
+        """One ``GET url`` (``path``: what the errors name) through the SDK's request executor
+        (auth, retries on 429): ``(response, body)``. :raises OktaApiError: any non-2xx answer."""
+        self.last_path = path
+        request, error = await self._executor.create_request("GET", url, None, {})
         if error:
             raise self._error(path, None, None, error)
-        response, body, error = await self._executor.execute(request)
+        try:
+            response, body, error = await self._executor.execute(request)
+        except ValueError:  # the SDK parses a JSON Content-Type's body itself
+            raise OktaApiError.unexpected(path, None, "not JSON (though its Content-Type says so)") from None
         if error is not None or response is None:
             raise self._error(path, getattr(response, "status", None), body, error)
-        return request, response, body
+        return response, body
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """``GET path`` and its JSON body. :raises OktaApiError: any non-2xx answer."""
-        _, _, body = await self._send_get(path, params)
-        return json.loads(body) if body else None
+    @staticmethod
+    def _json(path: str, response: Any, body: Any) -> Any:
+        """The JSON of an answer. :raises OktaApiError: it is not JSON."""
+        try:
+            return json.loads(body) if body else None
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no Content-Type") if response is not None else "?"
+            raise OktaApiError.unexpected(path, getattr(response, "status", None), f"not JSON ({kind})") from None
 
-    async def get_optional(self, path: str) -> Any:
+    async def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``GET path`` and its JSON object. :raises OktaApiError: any non-2xx answer, or
+        one that is not a JSON object."""
+        response, body = await self._send_get(path, self._url(path, params))
+        data = self._json(path, response, body)
+        if not isinstance(data, dict):
+            raise OktaApiError.unexpected(path, response.status, f"a JSON object was expected, got {_kind(data)}")
+        return data
+
+    async def get_optional(self, path: str) -> dict[str, Any] | None:
         """``GET path``, or ``None`` when Okta answers 404. :raises OktaApiError: other errors."""
         try:
             return await self.get(path)
@@ -413,111 +482,160 @@ class OktaReader:
                 return None
             raise
 
-    async def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        """Every item of a paginated list, following ``Link: rel="next"`` through the SDK.
+    async def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every item (a JSON object) of a paginated list, following ``Link: rel="next"``.
 
-        :raises OktaApiError: any non-2xx answer, on any page.
+        :raises OktaApiError: any non-2xx answer, on any page; a page that is not a list of
+            objects; a next link to a page already read; more than :attr:`max_pages` pages.
         """
-        from okta.api_response import OktaAPIResponse
+        from okta.utils import convert_absolute_url_into_relative_url
 
-        request, response, body = await self._send_get(path, {"limit": PAGE_LIMIT, **(params or {})})
-        page = OktaAPIResponse(self._executor, request, response, body)
-        items = list(page.get_body() or [])
-        while page.has_next():
-            more, error, next_response = await page.next(includeResponse=True)
-            if error is not None or next_response is None:
-                raise self._error(path, None, None, error)
-            if not 200 <= next_response.get_status() < 300:
-                raise self._error(path, next_response.get_status(), next_response.get_body(), None)
-            items += list(more or [])
-        return items
+        url = self._url(path, {"limit": PAGE_LIMIT, **(params or {})})
+        seen: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+        items: list[dict[str, Any]] = []
+        for _ in range(self.max_pages):
+            seen.add(_page_key(url))
+            response, body = await self._send_get(path, url)
+            page = self._json(path, response, body)
+            if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
+                got = _kind(page) if not isinstance(page, list) else "a list holding something other than objects"
+                raise OktaApiError.unexpected(path, response.status, f"a JSON list of objects was expected, got {got}")
+            items += page
+            link = response.links.get("next")
+            if link is None:
+                return items
+            url = convert_absolute_url_into_relative_url(str(link.get("url", "")))
+            if _page_key(url) in seen:
+                raise OktaApiError.unexpected(
+                    path, response.status, f'the Link rel="next" of page {len(seen)} is a page already read'
+                )
+        raise OktaApiError.unexpected(path, None, f"more than {self.max_pages} pages; stopped reading")
 
-    # ---- typed reads
+    # ---- typed reads (each reads its answer inside :func:`answer_of`)
 
     async def find_apps(self, label: str) -> list[App]:
         """Apps of catalog app ``scim2headerauth`` whose label is exactly ``label``."""
-        found = await self.list_all("/api/v1/apps", {"q": label, "filter": f'name eq "{CATALOG_APP}"'})
-        apps = [parse_app(a) for a in found]
+        path = "/api/v1/apps"
+        found = await self.list_all(path, {"q": label, "filter": f'name eq "{CATALOG_APP}"'})
+        with answer_of(path):
+            apps = [parse_app(a) for a in found]
         return [a for a in apps if a.name == CATALOG_APP and a.label == label]
 
     async def get_app(self, app_id: str) -> App:
         """``GET /api/v1/apps/{appId}``. :raises OktaApiError: 404 for an unknown id, or another error."""
-        return parse_app(await self.get(f"/api/v1/apps/{quote(app_id, safe='')}"))
+        path = f"/api/v1/apps/{quote(app_id, safe='')}"
+        data = await self.get(path)
+        with answer_of(path):
+            return parse_app(data)
 
     async def get_connection(self, app_id: str) -> Connection | None:
         """``GET /api/v1/apps/{appId}/connections/default``; ``None`` on 404."""
-        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/connections/default")
+        path = f"/api/v1/apps/{quote(app_id, safe='')}/connections/default"
+        data = await self.get_optional(path)
         if data is None:
             return None
-        profile = data.get("profile") or {}
-        return Connection(
-            status=data.get("status", "UNKNOWN"),
-            base_url=data.get("baseUrl"),
-            auth_scheme=data.get("authScheme") or profile.get("authScheme"),
-        )
+        with answer_of(path):
+            profile = data.get("profile") or {}
+            return Connection(
+                status=_text(data.get("status")) or "UNKNOWN",
+                base_url=_text(data.get("baseUrl")),
+                auth_scheme=_text(data.get("authScheme") or profile.get("authScheme")),
+            )
 
     async def get_feature(self, app_id: str, name: str = FEATURE) -> ProvisioningFeature | None:
-        """``GET /api/v1/apps/{appId}/features/{name}``; ``None`` on 404 (provisioning off)."""
-        data = await self.get_optional(f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}")
-        return None if data is None else parse_feature(data)
+        """``GET /api/v1/apps/{appId}/features/{name}``; ``None`` when Okta answers 404 or 400
+        ("This request returns an error if provisioning isn't enabled for the app", Okta API
+        reference, Application Features; 400 E0000001 for an app whose provisioning Okta does
+        not serve through its API)."""
+        path = f"/api/v1/apps/{quote(app_id, safe='')}/features/{name}"
+        try:
+            data = await self.get_optional(path)
+        except OktaApiError as exc:
+            if exc.status != 400:
+                raise
+            data = None
+        if data is None:
+            return None
+        with answer_of(path):
+            return parse_feature(data)
 
     async def list_push_mappings(self, app_id: str) -> list[PushMapping]:
         """``GET /api/v1/apps/{appId}/group-push/mappings``, every page."""
-        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings")
-        return [
-            PushMapping(m.get("id", ""), m.get("sourceGroupId"), m.get("targetGroupId"), m.get("status")) for m in data
-        ]
+        path = f"/api/v1/apps/{quote(app_id, safe='')}/group-push/mappings"
+        data = await self.list_all(path)
+        with answer_of(path):
+            return [
+                PushMapping(
+                    _id(m["id"]), _text(m.get("sourceGroupId")), _text(m.get("targetGroupId")), _text(m.get("status"))
+                )
+                for m in data
+            ]
 
     async def get_schema_attributes(self, app_id: str) -> dict[str, SchemaAttribute] | None:
         """The custom properties of ``GET /api/v1/meta/schemas/apps/{appId}/default``; ``None`` on 404."""
-        data = await self.get_optional(f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default")
-        return None if data is None else parse_schema(data)
+        path = f"/api/v1/meta/schemas/apps/{quote(app_id, safe='')}/default"
+        data = await self.get_optional(path)
+        if data is None:
+            return None
+        with answer_of(path):
+            return parse_schema(data)
 
     async def get_group(self, group_id: str) -> OktaGroup:
         """``GET /api/v1/groups/{groupId}``. :raises OktaApiError: 404 or another error."""
-        g = await self.get(f"/api/v1/groups/{quote(group_id, safe='')}")
-        return OktaGroup(g["id"], (g.get("profile") or {}).get("name", ""), g.get("type"))
+        path = f"/api/v1/groups/{quote(group_id, safe='')}"
+        g = await self.get(path)
+        with answer_of(path):
+            return OktaGroup(_id(g["id"]), _text((g.get("profile") or {}).get("name")) or "", _text(g.get("type")))
 
     async def find_group(self, name: str) -> OktaGroup | None:
         """The group named ``name``, compared as Okta does (:func:`okta_fold`;
         ``GET /api/v1/groups?q=`` is a prefix search)."""
-        for g in await self.list_all("/api/v1/groups", {"q": name}):
-            live_name = (g.get("profile") or {}).get("name") or ""
-            if okta_fold(live_name) == okta_fold(name):
-                return OktaGroup(g["id"], live_name, g.get("type"))
+        path = "/api/v1/groups"
+        for g in await self.list_all(path, {"q": name}):
+            with answer_of(path):
+                live_name = _text((g.get("profile") or {}).get("name")) or ""
+                if okta_fold(live_name) == okta_fold(name):
+                    return OktaGroup(_id(g["id"]), live_name, _text(g.get("type")))
         return None
 
     async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
         """``GET /api/v1/apps/{appId}/groups``, every page, each with its group's name and type."""
-        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/groups")
+        path = f"/api/v1/apps/{quote(app_id, safe='')}/groups"
+        data = await self.list_all(path)
         out = []
         for a in data:
-            group = await self.get_group(a["id"])
-            out.append(
-                GroupAssignment(a["id"], group.name, group.type, a.get("priority"), dict(a.get("profile") or {}))
-            )
+            with answer_of(path):
+                group_id, priority, profile = _id(a["id"]), a.get("priority"), dict(a.get("profile") or {})
+                if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+                    raise ValueError(f"priority {priority!r} is not an integer")
+            group = await self.get_group(group_id)
+            out.append(GroupAssignment(group_id, group.name, group.type, priority, profile))
         return out
 
     async def list_app_users(self, app_id: str) -> list[LiveAppUser]:
         """``GET /api/v1/apps/{appId}/users``, every page (scope USER or GROUP, app profile)."""
-        data = await self.list_all(f"/api/v1/apps/{quote(app_id, safe='')}/users")
-        return [
-            LiveAppUser(
-                u["id"],
-                (u.get("credentials") or {}).get("userName"),
-                u.get("scope"),
-                u.get("status"),
-                dict(u.get("profile") or {}),
-            )
-            for u in data
-        ]
+        path = f"/api/v1/apps/{quote(app_id, safe='')}/users"
+        data = await self.list_all(path)
+        with answer_of(path):
+            return [
+                LiveAppUser(
+                    _id(u["id"]),
+                    _text((u.get("credentials") or {}).get("userName")),
+                    _text(u.get("scope")),
+                    _text(u.get("status")),
+                    dict(u.get("profile") or {}),
+                )
+                for u in data
+            ]
 
     async def get_user(self, id_or_login: str) -> OktaUser | None:
         """``GET /api/v1/users/{idOrLogin}``; ``None`` on 404."""
-        u = await self.get_optional(f"/api/v1/users/{quote(id_or_login, safe='@')}")
+        path = f"/api/v1/users/{quote(id_or_login, safe='@')}"
+        u = await self.get_optional(path)
         if u is None:
             return None
-        return OktaUser(u["id"], (u.get("profile") or {}).get("login", ""), u.get("status"))
+        with answer_of(path):
+            return OktaUser(_id(u["id"]), _text((u.get("profile") or {}).get("login")) or "", _text(u.get("status")))
 
     async def read_live(self, app: App, logins: list[str], group_names: list[str]) -> LiveApp:
         """Read everything about ``app``; look up the configured people (by login) and
@@ -540,12 +658,34 @@ class OktaReader:
         return LiveApp(self.org_url, app, connection, feature, push, schema, groups, users, people, by_name, push_error)
 
 
-def run_with_reader(coro_fn: Any, creds: Credentials, **reader_opts: Any) -> Any:
-    """Run ``await coro_fn(reader)`` with a fresh :class:`OktaReader` and return its result."""
+def _kind(data: Any) -> str:
+    """What a JSON value is, in words (for :meth:`OktaApiError.unexpected`)."""
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "nothing"}
+    return names.get(type(data), "a number")
+
+
+def _page_key(url: str) -> tuple[str, frozenset[tuple[str, str]]]:
+    """A page's path and query parameters, in any order: two links to the same page compare equal."""
+    parts = urlsplit(url)
+    return parts.path, frozenset(parse_qsl(parts.query, keep_blank_values=True))
+
+
+def run_with_reader(coro_fn: Any, creds: Credentials, *, time_limit: float = TIME_LIMIT, **reader_opts: Any) -> Any:
+    """Run ``await coro_fn(reader)`` with a fresh :class:`OktaReader` and return its result.
+
+    :param time_limit: seconds the whole run may take (:data:`TIME_LIMIT`).
+    :raises OktaApiError: what the reader raises, or the time limit passed (naming the path
+        being read).
+    """
 
     async def main() -> Any:
         async with OktaReader(creds, **reader_opts) as reader:
-            return await coro_fn(reader)
+            try:
+                return await asyncio.wait_for(coro_fn(reader), time_limit)
+            except TimeoutError:
+                raise OktaApiError(
+                    reader.last_path, None, None, f"the org did not answer within {time_limit:g} s (the time limit)"
+                ) from None
 
     # A private loop, not asyncio.run(): that would reset the thread's current event loop,
     # which Pulumi's mock runtime (the offline plan, which ``adopt``'s command also runs) relies on.

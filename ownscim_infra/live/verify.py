@@ -10,7 +10,8 @@ and reports one named finding per check (:data:`CHECKS`):
 - ``connection``: the provisioning connection is ENABLED with the config's base URL
   (``UNKNOWN``: Okta does not manage it through the API: the exact Admin Console steps, and
   ``provisioning: manual`` is recommended);
-- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED;
+- ``features``: ``USER_PROVISIONING`` create ENABLED, deactivate ENABLED, profile DISABLED
+  (``unknown`` when the connection is ``UNKNOWN``: Okta serves neither API for the app);
 - ``group-push``: no group push mappings, and Push Groups not enabled on the app;
 - ``regions-attribute``: ``regions``, external name ``regions``, namespace
   ``urn:ietf:params:scim:schemas:core:2.0``, type string, scope NONE;
@@ -19,8 +20,9 @@ and reports one named finding per check (:data:`CHECKS`):
 - ``other-groups``: no group is assigned that the config does not list;
 - ``person``: each configured person assigned directly with the expected ``regions`` value.
 
-Output: a table (``--format text``) or JSON (``--format json``: ``{"org", "config",
-"appId", "drift", "findings": [{"check", "subject", "status", "message", "details"}]}``).
+Output: a table fitting 100 columns (``--format text``; ``--wide`` for all of it on one line
+a row) or JSON (``--format json``: ``{"org", "config", "appId", "drift", "findings":
+[{"check", "subject", "status", "message", "details", "regionsDrift"}]}``).
 Statuses: ``ok``; ``drift`` (exit 1); ``unknown`` (Okta cannot tell through its API; check by
 hand; not counted as drift); ``skipped`` (the program does not declare it yet). Exit 0 when
 nothing drifted, 1 on drift, 2 on bad input or credentials (one line on stderr). Nothing
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
@@ -47,7 +49,7 @@ from ownscim_infra.domain.own_setup import (
 )
 from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
-from ownscim_infra.domain.tables import aligned
+from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.live import okta_api
 
 OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
@@ -102,13 +104,25 @@ class Report:
         return [f for f in self.findings if f.status == DRIFT]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``json`` format's document: ``{"org", "config", "appId", "drift", "findings"}``."""
+        """The ``json`` format's document: ``{"org", "config", "appId", "drift", "findings":
+        [{"check", "subject", "status", "message", "details", "regionsDrift"}]}`` (camelCase,
+        as every command's JSON)."""
         return {
             "org": self.org_url,
             "config": self.config_file,
             "appId": self.app_id,
             "drift": self.drift,
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [
+                {
+                    "check": f.check,
+                    "subject": f.subject,
+                    "status": f.status,
+                    "message": f.message,
+                    "details": list(f.details),
+                    "regionsDrift": f.regions_drift,
+                }
+                for f in self.findings
+            ],
         }
 
 
@@ -180,6 +194,14 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult
     manual = config.app.provisioning == "manual"
     note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
     f = live.feature
+    if f is None and live.connection is not None and live.connection.status == "UNKNOWN":
+        # Okta serves neither API for this app: what the console steps set cannot be read
+        return CheckResult(
+            "features",
+            FEATURE,
+            UNKNOWN,
+            f"Okta does not serve {FEATURE} through its API for this app; check it by hand{note}",
+        )
     if f is None:
         return CheckResult(
             "features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"
@@ -468,20 +490,22 @@ def _call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> An
 # --------------------------------------------------------------------------- output
 
 
-def render_text(report: Report) -> str:
-    """The table: one row per finding, details indented under it, then a summary line."""
-    out = [
+def render_text(report: Report, width: int | None = DEFAULT_WIDTH) -> str:
+    """The table: one row per finding, details indented under it, then a summary line; it
+    fits ``width`` columns (long cells and details wrap; ``None``: as wide as it takes)."""
+    heading = [
         f"Okta org: {report.org_url}",
         f"Config:   {report.config_file}",
         f"App id:   {report.app_id or '(not found)'}",
-        "",
     ]
+    out = [line for text in heading for line in wrapped(text, width, hanging="          ")] + [""]
     rows = [[f.check, f.subject, f.status.upper(), f.message] for f in report.findings]
     out += aligned(
         ["CHECK", "SUBJECT", "STATUS", "RESULT"],
         rows,
         rule=False,
         details=[["  " + d for d in f.details] for f in report.findings],
+        max_width=width,
     )
     counts = {s: sum(f.status == s for f in report.findings) for s in (OK, DRIFT, UNKNOWN, SKIPPED)}
     out += [

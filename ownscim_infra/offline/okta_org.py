@@ -27,6 +27,15 @@ behaviour below is Okta's as documented or reported; the sources are named where
   applications"); on others the connection is ``UNKNOWN`` and reading a feature fails
   ("This request returns an error if provisioning isn't enabled for the app").
 
+- **Who has an app** (``GET /api/v1/apps/{appId}/users``): every user assigned directly
+  (scope ``USER``, the values set) and every member of an assigned group (scope ``GROUP``, the
+  profile of their group assignment with the highest priority, the lowest number: Okta API
+  reference, Application Groups, ``priority``; the first by name of a tie).
+
+An admin may change the org outside the program (the Admin Console, or the API by hand): the
+methods under "An admin's changes" are those calls, each named after what the admin does,
+so that a test can say "an admin dragged a priority" on the same model ``pulumi up`` uses.
+
 Group membership comes from the directory file, by name: a user is in a group when one of
 the names the directory lists for the user is a name the group has had (its name when it
 was created or first seen, and every later name). So a group renamed in place keeps its
@@ -93,6 +102,25 @@ class OrgApp:
     schema: dict[str, dict[str, Any]] = field(default_factory=dict)
     group_assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``ACTIVE`` | ``INACTIVE`` (``POST .../lifecycle/deactivate``)
+    status: str = "ACTIVE"
+    #: the app's own features (``Application.features``): ``GROUP_PUSH`` once Push Groups is ticked
+    features: list[str] = field(default_factory=list)
+    #: group push mappings (``GET .../group-push/mappings``): ``{"id", "sourceGroupId",
+    #: "targetGroupId", "status"}``
+    push_mappings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AppUser:
+    """One user who has an app, as ``GET /api/v1/apps/{appId}/users`` lists it: ``scope``
+    ``USER`` (assigned directly) or ``GROUP`` (through ``group_id``), and the app ``profile``
+    Okta holds for them (the mapped base attributes, then the values set)."""
+
+    user: DirectoryUser
+    scope: str
+    profile: dict[str, Any]
+    group_id: str | None = None
 
 
 @dataclass
@@ -491,6 +519,108 @@ class OktaOrg:
             )
         app.users.pop(user_id, None)
         self._changes.user_ids.add(user_id)
+
+    # -- who has an app ------------------------------------------------------------
+
+    def app_users(self, app_id: str) -> list[AppUser]:
+        """``GET /api/v1/apps/{appId}/users``: who has the app, in directory order: a direct
+        assignment (``USER``), else the member's group assignment with the highest priority
+        (``GROUP``; the lowest number, then the group's name). :raises OktaApiError: 404."""
+        app = self.app(app_id)
+        out = []
+        for user in self.directory.users:
+            mapped = self._mapped(user)
+            if user.okta_id in app.users:
+                out.append(AppUser(user, "USER", mapped | app.users[user.okta_id]))
+                continue
+            held = [
+                (app.group_assignments[g]["priority"], self.groups[g].name, g)
+                for g in self.group_ids_of(user)
+                if g in app.group_assignments
+            ]
+            if held:
+                _, _, group_id = min(held)
+                profile = {k: v for k, v in app.group_assignments[group_id]["profile"].items() if v is not None}
+                out.append(AppUser(user, "GROUP", mapped | profile, group_id))
+        return out
+
+    @staticmethod
+    def _mapped(user: DirectoryUser) -> dict[str, Any]:
+        """The base attributes Okta maps into every app user profile (legacy Apps API reference)."""
+        return {
+            "userName": user.login,
+            "givenName": user.first_name,
+            "familyName": user.last_name,
+            "email": user.primary_email,
+        }
+
+    # -- an admin's changes (the Admin Console, or the API by hand) --------------------
+
+    def edit_app(self, app_id: str, *, label: str | None = None, status: str | None = None) -> None:
+        """Applications > the app > General > Edit (``label``), or Deactivate / Activate
+        (``status`` ``INACTIVE`` | ``ACTIVE``)."""
+        app = self.app(app_id)
+        app.label = app.label if label is None else label
+        app.status = app.status if status is None else status
+
+    def set_capability(self, app_id: str, capability: str, status: str) -> None:
+        """Provisioning > To App > Edit: one ``USER_PROVISIONING`` capability (``lifecycleCreate``,
+        ``lifecycleDeactivate``, ``profile``, ``password``) ``ENABLED`` | ``DISABLED``.
+
+        :raises OktaApiError: provisioning is not on."""
+        status_now, capabilities = self.get_features(app_id)
+        self.put_features(app_id, status_now, {**capabilities, capability: status})
+
+    def disable_provisioning(self, app_id: str) -> None:
+        """Provisioning > Integration > Edit, untick "Enable API integration": the connection
+        is ``DISABLED`` and ``USER_PROVISIONING`` cannot be read any more."""
+        app = self.app(app_id)
+        app.connection = {**(app.connection or {}), "status": "DISABLED"}
+        app.capabilities, app.feature_status = None, None
+        self._changes.everyone = True
+
+    def enable_push_groups(self, app_id: str) -> None:
+        """General > App Settings > Edit, tick Push Groups (``GROUP_PUSH`` in the app's features)."""
+        app = self.app(app_id)
+        if "GROUP_PUSH" not in app.features:
+            app.features.append("GROUP_PUSH")
+
+    def push_group(self, app_id: str, group_id: str) -> str:
+        """Push Groups > + Push Groups > the group (Push Groups is ticked first); returns the
+        mapping's id."""
+        self.enable_push_groups(app_id)
+        mapping_id = self._new_id("gPm")
+        target = self._new_id("tgt")
+        self.app(app_id).push_mappings.append(
+            {"id": mapping_id, "sourceGroupId": group_id, "targetGroupId": target, "status": "ACTIVE"}
+        )
+        return mapping_id
+
+    def add_group_by_hand(self, name: str, description: str | None = None) -> str:
+        """Directory > Groups > Add group: its members (from the directory) are in it at once."""
+        group_id = self.create_group(name, description)
+        self.groups[group_id].pending = False
+        return group_id
+
+    def add_user(self, login: str, first_name: str, last_name: str, groups: list[str] | None = None) -> str:
+        """Directory > People > Add person (in ``groups``); returns the user's id."""
+        user = DirectoryUser(login=login, first_name=first_name, last_name=last_name, groups=list(groups or []))
+        self.set_directory(self.directory.model_copy(update={"users": [*self.directory.users, user]}))
+        return user.okta_id
+
+    def set_user_groups(self, user_id: str, groups: list[str]) -> None:
+        """The user's groups (Directory > People > the user > Groups), by name."""
+        users = [
+            u.model_copy(update={"groups": list(groups)}) if u.okta_id == user_id else u for u in self.directory.users
+        ]
+        self.set_directory(self.directory.model_copy(update={"users": users}))
+
+    def delete_user(self, user_id: str) -> None:
+        """Directory > People > the user > Deactivate, then Delete: their app assignments go too."""
+        users = [u for u in self.directory.users if u.okta_id != user_id]
+        self.set_directory(self.directory.model_copy(update={"users": users}))
+        for app in self.apps.values():
+            app.users.pop(user_id, None)
 
     # -- snapshots ------------------------------------------------------------------
 

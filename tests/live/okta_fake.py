@@ -1,29 +1,29 @@
-"""A fake of the few Okta Management API endpoints ``verify`` and ``adopt`` read.
+"""The HTTP face of the emulated Okta org: the few Management API endpoints ``verify`` and
+``adopt`` read, serving an :class:`~ownscim_infra.offline.okta_org.OktaOrg`.
 
-Served over real HTTP on 127.0.0.1 (a Starlette app under uvicorn, port chosen by the OS),
-so the ``okta`` SDK talks to it unchanged. The JSON is shaped as in Okta's OpenAPI spec
-(the models the SDK is generated from): Application, ProvisioningConnectionResponse,
-ApplicationFeature (USER_PROVISIONING with ``capabilities``), GroupPushMapping, the app user
-schema (``definitions.custom.properties``), ApplicationGroupAssignment, AppUser, Group, User,
-and Okta's Error object. Lists are paginated as Okta does: ``limit`` and an opaque ``after``
-cursor, with ``Link: <...>; rel="self"`` and ``Link: <...>; rel="next"`` headers.
+moto's split: the org's state and Okta's documented behaviours are the model's
+(``ownscim_infra/offline/okta_org.py``, the one ``pulumi up`` is emulated against); this module
+only turns them into Okta's answers. Served over real HTTP on 127.0.0.1 (a Starlette app
+under uvicorn, port chosen by the OS), so the ``okta`` SDK talks to it unchanged. The JSON is
+shaped as in Okta's OpenAPI spec (the models the SDK is generated from): Application,
+ProvisioningConnectionResponse, ApplicationFeature (USER_PROVISIONING with ``capabilities``),
+GroupPushMapping, the app user schema (``definitions.custom.properties``),
+ApplicationGroupAssignment, AppUser, Group, User, and Okta's Error object (an
+:class:`~ownscim_infra.offline.okta_org.OktaApiError` of the model becomes one). Lists are
+paginated as Okta does: ``limit`` and an opaque ``after`` cursor, with ``Link: <...>;
+rel="self"`` and ``Link: <...>; rel="next"`` headers.
 
-:class:`FakeOrg` holds the org's state (plain dicts, mutate them in a test) and what was
-asked of it (``requests``). :meth:`FakeOrg.rate_limit` makes the next matching requests
-answer 429 with ``X-Rate-Limit-*`` and ``Retry-After`` headers.
-
-Fixtures (import them in a test module): ``okta_server`` (session: the running server),
-``fake_org`` (a fresh org in sync with ``config/example.yaml``, and the environment pointing
-the CLI at it).
+:class:`FakeOkta` records what was asked (``requests``); :meth:`FakeOkta.rate_limit` makes the
+next matching requests answer 429 with ``X-Rate-Limit-*`` and ``Retry-After`` headers;
+:meth:`FakeOkta.answer` makes a path answer what Okta never would (a hostile server).
 """
 
 from __future__ import annotations
 
-import copy
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,17 +34,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ownscim_infra.config import OwnScimConfig
-from ownscim_infra.domain.own_setup import CATALOG_APP, REGIONS_NAMESPACE
-from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.domain.own_setup import FEATURE, okta_fold
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg, OrgApp
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "example.yaml"
+EXAMPLE_DIRECTORY = REPO / "config" / "example-directory.yaml"
 #: The API token the fake accepts; tests assert it never shows up in any output.
 TOKEN = "fake-okta-api-token-0123456789-SECRET"
-APP_ID = "0oa1own2scim3app4"
 TS = "2024-05-01T10:00:00.000Z"
+#: the capabilities of ``USER_PROVISIONING`` and where Okta's JSON puts each
+_CAPABILITIES = {
+    "lifecycleCreate": "create",
+    "lifecycleDeactivate": "update",
+    "profile": "update",
+    "password": "update",
+}
 
 
 def okta_error(status: int, code: str, summary: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -56,117 +61,26 @@ def okta_error(status: int, code: str, summary: str, headers: dict[str, str] | N
     )
 
 
-@dataclass
-class FakeOrg:
-    """The state of one fake org. Keys are Okta ids; values are Okta JSON objects."""
-
-    apps: dict[str, dict[str, Any]] = field(default_factory=dict)
-    connections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    features: dict[str, dict[str, Any]] = field(default_factory=dict)  # app id -> USER_PROVISIONING
-    push_mappings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
-    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    app_groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # in priority order
-    app_users: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    page_size: int = 2
-    token: str = TOKEN
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    _throttle: list[list[Any]] = field(default_factory=list)
-
-    # ---- helpers for tests
-
-    def rate_limit(self, path_prefix: str, times: int = 1) -> None:
-        """Answer the next ``times`` GETs whose path starts with ``path_prefix`` with 429."""
-        self._throttle.append([path_prefix, times])
-
-    def group_id(self, name: str) -> str:
-        return next(gid for gid, g in self.groups.items() if g["profile"]["name"] == name)
-
-    def user_id(self, login: str) -> str:
-        return next(uid for uid, u in self.users.items() if u["profile"]["login"] == login)
-
-    def add_group(self, name: str, gid: str | None = None, gtype: str = "OKTA_GROUP") -> str:
-        gid = gid or f"00g{len(self.groups) + 1:03d}{name.lower().replace(' ', '')[:8]}"
-        self.groups[gid] = {
-            "id": gid,
-            "created": TS,
-            "lastUpdated": TS,
-            "lastMembershipUpdated": TS,
-            "objectClass": ["okta:user_group"],
-            "type": gtype,
-            "profile": {"name": name, "description": None},
-            "_links": {},
-        }
-        return gid
-
-    def add_user(self, login: str) -> str:
-        uid = f"00u{len(self.users) + 1:03d}{login.split('@')[0].replace('.', '')[:8]}"
-        first, _, last = login.split("@")[0].partition(".")
-        self.users[uid] = {
-            "id": uid,
-            "status": "ACTIVE",
-            "created": TS,
-            "activated": TS,
-            "statusChanged": TS,
-            "lastLogin": None,
-            "lastUpdated": TS,
-            "passwordChanged": TS,
-            "type": {"id": "oty1"},
-            "profile": {"firstName": first.title(), "lastName": last.title() or "User", "login": login, "email": login},
-            "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
-            "_links": {},
-        }
-        return uid
-
-    def assign_group(self, app_id: str, gid: str, priority: int, profile: dict[str, Any]) -> None:
-        self.app_groups.setdefault(app_id, []).append(
-            {"id": gid, "lastUpdated": TS, "priority": priority, "profile": profile, "_links": {}}
-        )
-
-    def assign_user(self, app_id: str, uid: str, scope: str, profile: dict[str, Any]) -> None:
-        login = self.users[uid]["profile"]["login"]
-        self.app_users.setdefault(app_id, []).append(
-            {
-                "id": uid,
-                "externalId": None,
-                "created": TS,
-                "lastUpdated": TS,
-                "scope": scope,
-                "status": "PROVISIONED",
-                "statusChanged": TS,
-                "passwordChanged": None,
-                "syncState": "SYNCHRONIZED",
-                "lastSync": TS,
-                "credentials": {"userName": login},
-                "profile": profile,
-                "_links": {},
-            }
-        )
-
-    def app_user(self, app_id: str, login: str) -> dict[str, Any]:
-        uid = self.user_id(login)
-        return next(u for u in self.app_users[app_id] if u["id"] == uid)
-
-    def app_group(self, app_id: str, name: str) -> dict[str, Any]:
-        gid = self.group_id(name)
-        return next(a for a in self.app_groups[app_id] if a["id"] == gid)
+def not_found(what: str) -> JSONResponse:
+    """Okta's 404."""
+    return okta_error(404, "E0000007", f"Not found: Resource not found: {what}")
 
 
-def app_object(
-    app_id: str, label: str, *, status: str = "ACTIVE", name: str = CATALOG_APP, features: list[str] | None = None
-) -> dict[str, Any]:
-    """An Application object of the Header Auth SCIM test app (SWA, AUTO_LOGIN)."""
+# --------------------------------------------------------------------------- Okta's JSON
+
+
+def app_object(app: OrgApp) -> dict[str, Any]:
+    """An Application object of a catalog app (the Header Auth SCIM test app: SWA, AUTO_LOGIN)."""
     return {
-        "id": app_id,
-        "name": name,
-        "label": label,
-        "status": status,
+        "id": app.id,
+        "name": app.catalog_name,
+        "label": app.label,
+        "status": app.status,
         "created": TS,
         "lastUpdated": TS,
         "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
         "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}, "appLinks": {"login": True}},
-        "features": features if features is not None else ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION"],
+        "features": ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION", *app.features],
         "signOnMode": "AUTO_LOGIN",
         "credentials": {
             "scheme": "EDIT_USERNAME_AND_PASSWORD",
@@ -175,37 +89,38 @@ def app_object(
             "signing": {},
         },
         "settings": {"app": {}, "notifications": {"vpn": {"network": {"connection": "DISABLED"}}}, "signOn": {}},
-        "_links": {"self": {"href": f"/api/v1/apps/{app_id}"}},
+        "_links": {"self": {"href": f"/api/v1/apps/{app.id}"}},
     }
 
 
-def feature_object(
-    create: str = "ENABLED", deactivate: str = "ENABLED", profile: str = "DISABLED", status: str = "ENABLED"
-) -> dict[str, Any]:
-    """ApplicationFeature ``USER_PROVISIONING``."""
+def feature_object(status: str, capabilities: dict[str, str]) -> dict[str, Any]:
+    """ApplicationFeature ``USER_PROVISIONING``: each capability under ``create`` or ``update``."""
+    caps: dict[str, dict[str, Any]] = {"create": {}, "update": {}}
+    for name, status_of in capabilities.items():
+        caps[_CAPABILITIES.get(name, "update")][name] = {"status": status_of}
+    if "password" in caps["update"]:
+        caps["update"]["password"] |= {"seed": "RANDOM", "change": "KEEP_EXISTING"}
     return {
-        "name": "USER_PROVISIONING",
+        "name": FEATURE,
         "status": status,
         "description": "User provisioning settings from Okta to a downstream app",
-        "capabilities": {
-            "create": {"lifecycleCreate": {"status": create}},
-            "update": {
-                "lifecycleDeactivate": {"status": deactivate},
-                "profile": {"status": profile},
-                "password": {"status": "DISABLED", "seed": "RANDOM", "change": "KEEP_EXISTING"},
-            },
-        },
+        "capabilities": caps,
         "_links": {},
     }
 
 
-def schema_object(app_id: str, custom: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The app user schema (``GET /api/v1/meta/schemas/apps/{appId}/default``)."""
+def schema_object(app: OrgApp) -> dict[str, Any]:
+    """The app user schema (``GET /api/v1/meta/schemas/apps/{appId}/default``): each custom
+    property as the provider declared it (its inputs, less ``index`` and ``appId``)."""
+    custom = {
+        index: {k: v for k, v in definition.items() if k not in ("index", "appId")}
+        for index, definition in app.schema.items()
+    }
     return {
-        "id": f"/meta/schemas/apps/{app_id}/default",
+        "id": f"/meta/schemas/apps/{app.id}/default",
         "$schema": "http://json-schema.org/draft-04/schema#",
-        "name": CATALOG_APP,
-        "title": "SCIM 2.0 Test App (Header Auth) User",
+        "name": app.catalog_name,
+        "title": f"{app.label} User",
         "lastUpdated": TS,
         "created": TS,
         "definitions": {
@@ -231,63 +146,53 @@ def schema_object(app_id: str, custom: dict[str, dict[str, Any]]) -> dict[str, A
     }
 
 
-def regions_property(**overrides: Any) -> dict[str, Any]:
-    """The ``regions`` custom property as the program declares it."""
-    prop = {
-        "title": "regions",
-        "description": "Own regions, comma-separated",
-        "type": "string",
-        "scope": "NONE",
-        "externalName": "regions",
-        "externalNamespace": REGIONS_NAMESPACE,
-        "mutability": "READ_WRITE",
-        "master": {"type": "PROFILE_MASTER"},
-        "permissions": [{"principal": "SELF", "action": "READ_WRITE"}],
-    }
-    prop.update(overrides)
-    return prop
-
-
-def org_in_sync(config: OwnScimConfig, app_id: str = APP_ID) -> FakeOrg:
-    """An org set up exactly as the program would set it up for ``config``."""
-    org = FakeOrg()
-    org.apps[app_id] = app_object(app_id, config.app.label)
-    org.connections[app_id] = {
-        "authScheme": "TOKEN",
-        "baseUrl": config.app.scim_base_url,
-        "profile": {"authScheme": "TOKEN"},
-        "status": "ENABLED",
+def group_object(org: OktaOrg, group_id: str) -> dict[str, Any]:
+    """A Group (``Everyone`` is Okta's built-in group)."""
+    group = org.groups[group_id]
+    return {
+        "id": group.id,
+        "created": TS,
+        "lastUpdated": TS,
+        "objectClass": ["okta:user_group"],
+        "type": "BUILT_IN" if group.name == "Everyone" else "OKTA_GROUP",
+        "profile": {"name": group.name, "description": group.description},
         "_links": {},
     }
-    org.features[app_id] = feature_object()
-    org.push_mappings[app_id] = []
-    org.schemas[app_id] = schema_object(app_id, {"regions": regions_property()})
-    org.add_group("Everyone", "00g000everyone", "BUILT_IN")
-    for position, g in enumerate(config.groups):
-        priority = group_priority(position)
-        gid = org.add_group(g.name)
-        org.assign_group(app_id, gid, priority, {"regions": join_regions(g.regions)})
-    # a member of the first group gets the app through it
-    member = org.add_user("grace.member@example.com")
-    if config.groups:
-        org.assign_user(app_id, member, "GROUP", {"regions": join_regions(config.groups[0].regions)})
-    for p in config.people:
-        uid = org.add_user(p.login)
-        org.assign_user(app_id, uid, "USER", {} if p.regions is None else {"regions": join_regions(p.regions)})
-    org.add_user("not.assigned@example.com")
-    return org
+
+
+def user_object(login: str, user_id: str, first_name: str, last_name: str, email: str) -> dict[str, Any]:
+    """A User."""
+    return {
+        "id": user_id,
+        "status": "ACTIVE",
+        "created": TS,
+        "activated": TS,
+        "lastUpdated": TS,
+        "profile": {"login": login, "firstName": first_name, "lastName": last_name, "email": email},
+        "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
+        "_links": {},
+    }
 
 
 # --------------------------------------------------------------------------- the app
 
 
 class FakeOkta:
-    """The ASGI app; ``org`` is swapped per test."""
+    """The ASGI app serving :attr:`org` (swapped per test)."""
 
-    def __init__(self) -> None:
-        self.org = FakeOrg()
+    def __init__(self, org: OktaOrg | None = None) -> None:
+        self.org = org
         self.base_url = ""
+        self.token = TOKEN
+        #: the largest page served, whatever ``limit`` asks (Okta's is 200; small here to page)
+        self.page_size = 2
+        #: ``(method, path, query)`` of every request, in order
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._throttle: list[list[Any]] = []
+        #: path -> what to answer instead of Okta (a hostile or broken server); see :meth:`answer`
+        self.answers: dict[str, Callable[[Request], Response]] = {}
         self.app = Starlette(
+            exception_handlers={OktaApiError: self._refused},
             routes=[
                 Route("/api/v1/apps", self.list_apps),
                 Route("/api/v1/apps/{app_id}", self.get_app),
@@ -300,38 +205,66 @@ class FakeOkta:
                 Route("/api/v1/groups", self.list_groups),
                 Route("/api/v1/groups/{group_id}", self.get_group),
                 Route("/api/v1/users/{id_or_login}", self.get_user),
-            ]
+            ],
         )
+
+    def serve(self, org: OktaOrg) -> None:
+        """Serve ``org`` from now on, with Okta's answers everywhere and nothing recorded."""
+        self.org, self.page_size = org, 2
+        self.requests.clear()
+        self._throttle.clear()
+        self.answers.clear()
+
+    def rate_limit(self, path_prefix: str, times: int = 1) -> None:
+        """Answer the next ``times`` GETs whose path starts with ``path_prefix`` with 429."""
+        self._throttle.append([path_prefix, times])
+
+    def answer(self, path: str, respond: Callable[[Request], Response]) -> None:
+        """Answer every ``GET path`` with ``respond(request)`` instead of Okta's answer: a server
+        that does not behave as Okta's API documents."""
+        self.answers[path] = respond
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         request = Request(scope, receive)
-        org = self.org
-        org.requests.append((request.method, request.url.path, dict(request.query_params)))
-        if request.headers.get("authorization") != f"SSWS {org.token}":
+        self.requests.append((request.method, request.url.path, dict(request.query_params)))
+        if request.headers.get("authorization") != f"SSWS {self.token}":
             return await okta_error(401, "E0000011", "Invalid token provided")(scope, receive, send)
         # Okta's 429: the SDK waits until X-Rate-Limit-Reset (epoch seconds), measured
         # against the response's Date header (uvicorn sends it), then retries.
-        for rule in org._throttle:
+        for rule in self._throttle:
             if rule[1] > 0 and request.url.path.startswith(rule[0]):
                 rule[1] -= 1
-                now = int(time.time())
                 headers = {
                     "X-Rate-Limit-Limit": "600",
                     "X-Rate-Limit-Remaining": "0",
-                    "X-Rate-Limit-Reset": str(now),
+                    "X-Rate-Limit-Reset": str(int(time.time())),
                     "Retry-After": "1",
                 }
                 return await okta_error(
                     429, "E0000047", "API call exceeded rate limit due to too many requests.", headers
                 )(scope, receive, send)
+        hostile = self.answers.get(request.url.path)
+        if hostile is not None:
+            return await hostile(request)(scope, receive, send)
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refused(request: Request, exc: Exception) -> Response:
+        """The model's refusal (:class:`OktaApiError`) as Okta answers it."""
+        assert isinstance(exc, OktaApiError)
+        return okta_error(exc.status, exc.code, exc.summary)
+
+    @property
+    def _org(self) -> OktaOrg:
+        assert self.org is not None, "no org served: FakeOkta.serve(org) first"
+        return self.org
 
     # ---- pagination as Okta does it
 
     def page(self, request: Request, items: list[dict[str, Any]], key: str = "id") -> JSONResponse:
-        limit = min(int(request.query_params.get("limit", 20)), self.org.page_size)
+        limit = min(int(request.query_params.get("limit", 20)), self.page_size)
         after = request.query_params.get("after")
         start = 0
         if after:
@@ -347,9 +280,6 @@ class FakeOkta:
             response.headers.append("Link", link)
         return response
 
-    def _app_or_404(self, app_id: str) -> dict[str, Any] | None:
-        return self.org.apps.get(app_id)
-
     # ---- endpoints
 
     async def list_apps(self, request: Request) -> Response:
@@ -357,77 +287,101 @@ class FakeOkta:
         flt = request.query_params.get("filter") or ""
         apps = [
             a
-            for a in self.org.apps.values()
-            if not q or a["label"].lower().startswith(q) or a["name"].lower().startswith(q)
+            for a in self._org.apps.values()
+            if not q or a.label.lower().startswith(q) or a.catalog_name.lower().startswith(q)
         ]
         if flt.startswith("name eq "):
             wanted = flt[len("name eq ") :].strip('"')
-            apps = [a for a in apps if a["name"] == wanted]
-        return self.page(request, apps)
+            apps = [a for a in apps if a.catalog_name == wanted]
+        return self.page(request, [app_object(a) for a in apps])
 
     async def get_app(self, request: Request) -> Response:
-        app = self._app_or_404(request.path_params["app_id"])
-        return (
-            JSONResponse(app)
-            if app
-            else okta_error(
-                404, "E0000007", f"Not found: Resource not found: {request.path_params['app_id']} (AppInstance)"
-            )
-        )
+        app = self._org.apps.get(request.path_params["app_id"])
+        return JSONResponse(app_object(app)) if app else not_found(f"{request.path_params['app_id']} (AppInstance)")
 
     async def get_connection(self, request: Request) -> Response:
         app_id = request.path_params["app_id"]
-        if not self._app_or_404(app_id):
-            return okta_error(404, "E0000007", "Not found: Resource not found")
+        status = self._org.connection_status(app_id)  # 404 for an unknown app
+        connection = self._org.app(app_id).connection
+        if status == "UNKNOWN" or connection is None:
+            return JSONResponse(
+                {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN", "_links": {}}
+            )
         return JSONResponse(
-            self.org.connections.get(app_id)
-            or {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN", "_links": {}}
+            {
+                "authScheme": "TOKEN",
+                "baseUrl": connection.get("baseUrl"),
+                "profile": {"authScheme": "TOKEN"},
+                "status": status,
+                "_links": {},
+            }
         )
 
     async def get_feature(self, request: Request) -> Response:
         app_id, name = request.path_params["app_id"], request.path_params["name"]
-        feature = self.org.features.get(app_id) if name == "USER_PROVISIONING" else None
-        return (
-            JSONResponse(feature)
-            if feature
-            else okta_error(404, "E0000007", "Not found: Resource not found: USER_PROVISIONING (AppFeature)")
-        )
+        if name != FEATURE:
+            return not_found(f"{name} (AppFeature)")
+        status, capabilities = self._org.get_features(app_id)
+        return JSONResponse(feature_object(status, capabilities))
 
     async def list_push(self, request: Request) -> Response:
-        app_id = request.path_params["app_id"]
-        if not self._app_or_404(app_id):
-            return okta_error(404, "E0000007", "Not found: Resource not found")
-        return self.page(request, self.org.push_mappings.get(app_id, []))
+        app = self._org.app(request.path_params["app_id"])
+        mappings = [{**m, "created": TS, "lastUpdated": TS, "_links": {}} for m in app.push_mappings]
+        return self.page(request, mappings)
 
     async def get_schema(self, request: Request) -> Response:
-        schema = self.org.schemas.get(request.path_params["app_id"])
-        return JSONResponse(schema) if schema else okta_error(404, "E0000007", "Not found: Resource not found")
+        return JSONResponse(schema_object(self._org.app(request.path_params["app_id"])))
 
     async def list_app_groups(self, request: Request) -> Response:
-        return self.page(request, self.org.app_groups.get(request.path_params["app_id"], []))
+        org, app_id = self._org, request.path_params["app_id"]
+        held = sorted(org.app(app_id).group_assignments.items(), key=lambda item: item[1]["priority"])
+        rows = [
+            {"id": gid, "lastUpdated": TS, **org.get_group_assignment(app_id, gid), "_links": {}}
+            for gid, _ in held
+            if gid in org.groups
+        ]
+        return self.page(request, rows)
 
     async def list_app_users(self, request: Request) -> Response:
-        return self.page(request, self.org.app_users.get(request.path_params["app_id"], []))
+        rows = [
+            {
+                "id": u.user.okta_id,
+                "externalId": None,
+                "created": TS,
+                "lastUpdated": TS,
+                "scope": u.scope,
+                "status": "PROVISIONED",
+                "statusChanged": TS,
+                "passwordChanged": None,
+                "syncState": "SYNCHRONIZED",
+                "lastSync": TS,
+                "credentials": {"userName": u.user.login},
+                "profile": u.profile,
+                "_links": {"group": {"name": self._org.groups[u.group_id].name}} if u.group_id else {},
+            }
+            for u in self._org.app_users(request.path_params["app_id"])
+        ]
+        return self.page(request, rows)
 
     async def list_groups(self, request: Request) -> Response:
-        q = (request.query_params.get("q") or "").lower()
-        groups = [g for g in self.org.groups.values() if g["profile"]["name"].lower().startswith(q)]
-        return self.page(request, groups)
+        q = okta_fold(request.query_params.get("q") or "")
+        org = self._org
+        return self.page(
+            request, [group_object(org, g) for g in org.groups if okta_fold(org.groups[g].name).startswith(q)]
+        )
 
     async def get_group(self, request: Request) -> Response:
-        group = self.org.groups.get(request.path_params["group_id"])
-        return (
-            JSONResponse(group) if group else okta_error(404, "E0000007", "Not found: Resource not found (UserGroup)")
-        )
+        group_id = request.path_params["group_id"]
+        if group_id not in self._org.groups:
+            return not_found(f"{group_id} (UserGroup)")
+        return JSONResponse(group_object(self._org, group_id))
 
     async def get_user(self, request: Request) -> Response:
         key = request.path_params["id_or_login"]
-        user = self.org.users.get(key) or next(
-            (u for u in self.org.users.values() if u["profile"]["login"].lower() == key.lower()), None
-        )
-        return (
-            JSONResponse(user) if user else okta_error(404, "E0000007", f"Not found: Resource not found: {key} (User)")
-        )
+        user = self._org.user(key) or self._org.user_by_login(key)
+        if user is None:
+            return not_found(f"{key} (User)")
+        return JSONResponse(user_object(user.login, user.okta_id, user.first_name, user.last_name, user.primary_email))
 
 
 class FakeOktaServer:
@@ -459,8 +413,3 @@ class FakeOktaServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
-
-
-def copy_org(org: FakeOrg) -> FakeOrg:
-    """A deep copy (to compare before/after: verify and adopt never write)."""
-    return copy.deepcopy(org)

@@ -12,23 +12,33 @@ import yaml
 from ownscim_infra.cli import main
 from ownscim_infra.domain import naming
 from ownscim_infra.offline.plan import build_plan
-from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN
+from tests.live.applied import app_id_of, pulumi_up
+from tests.live.okta_fake import EXAMPLE, TOKEN
 
 pytestmark = pytest.mark.usefixtures("fake_org")
 
 
-def run_adopt(tmp_path: Path, config: str = str(EXAMPLE), *extra: str) -> tuple[int, dict, str]:
+def run_adopt(tmp_path: Path, config: str = str(EXAMPLE), *extra: str, app_id: str) -> tuple[int, dict, str]:
     out = tmp_path / "import.json"
-    code = main(["adopt", config, "--app-id", APP_ID, "--output", str(out), *extra])
+    code = main(["adopt", config, "--app-id", app_id, "--output", str(out), *extra])
     return code, (json.loads(out.read_text()) if out.exists() else {}), str(out)
+
+
+def flat(text: str) -> str:
+    """The text with its line breaks and runs of spaces as one space (the summary wraps at 100 columns)."""
+    return " ".join(text.split())
 
 
 def by_name(doc: dict) -> dict[str, dict]:
     return {r["name"]: r for r in doc["resources"]}
 
 
-def test_import_file_covers_every_resource_the_program_declares(fake_org, api_example, tmp_path, capsys):
-    code, doc, _ = run_adopt(tmp_path, str(api_example))
+def test_import_file_covers_every_resource_the_program_declares(okta_server, api_example, tmp_path, capsys):
+    org, run = pulumi_up(api_example)
+    assert run.ok
+    okta_server.fake.serve(org)
+    app_id = app_id_of(org)
+    code, doc, _ = run_adopt(tmp_path, str(api_example), app_id=app_id)
     assert code == 0
     declared = {(r.type, r.name) for r in build_plan(api_example).resources}
     assert {(r["type"], r["name"]) for r in doc["resources"]} == declared
@@ -38,126 +48,144 @@ def test_import_file_covers_every_resource_the_program_declares(fake_org, api_ex
         "name": naming.COMPONENT,
         "component": True,
     }
-    assert res[naming.APP]["id"] == APP_ID
-    assert res[naming.CONNECTION]["id"] == APP_ID
-    assert res[naming.FEATURES]["id"] == f"{APP_ID}/USER_PROVISIONING"
-    assert res[naming.REGIONS_ATTRIBUTE]["id"] == f"{APP_ID}/regions"
-    emea = fake_org.group_id("Own EMEA")
+    assert res[naming.APP]["id"] == app_id
+    assert res[naming.CONNECTION]["id"] == app_id
+    assert res[naming.FEATURES]["id"] == f"{app_id}/USER_PROVISIONING"
+    assert res[naming.REGIONS_ATTRIBUTE]["id"] == f"{app_id}/regions"
+    emea = org.find_group("Own EMEA")
     assert res[naming.group(naming.slug("Own EMEA"))]["id"] == emea
-    assert res[naming.group_assignment(naming.slug("Own EMEA"))]["id"] == f"{APP_ID}/{emea}"
-    sf = fake_org.group_id("Salesforce Admins")
+    assert res[naming.group_assignment(naming.slug("Own EMEA"))]["id"] == f"{app_id}/{emea}"
+    sf = org.find_group("Salesforce Admins")
     assert naming.group(naming.slug("Salesforce Admins")) not in res  # create: false -> looked up, not managed
-    assert res[naming.group_assignment(naming.slug("Salesforce Admins"))]["id"] == f"{APP_ID}/{sf}"
-    dana = fake_org.user_id("dana.lee@example.com")
-    assert res[naming.user_assignment("dana.lee@example.com")]["id"] == f"{APP_ID}/{dana}"
+    assert res[naming.group_assignment(naming.slug("Salesforce Admins"))]["id"] == f"{app_id}/{sf}"
+    dana = org.find_user_id("dana.lee@example.com")
+    assert res[naming.user_assignment("dana.lee@example.com")]["id"] == f"{app_id}/{dana}"
     assert all(r.get("parent") == naming.COMPONENT for r in doc["resources"] if not r.get("component"))
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert "In the org but not described by the config" in out and "pulumi import --file" in out
 
 
-def test_lists_what_the_config_does_not_describe(fake_org, tmp_path, capsys):
-    gid = fake_org.add_group("Contractors")
-    fake_org.assign_group(APP_ID, gid, 4, {"regions": "us1"})
-    uid = fake_org.add_user("extra.person@example.com")
-    fake_org.assign_user(APP_ID, uid, "USER", {"regions": "uk1"})
-    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["costCenter"] = {
-        "title": "cc",
-        "type": "string",
-        "externalName": "costCenter",
-    }
-    code, doc, _ = run_adopt(tmp_path)
+def test_lists_what_the_config_does_not_describe(fake_org, app_id, tmp_path, capsys):
+    gid = fake_org.add_group_by_hand("Contractors")
+    fake_org.put_group_assignment(app_id, gid, 5, {"regions": "us1"})
+    uid = fake_org.add_user("extra.person@example.com", "Extra", "Person")
+    fake_org.assign_user(app_id, uid, {"regions": "uk1"})
+    fake_org.put_schema_property(
+        app_id, {"index": "costCenter", "title": "cc", "type": "string", "externalName": "costCenter"}
+    )
+    code, doc, _ = run_adopt(tmp_path, app_id=app_id)
     assert code == 0
-    out = capsys.readouterr().out
-    assert f"group assignment Contractors ({gid}), priority 4" in out
+    out = flat(capsys.readouterr().out)
+    assert f"group assignment Contractors ({gid}), priority 5" in out
     assert f"direct assignment of extra.person@example.com ({uid})" in out
     assert "app user schema attribute 'costCenter'" in out
-    assert all("Contractors" not in r.get("id", "") and r.get("id") != f"{APP_ID}/{uid}" for r in doc["resources"])
+    assert all("Contractors" not in r.get("id", "") and r.get("id") != f"{app_id}/{uid}" for r in doc["resources"])
 
 
-def test_what_is_missing_is_left_for_pulumi_up(fake_org, tmp_path, capsys):
-    us = fake_org.group_id("Own US")
-    fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
-    del fake_org.groups[us]
-    code, doc, _ = run_adopt(tmp_path)
+def test_what_is_missing_is_left_for_pulumi_up(fake_org, app_id, tmp_path, capsys):
+    us = fake_org.find_group("Own US")
+    fake_org.delete_group_assignment(app_id, us)
+    fake_org.delete_group(us)
+    code, doc, _ = run_adopt(tmp_path, app_id=app_id)
     assert code == 0
     names = by_name(doc)
     assert (
         naming.group(naming.slug("Own US")) not in names and naming.group_assignment(naming.slug("Own US")) not in names
     )
-    out = capsys.readouterr().out
+    out = flat(capsys.readouterr().out)
     assert "no Okta group named 'Own US'" in out and "group 'Own US' is not assigned to the app" in out
 
 
-def test_drift_is_reported_as_changes_preview_will_show(fake_org, tmp_path, capsys):
-    fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 7
-    code, _, _ = run_adopt(tmp_path)
-    out = capsys.readouterr().out
+def test_drift_is_reported_as_changes_preview_will_show(fake_org, app_id, tmp_path, capsys):
+    fake_org.put_group_assignment(app_id, fake_org.find_group("Own EMEA"), 7, None)
+    code, _, _ = run_adopt(tmp_path, app_id=app_id)
+    out = flat(capsys.readouterr().out)
     assert code == 0
-    assert "group Own EMEA: priority is 7, expected 2" in out and "\nNext: pulumi import" in out
+    assert "group Own EMEA: priority is 7, expected 2" in out and "Next: pulumi import" in out
 
 
-def test_regions_drift_stops_adoption(fake_org, tmp_path, capsys):
+def test_regions_drift_stops_adoption(fake_org, app_id, tmp_path, capsys):
     """Importing then `pulumi up` would replace the assignment: Okta deactivates its users."""
-    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "emea2"}
-    code, doc, _ = run_adopt(tmp_path)
-    out = capsys.readouterr().out
+    fake_org.put_group_assignment(app_id, fake_org.find_group("Own EMEA"), None, {"regions": "emea2"})
+    code, doc, _ = run_adopt(tmp_path, app_id=app_id)
+    out = flat(capsys.readouterr().out)
     assert code == 1 and doc["resources"]  # the file is written, but the exit code says stop
     assert "group Own EMEA: regions is 'emea2', expected 'emea2,uk1'" in out
     assert "STOP: the `regions` value of Own EMEA differs from the config" in out
-    assert "Okta deactivates every user it covers in Own" in out and "\nNext: " not in out
+    assert "Okta deactivates every user it covers in Own" in out and "Next: " not in out
 
 
-def test_manual_mode_imports_no_connection_or_features(fake_org, tmp_path):
+def test_manual_mode_imports_no_connection_or_features(okta_server, tmp_path):
     data = yaml.safe_load(EXAMPLE.read_text())
     data["app"].update(provisioning="manual", manual_steps_done=True)
     config = tmp_path / "manual.yaml"
     config.write_text(yaml.safe_dump(data))
-    fake_org.connections[APP_ID] = {"status": "UNKNOWN", "authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}}
-    code, doc, _ = run_adopt(tmp_path, str(config))
+    org, _ = pulumi_up(config, connection_api=False)
+    okta_server.fake.serve(org)
+    code, doc, _ = run_adopt(tmp_path, str(config), app_id=app_id_of(org))
     assert code == 0
     names = by_name(doc)
     assert naming.CONNECTION not in names and naming.FEATURES not in names
     assert naming.REGIONS_ATTRIBUTE in names and naming.group_assignment(naming.slug("Own US")) in names
 
 
-def test_unknown_connection_is_not_imported_under_api(fake_org, api_example, tmp_path, capsys):
-    fake_org.connections[APP_ID] = {"status": "UNKNOWN", "authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}}
-    code, doc, _ = run_adopt(tmp_path, str(api_example))
-    assert code == 0 and naming.CONNECTION not in by_name(doc)
-    assert "use provisioning: manual" in capsys.readouterr().out
+def test_unknown_connection_is_not_imported_under_api(okta_server, api_example, tmp_path, capsys):
+    org, _ = pulumi_up(api_example, connection_api=False)
+    okta_server.fake.serve(org)
+    _, doc, _ = run_adopt(tmp_path, str(api_example), app_id=app_id_of(org))
+    assert naming.CONNECTION not in by_name(doc)
+    assert "use provisioning: manual" in flat(capsys.readouterr().out)
 
 
-def test_adopt_only_reads_and_prints_no_secret(fake_org, tmp_path, capsys):
-    run_adopt(tmp_path)
-    assert {m for m, _, _ in fake_org.requests} == {"GET"}
+def test_adopt_only_reads_and_prints_no_secret(okta_server, app_id, tmp_path, capsys):
+    run_adopt(tmp_path, app_id=app_id)
+    assert {m for m, _, _ in okta_server.fake.requests} == {"GET"}
     captured = capsys.readouterr()
     assert TOKEN not in captured.out + captured.err + (tmp_path / "import.json").read_text()
 
 
-def test_unknown_app_id_and_bad_credentials_exit_2(monkeypatch, tmp_path, capsys):
+def test_unknown_app_id_and_bad_credentials_exit_2(monkeypatch, app_id, tmp_path, capsys):
     assert main(["adopt", str(EXAMPLE), "--app-id", "0oaNOPE", "--output", str(tmp_path / "x.json")]) == 2
     assert "no app with id 0oaNOPE" in capsys.readouterr().err
     monkeypatch.setenv("OKTA_API_TOKEN", "bad-token-SECRET")
-    assert main(["adopt", str(EXAMPLE), "--app-id", APP_ID, "--output", str(tmp_path / "x.json")]) == 2
+    assert main(["adopt", str(EXAMPLE), "--app-id", app_id, "--output", str(tmp_path / "x.json")]) == 2
     err = capsys.readouterr().err
     assert "Okta rejected the API token" in err and "bad-token-SECRET" not in err
     assert not (tmp_path / "x.json").exists()
 
 
-def test_stdout_output(tmp_path, capsys):
-    assert main(["adopt", str(EXAMPLE), "--app-id", APP_ID, "--output", "-"]) == 0
+def test_stdout_output(app_id, tmp_path, capsys):
+    assert main(["adopt", str(EXAMPLE), "--app-id", app_id, "--output", "-"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["resources"][0]["component"] is True
     assert "Wrote <stdout>" in captured.err
 
 
-def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, tmp_path, capsys):
+def test_group_whose_case_differs_in_okta_is_imported_not_duplicated(fake_org, app_id, tmp_path, capsys):
     """Okta group names are case-insensitive: importing must map the live group, or
     `pulumi up` would create a second one next to it."""
-    fake_org.groups[fake_org.group_id("Own EMEA")]["profile"]["name"] = "own emea"
-    code, doc, _ = run_adopt(tmp_path)
+    emea = fake_org.find_group("Own EMEA")
+    fake_org.update_group(emea, "own emea", None)
+    code, doc, _ = run_adopt(tmp_path, app_id=app_id)
     names = by_name(doc)
     assert code == 0
-    assert names[naming.group(naming.slug("Own EMEA"))]["id"] == fake_org.group_id("own emea")
+    assert names[naming.group(naming.slug("Own EMEA"))]["id"] == emea
     assert naming.group_assignment(naming.slug("Own EMEA")) in names
     assert "no Okta group named" not in capsys.readouterr().out
+
+
+def test_summary_fits_100_columns_unless_wide(fake_org, app_id, tmp_path, capsys):
+    """The README: "Text output fits 100 columns (`--wide` for all of it)"."""
+    fake_org.put_group_assignment(app_id, fake_org.find_group("Own EMEA"), None, {"regions": "emea2"})
+    gid = fake_org.add_group_by_hand("Contractors with a rather long group name for the table")
+    fake_org.put_group_assignment(app_id, gid, 5, {"regions": "us1,emea2,uk1"})
+    assert run_adopt(tmp_path, app_id=app_id)[0] == 1
+    narrow = capsys.readouterr().out
+    assert run_adopt(tmp_path, str(EXAMPLE), "--wide", app_id=app_id)[0] == 1
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert max(len(line) for line in wide.splitlines()) > 100
+    prose = "Declared by the program"  # after the table: wrapped, never cut
+    assert flat(narrow[narrow.index(prose) :]) == flat(wide[wide.index(prose) :])
+    assert sorted("".join(narrow.split())) == sorted("".join(wide.split()))  # the table: nothing cut either
+    assert "STOP: the `regions` value of Own EMEA differs from the config" in flat(narrow)

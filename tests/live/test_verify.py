@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from ownscim_infra.cli import main
-from ownscim_infra.domain.own_setup import REGIONS_NAMESPACE
+from ownscim_infra.domain.own_setup import CATALOG_APP, REGIONS_NAMESPACE
 from ownscim_infra.live import okta_api
 from ownscim_infra.live.verify import CHECKS, verify
-from tests.live.okta_fake import APP_ID, EXAMPLE, TOKEN, app_object, regions_property
+from tests.live.applied import pulumi_up
+from tests.live.okta_fake import EXAMPLE, TOKEN
 
 pytestmark = pytest.mark.usefixtures("fake_org")
 
@@ -42,81 +43,97 @@ def drifted(report):
     return {(f.check, f.subject) for f in report.findings if f.status == "drift"}
 
 
+def group_id(org, name):
+    found = org.find_group(name)
+    assert found is not None, name
+    return found
+
+
+def user_id(org, login):
+    found = org.find_user_id(login)
+    assert found is not None, login
+    return found
+
+
 # --------------------------------------------------------------------------- in sync
 
 
-def test_in_sync_org_passes_every_check(capsys):
+def test_in_sync_org_passes_every_check(app_id, capsys):
+    """The org is what the program's emulated ``pulumi up`` made of the example, not what
+    ``verify``'s own functions say it should be."""
     assert main(["verify", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     for check in CHECKS:
         assert f"\n{check} " in out
     assert "DRIFT" not in out
     assert "12 ok: no drift" in out
-    assert f"App id:   {APP_ID}" in out
+    assert f"App id:   {app_id}" in out
 
 
-def test_json_format_lists_named_findings(capsys):
+def test_json_format_lists_named_findings(app_id, capsys):
     assert main(["verify", str(EXAMPLE), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["drift"] is False and doc["appId"] == APP_ID
+    assert doc["drift"] is False and doc["appId"] == app_id
     subjects = {(f["check"], f["subject"]) for f in doc["findings"]}
     assert ("group", "Own EMEA") in subjects and ("person", "sam.rivera@example.com") in subjects
     assert {f["status"] for f in doc["findings"]} == {"ok"}
 
 
-def test_verify_only_reads(fake_org):
+def test_verify_only_reads(okta_server):
     verify(str(EXAMPLE))
-    assert {method for method, _, _ in fake_org.requests} == {"GET"}
+    assert {method for method, _, _ in okta_server.fake.requests} == {"GET"}
 
 
 # --------------------------------------------------------------------------- the app
 
 
-def test_app_found_by_id(fake_org, capsys):
-    fake_org.apps[APP_ID]["label"] = "Own SCIM (by hand)"
-    assert main(["verify", str(EXAMPLE), "--app-id", APP_ID]) == 1  # the label differs from the config
-    report = verify(str(EXAMPLE), APP_ID)
+def test_app_found_by_id(fake_org, app_id, capsys):
+    fake_org.edit_app(app_id, label="Own SCIM (by hand)")
+    assert main(["verify", str(EXAMPLE), "--app-id", app_id]) == 1  # the label differs from the config
+    report = verify(str(EXAMPLE), app_id)
     assert "label is 'Own SCIM (by hand)'" in finding(report, "app").message
-    assert drifted(report) == {("app", f"Own SCIM (by hand) ({APP_ID})")}
+    assert drifted(report) == {("app", f"Own SCIM (by hand) ({app_id})")}
 
 
-@pytest.mark.parametrize(
-    "field,value,expect",
-    [
-        ("status", "INACTIVE", "status is INACTIVE, expected ACTIVE"),
-        ("name", "scim2testapp", "catalog app is 'scim2testapp', expected 'scim2headerauth'"),
-    ],
-)
-def test_app_drift(fake_org, field, value, expect):
-    fake_org.apps[APP_ID][field] = value
-    report = verify(str(EXAMPLE), APP_ID)
+def test_app_deactivated(fake_org, app_id):
+    fake_org.edit_app(app_id, status="INACTIVE")
+    report = verify(str(EXAMPLE), app_id)
     assert finding(report, "app").status == "drift"
-    assert expect in finding(report, "app").message
+    assert "status is INACTIVE, expected ACTIVE" in finding(report, "app").message
 
 
-def test_app_not_found(fake_org, capsys):
-    fake_org.apps[APP_ID]["label"] = "Something else"
+def test_app_of_another_catalog_app(fake_org):
+    other = fake_org.create_app("Own", "scim2testapp")
+    report = verify(str(EXAMPLE), other)
+    assert finding(report, "app").status == "drift"
+    assert "catalog app is 'scim2testapp', expected 'scim2headerauth'" in finding(report, "app").message
+
+
+def test_app_not_found(fake_org, app_id, capsys):
+    fake_org.edit_app(app_id, label="Something else")
     assert main(["verify", str(EXAMPLE)]) == 1
     assert "no scim2headerauth app labelled 'Own'" in capsys.readouterr().out
     assert main(["verify", str(EXAMPLE), "--app-id", "0oaNOPE"]) == 1
     assert "no app with id 0oaNOPE" in capsys.readouterr().out
 
 
-def test_two_apps_with_the_label_ask_for_app_id(fake_org):
-    fake_org.apps["0oa2second"] = app_object("0oa2second", "Own")
+def test_two_apps_with_the_label_ask_for_app_id(fake_org, app_id):
+    second = fake_org.create_app("Own", CATALOG_APP)
     report = verify(str(EXAMPLE))
     message = finding(report, "app").message
     assert "2 scim2headerauth apps are labelled 'Own': pass --app-id" in message
-    assert APP_ID in message and "0oa2second" in message
+    assert app_id in message and second in message
 
 
 # --------------------------------------------------------------------------- provisioning
 
 
-def test_unknown_connection_prints_console_steps_and_recommends_manual(fake_org, api_example, capsys):
-    fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
+def test_unknown_connection_prints_console_steps_and_recommends_manual(okta_server, api_example, capsys):
+    """``provisioning: api`` on an org that does not serve this app's connection (UNKNOWN)."""
+    org, _ = pulumi_up(api_example, connection_api=False)
+    okta_server.fake.serve(org)
     assert main(["verify", str(api_example)]) == 1
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # the table wraps at 100 columns
     assert "Okta does not manage this app's provisioning connection through the API" in out
     assert "Provisioning > Integration" in out and "Base URL: https://scim.us1.ownbackup.example/scim/v2" in out
     assert "API Token: the SCIM token from Own" in out
@@ -125,28 +142,34 @@ def test_unknown_connection_prints_console_steps_and_recommends_manual(fake_org,
     assert "app.provisioning: manual" in out
 
 
-def test_unknown_connection_in_manual_mode_is_not_drift(fake_org, tmp_path):
+def test_unknown_connection_in_manual_mode_is_not_drift(okta_server, tmp_path):
+    """The console steps done on an org that serves neither the connection nor the features
+    through its API: both are ``unknown`` (check by hand), not drift."""
     config = write_config(tmp_path, lambda d: d["app"].update(provisioning="manual", manual_steps_done=True))
-    fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
+    org, run = pulumi_up(config, connection_api=False)
+    assert run.ok
+    okta_server.fake.serve(org)
     report = verify(config)
     assert finding(report, "connection").status == "unknown"
     assert "check it by hand" in finding(report, "connection").message
+    assert finding(report, "features").status == "unknown"
     assert not report.drift
     assert "provisioning: manual" in finding(report, "features").message
 
 
-def test_manual_mode_still_checks_what_the_steps_set(fake_org, tmp_path):
-    config = write_config(tmp_path, lambda d: d["app"].update(provisioning="manual", manual_steps_done=True))
-    fake_org.features[APP_ID]["capabilities"]["update"]["profile"]["status"] = "ENABLED"
-    report = verify(config)
+def test_manual_mode_still_checks_what_the_steps_set(fake_org, app_id):
+    fake_org.set_capability(app_id, "profile", "ENABLED")
+    report = verify(str(EXAMPLE))
     assert drifted(report) == {("features", "USER_PROVISIONING")}
     assert "manual" in finding(report, "features").message
 
 
-def test_manual_mode_before_the_steps_skips_attribute_and_assignments(fake_org, tmp_path):
+def test_manual_mode_before_the_steps_skips_attribute_and_assignments(okta_server, tmp_path):
     config = write_config(tmp_path, lambda d: d["app"].pop("manual_steps_done"))
-    fake_org.app_groups[APP_ID] = []
-    fake_org.app_users[APP_ID] = []
+    org, run = pulumi_up(config)  # the console steps are not done yet
+    app = next(iter(org.apps.values()))
+    okta_server.fake.serve(org)
+    assert run.ok and not app.group_assignments and not app.users
     report = verify(config)
     assert not report.drift
     assert finding(report, "regions-attribute").status == "skipped"
@@ -154,76 +177,69 @@ def test_manual_mode_before_the_steps_skips_attribute_and_assignments(fake_org, 
 
 
 @pytest.mark.parametrize(
-    "connection,expect",
+    "base_url,activate,expect",
     [
+        ("https://scim.us1.ownbackup.example/scim/v2", False, "status is DISABLED, expected ENABLED"),
         (
-            {"status": "DISABLED", "baseUrl": "https://scim.us1.ownbackup.example/scim/v2"},
-            "status is DISABLED, expected ENABLED",
-        ),
-        (
-            {"status": "ENABLED", "baseUrl": "https://old.example/scim/v2"},
+            "https://old.example/scim/v2",
+            True,
             "base URL is 'https://old.example/scim/v2', the config says 'https://scim.us1.ownbackup.example/scim/v2'",
         ),
     ],
 )
-def test_connection_drift(fake_org, connection, expect):
-    fake_org.connections[APP_ID] = {"authScheme": "TOKEN", "profile": {"authScheme": "TOKEN"}, **connection}
+def test_connection_drift(fake_org, app_id, base_url, activate, expect):
+    fake_org.set_connection(app_id, base_url, activate)
     report = verify(str(EXAMPLE))
-    assert drifted(report) == {("connection", "provisioning connection")}
+    # a disabled connection is provisioning off: USER_PROVISIONING cannot be read either
+    also = set() if activate else {("features", "USER_PROVISIONING")}
+    assert drifted(report) == {("connection", "provisioning connection")} | also
     assert expect in finding(report, "connection").message
 
 
 @pytest.mark.parametrize(
-    "path,value,expect",
+    "capability,value,expect",
     [
-        (("create", "lifecycleCreate"), "DISABLED", "create (Create Users) is DISABLED, expected ENABLED"),
-        (("update", "lifecycleDeactivate"), "DISABLED", "deactivate (Deactivate Users) is DISABLED, expected ENABLED"),
-        (("update", "profile"), "ENABLED", "profile (Update User Attributes) is ENABLED, expected DISABLED"),
-        (("update", "password"), "ENABLED", "password (Sync Password) is ENABLED, expected DISABLED"),
+        ("lifecycleCreate", "DISABLED", "create (Create Users) is DISABLED, expected ENABLED"),
+        ("lifecycleDeactivate", "DISABLED", "deactivate (Deactivate Users) is DISABLED, expected ENABLED"),
+        ("profile", "ENABLED", "profile (Update User Attributes) is ENABLED, expected DISABLED"),
+        ("password", "ENABLED", "password (Sync Password) is ENABLED, expected DISABLED"),
     ],
 )
-def test_feature_drift(fake_org, path, value, expect):
-    fake_org.features[APP_ID]["capabilities"][path[0]][path[1]]["status"] = value
+def test_feature_drift(fake_org, app_id, capability, value, expect):
+    fake_org.set_capability(app_id, capability, value)
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("features", "USER_PROVISIONING")}
     assert expect in finding(report, "features").message
 
 
-def test_feature_switched_off_is_drift(fake_org):
-    fake_org.features[APP_ID]["status"] = "DISABLED"
+def test_feature_switched_off_is_drift(fake_org, app_id):
+    _, capabilities = fake_org.get_features(app_id)
+    fake_org.put_features(app_id, "DISABLED", capabilities)
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("features", "USER_PROVISIONING")}
     assert "status is DISABLED, expected ENABLED" in finding(report, "features").message
 
 
-def test_feature_missing_means_provisioning_is_off(fake_org):
-    del fake_org.features[APP_ID]
+def test_provisioning_turned_off_is_drift(fake_org, app_id):
+    fake_org.disable_provisioning(app_id)
     report = verify(str(EXAMPLE))
     assert "provisioning is not enabled" in finding(report, "features").message
     assert finding(report, "features").status == "drift"
+    assert "status is DISABLED, expected ENABLED" in finding(report, "connection").message
 
 
-def test_group_push_mappings_and_push_groups_are_drift(fake_org):
-    gid = fake_org.group_id("Own US")
-    fake_org.push_mappings[APP_ID] = [
-        {
-            "id": "gPm1",
-            "sourceGroupId": gid,
-            "targetGroupId": "tg1",
-            "status": "ACTIVE",
-            "created": "2024-05-01T10:00:00.000Z",
-            "_links": {},
-        }
-    ]
-    report = verify(str(EXAMPLE))
-    f = finding(report, "group-push")
+def test_group_push_mappings_and_push_groups_are_drift(okta_server, fake_org, app_id):
+    fake_org.push_group(app_id, group_id(fake_org, "Own US"))
+    f = finding(verify(str(EXAMPLE)), "group-push")
     assert f.status == "drift" and "1 group push mapping(s)" in f.message
+    assert "Push Groups is enabled on the app" in f.message
     assert any("push Own US (ACTIVE)" in d for d in f.details)
 
-    fake_org.push_mappings[APP_ID] = []
-    fake_org.apps[APP_ID]["features"].append("GROUP_PUSH")
+    org, _ = pulumi_up(EXAMPLE)
+    org.enable_push_groups(next(iter(org.apps)))
+    okta_server.fake.serve(org)
     f = finding(verify(str(EXAMPLE)), "group-push")
-    assert f.status == "drift" and "Push Groups is enabled on the app" in f.message
+    assert f.status == "drift" and f.message == "Push Groups is enabled on the app (Own does not support it)"
 
 
 @pytest.mark.parametrize(
@@ -238,15 +254,16 @@ def test_group_push_mappings_and_push_groups_are_drift(fake_org):
         ({"type": "array"}, "type is 'array', expected 'string'"),
     ],
 )
-def test_regions_attribute_drift(fake_org, change, expect):
-    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"]["regions"] = regions_property(**change)
+def test_regions_attribute_drift(fake_org, app_id, change, expect):
+    """An admin edits the attribute in the Profile Editor."""
+    fake_org.put_schema_property(app_id, {**fake_org.apps[app_id].schema["regions"], **change})
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("regions-attribute", "regions")}
     assert expect in finding(report, "regions-attribute").message
 
 
-def test_regions_attribute_missing(fake_org):
-    fake_org.schemas[APP_ID]["definitions"]["custom"]["properties"] = {}
+def test_regions_attribute_missing(fake_org, app_id):
+    fake_org.delete_schema_property(app_id, "regions")
     report = verify(str(EXAMPLE))
     assert finding(report, "regions-attribute").message == "the app has no regions attribute"
 
@@ -254,9 +271,9 @@ def test_regions_attribute_missing(fake_org):
 # --------------------------------------------------------------------------- assignments
 
 
-def test_group_priorities_dragged_in_the_console(fake_org, capsys):
-    fake_org.app_group(APP_ID, "Own EMEA")["priority"] = 3
-    fake_org.app_group(APP_ID, "Own US")["priority"] = 2
+def test_group_priorities_dragged_in_the_console(fake_org, app_id, capsys):
+    fake_org.put_group_assignment(app_id, group_id(fake_org, "Own EMEA"), 3, None)
+    fake_org.put_group_assignment(app_id, group_id(fake_org, "Own US"), 2, None)
     assert main(["verify", str(EXAMPLE)]) == 1
     report = verify(str(EXAMPLE))
     assert drifted(report) == {("group", "Own EMEA"), ("group", "Own US")}
@@ -264,36 +281,37 @@ def test_group_priorities_dragged_in_the_console(fake_org, capsys):
     assert finding(report, "group", "Own US").message == "priority is 2, expected 3"
 
 
-def test_group_regions_changed(fake_org):
-    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {"regions": "uk1,emea2"}
+def test_group_regions_changed(fake_org, app_id):
+    emea = group_id(fake_org, "Own EMEA")
+    fake_org.put_group_assignment(app_id, emea, None, {"regions": "uk1,emea2"})
     assert finding(verify(str(EXAMPLE)), "group", "Own EMEA").message == "regions is 'uk1,emea2', expected 'emea2,uk1'"
-    fake_org.app_group(APP_ID, "Own EMEA")["profile"] = {}
+    fake_org.put_group_assignment(app_id, emea, None, {})
     assert "regions is no regions value (all regions)" in finding(verify(str(EXAMPLE)), "group", "Own EMEA").message
 
 
-def test_group_not_assigned_or_missing(fake_org):
-    us = fake_org.group_id("Own US")
-    fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
+def test_group_not_assigned_or_missing(fake_org, app_id):
+    us = group_id(fake_org, "Own US")
+    fake_org.delete_group_assignment(app_id, us)
     report = verify(str(EXAMPLE))
     assert (
         finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
     )
-    del fake_org.groups[us]
+    fake_org.delete_group(us)
     report = verify(str(EXAMPLE))
     assert finding(report, "group", "Own US").message == "not assigned to the app (the group does not exist in Okta)"
 
 
-def test_other_group_assigned(fake_org):
-    gid = fake_org.add_group("Contractors")
-    fake_org.assign_group(APP_ID, gid, 4, {"regions": "us1"})
+def test_other_group_assigned(fake_org, app_id):
+    gid = fake_org.add_group_by_hand("Contractors")
+    fake_org.put_group_assignment(app_id, gid, 5, {"regions": "us1"})
     report = verify(str(EXAMPLE))
     f = finding(report, "other-groups")
-    assert f.status == "drift" and f.details == [f"Contractors ({gid}), priority 4, regions 'us1'"]
+    assert f.status == "drift" and f.details == [f"Contractors ({gid}), priority 5, regions 'us1'"]
 
 
-def test_person_drift(fake_org):
-    fake_org.app_user(APP_ID, "dana.lee@example.com")["profile"] = {"regions": "us1"}
-    fake_org.app_user(APP_ID, "sam.rivera@example.com")["profile"] = {"regions": "emea2"}
+def test_person_drift(fake_org, app_id):
+    fake_org.assign_user(app_id, user_id(fake_org, "dana.lee@example.com"), {"regions": "us1"})
+    fake_org.assign_user(app_id, user_id(fake_org, "sam.rivera@example.com"), {"regions": "emea2"})
     report = verify(str(EXAMPLE))
     assert finding(report, "person", "dana.lee@example.com").message == "regions is 'us1', expected 'emea2'"
     assert (
@@ -302,17 +320,19 @@ def test_person_drift(fake_org):
     )
 
 
-def test_person_only_through_a_group_or_not_assigned(fake_org):
-    fake_org.app_user(APP_ID, "dana.lee@example.com")["scope"] = "GROUP"
-    sam = fake_org.user_id("sam.rivera@example.com")
-    fake_org.app_users[APP_ID] = [u for u in fake_org.app_users[APP_ID] if u["id"] != sam]
+def test_person_only_through_a_group_or_not_assigned(fake_org, app_id):
+    sam, dana = user_id(fake_org, "sam.rivera@example.com"), user_id(fake_org, "dana.lee@example.com")
+    fake_org.unassign_user(app_id, sam)
+    fake_org.set_user_groups(sam, ["Own US"])  # sam has the app through Own US now
+    fake_org.set_user_groups(dana, [])  # Okta refuses to unassign dana while Own US grants her the app
+    fake_org.unassign_user(app_id, dana)
     report = verify(str(EXAMPLE))
-    assert "only through a group (scope GROUP)" in finding(report, "person", "dana.lee@example.com").message
-    assert finding(report, "person", "sam.rivera@example.com").message == "not assigned to the app"
+    assert "only through a group (scope GROUP)" in finding(report, "person", "sam.rivera@example.com").message
+    assert finding(report, "person", "dana.lee@example.com").message == "not assigned to the app"
 
 
 def test_person_without_okta_user(fake_org):
-    del fake_org.users[fake_org.user_id("sam.rivera@example.com")]
+    fake_org.delete_user(user_id(fake_org, "sam.rivera@example.com"))
     report = verify(str(EXAMPLE))
     assert finding(report, "person", "sam.rivera@example.com").message == "no Okta user has this login"
 
@@ -320,26 +340,29 @@ def test_person_without_okta_user(fake_org):
 # --------------------------------------------------------------------------- HTTP behaviour
 
 
-def test_pagination_follows_link_next(fake_org):
-    fake_org.page_size = 1
+def test_pagination_follows_link_next(okta_server, fake_org, app_id):
+    okta_server.fake.page_size = 1
     report = verify(str(EXAMPLE))
     assert not report.drift
-    group_pages = [q for m, p, q in fake_org.requests if p == f"/api/v1/apps/{APP_ID}/groups"]
-    assert len(group_pages) == 4 and sum("after" in q for q in group_pages) == 3
-    user_pages = [q for m, p, q in fake_org.requests if p == f"/api/v1/apps/{APP_ID}/users"]
-    assert len(user_pages) == 3
+    requests = okta_server.fake.requests
+    group_pages = [q for m, p, q in requests if p == f"/api/v1/apps/{app_id}/groups"]
+    assigned = len(fake_org.apps[app_id].group_assignments)
+    assert len(group_pages) == assigned and sum("after" in q for q in group_pages) == assigned - 1
+    user_pages = [q for m, p, q in requests if p == f"/api/v1/apps/{app_id}/users"]
+    assert len(user_pages) == len(fake_org.app_users(app_id))
 
 
-def test_429_is_retried_by_the_sdk(fake_org):
-    fake_org.rate_limit(f"/api/v1/apps/{APP_ID}/users", times=1)
+def test_429_is_retried_by_the_sdk(okta_server, fake_org, app_id):
+    okta_server.fake.rate_limit(f"/api/v1/apps/{app_id}/users", times=1)
     report = verify(str(EXAMPLE))
     assert not report.drift
-    user_calls = [p for m, p, q in fake_org.requests if p == f"/api/v1/apps/{APP_ID}/users"]
-    assert len(user_calls) == 2 + 1  # two pages, one of them retried
+    user_calls = [p for m, p, q in okta_server.fake.requests if p == f"/api/v1/apps/{app_id}/users"]
+    pages = -(-len(fake_org.app_users(app_id)) // okta_server.fake.page_size)
+    assert len(user_calls) == pages + 1  # one of them retried
 
 
-def test_429_beyond_the_retries_is_an_error(fake_org, capsys):
-    fake_org.rate_limit("/api/v1/meta/schemas", times=5)
+def test_429_beyond_the_retries_is_an_error(okta_server):
+    okta_server.fake.rate_limit("/api/v1/meta/schemas", times=5)
     with pytest.raises(okta_api.OktaApiError) as exc:
         verify(str(EXAMPLE), max_retries=0)
     assert exc.value.status == 429 and exc.value.code == "E0000047"
@@ -392,9 +415,9 @@ def test_http_url_needs_the_sdk_test_switch(monkeypatch, capsys):
     assert "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK=true" in capsys.readouterr().err
 
 
-def test_no_secret_in_any_output(fake_org, capsys, caplog):
+def test_no_secret_in_any_output(okta_server, capsys, caplog):
     caplog.set_level(logging.DEBUG)
-    fake_org.connections[APP_ID] = {"authScheme": "UNKNOWN", "profile": {"authScheme": "UNKNOWN"}, "status": "UNKNOWN"}
+    okta_server.fake.serve(pulumi_up(EXAMPLE, connection_api=False)[0])
     for fmt in ("text", "json"):
         main(["verify", str(EXAMPLE), "--format", fmt])
     captured = capsys.readouterr()
@@ -404,7 +427,7 @@ def test_no_secret_in_any_output(fake_org, capsys, caplog):
 
 def test_group_names_match_case_insensitively(fake_org):
     """Okta group names are case-insensitive: a group renamed only in case is still the config's group."""
-    fake_org.groups[fake_org.group_id("Own EMEA")]["profile"]["name"] = "OWN emea"
+    fake_org.update_group(group_id(fake_org, "Own EMEA"), "OWN emea", None)
     report = verify(str(EXAMPLE))
     assert finding(report, "group", "Own EMEA").status == "ok"
     f = finding(report, "other-groups")
@@ -412,11 +435,54 @@ def test_group_names_match_case_insensitively(fake_org):
     assert not drifted(report)
 
 
-def test_unassigned_group_found_whatever_its_case(fake_org):
-    us = fake_org.group_id("Own US")
-    fake_org.app_groups[APP_ID] = [a for a in fake_org.app_groups[APP_ID] if a["id"] != us]
-    fake_org.groups[us]["profile"]["name"] = "own us"
+def test_unassigned_group_found_whatever_its_case(fake_org, app_id):
+    us = group_id(fake_org, "Own US")
+    fake_org.delete_group_assignment(app_id, us)
+    fake_org.update_group(us, "own us", None)
     report = verify(str(EXAMPLE))
     assert (
         finding(report, "group", "Own US").message == "not assigned to the app (the group exists but is not assigned)"
     )
+
+
+# --------------------------------------------------------------------------- output promises (README)
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_text_fits_100_columns_unless_wide(okta_server, api_example, capsys):
+    """The README: "Text output fits 100 columns (`--wide` for all of it)"."""
+    org, _ = pulumi_up(api_example, connection_api=False)
+    org.assign_user(next(iter(org.apps)), user_id(org, "sam.rivera@example.com"), {"regions": "emea2"})
+    okta_server.fake.serve(org)
+    assert main(["verify", str(api_example)]) == 1
+    narrow = capsys.readouterr().out
+    assert main(["verify", str(api_example), "--wide"]) == 1
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert max(len(line) for line in wide.splitlines()) > 100
+    assert sorted(words(narrow)) == sorted(words(wide))  # nothing cut, only wrapped
+    assert "regions is 'emea2', expected no regions value (all regions)" in " ".join(words(narrow))
+
+
+def test_json_keys_are_camel_case(fake_org, app_id, capsys):
+    """Every command's JSON keys are camelCase (the README); ``regions_drift`` was not."""
+    fake_org.put_group_assignment(app_id, group_id(fake_org, "Own EMEA"), None, {"regions": "emea2"})
+    assert main(["verify", str(EXAMPLE), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+
+    assert all(k.isalnum() and k[0].islower() for k in keys(doc)), sorted(set(keys(doc)))
+    emea = next(f for f in doc["findings"] if f["subject"] == "Own EMEA")
+    assert emea["regionsDrift"] is True and emea["status"] == "drift"
+    assert {f["regionsDrift"] for f in doc["findings"] if f["subject"] != "Own EMEA"} == {False}
