@@ -20,7 +20,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ownscim_infra import __version__
+from ownscim_infra import PULUMI_OKTA_VERSION, __version__
 from ownscim_infra.domain.errors import InputError
 
 #: Exit codes of every command (README, "Exit codes"). 1 is something for a person to read;
@@ -47,6 +47,18 @@ def _prog() -> str:
     return "ownscim" if Path(sys.argv[0]).name == "ownscim" else "python -m ownscim_infra"
 
 
+def version_line() -> str:
+    """``ownscim RELEASE (pulumi-okta PINNED)``, and the installed pulumi-okta when it is another."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("pulumi-okta")
+    except PackageNotFoundError:
+        installed = "not installed"
+    other = "" if installed == PULUMI_OKTA_VERSION else f"; installed: {installed}"
+    return f"ownscim {__version__} (pulumi-okta {PULUMI_OKTA_VERSION}{other})"
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Build the parser; only the module of the command named in ``argv`` is imported."""
     parser = argparse.ArgumentParser(
@@ -54,7 +66,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         description="The Okta side of Own's SCIM 2.0 provisioning, as code: the offline plan, the simulation, "
         "the review of a config change, the SCIM receiver, and read-only checks of a live Okta org.",
     )
-    parser.add_argument("--version", action="version", version=f"ownscim {__version__}")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():
