@@ -36,6 +36,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ownscim_infra.cli.review",
         "review a config change: verdict, people before -> after, resources, warnings",
     ),
+    "review-changes": (
+        "ownscim_infra.cli.review_changes",
+        "review every config a branch changes against the merge base (for CI): report, comment, verdict JSON",
+    ),
     "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
     "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
     "adopt": ("ownscim_infra.cli.adopt", "write the 'pulumi import' file for an app set up by hand (read-only)"),
