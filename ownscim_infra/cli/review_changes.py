@@ -286,16 +286,18 @@ def worst(outcomes: list[Outcome]) -> str:
 def _title(changes: Changes, outcomes: list[Outcome]) -> list[str]:
     verdict = worst(outcomes)
     lines = [f"## ownscim review: {_ICON[verdict]} {verdict.upper()}", ""]
+    because = changes.every_config_because
     scope = (
-        f"every config ({len(outcomes)}), because the pull request changes "
-        + ", ".join(markdown.code(p) for p in changes.every_config_because[:5])
-        + (f" and {len(changes.every_config_because) - 5} more" if len(changes.every_config_because) > 5 else "")
-        if changes.every_config_because
+        f"every config ({len(outcomes)}): the change touches "
+        + ", ".join(markdown.code(p) for p in because[:5])
+        + (f" and {len(because) - 5} more file(s)" if len(because) > 5 else "")
+        + ", which changes what pulumi up does to every config"
+        if because
         else f"{len(outcomes)} changed config(s)"
     )
     lines += [
-        f"Reviewed {scope} with the reviewer of the merge base {markdown.code(changes.base[:12])} "
-        f"(not the pull request's code) on {markdown.code(changes.head[:12])}.",
+        f"Reviewed {scope}. Commit {markdown.code(changes.head[:12])}, reviewed by the reviewer of the merge base "
+        f"{markdown.code(changes.base[:12])} (not the pull request's code).",
         "",
     ]
     if not outcomes:
