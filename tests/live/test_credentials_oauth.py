@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from ownscim_infra.cli import main
 from ownscim_infra.config import load_config
 from ownscim_infra.live import okta_api
+from tests.conftest import REPO
 from tests.live.okta_fake import EXAMPLE, TOKEN, FakeOkta, org_in_sync
 
 CLIENT_ID = "0oaSERVICEAPP123"
@@ -158,3 +159,12 @@ def test_the_private_key_is_never_in_a_repr():
     )
     assert creds.mode == "PrivateKey" and creds.scopes == okta_api.READ_SCOPES
     assert pem.splitlines()[1] not in repr(creds) and CLIENT_ID in repr(creds)
+
+
+def test_the_readme_names_the_scopes_verify_asks_for_and_those_of_pulumi_up():
+    readme = (REPO / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `verify`, `adopt` |"))
+    assert all(f"`{scope}`" in row for scope in okta_api.READ_SCOPES)
+    up = next(line for line in readme.splitlines() if line.startswith("| `pulumi up`, `pulumi destroy` |"))
+    assert "okta:clientId" in up and "okta:privateKey" in up and "okta:scopes" in up
+    assert "`okta.apps.manage`" in up and "`okta.users.read`" in up and "`okta.users.manage`" not in up
