@@ -257,12 +257,12 @@ def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
         message = _renamed(str(exc), names)
         section = f"## {markdown.code(path)}: cannot be reviewed\n\n```\n{message.replace('```', '` ` `')}\n```\n"
         return Outcome(path, INVALID, message.splitlines(), section)
-    document = json.loads(_renamed(render_json(rv), names))
+    document = _renamed_json(json.loads(render_json(rv)), names)
     return Outcome(
         path,
         rv.verdict,
         list(rv.reasons),
-        _renamed(render_markdown(rv), names),
+        _renamed_markdown(render_markdown(rv), names),
         document,
         list(document.get("people", [])),
     )
@@ -273,6 +273,26 @@ def _renamed(text: str, names: dict[str, str]) -> str:
     for temp, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(temp, name)
     return text
+
+
+def _renamed_markdown(text: str, names: dict[str, str]) -> str:
+    """:func:`_renamed` for Markdown: a path in a code span becomes the name's own code span, and
+    anywhere else the name as inert text (a name is the pull request's: it may hold backticks)."""
+    for temp, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(markdown.code(temp), markdown.code(name)).replace(temp, markdown.cell(name))
+    return text
+
+
+def _renamed_json(value: Any, names: dict[str, str]) -> Any:
+    """:func:`_renamed` in every string of a JSON document (never in its text: a name may hold
+    quotes or backslashes)."""
+    if isinstance(value, str):
+        return _renamed(value, names)
+    if isinstance(value, list):
+        return [_renamed_json(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _renamed_json(v, names) for k, v in value.items()}
+    return value
 
 
 # --------------------------------------------------------------------------- the outputs

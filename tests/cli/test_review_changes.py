@@ -13,6 +13,7 @@ import yaml
 
 from ownscim_infra.cli import main
 from ownscim_infra.cli.review_changes import COMMENT_LIMIT, COMMENT_MARKER, Changes, Outcome, render_comment
+from ownscim_infra.domain import markdown
 from tests.conftest import REPO, example_data
 
 GIT_USER = ["-c", "user.email=t@example.com", "-c", "user.name=t"]
@@ -130,6 +131,19 @@ def test_a_blocked_change_wins_over_an_invalid_one_and_a_deleted_config_needs_at
     by_path = {c["path"]: c for c in verdict["configs"]}
     assert by_path["config/beta.yaml"]["verdict"] == "needs attention"
     assert "deleted" in by_path["config/beta.yaml"]["reasons"][0]
+
+
+def test_a_name_with_backticks_and_quotes_stays_a_name_in_markdown_and_json(repo, tmp_path):
+    name = 'config/we`ird "name\\.yaml'
+    directory = (REPO / "config" / "example-directory.yaml").read_text()
+    commit(
+        repo,
+        {name: (REPO / "config" / "example.yaml").read_text(), name.replace(".yaml", "-directory.yaml"): directory},
+    )
+    code, verdict, report, comment = run(repo, tmp_path)
+    assert [c["path"] for c in verdict["configs"]] == [name] and code == 0  # new: against the org before it
+    assert f"## Review of {markdown.code(name)} against {markdown.code(name + ' (new)')}" in report
+    assert f"### {markdown.code(name)}: " in comment
 
 
 def test_an_unknown_base_is_bad_input(repo, tmp_path, capsys):
