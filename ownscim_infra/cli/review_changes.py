@@ -379,8 +379,9 @@ class _Budget:
 def render_comment(changes: Changes, outcomes: list[Outcome], limit: int = COMMENT_LIMIT) -> str:
     """The pull-request comment, at most ``limit`` UTF-8 bytes: the marker, the verdict and
     the table of configs, then per config its verdict, reasons and first :data:`FIRST_ROWS`
-    people, the rest under ``<details>``; what does not fit is cut at a row, with the count
-    left out and a pointer to the full report (the run's artifact and job summary)."""
+    people, the rest under ``<details>``. Every config's first rows come before any config's
+    folded rows; what does not fit is cut at a row, with the count left out and a pointer to
+    the full report (the run's artifact and job summary)."""
     footer = (
         "\n<sub>The full report (every person, resource and warning, and the diagrams) is the "
         "`ownscim-review` artifact of this run and its job summary.</sub>\n"
@@ -388,43 +389,57 @@ def render_comment(changes: Changes, outcomes: list[Outcome], limit: int = COMME
     cut = "\n*… the rest does not fit in a comment: see the full report.*"
     reserve = len((footer + cut + "\n</details>\n").encode()) + 200
     budget = _Budget(limit)
+    heads = [_comment_head(o) for o in outcomes]
+    later = sum(_size(h) for h in heads)  # what the heads still to come need
     for line in [COMMENT_MARKER, *_title(changes, outcomes)]:
         if not budget.add(line, reserve):
             return "\n".join(budget.lines) + cut + footer
-    for o in outcomes:
-        if not _comment_section(budget, o, reserve):
+    for o, head in zip(outcomes, heads, strict=True):
+        later -= _size(head)
+        if not all(budget.add(line, reserve) for line in head):
             return "\n".join(budget.lines) + cut + footer
+        _comment_folded(budget, o, reserve + later)
     return "\n".join(budget.lines) + footer
 
 
-def _comment_section(budget: _Budget, o: Outcome, reserve: int) -> bool:
-    """Add ``o`` to the comment; ``False`` when it was cut."""
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+_PEOPLE_TABLE = ["| Person | Change | Own before | Own after | The new config means |", "|---|---|---|---|---|"]
+
+
+def _comment_head(o: Outcome) -> list[str]:
+    """A config's verdict, reasons and first rows."""
     head = [f"### {markdown.code(o.path)}: {_ICON[o.verdict]} {o.verdict.upper()}", ""]
     head += [f"- {markdown.prose(r)}" for r in o.reasons[:20]] + [""]
-    for line in head:
-        if not budget.add(line, reserve):
-            return False
-    if not o.people:
-        return True
-    table = ["| Person | Change | Own before | Own after | The new config means |", "|---|---|---|---|---|"]
-    rows = [_row(p) for p in o.people]
-    for line in table + rows[:FIRST_ROWS]:
-        if not budget.add(line, reserve):
-            return False
-    rest = rows[FIRST_ROWS:]
-    if rest:
-        closing = len(b"\n</details>\n")
-        opened = [f"<details><summary>{len(rest)} more people</summary>", "", *table]
-        if not all(budget.add(line, reserve + closing) for line in opened):
-            return False
-        for n, line in enumerate(rest):
-            if not budget.add(line, reserve + closing):
-                budget.lines.append(f"\n*… {len(rest) - n} more people: see the full report.*")
-                budget.lines.append("\n</details>")
-                return False
-        budget.add("\n</details>", reserve - closing)
-    budget.add("", reserve)
-    return True
+    if o.people:
+        head += [*_PEOPLE_TABLE, *(_row(p) for p in o.people[:FIRST_ROWS]), ""]
+    return head
+
+
+def _comment_folded(budget: _Budget, o: Outcome, reserve: int) -> None:
+    """Add the rest of ``o``'s people under ``<details>``, as many rows as fit, then how many
+    were left out."""
+    rest = [_row(p) for p in o.people[FIRST_ROWS:]]
+    if not rest:
+        return
+    closing = ["\n</details>", ""]
+    note = f"\n*… {len(rest)} more people: see the full report.*"
+    end = _size(closing) + len(note.encode()) + 1
+    opened = [f"<details><summary>{len(rest)} more people</summary>", "", *_PEOPLE_TABLE]
+    if not budget.fits("\n".join(opened), reserve + end):
+        budget.add(note)
+        return
+    for line in opened:
+        budget.add(line, reserve + end)
+    shown = 0
+    while shown < len(rest) and budget.add(rest[shown], reserve + end):
+        shown += 1
+    if shown < len(rest):
+        budget.add(f"\n*… {len(rest) - shown} more people: see the full report.*")
+    for line in closing:
+        budget.add(line)
 
 
 def verdict_document(changes: Changes, outcomes: list[Outcome]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ change."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -205,3 +206,8 @@ def test_the_comment_is_cut_at_a_row_within_any_limit_and_stays_well_formed(limi
     assert comment.rstrip().endswith("job summary.</sub>")
     for line in comment.splitlines():
         assert not line.startswith("| someone") or line.endswith(" |")  # never half a row
+    if limit >= 20_000:  # every config's verdict and first rows before any config's folded rows
+        assert "### `config/a.yaml`: ⚠️ NEEDS ATTENTION" in comment and "### `config/b.yaml`: ⚠️" in comment
+        shown = comment.count("| someone")
+        left_out = sum(int(n) for n in re.findall(r"… (\d+) more people", comment))
+        assert shown + left_out == 2000 + 5  # each row is shown or counted as left out
