@@ -1,7 +1,7 @@
 """Command line: ``ownscim <command> [options]``, or ``python -m ownscim_infra <command>``.
 
-One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.verify`, :mod:`.adopt`,
-:mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
+One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.review`, :mod:`.review_changes`,
+:mod:`.verify`, :mod:`.adopt`, :mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
 ``handler``, a callable taking the parsed ``argparse.Namespace`` and returning the process
 exit code (:data:`EXIT_OK` 0 ok or safe, :data:`EXIT_ATTENTION` 1 a finding, a difference or a
 review that needs attention, :data:`EXIT_BAD_INPUT` 2 bad input or usage, :data:`EXIT_BLOCKED` 3
