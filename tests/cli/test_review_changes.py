@@ -147,6 +147,13 @@ def test_a_name_with_backticks_and_quotes_stays_a_name_in_markdown_and_json(repo
     assert f"### {markdown.code(name)}: " in comment
 
 
+def test_no_config_changed_is_safe_and_says_so(repo, tmp_path):
+    commit(repo, {"README.md": "only the readme\n"})
+    code, verdict, report, comment = run(repo, tmp_path)
+    assert code == 0 and verdict["configs"] == [] and verdict["verdict"] == "safe"
+    assert "No config changed." in report and "No config changed." in comment
+
+
 def test_an_unknown_base_is_bad_input(repo, tmp_path, capsys):
     assert main(["review-changes", "--repo", str(repo), "--base", "no-such-branch"]) == 2
     assert "no-such-branch" in capsys.readouterr().err
