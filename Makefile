@@ -10,12 +10,14 @@ PYTHON_MAX := 3.13
 VERSION_CHECK := import sys; v = sys.version_info[:2]; print("%d.%d" % v); \
 	sys.exit(not tuple(map(int, "$(PYTHON_MIN)".split("."))) <= v <= tuple(map(int, "$(PYTHON_MAX)".split("."))))
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench lock clean
 
 # The interpreter is checked before anything is created; a venv of another Python (left by a
 # failed install, or made by an interpreter since replaced) is removed and made again; a venv
-# that cannot be created is not left behind.
-$(STAMP): pyproject.toml
+# that cannot be created is not left behind. Everything is installed from the lock
+# (requirements.txt: exact versions with hashes, as pulumi install and the workflows install),
+# then the project itself with the locked setuptools (no download).
+$(STAMP): pyproject.toml requirements.txt
 	@found=$$($(PYTHON) -c '$(VERSION_CHECK)' 2>/dev/null); status=$$?; \
 	if [ -z "$$found" ]; then \
 	  echo "make: cannot run $(PYTHON): install Python $(PYTHON_MIN) to $(PYTHON_MAX), or name one: make PYTHON=python3.12" >&2; exit 2; \
@@ -27,8 +29,8 @@ $(STAMP): pyproject.toml
 	  rm -rf $(VENV); \
 	fi
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 ## demo: the offline plan of config/example.yaml (with its directory), then the end-to-end simulation (no credentials needed)
@@ -50,6 +52,11 @@ lint: $(STAMP)
 ## bench: print speed figures (each script measures its own baseline in the same run)
 bench: $(STAMP)
 	@for script in benchmarks/*_bench.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+## lock: write requirements.txt again from pyproject.toml (after a change to a dependency; needs PyPI)
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra policy --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --output-file requirements.txt --quiet
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

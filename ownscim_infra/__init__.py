@@ -12,4 +12,15 @@ Layers (docs/architecture.md states what each may import):
 - :mod:`ownscim_infra.cli` -- ``python -m ownscim_infra <command>``.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    #: The release: from the git tag it was built at (setuptools-scm; ``0.1.0.devN+g<sha>``
+    #: between tags), as installed.
+    __version__ = version("ownscim-infra")
+except PackageNotFoundError:  # run from a source tree never installed (pulumi install installs the dependencies only)
+    __version__ = "0+unknown"
+
+#: The pulumi-okta release the program is written for and the offline emulation follows
+#: (docs/provider-semantics.md); pinned in pyproject.toml and the lock (requirements.txt).
+PULUMI_OKTA_VERSION = "7.0.1"

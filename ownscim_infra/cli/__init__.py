@@ -1,9 +1,11 @@
 """Command line: ``ownscim <command> [options]``, or ``python -m ownscim_infra <command>``.
 
-One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.verify`, :mod:`.adopt`,
-:mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
+One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.review`, :mod:`.review_changes`,
+:mod:`.verify`, :mod:`.adopt`, :mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
 ``handler``, a callable taking the parsed ``argparse.Namespace`` and returning the process
-exit code (0 ok, 1 a finding/difference, 2 bad input or usage); the handler imports the
+exit code (:data:`EXIT_OK` 0 ok or safe, :data:`EXIT_ATTENTION` 1 a finding, a difference or a
+review that needs attention, :data:`EXIT_BAD_INPUT` 2 bad input or usage, :data:`EXIT_BLOCKED` 3
+a review whose ``pulumi up`` would fail, :data:`EXIT_CRASH` 70 a bug); the handler imports the
 work it calls. Options several commands share are in :mod:`.options`. Only the module of
 the command named on the command line is imported, so ``plan`` never loads the receiver and
 ``simulate --help`` loads neither Pulumi nor uvicorn.
@@ -15,10 +17,16 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 from pathlib import Path
 
-from ownscim_infra import __version__
+from ownscim_infra import PULUMI_OKTA_VERSION, __version__
 from ownscim_infra.domain.errors import InputError
+
+#: Exit codes of every command (README, "Exit codes"). 1 is something for a person to read;
+#: 2 and 3 fail a CI job; 70 (BSD sysexits' EX_SOFTWARE) is a crash, never confused with a
+#: verdict: the traceback is on stderr.
+EXIT_OK, EXIT_ATTENTION, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_CRASH = 0, 1, 2, 3, 70
 
 #: command name -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": (
         "ownscim_infra.cli.review",
         "review a config change: verdict, people before -> after, resources, warnings",
+    ),
+    "review-changes": (
+        "ownscim_infra.cli.review_changes",
+        "review every config a branch changes against the merge base (for CI): report, comment, verdict JSON",
     ),
     "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
     "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
@@ -39,6 +51,18 @@ def _prog() -> str:
     return "ownscim" if Path(sys.argv[0]).name == "ownscim" else "python -m ownscim_infra"
 
 
+def version_line() -> str:
+    """``ownscim RELEASE (pulumi-okta PINNED)``, and the installed pulumi-okta when it is another."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("pulumi-okta")
+    except PackageNotFoundError:
+        installed = "not installed"
+    other = "" if installed == PULUMI_OKTA_VERSION else f"; installed: {installed}"
+    return f"ownscim {__version__} (pulumi-okta {PULUMI_OKTA_VERSION}{other})"
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """Build the parser; only the module of the command named in ``argv`` is imported."""
     parser = argparse.ArgumentParser(
@@ -46,7 +70,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         description="The Okta side of Own's SCIM 2.0 provisioning, as code: the offline plan, the simulation, "
         "the review of a config change, the SCIM receiver, and read-only checks of a live Okta org.",
     )
-    parser.add_argument("--version", action="version", version=f"ownscim {__version__}")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():
@@ -58,20 +82,25 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns its exit code (2 for a usage error)."""
+    """Run one command; returns its exit code (2 for a usage error, 70 for a crash: an
+    exception that is not bad input, its traceback printed on stderr)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     try:
         return int(handler(args))
     except InputError as exc:  # the one exit point of bad input: one line a problem, no traceback
         print(f"{args.command}: {exc}" if exc.named else exc, file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # the reader went away (``... | head``): stop quietly, as a Unix filter does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_ATTENTION
+    except Exception:  # a bug: never an exit code a verdict uses (a CI job must not read it as "reviewed")
+        traceback.print_exc()
+        print(f"{args.command}: internal error (a bug in ownscim, please report it)", file=sys.stderr)
+        return EXIT_CRASH

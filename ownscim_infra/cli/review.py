@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ownscim_infra.cli import EXIT_ATTENTION, EXIT_BLOCKED, EXIT_OK
 from ownscim_infra.cli.options import (
     add_directory_argument,
     add_format_argument,
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Review a config change offline: run the emulated pulumi up of BASE, then of NEW, with Okta "
         "provisioning a SCIM receiver, and report the verdict (safe, needs attention, blocked), the people the "
         "change moves, deactivates or re-provisions (Own before -> after), what pulumi up does to each resource, "
-        "and the warnings. Exit 0 safe, 1 needs attention or blocked, 2 bad input.",
+        "and the warnings. Exit 0 safe, 1 needs attention, 3 blocked (pulumi up would fail), 2 bad input, "
+        "70 a crash.",
     )
     p.add_argument("base", metavar="BASE", help="the config before the change (e.g. the main branch's)")
     p.add_argument("new", metavar="NEW", help="the config after the change (the pull request's)")
@@ -41,8 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
+def exit_code(verdict: str) -> int:
+    """The exit code of a review's verdict: 0 ``safe``, 1 ``needs attention``, 3 ``blocked``
+    (:data:`ownscim_infra.cli.EXIT_BLOCKED`); :class:`KeyError` for another verdict."""
+    from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE
+
+    return {SAFE: EXIT_OK, ATTENTION: EXIT_ATTENTION, BLOCKED: EXIT_BLOCKED}[verdict]
+
+
 def handle(args: argparse.Namespace) -> int:
-    """Print the review; 0 safe, 1 needs attention or blocked, 2 bad input (an
+    """Print the review; exit as :func:`exit_code` says, or 2 for bad input (an
     :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
 
@@ -57,4 +67,4 @@ def handle(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(rv))
     else:
         sys.stdout.write(render_text(rv, width=text_width(args)))
-    return rv.exit_code
+    return exit_code(rv.verdict)

@@ -16,8 +16,11 @@ traceback nor an endless read: a next link to a page already read, more than
 is not JSON, an object where a list belongs (or the reverse), an item without its ``id``.
 
 Credentials are the okta Pulumi provider's settings (:func:`credentials_from_env`):
-``OKTA_ORG_URL``, or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL`` (default ``okta.com``), and
-``OKTA_API_TOKEN``. The token never appears in a ``repr``, an exception or the output.
+``OKTA_ORG_URL``, or ``OKTA_ORG_NAME`` + ``OKTA_BASE_URL`` (default ``okta.com``), and either
+an OAuth 2.0 service app (what Okta recommends: ``OKTA_API_CLIENT_ID``, ``OKTA_API_PRIVATE_KEY``,
+optional ``OKTA_API_PRIVATE_KEY_ID`` and ``OKTA_API_SCOPES``; the SDK's ``PrivateKey`` mode signs
+a client-assertion JWT and sends ``Authorization: Bearer``) or an API token (``OKTA_API_TOKEN``,
+``SSWS``). Neither the token nor the key appears in a ``repr``, an exception or the output.
 
 Okta endpoints read (Okta Management API reference, developer.okta.com/docs/api):
 ``GET /api/v1/apps`` (``q``, ``filter``), ``GET /api/v1/apps/{appId}``,
@@ -49,6 +52,16 @@ ENV_ORG_URL = "OKTA_ORG_URL"
 ENV_ORG_NAME = "OKTA_ORG_NAME"
 ENV_BASE_URL = "OKTA_BASE_URL"
 ENV_API_TOKEN = "OKTA_API_TOKEN"
+#: The OAuth 2.0 service app's settings (terraform-provider-okta's names: the provider reads
+#: the same variables, ``OKTA_API_SCOPES`` comma-separated).
+ENV_CLIENT_ID = "OKTA_API_CLIENT_ID"
+ENV_PRIVATE_KEY = "OKTA_API_PRIVATE_KEY"
+ENV_PRIVATE_KEY_ID = "OKTA_API_PRIVATE_KEY_ID"
+ENV_SCOPES = "OKTA_API_SCOPES"
+#: The scopes ``verify`` and ``adopt`` need (and ask for when ``OKTA_API_SCOPES`` is unset): they
+#: only read apps (with their connection, features, push mappings, users and groups), app
+#: schemas, groups and users.
+READ_SCOPES = ("okta.apps.read", "okta.groups.read", "okta.schemas.read", "okta.users.read")
 #: The okta SDK's own switch that lets it talk to an ``http://`` org URL. Test-only: this
 #: module accepts ``http://`` only for a loopback host (a local fake of the API).
 ENV_SDK_HTTPS_CHECK = "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"
@@ -112,10 +125,28 @@ def answer_of(path: str, status: int | None = 200) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Credentials:
-    """Where the org is (``org_url``, no trailing slash) and the API token (never shown)."""
+    """Where the org is (``org_url``, no trailing slash) and how to sign in: an API ``token``,
+    or an OAuth 2.0 service app (``client_id``, its ``private_key``: PEM, a JWK as JSON or a PEM
+    file's path; ``key_id``, the ``kid`` Okta gave the key; ``scopes``). Secrets never shown."""
 
     org_url: str
-    token: str = field(repr=False)
+    token: str = field(default="", repr=False)
+    client_id: str = ""
+    private_key: str = field(default="", repr=False)
+    key_id: str = ""
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def mode(self) -> str:
+        """The okta SDK's ``authorizationMode``: ``PrivateKey`` (a service app) or ``SSWS``."""
+        return "PrivateKey" if self.client_id else "SSWS"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token and the key replaced."""
+        for secret, name in ((self.token, "[token]"), (self.private_key, "[private key]")):
+            if secret:
+                text = text.replace(secret, name)
+        return text
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -129,20 +160,9 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
-    """The Okta credentials from the okta provider's environment variables.
-
-    ``OKTA_ORG_URL`` (a full URL such as ``https://dev-123.okta.com``) wins; otherwise
-    ``https://{OKTA_ORG_NAME}.{OKTA_BASE_URL or okta.com}``. ``OKTA_API_TOKEN`` is an SSWS
-    API token (Okta Admin Console > Security > API > Tokens; read-only admin is enough).
-
-    :raises CredentialsError: a variable is missing, holds a control character, a space or a
-        non-ASCII character (a token pasted with its line break: the message gives its
-        position, never the token), or the URL is not ``https://`` with a host (``http://``
-        is accepted for a loopback host only: a local fake, for tests).
-    """
-    env = os.environ if env is None else env
-    for var in (ENV_ORG_URL, ENV_ORG_NAME, ENV_BASE_URL, ENV_API_TOKEN):
+def _refuse_unprintable(env: Mapping[str, str]) -> None:
+    """Every one-line variable is printable ASCII without spaces (the private key is PEM: lines)."""
+    for var in (ENV_ORG_URL, ENV_ORG_NAME, ENV_BASE_URL, ENV_API_TOKEN, ENV_CLIENT_ID, ENV_PRIVATE_KEY_ID, ENV_SCOPES):
         value = (env.get(var) or "").strip()
         bad = next((n for n, c in enumerate(value) if not "\x21" <= c <= "\x7e"), None)
         if bad is not None:
@@ -151,6 +171,28 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
                 f"{var} must be one line of printable ASCII without spaces: character {bad + 1} is {kind} "
                 "(pasted with a line break?); set it again"
             )
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
+    """The Okta credentials from the okta provider's environment variables.
+
+    ``OKTA_ORG_URL`` (a full URL such as ``https://dev-123.okta.com``) wins; otherwise
+    ``https://{OKTA_ORG_NAME}.{OKTA_BASE_URL or okta.com}``. Then either a service app
+    (Okta's recommendation: Admin Console > Applications > API Services, public key / private
+    key client authentication, the scopes granted and a read-only admin role):
+    ``OKTA_API_CLIENT_ID``, ``OKTA_API_PRIVATE_KEY`` (the PEM or JWK itself, or a PEM file's
+    path), ``OKTA_API_PRIVATE_KEY_ID`` (its ``kid``, optional), ``OKTA_API_SCOPES``
+    (comma-separated; default :data:`READ_SCOPES`); or ``OKTA_API_TOKEN``, an SSWS API token
+    (Security > API > Tokens; read-only admin is enough). Not both, as the provider refuses.
+
+    :raises CredentialsError: a variable is missing, holds a control character, a space or a
+        non-ASCII character (a token pasted with its line break: the message gives its
+        position, never the token), both kinds of credentials are set, or the URL is not
+        ``https://`` with a host (``http://`` is accepted for a loopback host only: a local
+        fake, for tests).
+    """
+    env = os.environ if env is None else env
+    _refuse_unprintable(env)
     org_url = (env.get(ENV_ORG_URL) or "").strip()
     if not org_url:
         org_name = (env.get(ENV_ORG_NAME) or "").strip()
@@ -158,11 +200,20 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
         if org_name:
             org_url = f"https://{org_name}.{base}"
     token = (env.get(ENV_API_TOKEN) or "").strip()
+    client_id = (env.get(ENV_CLIENT_ID) or "").strip()
+    private_key = (env.get(ENV_PRIVATE_KEY) or "").strip()
+    if client_id and token:
+        raise CredentialsError(
+            f"set either a service app ({ENV_CLIENT_ID}, {ENV_PRIVATE_KEY}) or {ENV_API_TOKEN}, not both "
+            "(the okta provider refuses both too)"
+        )
     missing = []
     if not org_url:
         missing.append(f"{ENV_ORG_URL} (or {ENV_ORG_NAME} and {ENV_BASE_URL})")
-    if not token:
-        missing.append(ENV_API_TOKEN)
+    if client_id and not private_key:
+        missing.append(f"{ENV_PRIVATE_KEY} (the service app's private key: PEM, JWK or a PEM file's path)")
+    if not token and not client_id:
+        missing.append(f"{ENV_API_TOKEN} (or a service app: {ENV_CLIENT_ID} and {ENV_PRIVATE_KEY})")
     if missing:
         raise CredentialsError(f"Okta credentials missing: set {' and '.join(missing)}")
     parts = urlsplit(org_url)
@@ -172,7 +223,12 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
         raise CredentialsError(
             f"the Okta org URL must be https://<your-org>.okta.com (got {parts.scheme}://{parts.hostname or ''})"
         )
-    return Credentials(org_url=f"{parts.scheme}://{parts.netloc}", token=token)
+    org = f"{parts.scheme}://{parts.netloc}"
+    if not client_id:
+        return Credentials(org_url=org, token=token)
+    scopes = tuple(s for s in (env.get(ENV_SCOPES) or "").split(",") if s.strip()) or READ_SCOPES
+    key_id = (env.get(ENV_PRIVATE_KEY_ID) or "").strip()
+    return Credentials(org_url=org, client_id=client_id, private_key=private_key, key_id=key_id, scopes=scopes)
 
 
 # --------------------------------------------------------------------------- what is read
@@ -387,15 +443,20 @@ class OktaReader:
         #: the last path asked for (what a time limit interrupted)
         self.last_path = ""
 
-        config = {
+        config: dict[str, Any] = {
             "orgUrl": creds.org_url,
-            "token": creds.token,
-            "authorizationMode": "SSWS",
+            "authorizationMode": creds.mode,
             "rateLimit": {"maxRetries": max_retries},
             "requestTimeout": request_timeout,
             "cache": {"enabled": False},
             "logging": {"enabled": False},
         }
+        if creds.mode == "PrivateKey":
+            config |= {"clientId": creds.client_id, "privateKey": creds.private_key, "scopes": list(creds.scopes)}
+            if creds.key_id:
+                config["kid"] = creds.key_id
+        else:
+            config["token"] = creds.token
         try:
             self._client = Client(config)
         except ValueError as exc:
@@ -404,9 +465,7 @@ class OktaReader:
                     f"the okta SDK refuses http:// org URLs; for a local fake only, set {ENV_SDK_HTTPS_CHECK}=true"
                 ) from None
             first = next((line for line in str(exc).splitlines() if line and not line.startswith("Errors")), "invalid")
-            raise CredentialsError(
-                f"the okta SDK rejects the configuration: {first.replace(creds.token, '[token]')}"
-            ) from None
+            raise CredentialsError(f"the okta SDK rejects the configuration: {creds.redact(first)}") from None
         self._executor = self._client.get_request_executor()
         self.org_url = creds.org_url
 

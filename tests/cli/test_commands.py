@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ownscim_infra import __version__
+from ownscim_infra import PULUMI_OKTA_VERSION, __version__
 from ownscim_infra.cli import COMMANDS, build_parser
 from tests.conftest import REPO
 
@@ -41,8 +41,9 @@ def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
 
 def test_console_script_and_version():
     result = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout.strip() == f"ownscim {__version__}"
-    assert run("--version").stdout.strip() == f"ownscim {__version__}"
+    line = f"ownscim {__version__} (pulumi-okta {PULUMI_OKTA_VERSION})"
+    assert result.returncode == 0 and result.stdout.strip() == line
+    assert run("--version").stdout.strip() == line
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
