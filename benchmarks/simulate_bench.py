@@ -57,8 +57,8 @@ def _timed(spent: dict[str, float], phase: str, fn: Callable[..., Any]) -> Calla
 
 def child(config: str, directory: str) -> dict[str, Any]:
     from ownscim_infra.offline import simulate
-    from ownscim_infra.offline.okta_emulator import OktaScimClient
     from ownscim_infra.offline.rollout import Rollout
+    from ownscim_infra.offline.scim_client import OktaScimClient
 
     spent = dict.fromkeys([*PHASES, "http"], 0.0)
     simulate.build_plan = _timed(spent, "plan", simulate.build_plan)  # type: ignore[attr-defined]

@@ -6,8 +6,8 @@ import pytest
 
 from ownscim_infra.config.directory import load_directory, parse_directory
 from ownscim_infra.offline.engine import Engine
-from ownscim_infra.offline.okta_emulator import (
-    CORE_USER,
+from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_provisioning import (
     Assignment,
     OktaApp,
     RegionsAttribute,
@@ -15,8 +15,8 @@ from ownscim_infra.offline.okta_emulator import (
     regions_sent,
     resolve,
 )
-from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.plan import build_plan
+from ownscim_infra.offline.scim_client import CORE_USER
 from tests.conftest import REPO
 
 EXAMPLE_DIRECTORY = REPO / "config" / "example-directory.yaml"
