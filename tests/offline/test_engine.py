@@ -22,10 +22,10 @@ from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from ownscim_infra.offline.plan import Plan, build_plan
-from ownscim_infra.offline.pulumi_project import config_errors
 from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
 from tests.conftest import EXAMPLE, REPO, example_data
+from tests.offline.pulumi_project import config_errors
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 ASSIGNMENTS = (provider.GROUP_ASSIGNMENT, provider.APP_USER)
