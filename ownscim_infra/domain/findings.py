@@ -158,8 +158,9 @@ def codes_markdown() -> str:
         "Generated from `ownscim_infra/domain/findings.py` (`Code`, `MEANINGS`) and the rules of Own's setup page",
         "(`ownscim_infra/domain/setup_rules.py`, `RULES`); `tests/domain/test_findings.py` keeps this file equal to",
         "them. A machine matches a finding by its code (JSON `code`, or `check` in `verify`), never by its text.",
+        "For a rule of Own's setup page the second column says what the rule asserts: the finding reports a breach.",
         "",
-        "| Code | Reports |",
+        "| Code | Reports, or asserts |",
         "|---|---|",
     ]
     lines += [f"| `{code}` | {meaning(code)} |" for code in Code]
