@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_text, review
+from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -31,10 +30,8 @@ def people(rv) -> dict[str, list[str]]:
     return {u.login: u.changes for u in rv.people()}
 
 
-def review_cmd(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "review", *args], cwd=REPO, capture_output=True, text=True, timeout=300
-    )
+def review_cmd(*args: str) -> Ran:
+    return ownscim("review", *args)
 
 
 def test_an_unchanged_config_is_safe_and_changes_nothing():

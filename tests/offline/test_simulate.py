@@ -9,8 +9,6 @@ import http.server
 import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from ownscim_infra.offline.plan import build_plan
 from ownscim_infra.offline.report_text import render_text
 from ownscim_infra.offline.simulate import State, run_simulation, simulate
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+from tests.cli.runner import ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -349,14 +348,9 @@ def test_configured_person_missing_from_directory(tmp_path):
 
 
 def sim_cmd(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "simulate", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    """``simulate ARGS`` in this process; ``env``: the whole environment it runs with."""
+    changes = None if env is None else {**dict.fromkeys(os.environ), **env}
+    return ownscim("simulate", *args, env=changes)
 
 
 def test_command_text_and_json():
@@ -520,14 +514,7 @@ def test_a_group_typo_in_the_directory_is_a_finding(tmp_path):
     ],
 )
 def test_a_receiver_url_with_a_secret_is_refused_and_never_echoed(url, why):
-    result = subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "simulate", "--receiver", url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "OWN_SCIM_TOKEN": "t"},
-    )
+    result = ownscim("simulate", "--receiver", url, env={"OWN_SCIM_TOKEN": "t"})
     assert result.returncode == 2 and why in result.stderr
     assert "s3cretPass" not in result.stderr + result.stdout and "Traceback" not in result.stderr
 
