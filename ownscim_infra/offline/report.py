@@ -18,9 +18,9 @@ from typing import Any
 
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE
-from ownscim_infra.offline.engine import Step
 from ownscim_infra.offline.expectations import Expected, Meaning
 from ownscim_infra.offline.okta_provisioning import EventKind, ProvisioningEvent
+from ownscim_infra.offline.steps import Step
 
 
 @dataclass(frozen=True)

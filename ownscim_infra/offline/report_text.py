@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.engine import Op, Step
 from ownscim_infra.offline.report import ChangeKind, OwnState, SimulationReport, UserResult
+from ownscim_infra.offline.steps import Op, Step
 
 
 def _own_cell(own: OwnState | None) -> str:

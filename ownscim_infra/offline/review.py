@@ -28,7 +28,6 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Op, Step
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -42,6 +41,7 @@ from ownscim_infra.offline.report import (
 from ownscim_infra.offline.report_text import changed_summary
 from ownscim_infra.offline.rollout import Progress
 from ownscim_infra.offline.simulate import load_state, simulate_states
+from ownscim_infra.offline.steps import Op, Step
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
 #: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).

@@ -29,10 +29,11 @@ from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Engine, Op, RunResult, Status, Step, assignments_held
+from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, Provisioner, ResolvedAssignment, resolve, resolve_user
+from ownscim_infra.offline.steps import Op, Status, Step
 
 #: Okta's error code for a direct assignment it will not delete while a group grants the app.
 ASSIGNMENT_GRANTED_BY_GROUP = "E0000046"

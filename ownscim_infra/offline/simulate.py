@@ -4,14 +4,18 @@
 [--previous CONFIG [--previous-directory FILE]] [--format text|json]``
 
 1. The Pulumi program runs under the mock runtime (:func:`ownscim_infra.offline.plan.build_plan`).
-2. Okta's side is emulated from the *declared* resources (:mod:`ownscim_infra.offline.okta_emulator`),
+2. Okta's side is emulated from the *declared* resources (:mod:`.rollout`: the engine applies
+   them to an emulated org, then :mod:`.okta_provisioning` provisions Own after each step),
    never from the YAML, and drives a SCIM receiver exactly as Okta's SCIM client does. With
    no ``--receiver`` it starts :mod:`ownscim_infra.receiver` on a free port of 127.0.0.1 with
    a temporary database and the config's regions; with ``--receiver URL`` the token comes
    from ``OWN_SCIM_TOKEN``.
 3. Own's state is read back through SCIM (Own's extension schema) and compared with what the
-   *config* means: so a bug in the program, or a silent misconfiguration, shows as a
-   difference with its cause.
+   *config* means (:mod:`.expectations`): so a bug in the program, or a silent
+   misconfiguration, shows as a difference with its cause. The report (:mod:`.report`) folds
+   what Okta's provisioning recorded as it worked; :mod:`.report_text` renders it.
+
+This module is the run only.
 
 With ``--previous``, the previous config (and directory) is provisioned first, then the
 change to the current one is applied the way ``pulumi up`` would: assignments that are
