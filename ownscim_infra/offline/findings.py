@@ -14,8 +14,6 @@ from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
 from ownscim_infra.domain.setup_rules import AppSettings, Breach, breaches
 
-__all__ = ["Code", "Finding", "setup_findings", "typo_findings"]
-
 
 def _message(breach: Breach, settings: AppSettings) -> str:
     rule, actual = breach.rule, breach.actual
