@@ -217,18 +217,17 @@ def settings_of(live: okta_api.LiveApp) -> AppSettings:
     )
 
 
+#: ``USER_PROVISIONING``'s capabilities by the names of the live API's fields (:class:`okta_api.ProvisioningFeature`).
+_FEATURE_FIELDS = {
+    "lifecycleCreate": "create",
+    "lifecycleDeactivate": "deactivate",
+    "profile": "profile",
+    "password": "password",
+}
 #: How ``verify`` names each rule's setting (the live API's field, then Own's setup page label).
 _SETTING_NAMES = {
     "featureStatus": "status",
-    **{
-        name: f"{field} ({CAPABILITY_LABELS[name]})"
-        for name, field in [
-            ("lifecycleCreate", "create"),
-            ("lifecycleDeactivate", "deactivate"),
-            ("profile", "profile"),
-            ("password", "password"),
-        ]
-    },
+    **{name: f"{field} ({CAPABILITY_LABELS[name]})" for name, field in _FEATURE_FIELDS.items()},
     "externalName": "external name",
     "externalNamespace": "external namespace",
     "type": "type",
@@ -258,7 +257,7 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
     ]
     if problems:
         return check_result(Code.FEATURES, FEATURE, DRIFT, "; ".join(problems) + note)
-    wanted = ", ".join(f"{_SETTING_NAMES[r.setting].split(' ')[0]} {r.wanted}" for r in CAPABILITY_RULES.values())
+    wanted = ", ".join(f"{_FEATURE_FIELDS[r.setting]} {r.wanted}" for r in CAPABILITY_RULES.values())
     return check_result(Code.FEATURES, FEATURE, OK, f"ENABLED: {wanted}{note}")
 
 

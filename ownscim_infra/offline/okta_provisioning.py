@@ -319,6 +319,8 @@ class EventKind(StrEnum):
     PUSHED = "pushed"
     #: Okta would have acted and did not: ``why`` says which setting stopped it
     SKIPPED = "skipped"
+    #: the app user profile changed in place and was not pushed (Update User Attributes off, as Own requires)
+    NOT_PUSHED = "not pushed"
     #: unassigned, or its profile changed, but Own has no such user: nothing to send
     NOT_IN_OWN = "not in Own"
 
@@ -422,7 +424,7 @@ class Provisioner:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
         if not app.enabled("profile"):
             self._record(
-                EventKind.SKIPPED,
+                EventKind.NOT_PUSHED,
                 user.login,
                 "Okta changed the user's app profile in place (the user kept the app) and pushed "
                 "nothing: Update User Attributes is off, as Own requires, so Own keeps the "

@@ -261,15 +261,15 @@ class Provisioned:
     ``sent`` whether the last run sent a create or a profile push, ``regions_sent`` the
     ``regions`` value of the last one (``None``: no value, Own's "all regions"),
     ``linked``/``reactivated`` whether it ever linked or reactivated the user, ``skipped``
-    why it did not act, ``requests`` every request it sent for the user (``refused``: those
-    the receiver refused), and ``toggles`` how
-    many times the last run deactivated or reactivated them."""
+    the events where it did not act (each event's ``why`` says why), ``requests`` every
+    request it sent for the user (``refused``: those the receiver refused), and ``toggles``
+    how many times the last run deactivated or reactivated them."""
 
     sent: bool = False
     regions_sent: str | None = None
     linked: bool = False
     reactivated: bool = False
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[ProvisioningEvent] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     #: the requests the receiver refused (status 400 or more)
     refused: list[str] = field(default_factory=list)
@@ -296,8 +296,8 @@ def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str,
             user.linked = True
         elif event.kind == EventKind.REACTIVATED and event.ok:
             user.reactivated = True
-        elif event.kind == EventKind.SKIPPED:
-            user.skipped.append(event.why)
+        elif event.kind in (EventKind.SKIPPED, EventKind.NOT_PUSHED):
+            user.skipped.append(event)
         if event.kind in (EventKind.DEACTIVATED, EventKind.REACTIVATED) and event.ok and in_run:
             user.toggles += 1
     return folded
@@ -306,7 +306,12 @@ def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str,
 def provisioning_reasons(done: Provisioned, own: OwnState | None, tied: str | None) -> list[Reason]:
     """Why Okta's provisioning left a user as it is (for a user whose state differs): what it
     skipped, a priority tie (``tied``: the sentence), a reactivation or a link that sent no regions."""
-    reasons = [Reason(ReasonKind.SKIPPED, why) for why in done.skipped if own is not None or "in place" not in why]
+    # a profile change not pushed explains nothing about a user Own does not have
+    reasons = [
+        Reason(ReasonKind.SKIPPED, event.why)
+        for event in done.skipped
+        if own is not None or event.kind != EventKind.NOT_PUSHED
+    ]
     if tied:
         reasons.append(Reason(ReasonKind.TIE, tied))
     if done.reactivated and own and own.active:
