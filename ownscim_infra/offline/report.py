@@ -86,9 +86,6 @@ class Reason:
     kind: ReasonKind
     text: str
 
-    def __str__(self) -> str:
-        return self.text
-
 
 class ChangeKind(StrEnum):
     """What a change may do to a person, in report order (:data:`CHANGE_KINDS`)."""
