@@ -36,7 +36,7 @@ from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.domain.errors import InputError
-from ownscim_infra.domain.findings import Code, Finding, Status
+from ownscim_infra.domain.findings import Code, Finding, Status, meaning
 from ownscim_infra.domain.own_setup import (
     CAPABILITY_LABELS,
     CATALOG_APP,
@@ -64,17 +64,19 @@ from ownscim_infra.live import okta_api
 
 OK, DRIFT, UNKNOWN, SKIPPED = Status.OK, Status.DRIFT, Status.UNKNOWN, Status.SKIPPED
 
-#: The checks, in report order, with what each asserts.
+#: The checks, in report order, with what each asserts (:data:`ownscim_infra.domain.findings.MEANINGS`).
 CHECKS = {
-    Code.APP: f"the app is catalog app {CATALOG_APP}, ACTIVE, with the config's label",
-    Code.CONNECTION: "the provisioning connection is ENABLED with the config's base URL",
-    Code.FEATURES: f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
-    Code.GROUP_PUSH: "no group push mappings; Push Groups not enabled",
-    Code.REGIONS_ATTRIBUTE: f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, "
-    f"namespace {REGIONS_NAMESPACE}, type string, scope NONE",
-    Code.GROUP: "the group is assigned with the expected priority and regions",
-    Code.OTHER_GROUPS: "no group is assigned that the config does not list",
-    Code.PERSON: "the person is assigned directly with the expected regions",
+    code: meaning(code)
+    for code in (
+        Code.APP,
+        Code.CONNECTION,
+        Code.FEATURES,
+        Code.GROUP_PUSH,
+        Code.REGIONS_ATTRIBUTE,
+        Code.GROUP,
+        Code.OTHER_GROUPS,
+        Code.PERSON,
+    )
 }
 
 
