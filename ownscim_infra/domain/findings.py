@@ -102,7 +102,8 @@ class Status(StrEnum):
 class Finding:
     """``code`` (stable, for machines), ``message`` (the cause and the fix, one line),
     ``logins`` (the people it concerns), ``steps`` (a manual procedure or further lines, one
-    line each), ``resources`` (the logical names of the resources it concerns), and for a
+    line each), ``resources`` (the logical names of the resources it concerns), ``groups``
+    (the Okta groups it concerns), and for a
     live check its ``subject`` (the app label, a group, a login) and ``status``;
     ``regions_drift``: a live assignment's ``regions`` differs (``pulumi up`` replaces it,
     delete first: Okta unassigns, deactivating its users in Own, then assigns again)."""
@@ -112,6 +113,7 @@ class Finding:
     logins: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
     resources: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
     subject: str = ""
     status: Status = Status.DRIFT
     regions_drift: bool = False

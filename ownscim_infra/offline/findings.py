@@ -53,7 +53,7 @@ def setup_findings(settings: AppSettings) -> list[Finding]:
     (:data:`ownscim_infra.domain.setup_rules.RULES`): the ``regions`` attribute missing or
     not as the page says, Update User Attributes enabled or Create or Deactivate Users off
     while someone is assigned, two group assignments with the same priority."""
-    return [Finding(b.code, _message(b, settings)) for b in breaches(settings)]
+    return [Finding(b.code, _message(b, settings), groups=b.subjects) for b in breaches(settings)]
 
 
 def typo_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:

@@ -253,6 +253,7 @@ class Rollout:
                     f"membership(s), and {deactivated}. To rename a group, keep its `key` in the config",
                     tuple(lost),
                     resources=(step.name,),
+                    groups=(group,),
                 )
             )
         return found
@@ -268,5 +269,6 @@ class Rollout:
                 Code.PRIORITY_ORDER,
                 f"Okta holds the group assignments in the order {', '.join(held_known)}; the config's order is "
                 f"{', '.join(wanted)}: a user in several groups gets another group's regions than the config says",
+                groups=tuple(held_known),
             )
         ]

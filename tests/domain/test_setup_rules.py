@@ -149,3 +149,8 @@ def test_verify_reports_each_breach_by_its_rule(code):
         check: "drift" if check == LIVE[code] else "ok"
         for check in (Code.FEATURES, Code.GROUP_PUSH, Code.REGIONS_ATTRIBUTE)
     }
+
+
+def test_a_tie_names_its_groups():
+    [tie] = setup_findings(offline_app(with_(**WRONG[Code.PRIORITY_TIE])).settings())
+    assert tie.code == Code.PRIORITY_TIE and tie.groups == ("Own US", "Own EMEA")
