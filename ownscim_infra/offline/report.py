@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ownscim_infra.domain.findings import Finding
-from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE
+from ownscim_infra.domain.findings import Code, Finding
+from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, okta_fold
 from ownscim_infra.offline.expectations import Expected, Meaning
-from ownscim_infra.offline.okta_provisioning import EventKind, ProvisioningEvent
+from ownscim_infra.offline.okta_provisioning import EventKind, ProvisioningEvent, ResolvedAssignment
 from ownscim_infra.offline.steps import Step
 
 
@@ -369,3 +369,92 @@ def change_kinds(
     if moves and after is not None and set(after.regions) != set(meant_after.regions) and not blocked:
         kinds.append(ChangeKind.MOVE_NOT_IN_OWN)
     return kinds
+
+
+# --------------------------------------------------------------------------- each user's line
+
+
+def _relevant(finding: Finding, login: str, problems: list[Reason], app_user: ResolvedAssignment | None) -> bool:
+    """Whether a finding can explain one user's problems (so it is named as their cause)."""
+    if finding.code == Code.PRIORITY_TIE:
+        return bool(app_user and app_user.tied_with)
+    if finding.logins:
+        return okta_fold(login) in {okta_fold(x) for x in finding.logins}
+    if finding.code == Code.PRIORITY_ORDER:
+        return bool(app_user and app_user.group is not None)
+    # a wrong role or business unit alone is never caused by the Okta app's settings
+    return any(p.kind not in (ReasonKind.ROLE, ReasonKind.BUSINESS_UNIT) for p in problems)
+
+
+def _tie(app_user: ResolvedAssignment | None) -> str | None:
+    if app_user is None or not app_user.tied_with:
+        return None
+    return f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} (same priority) is undefined"
+
+
+@dataclass
+class Before:
+    """With ``--previous``: Own's state of each user after the previous config's run, and
+    what the previous config meant (both keyed by folded login)."""
+
+    own: dict[str, OwnState | None] = field(default_factory=dict)
+    meant: dict[str, Expected] = field(default_factory=dict)
+
+
+@dataclass
+class Judge:
+    """Builds each user's line (:meth:`user`) from Own's state, what the config means, Okta's
+    assignment (``assigned``, by folded login), what its provisioning did (``done``,
+    :func:`fold_events`), the ``findings``, Own before the change (``before``; ``None``:
+    no ``--previous``) and the step ``pulumi up`` stopped at (``stopped_at``)."""
+
+    findings: list[Finding]
+    assigned: dict[str, ResolvedAssignment]
+    done: dict[str, Provisioned]
+    before: Before | None
+    stopped_at: str | None
+
+    def __post_init__(self) -> None:
+        self.blocked = {
+            okta_fold(x) for f in self.findings if f.code == Code.ASSIGNMENT_BLOCKED_BY_GROUP for x in f.logins
+        }
+
+    def user(self, login: str, expected: Expected, own: OwnState | None) -> UserResult:
+        """The line of ``login``: Own's state ``own`` against ``expected``, why, and what the change did."""
+        key = okta_fold(login)
+        app_user = self.assigned.get(key)
+        done = self.done.get(key, Provisioned())
+        problems = differences(expected, own)
+        # a refused request is an error Okta shows for this user, even if Own's state is right
+        problems += [Reason(ReasonKind.REFUSED, f"receiver answered {line}") for line in done.refused]
+        reasons = list(problems)
+        if problems:
+            reasons += provisioning_reasons(done, own, _tie(app_user))
+            reasons += [
+                Reason(ReasonKind.CAUSE, f"cause: {f.message}")
+                for f in self.findings
+                if _relevant(f, login, problems, app_user)
+            ]
+            if self.stopped_at is not None and key not in self.blocked:
+                reasons.append(
+                    Reason(ReasonKind.STOPPED, f"pulumi up stopped at {self.stopped_at}, before the rest of the change")
+                )
+        before = self.before
+        return UserResult(
+            login=login,
+            assignment=app_user.via if app_user else "not assigned",
+            regions_sent=done.regions_sent if done.sent else None,
+            sent=done.sent,
+            own=own,
+            expected=expected,
+            ok=not problems,
+            reasons=list(dict.fromkeys(reasons)),
+            requests=done.requests,
+            before=None if before is None else before.own.get(key),
+            changes=[]
+            if before is None
+            else change_kinds(
+                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
+            ),
+            assigned=app_user is not None,
+        )

@@ -32,32 +32,21 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.directory import Directory, load_directory
 from ownscim_infra.domain.errors import InputError
-from ownscim_infra.domain.findings import Code, Finding
+from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
 from ownscim_infra.offline.engine import assignments_held
-from ownscim_infra.offline.expectations import Expected, expectations
+from ownscim_infra.offline.expectations import expectations
 from ownscim_infra.offline.findings import setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
-from ownscim_infra.offline.okta_provisioning import Provisioner, ResolvedAssignment
+from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
-from ownscim_infra.offline.report import (
-    OwnState,
-    Provisioned,
-    Reason,
-    ReasonKind,
-    SimulationReport,
-    UserResult,
-    change_kinds,
-    differences,
-    fold_events,
-    provisioning_reasons,
-)
+from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.offline.scim_client import OktaScimClient, ReceiverError
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
@@ -87,24 +76,6 @@ def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
     return OwnState(bool(found.get("active", True)), tuple(regions), own.get("role"), own.get("businessUnit"))
 
 
-def _relevant(finding: Finding, login: str, problems: list[Reason], app_user: ResolvedAssignment | None) -> bool:
-    """Whether a finding can explain one user's problems (so it is named as their cause)."""
-    if finding.code == Code.PRIORITY_TIE:
-        return bool(app_user and app_user.tied_with)
-    if finding.logins:
-        return okta_fold(login) in {okta_fold(x) for x in finding.logins}
-    if finding.code == Code.PRIORITY_ORDER:
-        return bool(app_user and app_user.group is not None)
-    # a wrong role or business unit alone is never caused by the Okta app's settings
-    return any(p.kind not in (ReasonKind.ROLE, ReasonKind.BUSINESS_UNIT) for p in problems)
-
-
-def _tie(app_user: ResolvedAssignment | None) -> str | None:
-    if app_user is None or not app_user.tied_with:
-        return None
-    return f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} (same priority) is undefined"
-
-
 def _existing_groups(*states: State | None) -> list[str]:
     """The Okta groups that exist before any run: every group a directory lists, and every
     ``create: false`` group, except those a program creates."""
@@ -114,75 +85,12 @@ def _existing_groups(*states: State | None) -> list[str]:
     return [n for n in dict.fromkeys(names) if okta_fold(n) not in created]
 
 
-@dataclass
-class _Before:
-    """With ``--previous``: Own's state of each user after the previous config's run, and
-    what the previous config meant (both keyed by folded login)."""
-
-    own: dict[str, OwnState | None] = field(default_factory=dict)
-    meant: dict[str, Expected] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, reader: OktaScimClient, previous: State, current: State) -> _Before:
-        meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
-        logins = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
-        return cls({okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins)}, meant)
-
-
-@dataclass
-class _Judge:
-    """Builds each user's line from Own's state, what the config means, Okta's assignment
-    (``assigned``, by folded login), what its provisioning did (``done``) and the findings."""
-
-    findings: list[Finding]
-    assigned: dict[str, ResolvedAssignment]
-    done: dict[str, Provisioned]
-    before: _Before | None
-    stopped_at: str | None
-
-    def __post_init__(self) -> None:
-        self.blocked = {
-            okta_fold(x) for f in self.findings if f.code == Code.ASSIGNMENT_BLOCKED_BY_GROUP for x in f.logins
-        }
-
-    def user(self, login: str, expected: Expected, own: OwnState | None) -> UserResult:
-        key = okta_fold(login)
-        app_user = self.assigned.get(key)
-        done = self.done.get(key, Provisioned())
-        problems = differences(expected, own)
-        # a refused request is an error Okta shows for this user, even if Own's state is right
-        problems += [Reason(ReasonKind.REFUSED, f"receiver answered {line}") for line in done.refused]
-        reasons = list(problems)
-        if problems:
-            reasons += provisioning_reasons(done, own, _tie(app_user))
-            reasons += [
-                Reason(ReasonKind.CAUSE, f"cause: {f.message}")
-                for f in self.findings
-                if _relevant(f, login, problems, app_user)
-            ]
-            if self.stopped_at is not None and key not in self.blocked:
-                reasons.append(
-                    Reason(ReasonKind.STOPPED, f"pulumi up stopped at {self.stopped_at}, before the rest of the change")
-                )
-        before = self.before
-        return UserResult(
-            login=login,
-            assignment=app_user.via if app_user else "not assigned",
-            regions_sent=done.regions_sent if done.sent else None,
-            sent=done.sent,
-            own=own,
-            expected=expected,
-            ok=not problems,
-            reasons=list(dict.fromkeys(reasons)),
-            requests=done.requests,
-            before=None if before is None else before.own.get(key),
-            changes=[]
-            if before is None
-            else change_kinds(
-                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
-            ),
-            assigned=app_user is not None,
-        )
+def _read_before(reader: OktaScimClient, previous: State, current: State) -> Before:
+    """Own's state of every user of either directory after the previous config's run, and what
+    the previous config meant."""
+    meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
+    logins = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
+    return Before({okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins)}, meant)
 
 
 def run_simulation(
@@ -214,13 +122,13 @@ def run_simulation(
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, provisioner, progress=progress)
         previous_findings: list[Finding] = []
-        before = _Before()
+        before = Before()
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
-            before = _Before.read(reader, previous, current)
+            before = _read_before(reader, previous, current)
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
@@ -231,7 +139,7 @@ def run_simulation(
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )
-        judge = _Judge(
+        judge = Judge(
             findings=findings,
             assigned=rollout.assigned,
             done=fold_events(provisioner.events, provisioner.run),
