@@ -57,8 +57,9 @@ def _timed(spent: dict[str, float], phase: str, fn: Callable[..., Any]) -> Calla
 
 def child(config: str, directory: str) -> dict[str, Any]:
     from ownscim_infra.offline import simulate
-    from ownscim_infra.offline.okta_emulator import OktaScimClient
+    from ownscim_infra.offline.report_text import render_text
     from ownscim_infra.offline.rollout import Rollout
+    from ownscim_infra.offline.scim_client import OktaScimClient
 
     spent = dict.fromkeys([*PHASES, "http"], 0.0)
     simulate.build_plan = _timed(spent, "plan", simulate.build_plan)  # type: ignore[attr-defined]
@@ -78,7 +79,7 @@ def child(config: str, directory: str) -> dict[str, Any]:
     Rollout.up = up_http  # type: ignore[method-assign]
     start = time.perf_counter()
     report = simulate.simulate(config, directory)
-    simulate.render_text(report)
+    render_text(report)
     total = time.perf_counter() - start
     spent["up"] -= spent["okta http"]
     spent["rest"] = total - sum(spent[p] for p in PHASES if p != "rest")

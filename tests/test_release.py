@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from ownscim_infra import PULUMI_OKTA_VERSION
@@ -125,7 +126,8 @@ def test_a_wheel_from_a_tagged_clean_clone_has_the_tags_version_license_and_py_t
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "License-Expression: Apache-2.0" in metadata
     assert "Version: 9.8.7" in metadata
-    assert "Requires-Python: >=3.11" in metadata
+    (requires,) = re.findall(r"^Requires-Python: (.*)$", metadata, re.M)
+    assert SpecifierSet(requires) == SpecifierSet(">=3.11,<3.14")
     assert "Classifier: Programming Language :: Python :: 3.13" in metadata
     assert f"Requires-Dist: pulumi-okta=={PULUMI_OKTA_VERSION}" in metadata
     assert "Apache License" in (REPO / "LICENSE").read_text() and "Version 2.0" in (REPO / "LICENSE").read_text()

@@ -17,13 +17,14 @@ import pytest
 
 from ownscim_infra.cli import main
 from ownscim_infra.config.directory import load_directory
-from ownscim_infra.offline import okta_emulator
+from ownscim_infra.offline import okta_provisioning
 from ownscim_infra.offline.plan import RENDERERS, build_plan
+from ownscim_infra.offline.report_text import render_text
 from ownscim_infra.offline.review import render_json as review_json
 from ownscim_infra.offline.review import render_markdown as review_markdown
 from ownscim_infra.offline.review import render_text as review_text
 from ownscim_infra.offline.review import review
-from ownscim_infra.offline.simulate import State, render_text, run_simulation
+from ownscim_infra.offline.simulate import State, run_simulation
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
 from tests.conftest import EXAMPLE, REPO, example_data
 from tests.live.okta_fake import TOKEN as OKTA_API_TOKEN
@@ -64,7 +65,7 @@ def test_forms_find_a_base64_secret():
 @pytest.fixture
 def known_password(monkeypatch: pytest.MonkeyPatch) -> None:
     """Okta's create bodies carry :data:`PASSWORD` (Okta always sends one)."""
-    monkeypatch.setattr(okta_emulator.secrets, "token_urlsafe", lambda n=None: PASSWORD)
+    monkeypatch.setattr(okta_provisioning.secrets, "token_urlsafe", lambda n=None: PASSWORD)
 
 
 def test_no_secret_in_any_output_log_or_file(tmp_path, app_id, capsys, known_password, api_example):

@@ -71,7 +71,7 @@ def clone(tmp_path: Path) -> Path:
     """The files `make .venv/.installed` reads, in a fresh folder."""
     folder = tmp_path / "clone"
     folder.mkdir()
-    for name in ("Makefile", "pyproject.toml"):
+    for name in ("Makefile", "pyproject.toml", "requirements.txt"):
         (folder / name).write_text((REPO / name).read_text())
     return folder
 

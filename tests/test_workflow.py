@@ -113,7 +113,10 @@ def test_the_test_workflow_runs_make_test_on_every_python_requires_python_allows
     assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
     assert any("make test" in s.get("run", "") for s in job["steps"])
     pyproject = (REPO / "pyproject.toml").read_text()
-    assert 'requires-python = ">=3.11"' in pyproject
+    first, *_, last = job["strategy"]["matrix"]["python"]
+    major, minor = last.split(".")
+    # requires-python is exactly the range CI tests: from the first Python to the last one
+    assert f'requires-python = ">={first},<{major}.{int(minor) + 1}"' in pyproject
     for version in job["strategy"]["matrix"]["python"]:
         assert f'"Programming Language :: Python :: {version}"' in pyproject
 

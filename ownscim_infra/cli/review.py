@@ -58,13 +58,11 @@ def handle(args: argparse.Namespace) -> int:
 
     directory = directory_for(args.new, args.directory)
     base_directory = directory_for(args.base, args.base_directory, fallback=directory)
-    rv = review(
-        args.base, args.new, directory, base_directory=base_directory, show_all=args.all, progress=progress_bars()
-    )
+    rv = review(args.base, args.new, directory, base_directory=base_directory, progress=progress_bars())
     if args.format == "json":
-        sys.stdout.write(render_json(rv))
+        sys.stdout.write(render_json(rv, show_all=args.all))
     elif args.format == "markdown":
-        sys.stdout.write(render_markdown(rv))
+        sys.stdout.write(render_markdown(rv, show_all=args.all))
     else:
-        sys.stdout.write(render_text(rv, width=text_width(args)))
+        sys.stdout.write(render_text(rv, width=text_width(args), show_all=args.all))
     return exit_code(rv.verdict)

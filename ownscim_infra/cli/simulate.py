@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the simulation; exit 0 all as meant, 1 differences or findings, 2 bad input (an
     :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
-    from ownscim_infra.offline.simulate import render_text, simulate
+    from ownscim_infra.offline.report_text import render_text
+    from ownscim_infra.offline.simulate import simulate
 
     directory = directory_for(args.config, args.directory)
     previous = (

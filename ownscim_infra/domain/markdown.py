@@ -78,6 +78,13 @@ def cell(text: str) -> str:
     return inline(text).replace("|", "\\|")
 
 
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A GitHub table, one line each: ``header`` as written (the caller's constant words),
+    then the separator, then each row's cells escaped by :func:`cell`."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+
+
 def mermaid_label(text: str) -> str:
     """``text`` for a double-quoted Mermaid label: ``Evil"] %%{init}%%`` ->
     ``Evil#quot;] #37;#37;#123;init#125;#37;#37;``, so a name cannot close the label, add

@@ -23,6 +23,13 @@ OWN_CAPABILITIES = {
     "profile": "DISABLED",
     "password": "DISABLED",
 }
+#: The Admin Console's label of each capability of :data:`OWN_CAPABILITIES` (Provisioning > To App).
+CAPABILITY_LABELS = {
+    "lifecycleCreate": "Create Users",
+    "lifecycleDeactivate": "Deactivate Users",
+    "profile": "Update User Attributes",
+    "password": "Sync Password",
+}
 #: Where each capability of :data:`OWN_CAPABILITIES` sits in the feature's ``capabilities``.
 _CAPABILITY_PATHS = {
     "lifecycleCreate": ("create", "lifecycleCreate"),

@@ -37,10 +37,10 @@ from typing import Any, Protocol
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain import naming
+from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import FEATURE, REGIONS_ATTRIBUTE, okta_fold
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.live import okta_api, verify
-from ownscim_infra.live.verify import CheckResult
 
 
 class DeclaredResource(Protocol):
@@ -66,10 +66,10 @@ class Adoption:
     resources: list[dict[str, Any]]
     missing: list[tuple[str, str, str]] = field(default_factory=list)
     undescribed: list[str] = field(default_factory=list)
-    drift: list[CheckResult] = field(default_factory=list)
+    drift: list[Finding] = field(default_factory=list)
 
     @property
-    def replacements(self) -> list[CheckResult]:
+    def replacements(self) -> list[Finding]:
         """Drift on an assignment's ``regions`` value: ``pulumi up`` would replace it, delete
         first, and Okta would deactivate its users in Own in between."""
         return [f for f in self.drift if f.regions_drift]

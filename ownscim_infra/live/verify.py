@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.domain.errors import InputError
+from ownscim_infra.domain.findings import Code, Finding, Status, meaning
 from ownscim_infra.domain.own_setup import (
+    CAPABILITY_LABELS,
     CATALOG_APP,
     FEATURE,
-    OWN_CAPABILITIES,
     REGIONS_ATTRIBUTE,
     REGIONS_NAMESPACE,
     manual_steps,
@@ -49,39 +50,54 @@ from ownscim_infra.domain.own_setup import (
 )
 from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.domain.setup_rules import (
+    ATTRIBUTE_RULES,
+    CAPABILITY_RULES,
+    FEATURE_RULE,
+    MISSING_ATTRIBUTE_RULE,
+    PUSH_GROUPS_RULE,
+    PUSH_MAPPINGS_RULE,
+    AppSettings,
+    AttributeSettings,
+    breaches,
+)
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.live import okta_api
 
-OK, DRIFT, UNKNOWN, SKIPPED = "ok", "drift", "unknown", "skipped"
+OK, DRIFT, UNKNOWN, SKIPPED = Status.OK, Status.DRIFT, Status.UNKNOWN, Status.SKIPPED
 
-#: The checks, in report order, with what each asserts.
+#: The checks, in report order, with what each asserts (:data:`ownscim_infra.domain.findings.MEANINGS`).
 CHECKS = {
-    "app": f"the app is catalog app {CATALOG_APP}, ACTIVE, with the config's label",
-    "connection": "the provisioning connection is ENABLED with the config's base URL",
-    "features": f"{FEATURE}: create ENABLED, deactivate ENABLED, profile DISABLED",
-    "group-push": "no group push mappings; Push Groups not enabled",
-    "regions-attribute": f"attribute {REGIONS_ATTRIBUTE}: external name {REGIONS_ATTRIBUTE}, "
-    f"namespace {REGIONS_NAMESPACE}, type string, scope NONE",
-    "group": "the group is assigned with the expected priority and regions",
-    "other-groups": "no group is assigned that the config does not list",
-    "person": "the person is assigned directly with the expected regions",
+    code: meaning(code)
+    for code in (
+        Code.APP,
+        Code.CONNECTION,
+        Code.FEATURES,
+        Code.GROUP_PUSH,
+        Code.REGIONS_ATTRIBUTE,
+        Code.GROUP,
+        Code.OTHER_GROUPS,
+        Code.PERSON,
+    )
 }
 
 
-@dataclass
-class CheckResult:
-    """One check's result: ``check`` (a key of :data:`CHECKS`), ``subject`` (what was
-    checked: the app label, a group name, a login), ``status`` (ok | drift | unknown |
-    skipped), ``message`` (one line) and ``details`` (further lines: steps, lists)."""
-
-    check: str
-    subject: str
-    status: str
-    message: str
-    details: list[str] = field(default_factory=list)
-    #: the live assignment's ``regions`` differs: ``pulumi up`` replaces it, delete first
-    #: (Okta unassigns, deactivating its users in Own, then assigns again)
-    regions_drift: bool = False
+def check_result(
+    check: Code,
+    subject: str,
+    status: Status,
+    message: str,
+    details: list[str] | None = None,
+    regions_drift: bool = False,
+) -> Finding:
+    """One check's result as a :class:`~ownscim_infra.domain.findings.Finding`: ``check``
+    (a key of :data:`CHECKS`), ``subject`` (what was checked: the app label, a group name, a
+    login), ``status``, ``message`` (one line), ``details`` (further lines: steps, lists)
+    and ``regions_drift`` (the live assignment's ``regions`` differs: ``pulumi up`` replaces
+    it, delete first: Okta unassigns, deactivating its users in Own, then assigns again)."""
+    return Finding(
+        check, message, steps=tuple(details or ()), subject=subject, status=status, regions_drift=regions_drift
+    )
 
 
 @dataclass
@@ -91,7 +107,7 @@ class Report:
     org_url: str
     config_file: str
     app_id: str | None
-    findings: list[CheckResult]
+    findings: list[Finding]
 
     @property
     def drift(self) -> bool:
@@ -99,7 +115,7 @@ class Report:
         return any(f.status == DRIFT for f in self.findings)
 
     @property
-    def drifted(self) -> list[CheckResult]:
+    def drifted(self) -> list[Finding]:
         """The checks that drifted, in report order."""
         return [f for f in self.findings if f.status == DRIFT]
 
@@ -112,17 +128,7 @@ class Report:
             "config": self.config_file,
             "appId": self.app_id,
             "drift": self.drift,
-            "findings": [
-                {
-                    "check": f.check,
-                    "subject": f.subject,
-                    "status": f.status,
-                    "message": f.message,
-                    "details": list(f.details),
-                    "regionsDrift": f.regions_drift,
-                }
-                for f in self.findings
-            ],
+            "findings": [f.to_check_json() for f in self.findings],
         }
 
 
@@ -138,7 +144,7 @@ def _show(value: str | None) -> str:
     return "no regions value (all regions)" if value is None else repr(value)
 
 
-def check_app(config: OwnScimConfig, app: okta_api.App) -> CheckResult:
+def check_app(config: OwnScimConfig, app: okta_api.App) -> Finding:
     """``app``: catalog app ``scim2headerauth``, ACTIVE, with the config's label."""
     problems = []
     if app.name != CATALOG_APP:
@@ -148,11 +154,11 @@ def check_app(config: OwnScimConfig, app: okta_api.App) -> CheckResult:
     if app.label != config.app.label:
         problems.append(f"label is {app.label!r}, the config says {config.app.label!r}")
     if problems:
-        return CheckResult("app", f"{app.label} ({app.id})", DRIFT, "; ".join(problems))
-    return CheckResult("app", f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
+        return check_result(Code.APP, f"{app.label} ({app.id})", DRIFT, "; ".join(problems))
+    return check_result(Code.APP, f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
 
 
-def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
+def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
     """``connection``: ENABLED with the config's base URL; ``UNKNOWN`` (or none) gives the
     console steps and, in ``api`` mode, is drift."""
     manual = config.app.provisioning == "manual"
@@ -167,17 +173,17 @@ def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResu
         )
         details = ["Set it in the Admin Console:", *["  " + s for s in steps]]
         if manual:
-            return CheckResult("connection", subject, UNKNOWN, message + "; check it by hand", details)
+            return check_result(Code.CONNECTION, subject, UNKNOWN, message + "; check it by hand", details)
         details.append("Then set app.provisioning: manual in the config (recommended for this org).")
-        return CheckResult("connection", subject, DRIFT, message + "; use provisioning: manual", details)
+        return check_result(Code.CONNECTION, subject, DRIFT, message + "; use provisioning: manual", details)
     problems = []
     if conn.status != "ENABLED":
         problems.append(f"status is {conn.status}, expected ENABLED")
     if (conn.base_url or "").rstrip("/") != config.app.scim_base_url.rstrip("/"):
         problems.append(f"base URL is {conn.base_url!r}, the config says {config.app.scim_base_url!r}")
     if problems:
-        return CheckResult(
-            "connection",
+        return check_result(
+            Code.CONNECTION,
             subject,
             DRIFT,
             "; ".join(problems) + note,
@@ -186,63 +192,106 @@ def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResu
                 *(["  " + s for s in steps] if manual else []),
             ],
         )
-    return CheckResult("connection", subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
+    return check_result(Code.CONNECTION, subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
 
 
-def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
-    """``features``: ``USER_PROVISIONING`` as :data:`OWN_CAPABILITIES` says (an absent password capability is off)."""
+def settings_of(live: okta_api.LiveApp) -> AppSettings:
+    """The app's provisioning settings as the rules of Own's setup page read them
+    (:mod:`ownscim_infra.domain.setup_rules`): the live face of the snapshot. An absent
+    ``password`` capability is off (Okta leaves it out when Sync Password was never set)."""
+    f, attr = live.feature, live.regions_attribute
+    capabilities: dict[str, str | None] = (
+        {}
+        if f is None
+        else {
+            "lifecycleCreate": f.create,
+            "lifecycleDeactivate": f.deactivate,
+            "profile": f.profile,
+            "password": f.password or "DISABLED",
+        }
+    )
+    return AppSettings(
+        capabilities=capabilities,
+        source=f"{FEATURE} read through Okta's API",
+        attribute=None
+        if attr is None
+        else AttributeSettings(attr.external_name, attr.external_namespace, attr.scope, attr.type),
+        feature_status=None if f is None else f.status,
+        push_groups="GROUP_PUSH" in live.app.features,
+        push_mappings=len(live.push_mappings),
+        group_priorities=tuple((g.group_name, g.priority) for g in live.groups if g.priority is not None),
+    )
+
+
+#: ``USER_PROVISIONING``'s capabilities by the names of the live API's fields (:class:`okta_api.ProvisioningFeature`).
+_FEATURE_FIELDS = {
+    "lifecycleCreate": "create",
+    "lifecycleDeactivate": "deactivate",
+    "profile": "profile",
+    "password": "password",
+}
+#: How ``verify`` names each rule's setting (the live API's field, then Own's setup page label).
+_SETTING_NAMES = {
+    "featureStatus": "status",
+    **{name: f"{field} ({CAPABILITY_LABELS[name]})" for name, field in _FEATURE_FIELDS.items()},
+    "externalName": "external name",
+    "externalNamespace": "external namespace",
+    "type": "type",
+    "scope": "scope",
+}
+_FEATURE_RULES = (FEATURE_RULE, *CAPABILITY_RULES.values())
+_ATTRIBUTE_RULES = (
+    ATTRIBUTE_RULES["externalName"],
+    ATTRIBUTE_RULES["externalNamespace"],
+    ATTRIBUTE_RULES["type"],
+    ATTRIBUTE_RULES["scope"],
+)
+
+
+def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
+    """``features``: ``USER_PROVISIONING`` by the setup page's rules (``feature-status``,
+    ``capability-*``; an absent password capability is off)."""
     manual = config.app.provisioning == "manual"
     note = " (provisioning: manual: checked as the manual steps should have set it)" if manual else ""
-    f = live.feature
-    if f is None and live.connection is not None and live.connection.status == "UNKNOWN":
+    if live.feature is None and live.connection is not None and live.connection.status == "UNKNOWN":
         # Okta serves neither API for this app: what the console steps set cannot be read
-        return CheckResult(
-            "features",
+        return check_result(
+            Code.FEATURES,
             FEATURE,
             UNKNOWN,
             f"Okta does not serve {FEATURE} through its API for this app; check it by hand{note}",
         )
-    if f is None:
-        return CheckResult(
-            "features", FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"
+    if live.feature is None:
+        return check_result(
+            Code.FEATURES, FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"
         )
-    expected = {  # what the program declares (OWN_CAPABILITIES); an absent password capability is off
-        "status": (f.status, "ENABLED"),
-        "create (Create Users)": (f.create, OWN_CAPABILITIES["lifecycleCreate"]),
-        "deactivate (Deactivate Users)": (f.deactivate, OWN_CAPABILITIES["lifecycleDeactivate"]),
-        "profile (Update User Attributes)": (f.profile, OWN_CAPABILITIES["profile"]),
-        "password (Sync Password)": (f.password or "DISABLED", OWN_CAPABILITIES["password"]),
-    }
     problems = [
-        f"{name} is {actual or 'not set'}, expected {want}"
-        for name, (actual, want) in expected.items()
-        if actual != want
+        f"{_SETTING_NAMES[b.rule.setting]} is {b.actual or 'not set'}, expected {b.rule.wanted}"
+        for b in breaches(settings_of(live), _FEATURE_RULES)
     ]
     if problems:
-        return CheckResult("features", FEATURE, DRIFT, "; ".join(problems) + note)
-    return CheckResult(
-        "features",
-        FEATURE,
-        OK,
-        f"ENABLED: create ENABLED, deactivate ENABLED, profile DISABLED, password DISABLED{note}",
-    )
+        return check_result(Code.FEATURES, FEATURE, DRIFT, "; ".join(problems) + note)
+    wanted = ", ".join(f"{_FEATURE_FIELDS[r.setting]} {r.wanted}" for r in CAPABILITY_RULES.values())
+    return check_result(Code.FEATURES, FEATURE, OK, f"ENABLED: {wanted}{note}")
 
 
-def check_group_push(live: okta_api.LiveApp) -> CheckResult:
-    """``group-push``: no push mappings and Push Groups not enabled (``unknown`` when the mappings cannot be listed)."""
+def check_group_push(live: okta_api.LiveApp) -> Finding:
+    """``group-push``: by the setup page's rules ``push-groups`` and ``push-mappings``
+    (``unknown`` when the mappings cannot be listed)."""
     problems, details = [], []
-    if "GROUP_PUSH" in live.app.features:
-        problems.append("Push Groups is enabled on the app (Own does not support it)")
-    if live.push_mappings:
-        names = {g.group_id: g.group_name for g in live.groups}
-        problems.append(f"{len(live.push_mappings)} group push mapping(s)")
-        details += [
-            f"push {names.get(m.source_group_id or '', m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
-            for m in live.push_mappings
-        ]
+    for breach in breaches(settings_of(live), (PUSH_GROUPS_RULE, PUSH_MAPPINGS_RULE)):
+        if breach.rule is PUSH_GROUPS_RULE:
+            problems.append("Push Groups is enabled on the app (Own does not support it)")
+        else:
+            names = {g.group_id: g.group_name for g in live.groups}
+            problems.append(f"{len(live.push_mappings)} group push mapping(s)")
+            details += [
+                f"push {names.get(m.source_group_id or '', m.source_group_id)} ({m.status or '?'}), mapping {m.id}"
+                for m in live.push_mappings
+            ]
     if problems:
-        return CheckResult(
-            "group-push",
+        return check_result(
+            Code.GROUP_PUSH,
             "Push Groups",
             DRIFT,
             "; ".join(problems),
@@ -253,48 +302,46 @@ def check_group_push(live: okta_api.LiveApp) -> CheckResult:
             ],
         )
     if live.group_push_error:
-        return CheckResult(
-            "group-push", "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}"
+        return check_result(
+            Code.GROUP_PUSH, "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}"
         )
-    return CheckResult("group-push", "Push Groups", OK, "no group push mappings")
+    return check_result(Code.GROUP_PUSH, "Push Groups", OK, "no group push mappings")
 
 
-def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> CheckResult:
-    """``regions-attribute``: external name, namespace, type string, scope NONE (``skipped``
-    until the program declares it)."""
+def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
+    """``regions-attribute``: by the setup page's rules ``regions-*`` (``skipped`` until the
+    program declares it)."""
     attr = live.regions_attribute
     if not config.assignments_declared:
-        return CheckResult(
-            "regions-attribute",
+        return check_result(
+            Code.REGIONS_ATTRIBUTE,
             REGIONS_ATTRIBUTE,
             SKIPPED,
             "not declared until app.manual_steps_done: true" + (" (it exists already)" if attr else ""),
         )
-    if attr is None:
-        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
-    want = {
-        "external name": (attr.external_name, REGIONS_ATTRIBUTE),
-        "external namespace": (attr.external_namespace, REGIONS_NAMESPACE),
-        "type": (attr.type, "string"),
-        "scope": (attr.scope, "NONE"),
-    }
-    problems = [f"{k} is {v!r}, expected {w!r}" for k, (v, w) in want.items() if v != w]
+    settings = settings_of(live)
+    if breaches(settings, (MISSING_ATTRIBUTE_RULE,)):
+        return check_result(Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
+    problems = [
+        f"{_SETTING_NAMES[b.rule.setting]} is {b.actual!r}, expected {b.rule.wanted!r}"
+        for b in breaches(settings, _ATTRIBUTE_RULES)
+    ]
     if problems:
-        return CheckResult("regions-attribute", REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
-    return CheckResult(
-        "regions-attribute",
+        return check_result(Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
+    return check_result(
+        Code.REGIONS_ATTRIBUTE,
         REGIONS_ATTRIBUTE,
         OK,
         f"external name {REGIONS_ATTRIBUTE}, namespace {REGIONS_NAMESPACE}, type string, scope NONE",
     )
 
 
-def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
     """``group`` for each config group (its priority, :func:`group_priority`, and ``regions``
     value), then ``other-groups``."""
     if not config.assignments_declared:
         return [
-            CheckResult("group", g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+            check_result(Code.GROUP, g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
             for g in config.groups
         ]
     # Okta group names are case-insensitive (config validation treats them so).
@@ -307,20 +354,25 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
-            out.append(CheckResult("group", group.name, DRIFT, f"not assigned to the app ({why})"))
+            out.append(check_result(Code.GROUP, group.name, DRIFT, f"not assigned to the app ({why})"))
             continue
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
         out.append(
             _assignment_finding(
-                "group", group.name, problems, _profile_regions(a.profile), want, f"priority {priority}, regions {want}"
+                Code.GROUP,
+                group.name,
+                problems,
+                _profile_regions(a.profile),
+                want,
+                f"priority {priority}, regions {want}",
             )
         )
     wanted = {okta_fold(g.name) for g in config.groups}
     extra = [a for a in live.groups if okta_fold(a.group_name) not in wanted]
     if extra:
         out.append(
-            CheckResult(
-                "other-groups",
+            check_result(
+                Code.OTHER_GROUPS,
                 "groups not in the config",
                 DRIFT,
                 f"{len(extra)} group(s) assigned that the config does not list",
@@ -332,27 +384,29 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
             )
         )
     else:
-        out.append(CheckResult("other-groups", "groups not in the config", OK, "none"))
+        out.append(check_result(Code.OTHER_GROUPS, "groups not in the config", OK, "none"))
     return out
 
 
 def _assignment_finding(
-    check: str, subject: str, problems: list[str], got: str | None, want: str | None, ok_message: str
-) -> CheckResult:
+    check: Code, subject: str, problems: list[str], got: str | None, want: str | None, ok_message: str
+) -> Finding:
     """An assignment's finding: drift when ``problems`` or the live ``regions`` value
     (``got``) differs from the config's (``want``), which also marks ``regions_drift``."""
     if got != want:
         problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
     if problems:
-        return CheckResult(check, subject, DRIFT, "; ".join(problems), regions_drift=got != want)
-    return CheckResult(check, subject, OK, ok_message)
+        return check_result(check, subject, DRIFT, "; ".join(problems), regions_drift=got != want)
+    return check_result(check, subject, OK, ok_message)
 
 
-def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckResult]:
+def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
     """``person`` for each config person: assigned directly (scope USER) with the expected ``regions`` value."""
     if not config.assignments_declared:
         return [
-            CheckResult("person", p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
+            check_result(
+                Code.PERSON, p.login, SKIPPED, "assignments are not declared until app.manual_steps_done: true"
+            )
             for p in config.people
         ]
     by_id = {u.user_id: u for u in live.users}
@@ -361,11 +415,11 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
         want = None if person.regions is None else join_regions(person.regions)
         user = live.people.get(person.login)
         if user is None:
-            out.append(CheckResult("person", person.login, DRIFT, "no Okta user has this login"))
+            out.append(check_result(Code.PERSON, person.login, DRIFT, "no Okta user has this login"))
             continue
         app_user = by_id.get(user.id)
         if app_user is None:
-            out.append(CheckResult("person", person.login, DRIFT, "not assigned to the app"))
+            out.append(check_result(Code.PERSON, person.login, DRIFT, "not assigned to the app"))
             continue
         problems = (
             [f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
@@ -374,7 +428,7 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[CheckRes
         )
         out.append(
             _assignment_finding(
-                "person",
+                Code.PERSON,
                 person.login,
                 problems,
                 _profile_regions(app_user.profile),
@@ -470,7 +524,7 @@ def verify(
         live = read_app(config, app_id, env, **reader_opts)
     except AppNotFound as exc:
         org_url = okta_api.credentials_from_env(env).org_url
-        return Report(org_url, str(config_file), None, [CheckResult("app", config.app.label, DRIFT, str(exc))])
+        return Report(org_url, str(config_file), None, [check_result(Code.APP, config.app.label, DRIFT, str(exc))])
     return check(config, live, str(config_file))
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -47,6 +47,7 @@ import pulumi
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+from ownscim_infra.offline.steps import Op, Status, Step, Trigger
 from ownscim_infra.program import component, lookups
 
 #: ``<id of NAME>``, ``<id of Okta user LOGIN>``, ``<id of Okta group NAME>``: the mocks' ids.
@@ -67,34 +68,6 @@ class ResourceState:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     options: dict[str, Any]
-
-
-@dataclass
-class Step:
-    """One step of a run: ``op`` is ``create | update | replace | delete | same``, ``paths`` the
-    input keys that changed (``replacementTrigger`` when the trigger replaced it), ``status``
-    ``done | failed | not run``, ``error`` what failed (Okta's answer, a hook's refusal)."""
-
-    name: str
-    type: str
-    op: str
-    paths: list[str] = field(default_factory=list)
-    status: str = "done"
-    error: str | None = None
-    delete_before_replace: bool = False
-    #: a replacement the trigger set off: ``"<recorded> -> <declared>"``
-    detail: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"name", "type", "op", "paths", "status"}`` (+ ``"error"`` when it failed, and
-        ``"detail"``, the trigger's recorded and declared values, when the trigger replaced it)."""
-        doc: dict[str, Any] = {"name": self.name, "type": self.type, "op": self.op, "paths": self.paths}
-        doc["status"] = self.status
-        if self.error:
-            doc["error"] = self.error
-        if self.detail:
-            doc["detail"] = self.detail
-        return doc
 
 
 @dataclass
@@ -166,18 +139,18 @@ class Engine:
                 continue
             step = self._apply(reg, old.get(reg.name), new, later)
             steps.append(step)
-            if step.status == "failed":
+            if step.status == Status.FAILED:
                 failed = step
         removed = [old[n] for n in _reverse_dependency_order(list(old.values())) if n not in new]
         for gone in [*later, *removed]:
             if failed is not None:
                 if gone.name not in new:
-                    steps.append(Step(gone.name, gone.type, "delete", status="not run"))
+                    steps.append(Step(gone.name, gone.type, Op.DELETE, status=Status.NOT_RUN))
                     new[gone.name] = gone  # still in the state
                 continue
             step = self._delete(gone, replaced=gone in later)
             steps.append(step)
-            if step.status == "failed":
+            if step.status == Status.FAILED:
                 failed = step
                 if gone.name not in new:
                     new[gone.name] = gone
@@ -211,7 +184,7 @@ class Engine:
         for reg in _dependency_order(registrations):
             step = self._unrun(reg, self.state.get(reg.name), kept)
             if reg is first:
-                step.status, step.error, failed = "failed", error, step
+                step.status, step.error, failed = Status.FAILED, error, step
             steps.append(step)
         self.state = kept
         return RunResult(steps, kept, failed)
@@ -236,7 +209,7 @@ class Engine:
 
     def _plan(
         self, reg: Registration, inputs: dict[str, Any], before: ResourceState
-    ) -> tuple[str, list[str], dict[str, Any]]:
+    ) -> tuple[Op, list[str], dict[str, Any]]:
         """(op, changed paths, inputs to record) for a declared resource that has state."""
         ignore = list(reg.options.get("ignoreChanges") or [])
         kept = dict(inputs)
@@ -247,15 +220,15 @@ class Engine:
                 kept.pop(key, None)
         trigger, was = reg.options.get("replacementTrigger"), before.options.get("replacementTrigger")
         if trigger is not None and was is not None and trigger != was:
-            return "replace", ["replacementTrigger"], kept
+            return Op.REPLACE, ["replacementTrigger"], kept
         if not reg.custom:
-            return "same", [], kept
+            return Op.SAME, [], kept
         result = provider.diff(provider.MODELS[reg.type], before.outputs, kept, ignore)
         on_changes = set(reg.options.get("replaceOnChanges") or [])
         replace = result.replace or [k for k in result.changed if k in on_changes or "*" in on_changes]
         if replace:
-            return "replace", result.changed, kept
-        return ("update" if result.changed else "same"), result.changed, kept
+            return Op.REPLACE, result.changed, kept
+        return (Op.UPDATE if result.changed else Op.SAME), result.changed, kept
 
     def _apply(
         self, reg: Registration, before: ResourceState | None, new: dict[str, ResourceState], later: list[ResourceState]
@@ -263,24 +236,21 @@ class Engine:
         try:
             inputs = self._resolve(reg.inputs, new)
         except OktaApiError as exc:
-            return self._keep(
-                reg,
-                before,
-                new,
-                Step(reg.name, reg.type, "create" if before is None else "same", status="failed", error=str(exc)),
-            )
+            failed = Step(reg.name, reg.type, Op.CREATE if before is None else Op.SAME)
+            failed.fail(exc)
+            return self._keep(reg, before, new, failed)
         if before is None:
-            step = Step(reg.name, reg.type, "create")
+            step = Step(reg.name, reg.type, Op.CREATE)
             return self._run(step, lambda: self._create(reg, inputs, new), reg, before, new)
         op, paths, kept = self._plan(reg, inputs, before)
         dbr = bool(reg.options.get("deleteBeforeReplace"))
-        step = Step(reg.name, reg.type, op, paths, delete_before_replace=op == "replace" and dbr)
+        step = Step(reg.name, reg.type, op, paths, delete_before_replace=op == Op.REPLACE and dbr)
         if paths == ["replacementTrigger"]:
-            step.detail = f"{before.options.get('replacementTrigger')} -> {reg.options.get('replacementTrigger')}"
-        if op == "same":
+            step.trigger = Trigger(before.options.get("replacementTrigger"), reg.options.get("replacementTrigger"))
+        if op == Op.SAME:
             new[reg.name] = self._recorded(reg, before, kept, before.outputs)
             return step
-        if op == "update":
+        if op == Op.UPDATE:
             model = provider.MODELS[reg.type]
             return self._run(
                 step,
@@ -315,7 +285,7 @@ class Engine:
         try:
             action()
         except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
-            step.status, step.error = "failed", str(exc)
+            step.fail(exc)
             self._keep(reg, before, new, step)
         if self._on_step is not None:
             self._on_step(step)
@@ -330,13 +300,13 @@ class Engine:
     def _unrun(self, reg: Registration, before: ResourceState | None, new: dict[str, ResourceState]) -> Step:
         """The step the engine would have run after the failure (the state keeps ``before``)."""
         if before is None:
-            return Step(reg.name, reg.type, "create", status="not run")
+            return Step(reg.name, reg.type, Op.CREATE, status=Status.NOT_RUN)
         new[reg.name] = before
         try:
             op, paths, _ = self._plan(reg, self._resolve(reg.inputs, new), before)
         except OktaApiError as exc:
-            return Step(reg.name, reg.type, "update", status="not run", error=str(exc))
-        return Step(reg.name, reg.type, op, paths, status="not run")
+            return Step(reg.name, reg.type, Op.UPDATE, status=Status.NOT_RUN, error=str(exc))
+        return Step(reg.name, reg.type, op, paths, status=Status.NOT_RUN)
 
     def _create(self, reg: Registration, inputs: dict[str, Any], new: dict[str, ResourceState]) -> None:
         outputs: dict[str, Any] = {}
@@ -382,7 +352,7 @@ class Engine:
             provider.MODELS[state.type].delete(self.org, state.id, state.outputs)
 
     def _delete(self, state: ResourceState, *, replaced: bool) -> Step:
-        step = Step(state.name, state.type, "replace" if replaced else "delete")
+        step = Step(state.name, state.type, Op.REPLACE if replaced else Op.DELETE)
 
         def delete() -> None:
             if state.options.get("protect") and not replaced:
@@ -395,7 +365,7 @@ class Engine:
         try:
             delete()
         except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
-            step.status, step.error = "failed", str(exc)
+            step.fail(exc)
         if self._on_step is not None:
             self._on_step(step)
         return step

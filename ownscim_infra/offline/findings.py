@@ -1,26 +1,59 @@
-"""A finding: something the plan, a run or the result does wrong, whatever the users' state.
+"""The offline findings read from settings and files: the setup page's rules on the emulated
+app, and the directory's near-miss group names.
 
-One type for every report of the offline layer (``plan``'s warnings, ``simulate``'s and the
-review's findings), so that a finding reads the same wherever it shows.
+The :class:`~ownscim_infra.domain.findings.Finding` type and the codes are the domain's
+(one for offline and live); the rules are :mod:`ownscim_infra.domain.setup_rules`'s. This
+module words each breach for the reader of ``simulate`` and ``review``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory, unknown_groups
+from ownscim_infra.domain.findings import Code, Finding
+from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
+from ownscim_infra.domain.setup_rules import AppSettings, Breach, breaches
 
 
-@dataclass(frozen=True)
-class Finding:
-    """``code`` (stable, for machines), ``message`` (the cause and the fix, one line),
-    ``logins`` (the people it concerns, if any), ``steps`` (a manual procedure, one line each)."""
+def _message(breach: Breach, settings: AppSettings) -> str:
+    rule, actual = breach.rule, breach.actual
+    if rule.code == Code.REGIONS_ATTRIBUTE_MISSING:
+        return (
+            "no regions attribute is declared: Okta sends no regions and Own creates every user "
+            "in all of the account's regions"
+        )
+    if rule.code == Code.REGIONS_NAMESPACE:
+        return (
+            f"the regions attribute's externalNamespace is {actual!r}; Own's setup page requires "
+            f"{REGIONS_NAMESPACE!r} (no ':User' suffix). Okta places the value by namespace, so Own may not "
+            "read it and may create users in all regions"
+        )
+    if rule.code == Code.REGIONS_EXTERNAL_NAME:
+        return f"the regions attribute's externalName is {actual!r}; Own reads {REGIONS_ATTRIBUTE!r}"
+    if rule.code == Code.REGIONS_SCOPE:
+        return (
+            f"the regions attribute's scope is {actual!r}; group assignments can only carry an attribute of scope NONE"
+        )
+    if rule.code == Code.PRIORITY_TIE:
+        return (
+            f"groups {', '.join(repr(g) for g in breach.subjects)} have the same priority {actual}: for a user in "
+            "both, Okta's choice of regions is undefined"
+        )
+    if rule.setting in CAPABILITY_LABELS:
+        why = "Own does not support it" if rule.wanted == "DISABLED" else "Own's setup page requires it"
+        return (
+            f"{CAPABILITY_LABELS[rule.setting]} ({rule.setting}) is {actual} in the {settings.source}; it must be "
+            f"{rule.wanted}: {why}"
+        )
+    return f"{rule.setting} is {actual!r}; Own's setup page requires {rule.wanted!r}"
 
-    code: str
-    message: str
-    logins: tuple[str, ...] = ()
-    steps: tuple[str, ...] = ()
+
+def setup_findings(settings: AppSettings) -> list[Finding]:
+    """The silent mistakes in an app's settings, by the rules of Own's setup page
+    (:data:`ownscim_infra.domain.setup_rules.RULES`): the ``regions`` attribute missing or
+    not as the page says, Update User Attributes enabled or Create or Deactivate Users off
+    while someone is assigned, two group assignments with the same priority."""
+    return [Finding(b.code, _message(b, settings), groups=b.subjects) for b in breaches(settings)]
 
 
 def typo_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
@@ -28,7 +61,7 @@ def typo_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
     almost does (a typo, or a look-alike): that user is silently not assigned through it.
     Groups the config does not resemble (``Everyone``) are no finding."""
     return [
-        Finding("directory-group-typo", u.message, (u.login,))
+        Finding(Code.DIRECTORY_GROUP_TYPO, u.message, (u.login,))
         for u in unknown_groups(config, directory)
         if u.suggestion is not None
     ]

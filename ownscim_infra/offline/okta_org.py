@@ -1,7 +1,7 @@
 """An emulated Okta org: the objects terraform-provider-okta reads and writes, as Okta keeps them.
 
 :mod:`ownscim_infra.offline.provider` calls this class where the real provider calls Okta's
-Management API; :mod:`ownscim_infra.offline.okta_emulator` reads who has the app from it. Each
+Management API; :mod:`ownscim_infra.offline.okta_provisioning` reads who has the app from it. Each
 behaviour below is Okta's as documented or reported; the sources are named where they apply:
 
 - **Group assignment priority** (``PUT /api/v1/apps/{appId}/groups/{groupId}``, Okta API

@@ -20,17 +20,18 @@ exits 2 with every validation error; nothing else is printed.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain import markdown
-from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
+from ownscim_infra.domain.findings import Code, Finding
+from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, OWN_CAPABILITIES, capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.findings import Finding, typo_findings
+from ownscim_infra.offline.findings import typo_findings
 from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
 from ownscim_infra.program import lookups
 from ownscim_infra.program.stack import declare_stack
@@ -105,7 +106,7 @@ class Plan:
             ],
             "lookups": self.lookups,
             "outputs": self.outputs,
-            "warnings": [asdict(w) for w in self.warnings],
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
 
@@ -160,7 +161,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
     if plan.one("okta:app/connection:Connection") is not None:
         found.append(
             Finding(
-                "api-provisioning",
+                Code.API_PROVISIONING,
                 "provisioning: api declares the connection and USER_PROVISIONING through Okta's API, which Okta "
                 "serves for a short list of catalog apps; if `pulumi stack output connectionStatus` is not ENABLED "
                 "after pulumi up, later runs fail reading the features: switch to provisioning: manual",
@@ -170,7 +171,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         return found
     found += typo_findings(plan.config, directory)
     found += [
-        Finding("person-not-in-okta", f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
+        Finding(Code.PERSON_NOT_IN_OKTA, f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
         for p in person_rows(plan)
         if directory.user(p.login) is None
     ]
@@ -184,7 +185,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         if groups:
             found.append(
                 Finding(
-                    "assignment-blocked-by-group",
+                    Code.ASSIGNMENT_BLOCKED_BY_GROUP,
                     f"{person.login} is assigned directly and is in assigned group(s) {', '.join(groups)}: Okta "
                     "refuses to delete that direct assignment (E0000046), so changing their regions or removing "
                     "them from `people` will fail pulumi up until they leave those groups (simulate --previous "
@@ -278,10 +279,7 @@ def app_facts(plan: Plan) -> list[tuple[str, str]]:
         caps = {k: v or "not set" for k, v in capability_statuses(feat.inputs.get("capabilities")).items()}
         facts += [
             (f"{feat.inputs.get('name')}", feat.inputs.get("status", "")),
-            ("Create Users (lifecycleCreate)", caps["lifecycleCreate"]),
-            ("Deactivate Users (lifecycleDeactivate)", caps["lifecycleDeactivate"]),
-            ("Update User Attributes (profile)", caps["profile"]),
-            ("Sync Password (password)", caps["password"]),
+            *((f"{CAPABILITY_LABELS[name]} ({name})", caps[name]) for name in OWN_CAPABILITIES),
         ]
     attr = plan.one("okta:index/appUserSchemaProperty:AppUserSchemaProperty")
     if attr:
@@ -394,9 +392,7 @@ def render_markdown(plan: Plan) -> str:
         if not rows:
             out += [f"({none})", ""]
             continue
-        out.append("| " + " | ".join(header) + " |")
-        out.append("|" + "|".join("---" for _ in header) + "|")
-        out += ["| " + " | ".join(markdown.cell(c) for c in row) + " |" for row in rows]
+        out += markdown.table(header, rows)
         out.append("")
         if title.startswith("Groups"):
             out += ["Groups -> regions:", ""] + mermaid_groups(group_rows(plan), list(plan.config.regions)) + [""]

@@ -20,37 +20,40 @@ with ``previous``), and reports, in this order:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ownscim_infra.domain import markdown
+from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.findings import Finding
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
-from ownscim_infra.offline.rollout import Progress
-from ownscim_infra.offline.simulate import (
+from ownscim_infra.offline.report import (
     CHANGE_KINDS,
+    ChangeKind,
     OwnState,
+    ReasonKind,
     SimulationReport,
     UserResult,
     camel_case,
-    changed_summary,
-    load_state,
-    simulate_states,
 )
+from ownscim_infra.offline.report_text import changed_summary
+from ownscim_infra.offline.rollout import Progress
+from ownscim_infra.offline.simulate import load_state, simulate_states
+from ownscim_infra.offline.steps import Op, Step
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
 #: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).
-_DISRUPTIVE = {"deactivated", "re-provisioned", "move-refused", "move-not-in-own"}
+_DISRUPTIVE = {ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.MOVE_REFUSED, ChangeKind.MOVE_NOT_IN_OWN}
 
 
 @dataclass
 class Review:
     """The review of ``base`` -> ``new``: the ``verdict`` (``safe | needs attention |
     blocked``) and its ``reasons``, the simulation ``report`` (people, changes, findings), the
-    ``warnings`` of the change, and the groups before and after (for the diagram)."""
+    ``warnings`` of the change, and the groups before and after (for the diagram). Which
+    people to show is the renderers' choice (``show_all``)."""
 
     base: str
     new: str
@@ -62,58 +65,45 @@ class Review:
     groups_after: list[GroupRow]
     regions_before: list[str]
     regions_after: list[str]
-    show_all: bool = False
-    people: list[UserResult] = field(default_factory=list)
 
     @property
-    def resources(self) -> list[dict[str, Any]]:
+    def resources(self) -> list[Step]:
         """The engine's steps that change something (``op`` not ``same``)."""
-        return [c for c in self.report.changes if c["op"] != "same"]
+        return [step for step in self.report.changes if step.op != Op.SAME]
 
-    @property
-    def exit_code(self) -> int:
-        """0 safe, 1 needs attention or blocked."""
-        return 0 if self.verdict == SAFE else 1
+    def people(self, show_all: bool = False) -> list[UserResult]:
+        """The people the change affects (``show_all``: everyone), in the directory's order."""
+        return list(self.report.users if show_all else self.report.changed_users)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``json`` format: stable camelCase keys."""
+    def to_json(self, show_all: bool = False) -> dict[str, Any]:
+        """The ``json`` format: stable camelCase keys (``show_all``: every person, not only
+        those the change affects)."""
+        failed = self.report.update_failed
         return {
             "base": self.base,
             "new": self.new,
             "verdict": {"level": camel_case(self.verdict), "reasons": self.reasons},
-            "people": [_person_json(u) for u in self.people],
-            "resources": [
-                {k: c[k] for k in ("name", "type", "op", "paths", "status", "error", "detail") if k in c}
-                for c in self.resources
-            ],
-            "warnings": [
-                {"code": w.code, "message": w.message, "logins": list(w.logins), "steps": list(w.steps)}
-                for w in self.warnings
-            ],
+            "people": [_person_json(u) for u in self.people(show_all)],
+            "resources": [step.to_json() for step in self.resources],
+            "warnings": [w.to_json() for w in self.warnings],
             "groups": {
                 "before": [_group_json(g) for g in self.groups_before],
                 "after": [_group_json(g) for g in self.groups_after],
             },
             "okta": self.report.okta,
-            "updateFailed": self.report.update_failed,
+            "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
         }
-
-
-def _own_json(own: OwnState | None) -> dict[str, Any] | None:
-    if own is None:
-        return None
-    return {"active": own.active, "regions": list(own.regions), "role": own.role, "businessUnit": own.business_unit}
 
 
 def _person_json(u: UserResult) -> dict[str, Any]:
     return {
         "login": u.login,
-        "changes": u.changes,
-        "before": _own_json(u.before),
-        "after": _own_json(u.own),
+        "changes": [str(c) for c in u.changes],
+        "before": None if u.before is None else u.before.to_json(),
+        "after": None if u.own is None else u.own.to_json(),
         "configMeans": u.expected.render(),
         "ok": u.ok,
-        "why": u.reasons,
+        "why": [r.text for r in u.reasons],
     }
 
 
@@ -133,42 +123,48 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
     """What a reviewer must see about the change itself (besides the run's findings)."""
     found: list[Finding] = []
     names = {r.name: r.inputs.get("name", r.name) for r in base.of_type(provider.GROUP)}
-    counted = " ".join(f.message for f in report.findings if f.code == "group-deleted-with-members")
-    for c in report.changes:
-        if c["type"] == provider.GROUP and c["op"] in ("delete", "replace") and f"({c['name']})" not in counted:
+    counted = {r for f in report.findings if f.code == Code.GROUP_DELETED_WITH_MEMBERS for r in f.resources}
+    for step in report.changes:
+        if step.type == provider.GROUP and step.op in (Op.DELETE, Op.REPLACE) and step.name not in counted:
             found.append(
                 Finding(
-                    "group-deleted",
-                    f"group {names.get(c['name'], c['name'])!r} ({c['name']}) is deleted from Okta: none of its "
+                    Code.GROUP_DELETED,
+                    f"group {names.get(step.name, step.name)!r} ({step.name}) is deleted from Okta: none of its "
                     "members in the directory loses the app, but anyone else in it does",
+                    resources=(step.name,),
                 )
             )
-        if c["type"] == provider.ATTRIBUTE and c["op"] != "same":
+        if step.type == provider.ATTRIBUTE and step.op != Op.SAME:
             found.append(
                 Finding(
-                    "regions-attribute-touched",
-                    f"the regions attribute would be {c['op']}d ({', '.join(c['paths']) or 'no path'}): replacing it "
+                    Code.REGIONS_ATTRIBUTE_TOUCHED,
+                    f"the regions attribute would be {step.op}d ({', '.join(step.paths) or 'no path'}): replacing it "
                     "erases every assignment's regions value in Okta (docs/provider-semantics.md, row 9)",
+                    resources=(step.name,),
                 )
             )
     if _capability(new, "profile") == "ENABLED" and _capability(base, "profile") != "ENABLED":
         found.append(
             Finding(
-                "update-user-attributes-on",
+                Code.UPDATE_USER_ATTRIBUTES_ON,
                 "Update User Attributes is switched on: Own does not support it, and refuses every profile push",
             )
         )
     pushed = [r.name for r in new.resources if "push" in r.type.lower()]
     if pushed and not [r for r in base.resources if "push" in r.type.lower()]:
         found.append(
-            Finding("push-groups-on", f"Push Groups is switched on ({', '.join(pushed)}): Own does not support it")
+            Finding(
+                Code.PUSH_GROUPS_ON,
+                f"Push Groups is switched on ({', '.join(pushed)}): Own does not support it",
+                resources=tuple(pushed),
+            )
         )
     removed = [r for r in base.config.regions if r not in new.config.regions]
     if removed:
         holders = tuple(u.login for u in report.users if u.own and u.own.active and set(u.own.regions) & set(removed))
         found.append(
             Finding(
-                "region-removed",
+                Code.REGION_REMOVED,
                 f"region(s) {', '.join(removed)} leave the account's regions, and {_people(len(holders))} active in "
                 "Own still hold them (Own keeps a user's regions until they are changed in Own's UI)",
                 holders,
@@ -182,10 +178,11 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
 
 def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, list[str]]:
     """``(verdict, reasons)`` of a change (see the module docstring)."""
-    if report.update_failed:
-        step, _, error = report.update_failed.partition(": ")
-        code = next((w.rstrip(":,;.") for w in error.split() if w.startswith("E00")), "")
-        return BLOCKED, [f"pulumi up fails at {step}" + (f" ({code}: see the warnings)" if code else f": {error}")]
+    failed = report.update_failed
+    if failed is not None:
+        code = failed.error_code
+        why = f" ({code}: see the warnings)" if code else f": {failed.error}"
+        return BLOCKED, [f"pulumi up fails at {failed.name}{why}"]
     reasons = []
     for kind in sorted(_DISRUPTIVE, key=list(CHANGE_KINDS).index):
         who = [u.login for u in report.users if kind in u.changes]
@@ -199,7 +196,7 @@ def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, 
         reasons.append("warnings: " + ", ".join(codes))
     if reasons:
         return ATTENTION, reasons
-    provisioned = sum("provisioned" in u.changes for u in report.users)
+    provisioned = sum(ChangeKind.PROVISIONED in u.changes for u in report.users)
     if provisioned:
         return SAFE, [f"{_people(provisioned)} created in Own; nobody loses access or changes regions"]
     return SAFE, ["nobody's access or regions change in Own"]
@@ -215,7 +212,6 @@ def review(
     directory: str | Path,
     *,
     base_directory: str | Path | None = None,
-    show_all: bool = False,
     progress: Progress | None = None,
 ) -> Review:
     """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
@@ -240,8 +236,6 @@ def review(
         groups_after=group_rows(new.plan),
         regions_before=list(base.plan.config.regions),
         regions_after=list(new.plan.config.regions),
-        show_all=show_all,
-        people=list(report.users if show_all else report.changed_users),
     )
 
 
@@ -263,34 +257,36 @@ def _person_row(u: UserResult) -> list[str]:
 
 def _why(u: UserResult) -> list[str]:
     """Why a person is not as the new config means (Own's state itself is in the row)."""
-    return [] if u.ok else [r for r in u.reasons if not r.startswith("Own holds regions")]
+    return [] if u.ok else [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
 
 
 _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
 _RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
 
 
-def _resource_row(c: dict[str, Any]) -> list[str]:
-    status = c["status"] + (" (see the warnings)" if c.get("error") else "")
-    return [c["op"], c["name"], c["type"].rsplit(":", 1)[-1], changed_summary(c), status]
+def _resource_row(step: Step) -> list[str]:
+    status = str(step.status) + (" (see the warnings)" if step.error else "")
+    return [str(step.op), step.name, step.type.rsplit(":", 1)[-1], changed_summary(step), status]
 
 
-def render_text(rv: Review, width: int | None = None) -> str:
-    """The review for a terminal; tables fit ``width`` columns (``None``: as wide as needed)."""
+def render_text(rv: Review, width: int | None = None, *, show_all: bool = False) -> str:
+    """The review for a terminal; tables fit ``width`` columns (``None``: as wide as needed);
+    ``show_all``: every person, not only those the change affects."""
     from ownscim_infra.domain.tables import aligned, wrapped
 
-    title = f"Everyone ({len(rv.people)}):" if rv.show_all else f"People the change affects ({len(rv.people)}):"
+    people = rv.people(show_all)
+    title = f"Everyone ({len(people)}):" if show_all else f"People the change affects ({len(people)}):"
     out = [
         *wrapped(f"Review of {rv.base} -> {rv.new}", width),
         *wrapped(f"Verdict: {rv.verdict.upper()}: " + "; ".join(rv.reasons), width),
         "",
         title,
     ]
-    if rv.people:
-        out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.people], "  ", max_width=width)
+    if people:
+        out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in people], "  ", max_width=width)
     else:
         out.append("  nobody: the change provisions, moves or deactivates no one in Own")
-    for u in rv.people:
+    for u in people:
         why = _why(u)
         if why:
             out.append(f"  {u.login}:")
@@ -311,20 +307,17 @@ def render_text(rv: Review, width: int | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return lines + ["| " + " | ".join(markdown.cell(c) for c in row) + " |" for row in rows]
-
-
 def _folded(title: str, lines: list[str], count: int) -> list[str]:
     if count <= FOLD_AFTER:
         return lines
     return ["<details>", f"<summary>{title} ({count})</summary>", "", *lines, "", "</details>"]
 
 
-def render_markdown(rv: Review) -> str:
+def render_markdown(rv: Review, *, show_all: bool = False) -> str:
     """The review for a pull-request comment (GitHub-flavoured Markdown: tables, collapsible
-    sections for long lists, Mermaid diagrams of group -> regions before and after)."""
+    sections for long lists, Mermaid diagrams of group -> regions before and after);
+    ``show_all``: every person, not only those the change affects."""
+    people = rv.people(show_all)
     icon = {SAFE: "✅", ATTENTION: "⚠️", BLOCKED: "⛔"}[rv.verdict]
     out = [
         f"## Review of {markdown.code(rv.new)} against {markdown.code(rv.base)}",
@@ -334,15 +327,15 @@ def render_markdown(rv: Review) -> str:
         "### People",
         "",
     ]
-    if rv.people:
-        rows = [[*_person_row(u), "; ".join(_why(u))] for u in rv.people]
-        out += _folded("People", _md_table([*_PEOPLE_HEADER, "Why"], rows), len(rv.people))
+    if people:
+        rows = [[*_person_row(u), "; ".join(_why(u))] for u in people]
+        out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(people))
     else:
         out.append("Nobody changes in Own.")
     out += ["", "### Resources (what `pulumi up` does)", ""]
     if rv.resources:
         rows = [_resource_row(c) for c in rv.resources]
-        out += _folded("Resources", _md_table(_RESOURCE_HEADER, rows), len(rows))
+        out += _folded("Resources", markdown.table(_RESOURCE_HEADER, rows), len(rows))
     else:
         out.append("No change: the state already matches the program.")
     out += ["", "### Warnings", ""]
@@ -364,6 +357,6 @@ def render_markdown(rv: Review) -> str:
     return "\n".join(out)
 
 
-def render_json(rv: Review) -> str:
+def render_json(rv: Review, *, show_all: bool = False) -> str:
     """The machine format: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(rv.to_json(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(rv.to_json(show_all), indent=2, sort_keys=True) + "\n"

@@ -2,7 +2,7 @@
 
 :class:`Rollout` joins the three emulations: the engine and the provider apply the program's
 plan to the org (:mod:`.engine`, :mod:`.provider`, :mod:`.okta_org`); after every step that
-ran, Okta's provisioning (:class:`.okta_emulator.OktaEmulator`) compares who has the app now
+ran, Okta's provisioning (:class:`.okta_provisioning.Provisioner`) compares who has the app now
 with who had it before the step and sends Own what Okta's SCIM client would. So a
 delete-before-replace shows in Own as a deactivation followed by a new assignment, and a
 priority Okta holds out of the config's order shows as users in the wrong regions.
@@ -14,7 +14,7 @@ directory changed (:meth:`.okta_org.OktaOrg.take_changes`) -- against the resolu
 from the last sync. The result is what resolving every user would give, in the same order
 (the directory's), at a cost proportional to the users affected rather than to the directory.
 
-It also names what went wrong on the way (:class:`.findings.Finding`): a step Okta refused
+It also names what went wrong on the way (:class:`~ownscim_infra.domain.findings.Finding`): a step Okta refused
 (``assignment-blocked-by-group`` for E0000046, with the manual steps), a group deleted while
 it had members, and group priorities that Okta holds in another order than the config's.
 """
@@ -26,13 +26,17 @@ from dataclasses import dataclass, field
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory
+from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Engine, RunResult, Step, assignments_held
-from ownscim_infra.offline.findings import Finding
+from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
 from ownscim_infra.offline.mocks import Registration
-from ownscim_infra.offline.okta_emulator import OktaApp, OktaEmulator, ResolvedAssignment, resolve, resolve_user
 from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_provisioning import OktaApp, Provisioner, ResolvedAssignment, resolve, resolve_user
+from ownscim_infra.offline.steps import Op, Status, Step
+
+#: Okta's error code for a direct assignment it will not delete while a group grants the app.
+ASSIGNMENT_GRANTED_BY_GROUP = "E0000046"
 
 #: ``progress(phase, done, total)``: told how far a long phase is (for a terminal's progress bar).
 Progress = Callable[[str, int, int], None]
@@ -62,11 +66,11 @@ def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> t
 
 
 class Rollout:
-    """Runs plans on :attr:`org` one after the other and provisions Own through ``emulator``."""
+    """Runs plans on :attr:`org` one after the other and provisions Own through ``provisioner``."""
 
-    def __init__(self, org: OktaOrg, emulator: OktaEmulator, *, progress: Progress | None = None) -> None:
+    def __init__(self, org: OktaOrg, provisioner: Provisioner, *, progress: Progress | None = None) -> None:
         self.org = org
-        self.emulator = emulator
+        self.provisioner = provisioner
         self._progress = progress
         self._phase, self._done, self._total = "", 0, 0
         self.engine = Engine(org, on_step=self._after_step)
@@ -92,6 +96,12 @@ class Rollout:
         """The app as the org holds it now."""
         return OktaApp.from_org(self.org, self.app_id)
 
+    @property
+    def assigned(self) -> dict[str, ResolvedAssignment]:
+        """``{folded login: ResolvedAssignment}``: each user who has the app after the last
+        sync, as Okta resolved it (what :func:`resolve` of the app and the org's directory gives)."""
+        return dict(self._resolved)
+
     def users(self) -> dict[str, str]:
         """``{folded login: how the user has the app}``: who has the app now."""
         return {k: v.via for k, v in resolve(self.app(), self.org.directory).items()}
@@ -110,7 +120,7 @@ class Rollout:
         run for the progress reporter."""
         self._config = config
         self._phase, self._done, self._total = phase, 0, len(registrations)
-        self.emulator.start_run()
+        self.provisioner.start_run()
         self._admin_steps()
         self._sync()
         self._members_before = {gid: [u.login for u in self.org.members(gid)] for gid in self.org.groups}
@@ -170,7 +180,7 @@ class Rollout:
                 key=lambda u: self.org.position(u.login),
             )
         new = {okta_fold(u.login): r for u in users if (r := resolve_user(self.org, app_id, u)) is not None}
-        self.emulator.apply(OktaApp.from_org(self.org, app_id, assignments=False), users, self._resolved, new, gone)
+        self.provisioner.apply(OktaApp.from_org(self.org, app_id, assignments=False), users, self._resolved, new, gone)
         for user in users:
             key = okta_fold(user.login)
             if key in new:
@@ -187,7 +197,7 @@ class Rollout:
         step = result.failed
         if step is None:
             return []
-        if "E0000046" in (step.error or ""):
+        if step.error_code == ASSIGNMENT_GRANTED_BY_GROUP:
             reg = next((r for r in registrations if r.name == step.name), None)
             login = reg.inputs.get("username", step.name) if reg else self._login_of(step.name)
             user = self.org.directory.user(login)
@@ -200,7 +210,7 @@ class Rollout:
             removal = reg is None
             return [
                 Finding(
-                    "assignment-blocked-by-group",
+                    Code.ASSIGNMENT_BLOCKED_BY_GROUP,
                     f"pulumi up fails at {step.name}: Okta refuses to delete the direct assignment of {login} "
                     f"(E0000046: groups {', '.join(groups)} grant the app); every later pulumi up fails the same way"
                     " until the manual steps are done",
@@ -208,7 +218,7 @@ class Rollout:
                     blocked_steps(self._label(), login, groups, removal),
                 )
             ]
-        return [Finding("update-failed", f"pulumi up fails at {step.name} ({step.op}): {step.error}")]
+        return [Finding(Code.UPDATE_FAILED, f"pulumi up fails at {step.name} ({step.op}): {step.error}")]
 
     def _login_of(self, name: str) -> str:
         state = self.engine.current.get(name)
@@ -221,14 +231,14 @@ class Rollout:
         found = []
         now = self.users()
         for step in result.steps:
-            if step.type != provider.GROUP or step.op not in ("delete", "replace") or step.status != "done":
+            if step.type != provider.GROUP or step.op not in (Op.DELETE, Op.REPLACE) or step.status != Status.DONE:
                 continue
             group_id = self._ids_before.get(step.name, "")
             members = self._members_before.get(group_id, [])
             if not members or group_id in self.org.groups:
                 continue
             lost = [m for m in members if okta_fold(m) in had_app and okta_fold(m) not in now]
-            why = "it left the config" if step.op == "delete" else "its resource key changed (a rename?)"
+            why = "it left the config" if step.op == Op.DELETE else "its resource key changed (a rename?)"
             group = self._group_names_before.get(group_id, step.name)
             deactivated = (
                 f"{len(lost)} of them are deactivated in Own ({', '.join(lost)}); one added back to an assigned "
@@ -238,10 +248,12 @@ class Rollout:
             )
             found.append(
                 Finding(
-                    "group-deleted-with-members",
+                    Code.GROUP_DELETED_WITH_MEMBERS,
                     f"group {group!r} ({step.name}) is deleted ({why}): Okta deletes its {len(members)} "
                     f"membership(s), and {deactivated}. To rename a group, keep its `key` in the config",
                     tuple(lost),
+                    resources=(step.name,),
+                    groups=(group,),
                 )
             )
         return found
@@ -254,8 +266,9 @@ class Rollout:
             return []
         return [
             Finding(
-                "priority-order",
+                Code.PRIORITY_ORDER,
                 f"Okta holds the group assignments in the order {', '.join(held_known)}; the config's order is "
                 f"{', '.join(wanted)}: a user in several groups gets another group's regions than the config says",
+                groups=tuple(held_known),
             )
         ]

@@ -1,6 +1,7 @@
 """The command line as a newcomer meets it: the console script, --version, help for every
 option without reST markup, the directory beside the config, progress only on a terminal,
-a closed pipe without a traceback."""
+a closed pipe without a traceback. Commands run in this process (:mod:`tests.cli.runner`)
+except where the test is about the process: the console script, a terminal, a pipe, the exit."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 
 from ownscim_infra import PULUMI_OKTA_VERSION, __version__
 from ownscim_infra.cli import COMMANDS, build_parser
+from tests.cli.runner import ownscim
 from tests.conftest import REPO
 
 SCRIPT = Path(sys.executable).with_name("ownscim")
@@ -52,25 +54,25 @@ def test_every_option_has_a_help_line_and_no_markup(command):
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
     for action in sub._actions:
         assert action.help, f"{command} {action.option_strings or action.dest} has no help"
-    text = run(command, "--help").stdout
+    text = ownscim(command, "--help").stdout
     assert text.startswith("usage: ") and not MARKUP.search(text), text
-    assert not MARKUP.search(run("--help").stdout)
+    assert not MARKUP.search(ownscim("--help").stdout)
 
 
 def test_simulate_needs_a_directory_unless_one_sits_beside_the_config(tmp_path):
     config = tmp_path / "acme.yaml"
     config.write_text((REPO / "config" / "example.yaml").read_text())
-    result = run("simulate", str(config))
+    result = ownscim("simulate", str(config))
     assert result.returncode == 2
     assert "pass --directory FILE" in result.stderr and "acme-directory.yaml" in result.stderr
     (tmp_path / "acme-directory.yaml").write_text((REPO / "config" / "example-directory.yaml").read_text())
-    result = run("simulate", str(config), "--wide")
+    result = ownscim("simulate", str(config), "--wide")
     assert result.returncode == 0, result.stderr
     assert f"with directory {tmp_path / 'acme-directory.yaml'}" in result.stdout
 
 
 def test_no_progress_when_stderr_is_not_a_terminal():
-    result = run("simulate")
+    result = ownscim("simulate")
     assert result.returncode == 0 and result.stderr == ""
 
 
@@ -131,6 +133,6 @@ def test_plan_leaves_no_event_loop_behind():
 @pytest.mark.parametrize("command", [["plan"], ["simulate"], ["review", "config/example.yaml"]])
 def test_a_missing_config_reads_the_same_in_every_command(command, tmp_path):
     missing = str(tmp_path / "nope.yaml")
-    res = run(*command[:1], missing, *command[1:])
+    res = ownscim(*command[:1], missing, *command[1:])
     assert res.returncode == 2 and res.stdout == ""
     assert res.stderr == f"1 problem(s) in {missing}:\n  {missing}: cannot read the file: No such file or directory\n"

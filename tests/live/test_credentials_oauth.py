@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.responses import JSONResponse
 
 from ownscim_infra.cli import main
-from ownscim_infra.config import load_config
 from ownscim_infra.live import okta_api
-from tests.conftest import REPO
-from tests.live.okta_fake import EXAMPLE, TOKEN, FakeOkta, org_in_sync
+from tests.conftest import EXAMPLE, REPO
+from tests.live.applied import org_after_up
+from tests.live.okta_fake import TOKEN, FakeOkta
 
 CLIENT_ID = "0oaSERVICEAPP123"
 KEY_ID = "kid-ownscim-1"
@@ -42,8 +42,7 @@ class OAuthOkta:
 
     def __init__(self, public_key: bytes) -> None:
         self.public_key = public_key
-        self.fake = FakeOkta()
-        self.fake.org = org_in_sync(load_config(EXAMPLE))
+        self.fake = FakeOkta(org_after_up(EXAMPLE))
         self.url = ""
         self.token_requests: list[dict[str, Any]] = []
         self.authorizations: list[str] = []

@@ -19,13 +19,13 @@ import yaml
 from ownscim_infra.config.directory import load_directory
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
-from ownscim_infra.offline.okta_emulator import OktaApp, resolve
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from ownscim_infra.offline.plan import Plan, build_plan
-from ownscim_infra.offline.pulumi_project import config_errors
 from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
 from tests.conftest import EXAMPLE, REPO, example_data
+from tests.offline.pulumi_project import config_errors
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 ASSIGNMENTS = (provider.GROUP_ASSIGNMENT, provider.APP_USER)
@@ -139,8 +139,8 @@ def test_the_same_config_twice_changes_nothing():
 def test_simulate_previous_equal_to_the_config_shows_no_change():
     report = simulate(EXAMPLE, DIRECTORY, previous=(EXAMPLE, DIRECTORY))
     assert report.ok
-    assert report.changes and {c["op"] for c in report.changes} == {"same"}
-    assert all(set(c) >= {"name", "type", "op", "paths"} for c in report.changes)
+    assert report.changes and {c.op for c in report.changes} == {"same"}
+    assert all(set(c.to_json()) >= {"name", "type", "op", "paths"} for c in report.changes)
     assert all(not u.sent and not u.changes for u in report.users)  # Okta sent nothing to Own
     # only the first run's lookup and create: the second run sent no request at all
     assert all(len(u.requests) <= 2 for u in report.users), [u.requests for u in report.users]
@@ -148,7 +148,7 @@ def test_simulate_previous_equal_to_the_config_shows_no_change():
 
 def test_first_run_is_all_creates_and_okta_holds_the_config_order():
     report = simulate(EXAMPLE, DIRECTORY)
-    assert {c["op"] for c in report.changes} == {"create"}
+    assert {c.op for c in report.changes} == {"create"}
     assert [g["group"] for g in report.okta["groupAssignments"]] == CONFIG_ORDER
 
 
@@ -178,7 +178,7 @@ def test_a_region_move_deactivates_then_assigns_again(tmp_path):
     report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
     jordan = next(u for u in report.users if u.login == "jordan.kim@example.com")
     assert [r.split(" ")[0] for r in jordan.requests] == ["GET", "POST", "PATCH", "GET", "PATCH"]
-    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    changes = {c.name: c.op for c in report.changes if c.op != "same"}
     assert changes == {"own-scim-group-assignment-own-us": "replace"}
 
 
@@ -197,11 +197,11 @@ def test_a_direct_assignment_okta_will_not_delete(tmp_path):
     assert blocked.logins == ("dana.lee@example.com",)
     assert "E0000046" in blocked.message and "Own US" in blocked.message
     assert any("remove dana.lee@example.com from Own US" in s for s in blocked.steps)
-    assert report.update_failed and "E0000046" in report.update_failed
+    assert report.update_failed and report.update_failed.error_code == "E0000046"
     dana = next(u for u in report.users if u.login == "dana.lee@example.com")
     assert dana.own.regions == ("emea2",) and dana.own.active  # nothing changed in Own
-    failed = next(c for c in report.changes if c["status"] == "failed")
-    assert failed["name"] == "own-scim-user-dana.lee@example.com" and failed["op"] == "replace"
+    failed = next(c for c in report.changes if c.status == "failed")
+    assert failed.name == "own-scim-user-dana.lee@example.com" and failed.op == "replace"
 
     engine = Engine(new_org())
     engine.up(build_plan(EXAMPLE).resources)
@@ -237,7 +237,7 @@ def test_renaming_without_a_key_deletes_the_group_and_its_members_lose_the_app(t
     data = example_data()
     data["groups"][1]["name"] = "Own Europe"
     report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
-    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    changes = {c.name: c.op for c in report.changes if c.op != "same"}
     assert changes["own-scim-group-own-emea"] == "delete" and changes["own-scim-group-own-europe"] == "create"
     deleted = next(f for f in report.findings if f.code == "group-deleted-with-members")
     assert "its 3 membership(s)" in deleted.message and "lukas.weber@example.com" in deleted.message
@@ -251,7 +251,7 @@ def test_renaming_with_the_key_is_an_update_in_place(tmp_path):
     directory = yaml.safe_load(DIRECTORY.read_text())
     renamed = write(tmp_path, directory, "directory.yaml")
     report = simulate(write(tmp_path, data), renamed, previous=(EXAMPLE, DIRECTORY))
-    changes = {c["name"]: c["op"] for c in report.changes if c["op"] != "same"}
+    changes = {c.name: c.op for c in report.changes if c.op != "same"}
     assert changes == {"own-scim-group-own-emea": "update"}
     assert not [f for f in report.findings if f.code == "group-deleted-with-members"]
     lukas = next(u for u in report.users if u.login == "lukas.weber@example.com")

@@ -7,8 +7,8 @@ import pytest
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
-from ownscim_infra.offline.okta_emulator import OktaApp, resolve
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from tests.live.applied import EXAMPLE_DIRECTORY, app_id_of, org_after_up
 from tests.live.okta_fake import EXAMPLE
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from ownscim_infra.config import load_config
 from ownscim_infra.offline.plan import RENDERERS, build_plan, render_markdown, render_text
+from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, KNOWN_TOKEN, REPO, example_data
 
 
-def plan_cmd(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "plan", *args], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
+def plan_cmd(*args: str) -> Ran:
+    return ownscim("plan", *args)
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +149,9 @@ def test_manual_plan_shows_steps(write_config):
 
 
 def test_unknown_command_and_no_command_exit_2():
-    res = subprocess.run([sys.executable, "-m", "ownscim_infra"], cwd=REPO, capture_output=True, text=True)
+    res = ownscim()
     assert res.returncode == 2 and "plan" in res.stderr
-    res = subprocess.run([sys.executable, "-m", "ownscim_infra", "nosuch"], cwd=REPO, capture_output=True, text=True)
+    res = ownscim("nosuch")
     assert res.returncode == 2 and "invalid choice: 'nosuch'" in res.stderr
 
 

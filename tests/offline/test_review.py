@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, review
+from ownscim_infra.cli.review import exit_code
+from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_text, review
+from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -28,19 +28,17 @@ def changed(tmp_path: Path, edit) -> Path:
 
 
 def people(rv) -> dict[str, list[str]]:
-    return {u.login: u.changes for u in rv.people}
+    return {u.login: u.changes for u in rv.people()}
 
 
-def review_cmd(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "review", *args], cwd=REPO, capture_output=True, text=True, timeout=300
-    )
+def review_cmd(*args: str) -> Ran:
+    return ownscim("review", *args)
 
 
 def test_an_unchanged_config_is_safe_and_changes_nothing():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
-    assert rv.verdict == SAFE and rv.exit_code == 0
-    assert rv.people == [] and rv.resources == [] and rv.warnings == []
+    assert rv.verdict == SAFE and exit_code(rv.verdict) == 0
+    assert rv.people() == [] and rv.resources == [] and rv.warnings == []
 
 
 def test_a_region_move_needs_attention_and_says_own_keeps_the_old_regions(tmp_path):
@@ -49,9 +47,9 @@ def test_a_region_move_needs_attention_and_says_own_keeps_the_old_regions(tmp_pa
     assert rv.verdict == ATTENTION
     # jordan is only in Own US: unassigned, then assigned again; Own keeps us1
     assert people(rv)["jordan.kim@example.com"] == ["re-provisioned", "move-not-in-own"]
-    jordan = next(u for u in rv.people if u.login == "jordan.kim@example.com")
+    jordan = next(u for u in rv.people() if u.login == "jordan.kim@example.com")
     assert jordan.before.regions == ("us1",) and jordan.own.regions == ("us1",)
-    assert [(c["name"], c["op"], c["paths"]) for c in rv.resources] == [
+    assert [(c.name, c.op, c.paths) for c in rv.resources] == [
         ("own-scim-group-assignment-own-us", "replace", ["replacementTrigger"])
     ]
     assert any("re-provisioned" in r or "reactivated" in r for r in rv.reasons)
@@ -63,7 +61,7 @@ def test_a_rename_without_its_key_deletes_the_group(tmp_path):
     assert rv.verdict == ATTENTION
     assert {w.code for w in rv.warnings} >= {"group-deleted-with-members"}
     assert people(rv)["lukas.weber@example.com"] == ["deactivated"]
-    ops = {c["name"]: c["op"] for c in rv.resources}
+    ops = {c.name: c.op for c in rv.resources}
     assert ops["own-scim-group-own-emea"] == "delete" and ops["own-scim-group-own-europe"] == "create"
 
 
@@ -71,8 +69,8 @@ def test_a_rename_with_its_key_is_safe(tmp_path):
     new = changed(tmp_path, lambda d: d["groups"][1].update(name="Own Europe", key="own-emea"))
     rv = review(EXAMPLE, new, DIRECTORY)
     assert rv.verdict == SAFE, rv.reasons
-    assert [(c["name"], c["op"], c["paths"]) for c in rv.resources] == [("own-scim-group-own-emea", "update", ["name"])]
-    assert rv.people == []
+    assert [(c.name, c.op, c.paths) for c in rv.resources] == [("own-scim-group-own-emea", "update", ["name"])]
+    assert rv.people() == []
 
 
 def test_removing_a_group_deactivates_its_members(tmp_path):
@@ -94,7 +92,7 @@ def test_adding_a_person_is_safe(tmp_path):
 def test_moving_a_direct_assignee_who_is_in_a_group_is_blocked(tmp_path):
     new = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1"]))  # dana.lee, also in Own US
     rv = review(EXAMPLE, new, DIRECTORY)
-    assert rv.verdict == BLOCKED and rv.exit_code == 1
+    assert rv.verdict == BLOCKED and exit_code(rv.verdict) == 3
     assert rv.reasons[0] == "pulumi up fails at own-scim-user-dana.lee@example.com (E0000046: see the warnings)"
     assert people(rv)["dana.lee@example.com"] == ["move-refused"]
     blocked = next(w for w in rv.warnings if w.code == "assignment-blocked-by-group")
@@ -113,8 +111,9 @@ def test_removing_a_region_people_hold_is_a_warning(tmp_path):
 
 
 def test_all_lists_everyone():
-    rv = review(EXAMPLE, EXAMPLE, DIRECTORY, show_all=True)
-    assert len(rv.people) == 8 and all(u.changes == [] for u in rv.people)
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
+    assert len(rv.people(show_all=True)) == 8 and all(u.changes == [] for u in rv.people(show_all=True))
+    assert "Everyone (8):" in render_text(rv, show_all=True) and rv.people() == []
 
 
 # --------------------------------------------------------------------------- the command and its formats
@@ -208,7 +207,7 @@ def test_a_region_added_to_the_account_is_not_in_own_before_it(tmp_path):
     # showed apac1 in "Own before", and the change as "no change"
     new = changed(tmp_path, lambda d: d.update(regions=[*d["regions"], "apac1"]))
     rv = review(EXAMPLE, new, DIRECTORY)
-    [sam] = [u for u in rv.people if u.login == "sam.rivera@example.com"]
+    [sam] = [u for u in rv.people() if u.login == "sam.rivera@example.com"]
     assert sam.before is not None and sam.before.regions == ("us1", "emea2", "uk1")
     assert sam.own is not None and sam.own.regions == ("us1", "emea2", "uk1")  # Own keeps what it created
     assert sam.changes == ["move-not-in-own"] and rv.verdict == ATTENTION

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from ownscim_infra.config.directory import load_directory
-from ownscim_infra.offline.okta_emulator import OktaEmulator
 from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import build_plan
 from ownscim_infra.offline.rollout import Rollout
 from tests.conftest import EXAMPLE, REPO, example_data
@@ -27,6 +27,7 @@ class RecordingClient:
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.sent: list[tuple[str, ...]] = []
+        self.exchanges: list[Any] = []  # no HTTP: no exchange
 
     def find(self, login: str) -> dict[str, Any] | None:
         self.sent.append(("find", login))
@@ -50,14 +51,14 @@ class RecordingClient:
 class EveryUser(Rollout):
     """The provisioning of before: every user resolved and compared after every step."""
 
-    def __init__(self, org: OktaOrg, emulator: OktaEmulator) -> None:
-        super().__init__(org, emulator)
+    def __init__(self, org: OktaOrg, provisioner: Provisioner) -> None:
+        super().__init__(org, provisioner)
         self._before: Any = None
 
     def _sync(self) -> None:
         self.org.take_changes()
         after = (self.app(), self.org.directory)
-        self.emulator.sync(self._before, after)
+        self.provisioner.sync(self._before, after)
         self._before = after
 
 
@@ -65,8 +66,8 @@ def what_okta_sends(rollout_type: type[Rollout], runs: list[tuple[Any, Any]]) ->
     org = OktaOrg(runs[0][1])
     org.seed_groups(["Salesforce Admins", "Everyone"])
     client = RecordingClient()
-    emulator = OktaEmulator(client)  # type: ignore[arg-type]
-    rollout = rollout_type(org, emulator)
+    provisioner = Provisioner(client)  # type: ignore[arg-type]
+    rollout = rollout_type(org, provisioner)
     steps = []
     for plan, directory in runs:
         after = directory if directory is not org.directory else None
@@ -75,9 +76,7 @@ def what_okta_sends(rollout_type: type[Rollout], runs: list[tuple[Any, Any]]) ->
     return {
         "requests": client.sent,
         "steps": steps,
-        "skipped": emulator.skipped,
-        "linked": emulator.linked,
-        "reactivated": emulator.reactivated,
+        "events": [(e.kind, e.login, e.why, e.regions, e.ok, e.run) for e in provisioner.events],
         "now": rollout.users(),
     }
 

@@ -9,8 +9,6 @@ import http.server
 import json
 import os
 import secrets
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -20,12 +18,19 @@ import yaml
 from ownscim_infra.config import ConfigError
 from ownscim_infra.config.directory import load_directory, parse_directory
 from ownscim_infra.offline.plan import build_plan
-from ownscim_infra.offline.simulate import State, render_text, run_simulation, simulate
+from ownscim_infra.offline.report_text import render_text
+from ownscim_infra.offline.simulate import State, run_simulation, simulate
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+from tests.cli.runner import ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 ALL = ("us1", "emea2", "uk1")
+
+
+def texts(reasons) -> list[str]:
+    """The reasons' text, as a reader sees them."""
+    return [r.text for r in reasons]
 
 
 def users(report) -> dict:
@@ -129,7 +134,9 @@ def test_region_move_is_unassign_then_assign(write_config):
     assert methods == ["GET", "POST", "PATCH", "GET", "PATCH"]
     assert jordan.own.active is True and jordan.own.regions == ("us1",)
     assert not jordan.ok
-    assert any("reactivated it (PATCH active:true)" in r and "Own keeps the regions" in r for r in jordan.reasons)
+    assert any(
+        "reactivated it (PATCH active:true)" in r and "Own keeps the regions" in r for r in texts(jordan.reasons)
+    )
     assert not report.ok
 
 
@@ -139,7 +146,7 @@ def test_renamed_business_unit_fails_creates_and_stores_nothing():
     for user in report.users:
         assert user.own is None
     lukas = users(report)["lukas.weber@example.com"]
-    assert any("POST /Users -> " in r and "Default Business Unit" in r for r in lukas.reasons)
+    assert any("POST /Users -> " in r and "Default Business Unit" in r for r in texts(lukas.reasons))
 
 
 def test_manual_provisioning_uses_documented_settings():
@@ -198,7 +205,7 @@ def test_mistake_attribute_in_a_namespace_own_does_not_read(receiver):
     assert "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in report.findings[0].message
     lukas = users(report)["lukas.weber@example.com"]
     assert not lukas.ok
-    assert any(r.startswith("cause: the regions attribute's externalNamespace is") for r in lukas.reasons)
+    assert any(r.startswith("cause: the regions attribute's externalNamespace is") for r in texts(lukas.reasons))
 
 
 def test_mistake_attribute_missing_while_assignments_exist(receiver):
@@ -211,7 +218,7 @@ def test_mistake_attribute_missing_while_assignments_exist(receiver):
     assert [f.code for f in report.findings] == ["regions-attribute-missing"]
     lukas = users(report)["lukas.weber@example.com"]
     assert lukas.regions_sent is None and lukas.own.regions == ALL
-    assert "Own holds regions us1, emea2, uk1; the config means emea2, uk1" in lukas.reasons
+    assert "Own holds regions us1, emea2, uk1; the config means emea2, uk1" in texts(lukas.reasons)
 
 
 def test_mistake_update_user_attributes_enabled(receiver, api_example):
@@ -236,7 +243,7 @@ def test_mistake_update_user_attributes_enabled(receiver, api_example):
     assert message.startswith("Update User Attributes (profile) is ENABLED") and "Own does not support it" in message
     jordan = users(report)["jordan.kim@example.com"]
     assert any(r.startswith("PUT /Users/") and "-> 400" in r for r in jordan.requests)
-    assert any("receiver answered PUT" in r for r in jordan.reasons)
+    assert any("receiver answered PUT" in r for r in texts(jordan.reasons))
 
 
 def set_capability(plan, where: str, name: str, status: str) -> None:
@@ -253,7 +260,7 @@ def test_mistake_create_users_off_creates_nobody(receiver, api_example):
     assert "capability-lifecycleCreate" in [f.code for f in report.findings]
     lukas = users(report)["lukas.weber@example.com"]
     assert lukas.own is None and [r.split(" ")[0] for r in lukas.requests] == ["GET"]
-    assert "not created: Create Users (lifecycleCreate) is not enabled" in lukas.reasons
+    assert "not created: Create Users (lifecycleCreate) is not enabled" in texts(lukas.reasons)
 
 
 def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, tmp_path, api_example):
@@ -265,8 +272,8 @@ def test_mistake_deactivate_users_off_leaves_unassigned_users_active(receiver, t
     report = run_simulation(current, handle.base_url, token, previous=before)
     lukas = users(report)["lukas.weber@example.com"]
     assert lukas.own.active is True and not lukas.ok
-    assert "still active in Own after being unassigned" in lukas.reasons
-    assert "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled" in lukas.reasons
+    assert "still active in Own after being unassigned" in texts(lukas.reasons)
+    assert "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled" in texts(lukas.reasons)
 
 
 def test_mistake_two_groups_with_the_same_priority(receiver):
@@ -341,14 +348,9 @@ def test_configured_person_missing_from_directory(tmp_path):
 
 
 def sim_cmd(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "simulate", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    """``simulate ARGS`` in this process; ``env``: the whole environment it runs with."""
+    changes = None if env is None else {**dict.fromkeys(os.environ), **env}
+    return ownscim("simulate", *args, env=changes)
 
 
 def test_command_text_and_json():
@@ -481,7 +483,7 @@ def test_user_already_in_own_is_explained(receiver, write_config):
     report = run_simulation(state(write_config(data)), handle.base_url, token)
     lukas = users(report)["lukas.weber@example.com"]
     assert not lukas.ok
-    assert "Own already had this user: Okta linked it without sending anything" in " ".join(lukas.reasons)
+    assert "Own already had this user: Okta linked it without sending anything" in " ".join(texts(lukas.reasons))
 
 
 def test_a_receiver_url_that_is_not_scim_is_an_error(receiver):
@@ -512,14 +514,7 @@ def test_a_group_typo_in_the_directory_is_a_finding(tmp_path):
     ],
 )
 def test_a_receiver_url_with_a_secret_is_refused_and_never_echoed(url, why):
-    result = subprocess.run(
-        [sys.executable, "-m", "ownscim_infra", "simulate", "--receiver", url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "OWN_SCIM_TOKEN": "t"},
-    )
+    result = ownscim("simulate", "--receiver", url, env={"OWN_SCIM_TOKEN": "t"})
     assert result.returncode == 2 and why in result.stderr
     assert "s3cretPass" not in result.stderr + result.stdout and "Traceback" not in result.stderr
 

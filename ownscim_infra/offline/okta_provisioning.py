@@ -1,4 +1,4 @@
-"""Okta's side of provisioning: who has the app, and what Okta's SCIM client sends to Own.
+"""Okta's provisioning: who has the app, and what Okta's SCIM client sends to Own for each.
 
 Nothing here reads the YAML config: :meth:`OktaApp.from_org` reads the app as the emulated
 org holds it after the emulated ``pulumi up`` (:mod:`ownscim_infra.offline.engine`) applied
@@ -16,39 +16,33 @@ changes what is sent. The rules implemented, and their sources:
   ``externalName`` at the top level; any other namespace puts it in an object keyed by the
   namespace, which is added to ``schemas``.
 - **What Okta's SCIM client sends** (same reference, and Okta's SCIM 2.0 spec-test
-  collection): every request has ``User-Agent: Okta SCIM Client 1.0.0`` and
-  ``Authorization`` equal to the API Token field verbatim; a user is looked up with
-  ``GET /Users?filter=userName eq "..."&startIndex=1&count=100`` before it is created with
-  ``POST /Users`` (Okta's full body, with a random ``password``); unassignment is the
+  collection; the requests themselves: :mod:`.scim_client`): a user is looked up before it
+  is created with ``POST /Users`` (Okta's full body, with a random ``password``); unassignment is the
   path-less ``PATCH {"op": "replace", "value": {"active": false}}``; re-assignment of a user
   Okta finds deactivated is the same PATCH with ``true``; a profile push (only with
   ``profile`` ENABLED) is ``GET /Users/{id}`` then ``PUT /Users/{id}`` with the whole user.
 - **Not documented by Okta**, and chosen here: when a re-assigned user is found active,
   Okta links it without a request (plus the profile push when enabled); the re-assignment
   sends the new profile only through that push, never through the reactivation PATCH.
+
+:class:`Provisioner` records what it does, as it does it, as typed events
+(:class:`ProvisioningEvent`: provisioned, linked, reactivated, deactivated, pushed, skipped,
+with the requests and why); the simulation's report folds them (:mod:`.report`).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
-from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.domain.setup_rules import AppSettings, AttributeSettings
 from ownscim_infra.offline.okta_org import OktaOrg, OrgApp
-
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-USER_AGENT = "Okta SCIM Client 1.0.0"
-SCIM_JSON = "application/scim+json; charset=utf-8"
-
+from ownscim_infra.offline.scim_client import CORE_USER, Exchange, OktaScimClient
 
 # --------------------------------------------------------------------------- the declared app
 
@@ -92,6 +86,23 @@ class OktaApp:
     def groups(self) -> list[Assignment]:
         """The group assignments, by priority."""
         return [a for a in self.assignments if a.group is not None]
+
+    def settings(self) -> AppSettings:
+        """The app's provisioning settings as the rules of Own's setup page read them
+        (:mod:`ownscim_infra.domain.setup_rules`). The emulated org keeps no attribute
+        ``type`` and no Push Groups, and folds ``USER_PROVISIONING``'s status into the
+        capabilities (all DISABLED when it is off): those rules are not run."""
+        attr = self.attribute
+        return AppSettings(
+            capabilities={name: self.capabilities.get(name, "DISABLED") for name in OWN_CAPABILITIES},
+            source=self.capabilities_source,
+            attribute=None
+            if attr is None
+            else AttributeSettings(attr.external_name, attr.external_namespace, attr.scope),
+            group_priorities=tuple((a.group or "", a.priority or 0) for a in self.groups),
+            assigned=bool(self.assignments),
+            unread=frozenset({"type", "featureStatus", "pushGroups", "pushMappings"}),
+        )
 
     def enabled(self, capability: str) -> bool:
         """Whether ``lifecycleCreate`` / ``lifecycleDeactivate`` / ``profile`` is ENABLED."""
@@ -170,14 +181,17 @@ def _group_assignments(
 @dataclass(frozen=True)
 class ResolvedAssignment:
     """A user's app assignment as Okta resolves it: ``via`` is ``"direct"`` or
-    ``"group NAME (priority N)"``; ``profile`` the app user profile; ``tied_with`` the other
-    groups that have the same priority (Okta's pick among them is undefined)."""
+    ``"group NAME (priority N)"`` (for a reader; ``group`` names the group); ``profile`` the
+    app user profile; ``tied_with`` the other groups that have the same priority (Okta's
+    pick among them is undefined)."""
 
     login: str
     via: str
     profile: dict[str, Any]
     resource: str
     tied_with: tuple[str, ...] = ()
+    #: the group it comes through (``None``: a direct assignment)
+    group: str | None = None
 
 
 def _applies(user: DirectoryUser, direct: Assignment | None, mine: list[Assignment]) -> ResolvedAssignment | None:
@@ -196,6 +210,7 @@ def _applies(user: DirectoryUser, direct: Assignment | None, mine: list[Assignme
         chosen.profile,
         chosen.resource,
         tied_with=tuple(a.group or "" for a in top[1:]),
+        group=chosen.group,
     )
 
 
@@ -286,195 +301,74 @@ def regions_sent(body: dict[str, Any] | None, attribute: RegionsAttribute | None
     return (body.get(attribute.external_namespace) or {}).get(attribute.external_name)
 
 
-# --------------------------------------------------------------------------- Okta's SCIM client
+# --------------------------------------------------------------------------- provisioning
 
 
-@dataclass
-class Exchange:
-    """One request Okta sent and what the receiver answered (``detail``/``scimType`` from a
-    SCIM error). ``login`` ties it to a user."""
+class EventKind(StrEnum):
+    """What Okta's provisioning did for one user (:class:`ProvisioningEvent`)."""
 
+    #: not in Own: created (``POST /Users``; ``ok`` false when the receiver refused it)
+    PROVISIONED = "provisioned"
+    #: already in Own on assignment: linked without a create
+    LINKED = "linked"
+    #: found deactivated on assignment: reactivated (``PATCH active:true``)
+    REACTIVATED = "reactivated"
+    #: unassigned: deactivated (``PATCH active:false``), never deleted
+    DEACTIVATED = "deactivated"
+    #: the app user profile pushed (``GET`` then ``PUT /Users/{id}``; ``profile`` ENABLED)
+    PUSHED = "pushed"
+    #: Okta would have acted and did not: ``why`` says which setting stopped it
+    SKIPPED = "skipped"
+    #: the app user profile changed in place and was not pushed (Update User Attributes off, as Own requires)
+    NOT_PUSHED = "not pushed"
+    #: unassigned, or its profile changed, but Own has no such user: nothing to send
+    NOT_IN_OWN = "not in Own"
+
+
+@dataclass(frozen=True)
+class ProvisioningEvent:
+    """One thing Okta's provisioning did for ``login`` (as the directory spells it), in the
+    order it did them: its ``kind``, the ``requests`` it sent for it, ``why`` (a skip's
+    reason), ``regions`` (the ``regions`` value a create or a push carried; ``None``: none,
+    Own's "all regions"), ``ok`` (the receiver accepted the request) and ``run`` (which
+    ``pulumi up`` it followed, counted from 1 by :meth:`Provisioner.start_run`)."""
+
+    kind: EventKind
     login: str
-    method: str
-    path: str
-    status: int
-    scim_type: str | None = None
-    detail: str | None = None
-
-    def render(self) -> str:
-        """``METHOD path -> status`` plus the SCIM error's ``scimType`` and ``detail``."""
-        error = f" {self.scim_type or ''} {self.detail or ''}".rstrip() if self.status >= 400 else ""
-        return f"{self.method} {self.path} -> {self.status}{error}"
-
-
-class ReceiverError(InputError):
-    """The receiver cannot be used at all (unreachable, or it rejects the token): nothing
-    about any user can be concluded. The message names the URL, never the token."""
-
-
-def check_receiver_url(url: str) -> None:
-    """Refuse a receiver URL that is not ``http(s)://host[:port]/path``: one with credentials
-    (``user:pass@``), a query or a fragment would put a secret where URLs get logged and echoed
-    (the token is ``OWN_SCIM_TOKEN``, sent in the ``Authorization`` header). The message never
-    repeats the URL's userinfo, query or fragment.
-
-    :raises ReceiverError: the URL is not usable; the message says why.
-    """
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError on a bad port)
-    except ValueError:
-        raise ReceiverError("the receiver URL is not a valid URL (expected http(s)://HOST:PORT/scim/v2)") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ReceiverError("the receiver URL must start with http:// or https:// and name a host")
-    if parts.username is not None or parts.password is not None:
-        raise ReceiverError(
-            "the receiver URL must not carry credentials (user:password@): give Own's SCIM token in OWN_SCIM_TOKEN"
-        )
-    if parts.query or parts.fragment:
-        raise ReceiverError("the receiver URL must not have a query string or a fragment: it is the SCIM base URL")
-
-
-@dataclass
-class OktaScimClient:
-    """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
-    sending ``Authorization: <token>`` verbatim. Every exchange is kept in ``exchanges``.
-    Never logs or stores the token."""
-
-    base_url: str
-    token: str = field(repr=False)
-    exchanges: list[Exchange] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        check_receiver_url(self.base_url)
-        self._http = httpx.Client(
-            base_url=self.base_url.rstrip("/"),
-            headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},
-            timeout=30.0,
-        )
-
-    def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._http.close()
-
-    def _send(
-        self,
-        login: str,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> tuple[int, dict[str, Any] | None]:
-        content = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": SCIM_JSON} if body is not None else {}
-        try:
-            response = self._http.request(method, path, content=content, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise ReceiverError(f"cannot reach the receiver at {self.base_url}: {type(exc).__name__}: {exc}") from None
-        if response.status_code == 401:
-            raise ReceiverError(
-                f"the receiver at {self.base_url} rejected the token (401): Okta would show "
-                "'Authentication failed' on Test API Credentials; check the API Token field"
-            )
-        try:
-            doc = response.json() if response.content else None
-        except ValueError:
-            doc = None
-        exchange = Exchange(
-            login, method, path if not params else f"{path}?filter={params['filter']}", response.status_code
-        )
-        if response.status_code >= 400 and isinstance(doc, dict):
-            exchange.scim_type, exchange.detail = doc.get("scimType"), doc.get("detail")
-        self.exchanges.append(exchange)
-        return response.status_code, doc if isinstance(doc, dict) else None
-
-    def find(self, login: str) -> dict[str, Any] | None:
-        """``GET /Users?filter=userName eq "login"&startIndex=1&count=100``: the user or None."""
-        status, doc = self._send(
-            login, "GET", "/Users", params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100}
-        )
-        if status != 200 or doc is None:
-            raise ReceiverError(
-                f"the receiver answered {status} to a user lookup (GET /Users?filter=...): is "
-                f"{self.base_url} its SCIM base URL (ending in /scim/v2)?"
-            )
-        total, resources = doc.get("totalResults", 0), doc.get("Resources") or []
-        if not isinstance(total, int) or isinstance(total, bool) or not isinstance(resources, list):
-            raise self._malformed("a user lookup (GET /Users?filter=...)", "a ListResponse (RFC 7644 §3.4.2)")
-        if total > 0 and resources:
-            return self._user(resources[0], "a user lookup (GET /Users?filter=...)")
-        return None
-
-    def create(self, login: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        """``POST /Users``; the created user (201) or None."""
-        status, doc = self._send(login, "POST", "/Users", body)
-        return self._user(doc, "a create (POST /Users)") if status == 201 else None
-
-    def _user(self, resource: Any, request: str) -> dict[str, Any]:
-        """``resource`` if it is a User with a string ``id`` (RFC 7643 §3.1), as Okta needs.
-
-        :raises ReceiverError: it is not."""
-        if not isinstance(resource, dict) or not isinstance(resource.get("id"), str) or not resource["id"]:
-            raise self._malformed(request, "a User with an id (RFC 7643 §3.1)")
-        return resource
-
-    def _malformed(self, request: str, expected: str) -> ReceiverError:
-        return ReceiverError(
-            f"the receiver at {self.base_url} answered {request} with a body that is not {expected}: "
-            "Okta would stop provisioning this user; is it a SCIM 2.0 server?"
-        )
-
-    def set_active(self, login: str, user_id: str, active: bool) -> bool:
-        """Okta's path-less ``PATCH /Users/{id}`` setting ``active``; true on 200/204."""
-        body = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": active}}]}
-        status, _ = self._send(login, "PATCH", f"/Users/{user_id}", body)
-        return status in (200, 204)
-
-    def push_profile(self, login: str, user_id: str, new_body: dict[str, Any]) -> bool:
-        """A profile push: ``GET /Users/{id}`` then ``PUT /Users/{id}`` with the whole user
-        (Okta's fields from ``new_body`` over what the receiver returned); true on 200."""
-        status, current = self._send(login, "GET", f"/Users/{user_id}")
-        if status != 200 or current is None:
-            return False
-        body = {k: v for k, v in current.items() if k != "meta"}
-        body.update({k: v for k, v in new_body.items() if k != "password"})
-        body["id"] = user_id
-        status, _ = self._send(login, "PUT", f"/Users/{user_id}", body)
-        return status == 200
-
-
-# --------------------------------------------------------------------------- sync
-
-
-@dataclass
-class Sent:
-    """What Okta sent for one user in the last sync: the ``regions`` value of its create
-    body or profile push (``None``: no value, Own's "all regions")."""
-
+    requests: tuple[Exchange, ...] = ()
+    why: str = ""
     regions: str | None = None
+    ok: bool = True
+    run: int = 0
+
+    @property
+    def key(self) -> str:
+        """The login as Okta compares it (:func:`~ownscim_infra.domain.own_setup.okta_fold`)."""
+        return okta_fold(self.login)
 
 
-class OktaEmulator:
+class Provisioner:
     """Okta's provisioning of one app, from one state of the app and directory to the next.
 
     :meth:`sync` brings Own from the app users of ``before`` to those of ``after``: a user
     who gains the app is provisioned, one who loses it is deactivated, one whose app
-    profile changes gets a profile push (only if ``profile`` is ENABLED).
+    profile changes gets a profile push (only if ``profile`` is ENABLED). What it does is
+    recorded, as it does it, in :attr:`events`.
     """
 
     def __init__(self, client: OktaScimClient) -> None:
         self.client = client
-        self.ids: dict[str, str] = {}
-        self.sent: dict[str, Sent] = {}
-        self.skipped: dict[str, list[str]] = {}
-        # every per-user record is keyed by okta_fold(login)
-        #: logins Okta found deactivated in Own and reactivated on re-assignment
-        self.reactivated: set[str] = set()
-        #: logins Okta found already in Own on assignment, and linked without a create
-        self.linked: set[str] = set()
+        self.ids: dict[str, str] = {}  # folded login -> Own's id
+        #: every event, in order
+        self.events: list[ProvisioningEvent] = []
+        self.run = 0
+        self._mark = 0
 
-    def _skip(self, login: str, why: str) -> None:
-        self.skipped.setdefault(okta_fold(login), []).append(why)
+    def _record(self, kind: EventKind, login: str, why: str = "", regions: str | None = None, ok: bool = True) -> None:
+        """Record an event with the requests sent since the last one."""
+        sent = tuple(self.client.exchanges[self._mark :])
+        self._mark = len(self.client.exchanges)
+        self.events.append(ProvisioningEvent(kind, login, sent, why, regions, ok, self.run))
 
     def _id(self, login: str) -> str | None:
         key = okta_fold(login)
@@ -490,37 +384,47 @@ class OktaEmulator:
         found = self.client.find(user.login)
         if found is None:
             if not app.enabled("lifecycleCreate"):
-                self._skip(user.login, "not created: Create Users (lifecycleCreate) is not enabled")
+                self._record(
+                    EventKind.SKIPPED, user.login, "not created: Create Users (lifecycleCreate) is not enabled"
+                )
                 return
-            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
             created = self.client.create(user.login, body)
             if created:
                 self.ids[okta_fold(user.login)] = created["id"]
+            self._record(EventKind.PROVISIONED, user.login, regions=regions_sent(body, app.attribute), ok=bool(created))
             return
         self.ids[okta_fold(user.login)] = found["id"]
-        self.linked.add(okta_fold(user.login))
+        self._record(EventKind.LINKED, user.login)
         if not found.get("active", True):
             if not app.enabled("lifecycleDeactivate"):
-                self._skip(user.login, "not reactivated: Deactivate Users (lifecycleDeactivate) is not enabled")
-            elif self.client.set_active(user.login, found["id"], True):
-                self.reactivated.add(okta_fold(user.login))
+                why = "not reactivated: Deactivate Users (lifecycleDeactivate) is not enabled"
+                self._record(EventKind.SKIPPED, user.login, why)
+            else:
+                self._record(
+                    EventKind.REACTIVATED, user.login, ok=self.client.set_active(user.login, found["id"], True)
+                )
         if app.enabled("profile"):
-            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
-            self.client.push_profile(user.login, found["id"], body)
+            ok = self.client.push_profile(user.login, found["id"], body)
+            self._record(EventKind.PUSHED, user.login, regions=regions_sent(body, app.attribute), ok=ok)
 
     def deprovision(self, app: OktaApp, login: str) -> None:
         """Okta unassigns ``login``: deactivate (never delete) if Deactivate Users is on."""
         if not app.enabled("lifecycleDeactivate"):
-            self._skip(login, "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled")
+            self._record(
+                EventKind.SKIPPED, login, "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled"
+            )
             return
         user_id = self._id(login)
-        if user_id is not None:
-            self.client.set_active(login, user_id, False)
+        if user_id is None:
+            self._record(EventKind.NOT_IN_OWN, login)
+            return
+        self._record(EventKind.DEACTIVATED, login, ok=self.client.set_active(login, user_id, False))
 
     def update(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
         if not app.enabled("profile"):
-            self._skip(
+            self._record(
+                EventKind.NOT_PUSHED,
                 user.login,
                 "Okta changed the user's app profile in place (the user kept the app) and pushed "
                 "nothing: Update User Attributes is off, as Own requires, so Own keeps the "
@@ -528,18 +432,19 @@ class OktaEmulator:
             )
             return
         user_id = self._id(user.login)
-        if user_id is not None:
-            body = create_body(user, app_user.profile, app.attribute)
-            self.sent[okta_fold(user.login)] = Sent(regions_sent(body, app.attribute))
-            self.client.push_profile(user.login, user_id, body)
+        if user_id is None:
+            self._record(EventKind.NOT_IN_OWN, user.login)
+            return
+        body = create_body(user, app_user.profile, app.attribute)
+        ok = self.client.push_profile(user.login, user_id, body)
+        self._record(EventKind.PUSHED, user.login, regions=regions_sent(body, app.attribute), ok=ok)
 
     def start_run(self) -> None:
-        """Forget what earlier runs sent: :attr:`sent` holds what the syncs since sent."""
-        self.sent = {}
+        """A new ``pulumi up`` starts: the events from now on carry the next :attr:`run`."""
+        self.run += 1
 
     def sync(self, before: tuple[OktaApp, Directory] | None, after: tuple[OktaApp, Directory]) -> None:
-        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``;
-        what is sent is added to :attr:`sent`."""
+        """Apply the change from ``before`` (``None``: nothing assigned yet) to ``after``."""
         app, directory = after
         old = resolve(*before) if before else {}
         new = resolve(app, directory)

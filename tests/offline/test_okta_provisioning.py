@@ -5,18 +5,23 @@ from __future__ import annotations
 import pytest
 
 from ownscim_infra.config.directory import load_directory, parse_directory
+from ownscim_infra.domain.own_setup import okta_fold
 from ownscim_infra.offline.engine import Engine
-from ownscim_infra.offline.okta_emulator import (
-    CORE_USER,
+from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_provisioning import (
     Assignment,
+    EventKind,
     OktaApp,
+    Provisioner,
     RegionsAttribute,
+    ResolvedAssignment,
     create_body,
     regions_sent,
     resolve,
 )
-from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.plan import build_plan
+from ownscim_infra.offline.report import fold_events
+from ownscim_infra.offline.scim_client import CORE_USER, Exchange
 from tests.conftest import REPO
 
 EXAMPLE_DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -150,3 +155,75 @@ def test_provisioning_is_off_while_the_connection_is_unknown(api_example):
     okta_app = OktaApp.from_org(org, app_id)
     assert not okta_app.enabled("lifecycleCreate")
     assert okta_app.capabilities_source == "provisioning is off: the connection is UNKNOWN"
+
+
+# --------------------------------------------------------------------------- the provisioner's events
+
+
+class FakeOwn:
+    """Own as Okta's SCIM client sees it, without HTTP: each request kept as an Exchange."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, dict] = {}
+        self.exchanges: list[Exchange] = []
+
+    def _answer(self, login: str, method: str, path: str, status: int) -> None:
+        self.exchanges.append(Exchange(login, method, path, status))
+
+    def find(self, login: str) -> dict | None:
+        self._answer(login, "GET", "/Users?filter=...", 200)
+        return self.users.get(login)
+
+    def create(self, login: str, body: dict) -> dict:
+        self.users[login] = {"id": f"id-{login}", "active": True}
+        self._answer(login, "POST", "/Users", 201)
+        return self.users[login]
+
+    def set_active(self, login: str, user_id: str, active: bool) -> bool:
+        self.users[login]["active"] = active
+        self._answer(login, "PATCH", f"/Users/{user_id}", 200)
+        return True
+
+    def push_profile(self, login: str, user_id: str, body: dict) -> bool:
+        self._answer(login, "PUT", f"/Users/{user_id}", 200)
+        return True
+
+
+def events(provisioner: Provisioner) -> list[tuple[str, str, list[str], str, str | None]]:
+    return [
+        (e.kind, e.login, [f"{x.method} {x.path}" for x in e.requests], e.why, e.regions) for e in provisioner.events
+    ]
+
+
+def test_the_provisioner_records_what_it_does_with_the_requests_it_sends():
+    ann, bob = DIRECTORY.users[0], DIRECTORY.users[1]
+    us = ResolvedAssignment(ann.login, "group US (priority 1)", {"regions": "us1"}, "g-US", group="US")
+    provisioner = Provisioner(FakeOwn())  # type: ignore[arg-type]
+    provisioner.start_run()
+    provisioner.apply(app(), [ann], {}, {okta_fold(ann.login): us})  # assigned: created
+    provisioner.start_run()
+    provisioner.apply(app(), [ann], {okta_fold(ann.login): us}, {})  # unassigned: deactivated
+    provisioner.apply(app(), [ann], {}, {okta_fold(ann.login): us})  # assigned again: reactivated
+    off = OktaApp({**app().capabilities, "lifecycleCreate": "DISABLED"}, "test", CORRECT_ATTRIBUTE, ())
+    provisioner.apply(off, [bob], {}, {okta_fold(bob.login): us})  # Create Users off: skipped
+    assert events(provisioner) == [
+        (EventKind.PROVISIONED, ann.login, ["GET /Users?filter=...", "POST /Users"], "", "us1"),
+        (EventKind.DEACTIVATED, ann.login, [f"PATCH /Users/id-{ann.login}"], "", None),
+        (EventKind.LINKED, ann.login, ["GET /Users?filter=..."], "", None),
+        (EventKind.REACTIVATED, ann.login, [f"PATCH /Users/id-{ann.login}"], "", None),
+        (
+            EventKind.SKIPPED,
+            bob.login,
+            ["GET /Users?filter=..."],
+            "not created: Create Users (lifecycleCreate) is not enabled",
+            None,
+        ),
+    ]
+    assert [e.run for e in provisioner.events] == [1, 2, 2, 2, 2]
+    folded = fold_events(provisioner.events, last_run=2)
+    assert folded[okta_fold(ann.login)].deactivated_and_reactivated  # re-provisioned, told by the events
+    assert not folded[okta_fold(ann.login)].sent  # the run's re-assignment sent no regions
+    assert [e.why for e in folded[okta_fold(bob.login)].skipped] == [
+        "not created: Create Users (lifecycleCreate) is not enabled"
+    ]
+    assert not fold_events(provisioner.events, last_run=1)[okta_fold(ann.login)].deactivated_and_reactivated

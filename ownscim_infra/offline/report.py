@@ -1,0 +1,460 @@
+"""The simulation's report: each user as Own holds it against what the config means, why, and
+what a change did to them; the run's steps and findings.
+
+The model only: built by :func:`ownscim_infra.offline.simulate.run_simulation` from Own's
+state (read through SCIM) and from what Okta's provisioning recorded as it worked
+(:class:`~.okta_provisioning.ProvisioningEvent`, folded here by :func:`fold_events`);
+rendered by :mod:`.report_text` (and by :mod:`.review`), or as JSON by
+:meth:`SimulationReport.to_json`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ownscim_infra.domain.findings import Code, Finding
+from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, okta_fold
+from ownscim_infra.offline.expectations import Expected, Meaning
+from ownscim_infra.offline.okta_provisioning import EventKind, ProvisioningEvent, ResolvedAssignment
+from ownscim_infra.offline.steps import Step
+
+
+@dataclass(frozen=True)
+class OwnState:
+    """A user as the receiver holds it (read through SCIM, Own's extension schema)."""
+
+    active: bool
+    regions: tuple[str, ...]
+    role: str | None
+    business_unit: str | None
+
+    def render(self) -> str:
+        """``active, us1, emea2``; the role and the business unit only when they are not
+        Own's (``Read-only`` in ``Default Business Unit``): ``active, us1, role Admin``."""
+        parts = ["active" if self.active else "inactive", ", ".join(self.regions) or "no regions"]
+        if self.role != READ_ONLY_ROLE:
+            parts.append(f"role {self.role}")
+        if self.business_unit != DEFAULT_BUSINESS_UNIT:
+            parts.append(f"business unit {self.business_unit}")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"active", "regions", "role", "businessUnit"}``."""
+        return {
+            "active": self.active,
+            "regions": list(self.regions),
+            "role": self.role,
+            "businessUnit": self.business_unit,
+        }
+
+
+class ReasonKind(StrEnum):
+    """What a :class:`Reason` is about."""
+
+    #: Own's state is not what the config means (absent, present, active, inactive)
+    STATE = "state"
+    #: Own holds other regions than the config means
+    REGIONS = "regions"
+    #: Own's role is not ``Read-only``
+    ROLE = "role"
+    #: Own's business unit is not the default one
+    BUSINESS_UNIT = "business unit"
+    #: the receiver refused one of Okta's requests
+    REFUSED = "refused"
+    #: Okta's provisioning did not act (a setting stopped it)
+    SKIPPED = "skipped"
+    #: the user's groups tie on priority
+    TIE = "tie"
+    #: Okta reactivated the user without pushing a profile
+    REACTIVATED = "reactivated"
+    #: Okta linked a user Own already had, sending nothing
+    LINKED = "linked"
+    #: a finding that explains it
+    CAUSE = "cause"
+    #: pulumi up stopped before the rest of the change
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of why a user is as it is: its ``kind`` and its ``text`` (for a reader)."""
+
+    kind: ReasonKind
+    text: str
+
+
+class ChangeKind(StrEnum):
+    """What a change may do to a person, in report order (:data:`CHANGE_KINDS`)."""
+
+    PROVISIONED = "provisioned"
+    REACTIVATED = "reactivated"
+    DEACTIVATED = "deactivated"
+    RE_PROVISIONED = "re-provisioned"
+    MOVED = "moved"
+    MOVE_REFUSED = "move-refused"
+    MOVE_NOT_IN_OWN = "move-not-in-own"
+
+
+#: What each :class:`ChangeKind` means, for a reader.
+CHANGE_KINDS: dict[ChangeKind, str] = {
+    ChangeKind.PROVISIONED: "created in Own",
+    ChangeKind.REACTIVATED: "active again in Own",
+    ChangeKind.DEACTIVATED: "deactivated in Own",
+    ChangeKind.RE_PROVISIONED: "deactivated, then reactivated in Own (unassigned, then assigned again)",
+    ChangeKind.MOVED: "in other regions in Own",
+    ChangeKind.MOVE_REFUSED: "refused by Okta (E0000046): pulumi up fails",
+    ChangeKind.MOVE_NOT_IN_OWN: "moved by the config, but Own keeps the old regions",
+}
+
+
+@dataclass
+class UserResult:
+    """One user's line of the report."""
+
+    login: str
+    assignment: str
+    regions_sent: str | None  # None: no value (all regions), or nothing sent (see ``sent``)
+    sent: bool  # whether Okta sent a create or a profile push for this user
+    own: OwnState | None
+    expected: Expected
+    ok: bool
+    reasons: list[Reason] = field(default_factory=list)
+    #: Okta's requests for this user and the receiver's answers (``METHOD path -> status``)
+    requests: list[str] = field(default_factory=list)
+    #: with ``--previous``: Own's state after the previous config's run (``None``: absent)
+    before: OwnState | None = None
+    #: with ``--previous``: what the change did to the user (:func:`change_kinds`), ``[]``: nothing
+    changes: list[ChangeKind] = field(default_factory=list)
+    #: whether the user is assigned (``assignment`` says how)
+    assigned: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """The user's JSON (camelCase keys; reasons and changes as text)."""
+        return {
+            "login": self.login,
+            "assignment": self.assignment,
+            "regionsSent": self.regions_sent,
+            "sent": self.sent,
+            "own": None if self.own is None else self.own.to_json(),
+            "expected": {
+                "state": str(self.expected.state),
+                "regions": list(self.expected.regions),
+                "via": self.expected.via,
+            },
+            "ok": self.ok,
+            "reasons": [r.text for r in self.reasons],
+            "requests": list(self.requests),
+            "before": None if self.before is None else self.before.to_json(),
+            "changes": [str(c) for c in self.changes],
+        }
+
+
+@dataclass
+class SimulationReport:
+    """Everything the command prints. ``ok``: every user as the config means, no finding."""
+
+    config: str
+    directory: str
+    previous: str | None
+    receiver: str
+    receiver_started_here: bool
+    capabilities: dict[str, str]
+    capabilities_source: str
+    attribute: dict[str, str] | None
+    users: list[UserResult]
+    findings: list[Finding]
+    #: findings of the previous config's run (``--previous``): already true before the change
+    previous_findings: list[Finding] = field(default_factory=list)
+    #: the emulated ``pulumi up`` of the config (after the previous config's, with ``--previous``):
+    #: one step a resource of the previous and the new program
+    changes: list[Step] = field(default_factory=list)
+    #: what Okta holds after the run: ``{"groupAssignments": [{"group", "priority"}]}``
+    okta: dict[str, Any] = field(default_factory=dict)
+    #: the step ``pulumi up`` fails at, or ``None``
+    update_failed: Step | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every user as the config means, and no finding (of either run)."""
+        return not self.findings and not self.previous_findings and all(u.ok for u in self.users)
+
+    @property
+    def changed_users(self) -> list[UserResult]:
+        """With ``--previous``: the users the change did something to."""
+        return [u for u in self.users if u.changes]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``json`` format's document: the fields in camelCase (``regionsSent``,
+        ``updateFailed``: ``"name: error"``), as ``plan`` and ``review`` write theirs, plus ``ok``."""
+        failed = self.update_failed
+        return {
+            "config": self.config,
+            "directory": self.directory,
+            "previous": self.previous,
+            "receiver": self.receiver,
+            "receiverStartedHere": self.receiver_started_here,
+            "capabilities": dict(self.capabilities),
+            "capabilitiesSource": self.capabilities_source,
+            "attribute": None if self.attribute is None else dict(self.attribute),
+            "users": [u.to_json() for u in self.users],
+            "findings": [f.to_json() for f in self.findings],
+            "previousFindings": [f.to_json() for f in self.previous_findings],
+            "changes": [step.to_json() for step in self.changes],
+            "okta": self.okta,
+            "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
+            "ok": self.ok,
+        }
+
+
+def camel_case(text: str) -> str:
+    """``regions_sent`` -> ``regionsSent``, ``needs attention`` -> ``needsAttention``: the JSON
+    formats' key (and code) style."""
+    head, *rest = re.split(r"[_\- ]", text)
+    return head + "".join(word.capitalize() for word in rest)
+
+
+# --------------------------------------------------------------------------- Own against the config
+
+
+def differences(expected: Expected, own: OwnState | None) -> list[Reason]:
+    """How Own's state of a user differs from what the config means (``[]``: as meant)."""
+    if expected.state == Meaning.ABSENT:
+        if own is None:
+            return []
+        return [Reason(ReasonKind.STATE, f"Own holds the user ({own.render()}) but the config assigns it nowhere")]
+    if own is None:
+        return [Reason(ReasonKind.STATE, "Own has no such user")]
+    if expected.state == Meaning.INACTIVE:
+        return [] if not own.active else [Reason(ReasonKind.STATE, "still active in Own after being unassigned")]
+    problems = []
+    if not own.active:
+        problems.append(Reason(ReasonKind.STATE, "inactive in Own"))
+    if set(own.regions) != set(expected.regions):
+        problems.append(
+            Reason(
+                ReasonKind.REGIONS,
+                f"Own holds regions {', '.join(own.regions) or 'none'}; the config means {', '.join(expected.regions)}",
+            )
+        )
+    if own.role != READ_ONLY_ROLE:
+        problems.append(Reason(ReasonKind.ROLE, f"role {own.role!r}, not {READ_ONLY_ROLE!r}"))
+    if own.business_unit != DEFAULT_BUSINESS_UNIT:
+        problems.append(
+            Reason(ReasonKind.BUSINESS_UNIT, f"business unit {own.business_unit!r}, not {DEFAULT_BUSINESS_UNIT!r}")
+        )
+    return problems
+
+
+# --------------------------------------------------------------------------- Okta's provisioning, folded
+
+
+@dataclass
+class Provisioned:
+    """What Okta's provisioning did for one user, folded from its events (:func:`fold_events`):
+    ``sent`` whether the last run sent a create or a profile push, ``regions_sent`` the
+    ``regions`` value of the last one (``None``: no value, Own's "all regions"),
+    ``linked``/``reactivated`` whether it ever linked or reactivated the user, ``skipped``
+    the events where it did not act (each event's ``why`` says why), ``requests`` every
+    request it sent for the user (``refused``: those the receiver refused), and ``toggles``
+    how many times the last run deactivated or reactivated them."""
+
+    sent: bool = False
+    regions_sent: str | None = None
+    linked: bool = False
+    reactivated: bool = False
+    skipped: list[ProvisioningEvent] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    #: the requests the receiver refused (status 400 or more)
+    refused: list[str] = field(default_factory=list)
+    toggles: int = 0
+
+    @property
+    def deactivated_and_reactivated(self) -> bool:
+        """Whether the last run both deactivated and reactivated the user (unassigned, then assigned again)."""
+        return self.toggles >= 2
+
+
+def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str, Provisioned]:
+    """``{folded login: Provisioned}`` from Okta's provisioning events, in order; ``last_run``
+    is the run whose sends and (de)activations count."""
+    folded: dict[str, Provisioned] = {}
+    for event in events:
+        user = folded.setdefault(event.key, Provisioned())
+        user.requests += [exchange.render() for exchange in event.requests]
+        user.refused += [exchange.render() for exchange in event.requests if exchange.status >= 400]
+        in_run = event.run == last_run
+        if event.kind in (EventKind.PROVISIONED, EventKind.PUSHED) and in_run:
+            user.sent, user.regions_sent = True, event.regions
+        elif event.kind == EventKind.LINKED:
+            user.linked = True
+        elif event.kind == EventKind.REACTIVATED and event.ok:
+            user.reactivated = True
+        elif event.kind in (EventKind.SKIPPED, EventKind.NOT_PUSHED):
+            user.skipped.append(event)
+        if event.kind in (EventKind.DEACTIVATED, EventKind.REACTIVATED) and event.ok and in_run:
+            user.toggles += 1
+    return folded
+
+
+def provisioning_reasons(done: Provisioned, own: OwnState | None, tied: str | None) -> list[Reason]:
+    """Why Okta's provisioning left a user as it is (for a user whose state differs): what it
+    skipped, a priority tie (``tied``: the sentence), a reactivation or a link that sent no regions."""
+    # a profile change not pushed explains nothing about a user Own does not have
+    reasons = [
+        Reason(ReasonKind.SKIPPED, event.why)
+        for event in done.skipped
+        if own is not None or event.kind != EventKind.NOT_PUSHED
+    ]
+    if tied:
+        reasons.append(Reason(ReasonKind.TIE, tied))
+    if done.reactivated and own and own.active:
+        reasons.append(
+            Reason(
+                ReasonKind.REACTIVATED,
+                "Okta found the user deactivated and reactivated it (PATCH active:true); with "
+                "Update User Attributes off no profile is pushed, so Own keeps the regions it "
+                "created the user with",
+            )
+        )
+    elif done.linked and not done.sent and own and own.active:
+        reasons.append(
+            Reason(
+                ReasonKind.LINKED,
+                "Own already had this user: Okta linked it without sending anything, so Own "
+                "keeps the regions it was created with",
+            )
+        )
+    return reasons
+
+
+# --------------------------------------------------------------------------- what a change did
+
+
+def change_kinds(
+    before: OwnState | None,
+    after: OwnState | None,
+    meant_before: Expected | None,
+    meant_after: Expected,
+    done: Provisioned | None,
+    *,
+    blocked: bool = False,
+) -> list[ChangeKind]:
+    """What a change did to one person in Own (:class:`ChangeKind`, in report order), from
+    Own's state before and after it, what the previous and the new config mean, and what
+    Okta's provisioning did during the change's run (``done``). ``[]``: nothing."""
+    kinds: list[ChangeKind] = []
+    was_active, is_active = bool(before and before.active), bool(after and after.active)
+    if after is not None and before is None and is_active:
+        kinds.append(ChangeKind.PROVISIONED)
+    elif is_active and not was_active and before is not None:
+        kinds.append(ChangeKind.REACTIVATED)
+    if was_active and not is_active:
+        kinds.append(ChangeKind.DEACTIVATED)
+    if was_active and is_active and done is not None and done.deactivated_and_reactivated:
+        kinds.append(ChangeKind.RE_PROVISIONED)
+    if before is not None and after is not None and set(before.regions) != set(after.regions):
+        kinds.append(ChangeKind.MOVED)
+    if blocked:
+        kinds.append(ChangeKind.MOVE_REFUSED)
+    moves = (
+        meant_before is not None
+        and meant_before.state == Meaning.ACTIVE
+        and meant_after.state == Meaning.ACTIVE
+        and set(meant_before.regions) != set(meant_after.regions)
+    )
+    if moves and after is not None and set(after.regions) != set(meant_after.regions) and not blocked:
+        kinds.append(ChangeKind.MOVE_NOT_IN_OWN)
+    return kinds
+
+
+# --------------------------------------------------------------------------- each user's line
+
+
+def _relevant(finding: Finding, login: str, problems: list[Reason], app_user: ResolvedAssignment | None) -> bool:
+    """Whether a finding can explain one user's problems (so it is named as their cause)."""
+    if finding.code == Code.PRIORITY_TIE:
+        return bool(app_user and app_user.tied_with)
+    if finding.logins:
+        return okta_fold(login) in {okta_fold(x) for x in finding.logins}
+    if finding.code == Code.PRIORITY_ORDER:
+        return bool(app_user and app_user.group is not None)
+    # a wrong role or business unit alone is never caused by the Okta app's settings
+    return any(p.kind not in (ReasonKind.ROLE, ReasonKind.BUSINESS_UNIT) for p in problems)
+
+
+def _tie(app_user: ResolvedAssignment | None) -> str | None:
+    if app_user is None or not app_user.tied_with:
+        return None
+    return f"Okta's choice between {app_user.via} and {', '.join(app_user.tied_with)} (same priority) is undefined"
+
+
+@dataclass
+class Before:
+    """With ``--previous``: Own's state of each user after the previous config's run, and
+    what the previous config meant (both keyed by folded login)."""
+
+    own: dict[str, OwnState | None] = field(default_factory=dict)
+    meant: dict[str, Expected] = field(default_factory=dict)
+
+
+@dataclass
+class Judge:
+    """Builds each user's line (:meth:`user`) from Own's state, what the config means, Okta's
+    assignment (``assigned``, by folded login), what its provisioning did (``done``,
+    :func:`fold_events`), the ``findings``, Own before the change (``before``; ``None``:
+    no ``--previous``) and the step ``pulumi up`` stopped at (``stopped_at``)."""
+
+    findings: list[Finding]
+    assigned: dict[str, ResolvedAssignment]
+    done: dict[str, Provisioned]
+    before: Before | None
+    stopped_at: str | None
+
+    def __post_init__(self) -> None:
+        self.blocked = {
+            okta_fold(x) for f in self.findings if f.code == Code.ASSIGNMENT_BLOCKED_BY_GROUP for x in f.logins
+        }
+
+    def user(self, login: str, expected: Expected, own: OwnState | None) -> UserResult:
+        """The line of ``login``: Own's state ``own`` against ``expected``, why, and what the change did."""
+        key = okta_fold(login)
+        app_user = self.assigned.get(key)
+        done = self.done.get(key, Provisioned())
+        problems = differences(expected, own)
+        # a refused request is an error Okta shows for this user, even if Own's state is right
+        problems += [Reason(ReasonKind.REFUSED, f"receiver answered {line}") for line in done.refused]
+        reasons = list(problems)
+        if problems:
+            reasons += provisioning_reasons(done, own, _tie(app_user))
+            reasons += [
+                Reason(ReasonKind.CAUSE, f"cause: {f.message}")
+                for f in self.findings
+                if _relevant(f, login, problems, app_user)
+            ]
+            if self.stopped_at is not None and key not in self.blocked:
+                reasons.append(
+                    Reason(ReasonKind.STOPPED, f"pulumi up stopped at {self.stopped_at}, before the rest of the change")
+                )
+        before = self.before
+        return UserResult(
+            login=login,
+            assignment=app_user.via if app_user else "not assigned",
+            regions_sent=done.regions_sent if done.sent else None,
+            sent=done.sent,
+            own=own,
+            expected=expected,
+            ok=not problems,
+            reasons=list(dict.fromkeys(reasons)),
+            requests=done.requests,
+            before=None if before is None else before.own.get(key),
+            changes=[]
+            if before is None
+            else change_kinds(
+                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
+            ),
+            assigned=app_user is not None,
+        )

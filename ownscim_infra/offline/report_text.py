@@ -1,0 +1,142 @@
+"""The simulation's report for a terminal: what ``pulumi up`` does, one row a user, then the
+reasons and the findings (:func:`render_text`). Text only here; the model is :mod:`.report`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
+from ownscim_infra.offline.report import ChangeKind, OwnState, SimulationReport, UserResult
+from ownscim_infra.offline.steps import Op, Step
+
+
+def _own_cell(own: OwnState | None) -> str:
+    return own.render() if own else "absent"
+
+
+def changed_summary(step: Step) -> str:
+    """What a step changes, for a reader: the changed paths; for an assignment replaced by its
+    ``replacementTrigger``, the declared values before and after (``regions us1 -> emea2``),
+    which is what set the trigger off."""
+    trigger = step.trigger
+    if step.paths == ["replacementTrigger"] and trigger is not None:
+        try:
+            old, new = json.loads(str(trigger.recorded)), json.loads(str(trigger.declared))
+        except ValueError:
+            return trigger.render()
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            return trigger.render()
+        keys = sorted(set(old) | set(new))
+        return ", ".join(f"{k} {old.get(k, '(none)')} -> {new.get(k, '(none)')}" for k in keys) or "profile"
+    return ", ".join(step.paths) or "-"
+
+
+def _changes_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """What the emulated ``pulumi up`` did: a count by operation, every step that is not
+    ``same``, the failure, and the group order Okta holds after it."""
+    counts: dict[str, int] = {}
+    for step in report.changes:
+        counts[step.op] = counts.get(step.op, 0) + 1
+    summary = ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "nothing declared"
+    lines = [f"pulumi up (emulated engine and okta provider): {len(report.changes)} resource(s): {summary}"]
+    rows = [[str(s.op), s.name, changed_summary(s), str(s.status)] for s in report.changes if s.op != Op.SAME]
+    if rows:
+        lines += aligned(["Op", "Resource", "Changed", "Status"], rows, indent="  ", max_width=width)
+    else:
+        lines.append("  no changes: the state already matches the program")
+    failed = report.update_failed
+    if failed is not None:
+        lines += wrapped(f"pulumi up FAILS at {failed.name}: {failed.error}", width)
+    held = report.okta.get("groupAssignments") or []
+    if held:
+        text = "Okta holds the group assignments: " + ", ".join(f"{g['priority']} {g['group']}" for g in held)
+        lines += wrapped(text, width)
+    return lines
+
+
+def _sent_cell(u: UserResult) -> str:
+    if ChangeKind.RE_PROVISIONED in u.changes or ChangeKind.REACTIVATED in u.changes:
+        return "no regions: reactivated (PATCH)"
+    if ChangeKind.DEACTIVATED in u.changes:
+        return "- (deactivated)"
+    if not u.assigned:
+        return "-"
+    if not u.sent:
+        return "nothing sent (already in Own)"
+    return "(none: all regions)" if u.regions_sent is None else u.regions_sent
+
+
+def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """The users table, then (with ``--previous``) what the change did to each person."""
+    header = ["User", "Assignment", "Okta sends regions", "Own holds", "Config means", "Result"]
+    rows = [
+        [u.login, u.assignment, _sent_cell(u), _own_cell(u.own), u.expected.render(), "ok" if u.ok else "DIFFERS"]
+        for u in report.users
+    ]
+    lines = [*aligned(header, rows, max_width=width), ""]
+    if report.previous:
+        changed = report.changed_users
+        lines.append(f"What the change does to people in Own ({len(changed)} of {len(report.users)}):")
+        if changed:
+            rows = [[u.login, ", ".join(u.changes), _own_cell(u.before), _own_cell(u.own)] for u in changed]
+            lines += aligned(["User", "Change", "Before", "After"], rows, indent="  ", max_width=width)
+        else:
+            lines.append("  nobody: Own holds the same users as before")
+        lines.append("")
+    return lines
+
+
+def _findings_lines(report: SimulationReport, width: int | None) -> list[str]:
+    lines = []
+    for u in report.users:
+        if not u.ok:
+            lines.append(f"{u.login} differs:")
+            for r in u.reasons:
+                lines += wrapped(f"- {r.text}", width, "  ")
+    if report.previous_findings:
+        lines.append("Findings of the previous config (before the change):")
+        for f in report.previous_findings:
+            lines += wrapped(f"- [{f.code}] {f.message}", width, "  ")
+    if report.findings:
+        lines.append("Findings:")
+        for f in report.findings:
+            lines += wrapped(f"- [{f.code}] {f.message}", width, "  ")
+            for step in f.steps:
+                lines += wrapped(step, width, "      ")
+    return lines
+
+
+def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> str:
+    """The report for a terminal: what ``pulumi up`` does, one row a user, then the reasons
+    and the findings. Tables fit ``width`` columns (``None``: as wide as they take)."""
+    caps = ", ".join(f"{k} {v}" for k, v in report.capabilities.items())
+    attr = report.attribute
+    header = [
+        f"Simulation of {report.config} with directory {report.directory}",
+        *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
+        f"Receiver: {report.receiver}"
+        + (" (started here, temporary database)" if report.receiver_started_here else ""),
+        f"Okta provisioning ({report.capabilities_source}): {caps}",
+        "regions attribute: "
+        + (
+            f"externalName {attr['externalName']}, externalNamespace {attr['externalNamespace']}, scope {attr['scope']}"
+            if attr
+            else "not declared"
+        ),
+    ]
+    lines = [
+        *(line for text in header for line in wrapped(text, width)),
+        "",
+        *_changes_lines(report, width),
+        "",
+        *_people_lines(report, width),
+        *_findings_lines(report, width),
+    ]
+    ok_count = sum(u.ok for u in report.users)
+    found = len(report.findings) + len(report.previous_findings)
+    lines.append(
+        f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
+        f"{found} finding(s)"
+    )
+    return "\n".join(lines) + "\n"
