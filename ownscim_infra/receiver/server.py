@@ -61,8 +61,8 @@ class ReceiverHandle:
 
 def raw_error(app: ReceiverApplication, exception: SCIMException) -> bytes:
     """A whole HTTP/1.1 response carrying the SCIM error of ``exception`` (the application's
-    mapping, :meth:`~.app.OwnScimService.error_response`), closing the connection."""
-    response = app.service.error_response(exception)
+    mapping, :meth:`~.app.ReceiverApplication.error_response`), closing the connection."""
+    response = app.error_response(exception)
     body = json.dumps(response.body).encode()
     status = HTTPStatus(response.status)
     lines = [f"HTTP/1.1 {status.value} {status.phrase}"]

@@ -63,6 +63,20 @@ def make_settings(tmp_path) -> Callable[..., ReceiverSettings]:
     return make
 
 
+@pytest.fixture(scope="module")
+def make_settings_module(tmp_path_factory) -> Callable[..., ReceiverSettings]:
+    """:func:`make_settings` for module-scoped fixtures: each call gets a database file of its own."""
+    folder = tmp_path_factory.mktemp("receiver")
+    made = iter(range(1_000_000))
+
+    def make(**overrides: Any) -> ReceiverSettings:
+        values: dict[str, Any] = {"regions": REGIONS, "token": TOKEN, "db_path": folder / f"own-{next(made)}.db"}
+        values.update(overrides)
+        return ReceiverSettings(**values)
+
+    return make
+
+
 @pytest.fixture
 def receiver(make_settings) -> Iterator[Any]:
     """A receiver in Own's default mode (attribute updates refused), served on 127.0.0.1."""

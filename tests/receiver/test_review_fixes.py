@@ -364,7 +364,7 @@ def test_attribute_update_refused_names_the_attributes_sorted():
 
 
 def test_the_read_api_reuses_its_threads_connection(receiver, okta, monkeypatch):
-    from ownscim_infra.receiver import storage
+    from ownscim_infra.receiver import sqlite
 
     okta.post("/Users", json=okta_user())
     assert [s.user_name for s in receiver.store.own_states()] == ["jane.doe@example.com"]  # opens this thread's
@@ -372,6 +372,6 @@ def test_the_read_api_reuses_its_threads_connection(receiver, okta, monkeypatch)
     def no_new_connection(*args, **kwargs):
         raise AssertionError("the read API opened another connection")
 
-    monkeypatch.setattr(storage.sqlite3, "connect", no_new_connection)
+    monkeypatch.setattr(sqlite.sqlite3, "connect", no_new_connection)
     assert receiver.store.own_state("JANE.DOE@example.com") is not None
     assert len(receiver.store.own_states()) == 1
