@@ -28,8 +28,8 @@ PATCH removing ``active``/setting null  400     ``invalidValue``
 empty/blank/too long/control-character  400     ``invalidValue``
 ``userName``
 ``/Groups`` (Push Groups unsupported)  404     --
-PATCH over ``maxOperations``           400     ``invalidValue``
-filter over ``maxClauses``/length      400     ``tooMany``
+PATCH over ``max_patch_operations``    400     ``invalidValue``
+filter over its clauses/length bound   400     ``tooMany``
 body not received in time              408     --
 media type not JSON                    415     --
 database locked by another process     503     -- (``Retry-After``)
@@ -445,7 +445,9 @@ class ReceiverApplication(ASGIApplication):
         error = _unexpected.get()
         suffix = f" error={error}" if error else (" disconnected" if status is None else "")
         shown = "-" if status is None else str(status)
-        log.info("%s %s %s %.1fms %s%s", method, safe_path(scope["path"]), shown, elapsed, _agent(agent), suffix)
+        if log.isEnabledFor(logging.INFO):  # made and handled as Logger.info does, without its caller lookup
+            args = (method, safe_path(scope["path"]), shown, elapsed, _agent(agent), suffix)
+            log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms %s%s", args, None, "_log"))
 
 
 def create_app(settings: ReceiverSettings) -> ReceiverApplication:

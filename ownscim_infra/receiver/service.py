@@ -103,10 +103,7 @@ class OwnScimService(SplicedResponses):
     """scim2-server's service with Own's rules (see the module)."""
 
     def __init__(self, settings: ReceiverSettings) -> None:
-        config = service_provider_config(
-            settings.max_patch_operations, settings.max_filter_clauses, settings.max_filter_length
-        )
-        super().__init__(build_provider(config))
+        super().__init__(build_provider(service_provider_config()))
         self.settings = settings
         self.bounds = RequestBounds(
             settings.max_patch_operations, settings.max_filter_clauses, settings.max_filter_length

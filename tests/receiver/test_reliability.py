@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from scim2_models import ServiceProviderConfig
 
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
 
@@ -38,7 +37,6 @@ from .conftest import (
 #: The most a lookup may take while a slow request is served, as a share of that request's time
 #: (measured: 5 to 113 ms for a 1.7 to 3.8 s request on a 2-core machine, i.e. under 0.06).
 LOOKUP_SHARE = 0.2
-LIMITS_SCHEMA = "urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig"
 
 
 def _scim_error(response, status: int, scim_type: str | None = None) -> dict:
@@ -58,23 +56,7 @@ def _or_filter(clauses: int) -> str:
     return " or ".join(f'userName eq "nobody{i}@example.com"' for i in range(clauses))
 
 
-# -- the bounds on one request, announced ----------------------------------------------------------
-
-
-def test_the_limits_are_announced_in_the_service_provider_config(okta):
-    from ownscim_infra.receiver.models import Limits
-
-    document = okta.get("/ServiceProviderConfig").json()
-
-    assert LIMITS_SCHEMA in document["schemas"]
-    assert document[LIMITS_SCHEMA] == {"patch": {"maxOperations": 100}, "filter": {"maxClauses": 20, "maxLength": 4096}}
-    config = ServiceProviderConfig[Limits].model_validate(document)
-    assert config[Limits].patch.max_operations == 100
-    core = {k: v for k, v in document.items() if k != LIMITS_SCHEMA}
-    core["schemas"] = [s for s in core["schemas"] if s != LIMITS_SCHEMA]
-    ServiceProviderConfig.model_validate(core)  # the rest is RFC 7643 §5 as any client reads it
-    schemas = okta.get("/Schemas").json()["Resources"]
-    assert LIMITS_SCHEMA in [s["id"] for s in schemas]
+# -- the bounds on one request (docs/receiver.md, Request bounds) -----------------------------------------
 
 
 def test_a_patch_over_max_operations_is_refused_before_any_is_applied(receiver_apply):
