@@ -25,6 +25,7 @@ from .conftest import (
     SCIM_JSON,
     TOKEN,
     free_port,
+    in_process,
     interrupt,
     okta_client,
     okta_user,
@@ -146,7 +147,7 @@ def crowded(tmp_path_factory):
     over them all is a slow request. (In the test process, the timings would be the test
     suite's: its garbage collector scans everything the suite holds, every thread waiting.)"""
     db = tmp_path_factory.mktemp("crowded") / "own.db"
-    with serve_in_background(ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db)) as seeding:
+    with in_process(ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db)) as seeding:
         seed_users(seeding, 6000)
     port = free_port()
     args = ["--regions", ",".join(REGIONS), "--port", str(port), "--db", str(db), "--log-level", "warning"]
@@ -232,7 +233,14 @@ def _hold_write_lock(db) -> subprocess.Popen:
     return holder
 
 
-def test_a_write_lock_held_by_another_process_is_a_503_and_never_blocks_the_loop(receiver, okta):
+@pytest.fixture
+def served_okta(served):
+    with okta_client(served.base_url) as client:
+        yield client
+
+
+def test_a_write_lock_held_by_another_process_is_a_503_and_never_blocks_the_loop(served, served_okta):
+    receiver, okta = served, served_okta  # the event loop is uvicorn's: over real HTTP
     existing = okta.post("/Users", json=okta_user("ann@example.com")).json()
     holder = _hold_write_lock(receiver.store.path)
     try:
@@ -367,7 +375,7 @@ def test_connections_over_the_limit_get_a_503_then_service_resumes(guarded):
 @pytest.mark.parametrize(("durability", "synchronous"), [(None, 2), ("full", 2), ("normal", 1)])
 def test_durability_sets_sqlite_synchronous(make_settings, durability, synchronous):
     overrides = {} if durability is None else {"durability": durability}
-    with serve_in_background(make_settings(**overrides)) as receiver:
+    with in_process(make_settings(**overrides)) as receiver:
         assert receiver.store.write(lambda conn: conn.execute("PRAGMA synchronous").fetchone()[0]) == synchronous
         assert receiver.store.write(lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
 
