@@ -5,7 +5,7 @@ protocol of :mod:`.protocol` (header and idle timeouts, a connection limit). Its
 off: the application logs one line per request itself (``ownscim_infra.receiver`` logger),
 without the token or any password.
 
-Start-up checks everything before anything is announced: the database (:func:`.storage.open_database`:
+Start-up checks everything before anything is announced: the database (:func:`.sqlite.open_database`:
 folder, file, ``PRAGMA quick_check``, writable) and the address (the socket is bound before
 uvicorn starts). A failure is a :class:`~.settings.StartupError` with a one-line message.
 """
