@@ -169,7 +169,7 @@ def serve_peer(kind: str, users: int, port: int) -> None:
 
 def seed_receiver(db: Path, users: int) -> None:
     """Store ``users`` users in a new receiver database through the storage API."""
-    from ownscim_infra.receiver.app import OwnScimService
+    from ownscim_infra.receiver.service import OwnScimService
     from ownscim_infra.receiver.settings import ReceiverSettings
     from ownscim_infra.receiver.storage import SqliteStorage
 

@@ -96,8 +96,8 @@ def handle(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # One line per request: skip what the format does not show (the logging HOWTO's "Optimization").
-    logging._srcfile = None  # no caller lookup (sys._getframe) per record
+    # One line per request: skip what the format does not show (the logging HOWTO's "Optimization");
+    # the request line itself is made without a caller lookup (see receiver.app's request log).
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     from ownscim_infra.receiver.server import serve  # uvicorn is imported only when serving
 

@@ -5,9 +5,10 @@ Built on scim2-models (RFC 7643). The receiver serves one resource type, ``User`
 admin maps ``department``, ``manager``...) and with :class:`OwnUser`, the read-only state Own
 keeps for each user. ``/Groups`` is not served: Own does not support Okta's Push Groups.
 
-``/ServiceProviderConfig`` announces the bounds on the work of one request in the extension
-:class:`Limits` (RFC 7643 §5 has ``bulk.maxOperations`` and ``filter.maxResults``, nothing for
-PATCH operations or filter clauses).
+``/ServiceProviderConfig`` is RFC 7643 §5's document and nothing more, so that any strict
+client reads it (python-scim's refuses an unknown attribute): what §5 has a field for is in that
+field (``filter.maxResults``, ``bulk``...); the bounds it has none for (PATCH operations, filter
+clauses and length: :mod:`.bounds`) are documented in docs/receiver.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from scim2_models import (
     Bulk,
     CaseExact,
     ChangePassword,
-    ComplexAttribute,
     Context,
     ETag,
     Extension,
@@ -47,16 +47,13 @@ from scim2_models.resources.enterprise_user import Manager as RFCManager
 from scim2_models.resources.resource import AnyExtension
 from scim2_models.urn import URN
 
-from .settings import MAX_FILTER_CLAUSES, MAX_FILTER_LENGTH, MAX_PATCH_OPERATIONS, OWN_USER_SCHEMA
+from .settings import OWN_USER_SCHEMA
 
 #: Largest request body accepted, in bytes (1 MiB); larger bodies get 413.
 MAX_BODY_BYTES = 1024 * 1024
 
 #: Largest page a search returns (``filter.maxResults`` of /ServiceProviderConfig).
 MAX_RESULTS = 200
-
-#: Schema URN of the extension of ``/ServiceProviderConfig`` announcing :class:`Limits`.
-LIMITS_SCHEMA = "urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig"
 
 
 class OwnUser(Extension):
@@ -214,48 +211,15 @@ BEARER_SCHEME = AuthenticationScheme(
 )
 
 
-class PatchLimits(ComplexAttribute):
-    """The bounds on one PATCH request (RFC 7644 §3.5.2)."""
-
-    max_operations: Annotated[int | None, Mutability.read_only, Returned.default] = None
-    """The most operations one PatchOp may carry, in the manner of ``bulk.maxOperations``."""
-
-
-class FilterLimits(ComplexAttribute):
-    """The bounds on one filter (RFC 7644 §3.4.2.2)."""
-
-    max_clauses: Annotated[int | None, Mutability.read_only, Returned.default] = None
-    """The most comparisons and presence tests one filter may hold."""
-
-    max_length: Annotated[int | None, Mutability.read_only, Returned.default] = None
-    """The longest filter accepted, in characters."""
-
-
-class Limits(Extension):
-    """The receiver's bounds on the work of one request, announced in ``/ServiceProviderConfig``.
-
-    A request over a bound is refused with 400 before any of its work is done: a PATCH with
-    more operations (``invalidValue``), a filter with more clauses or characters (``tooMany``).
-    """
-
-    __schema__ = URN(LIMITS_SCHEMA)
-
-    patch: Annotated[PatchLimits | None, Mutability.read_only, Returned.default] = None
-    filter: Annotated[FilterLimits | None, Mutability.read_only, Returned.default] = None
-
-
-def service_provider_config(
-    max_patch_operations: int = MAX_PATCH_OPERATIONS,
-    max_filter_clauses: int = MAX_FILTER_CLAUSES,
-    max_filter_length: int = MAX_FILTER_LENGTH,
-) -> ServiceProviderConfig:
-    """What ``/ServiceProviderConfig`` announces (RFC 7643 §5).
+def service_provider_config() -> ServiceProviderConfig:
+    """What ``/ServiceProviderConfig`` announces (RFC 7643 §5; ``meta.resourceType`` is
+    ``ServiceProviderConfig``).
 
     PATCH, filtering (at most :data:`MAX_RESULTS` per page), sorting and ETags are supported;
-    bulk and password change are not. The extension :class:`Limits` gives the bounds on one
-    request (PATCH operations, filter clauses and length).
+    bulk and password change are not. The bounds RFC 7643 §5 has no field for are in
+    docs/receiver.md ("Request bounds").
     """
-    config = ServiceProviderConfig[Limits](  # type: ignore[misc]  # a Resource is parametrized by its extensions
+    return ServiceProviderConfig(
         patch=Patch(supported=True),
         bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
         filter=Filter(supported=True, max_results=MAX_RESULTS),
@@ -264,11 +228,6 @@ def service_provider_config(
         etag=ETag(supported=True),
         authentication_schemes=[BEARER_SCHEME],
     )
-    config[Limits] = Limits(
-        patch=PatchLimits(max_operations=max_patch_operations),
-        filter=FilterLimits(max_clauses=max_filter_clauses, max_length=max_filter_length),
-    )
-    return config
 
 
 def user_resource_type() -> ResourceType:
@@ -287,7 +246,7 @@ def build_provider(config: ServiceProviderConfig | None = None) -> ScimProvider:
     the enterprise extension) are all known.
     """
     return ScimProvider(
-        models=[ReceiverUser, EnterpriseUser, OwnUser, Limits],  # Limits: its schema in /Schemas
+        models=[ReceiverUser, EnterpriseUser, OwnUser],
         resource_types=[user_resource_type()],
         config=config or service_provider_config(),
     )

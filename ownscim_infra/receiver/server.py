@@ -5,7 +5,7 @@ protocol of :mod:`.protocol` (header and idle timeouts, a connection limit). Its
 off: the application logs one line per request itself (``ownscim_infra.receiver`` logger),
 without the token or any password.
 
-Start-up checks everything before anything is announced: the database (:func:`.storage.open_database`:
+Start-up checks everything before anything is announced: the database (:func:`.sqlite.open_database`:
 folder, file, ``PRAGMA quick_check``, writable) and the address (the socket is bound before
 uvicorn starts). A failure is a :class:`~.settings.StartupError` with a one-line message.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import signal
 import socket
 import threading
 import time
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 import httpx
 import uvicorn
@@ -61,8 +63,8 @@ class ReceiverHandle:
 
 def raw_error(app: ReceiverApplication, exception: SCIMException) -> bytes:
     """A whole HTTP/1.1 response carrying the SCIM error of ``exception`` (the application's
-    mapping, :meth:`~.app.OwnScimService.error_response`), closing the connection."""
-    response = app.service.error_response(exception)
+    mapping, :meth:`~.app.ReceiverApplication.error_response`), closing the connection."""
+    response = app.error_response(exception)
     body = json.dumps(response.body).encode()
     status = HTTPStatus(response.status)
     lines = [f"HTTP/1.1 {status.value} {status.phrase}"]
@@ -130,6 +132,42 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{netloc}:{port}{BASE_PATH}"
 
 
+class Terminated(Exception):
+    """SIGTERM reached the receiver serving in the foreground: a clean stop, as Ctrl-C."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+@contextmanager
+def running(
+    settings: ReceiverSettings, host: str, port: int, log_level: str
+) -> Iterator[tuple[ReceiverHandle, uvicorn.Server, socket.socket]]:
+    """The one life of a receiver, in the foreground or a thread: build the application (the
+    database checked), bind the address, give the handle, the uvicorn server to run and its
+    socket; on exit close the socket, then the application (its requests, its writes, the
+    database checkpointed and closed: no ``-wal``/``-shm`` file left).
+
+    :raises StartupError: the database or the address cannot be used (nothing is left open).
+    """
+    app = create_app(settings)
+    try:
+        sock = bind(host, port)
+    except StartupError:
+        app.close()
+        raise
+    try:
+        bound_port = sock.getsockname()[1]
+        handle = ReceiverHandle(
+            base_url=_base_url(host, bound_port), store=app.store, app=app, host=host, port=bound_port
+        )
+        yield handle, uvicorn.Server(_config(app, log_level.lower())), sock
+    finally:
+        sock.close()
+        app.close()
+
+
 def serve(
     settings: ReceiverSettings,
     host: str = "127.0.0.1",
@@ -141,22 +179,25 @@ def serve(
     """Check the database and the address, serve until interrupted (Ctrl-C / SIGTERM) in the
     calling thread, and call ``announce(base_url)`` once serving (uvicorn's signal handlers set).
 
+    SIGTERM is a clean stop as Ctrl-C is: the requests in progress are answered, the writes
+    committed, the database checkpointed and closed, and ``serve`` returns (uvicorn re-raises
+    the signal it caught once it has stopped: its default action would end the process before
+    the database is closed).
+
     :raises StartupError: the database or the address cannot be used (nothing was announced).
     """
-    app = create_app(settings)
-    try:
-        sock = bind(host, port)
-    except StartupError:
-        app.close()
-        raise
-    try:
+    with running(settings, host, port, log_level) as (handle, server, sock):
         if announce is not None:
-            base_url = _base_url(host, sock.getsockname()[1])
-            app.on_startup = lambda: announce(base_url)
-        uvicorn.Server(_config(app, log_level.lower())).run(sockets=[sock])
-    finally:
-        sock.close()
-        app.close()
+            handle.app.on_startup = lambda: announce(handle.base_url)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+        try:
+            server.run(sockets=[sock])
+        except Terminated:
+            pass
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -169,25 +210,15 @@ def serve_in_background(
     :raises StartupError: the database or the address cannot be used.
     :raises RuntimeError: the server does not answer within 10 s.
     """
-    app = create_app(settings)
-    try:
-        sock = bind(host, port)
-    except StartupError:
-        app.close()
-        raise
-    server = uvicorn.Server(_config(app, log_level))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ownscim-receiver", daemon=True)
-    thread.start()
-    try:
-        bound_port = sock.getsockname()[1]
-        base_url = _base_url(host, bound_port)
-        _wait_until_up(base_url, thread)
-        yield ReceiverHandle(base_url=base_url, store=app.store, app=app, host=host, port=bound_port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-        app.close()
+    with running(settings, host, port, log_level) as (handle, server, sock):
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ownscim-receiver", daemon=True)
+        thread.start()
+        try:
+            _wait_until_up(handle.base_url, thread)
+            yield handle
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
 
 
 def _wait_until_up(base_url: str, thread: threading.Thread, timeout: float = 10.0) -> None:

@@ -1,7 +1,11 @@
-"""Fixtures for the receiver tests: settings on a temporary SQLite file, a real server on 127.0.0.1."""
+"""Fixtures for the receiver tests: settings on a temporary SQLite file; the receiver's ASGI
+application in process (Own's rules, the protocol: ``receiver``, ``receiver_apply``,
+:func:`in_process`) or served by real uvicorn on 127.0.0.1 (transport behaviour: ``served``,
+``serve_in_background``)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -9,12 +13,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
-from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+from ownscim_infra.receiver import ReceiverSettings, create_app, serve_in_background
 
 TOKEN = "test-token-9f8e7d6c5b4a"
 REGIONS = ("us1", "emea2")
@@ -63,25 +71,88 @@ def make_settings(tmp_path) -> Callable[..., ReceiverSettings]:
     return make
 
 
+@pytest.fixture(scope="module")
+def make_settings_module(tmp_path_factory) -> Callable[..., ReceiverSettings]:
+    """:func:`make_settings` for module-scoped fixtures: each call gets a database file of its own."""
+    folder = tmp_path_factory.mktemp("receiver")
+    made = iter(range(1_000_000))
+
+    def make(**overrides: Any) -> ReceiverSettings:
+        values: dict[str, Any] = {"regions": REGIONS, "token": TOKEN, "db_path": folder / f"own-{next(made)}.db"}
+        values.update(overrides)
+        return ReceiverSettings(**values)
+
+    return make
+
+
+#: The applications served in process, by the origin of their base URL.
+_IN_PROCESS: dict[str, Any] = {}
+#: Hosts for the in-process receivers' base URLs: each its own loopback address (127.0.0.0/8) and
+#: the discard port, so that a URL used by mistake outside :func:`okta_client` stays on this machine.
+_HOSTS = itertools.cycle(f"127.0.0.{n}" for n in range(2, 255))
+
+
+@dataclass(frozen=True)
+class InProcessReceiver:
+    """The receiver's ASGI application, called in this process (no socket, no uvicorn): what
+    :func:`okta_client` gives for its ``base_url`` is an HTTP client that calls the application
+    (starlette's TestClient, an ``httpx.Client``)."""
+
+    app: Any
+    base_url: str
+
+    @property
+    def store(self) -> Any:
+        return self.app.store
+
+
+@contextmanager
+def in_process(settings: ReceiverSettings) -> Iterator[InProcessReceiver]:
+    """The receiver of ``settings`` in process; closed (its database too) on exit."""
+    app = create_app(settings)
+    origin = f"http://{next(_HOSTS)}:9"
+    _IN_PROCESS[origin] = app
+    try:
+        yield InProcessReceiver(app, f"{origin}/scim/v2")
+    finally:
+        del _IN_PROCESS[origin]
+        app.close()
+
+
 @pytest.fixture
-def receiver(make_settings) -> Iterator[Any]:
-    """A receiver in Own's default mode (attribute updates refused), served on 127.0.0.1."""
+def receiver(make_settings) -> Iterator[InProcessReceiver]:
+    """A receiver in Own's default mode (attribute updates refused), in process."""
+    with in_process(make_settings()) as handle:
+        yield handle
+
+
+@pytest.fixture
+def receiver_apply(make_settings) -> Iterator[InProcessReceiver]:
+    """A receiver with ``--attribute-updates apply``, in process."""
+    with in_process(make_settings(attribute_updates="apply")) as handle:
+        yield handle
+
+
+@pytest.fixture
+def served(make_settings) -> Iterator[Any]:
+    """A receiver in Own's default mode served by uvicorn on 127.0.0.1 (for transport behaviour)."""
     with serve_in_background(make_settings()) as handle:
         yield handle
 
 
-@pytest.fixture
-def receiver_apply(make_settings) -> Iterator[Any]:
-    """A receiver with ``--attribute-updates apply``, served on 127.0.0.1."""
-    with serve_in_background(make_settings(attribute_updates="apply")) as handle:
-        yield handle
-
-
-def okta_client(base_url: str, authorization: str | None = f"Bearer {TOKEN}") -> httpx.Client:
-    headers = {"User-Agent": OKTA_AGENT, "Accept": "application/scim+json"}
+def okta_client(base_url: str, authorization: str | None = f"Bearer {TOKEN}", **headers: str) -> httpx.Client:
+    """An HTTP client that talks to the receiver at ``base_url`` as Okta's SCIM client does: over
+    HTTP, or straight to the application when ``base_url`` is an in-process receiver's."""
+    sent = {"User-Agent": OKTA_AGENT, "Accept": "application/scim+json"} | headers
     if authorization is not None:
-        headers["Authorization"] = authorization
-    return httpx.Client(base_url=base_url, headers=headers, timeout=10.0)
+        sent["Authorization"] = authorization
+    url = urlsplit(base_url)
+    app = _IN_PROCESS.get(f"{url.scheme}://{url.netloc}")
+    if app is not None:
+        client = TestClient(app, base_url=base_url)
+        client.headers.update(sent)  # replaces its "testclient" User-Agent
+        return client
+    return httpx.Client(base_url=base_url, headers=sent, timeout=10.0)
 
 
 @pytest.fixture

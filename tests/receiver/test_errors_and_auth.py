@@ -110,10 +110,10 @@ def test_paths_outside_the_base_url_are_scim_404(receiver):
         _is_scim_error(client.get("/Users"), 404)
 
 
-def test_non_utf8_header_bytes_do_not_break_the_server(receiver):
+def test_non_utf8_header_bytes_do_not_break_the_server(served):
     import http.client
 
-    conn = http.client.HTTPConnection(receiver.host, receiver.port, timeout=5)
+    conn = http.client.HTTPConnection(served.host, served.port, timeout=5)
     conn.putrequest("GET", "/scim/v2/Users")
     conn.putheader("Authorization", b"Bearer \xff\xfe")
     conn.endheaders()

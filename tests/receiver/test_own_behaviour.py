@@ -6,9 +6,7 @@ import sqlite3
 
 import pytest
 
-from ownscim_infra.receiver import serve_in_background
-
-from .conftest import OWN_SCHEMA, deactivate, okta_client, okta_user
+from .conftest import OWN_SCHEMA, deactivate, in_process, okta_client, okta_user
 
 CORE_NS = "urn:ietf:params:scim:schemas:core:2.0"
 USER_NS = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -118,7 +116,7 @@ def test_deactivate_then_reactivate_keeps_the_regions(receiver, okta, patch):
 
 @pytest.mark.parametrize("business_unit", ["Engineering", ""])
 def test_renamed_or_deleted_business_unit_makes_every_create_fail(make_settings, business_unit):
-    with serve_in_background(make_settings(business_unit=business_unit)) as receiver:
+    with in_process(make_settings(business_unit=business_unit)) as receiver:
         with okta_client(receiver.base_url) as okta:
             response = okta.post("/Users", json=okta_user())
         assert response.status_code == 400
@@ -171,7 +169,7 @@ def test_patch_that_changes_an_attribute_is_refused_and_changes_nothing(receiver
 
 def test_apply_mode_applies_attribute_updates(make_settings):
     with (
-        serve_in_background(make_settings(attribute_updates="apply")) as receiver,
+        in_process(make_settings(attribute_updates="apply")) as receiver,
         okta_client(receiver.base_url) as okta,
     ):
         user = okta.post("/Users", json=okta_user(regions="us1")).json()
@@ -223,14 +221,14 @@ def test_groups_are_not_offered(receiver, okta):
 
 def test_restart_keeps_every_user(make_settings):
     settings = make_settings()
-    with serve_in_background(settings) as first, okta_client(first.base_url) as okta:
+    with in_process(settings) as first, okta_client(first.base_url) as okta:
         ids = [
             okta.post("/Users", json=okta_user(f"user{i}@example.com", regions="us1")).json()["id"] for i in range(3)
         ]
         okta.patch(f"/Users/{ids[1]}", json=deactivate(False))
         before = first.store.own_states()
 
-    with serve_in_background(settings) as second, okta_client(second.base_url) as okta:
+    with in_process(settings) as second, okta_client(second.base_url) as okta:
         assert second.store.own_states() == before
         assert [s.active for s in before] == [True, False, True]
         for user_id in ids:

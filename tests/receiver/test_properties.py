@@ -25,10 +25,21 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+from ownscim_infra.receiver import ReceiverSettings
 from ownscim_infra.receiver.models import OwnScimUser, fold
 
-from .conftest import ERROR_SCHEMA, OKTA_AGENT, OWN_SCHEMA, PATCH_SCHEMA, REGIONS, TOKEN, USER_SCHEMA, okta_user
+from .conftest import (
+    ERROR_SCHEMA,
+    OKTA_AGENT,
+    OWN_SCHEMA,
+    PATCH_SCHEMA,
+    REGIONS,
+    TOKEN,
+    USER_SCHEMA,
+    in_process,
+    okta_client,
+    okta_user,
+)
 
 EXAMPLES = int(os.environ.get("OWNSCIM_HYPOTHESIS_EXAMPLES", "40"))
 PROPERTY = settings(
@@ -56,14 +67,12 @@ RUNS: Counter[str] = Counter()
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[dict[str, Any]]:
-    """One receiver per ``--attribute-updates`` mode, for the whole module."""
+    """One receiver per ``--attribute-updates`` mode, in process, for the whole module."""
     handles = {}
     contexts = []
     for mode in ("refuse", "apply"):
         db = tmp_path_factory.mktemp(mode) / "own.db"
-        context = serve_in_background(
-            ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db, attribute_updates=mode)
-        )
+        context = in_process(ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db, attribute_updates=mode))
         handles[mode] = context.__enter__()
         contexts.append(context)
     yield handles
@@ -78,7 +87,7 @@ def servers(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 def _client(handle, **headers: str) -> httpx.Client:
     base = {"Authorization": f"Bearer {TOKEN}", "User-Agent": OKTA_AGENT}
-    return httpx.Client(base_url=handle.base_url, headers=base | headers, timeout=30)
+    return okta_client(handle.base_url, None, **(base | headers))
 
 
 # -- what every answer and the stored state must be --------------------------------------------------------

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from scim2_models import ServiceProviderConfig
 
 from ownscim_infra.receiver import ReceiverSettings, serve_in_background
 
@@ -26,6 +25,7 @@ from .conftest import (
     SCIM_JSON,
     TOKEN,
     free_port,
+    in_process,
     interrupt,
     okta_client,
     okta_user,
@@ -38,7 +38,6 @@ from .conftest import (
 #: The most a lookup may take while a slow request is served, as a share of that request's time
 #: (measured: 5 to 113 ms for a 1.7 to 3.8 s request on a 2-core machine, i.e. under 0.06).
 LOOKUP_SHARE = 0.2
-LIMITS_SCHEMA = "urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig"
 
 
 def _scim_error(response, status: int, scim_type: str | None = None) -> dict:
@@ -58,23 +57,7 @@ def _or_filter(clauses: int) -> str:
     return " or ".join(f'userName eq "nobody{i}@example.com"' for i in range(clauses))
 
 
-# -- the bounds on one request, announced ----------------------------------------------------------
-
-
-def test_the_limits_are_announced_in_the_service_provider_config(okta):
-    from ownscim_infra.receiver.models import Limits
-
-    document = okta.get("/ServiceProviderConfig").json()
-
-    assert LIMITS_SCHEMA in document["schemas"]
-    assert document[LIMITS_SCHEMA] == {"patch": {"maxOperations": 100}, "filter": {"maxClauses": 20, "maxLength": 4096}}
-    config = ServiceProviderConfig[Limits].model_validate(document)
-    assert config[Limits].patch.max_operations == 100
-    core = {k: v for k, v in document.items() if k != LIMITS_SCHEMA}
-    core["schemas"] = [s for s in core["schemas"] if s != LIMITS_SCHEMA]
-    ServiceProviderConfig.model_validate(core)  # the rest is RFC 7643 §5 as any client reads it
-    schemas = okta.get("/Schemas").json()["Resources"]
-    assert LIMITS_SCHEMA in [s["id"] for s in schemas]
+# -- the bounds on one request (docs/receiver.md, Request bounds) -----------------------------------------
 
 
 def test_a_patch_over_max_operations_is_refused_before_any_is_applied(receiver_apply):
@@ -164,7 +147,7 @@ def crowded(tmp_path_factory):
     over them all is a slow request. (In the test process, the timings would be the test
     suite's: its garbage collector scans everything the suite holds, every thread waiting.)"""
     db = tmp_path_factory.mktemp("crowded") / "own.db"
-    with serve_in_background(ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db)) as seeding:
+    with in_process(ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=db)) as seeding:
         seed_users(seeding, 6000)
     port = free_port()
     args = ["--regions", ",".join(REGIONS), "--port", str(port), "--db", str(db), "--log-level", "warning"]
@@ -250,7 +233,14 @@ def _hold_write_lock(db) -> subprocess.Popen:
     return holder
 
 
-def test_a_write_lock_held_by_another_process_is_a_503_and_never_blocks_the_loop(receiver, okta):
+@pytest.fixture
+def served_okta(served):
+    with okta_client(served.base_url) as client:
+        yield client
+
+
+def test_a_write_lock_held_by_another_process_is_a_503_and_never_blocks_the_loop(served, served_okta):
+    receiver, okta = served, served_okta  # the event loop is uvicorn's: over real HTTP
     existing = okta.post("/Users", json=okta_user("ann@example.com")).json()
     holder = _hold_write_lock(receiver.store.path)
     try:
@@ -385,7 +375,7 @@ def test_connections_over_the_limit_get_a_503_then_service_resumes(guarded):
 @pytest.mark.parametrize(("durability", "synchronous"), [(None, 2), ("full", 2), ("normal", 1)])
 def test_durability_sets_sqlite_synchronous(make_settings, durability, synchronous):
     overrides = {} if durability is None else {"durability": durability}
-    with serve_in_background(make_settings(**overrides)) as receiver:
+    with in_process(make_settings(**overrides)) as receiver:
         assert receiver.store.write(lambda conn: conn.execute("PRAGMA synchronous").fetchone()[0]) == synchronous
         assert receiver.store.write(lambda conn: conn.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
 

@@ -11,6 +11,7 @@ from ownscim_infra.receiver.own import (
     AttributeUpdateRefusedError,
     BusinessUnitMissingError,
     InvalidRegionsError,
+    attribute_update_refused,
     changed_attributes,
     extract_regions,
     parse_regions,
@@ -140,3 +141,43 @@ def test_account_regions_added_later_go_to_new_users_only(receiver, okta):
     assert receiver.store.own_state("bob@example.com").regions == ("us1", "emea2", "apac1")
     with pytest.raises(ValueError, match="region"):
         receiver.app.set_account_regions(())
+
+
+# -- 9. shared constants, one message function, one connection -------------------------------------
+
+
+def test_receiver_constants_are_the_shared_ones():
+    from ownscim_infra.domain import own_setup
+    from ownscim_infra.program import component
+    from ownscim_infra.receiver import own, settings
+
+    assert settings.DEFAULT_BUSINESS_UNIT is own_setup.DEFAULT_BUSINESS_UNIT
+    assert own.REGIONS_NAMESPACE is component.REGIONS_NAMESPACE is own_setup.REGIONS_NAMESPACE
+
+
+@pytest.mark.parametrize("value", ["us 1,emea2", "eu!", "1us"])
+def test_regions_setting_follows_the_config_rule(value):
+    from ownscim_infra.receiver.settings import SettingsError, parse_region_list
+
+    with pytest.raises(SettingsError, match="a region code is letters then letters/digits"):
+        parse_region_list(value)
+
+
+def test_attribute_update_refused_names_the_attributes_sorted():
+    error = attribute_update_refused(["title", "name"])
+    assert error.scim_type == "mutability"
+    assert "this request would change name, title." in error.detail
+
+
+def test_the_read_api_reuses_its_threads_connection(receiver, okta, monkeypatch):
+    from ownscim_infra.receiver import sqlite
+
+    okta.post("/Users", json=okta_user())
+    assert [s.user_name for s in receiver.store.own_states()] == ["jane.doe@example.com"]  # opens this thread's
+
+    def no_new_connection(*args, **kwargs):
+        raise AssertionError("the read API opened another connection")
+
+    monkeypatch.setattr(sqlite.sqlite3, "connect", no_new_connection)
+    assert receiver.store.own_state("JANE.DOE@example.com") is not None
+    assert len(receiver.store.own_states()) == 1

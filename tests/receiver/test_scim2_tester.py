@@ -9,14 +9,10 @@ Known false positives of scim2-tester 0.5.2 (named, with why):
   every sub-attribute empty -- all of them are ``readOnly`` -- and expects them back empty.
   RFC 7643 §2.2 says a ``readOnly`` attribute "SHALL NOT be modified", so the receiver keeps
   Own's regions/role/business unit and the tester reports the kept values as a mismatch.
-- ``service_provider_config_endpoint``: the configuration carries the extension
-  ``urn:ownscim:params:scim:schemas:extension:limits:2.0:ServiceProviderConfig`` (the bounds on
-  PATCH operations and filter clauses, declared in ``/Schemas``); RFC 7643 §3.3 allows
-  extensions of any resource, but scim2-models' client model of ServiceProviderConfig knows
-  none, so it refuses the document ("Extra inputs are not permitted"). The client is therefore
-  given the configuration read with the extension's model (as a client that knows it would),
-  so that every other check runs; test_limits.py checks the core of the document against the
-  plain model.
+
+The client discovers the server itself (``SCIMClient.discover``: /ResourceTypes, /Schemas,
+/ServiceProviderConfig read with scim2-models' strict models), as scim2-cli does; nothing is given
+to it beforehand.
 
 Intended refusals (the tester expects a PATCH ``remove`` to succeed on any non-required
 attribute; the receiver refuses these in both modes, see docs/receiver.md):
@@ -32,11 +28,9 @@ from collections import Counter
 import httpx2
 import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
-from scim2_models import ScimProvider, ServiceProviderConfig
 from scim2_tester import Status, check_server
 
 from ownscim_infra.receiver import serve_in_background
-from ownscim_infra.receiver.models import Limits
 
 from .conftest import OWN_SCHEMA, TOKEN
 
@@ -44,7 +38,6 @@ PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
 KNOWN_FALSE_POSITIVES = {
     ("check_add_attribute", OWN_SCHEMA),
     ("check_replace_attribute", OWN_SCHEMA),
-    ("service_provider_config_endpoint", None),
 }
 #: Removals the receiver refuses on purpose (see the module docstring).
 INTENDED_REFUSALS = {("check_remove_attribute", "active"), ("check_remove_attribute", OWN_SCHEMA)}
@@ -58,8 +51,9 @@ def _run(make_settings, mode: str):
         serve_in_background(make_settings(attribute_updates=mode)) as receiver,
         httpx2.Client(base_url=receiver.base_url, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
     ):
-        config = ServiceProviderConfig[Limits].model_validate(http.get("/ServiceProviderConfig").json())
-        results = check_server(SyncSCIMClient(http, provider=ScimProvider(config=config)))
+        client = SyncSCIMClient(http)
+        client.discover()  # raises on a document a strict client cannot read
+        results = check_server(client)
     return results
 
 
