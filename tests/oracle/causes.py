@@ -47,13 +47,14 @@ def item3_order_of_parallel_steps(seen: Seen) -> bool:
 
 
 def item4_problem_before_the_change_in_the_verdict(seen: Seen) -> bool:
-    """Item 4: nobody changes in Own, but a mismatch that exists before the change (a user in an
-    existing group and a created one) makes the verdict "needs attention"."""
+    """Item 4: Own before -> after agree with the model, which finds no new mismatch, but a mismatch
+    that exists before the change (a user in an existing group and a created one: Own holds the
+    existing group's regions) makes the verdict "needs attention"."""
     r = seen.reviewed
     return (
         seen.model.verdict == SAFE
         and r.verdict == ATTENTION
-        and all(before == after for before, after in r.people.values())
+        and not seen.disagreement.people
         and all("not as the new config means" in x for x in r.reasons)
     )
 

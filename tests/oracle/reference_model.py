@@ -82,11 +82,9 @@ class Group:
 class Config:
     regions: frozenset[str]
     groups: tuple[Group, ...]
-    people: dict[str, Own]  # login (folded) -> regions; None in the file means all regions (R4)
+    people: dict[str, frozenset[str]]  # login (folded) -> regions; no value in the file: all regions (R4)
+    declared: dict[str, Own]  # login (folded) -> the value written (None: none), which R7 compares
     provisioning: str = "manual"
-
-    def group(self, key: str) -> Group | None:
-        return next((g for g in self.groups if g.key == key), None)
 
 
 def _regions(value: Any) -> frozenset[str]:
@@ -106,11 +104,12 @@ def parse_config(text: str) -> Config:
         Group(g.get("key") or default_key(g["name"]), g["name"], _regions(g["regions"]), g.get("create", True))
         for g in data.get("groups") or []
     )
-    people = {
-        p["login"].lower(): (_regions(p["regions"]) if p.get("regions") is not None else regions)
+    declared = {
+        p["login"].lower(): (_regions(p["regions"]) if p.get("regions") is not None else None)
         for p in data.get("people") or []
     }
-    return Config(regions, groups, people, (data.get("app") or {}).get("provisioning", "manual"))
+    people = {login: regions if value is None else value for login, value in declared.items()}
+    return Config(regions, groups, people, declared, (data.get("app") or {}).get("provisioning", "manual"))
 
 
 def parse_directory(text: str) -> dict[str, frozenset[str]]:
@@ -218,7 +217,7 @@ def plan_steps(base: Config | None, new: Config) -> dict[Step, frozenset[Step]]:
     with the steps it waits for (R2, R7, R8)."""
     base_created = {g.key: g for g in base.groups if g.create} if base else {}
     base_assigned = {g.key: g for g in base.groups} if base else {}
-    base_people = base.people if base else {}
+    base_people = base.declared if base else {}
     steps: dict[Step, frozenset[Step]] = {}
 
     def add(step: Step, *deps: Step | None) -> Step:
@@ -242,7 +241,7 @@ def plan_steps(base: Config | None, new: Config) -> dict[Step, frozenset[Step]]:
     for login, regions in new.people.items():
         if login not in base_people:
             add(Step("assign", login, regions))
-        elif base_people[login] != regions:  # R7: unassign, then assign
+        elif base_people[login] != new.declared[login]:  # R7: unassign, then assign
             add(Step("assign", login, regions), add(Step("unassign", login)))
     return _deletes(base, new, steps) if base else steps
 
