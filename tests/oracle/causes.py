@@ -37,13 +37,25 @@ def item1_group_name_taken(seen: Seen) -> bool:
     )
 
 
+def item2_provisioning_api_unchecked(seen: Seen) -> bool:
+    """Item 2: a switch to ``provisioning: api`` is reviewed as safe (the generator keeps ``manual``:
+    only its case reaches this)."""
+    switched = seen.pair.new["app"].get("provisioning") == "api" != seen.pair.base["app"].get("provisioning")
+    return switched and seen.model.verdict == ATTENTION and seen.reviewed.verdict == SAFE
+
+
 def item3_order_of_parallel_steps(seen: Seen) -> bool:
     """Item 3: the outcome (or whether E0000046 stops the run) depends on the order of steps Pulumi
     runs in parallel; review explores one order."""
     m, r = seen.model, seen.reviewed
     if m.verdict == BLOCKED and r.verdict != BLOCKED:
         return all("in some orders" in x and "E0000046" in x for x in m.reasons)
-    return m.verdict == ATTENTION and r.verdict == SAFE and all("depends on the order" in x for x in m.reasons)
+    return (  # review's outcome is one of the model's: it explored one order
+        m.verdict == ATTENTION
+        and r.verdict == SAFE
+        and not seen.disagreement.people
+        and any("depends on the order" in x for x in m.reasons)
+    )
 
 
 def item4_problem_before_the_change_in_the_verdict(seen: Seen) -> bool:
@@ -89,6 +101,7 @@ def item8_move_keeps_old_regions(seen: Seen, login: str, possible: set[tuple[Own
 
 VERDICT_CAUSES: list[Callable[[Seen], bool]] = [
     item1_group_name_taken,
+    item2_provisioning_api_unchecked,
     item3_order_of_parallel_steps,
     item4_problem_before_the_change_in_the_verdict,
 ]

@@ -30,9 +30,10 @@ R5  Unassigning deactivates the user; Own documents that deprovisioning removes 
     a re-assignment creates the user anew with the profile of that moment (issue 21 item 8).
 R6  Several groups: the group with the highest priority supplies the profile; the config's order is
     the priority (config/README.md ``groups``; facts file "Group assignment"). A direct assignment
-    overrides group values (config/README.md ``people``). Under R4 only the profile at the moment of
-    creation matters, so the unverified "stays GROUP-scoped" report (articulate 264) changes what
-    the profile says later, never what Own holds: one outcome serves both readings.
+    overrides group values (config/README.md ``people``) -- unverified through the API: the provider
+    never sends ``scope`` and a report (articulate/terraform-provider-okta 264) says a group member
+    given a direct assignment stays GROUP-scoped. Both readings are explored: in the second, such a
+    user's direct assignment neither supplies the profile nor keeps the app once no group grants it.
 R7  A changed ``regions`` value is unassign-then-assign (config/README.md "Changing regions": the
     assignment is replaced, deleting first); a reorder of the same regions is no change (issue 21
     item 5: "A reorder must change nothing in Okta or Own").
@@ -127,7 +128,7 @@ class State:
 
     groups: frozenset[tuple[str, str]]  # (identity, folded name)
     assigned: frozenset[tuple[str, str, frozenset[str]]]  # group assignments (key, identity, regions)
-    direct: frozenset[tuple[str, frozenset[str]]]  # direct assignments (login, regions)
+    direct: frozenset[tuple[str, frozenset[str], bool]]  # direct assignments (login, regions, GROUP-scoped)
     own: frozenset[tuple[str, frozenset[str]]]  # Own's active users (login, regions)
     recreated: frozenset[str] = frozenset()  # removed from Own during this run (role and unit lost, R5)
     failed: str = ""
@@ -140,10 +141,11 @@ class World:
     logins: frozenset[str]
     members: dict[str, frozenset[str]]  # group identity -> logins
     priority: tuple[str, ...]  # assignment keys, highest priority first
+    group_scoped: bool = False  # R6: the unverified reading, a direct assignment of a group member stays GROUP
 
     def profile(self, s: State, login: str) -> Own:
         """The regions of ``login``'s app profile in ``s`` (R6), or None when nothing grants the app."""
-        direct = dict(s.direct)
+        direct = {who: regions for who, regions, scoped in s.direct if not scoped}
         if login in direct:
             return direct[login]
         alive = {i for i, _ in s.groups}
@@ -181,7 +183,7 @@ def apply(world: World, s: State, step: Step) -> State:
     """``s`` after ``step``; ``failed`` says why Okta refused it."""
     groups = dict(s.groups)
     assigned = {k: (i, r) for k, i, r in s.assigned}
-    direct = dict(s.direct)
+    direct = {login: (regions, scoped) for login, regions, scoped in s.direct}
     fail = ""
     if step.op in ("create-group", "rename-group"):
         identity = f"key:{step.target}"
@@ -195,7 +197,7 @@ def apply(world: World, s: State, step: Step) -> State:
     elif step.op == "unassign-group":
         assigned.pop(step.target, None)
     elif step.op == "assign":
-        direct[step.target] = step.arg
+        direct[step.target] = (step.arg, world.group_scoped and world.profile(s, step.target) is not None)
     elif step.op == "unassign":
         direct.pop(step.target, None)
         alive = set(groups)
@@ -204,7 +206,7 @@ def apply(world: World, s: State, step: Step) -> State:
     after = State(
         frozenset(groups.items()),
         frozenset((k, i, r) for k, (i, r) in assigned.items()),
-        frozenset(direct.items()),
+        frozenset((login, regions, scoped) for login, (regions, scoped) in direct.items()),
         s.own,
         s.recreated,
         s.failed or fail,
@@ -320,6 +322,11 @@ def _world(
     return World(frozenset(logins), {i: frozenset(ls) for i, ls in members.items()}, tuple(g.key for g in cfg.groups))
 
 
+def _readings(run: World, after: World) -> list[tuple[World, World]]:
+    """Both readings of a direct assignment given to a group member (R6: unverified)."""
+    return [(replace(run, group_scoped=g), replace(after, group_scoped=g)) for g in (False, True)]
+
+
 def _means(cfg: Config, world: World, base_created: Iterable[Group], login: str) -> Own:
     """What a config means for a person in Own: the direct value, else the first group's (R6)."""
     if login in cfg.people:
@@ -349,11 +356,12 @@ def reference_review(base_text: str, new_text: str, directory: str, base_directo
     created = [f"key:{g.key}" for g in base_created]
     base_run = _world(base, base_dir, base_names, logins, created)
     base_world = _world(base, base_dir, base_names, logins)
-    befores = {
-        b if b.failed else base_world.provision(b, b, was=base_run)
-        for b in explore(base_run, empty, plan_steps(None, base))
+    befores = {  # (the reading of R6, Own and Okta after BASE's run)
+        (reading, b if b.failed else world.provision(b, b, was=run))
+        for reading, (run, world) in enumerate(_readings(base_run, base_world))
+        for b in explore(run, empty, plan_steps(None, base))
     }
-    failed = sorted({s.failed for s in befores if s.failed})
+    failed = sorted({s.failed for _, s in befores if s.failed})
     if failed:
         return Verdict(BLOCKED, [f"the BASE run cannot be reproduced: {f}" for f in failed])
 
@@ -364,13 +372,17 @@ def reference_review(base_text: str, new_text: str, directory: str, base_directo
     run_world = replace(_world(new, base_dir, names, logins, created), priority=priority)
     new_world = replace(_world(new, new_dir, names, logins), priority=priority)
     steps = plan_steps(base, new)
+    readings = _readings(run_world, new_world)
     outcomes = {
-        b: {a if a.failed else new_world.provision(a, a, was=run_world) for a in explore(run_world, b, steps)}
-        for b in befores
+        (reading, b): {
+            a if a.failed else readings[reading][1].provision(a, a, was=readings[reading][0])
+            for a in explore(readings[reading][0], b, steps)
+        }
+        for reading, b in befores
     }
 
     people: dict[str, set[tuple[Own, Own]]] = {}
-    for b, finals in outcomes.items():
+    for (_, b), finals in outcomes.items():
         for a in finals - {a for a in finals if a.failed}:
             for login in logins:
                 people.setdefault(login, set()).add((dict(b.own).get(login), dict(a.own).get(login)))
@@ -393,9 +405,14 @@ def reference_review(base_text: str, new_text: str, directory: str, base_directo
     return Verdict(ATTENTION if reasons else SAFE, reasons, people, means)
 
 
-def _person_reasons(login: str, outcomes: dict[State, set[State]], means: tuple[Own, Own]) -> Iterable[str]:
+def _person_reasons(login: str, outcomes: dict[tuple[int, State], set[State]], means: tuple[Own, Own]) -> Iterable[str]:
     """Why ``login`` needs a reviewer's attention: only what the change does (issue 21 item 4)."""
-    for b, finals in outcomes.items():
+    ends: dict[State, set[frozenset[Own]]] = {}
+    for (_, b), finals in outcomes.items():
+        ends.setdefault(b, set()).add(frozenset(dict(a.own).get(login) for a in finals))
+    if any(len(e) > 1 for e in ends.values()):
+        yield f"{login}: the outcome depends on the unverified scope of a direct assignment (R6)"
+    for (_, b), finals in outcomes.items():
         was = dict(b.own).get(login)
         if len({dict(a.own).get(login) for a in finals}) > 1:
             yield f"{login}: the outcome depends on the order of parallel steps"
