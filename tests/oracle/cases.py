@@ -111,15 +111,6 @@ CASES = [
         SAFE,
     ),
     Case(
-        "3",
-        "a PR removes a person and the group they are in: E0000046 if the person's unassignment runs first",
-        cfg(made("Own US", "us1"), people=({"login": "ann@example.com", "regions": ["emea2"]},)),
-        cfg(),
-        dir_(ann=["Own US"]),
-        BLOCKED,
-        ATTENTION,
-    ),
-    Case(
         "4",
         "a config reviewed against itself: a user in an existing group and a created one",
         cfg(made("Own EMEA", "emea2"), existing("Salesforce Admins", "us1")),

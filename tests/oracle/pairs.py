@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 REGIONS = ["us1", "emea2", "uk1"]
 CREATED = ["Own Admins Global", "Own EMEA", "Own US"]  # groups a BASE may create
-EXISTING = ["Salesforce Admins", "Everyone"]  # groups Okta has (create: false)
+EXISTING = ["Salesforce Admins", "Finance Users"]  # groups Okta has (create: false)
 FRESH = ["Backup Team", "Americas Staff"]  # names for renames and added groups
 USERS = ["ann@example.com", "ben@example.com", "cat@example.com", "dev@example.com"]
 #: a user in every existing group and assigned nothing: the directory shows those groups exist

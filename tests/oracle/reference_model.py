@@ -9,13 +9,17 @@ after the change (config/README.md, "The directory file"), and computes
   or the frozenset of the person's regions -- over **every order** in which Pulumi may run the steps
   it runs in parallel (the BASE run's orders too: they decide "Own before");
 * the verdict class: ``blocked`` (up can fail), ``needs attention`` (somebody loses access, changes
-  regions, is re-created in Own, ends up not as NEW means while something about them changed, or
-  the outcome depends on the order), ``safe`` otherwise.
+  regions, is re-created in Own, ends up not as NEW means while something about them changed, the
+  outcome depends on the order or on an unverified rule, a group is deleted, provisioning switches
+  to ``api``), ``safe`` otherwise.
 
-Rules, each with its source (S1..S9 in the README of this folder say more):
+Rules, each with its source (tests/oracle/README.md has them as a table):
 
-R1  Group names are unique in Okta whatever the type: creating or renaming a group to a name in use
-    fails (terraform-provider-okta ``data_source_okta_group.go``, PR #1794; facts file "lifecycle").
+R1  Group names are unique among Okta's ``OKTA_GROUP`` groups (every group here: created ones, and
+    ``create: false`` ones are looked up as ``OKTA_GROUP``): creating or renaming a group to a name in
+    use fails (terraform-provider-okta ``data_source_okta_group.go``, dataSourceGroupRead's NOTE:
+    "Okta API enforces unique names on all groups regardless of type", and "As of Dec 2025 - Okta
+    only enfoces unique names for groups with type OKTA_GROUP"; PR #1794; facts file "lifecycle").
 R2  A changed Pulumi logical name (a group's ``key``) is a delete plus a create; deletes of resources
     gone from the program run after every other step, dependents first (facts file "Pulumi facts";
     Pulumi engine: deletes of unregistered resources at the end). So a new key with the old name is
@@ -44,6 +48,8 @@ R8  The program's dependencies (``plan --format json``, ``dependsOn``; tests/off
 R9  Membership is by group, not by name: a renamed group (same key) keeps its members; a directory
     naming a group by its old or its new name means that group (issue 21 item 7). A group deleted
     takes its memberships with it (config/README.md ``key``).
+R10 ``create: false`` names an existing group (config/README.md); it is assumed to exist. A group
+    the directory names and BASE does not create exists in Okta before either run.
 R11 A group the program creates is created empty (Okta ``POST /api/v1/groups`` takes no members; the
     program declares no memberships: config/README.md, directory ``groups``): the directory's members
     of a created group are the admins' doing, after the run that created it.
@@ -51,8 +57,6 @@ R12 ``provisioning: api`` declares the connection and features through APIs Okta
     apps only; for others it answers ``status: UNKNOWN`` and ``okta_app_features`` Read then errors,
     so later runs fail (facts file, "Okta: the app and its provisioning", unverified for
     scim2headerauth; terraform-provider-okta issue 1956): a switch to it needs attention.
-R10 ``create: false`` names an existing group (config/README.md); it is assumed to exist. A group
-    the directory names and BASE does not create exists in Okta before either run.
 """
 
 from __future__ import annotations
