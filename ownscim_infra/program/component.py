@@ -34,8 +34,11 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import grpc
 import pulumi
 import pulumi_okta as okta
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import resource_pb2
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain import naming
@@ -51,6 +54,57 @@ from ownscim_infra.domain.own_setup import (
 from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
 from ownscim_infra.program import lookups
+
+#: The Pulumi CLI this program needs (``requiredPulumiVersion`` in ``Pulumi.yaml``).
+REQUIRED_CLI = "3.226.0"
+#: The resource monitor's feature id of the ``replacement_trigger`` option: the string the
+#: engine answers in ``SupportsFeature`` (``supportsFeatureID`` in pulumi/pulumi
+#: ``pkg/resource/deploy/source_eval.go``, ``case "replacementTrigger"``, since CLI 3.208).
+REPLACEMENT_TRIGGER_FEATURE = "replacementTrigger"
+
+
+def engine_supports_replacement_trigger() -> bool:
+    """Whether the Pulumi engine running the program honours ``replacement_trigger``.
+
+    The Python SDK does not check it: ``pulumi/runtime/resource.py`` checks the engine's
+    support for transforms, ``deletedWith`` and ``replaceWith`` (``register_resource``) and for
+    hooks (``_prepare_resource_hooks``), but sends ``replacement_trigger`` unchecked, and its feature discovery
+    (``_load_monitor_feature_support`` in ``pulumi/runtime/settings.py``) reads
+    ``RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER`` only from ``GetDeploymentInfo`` (CLI
+    3.231+), never from an older engine's ``SupportsFeature`` (``_LEGACY_FEATURE_MAPPING`` has
+    no ``replacementTrigger``). An engine that does not know the option (CLI 3.182 to 3.207)
+    accepts the hooks and drops the trigger. So this asks the resource monitor itself, with the
+    string id every engine answers (``SupportsFeature``; an unknown id is ``false``, and an
+    engine without ``SupportsFeature`` answers ``UNIMPLEMENTED``, which is ``false`` too).
+    """
+    monitor = runtime_settings.get_monitor()
+    if monitor is None:
+        return False
+    try:
+        answer = monitor.SupportsFeature(resource_pb2.SupportsFeatureRequest(id=REPLACEMENT_TRIGGER_FEATURE))
+    except grpc.RpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return False
+        raise
+    return bool(answer.hasSupport)
+
+
+def require_replacement_trigger() -> None:
+    """Refuse to declare anything on an engine without ``replacement_trigger``.
+
+    Without it a changed ``regions`` value would be silently ignored: ``ignore_changes=["profile"]``
+    hides the diff and nothing replaces the assignment (:func:`assignment_options`).
+    ``requiredPulumiVersion`` does not cover it: CLIs before 3.219 do not enforce it.
+
+    :raises pulumi.RunError: naming the CLI version needed (:data:`REQUIRED_CLI`).
+    """
+    if not engine_supports_replacement_trigger():
+        raise pulumi.RunError(
+            f"this program needs the Pulumi CLI {REQUIRED_CLI} or newer: the engine running it does not "
+            "support the replacement_trigger resource option, without which a changed `regions` value "
+            "would never reach Own (the change would be silently ignored). Nothing was changed. "
+            "Check `pulumi version` and upgrade the CLI (https://www.pulumi.com/docs/install/)."
+        )
 
 
 def assignment_options(
@@ -140,6 +194,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     :param scim_token: Own's SCIM token as a Pulumi secret; required when
         ``config.app.provisioning == "api"``, unused for ``manual``.
     :raises ValueError: ``provisioning: api`` without a token.
+    :raises pulumi.RunError: the engine does not support ``replacement_trigger``
+        (:func:`require_replacement_trigger`), before anything is declared.
 
     Attributes: :attr:`app_id` and :attr:`connection_status` (``pulumi.Output``; the status is
     ``None`` in manual mode); the resources :attr:`app`, :attr:`connection`, :attr:`features`,
@@ -158,6 +214,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         scim_token: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        require_replacement_trigger()
         super().__init__(self.TYPE, name, None, opts)
         self._config = config
         self._names = naming.ResourceNames(name)

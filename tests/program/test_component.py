@@ -354,3 +354,76 @@ def test_child_names_derive_from_the_component_name():
         "own-scim-regions-attribute": [ATTRIBUTE_GUARD_HOOK],
         "own-scim-eu-regions-attribute": [f"{ATTRIBUTE_GUARD_HOOK}-own-scim-eu"],
     }
+
+
+# ------------------------------------------------ issue 17.1: the engine must honour replacement_trigger
+
+
+def engine_without_replacement_trigger(monkeypatch) -> list[str]:
+    """Make the mock resource monitor answer as a CLI 3.182-3.207 engine does: hooks yes,
+    ``replacementTrigger`` unknown (``SupportsFeature`` false, absent from the features).
+    Returns the feature ids the program asked about."""
+    from pulumi.runtime.proto import resource_pb2
+
+    from ownscim_infra.offline.mocks import RecordingMonitor
+
+    asked: list[str] = []
+    real_info = RecordingMonitor.GetDeploymentInfo
+
+    def supports_feature(self, request):
+        asked.append(request.id)
+        return type("SupportsFeatureResponse", (), {"hasSupport": request.id != "replacementTrigger"})
+
+    def deployment_info(self, request):
+        info = real_info(self, request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    monkeypatch.setattr(RecordingMonitor, "SupportsFeature", supports_feature, raising=False)
+    monkeypatch.setattr(RecordingMonitor, "GetDeploymentInfo", deployment_info, raising=False)
+    return asked
+
+
+def test_an_engine_without_replacement_trigger_is_refused_naming_the_cli(monkeypatch, api_example):
+    asked = engine_without_replacement_trigger(monkeypatch)
+    with pytest.raises(pulumi.RunError) as info:
+        run_config(api_example)
+    message = str(info.value)
+    assert message.startswith("this program needs the Pulumi CLI 3.226.0 or newer")
+    assert "replacement_trigger" in message and "pulumi version" in message
+    assert "replacementTrigger" in asked
+    # the same version as Pulumi.yaml's requiredPulumiVersion
+    assert 'requiredPulumiVersion: ">=3.226.0"' in (EXAMPLE.parent.parent / "Pulumi.yaml").read_text()
+
+
+def test_an_engine_without_replacement_trigger_gets_nothing_declared(monkeypatch):
+    from ownscim_infra.config import load_config
+    from ownscim_infra.offline.mocks import run_program
+    from ownscim_infra.program.component import OwnScimProvisioning
+
+    engine_without_replacement_trigger(monkeypatch)
+    config = load_config(EXAMPLE)
+    declared: list[str] = []
+
+    def program() -> dict:
+        try:
+            OwnScimProvisioning(naming.COMPONENT, config=config, scim_token=None)
+        except pulumi.RunError as exc:
+            declared.append(str(exc))
+        return {}
+
+    run = run_program(program, config={}, secret_keys=[])
+    assert run.registrations == [] and len(declared) == 1
+
+
+def test_the_pulumi_floor_admits_only_sdks_with_replacement_trigger():
+    """``ResourceOptions(replacement_trigger=...)`` is in the Python SDK from 3.214.0 (pulumi/pulumi
+    #20940, tag sdk/v3.214.0); an older SDK fails with a TypeError on every assignment."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((EXAMPLE.parent.parent / "pyproject.toml").read_text())["project"]
+    [pulumi_req] = [Requirement(d) for d in project["dependencies"] if Requirement(d).name == "pulumi"]
+    assert not pulumi_req.specifier.contains("3.213.0") and not pulumi_req.specifier.contains("3.208.0")
+    assert pulumi_req.specifier.contains("3.214.0") and pulumi_req.specifier.contains("3.272.0")
