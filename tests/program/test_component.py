@@ -11,10 +11,14 @@ import pytest
 from ownscim_infra.domain import naming
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.program.component import (
+    ALLOW_APP_DELETE_ENV,
     ALLOW_ATTRIBUTE_DELETE_ENV,
+    APP_GUARD_HOOK,
     ATTRIBUTE_GUARD_HOOK,
+    AppDeleteRefused,
     MANUAL_CONFIRM,
     RegionsAttributeDeleteRefused,
+    guard_app,
     guard_regions_attribute,
     manual_steps,
 )
@@ -56,6 +60,8 @@ def test_every_resource_is_a_child_of_one_component(example_run):
 def test_app_is_the_header_auth_catalog_app(example_run):
     [app] = of_type(example_run, APP)
     assert app.name == naming.APP
+    # deleting the app deactivates everyone in Own: guarded like the regions attribute
+    assert app.options["beforeDeleteHooks"] == [APP_GUARD_HOOK]
     assert app.inputs == {
         "label": "Own",
         "preconfiguredApp": "scim2headerauth",
@@ -141,6 +147,30 @@ def test_guard_hook_lets_a_deliberate_delete_through(monkeypatch):
     assert guard_regions_attribute(hook_args()) is None
 
 
+def app_hook_args():
+    return pulumi.ResourceHookArgs(
+        urn="urn:pulumi:s::ownscim::t::own-scim-app", id="0oa1", name=naming.APP, type="okta:app/autoLogin:AutoLogin"
+    )
+
+
+def test_app_guard_refuses_with_the_procedure_and_its_own_variable(monkeypatch):
+    monkeypatch.delenv(ALLOW_APP_DELETE_ENV, raising=False)
+    # the attribute's variable does not let the app go: each guard has its own
+    monkeypatch.setenv(ALLOW_ATTRIBUTE_DELETE_ENV, "1")
+    with pytest.raises(AppDeleteRefused) as info:
+        guard_app(app_hook_args())
+    message = str(info.value)
+    assert message.startswith(f"refusing to delete the Okta app of Own ({naming.APP}, id 0oa1)")
+    assert "deactivates every user in Own" in message and "Nothing was deleted" in message
+    assert f"{ALLOW_APP_DELETE_ENV}=1 pulumi up" in message and "pulumi stack output regionsByGroup" in message
+    assert ALLOW_APP_DELETE_ENV != ALLOW_ATTRIBUTE_DELETE_ENV
+
+
+def test_app_guard_lets_a_deliberate_delete_through(monkeypatch):
+    monkeypatch.setenv(ALLOW_APP_DELETE_ENV, "1")
+    assert guard_app(app_hook_args()) is None
+
+
 def test_groups_created_or_looked_up(example_run):
     groups = of_type(example_run, GROUP)
     assert [(g.name, g.inputs) for g in groups] == [
@@ -200,8 +230,11 @@ def test_people_looked_up_by_login_and_assigned(example_run):
         ),
     ]
     for u in users:
-        assert u.options["ignoreChanges"] == ["profile"] and u.options["replacementTrigger"] == u.inputs["profile"]
-        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["userId"]
+        # username: Okta's credentials.userName reads back (the app's username template), never a diff
+        assert u.options["ignoreChanges"] == ["profile", "username"]
+        assert u.options["replacementTrigger"] == u.inputs["profile"]
+        # neither appId nor userId is ForceNew in resource_okta_app_user.go: both replace
+        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["appId", "userId"]
         assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
     # one lookup for both people (no groups, no roles: no extra API call a user)
     lookups = [i for i in example_run.invocations if "getUser" in i.token]
@@ -349,10 +382,12 @@ def test_child_names_derive_from_the_component_name():
     assert len(names) == len(set(names)) == 24  # 12 each, no two with the same name
     assert "own-scim-app" in names and "own-scim-eu-app" in names
     assert "own-scim-eu-group-assignment-own-emea" in names
-    hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type == ATTR}
+    hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type in (ATTR, APP)}
     assert hooks == {
         "own-scim-regions-attribute": [ATTRIBUTE_GUARD_HOOK],
         "own-scim-eu-regions-attribute": [f"{ATTRIBUTE_GUARD_HOOK}-own-scim-eu"],
+        "own-scim-app": [APP_GUARD_HOOK],
+        "own-scim-eu-app": [f"{APP_GUARD_HOOK}-own-scim-eu"],
     }
 
 
