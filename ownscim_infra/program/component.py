@@ -258,6 +258,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         self.connection, self.features = self._declare_provisioning(scim_token)  # 2-3
         self.connection_status = self.connection.status if self.connection else None
         group_ids = self._declare_groups()  # 5: groups do not depend on provisioning
+        # registered even when the attribute is not declared: the engine runs a removed
+        # resource's delete hooks by name, and fails with "not registered" without them
+        self._attribute_guard = pulumi.ResourceHook(self._hook_name(ATTRIBUTE_GUARD_HOOK), guard_regions_attribute)
         self.regions_attribute: okta.AppUserSchemaProperty | None = None
         #: config group name -> its assignment; login -> the person's direct assignment
         self.group_assignments: dict[str, okta.app.GroupAssignment] = {}
@@ -417,7 +420,6 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         first) with the manual procedure: replacing it deletes its value from every user and
         group assignment.
         """
-        guard = pulumi.ResourceHook(self._hook_name(ATTRIBUTE_GUARD_HOOK), guard_regions_attribute)
         return okta.AppUserSchemaProperty(
             self._names.regions_attribute,
             app_id=self.app.id,
@@ -434,7 +436,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 depends_on=list(provisioning),
                 protect=True,
                 delete_before_replace=True,
-                hooks=pulumi.ResourceHookBinding(before_delete=[guard]),
+                hooks=pulumi.ResourceHookBinding(before_delete=[self._attribute_guard]),
             ),
         )
 
