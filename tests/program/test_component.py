@@ -462,3 +462,15 @@ def test_the_pulumi_floor_admits_only_sdks_with_replacement_trigger():
     [pulumi_req] = [Requirement(d) for d in project["dependencies"] if Requirement(d).name == "pulumi"]
     assert not pulumi_req.specifier.contains("3.213.0") and not pulumi_req.specifier.contains("3.208.0")
     assert pulumi_req.specifier.contains("3.214.0") and pulumi_req.specifier.contains("3.272.0")
+
+
+def test_a_direct_assignment_cannot_send_a_scope():
+    """pulumi-okta's okta.app.User takes no ``scope`` (terraform-provider-okta ``getAppUser`` sends
+    none): a group member's direct assignment may stay GROUP-scoped (docs/provider-semantics.md,
+    row 13). When a release adds it, this fails: declare ``scope="USER"`` then."""
+    import inspect
+
+    import pulumi_okta as okta
+
+    assert "scope" not in inspect.signature(okta.app.UserArgs.__init__).parameters
+    assert "scope" not in inspect.signature(okta.app.User._internal_init).parameters
