@@ -55,7 +55,10 @@ def read_previous_outputs() -> dict[str, Any] | None:
     A ``pulumi.StackReference`` to the stack itself, read at once: the engine's builtin
     provider answers it with the backend's ``GetStackOutputs`` for the name
     (``readStackReference`` in pulumi/pulumi ``pkg/resource/deploy/builtins.go``), during
-    ``pulumi preview`` as during ``pulumi up``, before anything is declared.
+    ``pulumi preview`` as during ``pulumi up``, before anything is declared. The wait is the
+    SDK's own for synchronous program code (``_sync_await``, as its synchronous ``invoke``
+    does): ``pulumi.Output`` has no public one, and an ``apply`` would run too late to stop the
+    run before its first step.
     """
     name = "/".join(part for part in (pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack()) if part)
     reference = pulumi.StackReference(PREVIOUS_RUN, stack_name=name)
