@@ -68,7 +68,7 @@ def test_the_lock_pins_the_provider_the_emulation_documents_and_an_sdk_with_repl
     pins = locked()
     assert pins["pulumi-okta"][0] == PULUMI_OKTA_VERSION
     assert f"pulumi-okta {PULUMI_OKTA_VERSION}" in (REPO / "docs" / "provider-semantics.md").read_text()
-    assert Version(pins["pulumi"][0]) >= Version("3.208")
+    assert Version(pins["pulumi"][0]) >= Version("3.214")
     assert "uvicorn" in pins
 
 

@@ -34,8 +34,11 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import grpc
 import pulumi
 import pulumi_okta as okta
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.proto import resource_pb2
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain import naming
@@ -51,6 +54,57 @@ from ownscim_infra.domain.own_setup import (
 from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import join_regions
 from ownscim_infra.program import lookups
+
+#: The Pulumi CLI this program needs (``requiredPulumiVersion`` in ``Pulumi.yaml``).
+REQUIRED_CLI = "3.226.0"
+#: The resource monitor's feature id of the ``replacement_trigger`` option: the string the
+#: engine answers in ``SupportsFeature`` (``supportsFeatureID`` in pulumi/pulumi
+#: ``pkg/resource/deploy/source_eval.go``, ``case "replacementTrigger"``, since CLI 3.208).
+REPLACEMENT_TRIGGER_FEATURE = "replacementTrigger"
+
+
+def engine_supports_replacement_trigger() -> bool:
+    """Whether the Pulumi engine running the program honours ``replacement_trigger``.
+
+    The Python SDK does not check it: ``pulumi/runtime/resource.py`` checks the engine's
+    support for transforms, ``deletedWith`` and ``replaceWith`` (``register_resource``) and for
+    hooks (``_prepare_resource_hooks``), but sends ``replacement_trigger`` unchecked, and its feature discovery
+    (``_load_monitor_feature_support`` in ``pulumi/runtime/settings.py``) reads
+    ``RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER`` only from ``GetDeploymentInfo`` (CLI
+    3.231+), never from an older engine's ``SupportsFeature`` (``_LEGACY_FEATURE_MAPPING`` has
+    no ``replacementTrigger``). An engine that does not know the option (CLI 3.182 to 3.207)
+    accepts the hooks and drops the trigger. So this asks the resource monitor itself, with the
+    string id every engine answers (``SupportsFeature``; an unknown id is ``false``, and an
+    engine without ``SupportsFeature`` answers ``UNIMPLEMENTED``, which is ``false`` too).
+    """
+    monitor = runtime_settings.get_monitor()
+    if monitor is None:
+        return False
+    try:
+        answer = monitor.SupportsFeature(resource_pb2.SupportsFeatureRequest(id=REPLACEMENT_TRIGGER_FEATURE))
+    except grpc.RpcError as exc:
+        if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return False
+        raise
+    return bool(answer.hasSupport)
+
+
+def require_replacement_trigger() -> None:
+    """Refuse to declare anything on an engine without ``replacement_trigger``.
+
+    Without it a changed ``regions`` value would be silently ignored: ``ignore_changes=["profile"]``
+    hides the diff and nothing replaces the assignment (:func:`assignment_options`).
+    ``requiredPulumiVersion`` does not cover it: CLIs before 3.219 do not enforce it.
+
+    :raises pulumi.RunError: naming the CLI version needed (:data:`REQUIRED_CLI`).
+    """
+    if not engine_supports_replacement_trigger():
+        raise pulumi.RunError(
+            f"this program needs the Pulumi CLI {REQUIRED_CLI} or newer: the engine running it does not "
+            "support the replacement_trigger resource option, without which a changed `regions` value "
+            "would never reach Own (the change would be silently ignored). Nothing was changed. "
+            "Check `pulumi version` and upgrade the CLI (https://www.pulumi.com/docs/install/)."
+        )
 
 
 def assignment_options(
@@ -129,6 +183,41 @@ def guard_regions_attribute(args: pulumi.ResourceHookArgs) -> None:
     )
 
 
+#: Set to ``1`` for one ``pulumi up`` (or ``pulumi destroy --run-program``) to let the app be
+#: deleted or replaced anyway.
+ALLOW_APP_DELETE_ENV = "OWNSCIM_ALLOW_APP_DELETE"
+#: Name of the hook that guards the app.
+APP_GUARD_HOOK = "ownscim-app-guard"
+
+
+class AppDeleteRefused(Exception):
+    """Raised by the app's guard hook: deleting the Own app was refused."""
+
+
+def guard_app(args: pulumi.ResourceHookArgs) -> None:
+    """``before_delete`` hook of the app (Pulumi resource hooks, CLI 3.182+).
+
+    Deleting the app (removing the component, ``pulumi destroy --run-program``, or a
+    replacement: a changed ``preconfigured_app`` is ``ForceNew``) ends every assignment at
+    once: Okta deactivates every user of the app in Own (Deactivate Users is on), and the
+    replacement app starts with no provisioning. The engine calls this hook before the delete.
+
+    :raises AppDeleteRefused: always, unless ``OWNSCIM_ALLOW_APP_DELETE=1``; the message is the
+        manual procedure.
+    """
+    if os.environ.get(ALLOW_APP_DELETE_ENV) == "1":
+        return
+    raise AppDeleteRefused(
+        f"refusing to delete the Okta app of Own ({args.name}, id {args.id}): deleting it unassigns every "
+        "user and group, and Okta then deactivates every user in Own. Nothing was deleted. "
+        "If a change to the app forces a new one, undo that change instead. "
+        "To retire the app on purpose: (1) save what is assigned: `pulumi stack output regionsByGroup` and "
+        "`python -m ownscim_infra verify --format json`; (2) check with Own that its users may be deactivated; "
+        f"(3) run `{ALLOW_APP_DELETE_ENV}=1 pulumi up` (or `{ALLOW_APP_DELETE_ENV}=1 pulumi destroy --run-program`) "
+        "once."
+    )
+
+
 class OwnScimProvisioning(pulumi.ComponentResource):
     """Type ``ownscim:okta:OwnScimProvisioning``: the app, its provisioning, the ``regions``
     attribute, groups and assignments, for one Okta org.
@@ -140,6 +229,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     :param scim_token: Own's SCIM token as a Pulumi secret; required when
         ``config.app.provisioning == "api"``, unused for ``manual``.
     :raises ValueError: ``provisioning: api`` without a token.
+    :raises pulumi.RunError: the engine does not support ``replacement_trigger``
+        (:func:`require_replacement_trigger`), before anything is declared.
 
     Attributes: :attr:`app_id` and :attr:`connection_status` (``pulumi.Output``; the status is
     ``None`` in manual mode); the resources :attr:`app`, :attr:`connection`, :attr:`features`,
@@ -158,6 +249,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         scim_token: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        require_replacement_trigger()
         super().__init__(self.TYPE, name, None, opts)
         self._config = config
         self._names = naming.ResourceNames(name)
@@ -166,6 +258,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         self.connection, self.features = self._declare_provisioning(scim_token)  # 2-3
         self.connection_status = self.connection.status if self.connection else None
         group_ids = self._declare_groups()  # 5: groups do not depend on provisioning
+        # registered even when the attribute is not declared: the engine runs a removed
+        # resource's delete hooks by name, and fails with "not registered" without them
+        self._attribute_guard = pulumi.ResourceHook(self._hook_name(ATTRIBUTE_GUARD_HOOK), guard_regions_attribute)
         self.regions_attribute: okta.AppUserSchemaProperty | None = None
         #: config group name -> its assignment; login -> the person's direct assignment
         self.group_assignments: dict[str, okta.app.GroupAssignment] = {}
@@ -180,8 +275,17 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
+    def _hook_name(self, base: str) -> str:
+        """``base``, or ``base-<component>`` for a component not named :data:`naming.COMPONENT`:
+        hook names are unique in a program (the engine identifies delete hooks by name)."""
+        return base if self._names.component == naming.COMPONENT else f"{base}-{self._names.component}"
+
     def _declare_app(self) -> okta.app.AutoLogin:
-        """Step 1: the catalog app. Users sign in to Own through SSO, so the SWA tile is hidden."""
+        """Step 1: the catalog app. Users sign in to Own through SSO, so the SWA tile is hidden.
+
+        Guarded by a ``before_delete`` hook (:func:`guard_app`): deleting it deactivates
+        everyone in Own."""
+        guard = pulumi.ResourceHook(self._hook_name(APP_GUARD_HOOK), guard_app)
         return okta.app.AutoLogin(
             self._names.app,
             label=self._config.app.label,
@@ -189,7 +293,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             status="ACTIVE",
             hide_ios=True,
             hide_web=True,
-            opts=self._child(),
+            opts=pulumi.ResourceOptions(parent=self, hooks=pulumi.ResourceHookBinding(before_delete=[guard])),
         )
 
     def _declare_provisioning(
@@ -316,10 +420,6 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         first) with the manual procedure: replacing it deletes its value from every user and
         group assignment.
         """
-        hook_name = ATTRIBUTE_GUARD_HOOK
-        if self._names.component != naming.COMPONENT:  # hook names are unique in a program
-            hook_name = f"{ATTRIBUTE_GUARD_HOOK}-{self._names.component}"
-        guard = pulumi.ResourceHook(hook_name, guard_regions_attribute)
         return okta.AppUserSchemaProperty(
             self._names.regions_attribute,
             app_id=self.app.id,
@@ -336,7 +436,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                 depends_on=list(provisioning),
                 protect=True,
                 delete_before_replace=True,
-                hooks=pulumi.ResourceHookBinding(before_delete=[guard]),
+                hooks=pulumi.ResourceHookBinding(before_delete=[self._attribute_guard]),
             ),
         )
 
@@ -366,16 +466,32 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
     def _declare_people(self, attribute: pulumi.Resource) -> dict[str, okta.app.User]:
         """Step 7: each person, looked up by login a hundred a call (:meth:`_look_up_users`),
-        and assigned directly with ``{"regions": ...}`` or ``{}`` (all regions). A change of
-        the Okta user behind the login replaces the assignment (``user_id`` is not
-        ``ForceNew`` in ``resource_okta_app_user.go``: an in-place update would assign the new
-        user and leave the old one assigned)."""
+        and assigned directly with ``{"regions": ...}`` or ``{}`` (all regions).
+
+        terraform-provider-okta ``resource_okta_app_user.go`` (v6.12.0):
+
+        - neither ``app_id`` nor ``user_id`` is ``ForceNew``, and ``resourceAppUserUpdate`` is
+          ``UpdateApplicationUser`` on ``app_id``/``user_id`` (an update of an assigned user, not
+          an assignment): a new user or a new app would be updated in place, leaving the old
+          user (or app) assigned. ``replace_on_changes=["appId", "userId"]`` makes either a
+          replacement (unassign, then assign);
+        - ``resourceAppUserRead`` sets ``username`` from Okta's ``credentials.userName`` (the
+          app's username template, e.g. Okta's spelling of the login) and its
+          ``DiffSuppressFunc`` suppresses the diff only for ``SHARED_USERNAME_AND_PASSWORD``
+          apps (not this one): a template or case that differs from the config's login would be
+          an update on every run. Create requires it (``'username' is required``), so it is
+          declared, and ``ignore_changes=["username"]`` keeps Okta's value from being a diff
+          (the engine ignores the list on a create).
+
+        The provider never sends a ``scope`` (``getAppUser``; pulumi-okta's ``okta.app.User``
+        has no such argument): a person who is also in an assigned group may stay
+        ``GROUP``-scoped (docs/provider-semantics.md)."""
         assignments: dict[str, okta.app.User] = {}
         user_ids = self._look_up_users([person.login for person in self._config.people])
         for person in self._config.people:
             profile = json.dumps({} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)})
             options = assignment_options(self, profile, [attribute]).merge(
-                pulumi.ResourceOptions(replace_on_changes=["userId"])
+                pulumi.ResourceOptions(replace_on_changes=["appId", "userId"], ignore_changes=["username"])
             )
             assignments[person.login] = okta.app.User(
                 self._names.user_assignment(person.login),

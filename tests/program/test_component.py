@@ -11,10 +11,14 @@ import pytest
 from ownscim_infra.domain import naming
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.program.component import (
+    ALLOW_APP_DELETE_ENV,
     ALLOW_ATTRIBUTE_DELETE_ENV,
+    APP_GUARD_HOOK,
     ATTRIBUTE_GUARD_HOOK,
     MANUAL_CONFIRM,
+    AppDeleteRefused,
     RegionsAttributeDeleteRefused,
+    guard_app,
     guard_regions_attribute,
     manual_steps,
 )
@@ -56,6 +60,8 @@ def test_every_resource_is_a_child_of_one_component(example_run):
 def test_app_is_the_header_auth_catalog_app(example_run):
     [app] = of_type(example_run, APP)
     assert app.name == naming.APP
+    # deleting the app deactivates everyone in Own: guarded like the regions attribute
+    assert app.options["beforeDeleteHooks"] == [APP_GUARD_HOOK]
     assert app.inputs == {
         "label": "Own",
         "preconfiguredApp": "scim2headerauth",
@@ -141,6 +147,30 @@ def test_guard_hook_lets_a_deliberate_delete_through(monkeypatch):
     assert guard_regions_attribute(hook_args()) is None
 
 
+def app_hook_args():
+    return pulumi.ResourceHookArgs(
+        urn="urn:pulumi:s::ownscim::t::own-scim-app", id="0oa1", name=naming.APP, type="okta:app/autoLogin:AutoLogin"
+    )
+
+
+def test_app_guard_refuses_with_the_procedure_and_its_own_variable(monkeypatch):
+    monkeypatch.delenv(ALLOW_APP_DELETE_ENV, raising=False)
+    # the attribute's variable does not let the app go: each guard has its own
+    monkeypatch.setenv(ALLOW_ATTRIBUTE_DELETE_ENV, "1")
+    with pytest.raises(AppDeleteRefused) as info:
+        guard_app(app_hook_args())
+    message = str(info.value)
+    assert message.startswith(f"refusing to delete the Okta app of Own ({naming.APP}, id 0oa1)")
+    assert "deactivates every user in Own" in message and "Nothing was deleted" in message
+    assert f"{ALLOW_APP_DELETE_ENV}=1 pulumi up" in message and "pulumi stack output regionsByGroup" in message
+    assert ALLOW_APP_DELETE_ENV != ALLOW_ATTRIBUTE_DELETE_ENV
+
+
+def test_app_guard_lets_a_deliberate_delete_through(monkeypatch):
+    monkeypatch.setenv(ALLOW_APP_DELETE_ENV, "1")
+    assert guard_app(app_hook_args()) is None
+
+
 def test_groups_created_or_looked_up(example_run):
     groups = of_type(example_run, GROUP)
     assert [(g.name, g.inputs) for g in groups] == [
@@ -200,8 +230,11 @@ def test_people_looked_up_by_login_and_assigned(example_run):
         ),
     ]
     for u in users:
-        assert u.options["ignoreChanges"] == ["profile"] and u.options["replacementTrigger"] == u.inputs["profile"]
-        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["userId"]
+        # username: Okta's credentials.userName reads back (the app's username template), never a diff
+        assert u.options["ignoreChanges"] == ["profile", "username"]
+        assert u.options["replacementTrigger"] == u.inputs["profile"]
+        # neither appId nor userId is ForceNew in resource_okta_app_user.go: both replace
+        assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["appId", "userId"]
         assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
     # one lookup for both people (no groups, no roles: no extra API call a user)
     lookups = [i for i in example_run.invocations if "getUser" in i.token]
@@ -349,8 +382,95 @@ def test_child_names_derive_from_the_component_name():
     assert len(names) == len(set(names)) == 24  # 12 each, no two with the same name
     assert "own-scim-app" in names and "own-scim-eu-app" in names
     assert "own-scim-eu-group-assignment-own-emea" in names
-    hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type == ATTR}
+    hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type in (ATTR, APP)}
     assert hooks == {
         "own-scim-regions-attribute": [ATTRIBUTE_GUARD_HOOK],
         "own-scim-eu-regions-attribute": [f"{ATTRIBUTE_GUARD_HOOK}-own-scim-eu"],
+        "own-scim-app": [APP_GUARD_HOOK],
+        "own-scim-eu-app": [f"{APP_GUARD_HOOK}-own-scim-eu"],
     }
+
+
+# ------------------------------------------------ issue 17.1: the engine must honour replacement_trigger
+
+
+def engine_without_replacement_trigger(monkeypatch) -> list[str]:
+    """Make the mock resource monitor answer as a CLI 3.182-3.207 engine does: hooks yes,
+    ``replacementTrigger`` unknown (``SupportsFeature`` false, absent from the features).
+    Returns the feature ids the program asked about."""
+    from pulumi.runtime.proto import resource_pb2
+
+    from ownscim_infra.offline.mocks import RecordingMonitor
+
+    asked: list[str] = []
+    real_info = RecordingMonitor.GetDeploymentInfo
+
+    def supports_feature(self, request):
+        asked.append(request.id)
+        return type("SupportsFeatureResponse", (), {"hasSupport": request.id != "replacementTrigger"})
+
+    def deployment_info(self, request):
+        info = real_info(self, request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
+
+    monkeypatch.setattr(RecordingMonitor, "SupportsFeature", supports_feature, raising=False)
+    monkeypatch.setattr(RecordingMonitor, "GetDeploymentInfo", deployment_info, raising=False)
+    return asked
+
+
+def test_an_engine_without_replacement_trigger_is_refused_naming_the_cli(monkeypatch, api_example):
+    asked = engine_without_replacement_trigger(monkeypatch)
+    with pytest.raises(pulumi.RunError) as info:
+        run_config(api_example)
+    message = str(info.value)
+    assert message.startswith("this program needs the Pulumi CLI 3.226.0 or newer")
+    assert "replacement_trigger" in message and "pulumi version" in message
+    assert "replacementTrigger" in asked
+    # the same version as Pulumi.yaml's requiredPulumiVersion
+    assert 'requiredPulumiVersion: ">=3.226.0"' in (EXAMPLE.parent.parent / "Pulumi.yaml").read_text()
+
+
+def test_an_engine_without_replacement_trigger_gets_nothing_declared(monkeypatch):
+    from ownscim_infra.config import load_config
+    from ownscim_infra.offline.mocks import run_program
+    from ownscim_infra.program.component import OwnScimProvisioning
+
+    engine_without_replacement_trigger(monkeypatch)
+    config = load_config(EXAMPLE)
+    declared: list[str] = []
+
+    def program() -> dict:
+        try:
+            OwnScimProvisioning(naming.COMPONENT, config=config, scim_token=None)
+        except pulumi.RunError as exc:
+            declared.append(str(exc))
+        return {}
+
+    run = run_program(program, config={}, secret_keys=[])
+    assert run.registrations == [] and len(declared) == 1
+
+
+def test_the_pulumi_floor_admits_only_sdks_with_replacement_trigger():
+    """``ResourceOptions(replacement_trigger=...)`` is in the Python SDK from 3.214.0 (pulumi/pulumi
+    #20940, tag sdk/v3.214.0); an older SDK fails with a TypeError on every assignment."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((EXAMPLE.parent.parent / "pyproject.toml").read_text())["project"]
+    [pulumi_req] = [Requirement(d) for d in project["dependencies"] if Requirement(d).name == "pulumi"]
+    assert not pulumi_req.specifier.contains("3.213.0") and not pulumi_req.specifier.contains("3.208.0")
+    assert pulumi_req.specifier.contains("3.214.0") and pulumi_req.specifier.contains("3.272.0")
+
+
+def test_a_direct_assignment_cannot_send_a_scope():
+    """pulumi-okta's okta.app.User takes no ``scope`` (terraform-provider-okta ``getAppUser`` sends
+    none): a group member's direct assignment may stay GROUP-scoped (docs/provider-semantics.md,
+    row 13). When a release adds it, this fails: declare ``scope="USER"`` then."""
+    import inspect
+
+    import pulumi_okta as okta
+
+    assert "scope" not in inspect.signature(okta.app.UserArgs.__init__).parameters
+    assert "scope" not in inspect.signature(okta.app.User._internal_init).parameters
