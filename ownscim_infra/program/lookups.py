@@ -7,7 +7,8 @@ One data-source call a person (``okta.user.get_user``) is one Okta API call duri
 in batches instead:
 
 - people, and the members of the groups that declare ``members`` (looked up apart from the
-  people: ``ceil(distinct members / 100)`` calls more): ``okta.user.get_users`` (data source ``okta_users``, invoke :data:`USERS_TOKEN`)
+  people: ``ceil(distinct members / 100)`` calls more): ``okta.user.get_users`` (data source
+  ``okta_users``, invoke :data:`USERS_TOKEN`)
   with one ``search`` entry a login and ``compound_search_operator="or"``. The provider joins
   the entries with ``" or "`` (``getSearchCriteria`` in terraform-provider-okta
   ``data_source_okta_user.go``) and sends the result as Okta's ``search`` parameter of
