@@ -34,12 +34,16 @@ def run(tmp_path_factory):
     return run_config(path)
 
 
-def of_type(run, typ):
-    return sorted((r for r in run.registrations if r.type == typ), key=lambda r: r.name)
+def of_type(run, typ, *keys: str):
+    """The registrations of ``typ``, of the groups with ``keys`` only when given (the example's
+    own groups may declare members or a rule too)."""
+    names = {naming.group_memberships(k) for k in keys} | {naming.group_rule(k) for k in keys}
+    found = [r for r in run.registrations if r.type == typ and (not keys or r.name in names)]
+    return sorted(found, key=lambda r: r.name)
 
 
 def test_members_are_declared_as_the_groups_memberships_of_the_looked_up_users(run):
-    [members] = of_type(run, MEMBERSHIPS)
+    [members] = of_type(run, MEMBERSHIPS, "own-de")
     assert members.name == naming.group_memberships("own-de") == "own-scim-group-members-own-de"
     assert members.parent == naming.COMPONENT
     assert members.inputs == {
@@ -51,7 +55,7 @@ def test_members_are_declared_as_the_groups_memberships_of_the_looked_up_users(r
 
 
 def test_a_rule_is_declared_active_for_its_group_only(run):
-    [rule] = of_type(run, RULE)
+    [rule] = of_type(run, RULE, "own-fr")
     assert rule.name == naming.group_rule("own-fr") == "own-scim-group-rule-own-fr"
     assert rule.parent == naming.COMPONENT
     assert rule.inputs == {
@@ -77,7 +81,7 @@ def test_members_are_looked_up_by_login_a_hundred_a_call(write_config):
     member_calls = [c for c in calls if any("member" in s.get("value", "") for s in c.args["searches"])]
     assert len(member_calls) == math.ceil(150 / 100)
     assert sorted(len(c.args["searches"]) for c in member_calls) == [50, 100]
-    [memberships] = of_type(run, MEMBERSHIPS)
+    [memberships] = of_type(run, MEMBERSHIPS, "big")
     assert memberships.inputs["users"] == [lookup_user_id(m) for m in members]
 
 
@@ -98,7 +102,7 @@ def test_a_person_in_two_groups_members_is_looked_up_once(write_config):
         if login in ("ann@example.com", "bob@example.com")
     ]
     assert searched == ["ann@example.com", "bob@example.com"]
-    users = {r.name: r.inputs["users"] for r in of_type(run, MEMBERSHIPS)}
+    users = {r.name: r.inputs["users"] for r in of_type(run, MEMBERSHIPS, "a", "b")}
     assert users == {
         naming.group_memberships("a"): [lookup_user_id("ann@example.com")],
         naming.group_memberships("b"): [lookup_user_id("ann@example.com"), lookup_user_id("bob@example.com")],
@@ -119,13 +123,13 @@ def test_members_and_rules_are_declared_before_the_manual_steps_are_done(write_c
     data = with_groups({"name": "A", "regions": ["us1"], "members": ["ann@example.com"]})
     data["app"]["manual_steps_done"] = False
     run = run_config(write_config(data))
-    assert [r.name for r in of_type(run, MEMBERSHIPS)] == [naming.group_memberships("a")]
+    assert [r.name for r in of_type(run, MEMBERSHIPS, "a")] == [naming.group_memberships("a")]
     assert not of_type(run, "okta:app/groupAssignment:GroupAssignment")
 
 
 def test_the_names_follow_the_group_key_and_the_component_name(write_config):
     group = {"name": "Own DE Renamed", "key": "own-de", "regions": ["us1"], "rule": 'user.a == "b"'}
     run = run_config(write_config(with_groups(group)))
-    assert [r.name for r in of_type(run, RULE)] == ["own-scim-group-rule-own-de"]
+    assert [r.name for r in of_type(run, RULE, "own-de")] == ["own-scim-group-rule-own-de"]
     assert naming.ResourceNames("acme").group_memberships("own-de") == "acme-group-members-own-de"
     assert naming.ResourceNames("acme").group_rule("own-de") == "acme-group-rule-own-de"
