@@ -8,6 +8,9 @@ Shape (``config/example-directory.yaml``)::
         last_name: Lee                  # profile.lastName  -> name.familyName
         email: dana.lee@example.com     # default: the login
         groups: [Own EMEA]              # Okta group names (any group; only assigned ones count)
+        department: Sales               # Okta profile attributes a group rule reads (optional):
+        countryCode: DE                 #   the base ones by name, others under `profile:`
+        profile: {region: EU}
 
 Validated to the same standard as the config (:func:`ownscim_infra.config.validate_document`):
 unknown keys, duplicate logins, empty names are errors naming the file and key path.
@@ -17,12 +20,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
 from ownscim_infra.config.errors import shown
 from ownscim_infra.config.lookalike import confusable_keys, describe
@@ -33,6 +37,34 @@ from ownscim_infra.domain.own_setup import okta_fold
 
 if TYPE_CHECKING:
     from ownscim_infra.config.models import OwnScimConfig
+
+
+#: An Okta profile attribute's variable name (Okta's Profile Editor: a letter, then letters,
+#: digits and underscores).
+_ATTRIBUTE_NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
+#: A base profile attribute's value: one line of text, or not given.
+ProfileText = Annotated[Text | None, Field(max_length=1024)]
+#: A value of ``users[i].profile``: what Okta's profile attribute types hold.
+ProfileValue = StrictStr | StrictBool | StrictInt | StrictFloat | list[StrictStr]
+#: Profile attributes that have their own key on a user (``profile:`` must not repeat them).
+_NAMED_ELSEWHERE = {"login": "login", "email": "email", "firstName": "first_name", "lastName": "last_name"}
+#: The base attributes :class:`DirectoryUser` has keys for (besides login, email, names).
+BASE_ATTRIBUTES = (
+    "department",
+    "division",
+    "organization",
+    "costCenter",
+    "title",
+    "userType",
+    "employeeNumber",
+    "countryCode",
+    "city",
+    "state",
+    "locale",
+    "managerId",
+)
+
+_NAMED_ELSEWHERE |= {name: name for name in BASE_ATTRIBUTES}
 
 
 class DirectoryUser(StrictModel):
@@ -51,6 +83,65 @@ class DirectoryUser(StrictModel):
         json_schema_extra={"default": []},
         description="The Okta groups the user is in (any group; only those assigned to the app count).",
     )
+
+    # Okta's base profile attributes a group rule commonly reads, named as Okta names them
+    # (the Okta Expression Language writes ``user.countryCode``): Okta's "User profile" base
+    # attributes (Users API, ``UserProfile``).
+    department: ProfileText = Field(default=None, description="profile.department, as a group rule reads it.")
+    division: ProfileText = Field(default=None, description="profile.division, as a group rule reads it.")
+    organization: ProfileText = Field(default=None, description="profile.organization, as a group rule reads it.")
+    costCenter: ProfileText = Field(default=None, description="profile.costCenter, as a group rule reads it.")
+    title: ProfileText = Field(default=None, description="profile.title (job title), as a group rule reads it.")
+    userType: ProfileText = Field(default=None, description="profile.userType, as a group rule reads it.")
+    employeeNumber: ProfileText = Field(default=None, description="profile.employeeNumber, as a group rule reads it.")
+    countryCode: ProfileText = Field(
+        default=None, description="profile.countryCode (ISO 3166-1 alpha-2, e.g. DE), as a group rule reads it."
+    )
+    city: ProfileText = Field(default=None, description="profile.city, as a group rule reads it.")
+    state: ProfileText = Field(default=None, description="profile.state, as a group rule reads it.")
+    locale: ProfileText = Field(default=None, description="profile.locale (e.g. en_US), as a group rule reads it.")
+    managerId: ProfileText = Field(default=None, description="profile.managerId, as a group rule reads it.")
+    profile: dict[str, ProfileValue] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="Other Okta profile attributes (custom ones included) a group rule reads, by their Okta "
+        "variable name: a string, a number, true/false, or a list of strings (an array attribute).",
+    )
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_attributes(cls, value: Any) -> Any:
+        # one message a bad entry, naming it, instead of one per member of ProfileValue
+        if not isinstance(value, dict):
+            return value  # pydantic says it must be a mapping
+        for name, item in value.items():
+            if not isinstance(name, str) or not re.match(_ATTRIBUTE_NAME, name):
+                raise ValueError(
+                    f"attribute name {shown(name)} is not an Okta variable name (a letter, then letters, digits, _)"
+                )
+            if name in _NAMED_ELSEWHERE:
+                raise ValueError(f"{name!r} has its own key here: write `{_NAMED_ELSEWHERE[name]}:` on the user")
+            scalar = isinstance(item, str | bool | int | float)
+            if not scalar and not (isinstance(item, list) and all(isinstance(i, str) for i in item)):
+                raise ValueError(
+                    f"attribute {name!r}: must be a string, a number, true/false or a list of strings "
+                    f"(got {shown(item)})"
+                )
+        return value
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The user's Okta profile as a group rule's ``user.<attribute>`` reads it: ``login``,
+        ``email``, ``firstName``, ``lastName``, the base attributes given here, then
+        ``profile``'s; an attribute not given is absent (Okta's unset value, ``null``)."""
+        found: dict[str, Any] = {
+            "login": self.login,
+            "email": self.primary_email,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+        }
+        found |= {name: getattr(self, name) for name in BASE_ATTRIBUTES if getattr(self, name) is not None}
+        return found | dict(self.profile)
 
     @property
     def primary_email(self) -> str:

@@ -9,6 +9,8 @@ Shape (every key, its default and what is allowed: ``config/README.md``)::
     regions: [us1, emea2]                         # the Own account's regions
     groups:                                       # order = priority, first wins
       - {name: Own EMEA, regions: [emea2], description: ..., create: true}
+      - {name: Own DE, regions: [emea2], members: [ann@example.com]}   # who is in it
+      - {name: Own FR, regions: [emea2], rule: 'user.countryCode == "FR"'}  # Okta computes it
     people:
       - {login: ann@example.com, regions: us1}    # no regions = all regions
 
@@ -202,6 +204,23 @@ class AppConfig(StrictModel):
         return value
 
 
+def _omitted_not_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of a key that may be omitted but not written empty: its value's
+    schema without the ``null`` that ``X | None`` adds (nor the ``null`` default), so that
+    an editor flags ``regions:`` with no value as the model does."""
+    options = [o for o in schema.pop("anyOf") if o != {"type": "null"}]
+    schema.pop("default", None)
+    schema.update(options[0] if len(options) == 1 else {"anyOf": options})
+
+
+#: The longest name of an Okta group rule (``utils.StrMaxLength(50)`` on ``name`` in
+#: terraform-provider-okta ``resource_okta_group_rule.go``): the rule is named after its group.
+RULE_NAME_MAX = 50
+#: The longest ``rule`` expression the config accepts (Okta documents no limit; this keeps a
+#: pasted document out of a one-line setting).
+RULE_EXPRESSION_MAX = 1024
+
+
 class GroupConfig(StrictModel):
     """``groups[i]``: an Okta group assigned to the app with a ``regions`` value."""
 
@@ -233,21 +252,48 @@ class GroupConfig(StrictModel):
         "without it the rename deletes the Okta group (and its memberships) and creates a new, empty one.",
     )
 
+    members: list[Login] | None = Field(
+        default=None,
+        min_length=1,
+        description="Created groups only: the Okta logins of the group's members, looked up as people are (100 a "
+        "call); the program declares them as the group's memberships (okta.GroupMemberships, every member tracked: "
+        "someone added by hand is removed at the next pulumi up after a refresh). Each login once; a person in two "
+        "groups' members gets the first group's regions. Exclusive with `rule`; neither: membership is managed "
+        "outside this config.",
+        json_schema_extra=lambda schema: _omitted_not_null(schema),
+    )
+    rule: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=RULE_EXPRESSION_MAX,
+        description="Created groups only: an Okta Expression Language condition (e.g. "
+        'user.department == "EMEA"); the program declares an active group rule (okta.group.Rule, '
+        "urn:okta:expression:1.0) that puts every Okta user it matches in the group, asynchronously after "
+        "activation. Exclusive with `members`.",
+        json_schema_extra=lambda schema: _omitted_not_null(schema),
+    )
+
     @property
     def resource_key(self) -> str:
         """``key``, or the slug of ``name`` (:func:`ownscim_infra.domain.naming.slug`)."""
         return self.key or naming.slug(self.name)
 
+    @field_validator("members", "rule", mode="before")
+    @classmethod
+    def _membership_written_empty(cls, value: Any, info: ValidationInfo) -> Any:
+        # `members:` or `rule:` with no value is refused, not read as the omitted key
+        if value is None:
+            what = "list at least one login" if info.field_name == "members" else "be an Okta Expression Language"
+            raise ValueError(f"must {what}; omit `{info.field_name}` to leave the group's membership to Okta")
+        return value
+
+    @property
+    def rule_name(self) -> str:
+        """The Okta group rule's name: the group's name (Okta allows 1 to
+        :data:`RULE_NAME_MAX` characters; validation refuses a longer name with a ``rule``)."""
+        return self.name
+
     _unique_regions = field_validator("regions")(lambda cls, v: _unique(v, "region"))
-
-
-def _omitted_not_null(schema: dict[str, Any]) -> None:
-    """The JSON schema of a key that may be omitted but not written empty: its value's
-    schema without the ``null`` that ``X | None`` adds (nor the ``null`` default), so that
-    an editor flags ``regions:`` with no value as the model does."""
-    options = [o for o in schema.pop("anyOf") if o != {"type": "null"}]
-    schema.pop("default", None)
-    schema.update(options[0] if len(options) == 1 else {"anyOf": options})
 
 
 class PersonConfig(StrictModel):
@@ -369,12 +415,75 @@ def _group_key_issues(data: dict[str, Any]) -> list[Problem]:
     return issues
 
 
+def _membership_issues(data: dict[str, Any]) -> list[Problem]:
+    """The checks of ``groups[i].members`` and ``groups[i].rule`` across keys: both given (they
+    are exclusive), either on a ``create: false`` group (the program owns the membership of the
+    groups it creates only), a ``rule`` on a group whose name is too long for a rule's
+    (:data:`RULE_NAME_MAX`), a login listed twice in one group's ``members`` (compared as Okta
+    compares logins). A login in two groups' ``members`` is allowed: Okta gives that person the
+    first group's regions, as for any user in two assigned groups."""
+    groups = data.get("groups")
+    issues: list[Problem] = []
+    if not isinstance(groups, list):
+        return issues
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            continue
+        members, rule, name = group.get("members"), group.get("rule"), group.get("name")
+        if members is not None and rule is not None:
+            issues.append(
+                Problem(
+                    ("groups", i, "rule"),
+                    rule,
+                    "a group takes `members` or `rule`, not both: `members` lists who is in it, `rule` lets Okta "
+                    "compute it; remove one (neither: the membership is managed outside this config)",
+                )
+            )
+        for key, value in (("members", members), ("rule", rule)):
+            if value is not None and group.get("create") is False:
+                issues.append(
+                    Problem(
+                        ("groups", i, key),
+                        value,
+                        f"only a group the program creates may declare `{key}`: with `create: false` the group is "
+                        f"Okta's, and so is its membership; remove `{key}` or set `create: true`",
+                    )
+                )
+        if rule is not None and isinstance(name, str) and len(name.strip()) > RULE_NAME_MAX:
+            issues.append(
+                Problem(
+                    ("groups", i, "rule"),
+                    rule,
+                    f"the group rule is named after its group, and Okta allows rule names of at most {RULE_NAME_MAX} "
+                    f"characters; this group's name has {len(name.strip())}: shorten it",
+                )
+            )
+        if isinstance(members, list):
+            seen: dict[str, int] = {}
+            for j, login in enumerate(members):
+                if not isinstance(login, str) or not login.strip():
+                    continue
+                folded = okta_fold(login.strip())
+                if folded in seen:
+                    issues.append(
+                        Problem(
+                            ("groups", i, "members", j),
+                            login,
+                            f"login listed twice: members[{seen[folded]}] already names it (compared "
+                            "case-insensitively, as Okta does); list each member once",
+                        )
+                    )
+                seen.setdefault(folded, j)
+    return issues
+
+
 def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positions | None = None) -> OwnScimConfig:
     """Validate an already-parsed config document.
 
     Returns the :class:`OwnScimConfig`. Raises :class:`ConfigError` listing every problem
     (unknown keys, a credential-like key, duplicate group names or logins, names that look
-    alike, invisible formatting characters, a region not in ``regions``, an empty region
+    alike, ``members`` and ``rule`` together or on a ``create: false`` group, a member listed
+    twice, invisible formatting characters, a region not in ``regions``, an empty region
     list, a non-https URL, wrong types), in document order. With ``positions`` (the file's,
     from :func:`~ownscim_infra.config.yaml_reader.read_document`) each problem names its
     line and column, and they are listed in the order of their lines.
@@ -385,6 +494,7 @@ def parse_config(data: Any, file: str | Path = "<config>", *, positions: Positio
         duplicate_issues(data, [("groups", "name", "group name")], resource_names=False)
         + duplicate_issues(data, [("people", "login", "login")])
         + _group_key_issues(data)
+        + _membership_issues(data)
         if isinstance(data, dict)
         else []
     )

@@ -197,6 +197,8 @@ def _error_message(err: ErrorDetails) -> str:
             return "must list the Own account's regions, e.g. [us1, emea2]"
         if on_regions:
             return NO_REGIONS
+        if loc and loc[-1] == "members":
+            return "must list at least one login; omit `members` to leave the group's membership to Okta"
         return "must not be empty"
     if kind == "list_type":
         if on_regions and err["input"] is None and loc != ("regions",):

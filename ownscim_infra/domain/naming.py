@@ -36,8 +36,8 @@ def slug(value: str) -> str:
 @dataclass(frozen=True)
 class ResourceNames:
     """The logical names of one component's children: ``{component}-app``, ``-connection``,
-    ``-features``, ``-regions-attribute``, ``-group-{key}``, ``-group-assignment-{key}``,
-    ``-user-{slug(login)}``."""
+    ``-features``, ``-regions-attribute``, ``-group-{key}``, ``-group-members-{key}``,
+    ``-group-rule-{key}``, ``-group-assignment-{key}``, ``-user-{slug(login)}``."""
 
     component: str = COMPONENT
 
@@ -65,6 +65,14 @@ class ResourceNames:
         """The Okta group (created, or looked up) of the config group with ``key``."""
         return f"{self.component}-group-{key}"
 
+    def group_memberships(self, key: str) -> str:
+        """The members of the created config group with ``key`` (``okta.GroupMemberships``)."""
+        return f"{self.component}-group-members-{key}"
+
+    def group_rule(self, key: str) -> str:
+        """The group rule of the created config group with ``key`` (``okta.group.Rule``)."""
+        return f"{self.component}-group-rule-{key}"
+
     def group_assignment(self, key: str) -> str:
         """The app's assignment to the config group with ``key``."""
         return f"{self.component}-group-assignment-{key}"
@@ -85,6 +93,16 @@ REGIONS_ATTRIBUTE = DEFAULT.regions_attribute
 def group(key: str) -> str:
     """:meth:`ResourceNames.group` of the default component."""
     return DEFAULT.group(key)
+
+
+def group_memberships(key: str) -> str:
+    """:meth:`ResourceNames.group_memberships` of the default component."""
+    return DEFAULT.group_memberships(key)
+
+
+def group_rule(key: str) -> str:
+    """:meth:`ResourceNames.group_rule` of the default component."""
+    return DEFAULT.group_rule(key)
 
 
 def group_assignment(key: str) -> str:

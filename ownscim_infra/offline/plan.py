@@ -47,6 +47,8 @@ TYPE_ORDER = (
     "okta:app/features:Features",
     "okta:index/appUserSchemaProperty:AppUserSchemaProperty",
     "okta:group/group:Group",
+    "okta:index/groupMemberships:GroupMemberships",
+    "okta:group/rule:Rule",
     "okta:app/groupAssignment:GroupAssignment",
     "okta:app/user:User",
 )
@@ -199,6 +201,10 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
 # --------------------------------------------------------------------------- summary
 
 
+#: The membership of a group that declares neither ``members`` nor ``rule``: managed outside this config.
+OUTSIDE = "managed in Okta"
+
+
 @dataclass(frozen=True)
 class GroupRow:
     """A declared group assignment: its ``priority``, the group's ``name``, whether the group
@@ -208,6 +214,30 @@ class GroupRow:
     name: str
     origin: str  # "created" | "existing (looked up by name)"
     regions: list[str]
+    #: who the program puts in the group: its ``members``, its ``rule``, or neither
+    membership: str = OUTSIDE
+
+
+#: At most this many members' logins in a table cell (the JSON has every one).
+MEMBERS_SHOWN = 3
+
+
+def memberships_by_group_id(plan: Plan) -> dict[str, str]:
+    """What each group's declared membership is, by group id: ``2 members: ann@example.com,
+    bob@example.com`` (``okta.GroupMemberships``, the users' logins from the lookups), or
+    ``rule: user.countryCode == "FR"`` (``okta.group.Rule``)."""
+    logins = plan.logins_by_id()
+    found: dict[str, str] = {}
+    for m in plan.of_type("okta:index/groupMemberships:GroupMemberships"):
+        users = [logins.get(u, u) for u in m.inputs.get("users", [])]
+        more = ", ..." if len(users) > MEMBERS_SHOWN else ""
+        found[m.inputs.get("groupId", "")] = (
+            f"{len(users)} member{'s' if len(users) != 1 else ''}: {', '.join(users[:MEMBERS_SHOWN])}{more}"
+        )
+    for r in plan.of_type("okta:group/rule:Rule"):
+        for group_id in r.inputs.get("groupAssignments", []):
+            found[group_id] = f"rule: {r.inputs.get('expressionValue', '')}"
+    return found
 
 
 @dataclass(frozen=True)
@@ -227,12 +257,14 @@ def _regions(profile_json: str) -> list[str] | None:
 def group_rows(plan: Plan) -> list[GroupRow]:
     """The declared group assignments, by priority, with the group each one targets."""
     names = plan.groups_by_id()
+    memberships = memberships_by_group_id(plan)
     rows = []
     for a in plan.of_type("okta:app/groupAssignment:GroupAssignment"):
         group_id = a.inputs.get("groupId", "")
         name, origin = names.get(group_id, (group_id, "?"))
+        regions = _regions(a.inputs.get("profile", "")) or []
         rows.append(
-            GroupRow(int(a.inputs.get("priority", 0)), name, origin, _regions(a.inputs.get("profile", "")) or [])
+            GroupRow(int(a.inputs.get("priority", 0)), name, origin, regions, memberships.get(group_id, OUTSIDE))
         )
     return rows
 
@@ -352,8 +384,11 @@ def _tables(plan: Plan, full: bool = True) -> list[tuple[str, list[str], list[li
         ("App and provisioning", ["Setting", "Value"], [[k, v] for k, v in app_facts(plan)], "none"),
         (
             "Groups (the lowest priority number wins: a user in several groups gets the first one's regions)",
-            ["Priority", "Group", "Okta group", "Regions"],
-            [[str(g.priority), g.name, g.origin, _regions_cell(g.regions, account)] for g in group_rows(plan)],
+            ["Priority", "Group", "Okta group", "Regions", "Members"],
+            [
+                [str(g.priority), g.name, g.origin, _regions_cell(g.regions, account), g.membership]
+                for g in group_rows(plan)
+            ],
             none,
         ),
         (

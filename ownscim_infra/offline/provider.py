@@ -32,6 +32,8 @@ ATTRIBUTE = "okta:index/appUserSchemaProperty:AppUserSchemaProperty"
 GROUP = "okta:group/group:Group"
 GROUP_ASSIGNMENT = "okta:app/groupAssignment:GroupAssignment"
 APP_USER = "okta:app/user:User"
+GROUP_MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
+GROUP_RULE = "okta:group/rule:Rule"
 
 
 @dataclass
@@ -283,8 +285,34 @@ class AppUserModel(ResourceModel):
         org.unassign_user(state["appId"], state["userId"])
 
 
+class _MembershipNotEmulated(_Plain):
+    """``okta_group_memberships`` and ``okta_group_rule`` (issue 18), placeholders until the
+    emulated org models membership from them: the state is the inputs (``ForceNew``: the
+    group, ``group_id`` / ``group_assignments``), the id the group's (the provider's
+    ``d.SetId(groupId)``) or the rule's, and Okta's membership is still the directory's
+    ``groups``. Nothing is added to or removed from a group here."""
+
+    def __init__(self, force_new: str, prefix: str) -> None:
+        self.force_new = frozenset({force_new})
+        self._key, self._prefix = force_new, prefix
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{self._prefix}{json.dumps(inputs.get(self._key), sort_keys=True)}", dict(inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return dict(inputs)
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        return None
+
+
 #: Pulumi type token -> the provider's model of it.
 MODELS: dict[str, ResourceModel] = {
+    GROUP_MEMBERSHIPS: _MembershipNotEmulated("groupId", ""),
+    GROUP_RULE: _MembershipNotEmulated("groupAssignments", "rule of "),
     APP: AutoLoginModel(),
     CONNECTION: ConnectionModel(),
     FEATURES: FeaturesModel(),

@@ -11,7 +11,9 @@ child of :class:`OwnScimProvisioning`:
    Create Users and Deactivate Users on; Update User Attributes and passwords off;
 4. the ``regions`` app user attribute, external namespace
    ``urn:ietf:params:scim:schemas:core:2.0``, scope NONE, declared after provisioning is on;
-5. the Okta groups (created, or looked up by name, a hundred names a call);
+5. the Okta groups (created, or looked up by name, a hundred names a call), and for a created
+   group its ``members`` (``okta.GroupMemberships``, the logins looked up a hundred a call) or
+   its ``rule`` (an active ``okta.group.Rule``, ``urn:okta:expression:1.0``);
 6. the group assignments, ``priority`` from the config order (1 for the first group),
    ``profile`` ``{"regions": ...}``, created one after the other;
 7. the direct (person) assignments, the people looked up by login a hundred a call
@@ -40,8 +42,9 @@ import pulumi_okta as okta
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.proto import resource_pb2
 
-from ownscim_infra.config import OwnScimConfig
+from ownscim_infra.config import GroupConfig, OwnScimConfig
 from ownscim_infra.domain import naming
+from ownscim_infra.domain.expression import EXPRESSION_TYPE
 from ownscim_infra.domain.own_setup import (
     CATALOG_APP,
     FEATURE,
@@ -234,8 +237,10 @@ class OwnScimProvisioning(pulumi.ComponentResource):
 
     Attributes: :attr:`app_id` and :attr:`connection_status` (``pulumi.Output``; the status is
     ``None`` in manual mode); the resources :attr:`app`, :attr:`connection`, :attr:`features`,
-    :attr:`regions_attribute` (``None`` when not declared), :attr:`group_assignments` (config
-    group name -> assignment) and :attr:`person_assignments` (login -> assignment); and
+    :attr:`regions_attribute` (``None`` when not declared), :attr:`group_memberships` and
+    :attr:`group_rules` (config group name -> its members or its rule),
+    :attr:`group_assignments` (config group name -> assignment) and
+    :attr:`person_assignments` (login -> assignment); and
     :meth:`stack_outputs` for the program's exports.
     """
 
@@ -257,6 +262,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         self.app_id = self.app.id
         self.connection, self.features = self._declare_provisioning(scim_token)  # 2-3
         self.connection_status = self.connection.status if self.connection else None
+        #: config group name -> its declared members (``members``) or its group rule (``rule``)
+        self.group_memberships: dict[str, okta.GroupMemberships] = {}
+        self.group_rules: dict[str, okta.group.Rule] = {}
         group_ids = self._declare_groups()  # 5: groups do not depend on provisioning
         # registered even when the attribute is not declared: the engine runs a removed
         # resource's delete hooks by name, and fails with "not registered" without them
@@ -354,6 +362,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         PUTs the new name) and keeps its members. The existing groups are read a hundred
         names a call (:meth:`_look_up_groups`)."""
         group_ids = self._look_up_groups([g.name for g in self._config.groups if not g.create])
+        member_ids = self._look_up_users([login for g in self._config.groups for login in g.members or []])
         for group in self._config.groups:
             if group.create:
                 okta_group = okta.group.Group(
@@ -363,7 +372,64 @@ class OwnScimProvisioning(pulumi.ComponentResource):
                     opts=self._child(),
                 )
                 group_ids[group.name] = okta_group.id
+                if group.members is not None:
+                    self.group_memberships[group.name] = self._declare_members(group, okta_group, member_ids)
+                if group.rule is not None:
+                    self.group_rules[group.name] = self._declare_rule(group, okta_group)
         return group_ids
+
+    def _declare_members(
+        self, group: GroupConfig, okta_group: okta.group.Group, member_ids: dict[str, pulumi.Output[str]]
+    ) -> okta.GroupMemberships:
+        """Step 5, ``members``: the group's members as ``okta.GroupMemberships``
+        (``okta_group_memberships``), the Okta users looked up by login a hundred a call
+        (:meth:`_look_up_users`).
+
+        ``track_all_users=True``: the program owns the whole membership of a group it creates.
+        terraform-provider-okta ``resource_okta_group_memberships.go``: Create adds ``users``
+        (``addGroupMembers``) and removes no one; Update adds the users new to the set and
+        removes those dropped from it; Delete removes the users in the state. Read
+        (``resourceGroupMembershipsRead``) lists the group's users: with ``track_all_users``
+        (``checkIfUsersHaveChanged``) the state becomes every member when anyone was added or
+        removed, so a member added by hand in the Admin Console shows as a diff after
+        ``pulumi refresh`` and the next ``pulumi up`` removes them (and Okta deactivates them in
+        Own); without it (``checkIfUsersHaveBeenRemoved``) Read only notices a declared member
+        who left, and someone added by hand keeps the group's Own regions unseen by any review.
+        ``group_id`` is ``ForceNew``: a replaced group gets a new memberships resource.
+        """
+        return okta.GroupMemberships(
+            self._names.group_memberships(group.resource_key),
+            group_id=okta_group.id,
+            users=[member_ids[login] for login in group.members or []],
+            track_all_users=True,
+            opts=self._child(),
+        )
+
+    def _declare_rule(self, group: GroupConfig, okta_group: okta.group.Group) -> okta.group.Rule:
+        """Step 5, ``rule``: an active group rule (``okta.group.Rule``, ``okta_group_rule``)
+        that puts every Okta user matching ``group.rule`` in the group.
+
+        terraform-provider-okta ``resource_okta_group_rule.go``: Create creates the rule, then
+        activates it (``handleGroupRuleLifecycle``); Okta then evaluates it against every user,
+        asynchronously ("Group rules", Okta's Groups API: a rule runs when activated and when a
+        user's profile or group membership changes; a deactivated rule adds no one). A changed
+        expression is an in-place update (deactivate, update, activate); ``group_assignments``
+        is ``ForceNew``. The rule is named after the group (``name``, at most 50 characters,
+        checked by the config). ``remove_assigned_users=True``: deleting the rule (the ``rule``
+        removed from the config, or the group deleted) removes the users it added
+        (``DeleteGroupRule`` with ``removeUsers``), so no one keeps the group's regions through
+        a rule that no longer exists.
+        """
+        return okta.group.Rule(
+            self._names.group_rule(group.resource_key),
+            name=group.rule_name,
+            expression_type=EXPRESSION_TYPE,
+            expression_value=group.rule,
+            status="ACTIVE",
+            group_assignments=[okta_group.id],
+            remove_assigned_users=True,
+            opts=self._child(),
+        )
 
     def _look_up_groups(self, names: list[str]) -> dict[str, pulumi.Output[str]]:
         """The Okta groups (``OKTA_GROUP``) named ``names``: ``okta.get_groups`` with a

@@ -1,11 +1,14 @@
-"""Batched Okta lookups: the people by login and the existing groups by name, a hundred a call.
+"""Batched Okta lookups: the people and the groups' members by login, and the existing groups by
+name, a hundred a call.
 
 One data-source call a person (``okta.user.get_user``) is one Okta API call during every
 ``pulumi preview`` and ``pulumi up``, under Okta's rate limits ("Create or list users":
 100 to 600 requests a minute, Okta's "Management rate limits" page). The program reads them
 in batches instead:
 
-- people: ``okta.user.get_users`` (data source ``okta_users``, invoke :data:`USERS_TOKEN`)
+- people, and the members of the groups that declare ``members`` (looked up apart from the
+  people: ``ceil(distinct members / 100)`` calls more): ``okta.user.get_users`` (data source
+  ``okta_users``, invoke :data:`USERS_TOKEN`)
   with one ``search`` entry a login and ``compound_search_operator="or"``. The provider joins
   the entries with ``" or "`` (``getSearchCriteria`` in terraform-provider-okta
   ``data_source_okta_user.go``) and sends the result as Okta's ``search`` parameter of
@@ -160,7 +163,10 @@ def not_found_message(kind: str, missing: Sequence[str]) -> str:
     values = ", ".join(repr(m) for m in missing)
     if kind == "user":
         what = "user with the login" if len(missing) == 1 else "users with the logins"
-        return f"Okta has no {what} {values}: check `people` in the config, or create the user in Okta first"
+        return (
+            f"Okta has no {what} {values}: check `people` and the groups' `members` in the config, or create the "
+            "user in Okta first"
+        )
     what = "group (type OKTA_GROUP) named" if len(missing) == 1 else "groups (type OKTA_GROUP) named"
     return (
         f"Okta has no {what} {values}: check the `create: false` groups in the config, or set `create: true` "

@@ -56,7 +56,7 @@ def test_unknown_keys_are_named_with_their_path():
         "c.yaml: app.lable: unknown key; did you mean `label`? allowed here: label, scim_base_url, provisioning, "
         "manual_steps_done (see config/README.md)",
         "c.yaml: groups[2] (Own US).descripton: unknown key; did you mean `description`? allowed here: name, regions, "
-        "description, create, key (see config/README.md)",
+        "description, create, key, members, rule (see config/README.md)",
     ]
 
 

@@ -19,6 +19,13 @@ DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
 NOT_A_BOOLEAN = "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)"
 
 
+#: The directory user's profile attribute keys, listed after its other keys.
+PROFILE_KEYS = (
+    "department, division, organization, costCenter, title, userType, employeeNumber, countryCode, city, state, "
+    "locale, managerId, profile"
+)
+
+
 def rendered(path: Path, loader=load_config) -> list[str]:
     with pytest.raises(ConfigError) as info:
         loader(path)
@@ -50,7 +57,7 @@ def test_an_unknown_key_points_at_the_key_and_suggests_the_closest(tmp_path):
     [line] = rendered(path)
     assert line == (
         f"{path}:28:5: groups[2] (Own US).descripion: unknown key; did you mean `description`? "
-        "allowed here: name, regions, description, create, key (see config/README.md)"
+        "allowed here: name, regions, description, create, key, members, rule (see config/README.md)"
     )
 
 
@@ -166,9 +173,13 @@ def test_directory_messages_have_lines_and_names(tmp_path):
     path.write_text("users:\n  - login: ann@example.com\n    first_nme: Ann\n    last_nam: Lee\n")
     assert rendered(path, load_directory) == [  # a misspelt required key is one problem, not two
         f"{path}:3:5: users[0] (ann@example.com).first_nme: unknown key; did you mean `first_name` (required, "
-        "and missing)? allowed here: login, first_name, last_name, email, groups (see config/README.md)",
+        "and missing)? allowed here: login, first_name, last_name, email, groups, "
+        + PROFILE_KEYS
+        + " (see config/README.md)",
         f"{path}:4:5: users[0] (ann@example.com).last_nam: unknown key; did you mean `last_name` (required, "
-        "and missing)? allowed here: login, first_name, last_name, email, groups (see config/README.md)",
+        "and missing)? allowed here: login, first_name, last_name, email, groups, "
+        + PROFILE_KEYS
+        + " (see config/README.md)",
     ]
 
 

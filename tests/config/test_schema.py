@@ -113,7 +113,15 @@ def _readme_rows(section: str) -> dict[str, tuple[str, str]]:
 
 
 def _readme_default(cell: str) -> Any:
-    literal = {"`Own`": "Own", "`api`": "api", "`manual`": "manual", "`false`": False, "`true`": True, "`[]`": []}
+    literal = {
+        "`Own`": "Own",
+        "`api`": "api",
+        "`manual`": "manual",
+        "`false`": False,
+        "`true`": True,
+        "`[]`": [],
+        "`{}`": {},
+    }
     return literal.get(cell.split(" ")[0], "not a literal")
 
 

@@ -353,7 +353,8 @@ def test_a_login_okta_does_not_have_fails_the_run_before_any_change(tmp_path):
     assert not result.ok and result.failed is not None
     assert result.failed.error == (
         "the program fails, so pulumi up changes nothing: Okta has no user with the login "
-        "'sam.rivera@example.com': check `people` in the config, or create the user in Okta first; Okta has no "
+        "'sam.rivera@example.com': check `people` and the groups' `members` in the config, or create the user "
+        "in Okta first; Okta has no "
         "group (type OKTA_GROUP) named 'Salesforce Admins': check the `create: false` groups in the config, or set "
         "`create: true` to let the program create them"
     )
