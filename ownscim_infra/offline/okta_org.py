@@ -64,7 +64,6 @@ from typing import Any
 from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain.own_setup import okta_fold
 
-
 #: Okta's cause for a unique field already in use (``E0000001``'s ``errorCauses``).
 NAME_TAKEN = "An object with this field already exists in the current organization"
 

@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
-from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.config.directory import Directory
-from ownscim_infra.domain.own_setup import okta_fold
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
