@@ -81,8 +81,8 @@ MEANINGS: dict[Code, str] = {
     Code.REGION_REMOVED: "a change removes a region from the account that people still hold",
     Code.PROVISIONING_API_ON: "a change switches provisioning to api: what pulumi up does on an org whose connection "
     "Okta serves (ENABLED) and on one where it answers UNKNOWN",
-    Code.DIRECTORY_GROUP_OLD_NAME: "the directory lists a group's name from before the change renamed it: its "
-    "members there are not counted as the group's",
+    Code.DIRECTORY_GROUP_OLD_NAME: "the directory lists a group's name from before the change renamed it: every "
+    "later run silently leaves those members out of the group",
     Code.BASE_RUN_FAILED: "the base config's pulumi up fails: the state before the change cannot be reproduced",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",

@@ -190,8 +190,8 @@ def change_warnings(
 def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Finding]:
     """``directory-group-old-name``: a group NEW renames in place (same ``key``) that the
     directory still lists by its BASE name. Okta keeps a renamed group's members, but the
-    directory is what the review reads them from: its members there are neither counted as
-    the group's in what the config means nor shown moving; update the directory file."""
+    directory is what every later run reads them from, by name: under the old name they are
+    silently out of the group (not assigned, and "ok")."""
     found = []
     named_now = {okta_fold(g.name) for g in new.config.groups}
     before = {g.resource_key: g.name for g in base.config.groups if g.create}
@@ -204,9 +204,10 @@ def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Findi
             found.append(
                 Finding(
                     Code.DIRECTORY_GROUP_OLD_NAME,
-                    f"the directory still lists {old!r}, the name group {group.name!r} (key {group.resource_key}) "
-                    f"has before this change, for {_people(len(logins))}: the review does not count them as its "
-                    f"members; write {group.name!r} in the directory file",
+                    f"the directory still lists {old!r} for {_people(len(logins))}, the name group {group.name!r} "
+                    f"(key {group.resource_key}) had before this change: Okta keeps their membership, but every "
+                    "later plan, simulate and review reads members by name and silently leaves them out of the group "
+                    f"(not assigned); write {group.name!r} in the directory file",
                     logins,
                     groups=(old, group.name),
                 )

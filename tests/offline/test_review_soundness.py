@@ -166,3 +166,12 @@ def test_a_directory_that_follows_the_rename_is_safe(tmp_path):
     rv = review(EXAMPLE, new, directory(tmp_path, rename), base_directory=DIRECTORY)
     assert rv.verdict == SAFE, rv.reasons
     assert rv.people() == [] and rv.warnings == []
+
+
+def test_the_next_simulation_on_a_directory_with_the_old_name_leaves_them_out(tmp_path):
+    # what the warning above says: on the renamed config, the old name is no group's
+    from ownscim_infra.offline.simulate import simulate
+
+    new = changed(tmp_path, lambda d: group(d, "Own EMEA").update(name="Own Europe", key="own-emea"))
+    lukas = next(u for u in simulate(new, DIRECTORY).users if u.login == "lukas.weber@example.com")
+    assert lukas.own is None
