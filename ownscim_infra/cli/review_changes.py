@@ -219,6 +219,29 @@ def _without_assignments(config: bytes) -> bytes:
     return out.getvalue().encode()
 
 
+def _before_the_groups(directory: bytes, config: bytes) -> bytes:
+    """A new directory's BASE for a new config: the same users, out of the groups the config
+    creates (those do not exist in Okta before it; a group a directory lists exists, and
+    Okta refuses a second group of that name). Unreadable files are returned as they are."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from ownscim_infra.domain.own_setup import okta_fold
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data, conf = yaml.load(directory), yaml.load(config)
+        created = {okta_fold(str(g["name"])) for g in conf.get("groups") or [] if g.get("create", True) is not False}
+        for user in data["users"]:
+            user["groups"] = [g for g in user.get("groups") or [] if okta_fold(str(g)) not in created]
+    except Exception:  # the review reads the same bytes and names every problem
+        return directory
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().encode()
+
+
 def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
     """Review ``path`` from ``changes.base`` to ``changes.head``, both read from git into
     ``work`` (a private folder)."""
@@ -231,11 +254,12 @@ def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
     directory = _directory_of(path)
     new_directory = _blob(repo, changes.head_files, directory)
     base_directory = _blob(repo, changes.base_files, directory)
+    base_of_new = new_directory if base is not None or new_directory is None else _before_the_groups(new_directory, new)
     files = {
         "new.yaml": new,
         "base.yaml": base if base is not None else _without_assignments(new),
         "new-directory.yaml": new_directory,
-        "base-directory.yaml": base_directory if base_directory is not None else new_directory,
+        "base-directory.yaml": base_directory if base_directory is not None else base_of_new,
     }
     for name, content in files.items():
         if content is not None:

@@ -46,6 +46,9 @@ class Code(StrEnum):
     UPDATE_USER_ATTRIBUTES_ON = "update-user-attributes-on"
     PUSH_GROUPS_ON = "push-groups-on"
     REGION_REMOVED = "region-removed"
+    PROVISIONING_API_ON = "provisioning-api-on"
+    DIRECTORY_GROUP_OLD_NAME = "directory-group-old-name"
+    BASE_RUN_FAILED = "base-run-failed"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -76,6 +79,11 @@ MEANINGS: dict[Code, str] = {
     Code.UPDATE_USER_ATTRIBUTES_ON: "a change switches Update User Attributes on",
     Code.PUSH_GROUPS_ON: "a change switches Push Groups on",
     Code.REGION_REMOVED: "a change removes a region from the account that people still hold",
+    Code.PROVISIONING_API_ON: "a change switches provisioning to api: what pulumi up does on an org whose connection "
+    "Okta serves (ENABLED) and on one where it answers UNKNOWN",
+    Code.DIRECTORY_GROUP_OLD_NAME: "the directory lists a group's name from before the change renamed it: every "
+    "later run silently leaves those members out of the group",
+    Code.BASE_RUN_FAILED: "the base config's pulumi up fails: the state before the change cannot be reproduced",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

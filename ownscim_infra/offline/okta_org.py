@@ -22,6 +22,15 @@ behaviour below is Okta's as documented or reported; the sources are named where
 - **Deleting the attribute** erases its value from every assignment (terraform-provider-okta
   #2593, #989, #492).
 - **Deleting a group** deletes its memberships and its app assignments.
+- **Group names are unique** (terraform-provider-okta ``data_source_okta_group.go``: "Okta API
+  enforces unique names on all groups regardless of type"; PR #1794's review: "you can't use
+  the API to create a new group if the name is taken"): ``POST /api/v1/groups`` and
+  ``PUT /api/v1/groups/{groupId}`` with a name another group has (compared as Okta compares
+  names) are refused with ``E0000001`` (HTTP 400, "API validation exception", Okta's error
+  codes reference) and the cause Okta gives for a unique field already in use, "An object
+  with this field already exists in the current organization" (the same cause Okta answers
+  for a taken ``login`` and, in its OAuth client docs, a taken ``client_name``; the exact
+  wording for a group's ``name`` is not published).
 - **The Connections and Features APIs** serve a short list of catalog apps (Okta API
   reference; terraform-provider-okta #2565: "only supported with a limited subset of OIN
   applications"); on others the connection is ``UNKNOWN`` and reading a feature fails
@@ -37,9 +46,9 @@ methods under "An admin's changes" are those calls, each named after what the ad
 so that a test can say "an admin dragged a priority" on the same model ``pulumi up`` uses.
 
 Group membership comes from the directory file, by name: a user is in a group when one of
-the names the directory lists for the user is a name the group has had (its name when it
-was created or first seen, and every later name). So a group renamed in place keeps its
-members. A group the program creates is empty, as in Okta, until the run is over
+the names the directory lists for the user is the group's name, or a name it had before
+that no group has now (a group renamed in place keeps its members; another group's members
+never count as its own). A group the program creates is empty, as in Okta, until the run is over
 (:meth:`OktaOrg.settle`: the admins add its members): a group deleted and created again
 loses its members during the run, whatever the directory says of them afterwards.
 """
@@ -54,6 +63,9 @@ from typing import Any
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain.own_setup import okta_fold
+
+#: Okta's cause for a unique field already in use (``E0000001``'s ``errorCauses``).
+NAME_TAKEN = "An object with this field already exists in the current organization"
 
 
 class OktaApiError(Exception):
@@ -275,9 +287,11 @@ class OktaOrg:
         if self._group_ids_by_name is None:
             self._group_ids_by_name = {}
             self._group_positions = {gid: n for n, gid in enumerate(self.groups)}
+            current = {okta_fold(g.name) for g in self.groups.values()}
             for group in self.groups.values():
                 for name in dict.fromkeys(okta_fold(n) for n in group.names):
-                    self._group_ids_by_name.setdefault(name, []).append(group.id)
+                    if name == okta_fold(group.name) or name not in current:
+                        self._group_ids_by_name.setdefault(name, []).append(group.id)
         listed = self._listed(user)
         names = [okta_fold(g) for g in listed.groups] if listed is not None else []
         ids = {gid for name in names for gid in self._group_ids_by_name.get(name, []) if not self.groups[gid].pending}
@@ -290,15 +304,21 @@ class OktaOrg:
         if group is None or group.pending:
             return False
         listed = self._listed(user)
-        names = {okta_fold(n) for n in group.names}
+        names = self._names_of(group)
         return listed is not None and any(okta_fold(g) in names for g in listed.groups)
+
+    def _names_of(self, group: OrgGroup) -> set[str]:
+        """The folded names that make a directory user a member of ``group``: its name, and
+        each name it had before that no other group has now."""
+        others = {okta_fold(g.name) for g in self.groups.values() if g.id != group.id}
+        return {okta_fold(group.name)} | {okta_fold(n) for n in group.names if okta_fold(n) not in others}
 
     def members(self, group_id: str) -> list[DirectoryUser]:
         """The directory users in the group, in directory order."""
         group = self.groups.get(group_id)
         if group is None or group.pending:
             return []
-        return self.users_in_groups({okta_fold(n) for n in group.names})
+        return self.users_in_groups(self._names_of(group))
 
     # -- lookups (data sources) ------------------------------------------------
 
@@ -407,16 +427,35 @@ class OktaOrg:
 
     # -- groups ------------------------------------------------------------------------
 
+    def _check_name_free(self, name: str, group_id: str | None = None) -> None:
+        """Okta's unique group names (see the module docstring).
+
+        :raises OktaApiError: ``E0000001``: another group than ``group_id`` has ``name``."""
+        taken = self.find_group(name)
+        if taken is not None and taken != group_id:
+            raise OktaApiError(
+                400,
+                "E0000001",
+                "Api validation failed: name",
+                f"name: {NAME_TAKEN} (group {self.groups[taken].name!r} is {taken})",
+            )
+
     def create_group(self, name: str, description: str | None) -> str:
-        """``POST /api/v1/groups``; returns the new group's id (it has no members yet)."""
+        """``POST /api/v1/groups``; returns the new group's id (it has no members yet).
+
+        :raises OktaApiError: ``E0000001``: a group has this name (names are unique)."""
+        self._check_name_free(name)
         group_id = self._new_id("00g")
         self.groups[group_id] = OrgGroup(group_id, [name], description, pending=True)
         self._changed_group(name)
         return group_id
 
     def update_group(self, group_id: str, name: str, description: str | None) -> None:
-        """``PUT /api/v1/groups/{groupId}``: renamed in place, members kept."""
+        """``PUT /api/v1/groups/{groupId}``: renamed in place, members kept.
+
+        :raises OktaApiError: ``E0000001``: another group has this name (names are unique)."""
         group = self.groups[group_id]
+        self._check_name_free(name, group_id)
         if group.name != name:
             group.names.append(name)
             self._changed_group(*group.names)

@@ -176,6 +176,9 @@ class SimulationReport:
     okta: dict[str, Any] = field(default_factory=dict)
     #: the step ``pulumi up`` fails at, or ``None``
     update_failed: Step | None = None
+    #: with ``--previous``: the step the previous config's ``pulumi up`` fails at (the state
+    #: before the change cannot be reproduced), or ``None``
+    previous_failed: Step | None = None
 
     @property
     def ok(self) -> bool:

@@ -13,22 +13,30 @@ with ``previous``), and reports, in this order:
 3. **resources**: each resource the engine creates, updates, replaces or deletes, with the
    changed input paths (the provider and engine emulation: docs/provider-semantics.md);
 4. **warnings**: a group deleted, the ``regions`` attribute touched, Update User Attributes or
-   Push Groups switched on, a region removed from the account that people still hold, and
-   every finding of the run.
+   Push Groups switched on, a region removed from the account that people still hold,
+   provisioning switched to ``api`` (what happens on an org whose connection is ``ENABLED``
+   and on one where Okta answers ``UNKNOWN``), a directory that still lists a group's old
+   name, every warning ``plan`` gives for NEW that it does not give for BASE, and every
+   finding of the run; then, apart, the warnings ``plan`` already gives for BASE (already so
+   before the change: they do not make the verdict).
+
+A BASE whose own ``pulumi up`` fails is never compared in silence: the review says the state
+before the change cannot be reproduced, and why (``base-run-failed``), and is not safe.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
-from ownscim_infra.domain.own_setup import capability_statuses
+from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
+from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
     ChangeKind,
@@ -40,7 +48,7 @@ from ownscim_infra.offline.report import (
 )
 from ownscim_infra.offline.report_text import changed_summary
 from ownscim_infra.offline.rollout import Progress
-from ownscim_infra.offline.simulate import load_state, simulate_states
+from ownscim_infra.offline.simulate import State, load_state, simulate_states
 from ownscim_infra.offline.steps import Op, Step
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
@@ -52,8 +60,9 @@ _DISRUPTIVE = {ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.MOV
 class Review:
     """The review of ``base`` -> ``new``: the ``verdict`` (``safe | needs attention |
     blocked``) and its ``reasons``, the simulation ``report`` (people, changes, findings), the
-    ``warnings`` of the change, and the groups before and after (for the diagram). Which
-    people to show is the renderers' choice (``show_all``)."""
+    ``warnings`` of the change, the ``base_warnings`` (already so before the change: not in
+    the verdict), and the groups before and after (for the diagram). Which people to show
+    is the renderers' choice (``show_all``)."""
 
     base: str
     new: str
@@ -65,6 +74,7 @@ class Review:
     groups_after: list[GroupRow]
     regions_before: list[str]
     regions_after: list[str]
+    base_warnings: list[Finding] = field(default_factory=list)
 
     @property
     def resources(self) -> list[Step]:
@@ -86,6 +96,7 @@ class Review:
             "people": [_person_json(u) for u in self.people(show_all)],
             "resources": [step.to_json() for step in self.resources],
             "warnings": [w.to_json() for w in self.warnings],
+            "baseWarnings": [w.to_json() for w in self.base_warnings],
             "groups": {
                 "before": [_group_json(g) for g in self.groups_before],
                 "after": [_group_json(g) for g in self.groups_after],
@@ -119,9 +130,12 @@ def _capability(plan: Plan, name: str) -> str | None:
     return capability_statuses(features.inputs.get("capabilities")).get(name) if features else None
 
 
-def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Finding]:
-    """What a reviewer must see about the change itself (besides the run's findings)."""
-    found: list[Finding] = []
+def change_warnings(
+    base: Plan, new: Plan, report: SimulationReport, directory: Directory | None = None
+) -> list[Finding]:
+    """What a reviewer must see about the change itself (besides the run's findings); with
+    the NEW ``directory``, the groups it still lists by a name the change renamed."""
+    found: list[Finding] = [] if directory is None else old_name_warnings(base, new, directory)
     names = {r.name: r.inputs.get("name", r.name) for r in base.of_type(provider.GROUP)}
     counted = {r for f in report.findings if f.code == Code.GROUP_DELETED_WITH_MEMBERS for r in f.resources}
     for step in report.changes:
@@ -171,6 +185,102 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
             )
         )
     return found
+
+
+def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Finding]:
+    """``directory-group-old-name``: a group NEW renames in place (same ``key``) that the
+    directory still lists by its BASE name. Okta keeps a renamed group's members, but the
+    directory is what every later run reads them from, by name: under the old name they are
+    silently out of the group (not assigned, and "ok")."""
+    found = []
+    named_now = {okta_fold(g.name) for g in new.config.groups}
+    before = {g.resource_key: g.name for g in base.config.groups if g.create}
+    for group in new.config.groups:
+        old = before.get(group.resource_key) if group.create else None
+        if old is None or okta_fold(old) == okta_fold(group.name) or okta_fold(old) in named_now:
+            continue
+        logins = tuple(u.login for u in directory.users if okta_fold(old) in {okta_fold(g) for g in u.groups})
+        if logins:
+            found.append(
+                Finding(
+                    Code.DIRECTORY_GROUP_OLD_NAME,
+                    f"the directory still lists {old!r} for {_people(len(logins))}, the name group {group.name!r} "
+                    f"(key {group.resource_key}) had before this change: Okta keeps their membership, but every "
+                    "later plan, simulate and review reads members by name and silently leaves them out of the group "
+                    f"(not assigned); write {group.name!r} in the directory file",
+                    logins,
+                    groups=(old, group.name),
+                )
+            )
+    return found
+
+
+def _key(finding: Finding) -> tuple[str, str]:
+    return (finding.code, finding.message)
+
+
+def plan_warnings(base: State, new: State, report: SimulationReport) -> tuple[list[Finding], list[Finding]]:
+    """``(introduced, already)``: the warnings ``plan --directory`` gives for NEW that it does
+    not give for BASE (unless the run reports the same code for the same people), and those
+    it already gives for BASE (already so before the change)."""
+    before = warnings_of(base.plan, base.directory)
+    known = {_key(w) for w in before}
+    ran = {(f.code, f.logins) for f in report.findings}
+    introduced = [
+        w for w in warnings_of(new.plan, new.directory) if _key(w) not in known and (w.code, w.logins) not in ran
+    ]
+    return introduced, before
+
+
+def base_failure(report: SimulationReport) -> list[Finding]:
+    """``base-run-failed``: BASE's own ``pulumi up`` fails, so the state the change is
+    compared with is not the one BASE leaves in Okta and Own."""
+    failed = report.previous_failed
+    if failed is None:
+        return []
+    why = f"{failed.error_code}: {failed.error}" if failed.error_code else str(failed.error)
+    return [
+        Finding(
+            Code.BASE_RUN_FAILED,
+            f"the base config cannot be reproduced: its pulumi up fails at {failed.name} ({failed.op}): {why}; "
+            "what this review says the change does is measured from the state that run left",
+            resources=(failed.name,),
+        )
+    ]
+
+
+def api_switch_warnings(base: State, new: State, report: SimulationReport) -> list[Finding]:
+    """``provisioning-api-on``: the change declares the connection and ``USER_PROVISIONING``
+    through Okta's API (``provisioning: manual`` -> ``api``). The review's run is on an org
+    whose connection Okta serves (``ENABLED``); this runs the change again on one where Okta
+    answers ``UNKNOWN`` (the README: most likely for this catalog app; docs/provider-semantics.md
+    row 6) and says what each does."""
+    if new.plan.one(provider.CONNECTION) is None or base.plan.one(provider.CONNECTION) is not None:
+        return []
+    unknown = simulate_states(new, base, connection_api=False)
+    enabled = report.update_failed
+    on_enabled = (
+        "pulumi up succeeds and Okta provisions Own through the API connection"
+        if enabled is None
+        else f"pulumi up fails at {enabled.name}: {enabled.error}"
+    )
+    failed = unknown.update_failed
+    on_unknown = (
+        f"pulumi up fails at {failed.name} ({failed.op}): {failed.error}; every later pulumi up fails the same way "
+        "until provisioning is back to manual"
+        if failed is not None
+        else "pulumi up succeeds, but the connection stays UNKNOWN: Okta provisions nobody through it"
+    )
+    return [
+        Finding(
+            Code.PROVISIONING_API_ON,
+            "provisioning switches from manual to api: Okta serves the Connections and Features APIs for a short "
+            f"list of catalog apps. Where Okta serves this app's connection (ENABLED): {on_enabled}. Where it "
+            f"answers UNKNOWN (most likely for this app): {on_unknown}. Check the org first: `pulumi stack output "
+            "connectionStatus` after a run, or keep provisioning: manual",
+            resources=tuple(r.name for r in new.plan.resources if r.type == provider.CONNECTION),
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- the review
@@ -223,8 +333,17 @@ def review(
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
     report = simulate_states(new, base, progress=progress)
-    change = change_warnings(base.plan, new.plan, report)
+    introduced, already = plan_warnings(base, new, report)
+    failed_base = base_failure(report)
+    change = (
+        failed_base
+        + change_warnings(base.plan, new.plan, report, new.directory)
+        + api_switch_warnings(base, new, report)
+        + introduced
+    )
     verdict, reasons = verdict_of(report, change)
+    if failed_base:
+        reasons = [failed_base[0].message, *reasons]
     return Review(
         base=str(base_config),
         new=str(new_config),
@@ -236,6 +355,7 @@ def review(
         groups_after=group_rows(new.plan),
         regions_before=list(base.plan.config.regions),
         regions_after=list(new.plan.config.regions),
+        base_warnings=already,
     )
 
 
@@ -304,6 +424,10 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
             out += wrapped(step, width, "      ")
     if not rv.warnings:
         out.append("  none")
+    if rv.base_warnings:
+        out += ["", "Already so before this change (warnings of the base config, not of the change):"]
+        for w in rv.base_warnings:
+            out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
     return "\n".join(out) + "\n"
 
 
@@ -344,6 +468,9 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         out += [f"  - {markdown.prose(step)}" for step in w.steps]
     if not rv.warnings:
         out.append("None.")
+    if rv.base_warnings:
+        out += ["", "Already so before this change (warnings of the base config, not of the change):", ""]
+        out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in rv.base_warnings]
     out += ["", "### Groups -> regions", "", "Before:", ""]
     out += mermaid_groups(rv.groups_before, rv.regions_before)
     out += ["", "After:", ""]

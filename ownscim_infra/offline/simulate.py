@@ -49,6 +49,7 @@ from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
 from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.offline.scim_client import OktaScimClient, ReceiverError
+from ownscim_infra.offline.steps import Step
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
 
 
@@ -76,13 +77,26 @@ def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
     return OwnState(bool(found.get("active", True)), tuple(regions), own.get("role"), own.get("businessUnit"))
 
 
-def _existing_groups(*states: State | None) -> list[str]:
-    """The Okta groups that exist before any run: every group a directory lists, and every
-    ``create: false`` group, except those a program creates."""
-    created = {okta_fold(g.name) for st in states if st for g in st.plan.config.groups if g.create}
-    names = [g for st in states if st for u in st.directory.users for g in u.groups]
-    names += [g.name for st in states if st for g in st.plan.config.groups if not g.create]
-    return [n for n in dict.fromkeys(names) if okta_fold(n) not in created]
+def _existing_groups(current: State, previous: State | None) -> list[str]:
+    """The Okta groups that exist before any run: every ``create: false`` group of either
+    config and every group the first run's directory lists, except those the first run's
+    config creates; and every group only the change's directory lists that neither config
+    creates.
+
+    The first directory is Okta as it is before the change (with one directory for both,
+    that one): a group it lists exists, so a change that creates a group of that name, or
+    renames one to it, fails at Okta's unique names (:meth:`.okta_org.OktaOrg.create_group`)
+    instead of passing as a new, empty group. A name only the change's own directory lists
+    for a group the change creates or renames is that group after the change.
+    """
+    first = previous or current
+    created_first = {okta_fold(g.name) for g in first.plan.config.groups if g.create}
+    created_now = {okta_fold(g.name) for g in current.plan.config.groups if g.create}
+    looked_up = [g.name for st in (previous, current) if st for g in st.plan.config.groups if not g.create]
+    listed_before = [g for u in first.directory.users for g in u.groups]
+    listed_after = [g for u in current.directory.users for g in u.groups if okta_fold(g) not in created_now]
+    names = dict.fromkeys([*looked_up, *listed_before, *listed_after])
+    return [n for n in names if okta_fold(n) not in created_first]
 
 
 def _read_before(reader: OktaScimClient, previous: State, current: State) -> Before:
@@ -122,12 +136,14 @@ def run_simulation(
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, provisioner, progress=progress)
         previous_findings: list[Finding] = []
+        previous_failed: Step | None = None
         before = Before()
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
+            previous_failed = first.result.failed
             before = _read_before(reader, previous, current)
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
@@ -176,6 +192,7 @@ def run_simulation(
             changes=list(run.result.steps),
             okta={"groupAssignments": assignments_held(org, rollout.app_id)},
             update_failed=run.result.failed,
+            previous_failed=previous_failed,
         )
 
 
@@ -236,8 +253,10 @@ def simulate_states(
     token: str | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
     progress: Progress | None = None,
+    connection_api: bool = True,
 ) -> SimulationReport:
-    """:func:`simulate` of states already loaded (:func:`load_state`)."""
+    """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
+    connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`)."""
     with ExitStack() as stack:
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background
@@ -263,8 +282,11 @@ def simulate_states(
                 previous=before,
                 started_here=True,
                 progress=progress,
+                connection_api=connection_api,
                 set_account_regions=handle.app.set_account_regions,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
-        return run_simulation(current, receiver_url, token, previous=before, progress=progress)
+        return run_simulation(
+            current, receiver_url, token, previous=before, progress=progress, connection_api=connection_api
+        )

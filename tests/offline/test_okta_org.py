@@ -92,3 +92,34 @@ def test_an_admin_changing_people(org):
     ]
     org.set_user_groups(new, [])
     assert new not in {u.user.okta_id for u in org.app_users(app_id)}
+
+
+# --------------------------------------------------------------------------- unique group names
+
+
+def test_okta_refuses_a_group_name_that_is_taken():
+    # data_source_okta_group.go: "Okta API enforces unique names on all groups regardless of type"
+    okta = OktaOrg(Directory(users=[person("ann@example.com", "Sales")]))
+    okta.seed_groups(["Sales"])
+    with pytest.raises(OktaApiError) as created:
+        okta.create_group("SALES", None)  # compared as Okta compares names
+    assert (created.value.status, created.value.code) == (400, "E0000001")
+    assert "already exists" in created.value.cause
+    other = okta.create_group("Marketing", None)
+    with pytest.raises(OktaApiError) as renamed:
+        okta.update_group(other, "Sales", None)
+    assert renamed.value.code == "E0000001" and okta.groups[other].name == "Marketing"
+    okta.update_group(other, "marketing", "a description")  # its own name, in another case: allowed
+
+
+def test_a_name_another_group_has_now_is_not_a_former_name_s_membership():
+    okta = OktaOrg(Directory(users=[person("ann@example.com", "Old"), person("bob@example.com", "New")]))
+    renamed = okta.add_group_by_hand("Old")
+    ann, bob = okta.directory.users
+    assert okta.is_member(ann, renamed)
+    okta.update_group(renamed, "New", None)  # renamed in place: a directory listing the old name still counts
+    assert okta.is_member(ann, renamed) and okta.is_member(bob, renamed)
+    other = okta.add_group_by_hand("Old")  # the name is free again: another group takes it
+    assert okta.is_member(ann, other) and not okta.is_member(ann, renamed)
+    assert [u.login for u in okta.members(renamed)] == ["bob@example.com"]
+    assert okta.group_ids_of(ann) == [other]

@@ -67,7 +67,12 @@ def test_a_rename_without_its_key_deletes_the_group(tmp_path):
 
 def test_a_rename_with_its_key_is_safe(tmp_path):
     new = changed(tmp_path, lambda d: d["groups"][1].update(name="Own Europe", key="own-emea"))
-    rv = review(EXAMPLE, new, DIRECTORY)
+    data = yaml.safe_load(DIRECTORY.read_text(encoding="utf-8"))
+    for user in data["users"]:  # the directory follows the rename (else: directory-group-old-name)
+        user["groups"] = ["Own Europe" if g == "Own EMEA" else g for g in user.get("groups", [])]
+    renamed = tmp_path / "directory.yaml"
+    renamed.write_text(yaml.safe_dump(data, sort_keys=False))
+    rv = review(EXAMPLE, new, renamed, base_directory=DIRECTORY)
     assert rv.verdict == SAFE, rv.reasons
     assert [(c.name, c.op, c.paths) for c in rv.resources] == [("own-scim-group-own-emea", "update", ["name"])]
     assert rv.people() == []
@@ -175,7 +180,18 @@ def test_long_lists_fold_in_markdown(tmp_path):
 def test_json_keys_are_stable_camel_case(tmp_path):
     new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))
     doc = json.loads(review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "json").stdout)
-    assert set(doc) == {"base", "new", "verdict", "people", "resources", "warnings", "groups", "okta", "updateFailed"}
+    assert set(doc) == {
+        "base",
+        "new",
+        "verdict",
+        "people",
+        "resources",
+        "warnings",
+        "baseWarnings",
+        "groups",
+        "okta",
+        "updateFailed",
+    }
     assert doc["verdict"]["level"] == "needsAttention"
     person = doc["people"][0]
     assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why"}

@@ -1,0 +1,177 @@
+"""``review BASE NEW`` is never falsely safe about group names, provisioning through the API
+or warnings (issue 21, items 1, 2, 6 and 7): Okta's unique group names, a BASE whose own run
+fails, both answers Okta may give for the app's connection, every warning ``plan`` gives for
+NEW, and a directory that still lists a renamed group's old name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ownscim_infra.offline import okta_org
+from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_markdown, render_text, review
+from tests.conftest import EXAMPLE, REPO, example_data
+
+DIRECTORY = REPO / "config" / "example-directory.yaml"
+
+
+def changed(tmp_path: Path, edit, name: str = "new.yaml") -> Path:
+    data = example_data()
+    edit(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def directory(tmp_path: Path, edit, name: str = "directory.yaml") -> Path:
+    data = yaml.safe_load(DIRECTORY.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def codes(rv) -> set[str]:
+    return {w.code for w in rv.warnings}
+
+
+def changes(rv) -> dict[str, list[str]]:
+    return {u.login: [str(c) for c in u.changes] for u in rv.people()}
+
+
+def group(data: dict, name: str) -> dict:
+    return next(g for g in data["groups"] if g["name"] == name)
+
+
+# --------------------------------------------------------------------------- item 1: unique group names
+
+
+def test_a_group_okta_has_created_by_the_change_is_blocked(tmp_path):
+    # the PR drops `create: false` from Salesforce Admins (alex.morgan is in it in Okta)
+    new = changed(tmp_path, lambda d: group(d, "Salesforce Admins").pop("create"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == BLOCKED, rv.reasons
+    failed = rv.report.update_failed
+    assert failed is not None and failed.name == "own-scim-group-salesforce-admins" and failed.op == "create"
+    assert failed.error_code == "E0000001" and "already exists" in failed.error
+    # BASE's own run looked Salesforce Admins up and was not silently compared against nothing
+    assert "base-run-failed" not in codes(rv)
+    assert "alex.morgan@example.com" not in changes(rv)
+
+
+def test_a_group_a_base_directory_lists_is_taken_for_the_group_the_change_adds(tmp_path):
+    # BASE does not name Salesforce Admins; Okta has it, with alex.morgan in it (the base directory)
+    base = changed(tmp_path, lambda d: d["groups"].pop(3), "base.yaml")
+    new = changed(tmp_path, lambda d: group(d, "Salesforce Admins").pop("create"))
+    rv = review(base, new, directory(tmp_path, lambda d: None, "now.yaml"), base_directory=DIRECTORY)
+    assert rv.verdict == BLOCKED and rv.report.update_failed.error_code == "E0000001", rv.reasons
+
+
+def test_renaming_a_created_group_to_the_name_of_an_existing_group_is_blocked(tmp_path):
+    # Own US keeps its key and takes the name of Okta's Everyone group (chris.doe is in it)
+    new = changed(tmp_path, lambda d: group(d, "Own US").update(name="Everyone", key="own-us"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == BLOCKED, rv.reasons
+    failed = rv.report.update_failed
+    assert (failed.name, failed.op, failed.error_code) == ("own-scim-group-own-us", "update", "E0000001")
+    # Everyone's members are not Own US's: nobody of Everyone is created in Own
+    assert "chris.doe@example.com" not in changes(rv)
+    assert "alex.morgan@example.com" not in changes(rv)
+
+
+def test_a_new_key_with_the_same_name_creates_before_it_deletes_and_is_blocked(tmp_path):
+    new = changed(tmp_path, lambda d: group(d, "Own US").update(key="us-team"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == BLOCKED, rv.reasons
+    failed = rv.report.update_failed
+    assert (failed.name, failed.op, failed.error_code) == ("own-scim-group-us-team", "create", "E0000001")
+    assert "E0000001" in rv.reasons[0]
+
+
+def test_a_base_whose_run_fails_is_never_compared_in_silence(tmp_path, monkeypatch):
+    # an admin deleted Salesforce Admins from Okta: BASE's own lookup of it fails
+    seed = okta_org.OktaOrg.seed_groups
+    monkeypatch.setattr(
+        okta_org.OktaOrg, "seed_groups", lambda self, names: seed(self, [n for n in names if n != "Salesforce Admins"])
+    )
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
+    assert rv.verdict != SAFE
+    base = next(w for w in rv.warnings if w.code == "base-run-failed")
+    assert "cannot be reproduced" in base.message and "Salesforce Admins" in base.message
+    assert rv.reasons[0] == base.message
+    assert "base-run-failed" in render_text(rv) and "cannot be reproduced" in render_markdown(rv)
+
+
+# --------------------------------------------------------------------------- item 2: manual -> api
+
+
+def test_switching_to_api_provisioning_says_what_each_org_does(tmp_path):
+    def to_api(d):
+        d["app"].update(provisioning="api")
+        d["app"].pop("manual_steps_done")
+
+    new = changed(tmp_path, to_api)
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict != SAFE, rv.reasons
+    switch = next(w for w in rv.warnings if w.code == "provisioning-api-on")
+    enabled, unknown = switch.message.split("Where it answers UNKNOWN")
+    assert "(ENABLED): pulumi up succeeds" in enabled
+    assert "pulumi up fails at own-scim-features" in unknown and "every later pulumi up fails" in unknown
+
+
+# --------------------------------------------------------------------------- item 6: plan's warnings
+
+
+def test_a_review_shows_every_warning_plan_gives_for_new_and_base_s_apart(tmp_path):
+    # lukas.weber is in Own EMEA: assigned directly too, Okta will refuse to remove or move him
+    new = changed(tmp_path, lambda d: d["people"].append({"login": "lukas.weber@example.com", "regions": ["emea2"]}))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict != SAFE
+    blocked = [w for w in rv.warnings if w.code == "assignment-blocked-by-group"]
+    assert [w.logins for w in blocked] == [("lukas.weber@example.com",)]
+    # dana.lee's is already so before the change: listed apart, not in the verdict
+    assert [w.logins for w in rv.base_warnings if w.code == "assignment-blocked-by-group"] == [
+        ("dana.lee@example.com",)
+    ]
+    assert "baseWarnings" in rv.to_json()
+
+
+def test_a_config_against_itself_lists_base_s_warnings_apart_and_is_safe():
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
+    assert rv.verdict == SAFE and rv.warnings == []
+    assert {w.code for w in rv.base_warnings} == {"assignment-blocked-by-group"}
+    assert "Already so before this change" in render_text(rv)
+
+
+# --------------------------------------------------------------------------- item 7: a directory's old names
+
+
+def test_a_directory_that_lists_a_renamed_group_s_old_name_is_a_warning(tmp_path):
+    new = changed(tmp_path, lambda d: group(d, "Own EMEA").update(name="Own Europe", key="own-emea"))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == ATTENTION
+    old = next(w for w in rv.warnings if w.code == "directory-group-old-name")
+    assert old.logins == ("priya.nair@example.com", "lukas.weber@example.com", "emma.clarke@example.com")
+    assert "'Own EMEA'" in old.message and "'Own Europe'" in old.message
+
+
+def test_a_directory_that_follows_the_rename_is_safe(tmp_path):
+    new = changed(tmp_path, lambda d: group(d, "Own EMEA").update(name="Own Europe", key="own-emea"))
+
+    def rename(d):
+        for user in d["users"]:
+            user["groups"] = ["Own Europe" if g == "Own EMEA" else g for g in user.get("groups", [])]
+
+    rv = review(EXAMPLE, new, directory(tmp_path, rename), base_directory=DIRECTORY)
+    assert rv.verdict == SAFE, rv.reasons
+    assert rv.people() == [] and rv.warnings == []
+
+
+def test_the_next_simulation_on_a_directory_with_the_old_name_leaves_them_out(tmp_path):
+    # what the warning above says: on the renamed config, the old name is no group's
+    from ownscim_infra.offline.simulate import simulate
+
+    new = changed(tmp_path, lambda d: group(d, "Own EMEA").update(name="Own Europe", key="own-emea"))
+    lukas = next(u for u in simulate(new, DIRECTORY).users if u.login == "lukas.weber@example.com")
+    assert lukas.own is None
