@@ -57,6 +57,14 @@ R12 ``provisioning: api`` declares the connection and features through APIs Okta
     apps only; for others it answers ``status: UNKNOWN`` and ``okta_app_features`` Read then errors,
     so later runs fail (facts file, "Okta: the app and its provisioning", unverified for
     scim2headerauth; terraform-provider-okta issue 1956): a switch to it needs attention.
+R13 A person assigned directly who is also a member of a group assigned to the app cannot later be
+    unassigned or moved: Okta refuses the delete of the direct assignment while the group grants the
+    app (R3, E0000046). A change that makes someone so (a direct assignment added for a group
+    member, or a member of a group joining or getting assigned while assigned directly) needs
+    attention; one who was so before the change is not the change's doing (issue 21 items 4, 6).
+R14 A directory file is Okta's users as of its writing: one that names a group by a name the NEW
+    config renamed (same ``key``) is stale, and a later run on it would miss those members; the
+    reviewer must refresh it (issue 21 item 7).
 """
 
 from __future__ import annotations
@@ -403,10 +411,37 @@ def reference_review(base_text: str, new_text: str, directory: str, base_directo
     reasons += [
         f"group {s.target} is deleted in Okta, its memberships with it" for s in steps if s.op == "delete-group"
     ]
+    before, after = _held_by_group(base, base_dir, names), _held_by_group(new, new_dir, names)
+    reasons += [
+        f"{login}: assigned directly and through a group: Okta will refuse to move or remove them (R13)"
+        for login in sorted(after - before)
+    ]
+    renamed = {  # R14: BASE's name of a group NEW renames (same key)
+        b.name.lower()
+        for b in base_created
+        for g in new.groups
+        if g.create and g.key == b.key and g.name.lower() != b.name.lower()
+    }
+    reasons += [
+        f"{login}: the directory lists the renamed group {n!r} by its old name (R14)"
+        for login in sorted(new_dir)
+        for n in sorted(new_dir[login] & renamed)
+    ]
     if new.provisioning == "api" and base.provisioning != "api":  # R12
         reasons.append("provisioning: api: if Okta answers UNKNOWN for this app (unverified), later runs fail")
     reasons = list(dict.fromkeys(reasons))
     return Verdict(ATTENTION if reasons else SAFE, reasons, people, means)
+
+
+def _held_by_group(cfg: Config, directory: dict[str, frozenset[str]], names: dict[str, str]) -> set[str]:
+    """R13: the people ``cfg`` assigns directly who are in one of the groups it assigns (a group by
+    its identity, R9: a directory may name it by its old or its new name)."""
+    assigned = {names.get(g.name.lower(), f"name:{g.name.lower()}") for g in cfg.groups}
+    return {
+        login
+        for login in cfg.people
+        if any(names.get(n, f"name:{n}") in assigned for n in directory.get(login, frozenset()))
+    }
 
 
 def _person_reasons(login: str, outcomes: dict[tuple[int, State], set[State]], means: tuple[Own, Own]) -> Iterable[str]:
