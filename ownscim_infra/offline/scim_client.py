@@ -7,16 +7,28 @@ Token field verbatim; a user is looked up with
 (de)activation is the path-less ``PATCH {"op": "replace", "value": {"active": ...}}``; a
 profile push is ``GET /Users/{id}`` then ``PUT /Users/{id}`` with the whole user. Each
 request and its answer is kept as an :class:`Exchange` (never the token).
+
+**One deadline a request.** httpx's timeouts are per operation: "connect, read, write, and
+pool" (https://www.python-httpx.org/advanced/timeouts), the read timeout bounding the wait for
+*one* chunk, so a server that sends a byte every 2 s never trips a 30 s read timeout and a
+request to it never ends. Each request here runs under one deadline from its start to the last
+byte of its answer (:data:`REQUEST_DEADLINE`, the client's ``deadline``), as
+:func:`anyio.fail_after` around httpx's :class:`~httpx.AsyncClient` in an event loop of the
+client's own (:func:`anyio.from_thread.start_blocking_portal`): the request is cancelled at the
+deadline, its connection closed, and a :class:`ReceiverError` names the request and the limit.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
+from anyio.from_thread import start_blocking_portal
 
 from ownscim_infra.domain.errors import InputError
 
@@ -24,6 +36,10 @@ CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER_AGENT = "Okta SCIM Client 1.0.0"
 SCIM_JSON = "application/scim+json; charset=utf-8"
+
+#: Seconds one request may take in all, from its start to the last byte of the answer (connect,
+#: send, wait, read); also httpx's per-operation timeout.
+REQUEST_DEADLINE = 30.0
 
 
 @dataclass
@@ -76,23 +92,48 @@ def check_receiver_url(url: str) -> None:
 class OktaScimClient:
     """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
     sending ``Authorization: <token>`` verbatim. Every exchange is kept in ``exchanges``.
-    Never logs or stores the token."""
+    Never logs or stores the token. Each request has ``deadline`` seconds in all (see the
+    module); :meth:`close` ends the connections and the client's event-loop thread.
+
+    :raises ReceiverError: the URL is not usable (:func:`check_receiver_url`), ``deadline``
+        is not a positive number.
+    """
 
     base_url: str
     token: str = field(repr=False)
     exchanges: list[Exchange] = field(default_factory=list)
+    deadline: float = REQUEST_DEADLINE
 
     def __post_init__(self) -> None:
         check_receiver_url(self.base_url)
-        self._http = httpx.Client(
+        if isinstance(self.deadline, bool) or not isinstance(self.deadline, int | float) or not self.deadline > 0:
+            raise ReceiverError(f"the request deadline must be a positive number of seconds, not {self.deadline!r}")
+        self._http = httpx.AsyncClient(
             base_url=self.base_url.rstrip("/"),
             headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},
-            timeout=30.0,
+            timeout=self.deadline,
         )
+        self._stack: ExitStack | None = ExitStack()
+        self._portal = self._stack.enter_context(start_blocking_portal())
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._http.close()
+        """Close the HTTP connection pool, then stop the client's event loop (idempotent)."""
+        if self._stack is None:
+            return
+        try:
+            self._portal.call(self._http.aclose)
+        finally:
+            stack, self._stack = self._stack, None
+            stack.close()
+
+    async def _request(
+        self, method: str, path: str, content: bytes | None, params: dict[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """The request and its whole answer, within :attr:`deadline` (:func:`anyio.fail_after`).
+
+        :raises TimeoutError: the deadline passed. :raises httpx.HTTPError: the request failed."""
+        with anyio.fail_after(self.deadline):
+            return await self._http.request(method, path, content=content, params=params, headers=headers)
 
     def _send(
         self,
@@ -104,8 +145,15 @@ class OktaScimClient:
     ) -> tuple[int, dict[str, Any] | None]:
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": SCIM_JSON} if body is not None else {}
+        if self._stack is None:
+            raise ReceiverError(f"the SCIM client of {self.base_url} is closed")
         try:
-            response = self._http.request(method, path, content=content, params=params, headers=headers)
+            response = self._portal.call(self._request, method, path, content, params, headers)
+        except TimeoutError:
+            raise ReceiverError(
+                f"the receiver at {self.base_url} did not answer {method} {path} within {self.deadline:g} seconds "
+                "(one deadline for the whole request): Okta would give up on it; is the receiver overloaded or stuck?"
+            ) from None
         except httpx.HTTPError as exc:
             raise ReceiverError(f"cannot reach the receiver at {self.base_url}: {type(exc).__name__}: {exc}") from None
         if response.status_code == 401:
