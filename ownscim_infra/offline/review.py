@@ -42,10 +42,17 @@ from ownscim_infra.offline.report_text import changed_summary
 from ownscim_infra.offline.rollout import Progress
 from ownscim_infra.offline.simulate import load_state, simulate_states
 from ownscim_infra.offline.steps import Op, Step
+from ownscim_infra.receiver.settings import Deactivation
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
 #: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).
-_DISRUPTIVE = {ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.MOVE_REFUSED, ChangeKind.MOVE_NOT_IN_OWN}
+_DISRUPTIVE = {
+    ChangeKind.DEACTIVATED,
+    ChangeKind.RE_PROVISIONED,
+    ChangeKind.RE_CREATED,
+    ChangeKind.MOVE_REFUSED,
+    ChangeKind.MOVE_NOT_IN_OWN,
+}
 
 
 @dataclass
@@ -212,17 +219,20 @@ def review(
     directory: str | Path,
     *,
     base_directory: str | Path | None = None,
+    deactivation: Deactivation = "remove",
     progress: Progress | None = None,
 ) -> Review:
     """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
-    ``base_directory`` before the change, default the same).
+    ``base_directory`` before the change, default the same). ``deactivation``: what Own does
+    with a deactivated user (:class:`~ownscim_infra.receiver.settings.ReceiverSettings`):
+    ``remove``, as Own documents it (a move re-creates the user), or ``keep``.
 
     :raises ConfigError: a config or a directory is invalid (every problem listed), or a
         configured person is not in the directory.
     """
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
-    report = simulate_states(new, base, progress=progress)
+    report = simulate_states(new, base, deactivation=deactivation, progress=progress)
     change = change_warnings(base.plan, new.plan, report)
     verdict, reasons = verdict_of(report, change)
     return Review(
@@ -256,8 +266,11 @@ def _person_row(u: UserResult) -> list[str]:
 
 
 def _why(u: UserResult) -> list[str]:
-    """Why a person is not as the new config means (Own's state itself is in the row)."""
-    return [] if u.ok else [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
+    """Why a person is not as the new config means (Own's state itself is in the row), and what
+    a re-creation in Own resets (role, business unit), which a reviewer must know in any case."""
+    if u.ok:
+        return [r.text for r in u.reasons if r.kind == ReasonKind.RE_CREATED]
+    return [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
 
 
 _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
