@@ -5,8 +5,8 @@ receiver on 127.0.0.1 exactly as a user runs them (issue 16 item 5)."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
