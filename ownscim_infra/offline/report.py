@@ -116,6 +116,15 @@ CHANGE_KINDS: dict[ChangeKind, str] = {
 }
 
 
+#: Said once under the people when someone is re-created: the receiver plays Own as documented
+#: (a deactivated account removed); ``--deactivation keep`` plays the alternative.
+RE_CREATED_ALTERNATIVE = (
+    "Re-created: Own documents that deprovisioning removes the account, so the receiver removes it and Okta "
+    "creates it again. If your Own keeps deactivated users instead, run with --deactivation keep: such a person "
+    "is then reactivated with the old regions (move-not-in-own)."
+)
+
+
 @dataclass
 class UserResult:
     """One user's line of the report."""

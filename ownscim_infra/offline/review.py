@@ -31,6 +31,7 @@ from ownscim_infra.offline import provider
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
+    RE_CREATED_ALTERNATIVE,
     ChangeKind,
     OwnState,
     ReasonKind,
@@ -273,6 +274,11 @@ def _why(u: UserResult) -> list[str]:
     return [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
 
 
+def _re_created(people: list[UserResult]) -> bool:
+    """Whether someone of ``people`` is re-created in Own (the alternative is then named once)."""
+    return any(ChangeKind.RE_CREATED in u.changes for u in people)
+
+
 _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
 _RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
 
@@ -305,6 +311,8 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
             out.append(f"  {u.login}:")
             for line in why:
                 out += wrapped(f"- {line}", width, "    ")
+    if _re_created(people):
+        out += wrapped(RE_CREATED_ALTERNATIVE, width, "  ")
     out += ["", f"Resources (what pulumi up does: {len(rv.resources)} change(s)):"]
     if rv.resources:
         out += aligned(_RESOURCE_HEADER, [_resource_row(c) for c in rv.resources], "  ", max_width=width)
@@ -343,6 +351,8 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
     if people:
         rows = [[*_person_row(u), "; ".join(_why(u))] for u in people]
         out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(people))
+        if _re_created(people):
+            out += ["", markdown.prose(RE_CREATED_ALTERNATIVE)]
     else:
         out.append("Nobody changes in Own.")
     out += ["", "### Resources (what `pulumi up` does)", ""]

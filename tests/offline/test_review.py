@@ -58,8 +58,9 @@ def test_a_region_move_reaches_own_and_needs_attention_for_the_role_and_unit_res
         "reset to Read-only in the Default Business Unit"
     ]
     text = render_text(rv, width=None)
-    assert "move-not-in-own" not in text and "Own keeps" not in text
+    assert "Own keeps the regions" not in text  # the reactivation reason of --deactivation keep
     assert "created it anew (POST /Users) in emea2, Read-only in the Default Business Unit" in text
+    assert text.count("--deactivation keep") == 1  # the alternative, named once
 
 
 def test_a_region_move_with_deactivation_keep_says_own_keeps_the_old_regions(tmp_path):

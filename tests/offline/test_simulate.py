@@ -154,6 +154,7 @@ def test_region_move_recreates_the_user_in_the_new_regions_with_role_and_unit_re
     assert "a role or business unit an admin set in Own is lost" in why
     out = render_text(report, width=None)
     assert "re-created, moved" in out and f"jordan.kim@example.com: {why}" in out
+    assert out.count("--deactivation keep") == 1  # the alternative, named once
 
 
 def test_region_move_with_deactivation_keep_reactivates_with_the_old_regions(write_config):
