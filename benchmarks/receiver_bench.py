@@ -20,7 +20,8 @@ runs ``--clients`` connections per flow:
 - ``lookup+create``: Okta's provisioning of a new user: the lookup (a miss), then ``POST
   /Users`` with Okta's full body; figures are pairs;
 - ``deactivate``: Okta's path-less ``PATCH`` setting ``active`` (alternately false and true on
-  each visit of a user, so that every PATCH writes) on stored users.
+  each visit of a user, so that every PATCH writes) on stored users; the receiver runs with
+  ``--deactivation keep``, so that a deactivated user is there to reactivate.
 
 The machine may be shared, so the servers are measured in turns: each flow runs ``--rounds``
 slices per server, the servers in a rotating order, and a server's figures add its slices up
@@ -253,7 +254,9 @@ def launch(kind: str, users: int, workdir: Path, receiver_args: list[str]) -> Se
     if kind == "receiver":
         db = workdir / f"receiver-{users}.db"
         seed_receiver(db, users)
-        args = [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1,emea2"]
+        # --deactivation keep: the deactivate flow toggles ``active`` on the same users (the default,
+        # Own's removal on deactivation, would leave nothing to reactivate)
+        args = [sys.executable, "-m", "ownscim_infra", "receiver", "--regions", "us1,emea2", "--deactivation", "keep"]
         args += ["--port", str(port), "--db", str(db), *receiver_args]
     else:
         args = [sys.executable, __file__, "--serve", kind, "--users", str(users), "--port", str(port)]

@@ -143,3 +143,18 @@ def progress_bars() -> Callable[[str, int, int], None] | None:
             bar.close()
 
     return report
+
+
+def add_deactivation_argument(parser: argparse.ArgumentParser) -> None:
+    """``--deactivation remove|keep``: what the receiver started here does with a user Okta
+    deactivates (:class:`~ownscim_infra.receiver.settings.ReceiverSettings`' ``deactivation``)."""
+    from ownscim_infra.receiver.settings import DEACTIVATIONS  # the receiver's light face: stdlib only
+
+    parser.add_argument(
+        "--deactivation",
+        choices=DEACTIVATIONS,
+        default=DEACTIVATIONS[0],
+        help="what the receiver started here (Own) does with a user Okta deactivates: remove (Own's documented "
+        "deprovisioning, default: a move re-creates the user, role and business unit reset) or keep (kept "
+        "inactive: a move reactivates the user with its old regions)",
+    )

@@ -14,6 +14,7 @@ import logging
 import sys
 
 from ownscim_infra.receiver.settings import (
+    DEACTIVATIONS,
     DEFAULT_BUSINESS_UNIT,
     TOKEN_ENV,
     ReceiverSettings,
@@ -61,6 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "apply: let the SCIM machinery apply every update",
     )
     parser.add_argument(
+        "--deactivation",
+        choices=DEACTIVATIONS,
+        default=DEACTIVATIONS[0],
+        help="remove (Own's documented behaviour, default): a user deactivated by PATCH or PUT is removed, "
+        "so a re-assignment creates it anew (Read-only, Default Business Unit); "
+        "keep: the user stays, inactive, with its regions, role and business unit",
+    )
+    parser.add_argument(
         "--durability",
         choices=("full", "normal"),
         default="full",
@@ -89,6 +98,7 @@ def handle(args: argparse.Namespace) -> int:
         business_unit=args.business_unit,
         attribute_updates=args.attribute_updates,
         durability=args.durability,
+        deactivation=args.deactivation,
     )
     if not 0 <= args.port <= 65535:
         raise SettingsError(f"invalid port {args.port} (allowed: 0 to 65535)")
@@ -112,7 +122,8 @@ def handle(args: argparse.Namespace) -> int:
         print(
             f"receiver: serving SCIM 2.0 at {base_url} "
             f"(regions {','.join(settings.regions)}, db {settings.db_path}, "
-            f"attribute updates {settings.attribute_updates}, durability {settings.durability})",
+            f"attribute updates {settings.attribute_updates}, deactivation {settings.deactivation}, "
+            f"durability {settings.durability})",
             file=sys.stderr,
             flush=True,
         )

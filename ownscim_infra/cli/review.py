@@ -7,6 +7,7 @@ import sys
 
 from ownscim_infra.cli import EXIT_ATTENTION, EXIT_BLOCKED, EXIT_OK
 from ownscim_infra.cli.options import (
+    add_deactivation_argument,
     add_directory_argument,
     add_format_argument,
     add_width_argument,
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="the directory before the change (default: the one beside BASE, else the one of NEW)",
     )
+    add_deactivation_argument(p)
     p.add_argument("--all", action="store_true", help="list every person, not only those the change affects")
     add_format_argument(p, ("text", "markdown", "json"))
     add_width_argument(p)
@@ -58,7 +60,14 @@ def handle(args: argparse.Namespace) -> int:
 
     directory = directory_for(args.new, args.directory)
     base_directory = directory_for(args.base, args.base_directory, fallback=directory)
-    rv = review(args.base, args.new, directory, base_directory=base_directory, progress=progress_bars())
+    rv = review(
+        args.base,
+        args.new,
+        directory,
+        base_directory=base_directory,
+        deactivation=args.deactivation,
+        progress=progress_bars(),
+    )
     if args.format == "json":
         sys.stdout.write(render_json(rv, show_all=args.all))
     elif args.format == "markdown":

@@ -9,6 +9,7 @@ import sys
 
 from ownscim_infra.cli.options import (
     add_config_argument,
+    add_deactivation_argument,
     add_directory_argument,
     add_format_argument,
     add_width_argument,
@@ -47,6 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_BUSINESS_UNIT,
         help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)",
     )
+    add_deactivation_argument(p)
+    p.add_argument(
+        "--request-deadline",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="the most each SCIM request may take in all, from its start to the answer's last byte (default 30)",
+    )
     add_format_argument(p, ("text", "json"))
     add_width_argument(p)
     p.set_defaults(handler=handle)
@@ -71,6 +80,8 @@ def handle(args: argparse.Namespace) -> int:
         token=os.environ.get(TOKEN_ENV),
         previous=previous,
         business_unit=args.business_unit,
+        deactivation=args.deactivation,
+        request_deadline=args.request_deadline,
         progress=progress_bars(),
     )
     if args.format == "json":

@@ -418,7 +418,10 @@ class Provisioner:
         if user_id is None:
             self._record(EventKind.NOT_IN_OWN, login)
             return
-        self._record(EventKind.DEACTIVATED, login, ok=self.client.set_active(login, user_id, False))
+        ok = self.client.set_active(login, user_id, False)
+        if ok:  # Okta's app user is gone: a re-assignment looks the user up again (Own may have removed it)
+            self.ids.pop(okta_fold(login), None)
+        self._record(EventKind.DEACTIVATED, login, ok=ok)
 
     def update(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""

@@ -73,6 +73,8 @@ class ReasonKind(StrEnum):
     REACTIVATED = "reactivated"
     #: Okta linked a user Own already had, sending nothing
     LINKED = "linked"
+    #: Own removed the account on deactivation and Okta created it anew: role and unit reset
+    RE_CREATED = "re-created"
     #: a finding that explains it
     CAUSE = "cause"
     #: pulumi up stopped before the rest of the change
@@ -94,6 +96,7 @@ class ChangeKind(StrEnum):
     REACTIVATED = "reactivated"
     DEACTIVATED = "deactivated"
     RE_PROVISIONED = "re-provisioned"
+    RE_CREATED = "re-created"
     MOVED = "moved"
     MOVE_REFUSED = "move-refused"
     MOVE_NOT_IN_OWN = "move-not-in-own"
@@ -105,10 +108,21 @@ CHANGE_KINDS: dict[ChangeKind, str] = {
     ChangeKind.REACTIVATED: "active again in Own",
     ChangeKind.DEACTIVATED: "deactivated in Own",
     ChangeKind.RE_PROVISIONED: "deactivated, then reactivated in Own (unassigned, then assigned again)",
+    ChangeKind.RE_CREATED: "removed from Own and created anew (unassigned, then assigned again): role and "
+    f"business unit reset to {READ_ONLY_ROLE} in the {DEFAULT_BUSINESS_UNIT}",
     ChangeKind.MOVED: "in other regions in Own",
     ChangeKind.MOVE_REFUSED: "refused by Okta (E0000046): pulumi up fails",
     ChangeKind.MOVE_NOT_IN_OWN: "moved by the config, but Own keeps the old regions",
 }
+
+
+#: Said once under the people when someone is re-created: the receiver plays Own as documented
+#: (a deactivated account removed); ``--deactivation keep`` plays the alternative.
+RE_CREATED_ALTERNATIVE = (
+    "Re-created: Own documents that deprovisioning removes the account, so the receiver removes it and Okta "
+    "creates it again. If your Own keeps deactivated users instead, run with --deactivation keep: such a person "
+    "is then reactivated with the old regions (move-not-in-own)."
+)
 
 
 @dataclass
@@ -225,6 +239,8 @@ def camel_case(text: str) -> str:
 
 def differences(expected: Expected, own: OwnState | None) -> list[Reason]:
     """How Own's state of a user differs from what the config means (``[]``: as meant)."""
+    if expected.state == Meaning.INACTIVE and own is None:
+        return []  # deprovisioned: Own removed the account (its documented deprovisioning)
     if expected.state == Meaning.ABSENT:
         if own is None:
             return []
@@ -260,6 +276,7 @@ class Provisioned:
     """What Okta's provisioning did for one user, folded from its events (:func:`fold_events`):
     ``sent`` whether the last run sent a create or a profile push, ``regions_sent`` the
     ``regions`` value of the last one (``None``: no value, Own's "all regions"),
+    ``created`` whether the last run created the user (``POST /Users`` accepted),
     ``linked``/``reactivated`` whether it ever linked or reactivated the user, ``skipped``
     the events where it did not act (each event's ``why`` says why), ``requests`` every
     request it sent for the user (``refused``: those the receiver refused), and ``toggles``
@@ -267,6 +284,7 @@ class Provisioned:
 
     sent: bool = False
     regions_sent: str | None = None
+    created: bool = False
     linked: bool = False
     reactivated: bool = False
     skipped: list[ProvisioningEvent] = field(default_factory=list)
@@ -292,6 +310,7 @@ def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str,
         in_run = event.run == last_run
         if event.kind in (EventKind.PROVISIONED, EventKind.PUSHED) and in_run:
             user.sent, user.regions_sent = True, event.regions
+            user.created = user.created or (event.kind == EventKind.PROVISIONED and event.ok)
         elif event.kind == EventKind.LINKED:
             user.linked = True
         elif event.kind == EventKind.REACTIVATED and event.ok:
@@ -359,6 +378,8 @@ def change_kinds(
         kinds.append(ChangeKind.DEACTIVATED)
     if was_active and is_active and done is not None and done.deactivated_and_reactivated:
         kinds.append(ChangeKind.RE_PROVISIONED)
+    if before is not None and is_active and done is not None and done.created:
+        kinds.append(ChangeKind.RE_CREATED)  # Own removed it on deactivation; Okta's lookup found nothing
     if before is not None and after is not None and set(before.regions) != set(after.regions):
         kinds.append(ChangeKind.MOVED)
     if blocked:
@@ -387,6 +408,16 @@ def _relevant(finding: Finding, login: str, problems: list[Reason], app_user: Re
         return bool(app_user and app_user.group is not None)
     # a wrong role or business unit alone is never caused by the Okta app's settings
     return any(p.kind not in (ReasonKind.ROLE, ReasonKind.BUSINESS_UNIT) for p in problems)
+
+
+def _re_created(own: OwnState) -> Reason:
+    """Why a re-created user's role and business unit are Own's defaults again."""
+    return Reason(
+        ReasonKind.RE_CREATED,
+        "Own removed the account when Okta deactivated it (unassigned); on re-assignment Okta's lookup found "
+        f"nothing and created it anew (POST /Users) in {', '.join(own.regions) or 'no regions'}, "
+        f"{READ_ONLY_ROLE} in the {DEFAULT_BUSINESS_UNIT}: a role or business unit an admin set in Own is lost",
+    )
 
 
 def _tie(app_user: ResolvedAssignment | None) -> str | None:
@@ -443,6 +474,15 @@ class Judge:
                     Reason(ReasonKind.STOPPED, f"pulumi up stopped at {self.stopped_at}, before the rest of the change")
                 )
         before = self.before
+        changes = (
+            []
+            if before is None
+            else change_kinds(
+                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
+            )
+        )
+        if ChangeKind.RE_CREATED in changes and own is not None:
+            reasons.append(_re_created(own))
         return UserResult(
             login=login,
             assignment=app_user.via if app_user else "not assigned",
@@ -454,10 +494,6 @@ class Judge:
             reasons=list(dict.fromkeys(reasons)),
             requests=done.requests,
             before=None if before is None else before.own.get(key),
-            changes=[]
-            if before is None
-            else change_kinds(
-                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
-            ),
+            changes=changes,
             assigned=app_user is not None,
         )

@@ -7,7 +7,14 @@ from __future__ import annotations
 import json
 
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.report import ChangeKind, OwnState, SimulationReport, UserResult
+from ownscim_infra.offline.report import (
+    RE_CREATED_ALTERNATIVE,
+    ChangeKind,
+    OwnState,
+    ReasonKind,
+    SimulationReport,
+    UserResult,
+)
 from ownscim_infra.offline.steps import Op, Step
 
 
@@ -81,6 +88,12 @@ def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
         if changed:
             rows = [[u.login, ", ".join(u.changes), _own_cell(u.before), _own_cell(u.own)] for u in changed]
             lines += aligned(["User", "Change", "Before", "After"], rows, indent="  ", max_width=width)
+            for u in changed:  # a re-creation resets what an admin set in Own: say so even when as meant
+                for r in u.reasons:
+                    if r.kind == ReasonKind.RE_CREATED:
+                        lines += wrapped(f"{u.login}: {r.text}", width, "  ")
+            if any(ChangeKind.RE_CREATED in u.changes for u in changed):
+                lines += wrapped(RE_CREATED_ALTERNATIVE, width, "  ")
         else:
             lines.append("  nobody: Own holds the same users as before")
         lines.append("")

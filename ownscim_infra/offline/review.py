@@ -39,6 +39,7 @@ from ownscim_infra.offline import provider
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
+    RE_CREATED_ALTERNATIVE,
     ChangeKind,
     OwnState,
     ReasonKind,
@@ -50,10 +51,17 @@ from ownscim_infra.offline.report_text import changed_summary
 from ownscim_infra.offline.rollout import Progress
 from ownscim_infra.offline.simulate import State, load_state, simulate_states
 from ownscim_infra.offline.steps import Op, Step
+from ownscim_infra.receiver.settings import Deactivation
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
 #: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).
-_DISRUPTIVE = {ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.MOVE_REFUSED, ChangeKind.MOVE_NOT_IN_OWN}
+_DISRUPTIVE = {
+    ChangeKind.DEACTIVATED,
+    ChangeKind.RE_PROVISIONED,
+    ChangeKind.RE_CREATED,
+    ChangeKind.MOVE_REFUSED,
+    ChangeKind.MOVE_NOT_IN_OWN,
+}
 
 
 @dataclass
@@ -322,17 +330,20 @@ def review(
     directory: str | Path,
     *,
     base_directory: str | Path | None = None,
+    deactivation: Deactivation = "remove",
     progress: Progress | None = None,
 ) -> Review:
     """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
-    ``base_directory`` before the change, default the same).
+    ``base_directory`` before the change, default the same). ``deactivation``: what Own does
+    with a deactivated user (:class:`~ownscim_infra.receiver.settings.ReceiverSettings`):
+    ``remove``, as Own documents it (a move re-creates the user), or ``keep``.
 
     :raises ConfigError: a config or a directory is invalid (every problem listed), or a
         configured person is not in the directory.
     """
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
-    report = simulate_states(new, base, progress=progress)
+    report = simulate_states(new, base, deactivation=deactivation, progress=progress)
     introduced, already = plan_warnings(base, new, report)
     failed_base = base_failure(report)
     change = (
@@ -376,8 +387,16 @@ def _person_row(u: UserResult) -> list[str]:
 
 
 def _why(u: UserResult) -> list[str]:
-    """Why a person is not as the new config means (Own's state itself is in the row)."""
-    return [] if u.ok else [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
+    """Why a person is not as the new config means (Own's state itself is in the row), and what
+    a re-creation in Own resets (role, business unit), which a reviewer must know in any case."""
+    if u.ok:
+        return [r.text for r in u.reasons if r.kind == ReasonKind.RE_CREATED]
+    return [r.text for r in u.reasons if r.kind != ReasonKind.REGIONS]
+
+
+def _re_created(people: list[UserResult]) -> bool:
+    """Whether someone of ``people`` is re-created in Own (the alternative is then named once)."""
+    return any(ChangeKind.RE_CREATED in u.changes for u in people)
 
 
 _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
@@ -412,6 +431,8 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
             out.append(f"  {u.login}:")
             for line in why:
                 out += wrapped(f"- {line}", width, "    ")
+    if _re_created(people):
+        out += wrapped(RE_CREATED_ALTERNATIVE, width, "  ")
     out += ["", f"Resources (what pulumi up does: {len(rv.resources)} change(s)):"]
     if rv.resources:
         out += aligned(_RESOURCE_HEADER, [_resource_row(c) for c in rv.resources], "  ", max_width=width)
@@ -454,6 +475,8 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
     if people:
         rows = [[*_person_row(u), "; ".join(_why(u))] for u in people]
         out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(people))
+        if _re_created(people):
+            out += ["", markdown.prose(RE_CREATED_ALTERNATIVE)]
     else:
         out.append("Nobody changes in Own.")
     out += ["", "### Resources (what `pulumi up` does)", ""]

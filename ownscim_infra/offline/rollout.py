@@ -60,8 +60,8 @@ def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> t
         + ("" if removal else " and created again with the new regions")
         + ".",
         f"3. Add {login} back to the groups." + (" The person then has the app through the groups." if removal else ""),
-        "4. Check the person's regions in Own (Own does not take profile updates; a reactivated user keeps the "
-        "regions it was created with): change them in Own's UI if they differ.",
+        "4. In Own's UI, set the person's role and business unit again: Own removes a deactivated user, and "
+        "Okta creates it anew, Read-only in the Default Business Unit.",
     )
 
 
@@ -241,8 +241,8 @@ class Rollout:
             why = "it left the config" if step.op == Op.DELETE else "its resource key changed (a rename?)"
             group = self._group_names_before.get(group_id, step.name)
             deactivated = (
-                f"{len(lost)} of them are deactivated in Own ({', '.join(lost)}); one added back to an assigned "
-                "group is reactivated with the regions Own had"
+                f"{len(lost)} of them are deactivated in Own ({', '.join(lost)}), which removes them; one added "
+                "back to an assigned group is created anew, Read-only in the Default Business Unit"
                 if lost
                 else "none of them is deactivated (another assignment gives each the app)"
             )

@@ -48,9 +48,9 @@ from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
 from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout
-from ownscim_infra.offline.scim_client import OktaScimClient, ReceiverError
+from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
-from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV
+from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactivation
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,7 @@ def run_simulation(
     connection_api: bool = True,
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
+    request_deadline: float = REQUEST_DEADLINE,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -129,8 +130,15 @@ def run_simulation(
         started here): ``previous``'s for its run, then those and ``current``'s, so that a
         region the change adds is not in Own before it (a user with every region keeps those
         it was created with).
+    :param request_deadline: seconds each SCIM request may take in all
+        (:class:`.scim_client.OktaScimClient`'s ``deadline``).
+    :raises ReceiverError: the receiver is unusable: unreachable, the token refused, an answer
+        that is not SCIM, or a request not answered within ``request_deadline``.
     """
-    with closing(OktaScimClient(base_url, token)) as okta, closing(OktaScimClient(base_url, token)) as reader:
+    with (
+        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as okta,
+        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as reader,
+    ):
         provisioner = Provisioner(okta)
         org = OktaOrg((previous or current).directory, connection_api=connection_api)
         org.seed_groups(_existing_groups(current, previous))
@@ -231,17 +239,32 @@ def simulate(
     token: str | None = None,
     previous: tuple[str | Path, str | Path] | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
+    deactivation: Deactivation = "remove",
+    request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
+    :param deactivation: what the receiver started here does with a deactivated user:
+        ``remove`` (Own's documented deprovisioning, the default) or ``keep`` (kept inactive;
+        :class:`~ownscim_infra.receiver.settings.ReceiverSettings`). A receiver at
+        ``receiver_url`` behaves as it was started.
+    :param request_deadline: seconds each SCIM request may take in all.
     :raises ConfigError: invalid config or directory, or a configured person missing from
         the directory. :raises InputError: ``receiver_url`` without ``token``.
+        :raises ReceiverError: the receiver is unusable (see :func:`run_simulation`).
     """
     current = load_state(config, directory)
     before = load_state(*previous) if previous else None
     return simulate_states(
-        current, before, receiver_url=receiver_url, token=token, business_unit=business_unit, progress=progress
+        current,
+        before,
+        receiver_url=receiver_url,
+        token=token,
+        business_unit=business_unit,
+        deactivation=deactivation,
+        request_deadline=request_deadline,
+        progress=progress,
     )
 
 
@@ -252,6 +275,8 @@ def simulate_states(
     receiver_url: str | None = None,
     token: str | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
+    deactivation: Deactivation = "remove",
+    request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
     connection_api: bool = True,
 ) -> SimulationReport:
@@ -273,6 +298,7 @@ def simulate_states(
                 db_path=Path(tmp) / "own.db",
                 business_unit=business_unit,
                 durability="normal",
+                deactivation=deactivation,
             )
             handle = stack.enter_context(serve_in_background(settings))
             return run_simulation(
@@ -284,9 +310,16 @@ def simulate_states(
                 progress=progress,
                 connection_api=connection_api,
                 set_account_regions=handle.app.set_account_regions,
+                request_deadline=request_deadline,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(
-            current, receiver_url, token, previous=before, progress=progress, connection_api=connection_api
+            current,
+            receiver_url,
+            token,
+            previous=before,
+            progress=progress,
+            connection_api=connection_api,
+            request_deadline=request_deadline,
         )

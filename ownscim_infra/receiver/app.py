@@ -60,11 +60,22 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from scim2_models import Error, NotFoundException, PayloadTooLargeException, SCIMException, UnauthorizedException
+from scim2_models import (
+    Error,
+    NotFoundException,
+    PatchOp,
+    PayloadTooLargeException,
+    Resource,
+    ResourceType,
+    SCIMException,
+    UnauthorizedException,
+)
 from scim2_server.applications.asgi import ASGIApplication, Receive, Scope, Send
 from scim2_server.applications.base import VERSION_PREFIX
+from scim2_server.conditions import Conditions
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -143,11 +154,42 @@ def _agent(value: bytes) -> str:
 
 class ReceiverHandler(ScimHandler):
     """scim2-server's synchronous handler, run in worker threads; a PUT, PATCH or DELETE holds the
-    lock of its resource (:meth:`.storage.SqliteStorage.locked`) from its read to its write."""
+    lock of its resource (:meth:`.storage.SqliteStorage.locked`) from its read to its write. A PUT
+    or PATCH that leaves a user inactive removes the account when Own's rules say so
+    (:meth:`.service.OwnScimService.removes`), in the same write: it is answered 200 with the
+    user as deactivated, and the account is gone."""
 
     def __init__(self, service: OwnScimService, storage: SqliteStorage) -> None:
         super().__init__(service, storage)
         self.store = storage
+        self.own_service = service
+
+    def _stored(
+        self, resource_type: ResourceType, resource: Resource[Any], version: str | None, changed: bool
+    ) -> Resource[Any]:
+        """Write the outcome of a PUT or PATCH: the account removed (Own's deprovisioning), the
+        resource updated (``changed``), or nothing; return what the answer shows."""
+        if self.own_service.removes(resource):
+            self.store.delete(resource_type, str(resource.id), expected_version=version)
+            return resource
+        return self.store.update(resource_type, resource, expected_version=version) if changed else resource
+
+    def replace_resource(
+        self, resource_type: ResourceType, current: Resource[Any], replacement: Resource[Any], conditions: Conditions
+    ) -> Resource[Any]:
+        """scim2-server's replacement (RFC 7644 §3.5.1), then :meth:`_stored`."""
+        version = current.meta.version if current.meta else None
+        replaced = self.service.apply_replacement(current, replacement, conditions)
+        return self._stored(resource_type, current if replaced is None else replaced, version, replaced is not None)
+
+    def patch_resource(
+        self, resource_type: ResourceType, resource_id: str, patch_op: PatchOp[Any], conditions: Conditions
+    ) -> Resource[Any]:
+        """scim2-server's PATCH (RFC 7644 §3.5.2), then :meth:`_stored`."""
+        current = self.storage.get(resource_type, resource_id)
+        version = current.meta.version if current.meta else None
+        patched = self.service.apply_patch(current, patch_op, conditions)
+        return self._stored(resource_type, current if patched is None else patched, version, patched is not None)
 
     def _lock(self, request: ScimRequest) -> threading.Lock:
         return self.store.locked(self.service.match(request).resource_id)

@@ -13,6 +13,10 @@ protocol: validation, filters, PATCH, discovery) with Own's rules at its seams:
   ``mutability``; a PUT's values for it are ignored, RFC 7644 §3.5.1), and ``active`` stays
   true or false (deactivation: a PATCH removing it or setting it to null is 400
   ``invalidValue``; a PUT without it keeps the current value);
+- deactivation (``deactivation`` ``remove``, the default): a PUT or PATCH that leaves a user
+  inactive removes the account (:meth:`OwnScimService.removes`; Own's "Deprovisioning removes
+  user accounts"), so that Okta's next lookup finds nothing and a re-assignment creates it
+  anew; ``keep`` keeps it, inactive;
 - ``/Groups`` is a 404 (Own does not support Push Groups); the bounds of :mod:`.bounds`.
 
 Its errors are :class:`.own.OwnRuleError` and :class:`scim2_models.SCIMException`; the
@@ -241,6 +245,15 @@ class OwnScimService(SplicedResponses):
         after = _dump(result)
         self._check_update(before, after, regions_change)
         return result if own.changed_attributes(before, after) or before.get("active") != after.get("active") else None
+
+    def removes(self, resource: Resource[Any]) -> bool:
+        """Whether Own removes this account as a PUT or PATCH leaves it: a user left inactive,
+        with ``deactivation`` ``remove`` (Own's "Provisioning and Deprovisioning SCIM" page:
+        "Deprovisioning removes user accounts when no longer needed"; its setup page moves a
+        user by unassigning, then assigning). What Own answers after removal is not documented:
+        the receiver answers the request 200 with the user as deactivated, then ``GET
+        /Users/{id}`` is a 404 and a lookup finds nothing (RFC 7644 §3.4.1, §3.4.2)."""
+        return self.settings.deactivation == "remove" and isinstance(resource, User) and resource.active is False
 
     # -- PATCH -----------------------------------------------------------------
 

@@ -34,6 +34,7 @@ MAX_FILTER_CLAUSES = 20
 MAX_FILTER_LENGTH = 4096
 
 __all__ = [
+    "DEACTIVATIONS",
     "DEFAULT_BUSINESS_UNIT",
     "MAX_FILTER_CLAUSES",
     "MAX_FILTER_LENGTH",
@@ -41,6 +42,7 @@ __all__ = [
     "OWN_USER_SCHEMA",
     "READ_ONLY_ROLE",
     "TOKEN_ENV",
+    "Deactivation",
     "ReceiverSettings",
     "SettingsError",
     "StartupError",
@@ -50,6 +52,11 @@ __all__ = [
 
 AttributeUpdates = Literal["refuse", "apply"]
 Durability = Literal["full", "normal"]
+#: What a deactivation (``active`` set to false by PATCH or PUT) does to the account:
+#: ``remove`` (Own's documented deprovisioning) or ``keep`` (kept, inactive).
+Deactivation = Literal["remove", "keep"]
+#: The values of :data:`Deactivation`, the default first.
+DEACTIVATIONS: tuple[Deactivation, ...] = ("remove", "keep")
 
 
 class SettingsError(InputError, ValueError):
@@ -104,6 +111,15 @@ class ReceiverSettings:
     :param attribute_updates: ``refuse`` (Own's behaviour: a PUT/PATCH changing anything
         but ``active`` is a 400 ``mutability`` error) or ``apply`` (the SCIM machinery
         applies it, to check the receiver in full).
+    :param deactivation: what a deactivation (a PATCH or PUT leaving ``active`` false) does to
+        the account. ``remove`` (default), Own's documented behaviour: its setup page moves a
+        user by unassigning then assigning, and its "Provisioning and Deprovisioning SCIM" page
+        says "Deprovisioning removes user accounts"; the request is answered 200 with the user
+        as deactivated, then the account is gone (``GET /Users/{id}`` 404, Okta's lookup
+        ``totalResults`` 0), so a re-assignment creates it anew (Read-only, Default Business
+        Unit). What Own answers on the wire after removal is undocumented: this is the
+        RFC 7644-consistent choice. ``keep``: the user stays, inactive, with its regions, role
+        and business unit (a re-assignment reactivates it).
     :param durability: ``full`` (SQLite ``synchronous=FULL``: the WAL is flushed to disk before
         a write is acknowledged, so an acknowledged create survives a process crash and a power
         loss) or ``normal`` (``synchronous=NORMAL``: flushed at checkpoints only; survives a
@@ -130,6 +146,7 @@ class ReceiverSettings:
     business_unit: str = DEFAULT_BUSINESS_UNIT
     attribute_updates: AttributeUpdates = "refuse"
     durability: Durability = "full"
+    deactivation: Deactivation = "remove"
     max_patch_operations: int = MAX_PATCH_OPERATIONS
     max_filter_clauses: int = MAX_FILTER_CLAUSES
     max_filter_length: int = MAX_FILTER_LENGTH
@@ -153,6 +170,8 @@ class ReceiverSettings:
             raise SettingsError("attribute_updates must be 'refuse' or 'apply'")
         if self.durability not in ("full", "normal"):
             raise SettingsError("durability must be 'full' or 'normal'")
+        if self.deactivation not in DEACTIVATIONS:
+            raise SettingsError(f"deactivation must be 'remove' or 'keep', not {self.deactivation!r}")
         for name in (
             "max_patch_operations",
             "max_filter_clauses",

@@ -348,6 +348,7 @@ class SqliteStorage(ScimStorage):
             conn.execute("DELETE FROM resources WHERE resource_type = ? AND id = ?", (resource_type.name, resource_id))
 
         self.write(job)
+        self._local.known = None  # the JSON this thread read of it is no longer stored
 
     def search(
         self,

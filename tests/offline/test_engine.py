@@ -172,12 +172,16 @@ def test_a_region_change_replaces_exactly_that_assignment(tmp_path):
     ].profile == {"regions": "emea2"}
 
 
-def test_a_region_move_deactivates_then_assigns_again(tmp_path):
+@pytest.mark.parametrize(
+    ("deactivation", "again"),
+    [("remove", "POST"), ("keep", "PATCH")],  # Own removed the user: created anew; kept: reactivated
+)
+def test_a_region_move_deactivates_then_assigns_again(tmp_path, deactivation, again):
     data = example_data()
     data["groups"][2]["regions"] = ["emea2"]
-    report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    report = simulate(write(tmp_path, data), DIRECTORY, previous=(EXAMPLE, DIRECTORY), deactivation=deactivation)
     jordan = next(u for u in report.users if u.login == "jordan.kim@example.com")
-    assert [r.split(" ")[0] for r in jordan.requests] == ["GET", "POST", "PATCH", "GET", "PATCH"]
+    assert [r.split(" ")[0] for r in jordan.requests] == ["GET", "POST", "PATCH", "GET", again]
     changes = {c.name: c.op for c in report.changes if c.op != "same"}
     assert changes == {"own-scim-group-assignment-own-us": "replace"}
 
@@ -242,7 +246,7 @@ def test_renaming_without_a_key_deletes_the_group_and_its_members_lose_the_app(t
     deleted = next(f for f in report.findings if f.code == "group-deleted-with-members")
     assert "its 3 membership(s)" in deleted.message and "lukas.weber@example.com" in deleted.message
     lukas = next(u for u in report.users if u.login == "lukas.weber@example.com")
-    assert lukas.own.active is False  # deactivated in Own: the new group is empty
+    assert lukas.own is None  # deprovisioned (Own removes the account): the new group is empty
 
 
 def test_renaming_with_the_key_is_an_update_in_place(tmp_path):

@@ -41,18 +41,46 @@ def test_an_unchanged_config_is_safe_and_changes_nothing():
     assert rv.people() == [] and rv.resources == [] and rv.warnings == []
 
 
-def test_a_region_move_needs_attention_and_says_own_keeps_the_old_regions(tmp_path):
+def test_a_region_move_reaches_own_and_needs_attention_for_the_role_and_unit_reset(tmp_path):
     new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
     rv = review(EXAMPLE, new, DIRECTORY)
+    # jordan is only in Own US: unassigned (Own removes the account), then created anew in emea2
+    assert people(rv)["jordan.kim@example.com"] == ["re-created", "moved"]
+    jordan = next(u for u in rv.people() if u.login == "jordan.kim@example.com")
+    assert jordan.before.regions == ("us1",) and jordan.own.regions == ("emea2",) and jordan.ok
+    assert [(c.name, c.op, c.paths) for c in rv.resources] == [
+        ("own-scim-group-assignment-own-us", "replace", ["replacementTrigger"])
+    ]
+    # needs attention, for the reset (not for a move that does not reach Own)
+    assert rv.verdict == ATTENTION and exit_code(rv.verdict) == 1
+    assert rv.reasons == [
+        "1 person removed from Own and created anew (unassigned, then assigned again): role and business unit "
+        "reset to Read-only in the Default Business Unit"
+    ]
+    text = render_text(rv, width=None)
+    assert "Own keeps the regions" not in text  # the reactivation reason of --deactivation keep
+    assert "created it anew (POST /Users) in emea2, Read-only in the Default Business Unit" in text
+    assert text.count("--deactivation keep") == 1  # the alternative, named once
+
+
+def test_a_region_move_with_deactivation_keep_says_own_keeps_the_old_regions(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
+    rv = review(EXAMPLE, new, DIRECTORY, deactivation="keep")
     assert rv.verdict == ATTENTION
     # jordan is only in Own US: unassigned, then assigned again; Own keeps us1
     assert people(rv)["jordan.kim@example.com"] == ["re-provisioned", "move-not-in-own"]
     jordan = next(u for u in rv.people() if u.login == "jordan.kim@example.com")
     assert jordan.before.regions == ("us1",) and jordan.own.regions == ("us1",)
-    assert [(c.name, c.op, c.paths) for c in rv.resources] == [
-        ("own-scim-group-assignment-own-us", "replace", ["replacementTrigger"])
-    ]
     assert any("re-provisioned" in r or "reactivated" in r for r in rv.reasons)
+
+
+def test_review_takes_deactivation_keep_on_the_command_line(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))
+    args = (str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "json")
+    kept = json.loads(review_cmd(*args, "--deactivation", "keep").stdout)
+    removed = json.loads(review_cmd(*args).stdout)
+    assert [p["changes"] for p in kept["people"]] == [["re-provisioned", "move-not-in-own"]]
+    assert [p["changes"] for p in removed["people"]] == [["re-created", "moved"]]
 
 
 def test_a_rename_without_its_key_deletes_the_group(tmp_path):
@@ -145,7 +173,7 @@ def test_markdown_for_a_pull_request(tmp_path):
     md = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "markdown").stdout
     assert md.startswith("## Review of ")
     assert "**⚠️ NEEDS ATTENTION**" in md
-    assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | inactive, emea2, uk1 |" in md
+    assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | absent | inactive |" in md  # removed
     assert md.count("```mermaid") == 2 and "Before:" in md and "After:" in md
     assert '"2: Own Europe"' in md.split("After:")[1]
 

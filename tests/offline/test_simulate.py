@@ -111,9 +111,20 @@ def directory_with(tmp_path, who: str, **changes) -> Path:
     return path
 
 
-def test_unassign_deactivates_and_keeps_regions(tmp_path):
+def test_unassign_removes_the_user_from_own(tmp_path):
+    # Own: "Deprovisioning removes user accounts"
     after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
     report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY))
+    lukas = users(report)["lukas.weber@example.com"]
+    assert report.ok
+    assert lukas.expected.state == "inactive" and lukas.own is None and lukas.ok
+    assert lukas.changes == ["deactivated"]
+    assert lukas.requests[-1].startswith("PATCH /Users/") and lukas.requests[-1].endswith("-> 200")
+
+
+def test_unassign_with_deactivation_keep_deactivates_and_keeps_regions(tmp_path):
+    after = directory_with(tmp_path, "lukas.weber@example.com", groups=[])
+    report = simulate(EXAMPLE, after, previous=(EXAMPLE, DIRECTORY), deactivation="keep")
     lukas = users(report)["lukas.weber@example.com"]
     assert report.ok
     assert lukas.expected.state == "inactive"
@@ -121,19 +132,43 @@ def test_unassign_deactivates_and_keeps_regions(tmp_path):
     assert lukas.requests[-1].startswith("PATCH /Users/") and lukas.requests[-1].endswith("-> 200")
 
 
-def test_region_move_is_unassign_then_assign(write_config):
-    """Own's region move as Okta performs it: the program replaces the assignment
-    (delete first), so Okta deactivates, then finds the deactivated user and reactivates it.
-    Okta pushes no profile (Update User Attributes is off), so the new regions do not reach
-    Own: the report says so instead of claiming the move worked."""
+def test_region_move_recreates_the_user_in_the_new_regions_with_role_and_unit_reset(write_config):
+    """Own's region move as Okta performs it: the program replaces the assignment (delete
+    first), so Okta deactivates, and Own removes the account (its documented deprovisioning);
+    on re-assignment Okta's lookup finds nothing and creates the user in the new regions,
+    Read-only in the Default Business Unit again: the move reaches Own, and the report says
+    what it resets."""
     data = example_data()
     data["groups"][2]["regions"] = ["emea2"]  # Own US: us1 -> emea2
     report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
     jordan = users(report)["jordan.kim@example.com"]
     methods = [r.split(" ")[0] for r in jordan.requests]
+    assert methods == ["GET", "POST", "PATCH", "GET", "POST"]
+    assert jordan.before.regions == ("us1",)
+    assert (jordan.own.active, jordan.own.regions) == (True, ("emea2",))
+    assert (jordan.own.role, jordan.own.business_unit) == ("Read-only", "Default Business Unit")
+    assert jordan.ok and jordan.changes == ["re-created", "moved"]
+    assert "move-not-in-own" not in jordan.changes
+    [why] = [r for r in texts(jordan.reasons) if "created it anew" in r]
+    assert "in emea2, Read-only in the Default Business Unit" in why
+    assert "a role or business unit an admin set in Own is lost" in why
+    out = render_text(report, width=None)
+    assert "re-created, moved" in out and f"jordan.kim@example.com: {why}" in out
+    assert out.count("--deactivation keep") == 1  # the alternative, named once
+
+
+def test_region_move_with_deactivation_keep_reactivates_with_the_old_regions(write_config):
+    """With a receiver that keeps deactivated users (``deactivation="keep"``), Okta finds the
+    user deactivated and reactivates it; it pushes no profile (Update User Attributes is off),
+    so the new regions do not reach Own: the report says so instead of claiming the move worked."""
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]  # Own US: us1 -> emea2
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY), deactivation="keep")
+    jordan = users(report)["jordan.kim@example.com"]
+    methods = [r.split(" ")[0] for r in jordan.requests]
     assert methods == ["GET", "POST", "PATCH", "GET", "PATCH"]
     assert jordan.own.active is True and jordan.own.regions == ("us1",)
-    assert not jordan.ok
+    assert not jordan.ok and jordan.changes == ["re-provisioned", "move-not-in-own"]
     assert any(
         "reactivated it (PATCH active:true)" in r and "Own keeps the regions" in r for r in texts(jordan.reasons)
     )
@@ -465,12 +500,14 @@ def test_previous_config_before_the_manual_steps_assigned_nobody(write_config):
     assert users(report)["lukas.weber@example.com"].sent is True
 
 
-def test_what_okta_sent_is_from_the_last_sync(write_config):
+@pytest.mark.parametrize(("deactivation", "sent"), [("remove", "emea2"), ("keep", None)])
+def test_what_okta_sent_is_from_the_last_sync(write_config, deactivation, sent):
     data = example_data()
     data["groups"][2]["regions"] = ["emea2"]
-    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY))
+    report = simulate(write_config(data), DIRECTORY, previous=(EXAMPLE, DIRECTORY), deactivation=deactivation)
     jordan = users(report)["jordan.kim@example.com"]
-    assert jordan.sent is False  # the re-assignment only reactivated (PATCH): no regions were sent
+    # removed by Own: created anew with the new regions; kept: only reactivated (PATCH), no regions sent
+    assert jordan.sent is (sent is not None) and jordan.regions_sent == sent
     lukas = users(report)["lukas.weber@example.com"]
     assert lukas.sent is False and lukas.ok
 

@@ -127,6 +127,20 @@ def receiver(make_settings) -> Iterator[InProcessReceiver]:
 
 
 @pytest.fixture
+def receiver_keep(make_settings) -> Iterator[InProcessReceiver]:
+    """A receiver with ``--deactivation keep`` (a deactivated user stays, inactive), in process."""
+    with in_process(make_settings(deactivation="keep")) as handle:
+        yield handle
+
+
+@pytest.fixture
+def okta_keep(receiver_keep) -> Iterator[httpx.Client]:
+    """:func:`okta` against :func:`receiver_keep`."""
+    with okta_client(receiver_keep.base_url) as client:
+        yield client
+
+
+@pytest.fixture
 def receiver_apply(make_settings) -> Iterator[InProcessReceiver]:
     """A receiver with ``--attribute-updates apply``, in process."""
     with in_process(make_settings(attribute_updates="apply")) as handle:

@@ -8,7 +8,7 @@ import httpx
 
 from ownscim_infra.cli import main
 
-from .conftest import TOKEN, free_port, interrupt, okta_user, start_receiver, wait_until_serving
+from .conftest import TOKEN, deactivate, free_port, interrupt, okta_user, start_receiver, wait_until_serving
 
 
 def test_missing_token_is_a_usage_error(monkeypatch, capsys, tmp_path):
@@ -39,6 +39,9 @@ def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
         created = httpx.post(f"{base}/Users", json=okta_user(), headers=headers)
         assert created.status_code == 201
         assert created.json()["urn:ownscim:params:scim:schemas:extension:own:2.0:User"]["regions"] == ["us1", "emea2"]
+        user = f"{base}/Users/{created.json()['id']}"
+        assert httpx.patch(user, json=deactivate(False), headers=headers).status_code == 200
+        assert httpx.get(user, headers=headers).status_code == 404  # Own removes a deactivated user (default)
     finally:
         _, stderr = interrupt(proc)
     assert proc.returncode == 0
@@ -50,6 +53,7 @@ def test_cli_serves_on_localhost_with_the_token_from_a_file(tmp_path):
 def test_cli_durability_normal_is_announced(tmp_path):
     port = free_port()
     args = ["--regions", "us1", "--port", str(port), "--db", str(tmp_path / "own.db"), "--durability", "normal"]
+    args += ["--deactivation", "keep"]
     proc = start_receiver(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -58,7 +62,7 @@ def test_cli_durability_normal_is_announced(tmp_path):
             assert lines[-1], "".join(lines)
         announced = lines[-1]
         assert announced.startswith(f"receiver: serving SCIM 2.0 at http://127.0.0.1:{port}/scim/v2"), announced
-        assert "durability normal" in announced
+        assert "durability normal" in announced and "deactivation keep" in announced
         assert httpx.get(f"http://127.0.0.1:{port}/scim/v2/ServiceProviderConfig").status_code == 200
     finally:
         interrupt(proc)

@@ -117,7 +117,8 @@ def test_a_415_names_every_media_type_accepted(receiver, okta, content_type):
     assert receiver.store.own_states() == []
 
 
-def test_a_put_of_the_user_as_read_may_deactivate_it_when_its_manager_ref_was_relative(okta):
+def test_a_put_of_the_user_as_read_may_deactivate_it_when_its_manager_ref_was_relative(okta_keep):
+    okta = okta_keep  # the deactivated user kept, so that a second PUT finds it
     # the stored "$ref" stays relative, the answers make it absolute: the PUT of what GET gave
     # was refused as a change of the enterprise extension
     user = okta.post("/Users", json=enterprise_user(manager={"value": "abc", "$ref": "Users/abc"})).json()

@@ -93,12 +93,73 @@ def test_regions_of_the_wrong_type_are_refused(receiver, okta):
     assert receiver.store.own_states() == []
 
 
-@pytest.mark.parametrize(
+DEACTIVATIONS = pytest.mark.parametrize(
     "patch",
     [deactivate(False), deactivate(False, path="active"), deactivate("False"), deactivate("False", path="active")],
     ids=["okta-pathless", "path-active", "string-False", "path-string-False"],
 )
-def test_deactivate_then_reactivate_keeps_the_regions(receiver, okta, patch):
+
+
+def _lookup(okta, login):
+    return okta.get("/Users", params={"filter": f'userName eq "{login}"', "startIndex": 1, "count": 100})
+
+
+@DEACTIVATIONS
+def test_deactivation_removes_the_account_as_own_documents(receiver, okta, patch):
+    # Own: "Deprovisioning removes user accounts"; its move is unassign, then assign
+    user = okta.post("/Users", json=okta_user(regions="emea2")).json()
+
+    off = okta.patch(f"/Users/{user['id']}", json=patch)
+    assert off.status_code == 200, off.text
+    assert off.json()["active"] is False and off.json()["id"] == user["id"]  # the user as deactivated
+    assert receiver.store.own_state("jane.doe@example.com") is None
+    gone = okta.get(f"/Users/{user['id']}")
+    assert gone.status_code == 404
+    assert gone.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert gone.json()["status"] == "404"
+    assert _lookup(okta, "JANE.DOE@example.com").json()["totalResults"] == 0  # Okta's lookup finds nothing
+
+    # re-assigned with other regions: Okta creates the user anew, in them, Read-only in Default Business Unit
+    again = okta.post("/Users", json=okta_user(regions="us1"))
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] != user["id"]
+    state = receiver.store.own_state("jane.doe@example.com")
+    assert (state.active, state.regions, state.role, state.business_unit) == (
+        True,
+        ("us1",),
+        "Read-only",
+        "Default Business Unit",
+    )
+
+
+def test_a_put_that_deactivates_removes_the_account_too(receiver, okta):
+    user = okta.post("/Users", json=okta_user()).json()
+    replacement = {k: v for k, v in user.items() if k not in ("meta", "id", OWN_SCHEMA)} | {"active": False}
+
+    response = okta.put(f"/Users/{user['id']}", json=replacement)
+
+    assert response.status_code == 200 and response.json()["active"] is False
+    assert receiver.store.own_states() == []
+    assert okta.get(f"/Users/{user['id']}").status_code == 404
+    assert okta.patch(f"/Users/{user['id']}", json=deactivate(True)).status_code == 404
+
+
+def test_a_refused_deactivation_removes_nothing(receiver, okta):
+    user = okta.post("/Users", json=okta_user()).json()
+    patch = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": False, "displayName": "Someone Else"}}],
+    }
+
+    assert okta.patch(f"/Users/{user['id']}", json=patch).status_code == 400
+    assert receiver.store.own_state("jane.doe@example.com").active is True
+
+
+@DEACTIVATIONS
+def test_with_deactivation_keep_a_deactivated_user_stays_and_reactivation_keeps_its_regions(
+    receiver_keep, okta_keep, patch
+):
+    receiver, okta = receiver_keep, okta_keep
     user = okta.post("/Users", json=okta_user(regions="emea2")).json()
 
     off = okta.patch(f"/Users/{user['id']}", json=patch)
@@ -140,7 +201,8 @@ def test_put_that_changes_name_is_refused_and_changes_nothing(receiver, okta):
     assert after["meta"]["version"] == user["meta"]["version"]
 
 
-def test_put_that_only_deactivates_is_accepted(receiver, okta):
+def test_put_that_only_deactivates_is_accepted(receiver_keep, okta_keep):
+    receiver, okta = receiver_keep, okta_keep
     user = okta.post("/Users", json=okta_user()).json()
     replacement = {k: v for k, v in user.items() if k not in ("meta", "id", OWN_SCHEMA)}
     replacement["active"] = False
@@ -220,7 +282,7 @@ def test_groups_are_not_offered(receiver, okta):
 
 
 def test_restart_keeps_every_user(make_settings):
-    settings = make_settings()
+    settings = make_settings(deactivation="keep")
     with in_process(settings) as first, okta_client(first.base_url) as okta:
         ids = [
             okta.post("/Users", json=okta_user(f"user{i}@example.com", regions="us1")).json()["id"] for i in range(3)

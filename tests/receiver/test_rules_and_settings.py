@@ -106,7 +106,7 @@ def test_settings_keep_the_token_out_of_repr(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"regions": ()}, {"token": ""}, {"token": "   "}, {"attribute_updates": "ignore"}],
+    [{"regions": ()}, {"token": ""}, {"token": "   "}, {"attribute_updates": "ignore"}, {"deactivation": "delete"}],
 )
 def test_invalid_settings_are_refused(tmp_path, kwargs):
     values = {"regions": ("us1",), "token": "t", "db_path": tmp_path / "db", **kwargs}

@@ -14,6 +14,9 @@ The client discovers the server itself (``SCIMClient.discover``: /ResourceTypes,
 /ServiceProviderConfig read with scim2-models' strict models), as scim2-cli does; nothing is given
 to it beforehand.
 
+The receiver runs with ``deactivation="keep"``: the tester sets ``active`` to random values and
+reads each user back, while Own removes a deactivated account (the default, ``remove``).
+
 Intended refusals (the tester expects a PATCH ``remove`` to succeed on any non-required
 attribute; the receiver refuses these in both modes, see docs/receiver.md):
 
@@ -48,7 +51,9 @@ REFUSAL = "Own does not support Update User Attributes"
 
 def _run(make_settings, mode: str):
     with (
-        serve_in_background(make_settings(attribute_updates=mode)) as receiver,
+        # deactivation "keep": the tester sets ``active`` to random values and then reads the user
+        # back; with Own's removal on deactivation, the user it checks next is gone (404)
+        serve_in_background(make_settings(attribute_updates=mode, deactivation="keep")) as receiver,
         httpx2.Client(base_url=receiver.base_url, headers={"Authorization": f"Bearer {TOKEN}"}) as http,
     ):
         client = SyncSCIMClient(http)

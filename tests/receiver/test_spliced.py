@@ -86,7 +86,8 @@ def test_located_sets_the_location_in_meta_only():
     assert located('{"meta":{},"x":{"$ref":"Users/2"}}', "u") is None  # a $ref: the full path answers
 
 
-def test_the_fast_answers_equal_scim2_servers_for_every_shape_okta_creates(okta):
+def test_the_fast_answers_equal_scim2_servers_for_every_shape_okta_creates(okta_keep):
+    okta = okta_keep  # the deactivated user kept, to compare the PATCH's answer with a GET
     for shape, make in SHAPES.items():
         name = f"Fast.{shape}@Example.com"
         created = okta.post("/Users", json=make(name))

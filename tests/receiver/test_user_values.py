@@ -209,14 +209,16 @@ def test_active_accepts_only_booleans_and_true_false_strings(receiver, okta, val
 
 
 @pytest.mark.parametrize(("value", "active"), [("FALSE", False), ("false", False), ("True", True), (False, False)])
-def test_active_true_false_strings_in_any_case(receiver, okta, value, active):
+def test_active_true_false_strings_in_any_case(receiver_keep, okta_keep, value, active):
+    receiver, okta = receiver_keep, okta_keep  # a deactivated user kept, to read its state
     user = okta.post("/Users", json=okta_user()).json()
     response = okta.patch(f"/Users/{user['id']}", json=deactivate(value))
     assert response.status_code == 200
     assert receiver.store.own_state("jane.doe@example.com").active is active
 
 
-def test_put_without_active_keeps_it(receiver, okta):
+def test_put_without_active_keeps_it(receiver_keep, okta_keep):
+    receiver, okta = receiver_keep, okta_keep  # a deactivated user kept, to PUT it
     user = okta.post("/Users", json=okta_user()).json()
     okta.patch(f"/Users/{user['id']}", json=deactivate(False))
     replacement = {k: v for k, v in user.items() if k not in ("meta", "id", OWN_SCHEMA, "active")}
