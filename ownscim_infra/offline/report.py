@@ -131,6 +131,9 @@ class UserResult:
     changes: list[ChangeKind] = field(default_factory=list)
     #: whether the user is assigned (``assignment`` says how)
     assigned: bool = True
+    #: with ``--previous``: the user is not as the config means, and was so before the change
+    #: (Own unchanged, the config means the same, and Own already differed): not the change's doing
+    already: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The user's JSON (camelCase keys; reasons and changes as text)."""
@@ -440,6 +443,13 @@ class Judge:
                     Reason(ReasonKind.STOPPED, f"pulumi up stopped at {self.stopped_at}, before the rest of the change")
                 )
         before = self.before
+        changes = (
+            []
+            if before is None
+            else change_kinds(
+                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
+            )
+        )
         return UserResult(
             login=login,
             assignment=app_user.via if app_user else "not assigned",
@@ -451,10 +461,18 @@ class Judge:
             reasons=list(dict.fromkeys(reasons)),
             requests=done.requests,
             before=None if before is None else before.own.get(key),
-            changes=[]
-            if before is None
-            else change_kinds(
-                before.own.get(key), own, before.meant.get(key), expected, done, blocked=key in self.blocked
-            ),
+            changes=changes,
             assigned=app_user is not None,
+            already=bool(problems) and not changes and before is not None and already_so(before, key, expected, own),
         )
+
+
+def already_so(before: Before, key: str, expected: Expected, own: OwnState | None) -> bool:
+    """Whether a user's difference from the config existed before the change: Own holds the
+    same as before it, the previous config meant the same (state and set of regions), and
+    Own already differed from that meaning."""
+    meant = before.meant.get(key)
+    if meant is None or before.own.get(key) != own:
+        return False
+    same = meant.state == expected.state and set(meant.regions) == set(expected.regions)
+    return same and bool(differences(meant, own))

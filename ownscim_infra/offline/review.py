@@ -14,13 +14,17 @@ with ``previous``), and reports, in this order:
    changed input paths (the provider and engine emulation: docs/provider-semantics.md);
 4. **warnings**: a group deleted, the ``regions`` attribute touched, Update User Attributes or
    Push Groups switched on, a region removed from the account that people still hold, and
-   every finding of the run.
+   every finding of the run;
+5. **already so before this change**: the people Own already held otherwise than the config
+   means before the change (the change does nothing to them, and the config means the same
+   for them), and the findings BASE's run already had. They are the reviewer's to know, not
+   the change's doing: they never make the verdict (a config reviewed against itself is safe).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses
 from ownscim_infra.offline import provider
+from ownscim_infra.offline.findings import typo_findings
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -65,6 +70,13 @@ class Review:
     groups_after: list[GroupRow]
     regions_before: list[str]
     regions_after: list[str]
+    #: findings that BASE's run already had (the same code and message): not the change's
+    already_warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def already(self) -> list[UserResult]:
+        """The people not as the config means who were so before the change (:attr:`UserResult.already`)."""
+        return [u for u in self.report.users if u.already]
 
     @property
     def resources(self) -> list[Step]:
@@ -92,6 +104,10 @@ class Review:
             },
             "okta": self.report.okta,
             "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
+            "alreadyBefore": {
+                "people": [_person_json(u) for u in self.already],
+                "warnings": [w.to_json() for w in self.already_warnings],
+            },
         }
 
 
@@ -177,7 +193,8 @@ def change_warnings(base: Plan, new: Plan, report: SimulationReport) -> list[Fin
 
 
 def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, list[str]]:
-    """``(verdict, reasons)`` of a change (see the module docstring)."""
+    """``(verdict, reasons)`` of a change (see the module docstring); ``warnings`` are the
+    change's (its own and its run's findings, without those BASE's run already had)."""
     failed = report.update_failed
     if failed is not None:
         code = failed.error_code
@@ -188,10 +205,10 @@ def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, 
         who = [u.login for u in report.users if kind in u.changes]
         if who:
             reasons.append(f"{_people(len(who))} {CHANGE_KINDS[kind]}")
-    differ = [u.login for u in report.users if not u.ok]
+    differ = [u.login for u in report.users if not u.ok and not u.already]
     if differ:
         reasons.append(f"{_people(len(differ))} not as the new config means in Own")
-    codes = list(dict.fromkeys(w.code for w in [*warnings, *report.findings]))  # the change's, then the run's
+    codes = list(dict.fromkeys(w.code for w in warnings))
     if codes:
         reasons.append("warnings: " + ", ".join(codes))
     if reasons:
@@ -224,23 +241,29 @@ def review(
     base = load_state(base_config, base_directory or directory)
     report = simulate_states(new, base, progress=progress)
     change = change_warnings(base.plan, new.plan, report)
-    verdict, reasons = verdict_of(report, change)
+    had = {(f.code, f.message) for f in [*report.previous_findings, *typo_findings(base.plan.config, base.directory)]}
+    run_findings = [f for f in report.findings if (f.code, f.message) not in had]
+    already_warnings = [f for f in report.findings if (f.code, f.message) in had]
+    verdict, reasons = verdict_of(report, change + run_findings)
     return Review(
         base=str(base_config),
         new=str(new_config),
         verdict=verdict,
         reasons=reasons,
         report=report,
-        warnings=change + report.findings,
+        warnings=change + run_findings,
         groups_before=group_rows(base.plan),
         groups_after=group_rows(new.plan),
         regions_before=list(base.plan.config.regions),
         regions_after=list(new.plan.config.regions),
+        already_warnings=already_warnings,
     )
 
 
 # --------------------------------------------------------------------------- rendering
 
+#: The title of the section of what was so before the change.
+ALREADY_TITLE = "Already so before this change"
 #: Lists longer than this fold into a collapsible section in Markdown.
 FOLD_AFTER = 10
 
@@ -304,6 +327,16 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
             out += wrapped(step, width, "      ")
     if not rv.warnings:
         out.append("  none")
+    if rv.already or rv.already_warnings:
+        out += ["", f"{ALREADY_TITLE} (not the change's doing; not in the verdict):"]
+        if rv.already:
+            out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.already], "  ", max_width=width)
+        for u in rv.already:
+            out.append(f"  {u.login}:")
+            for line in _why(u):
+                out += wrapped(f"- {line}", width, "    ")
+        for w in rv.already_warnings:
+            out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
     return "\n".join(out) + "\n"
 
 
@@ -344,6 +377,12 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         out += [f"  - {markdown.prose(step)}" for step in w.steps]
     if not rv.warnings:
         out.append("None.")
+    if rv.already or rv.already_warnings:
+        out += ["", f"### {ALREADY_TITLE}", "", "Not the change's doing, and not in the verdict.", ""]
+        if rv.already:
+            rows = [[*_person_row(u), "; ".join(_why(u))] for u in rv.already]
+            out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(rows))
+        out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in rv.already_warnings]
     out += ["", "### Groups -> regions", "", "Before:", ""]
     out += mermaid_groups(rv.groups_before, rv.regions_before)
     out += ["", "After:", ""]

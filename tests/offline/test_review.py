@@ -175,7 +175,18 @@ def test_long_lists_fold_in_markdown(tmp_path):
 def test_json_keys_are_stable_camel_case(tmp_path):
     new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))
     doc = json.loads(review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "json").stdout)
-    assert set(doc) == {"base", "new", "verdict", "people", "resources", "warnings", "groups", "okta", "updateFailed"}
+    assert set(doc) == {
+        "base",
+        "new",
+        "verdict",
+        "people",
+        "resources",
+        "warnings",
+        "groups",
+        "okta",
+        "updateFailed",
+        "alreadyBefore",
+    }
     assert doc["verdict"]["level"] == "needsAttention"
     person = doc["people"][0]
     assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why"}
@@ -211,3 +222,52 @@ def test_a_region_added_to_the_account_is_not_in_own_before_it(tmp_path):
     assert sam.before is not None and sam.before.regions == ("us1", "emea2", "uk1")
     assert sam.own is not None and sam.own.regions == ("us1", "emea2", "uk1")  # Own keeps what it created
     assert sam.changes == ["move-not-in-own"] and rv.verdict == ATTENTION
+
+
+# --------------------------------------------------------------------------- already so before the change
+
+_SELF_CONFIG = {
+    "app": {"label": "Own", "scim_base_url": "https://scim.us1.ownbackup.example/scim/v2", "manual_steps_done": True},
+    "regions": ["us1", "emea2"],
+    "groups": [
+        {"name": "Own New", "regions": ["emea2"]},
+        {"name": "Salesforce Admins", "create": False, "regions": ["us1"]},
+    ],
+}
+
+
+def _self_review_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A user in an existing group and in a group the config creates: the created group is
+    empty while the run creates it, so Okta first provisions the user with the existing
+    group's regions, and never pushes the created group's (a problem of the config itself)."""
+    config, directory = tmp_path / "self.yaml", tmp_path / "self-directory.yaml"
+    config.write_text(yaml.safe_dump(_SELF_CONFIG, sort_keys=False))
+    user = {"login": "a@example.com", "first_name": "A", "last_name": "B"}
+    directory.write_text(yaml.safe_dump({"users": [{**user, "groups": ["Own New", "Salesforce Admins"]}]}))
+    return config, directory
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_a_config_reviewed_against_itself_is_safe_and_lists_nobody(fmt, tmp_path):
+    config, directory = _self_review_files(tmp_path)
+    ran = review_cmd(str(config), str(config), "--directory", str(directory), "--format", fmt)
+    assert ran.returncode == 0, ran.stdout
+    if fmt == "json":
+        doc = json.loads(ran.stdout)
+        assert doc["verdict"]["level"] == "safe" and doc["people"] == [] and doc["warnings"] == []
+        # the problem the config already had is in its own section, with the person's rows
+        assert [p["login"] for p in doc["alreadyBefore"]["people"]] == ["a@example.com"]
+        assert doc["alreadyBefore"]["people"][0]["configMeans"] == "active in emea2"
+    else:
+        assert "SAFE" in ran.stdout and "NEEDS ATTENTION" not in ran.stdout
+        section = ran.stdout.split("Already so before this change", 1)
+        assert len(section) == 2 and "a@example.com" not in section[0] and "a@example.com" in section[1]
+
+
+def test_a_problem_the_change_causes_is_not_already_so(tmp_path):
+    config, directory = _self_review_files(tmp_path)
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump({**_SELF_CONFIG, "groups": _SELF_CONFIG["groups"][1:]}, sort_keys=False))
+    rv = review(base, config, directory)  # the change adds "Own New": the user keeps us1 in Own
+    assert rv.verdict == ATTENTION and rv.already == []
+    assert any("not as the new config means" in r for r in rv.reasons)
