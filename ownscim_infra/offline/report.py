@@ -179,6 +179,11 @@ class SimulationReport:
     okta: dict[str, Any] = field(default_factory=dict)
     #: the step ``pulumi up`` fails at, or ``None``
     update_failed: Step | None = None
+    #: the sets of the run's steps that Pulumi may run in any order and that touch a same
+    #: user, each in the order this run ran them (the review explores their other orders)
+    conflicts: list[list[str]] = field(default_factory=list)
+    #: pairs of steps of one conflict set that depend on each other: ``(a, b)``, ``a`` runs first
+    fixed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -103,11 +103,14 @@ def run_simulation(
     connection_api: bool = True,
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
+    order: list[str] | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
     means. Sends requests to ``base_url`` only.
 
+    :param order: the order of ``current``'s parallel steps (:meth:`.engine.Engine.up`;
+        the review explores them: :attr:`SimulationReport.conflicts`).
     :param connection_api: whether Okta serves this app's connection through its API
         (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
     :param progress: told how far each phase is (``simulate`` draws a bar on a terminal).
@@ -133,7 +136,7 @@ def run_simulation(
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
         # admins' doing in Okta, after it (the program never changes memberships)
-        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory)
+        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
         wanted = expectations(
@@ -176,6 +179,10 @@ def run_simulation(
             changes=list(run.result.steps),
             okta={"groupAssignments": assignments_held(org, rollout.app_id)},
             update_failed=run.result.failed,
+            conflicts=run.conflicts,
+            fixed=[
+                (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
+            ],
         )
 
 
@@ -236,8 +243,10 @@ def simulate_states(
     token: str | None = None,
     business_unit: str = DEFAULT_BUSINESS_UNIT,
     progress: Progress | None = None,
+    order: list[str] | None = None,
 ) -> SimulationReport:
-    """:func:`simulate` of states already loaded (:func:`load_state`)."""
+    """:func:`simulate` of states already loaded (:func:`load_state`); ``order``: the order of
+    the parallel steps of ``current``'s run (:func:`run_simulation`)."""
     with ExitStack() as stack:
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background
@@ -264,7 +273,8 @@ def simulate_states(
                 started_here=True,
                 progress=progress,
                 set_account_regions=handle.app.set_account_regions,
+                order=order,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
-        return run_simulation(current, receiver_url, token, previous=before, progress=progress)
+        return run_simulation(current, receiver_url, token, previous=before, progress=progress, order=order)
