@@ -441,16 +441,21 @@ def delete_antichains(old: dict[str, ResourceState], kept: set[str], chain: Sequ
     antichain run in parallel. Within one, the emulation's order (dependents first, as
     :func:`_reverse_dependency_order`) with the names of ``chain`` in ``chain``'s order."""
     condemned = [n for n in _reverse_dependency_order(list(old.values())) if n not in kept]
-    needs = {
-        n: set(old[n].options.get("dependsOn", [])) | ({old[n].parent} if old[n].parent else set()) for n in condemned
-    }
+    dependents: dict[str, set[str]] = {n: set() for n in condemned}
+    for n in condemned:
+        for need in [*old[n].options.get("dependsOn", []), old[n].parent]:
+            if need in dependents and need != n:
+                dependents[need].add(n)
+    chained = {name: i for i, name in enumerate(chain)}
     left, layers = list(condemned), []
     while left:
-        layer = [n for n in left if not any(n in needs[m] for m in left if m != n)] or left[:1]
-        slots = [n for n in layer if n in chain]
-        ordered = iter(sorted(slots, key=list(chain).index))
-        layers.append([next(ordered) if n in slots else n for n in layer])
-        left = [n for n in left if n not in layer]
+        waiting = set(left)
+        layer = [n for n in left if not dependents[n] & waiting] or left[:1]
+        slots = [n for n in layer if n in chained]
+        ordered = iter(sorted(slots, key=chained.__getitem__))
+        layers.append([next(ordered) if n in chained else n for n in layer])
+        done = set(layer)
+        left = [n for n in left if n not in done]
     return layers
 
 

@@ -446,3 +446,27 @@ def test_upgrading_a_stack_written_in_the_canonical_order_replaces_nothing(tmp_p
     engine.org.settle()
     _written_by_the_program_of_before(engine, plan)
     assert changed(engine.up(plan.resources)) == {}
+
+
+# --------------------------------------------------------------------------- the order of parallel steps
+
+
+def test_the_deletes_of_a_person_and_their_group_run_in_one_antichain_in_either_order(tmp_path):
+    from ownscim_infra.offline.engine import delete_antichains, independent
+
+    data = example_data()
+    engine = Engine(new_org())
+    assert engine.up(build_plan(EXAMPLE).resources).ok
+    engine.org.settle()
+    data["people"] = data["people"][1:]  # dana.lee's direct assignment leaves the config
+    data["groups"] = [g for g in data["groups"] if g["name"] != "Own US"]  # and her group
+    new = build_plan(write(tmp_path, data)).resources
+    person, assignment = "own-scim-user-dana.lee@example.com", "own-scim-group-assignment-own-us"
+    layers = delete_antichains(engine.state, {r.name for r in new})
+    assert any({person, assignment} <= set(layer) for layer in layers)
+    assert independent(new, engine.state)(person, assignment)
+    assert not independent(new, engine.state)(assignment, "own-scim-group-own-us")  # the group after its assignment
+    # the person's assignment first: Okta refuses it while Own US still grants the app
+    result = engine.up(new, order=[person, assignment])
+    assert not result.ok and result.failed is not None and result.failed.name == person
+    assert result.failed.error_code == "E0000046"
