@@ -272,7 +272,7 @@ def comment_job(
     return run_step(COMMENT, "comment", "Post or update the comment", job, env), job
 
 
-SAYS_SAFE = "\n\ndef verdict_of(report, warnings):\n    return SAFE, ['the pull request says so']\n"
+SAYS_SAFE = "\n\ndef verdict_of(report, warnings, *rest):\n    return SAFE, ['the pull request says so']\n"
 
 
 def blocked_config() -> str:

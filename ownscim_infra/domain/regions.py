@@ -19,6 +19,19 @@ def join_regions(regions: Iterable[str]) -> str:
     return SEPARATOR.join(regions)
 
 
+def canonical_regions(regions: Iterable[str]) -> str:
+    """``["us1", "emea2"]`` and ``["emea2", "us1"]`` -> ``"emea2,us1"``: the value the program
+    declares, the same text for every order of the same regions.
+
+    Own reads the value as a set of regions (its setup page: "a comma-separated list of the
+    required Own regions"; a user is placed in each region it names, the order means
+    nothing), and the program's ``replacement_trigger`` is this text, which the Pulumi engine
+    compares exactly: a cosmetic reorder in the config must not be a new text, or every
+    member of the assignment would be deactivated and provisioned again. Sorted, so that the
+    text depends on the set only (not on the account's ``regions`` list either)."""
+    return join_regions(sorted(dict.fromkeys(regions)))
+
+
 def split_regions(value: str) -> list[str]:
     """``"us1, emea2"`` -> ``["us1", "emea2"]``: each part stripped of spaces, in order.
 

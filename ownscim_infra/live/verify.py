@@ -49,7 +49,7 @@ from ownscim_infra.domain.own_setup import (
     okta_fold,
 )
 from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.domain.regions import canonical_regions
 from ownscim_infra.domain.setup_rules import (
     ATTRIBUTE_RULES,
     CAPABILITY_RULES,
@@ -349,7 +349,7 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
     out = []
     for position, group in enumerate(config.groups):
         priority = group_priority(position)
-        want = join_regions(group.regions)
+        want = canonical_regions(group.regions)  # as the program declares it
         a = by_name.get(okta_fold(group.name))
         if a is None:
             exists = live.groups_by_name.get(group.name)
@@ -412,7 +412,7 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
     by_id = {u.user_id: u for u in live.users}
     out = []
     for person in config.people:
-        want = None if person.regions is None else join_regions(person.regions)
+        want = None if person.regions is None else canonical_regions(person.regions)
         user = live.people.get(person.login)
         if user is None:
             out.append(check_result(Code.PERSON, person.login, DRIFT, "no Okta user has this login"))

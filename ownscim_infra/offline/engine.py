@@ -26,10 +26,17 @@ For each declared resource, in dependency order:
 - a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook runs
   before the delete and fails it by raising.
 
-Resources no longer declared are deleted after every create and update, dependents first.
-Steps whose dependencies are met run in parallel: the order in which they reach Okta is not
-defined. The emulation runs each such set in the reverse of the program's order, so that a
-program that relies on declaration order shows it. The first failed step stops the run:
+Resources no longer declared are deleted after every create and update, dependents first,
+in antichains (``ScheduleDeletes`` in ``step_generator.go``: the condemned resources no other
+condemned resource depends on, then the next layer). Steps whose dependencies are met run in
+parallel (``stepExecutor.ExecuteParallel`` in ``pkg/resource/deploy/step_executor.go``
+"submits an antichain for parallel execution"; a resource is registered, and its step
+generated, as soon as its dependencies resolve): the order in which they reach Okta is not
+defined. By default the emulation runs each such set in the reverse of the program's order,
+so that a program that relies on declaration order shows it; ``up(..., order=[a, b, ...])``
+runs the named steps, which must have no dependency between them (:func:`independent`), in
+that order instead, so that a caller can explore the orders that matter
+(:func:`conflict_groups`). The first failed step stops the run:
 later steps are not run, and the state keeps what was done (``pulumi up`` reports "update
 failed" and the next run starts from there).
 """
@@ -37,6 +44,7 @@ failed" and the next run starts from there).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,11 +125,13 @@ class Engine:
 
     # -- the run ---------------------------------------------------------------
 
-    def up(self, registrations: Sequence[Registration]) -> RunResult:
+    def up(self, registrations: Sequence[Registration], *, order: Sequence[str] = ()) -> RunResult:
         """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated.
 
-        A login or group name the program looks up that the org does not have fails the run
-        before any step, as it fails the program (:func:`_program_failure`)."""
+        ``order``: names of steps with no dependency between them (declared resources, or
+        deletes of one antichain) that reach Okta in this order (default: the reverse of the
+        program's). A login or group name the program looks up that the org does not have
+        fails the run before any step, as it fails the program (:func:`_program_failure`)."""
         failure = self._program_failure(registrations)
         if failure is not None:
             return failure
@@ -129,11 +139,11 @@ class Engine:
         new: dict[str, ResourceState] = {}
         self._old = old
         self.state = new  # filled as the steps run: the state so far, for the step callback
-        order = _dependency_order(registrations)
+        chain = list(order)
         steps: list[Step] = []
         later: list[ResourceState] = []  # create-before-delete replacements' old resources
         failed: Step | None = None
-        for reg in order:
+        for reg in _dependency_order(registrations, chain):
             if failed is not None:
                 steps.append(self._unrun(reg, old.get(reg.name), new))
                 continue
@@ -141,7 +151,7 @@ class Engine:
             steps.append(step)
             if step.status == Status.FAILED:
                 failed = step
-        removed = [old[n] for n in _reverse_dependency_order(list(old.values())) if n not in new]
+        removed = [old[n] for layer in delete_antichains(old, set(new), chain) for n in layer]
         for gone in [*later, *removed]:
             if failed is not None:
                 if gone.name not in new:
@@ -386,15 +396,20 @@ def _looked_up(value: Any) -> list[tuple[str, str]]:
     return []
 
 
-def _dependency_order(registrations: Sequence[Registration]) -> list[Registration]:
+def _dependency_order(registrations: Sequence[Registration], chain: Sequence[str] = ()) -> list[Registration]:
     """Topological order by ``dependsOn`` (and parent); the resources whose dependencies are
     met at the same time (which the engine runs in parallel) in the reverse of their
-    registration order. Level by level (Kahn's algorithm): linear in the resources and edges."""
+    registration order. ``chain``: names of resources with no dependency between them, run in
+    that order (each made to wait for the one before it: no cycle, as none depends on
+    another). Level by level (Kahn's algorithm): linear in the resources and edges."""
     by_name = {r.name: r for r in registrations}
     deps = {
         r.name: {d for d in [*r.options.get("dependsOn", []), r.parent] if d is not None and d in by_name}
         for r in registrations
     }
+    chained = [name for name in chain if name in by_name]
+    for before, after in itertools.pairwise(chained):
+        deps[after].add(before)
     position = {r.name: i for i, r in enumerate(registrations)}
     waiting = {name: len(needs) for name, needs in deps.items()}
     dependents: dict[str, list[str]] = {}
@@ -417,6 +432,93 @@ def _dependency_order(registrations: Sequence[Registration]) -> list[Registratio
                     following.append(dependent)
         ready = following
     return order
+
+
+def delete_antichains(old: dict[str, ResourceState], kept: set[str], chain: Sequence[str] = ()) -> list[list[str]]:
+    """The deletes of the resources of ``old`` not in ``kept``, as the engine schedules them
+    (``ScheduleDeletes``, ``step_generator.go``): antichains, each the condemned resources no
+    remaining condemned resource depends on, run one after the other; the steps of one
+    antichain run in parallel. Within one, the emulation's order (dependents first, as
+    :func:`_reverse_dependency_order`) with the names of ``chain`` in ``chain``'s order."""
+    condemned = [n for n in _reverse_dependency_order(list(old.values())) if n not in kept]
+    dependents: dict[str, set[str]] = {n: set() for n in condemned}
+    for n in condemned:
+        for need in [*old[n].options.get("dependsOn", []), old[n].parent]:
+            if need in dependents and need != n:
+                dependents[need].add(n)
+    chained = {name: i for i, name in enumerate(chain)}
+    left, layers = list(condemned), []
+    while left:
+        waiting = set(left)
+        layer = [n for n in left if not dependents[n] & waiting] or left[:1]
+        slots = [n for n in layer if n in chained]
+        ordered = iter(sorted(slots, key=chained.__getitem__))
+        layers.append([next(ordered) if n in chained else n for n in layer])
+        done = set(layer)
+        left = [n for n in left if n not in done]
+    return layers
+
+
+def _reachable(deps: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Every resource's transitive dependencies."""
+    closed: dict[str, set[str]] = {}
+
+    def visit(name: str) -> set[str]:
+        if name not in closed:
+            closed[name] = set()
+            for need in deps.get(name, ()):
+                closed[name] |= {need, *visit(need)}
+        return closed[name]
+
+    for name in deps:
+        visit(name)
+    return closed
+
+
+def independent(registrations: Sequence[Registration], old: dict[str, ResourceState]) -> Callable[[str, str], bool]:
+    """``independent(a, b)``: whether the engine may run the steps of ``a`` and ``b`` in
+    either order: two declared resources neither of which depends on the other, even through
+    others (the engine generates a step as soon as its dependencies resolve), or two deletes
+    of the same antichain (:func:`delete_antichains`). A declared resource's step always runs
+    before the deletes."""
+    deps = {r.name: {d for d in [*r.options.get("dependsOn", []), r.parent] if d is not None} for r in registrations}
+    reach = _reachable(deps)
+    layer = {n: i for i, names in enumerate(delete_antichains(old, set(deps))) for n in names}
+
+    def check(a: str, b: str) -> bool:
+        if a == b:
+            return False
+        if a in deps and b in deps:
+            return a not in reach[b] and b not in reach[a]
+        return a in layer and b in layer and layer[a] == layer[b]
+
+    return check
+
+
+def conflict_groups(
+    steps: Sequence[Step], touches: dict[str, set[str]], independent_of: Callable[[str, str], bool]
+) -> list[list[str]]:
+    """The sets of steps whose order matters: steps that change something, have no dependency
+    between them (``independent_of``) and touch a same user (``touches``: step name ->
+    folded logins whose app assignment the step can change), joined transitively; each in
+    the order the steps ran. A set of one is left out."""
+    names = [s.name for s in steps if s.op != Op.SAME and touches.get(s.name)]
+    parent = {n: n for n in names}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if touches[a] & touches[b] and independent_of(a, b):
+                parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        groups.setdefault(root(n), []).append(n)
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def _reverse_dependency_order(states: list[ResourceState]) -> list[str]:

@@ -145,6 +145,9 @@ class UserResult:
     changes: list[ChangeKind] = field(default_factory=list)
     #: whether the user is assigned (``assignment`` says how)
     assigned: bool = True
+    #: with ``--previous``: the user is not as the config means, and was so before the change
+    #: (Own unchanged, the config means the same, and Own already differed): not the change's doing
+    already: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The user's JSON (camelCase keys; reasons and changes as text)."""
@@ -193,6 +196,11 @@ class SimulationReport:
     #: with ``--previous``: the step the previous config's ``pulumi up`` fails at (the state
     #: before the change cannot be reproduced), or ``None``
     previous_failed: Step | None = None
+    #: the sets of the run's steps that Pulumi may run in any order and that touch a same
+    #: user, each in the order this run ran them (the review explores their other orders)
+    conflicts: list[list[str]] = field(default_factory=list)
+    #: pairs of steps of one conflict set that depend on each other: ``(a, b)``, ``a`` runs first
+    fixed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -496,4 +504,16 @@ class Judge:
             before=None if before is None else before.own.get(key),
             changes=changes,
             assigned=app_user is not None,
+            already=bool(problems) and not changes and before is not None and already_so(before, key, expected, own),
         )
+
+
+def already_so(before: Before, key: str, expected: Expected, own: OwnState | None) -> bool:
+    """Whether a user's difference from the config existed before the change: Own holds the
+    same as before it, the previous config meant the same (state and set of regions), and
+    Own already differed from that meaning."""
+    meant = before.meant.get(key)
+    if meant is None or before.own.get(key) != own:
+        return False
+    same = meant.state == expected.state and set(meant.regions) == set(expected.regions)
+    return same and bool(differences(meant, own))

@@ -17,8 +17,17 @@ with ``previous``), and reports, in this order:
    provisioning switched to ``api`` (what happens on an org whose connection is ``ENABLED``
    and on one where Okta answers ``UNKNOWN``), a directory that still lists a group's old
    name, every warning ``plan`` gives for NEW that it does not give for BASE, and every
-   finding of the run; then, apart, the warnings ``plan`` already gives for BASE (already so
-   before the change: they do not make the verdict).
+   finding of the run;
+5. **depends on the order**: when the run has steps that Pulumi may run in any order and that
+   touch a same person (:attr:`SimulationReport.conflicts`), the review runs the change again
+   in their other orders (up to :data:`MAX_ORDERS` runs; beyond, it says that not all orders
+   were explored) and lists, person by person, every distinct outcome; a change whose outcome
+   depends on the order is never safe, and the section says how to make it deterministic;
+6. **already so before this change**: the people Own already held otherwise than the config
+   means before the change (the change does nothing to them, and the config means the same
+   for them), and the findings BASE's run already had. They are the reviewer's to know, not
+   the change's doing: they never make the verdict (a config reviewed against itself is safe).
+   The warnings ``plan`` already gives for BASE are in this section too.
 
 A BASE whose own ``pulumi up`` fails is never compared in silence: the review says the state
 before the change cannot be reproduced, and why (``base-run-failed``), and is not safe.
@@ -26,7 +35,10 @@ before the change cannot be reproduced, and why (``base-run-failed``), and is no
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +48,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
+from ownscim_infra.offline.findings import typo_findings
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -54,6 +67,8 @@ from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.receiver.settings import Deactivation
 
 SAFE, ATTENTION, BLOCKED = "safe", "needs attention", "blocked"
+#: At most this many runs of the change in other orders of its parallel steps, per review.
+MAX_ORDERS = 6
 #: Change kinds that make a review need attention (the rest: provisioned, reactivated, moved).
 _DISRUPTIVE = {
     ChangeKind.DEACTIVATED,
@@ -65,11 +80,132 @@ _DISRUPTIVE = {
 
 
 @dataclass
+class Outcome:
+    """One order of the parallel steps (``order``: the steps of one conflict set, in the order
+    they reached Okta) and the run of the change in it (``report``)."""
+
+    order: list[str]
+    report: SimulationReport
+
+
+@dataclass
+class OrderDependence:
+    """What the order of the parallel steps does: the conflict ``groups`` (steps with no
+    dependency between them that touch a same person), the ``outcomes`` explored (the first is
+    the review's own run), whether every order of every group was explored (``complete``),
+    and each person whose Own after the change differs between orders (``people``: login ->
+    one ``(order, UserResult)`` for each distinct outcome)."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    complete: bool = True
+    people: dict[str, list[tuple[list[str], UserResult]]] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        """The orders in which ``pulumi up`` fails."""
+        return [o for o in self.outcomes if o.report.update_failed is not None]
+
+    @property
+    def depends(self) -> bool:
+        """Whether the outcome depends on the order (someone's Own, or whether pulumi up fails)."""
+        failing = len(self.failures)
+        return bool(self.people) or 0 < failing < len(self.outcomes)
+
+    def advice(self) -> str:
+        """How to make the change deterministic (``""`` when the order changes nothing)."""
+        if not self.groups or (self.complete and not self.depends):
+            return ""
+        pairs = "; ".join(" and ".join(g) for g in self.groups)
+        return (
+            f"Pulumi runs these steps in parallel, in no defined order: {pairs}. To make the outcome "
+            "deterministic, split the change into two pull requests (one of the steps each, the second "
+            "merged after the first's pulumi up), or declare a dependency between them (depends_on) "
+            "so that Pulumi runs them in one order"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"groups", "ordersExplored", "complete", "dependsOnOrder", "people", "failures", "advice"}``."""
+        return {
+            "groups": self.groups,
+            "ordersExplored": len(self.outcomes),
+            "complete": self.complete,
+            "dependsOnOrder": self.depends,
+            "people": [
+                {"login": login, "outcomes": [{"order": order, **_person_json(u)} for order, u in found]}
+                for login, found in self.people.items()
+            ],
+            "failures": [
+                {"order": o.order, "failedAt": f"{o.report.update_failed.name}: {o.report.update_failed.error}"}
+                for o in self.failures
+                if o.report.update_failed is not None
+            ],
+            "advice": self.advice(),
+        }
+
+
+def _orders_of(group: list[str], fixed: set[tuple[str, str]], budget: int) -> tuple[list[list[str]], bool]:
+    """The other orders of ``group`` (which ran in its own order) to run, at most ``budget``,
+    and whether they are all of them: the permutations that keep every ``fixed`` pair (a step
+    and one it depends on) in its order, when they fit; else a sample: the reverse and each
+    step first and last, where they keep the fixed pairs."""
+
+    def allowed(order: list[str]) -> bool:
+        at = {n: i for i, n in enumerate(order)}
+        return order != group and all(at[a] < at[b] for a, b in fixed if a in at and b in at)
+
+    if math.factorial(len(group)) <= 5040:  # 7 steps: listing them is cheap
+        every = [list(p) for p in itertools.permutations(group) if allowed(list(p))]
+        if len(every) <= budget:
+            return every, True
+    picks = [list(reversed(group))]
+    for step in group:
+        rest = [n for n in group if n != step]
+        picks += [[step, *rest], [*rest, step]]
+    unique = [p for i, p in enumerate(picks) if allowed(p) and p not in picks[:i]]
+    return unique[:budget], False
+
+
+def explore_orders(
+    new: State,
+    base: State,
+    report: SimulationReport,
+    *,
+    deactivation: Deactivation = "remove",
+    progress: Progress | None = None,
+) -> OrderDependence:
+    """Run the change again in the other orders of each conflict set of ``report``'s run
+    (:attr:`SimulationReport.conflicts`), at most :data:`MAX_ORDERS` runs, and collect each
+    person's distinct outcomes (Own after, what the change did, whether as the config means)."""
+    groups = [list(g) for g in report.conflicts]
+    found = OrderDependence(groups=groups, outcomes=[Outcome([n for g in groups for n in g], report)])
+    budget = MAX_ORDERS
+    for group in found.groups:
+        orders, complete = _orders_of(group, set(report.fixed), budget)
+        found.complete = found.complete and complete and len(orders) <= budget
+        for order in orders[:budget]:
+            found.outcomes.append(
+                Outcome(order, simulate_states(new, base, deactivation=deactivation, progress=progress, order=order))
+            )
+        budget -= min(len(orders), budget)
+    for user in report.users:
+        distinct: dict[tuple[Any, ...], tuple[list[str], UserResult]] = {}
+        for outcome in found.outcomes:
+            other = next((u for u in outcome.report.users if u.login == user.login), None)
+            if other is not None:
+                distinct.setdefault((other.own, tuple(other.changes), other.ok), (outcome.order, other))
+        if len(distinct) > 1:
+            found.people[user.login] = list(distinct.values())
+    return found
+
+
+@dataclass
 class Review:
     """The review of ``base`` -> ``new``: the ``verdict`` (``safe | needs attention |
     blocked``) and its ``reasons``, the simulation ``report`` (people, changes, findings), the
-    ``warnings`` of the change, the ``base_warnings`` (already so before the change: not in
-    the verdict), and the groups before and after (for the diagram). Which people to show
+    ``warnings`` of the change, what was already so before it (``already`` people and
+    ``already_warnings``: not in the verdict), the other ``orders`` of its parallel steps,
+    and the groups before and after (for the diagram). Which people to show
     is the renderers' choice (``show_all``)."""
 
     base: str
@@ -82,7 +218,16 @@ class Review:
     groups_after: list[GroupRow]
     regions_before: list[str]
     regions_after: list[str]
-    base_warnings: list[Finding] = field(default_factory=list)
+    #: findings that BASE's run already had (the same code and message) and the warnings
+    #: ``plan`` already gives for BASE: not the change's
+    already_warnings: list[Finding] = field(default_factory=list)
+    #: the other orders of the run's parallel steps, and what they change
+    orders: OrderDependence = field(default_factory=OrderDependence)
+
+    @property
+    def already(self) -> list[UserResult]:
+        """The people not as the config means who were so before the change (:attr:`UserResult.already`)."""
+        return [u for u in self.report.users if u.already]
 
     @property
     def resources(self) -> list[Step]:
@@ -104,13 +249,17 @@ class Review:
             "people": [_person_json(u) for u in self.people(show_all)],
             "resources": [step.to_json() for step in self.resources],
             "warnings": [w.to_json() for w in self.warnings],
-            "baseWarnings": [w.to_json() for w in self.base_warnings],
             "groups": {
                 "before": [_group_json(g) for g in self.groups_before],
                 "after": [_group_json(g) for g in self.groups_after],
             },
             "okta": self.report.okta,
             "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
+            "orderDependent": self.orders.to_json(),
+            "alreadyBefore": {
+                "people": [_person_json(u) for u in self.already],
+                "warnings": [w.to_json() for w in self.already_warnings],
+            },
         }
 
 
@@ -294,22 +443,43 @@ def api_switch_warnings(base: State, new: State, report: SimulationReport) -> li
 # --------------------------------------------------------------------------- the review
 
 
-def verdict_of(report: SimulationReport, warnings: list[Finding]) -> tuple[str, list[str]]:
-    """``(verdict, reasons)`` of a change (see the module docstring)."""
+def verdict_of(
+    report: SimulationReport, warnings: list[Finding], orders: OrderDependence | None = None
+) -> tuple[str, list[str]]:
+    """``(verdict, reasons)`` of a change (see the module docstring); ``warnings`` are the
+    change's (its own and its run's findings, without those BASE's run already had)."""
     failed = report.update_failed
     if failed is not None:
         code = failed.error_code
         why = f" ({code}: see the warnings)" if code else f": {failed.error}"
         return BLOCKED, [f"pulumi up fails at {failed.name}{why}"]
+    orders = orders or OrderDependence()
+    for outcome in orders.failures[:1]:
+        step = outcome.report.update_failed
+        if step is None:  # failures holds failed runs only
+            continue
+        code = f" ({step.error_code})" if step.error_code else ""
+        return BLOCKED, [
+            f"pulumi up fails at {step.name}{code} in one order of the steps Pulumi runs in parallel "
+            f"({' before '.join(outcome.order)}): see 'Depends on the order'"
+        ]
     reasons = []
+    if orders.people:
+        reasons.append(
+            f"{_people(len(orders.people))} {'ends' if len(orders.people) == 1 else 'end'} differently in Own "
+            "depending on the order Pulumi runs "
+            "parallel steps: see 'Depends on the order'"
+        )
+    elif orders.groups and not orders.complete:
+        reasons.append("order-dependent, not all orders explored: parallel steps touch the same people")
     for kind in sorted(_DISRUPTIVE, key=list(CHANGE_KINDS).index):
         who = [u.login for u in report.users if kind in u.changes]
         if who:
             reasons.append(f"{_people(len(who))} {CHANGE_KINDS[kind]}")
-    differ = [u.login for u in report.users if not u.ok]
+    differ = [u.login for u in report.users if not u.ok and not u.already]
     if differ:
         reasons.append(f"{_people(len(differ))} not as the new config means in Own")
-    codes = list(dict.fromkeys(w.code for w in [*warnings, *report.findings]))  # the change's, then the run's
+    codes = list(dict.fromkeys(w.code for w in warnings))
     if codes:
         reasons.append("warnings: " + ", ".join(codes))
     if reasons:
@@ -344,7 +514,8 @@ def review(
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
     report = simulate_states(new, base, deactivation=deactivation, progress=progress)
-    introduced, already = plan_warnings(base, new, report)
+    orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress)
+    introduced, already_plan = plan_warnings(base, new, report)
     failed_base = base_failure(report)
     change = (
         failed_base
@@ -352,7 +523,11 @@ def review(
         + api_switch_warnings(base, new, report)
         + introduced
     )
-    verdict, reasons = verdict_of(report, change)
+    had = {(f.code, f.message) for f in [*report.previous_findings, *typo_findings(base.plan.config, base.directory)]}
+    run_findings = [f for f in report.findings if (f.code, f.message) not in had]
+    already_warnings = [f for f in report.findings if (f.code, f.message) in had]
+    already_warnings += [f for f in already_plan if (f.code, f.message) not in had]
+    verdict, reasons = verdict_of(report, change + run_findings, orders)
     if failed_base:
         reasons = [failed_base[0].message, *reasons]
     return Review(
@@ -361,17 +536,22 @@ def review(
         verdict=verdict,
         reasons=reasons,
         report=report,
-        warnings=change + report.findings,
+        warnings=change + run_findings,
         groups_before=group_rows(base.plan),
         groups_after=group_rows(new.plan),
         regions_before=list(base.plan.config.regions),
         regions_after=list(new.plan.config.regions),
-        base_warnings=already,
+        already_warnings=already_warnings,
+        orders=orders,
     )
 
 
 # --------------------------------------------------------------------------- rendering
 
+#: The title of the section of the orders of the parallel steps.
+ORDER_TITLE = "Depends on the order of parallel steps"
+#: The title of the section of what was so before the change.
+ALREADY_TITLE = "Already so before this change"
 #: Lists longer than this fold into a collapsible section in Markdown.
 FOLD_AFTER = 10
 
@@ -445,11 +625,57 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
             out += wrapped(step, width, "      ")
     if not rv.warnings:
         out.append("  none")
-    if rv.base_warnings:
-        out += ["", "Already so before this change (warnings of the base config, not of the change):"]
-        for w in rv.base_warnings:
-            out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
+    out += _order_lines(rv, lambda text, indent: wrapped(text, width, indent))
+    out += _already_text(rv, width)
     return "\n".join(out) + "\n"
+
+
+def _already_text(rv: Review, width: int | None) -> list[str]:
+    """The text of the 'Already so before this change' section (``[]`` when empty)."""
+    from ownscim_infra.domain.tables import aligned, wrapped
+
+    if not rv.already and not rv.already_warnings:
+        return []
+    out = ["", f"{ALREADY_TITLE} (not the change's doing; not in the verdict):"]
+    if rv.already:
+        out += aligned(_PEOPLE_HEADER, [_person_row(u) for u in rv.already], "  ", max_width=width)
+    for u in rv.already:
+        out.append(f"  {u.login}:")
+        for line in _why(u):
+            out += wrapped(f"- {line}", width, "    ")
+    for w in rv.already_warnings:
+        out += wrapped(f"- [{w.code}] {w.message}", width, "  ")
+    return out
+
+
+def _order_lines(rv: Review, wrap: Callable[[str, str], list[str]]) -> list[str]:
+    """The 'Depends on the order' section's lines (a blank and a title first), ``[]`` when the
+    run has no parallel steps that touch a same person."""
+    orders = rv.orders
+    if not orders.groups:
+        return []
+    out = ["", f"{ORDER_TITLE}:"]
+    explored = f"{len(orders.outcomes)} order(s) explored"
+    out += wrap(f"- {explored}" + ("" if orders.complete else ", not all orders explored"), "")
+    for failed in orders.failures:
+        step = failed.report.update_failed
+        if step is not None:
+            label = " before ".join(failed.order)
+            out += wrap(f"- {label}: pulumi up fails at {step.name}: {step.error}", "")
+    for login, found in orders.people.items():
+        out += wrap(f"- {login}:", "")
+        for order, u in found:
+            how = " before ".join(order)
+            out += wrap(
+                f"- {how}: {_own(u.own)} ({', '.join(u.changes) or 'no change'}; "
+                f"{'as' if u.ok else 'not as'} the new config means)",
+                "    ",
+            )
+    if orders.depends or not orders.complete:
+        out += wrap(f"- {orders.advice()}", "")
+    elif orders.complete:
+        out += wrap("- every order ends the same", "")
+    return out
 
 
 def _folded(title: str, lines: list[str], count: int) -> list[str]:
@@ -491,9 +717,15 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         out += [f"  - {markdown.prose(step)}" for step in w.steps]
     if not rv.warnings:
         out.append("None.")
-    if rv.base_warnings:
-        out += ["", "Already so before this change (warnings of the base config, not of the change):", ""]
-        out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in rv.base_warnings]
+    lines = _order_lines(rv, lambda text, indent: [indent + markdown.prose(text)])
+    if lines:
+        out += ["", f"### {ORDER_TITLE}", *lines[2:]]
+    if rv.already or rv.already_warnings:
+        out += ["", f"### {ALREADY_TITLE}", "", "Not the change's doing, and not in the verdict.", ""]
+        if rv.already:
+            rows = [[*_person_row(u), "; ".join(_why(u))] for u in rv.already]
+            out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(rows))
+        out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in rv.already_warnings]
     out += ["", "### Groups -> regions", "", "Before:", ""]
     out += mermaid_groups(rv.groups_before, rv.regions_before)
     out += ["", "After:", ""]

@@ -29,7 +29,14 @@ from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
+from ownscim_infra.offline.engine import (
+    Engine,
+    ResourceState,
+    RunResult,
+    assignments_held,
+    conflict_groups,
+    independent,
+)
 from ownscim_infra.offline.mocks import Registration
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, Provisioner, ResolvedAssignment, resolve, resolve_user
@@ -48,6 +55,14 @@ class RolloutRun:
 
     result: RunResult
     findings: list[Finding] = field(default_factory=list)
+    #: step name -> the users (folded logins) whose app assignment the step can change
+    #: (:meth:`Rollout.touches`)
+    touches: dict[str, set[str]] = field(default_factory=dict)
+    #: the sets of steps whose order Pulumi leaves open and that touch a same user
+    #: (:func:`.engine.conflict_groups`): each in the order this run ran them
+    conflicts: list[list[str]] = field(default_factory=list)
+    #: whether Pulumi may run two of its steps in either order (:func:`.engine.independent`)
+    independent: Callable[[str, str], bool] = field(default=lambda a, b: False)
 
 
 def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> tuple[str, ...]:
@@ -113,11 +128,12 @@ class Rollout:
         *,
         phase: str = "pulumi up",
         directory_after: Directory | None = None,
+        order: list[str] | None = None,
     ) -> RolloutRun:
         """``pulumi up`` of the program that made ``registrations`` for ``config``, then what
         the admins do in Okta after it: add the members of the groups it created, and, with
         ``directory_after``, change the memberships to that directory's. ``phase`` names the
-        run for the progress reporter."""
+        run for the progress reporter; ``order`` the parallel steps' order (:meth:`.Engine.up`)."""
         self._config = config
         self._phase, self._done, self._total = phase, 0, len(registrations)
         self.provisioner.start_run()
@@ -127,10 +143,14 @@ class Rollout:
         self._group_names_before = {gid: g.name for gid, g in self.org.groups.items()}
         self._ids_before = {name: state.id for name, state in self.engine.state.items()}
         had_app = self.users()
+        old_states = dict(self.engine.state)
         if directory_after is not None:  # the users exist when pulumi up looks them up
             self.org.set_directory(directory_after, memberships=False)
-        result = self.engine.up(registrations)
+        result = self.engine.up(registrations, order=order or ())
         run = RolloutRun(result)
+        run.touches = self.touches(result, old_states)
+        run.independent = independent(registrations, old_states)
+        run.conflicts = conflict_groups(result.steps, run.touches, run.independent)
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
         self.org.settle()
@@ -190,6 +210,29 @@ class Rollout:
         for was in gone:
             self._resolved.pop(okta_fold(was.login), None)
         self._synced = (app_id, directory)
+
+    def touches(self, result: RunResult, old: dict[str, ResourceState]) -> dict[str, set[str]]:
+        """Step name -> the users (folded logins) whose app assignment the step can change,
+        whatever the order: a direct assignment's user; the members of a group assignment's
+        or a group's group during the run (a group the run creates is empty until after it;
+        a deleted group's by the name it had). Other steps touch no one in particular (they
+        are dependencies of every assignment, or change no assignment). Called right after the
+        engine's run, before the admins add the new groups' members."""
+        found: dict[str, set[str]] = {}
+        for step in result.steps:
+            state = result.state.get(step.name) or old.get(step.name)
+            if step.op == Op.SAME or state is None:
+                continue
+            if step.type == provider.APP_USER:
+                found[step.name] = {okta_fold(str(state.inputs.get("username", "")))}
+            elif step.type in (provider.GROUP_ASSIGNMENT, provider.GROUP):
+                gid = str(state.inputs.get("groupId", "")) if step.type == provider.GROUP_ASSIGNMENT else state.id
+                if gid in self.org.groups:
+                    members = self.org.members(gid)
+                else:
+                    members = self.org.users_in_groups({okta_fold(self._group_names_before.get(gid, ""))})
+                found[step.name] = {okta_fold(u.login) for u in members}
+        return found
 
     # -- findings ------------------------------------------------------------------
 

@@ -118,11 +118,14 @@ def run_simulation(
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     request_deadline: float = REQUEST_DEADLINE,
+    order: list[str] | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
     means. Sends requests to ``base_url`` only.
 
+    :param order: the order of ``current``'s parallel steps (:meth:`.engine.Engine.up`;
+        the review explores them: :attr:`SimulationReport.conflicts`).
     :param connection_api: whether Okta serves this app's connection through its API
         (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
     :param progress: told how far each phase is (``simulate`` draws a bar on a terminal).
@@ -157,7 +160,7 @@ def run_simulation(
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
         # admins' doing in Okta, after it (the program never changes memberships)
-        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory)
+        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
         wanted = expectations(
@@ -201,6 +204,10 @@ def run_simulation(
             okta={"groupAssignments": assignments_held(org, rollout.app_id)},
             update_failed=run.result.failed,
             previous_failed=previous_failed,
+            conflicts=run.conflicts,
+            fixed=[
+                (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
+            ],
         )
 
 
@@ -279,9 +286,11 @@ def simulate_states(
     request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
     connection_api: bool = True,
+    order: list[str] | None = None,
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
-    connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`)."""
+    connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
+    ``order``: the order of the parallel steps of ``current``'s run (:func:`run_simulation`)."""
     with ExitStack() as stack:
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background
@@ -311,6 +320,7 @@ def simulate_states(
                 connection_api=connection_api,
                 set_account_regions=handle.app.set_account_regions,
                 request_deadline=request_deadline,
+                order=order,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
@@ -322,4 +332,5 @@ def simulate_states(
             progress=progress,
             connection_api=connection_api,
             request_deadline=request_deadline,
+            order=order,
         )

@@ -55,7 +55,7 @@ from ownscim_infra.domain.own_setup import (
     manual_steps,
 )
 from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import join_regions
+from ownscim_infra.domain.regions import canonical_regions, join_regions
 from ownscim_infra.program import lookups
 
 #: The Pulumi CLI this program needs (``requiredPulumiVersion`` in ``Pulumi.yaml``).
@@ -135,6 +135,14 @@ def assignment_options(
       replaced (no recorded value).
     - ``delete_before_replace=True``: the create is an upsert on the same app and group (or
       user), so create-before-delete would end by deleting the new assignment.
+
+    ``profile_json`` holds the regions in their canonical order
+    (:func:`~ownscim_infra.domain.regions.canonical_regions`): reordering a group's or a
+    person's regions in the config declares the same text, so nothing is replaced. The
+    trade-off: a stack whose last run recorded another order (the program of before wrote the
+    config's order) has those assignments replaced once, on the first ``pulumi up`` after the
+    upgrade, and never again (``verify`` against the org names them beforehand: their value in
+    Okta is in the order of before, a regions drift).
     """
     return pulumi.ResourceOptions(
         parent=parent,
@@ -518,7 +526,7 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         assignments: dict[str, okta.app.GroupAssignment] = {}
         previous: okta.app.GroupAssignment | None = None
         for position, group in enumerate(self._config.groups):
-            profile = json.dumps({REGIONS_ATTRIBUTE: join_regions(group.regions)})
+            profile = json.dumps({REGIONS_ATTRIBUTE: canonical_regions(group.regions)})  # the trigger too
             after = [attribute] if previous is None else [attribute, previous]
             previous = assignments[group.name] = okta.app.GroupAssignment(
                 self._names.group_assignment(group.resource_key),
@@ -555,7 +563,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         assignments: dict[str, okta.app.User] = {}
         user_ids = self._look_up_users([person.login for person in self._config.people])
         for person in self._config.people:
-            profile = json.dumps({} if person.regions is None else {REGIONS_ATTRIBUTE: join_regions(person.regions)})
+            regions = person.regions
+            profile = json.dumps({} if regions is None else {REGIONS_ATTRIBUTE: canonical_regions(regions)})
             options = assignment_options(self, profile, [attribute]).merge(
                 pulumi.ResourceOptions(replace_on_changes=["appId", "userId"], ignore_changes=["username"])
             )

@@ -369,3 +369,109 @@ def test_a_login_okta_does_not_have_fails_the_run_before_any_change(tmp_path):
     again = engine.up(build_plan(EXAMPLE).resources)
     assert again.failed is not None and again.failed.name == "own-scim-user-sam.rivera@example.com"
     assert "group" not in (again.failed.error or "").split(": check")[0]
+
+
+# --------------------------------------------------------------------------- a reorder of regions
+
+
+def _reordered(data: dict) -> dict:
+    """The same config with every group's and person's regions in the reverse order."""
+    data = copy.deepcopy(data)
+    data["groups"][0]["regions"] = ["uk1", "emea2", "us1"]  # Own Admins Global: [us1, emea2, uk1]
+    data["groups"][1]["regions"] = "uk1, emea2"  # Own EMEA: "emea2, uk1"
+    for person in data["people"]:
+        if person.get("regions"):
+            person["regions"] = list(reversed(person["regions"]))
+    return data
+
+
+def test_reordering_regions_changes_nothing_in_okta(tmp_path):
+    data = example_data()
+    data["people"][0]["regions"] = ["emea2", "uk1"]  # dana.lee: a person with two regions
+    engine = Engine(new_org())
+    assert engine.up(build_plan(write(tmp_path, data)).resources).ok
+    engine.org.settle()
+    again = engine.up(build_plan(write(tmp_path, _reordered(data), "reordered.yaml")).resources)
+    assert again.ok and changed(again) == {}  # no replacement: nobody is deactivated in Own
+
+
+def test_reordering_regions_changes_nothing_in_own(tmp_path):
+    from ownscim_infra.offline.review import SAFE, review
+
+    rv = review(EXAMPLE, write(tmp_path, _reordered(example_data())), DIRECTORY)
+    assert rv.verdict == SAFE and rv.resources == [] and rv.people() == []
+
+
+def _written_by_the_program_of_before(engine: Engine, plan: Plan) -> None:
+    """The state a stack of the program of before recorded: the regions in the config's order."""
+    for reg in plan.resources:
+        state = engine.state.get(reg.name)
+        if state is None or reg.type not in ASSIGNMENTS:
+            continue
+        config = plan.config
+        written = next(
+            (
+                g.regions
+                for g in config.groups
+                if reg.type == provider.GROUP_ASSIGNMENT and reg.name.endswith("-" + g.resource_key)
+            ),
+            None,
+        )
+        if reg.type == provider.APP_USER:
+            written = next(p.regions for p in config.people if reg.name.endswith("-" + p.login))
+        profile = json.dumps({} if written is None else {"regions": ",".join(written)})
+        state.options["replacementTrigger"] = state.inputs["profile"] = profile
+
+
+def test_upgrading_replaces_once_only_what_was_written_in_another_order(tmp_path):
+    """The trade-off of the canonical order (program/component.py, ``assignment_options``):
+    a stack whose last run recorded the regions in the config's order, as the program of before
+    wrote them, has the assignments whose order was not the canonical one replaced once, on the
+    first ``pulumi up`` after the upgrade; those already in it, none; and never again."""
+    plan = build_plan(EXAMPLE)
+    engine = Engine(new_org())
+    assert engine.up(plan.resources).ok
+    engine.org.settle()
+    _written_by_the_program_of_before(engine, plan)
+    upgrade = engine.up(plan.resources)
+    # Own Admins Global was written us1,emea2,uk1: the only one not in the canonical order
+    assert upgrade.ok and changed(upgrade) == {"own-scim-group-assignment-own-admins-global": "replace"}
+    step = next(s for s in upgrade.steps if s.op == "replace")
+    assert step.trigger is not None and "us1,emea2,uk1" in step.trigger.recorded
+    again = engine.up(build_plan(write(tmp_path, _reordered(example_data()))).resources)
+    assert again.ok and changed(again) == {}
+
+
+def test_upgrading_a_stack_written_in_the_canonical_order_replaces_nothing(tmp_path):
+    data = example_data()
+    data["groups"][0]["regions"] = ["emea2", "uk1", "us1"]
+    plan = build_plan(write(tmp_path, data))
+    engine = Engine(new_org())
+    assert engine.up(plan.resources).ok
+    engine.org.settle()
+    _written_by_the_program_of_before(engine, plan)
+    assert changed(engine.up(plan.resources)) == {}
+
+
+# --------------------------------------------------------------------------- the order of parallel steps
+
+
+def test_the_deletes_of_a_person_and_their_group_run_in_one_antichain_in_either_order(tmp_path):
+    from ownscim_infra.offline.engine import delete_antichains, independent
+
+    data = example_data()
+    engine = Engine(new_org())
+    assert engine.up(build_plan(EXAMPLE).resources).ok
+    engine.org.settle()
+    data["people"] = data["people"][1:]  # dana.lee's direct assignment leaves the config
+    data["groups"] = [g for g in data["groups"] if g["name"] != "Own US"]  # and her group
+    new = build_plan(write(tmp_path, data)).resources
+    person, assignment = "own-scim-user-dana.lee@example.com", "own-scim-group-assignment-own-us"
+    layers = delete_antichains(engine.state, {r.name for r in new})
+    assert any({person, assignment} <= set(layer) for layer in layers)
+    assert independent(new, engine.state)(person, assignment)
+    assert not independent(new, engine.state)(assignment, "own-scim-group-own-us")  # the group after its assignment
+    # the person's assignment first: Okta refuses it while Own US still grants the app
+    result = engine.up(new, order=[person, assignment])
+    assert not result.ok and result.failed is not None and result.failed.name == person
+    assert result.failed.error_code == "E0000046"

@@ -131,7 +131,7 @@ def test_app_read_from_the_org_after_the_emulated_up(api_example):
     assert not okta_app.enabled("profile")
     assert okta_app.attribute == RegionsAttribute("regions", "urn:ietf:params:scim:schemas:core:2.0", "NONE")
     assert [(a.group, a.priority, a.profile) for a in okta_app.groups] == [
-        ("Own Admins Global", 1, {"regions": "us1,emea2,uk1"}),
+        ("Own Admins Global", 1, {"regions": "emea2,uk1,us1"}),
         ("Own EMEA", 2, {"regions": "emea2,uk1"}),
         ("Own US", 3, {"regions": "us1"}),
         ("Salesforce Admins", 4, {"regions": "us1"}),

@@ -64,7 +64,7 @@ def test_known_token_in_no_format(example_plan, fmt):
 
 def test_markdown_has_tables_and_mermaid(example_plan):
     md = render_markdown(example_plan)
-    assert "| 1 | Own Admins Global | created | us1, emea2, uk1 |" in md
+    assert "| 1 | Own Admins Global | created | emea2, uk1, us1 |" in md
     assert "| 4 | Salesforce Admins | existing (looked up by name) | us1 |" in md
     assert "| sam.rivera@example.com | all regions (us1, emea2, uk1) |" in md
     assert "| Update User Attributes (profile) | DISABLED |" in md
@@ -77,7 +77,7 @@ def test_group_names_cannot_inject_markdown_or_mermaid(write_config):
     data["groups"][0]["name"] = 'Evil"] --> r_us1 <img src=x onerror=alert(1)> | x'
     md = render_markdown(build_plan(write_config(data)))
     assert '  g0["1: Evil#quot;] --#gt; r_us1 #lt;img src=x onerror=alert(1)#gt; | x"]' in md
-    assert '| 1 | Evil"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | us1, emea2, uk1 |' in md
+    assert '| 1 | Evil"] --&gt; r_us1 &lt;img src=x onerror=alert(1)&gt; \\| x | created | emea2, uk1, us1 |' in md
     assert "<img" not in md.split("### Stack outputs")[0]  # the outputs are in an inert code block
 
 

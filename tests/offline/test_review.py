@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ownscim_infra.cli.review import exit_code
-from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_text, review
+from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_json, render_markdown, render_text, review
 from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
@@ -215,10 +215,11 @@ def test_json_keys_are_stable_camel_case(tmp_path):
         "people",
         "resources",
         "warnings",
-        "baseWarnings",
         "groups",
         "okta",
         "updateFailed",
+        "orderDependent",
+        "alreadyBefore",
     }
     assert doc["verdict"]["level"] == "needsAttention"
     person = doc["people"][0]
@@ -255,3 +256,133 @@ def test_a_region_added_to_the_account_is_not_in_own_before_it(tmp_path):
     assert sam.before is not None and sam.before.regions == ("us1", "emea2", "uk1")
     assert sam.own is not None and sam.own.regions == ("us1", "emea2", "uk1")  # Own keeps what it created
     assert sam.changes == ["move-not-in-own"] and rv.verdict == ATTENTION
+
+
+# --------------------------------------------------------------------------- already so before the change
+
+_SELF_CONFIG = {
+    "app": {"label": "Own", "scim_base_url": "https://scim.us1.ownbackup.example/scim/v2", "manual_steps_done": True},
+    "regions": ["us1", "emea2"],
+    "groups": [
+        {"name": "Own New", "regions": ["emea2"]},
+        {"name": "Salesforce Admins", "create": False, "regions": ["us1"]},
+    ],
+}
+
+
+def _self_review_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A user in an existing group and in a group the config creates: the created group is
+    empty while the run creates it, so Okta first provisions the user with the existing
+    group's regions, and never pushes the created group's (a problem of the config itself)."""
+    config, directory = tmp_path / "self.yaml", tmp_path / "self-directory.yaml"
+    config.write_text(yaml.safe_dump(_SELF_CONFIG, sort_keys=False))
+    user = {"login": "a@example.com", "first_name": "A", "last_name": "B"}
+    directory.write_text(yaml.safe_dump({"users": [{**user, "groups": ["Own New", "Salesforce Admins"]}]}))
+    return config, directory
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_a_config_reviewed_against_itself_is_safe_and_lists_nobody(fmt, tmp_path):
+    config, directory = _self_review_files(tmp_path)
+    ran = review_cmd(str(config), str(config), "--directory", str(directory), "--format", fmt)
+    assert ran.returncode == 0, ran.stdout
+    if fmt == "json":
+        doc = json.loads(ran.stdout)
+        assert doc["verdict"]["level"] == "safe" and doc["people"] == [] and doc["warnings"] == []
+        # the problem the config already had is in its own section, with the person's rows
+        assert [p["login"] for p in doc["alreadyBefore"]["people"]] == ["a@example.com"]
+        assert doc["alreadyBefore"]["people"][0]["configMeans"] == "active in emea2"
+    else:
+        assert "SAFE" in ran.stdout and "NEEDS ATTENTION" not in ran.stdout
+        section = ran.stdout.split("Already so before this change", 1)
+        assert len(section) == 2 and "a@example.com" not in section[0] and "a@example.com" in section[1]
+
+
+def test_a_problem_the_change_causes_is_not_already_so(tmp_path):
+    config, directory = _self_review_files(tmp_path)
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump({**_SELF_CONFIG, "groups": _SELF_CONFIG["groups"][1:]}, sort_keys=False))
+    # Okta before the change has no "Own New" (the base directory); the admins add the user to
+    # it after the run creates it (the directory)
+    before = tmp_path / "before-directory.yaml"
+    user = {"login": "a@example.com", "first_name": "A", "last_name": "B"}
+    before.write_text(yaml.safe_dump({"users": [{**user, "groups": ["Salesforce Admins"]}]}))
+    rv = review(base, config, directory, base_directory=before)  # the change adds "Own New": the user keeps us1
+    assert rv.verdict == ATTENTION and rv.already == []
+    assert any("not as the new config means" in r for r in rv.reasons)
+
+
+# --------------------------------------------------------------------------- the order of parallel steps
+
+_APP = {"label": "Own", "scim_base_url": "https://scim.us1.ownbackup.example/scim/v2", "manual_steps_done": True}
+
+
+def _files(tmp_path: Path, base: dict, new: dict, users: list[tuple[str, list[str]]]) -> tuple[Path, Path, Path]:
+    paths = tmp_path / "base.yaml", tmp_path / "new.yaml", tmp_path / "directory.yaml"
+    for path, doc in zip(paths[:2], (base, new), strict=True):
+        path.write_text(yaml.safe_dump({"app": _APP, "regions": ["us1", "emea2"], **doc}, sort_keys=False))
+    listed = [{"login": login, "first_name": "A", "last_name": "B", "groups": groups} for login, groups in users]
+    paths[2].write_text(yaml.safe_dump({"users": listed}))
+    return paths
+
+
+def test_a_group_and_a_direct_assignment_of_its_member_in_one_change_depend_on_the_order(tmp_path):
+    # the group assignment and the person's assignment have no dependency between them: Pulumi
+    # runs them in parallel; if the group's reaches Okta first, Own keeps us1 (no profile push)
+    existing = {"name": "Salesforce Admins", "create": False, "regions": ["us1"]}
+    base, new, directory = _files(
+        tmp_path,
+        {"groups": []},
+        {"groups": [existing], "people": [{"login": "a@example.com", "regions": ["emea2"]}]},
+        [("a@example.com", ["Salesforce Admins"])],
+    )
+    rv = review(base, new, directory)
+    assert rv.verdict == ATTENTION, rv.reasons  # never safe
+    assert any("depending on the order" in r for r in rv.reasons)
+    outcomes = {u.own.regions for _, u in rv.orders.people["a@example.com"]}
+    assert outcomes == {("emea2",), ("us1",)}  # every distinct outcome
+    assert rv.orders.complete and len(rv.orders.outcomes) == 2
+    doc = json.loads(render_json(rv))["orderDependent"]
+    assert doc["dependsOnOrder"] and "two pull requests" in doc["advice"] and "depends_on" in doc["advice"]
+    assert len(doc["people"][0]["outcomes"]) == 2
+    text = render_text(rv)
+    assert "Depends on the order of parallel steps" in text and "active, us1" in text
+    assert "Depends on the order of parallel steps" in render_markdown(rv)
+
+
+def test_removing_a_person_and_deleting_their_group_may_fail_depending_on_the_order(tmp_path):
+    groups = [{"name": "Own Keep", "regions": ["us1"]}, {"name": "Own Gone", "regions": ["us1"]}]
+    base, new, directory = _files(
+        tmp_path,
+        {"groups": groups, "people": [{"login": "a@example.com", "regions": ["emea2"]}]},
+        {"groups": groups[:1]},
+        [("a@example.com", ["Own Gone"]), ("b@example.com", ["Own Keep"])],
+    )
+    rv = review(base, new, directory)
+    # the person's and the group's assignments are deleted in one antichain: in parallel
+    assert rv.verdict == BLOCKED and exit_code(rv.verdict) == 3, rv.reasons
+    assert "E0000046" in rv.reasons[0] and "in one order" in rv.reasons[0]
+    assert [o.report.update_failed.error_code for o in rv.orders.failures] == ["E0000046"]
+
+
+def test_steps_that_touch_nobody_in_common_are_not_explored(tmp_path):
+    new = changed(tmp_path, lambda d: d["people"].append({"login": "chris.doe@example.com", "regions": ["uk1"]}))
+    rv = review(EXAMPLE, new, DIRECTORY)
+    assert rv.verdict == SAFE and rv.orders.groups == [] and len(rv.orders.outcomes) == 1
+    assert "Depends on the order" not in render_text(rv)
+
+
+def test_beyond_the_cap_the_review_says_not_all_orders_were_explored(tmp_path, monkeypatch):
+    from ownscim_infra.offline import review as module
+
+    monkeypatch.setattr(module, "MAX_ORDERS", 0)
+    existing = {"name": "Salesforce Admins", "create": False, "regions": ["us1"]}
+    base, new, directory = _files(
+        tmp_path,
+        {"groups": []},
+        {"groups": [existing], "people": [{"login": "a@example.com", "regions": ["emea2"]}]},
+        [("a@example.com", ["Salesforce Admins"])],
+    )
+    rv = review(base, new, directory)
+    assert rv.verdict == ATTENTION and not rv.orders.complete
+    assert any("not all orders explored" in r for r in rv.reasons)

@@ -131,16 +131,16 @@ def test_a_review_shows_every_warning_plan_gives_for_new_and_base_s_apart(tmp_pa
     blocked = [w for w in rv.warnings if w.code == "assignment-blocked-by-group"]
     assert [w.logins for w in blocked] == [("lukas.weber@example.com",)]
     # dana.lee's is already so before the change: listed apart, not in the verdict
-    assert [w.logins for w in rv.base_warnings if w.code == "assignment-blocked-by-group"] == [
+    assert [w.logins for w in rv.already_warnings if w.code == "assignment-blocked-by-group"] == [
         ("dana.lee@example.com",)
     ]
-    assert "baseWarnings" in rv.to_json()
+    assert "warnings" in rv.to_json()["alreadyBefore"]
 
 
 def test_a_config_against_itself_lists_base_s_warnings_apart_and_is_safe():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
     assert rv.verdict == SAFE and rv.warnings == []
-    assert {w.code for w in rv.base_warnings} == {"assignment-blocked-by-group"}
+    assert {w.code for w in rv.already_warnings} == {"assignment-blocked-by-group"}
     assert "Already so before this change" in render_text(rv)
 
 

@@ -197,7 +197,7 @@ def test_group_assignments_priority_profile_and_replace(example_run):
     )
     # never 0 (the provider would not send it): 1 for the first group
     assert [(p, g, prof) for p, g, prof, _, _ in rows] == [
-        (1, "<id of own-scim-group-own-admins-global>", {"regions": "us1,emea2,uk1"}),
+        (1, "<id of own-scim-group-own-admins-global>", {"regions": "emea2,uk1,us1"}),
         (2, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
         (3, "<id of own-scim-group-own-us>", {"regions": "us1"}),
         (4, "<id of Okta group Salesforce Admins>", {"regions": "us1"}),
