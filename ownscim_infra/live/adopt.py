@@ -129,18 +129,7 @@ def _import_id(
     if r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
         return (f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None), "the app has no regions attribute"
     if r.type in ("okta:group/group:Group", GROUP_MEMBERSHIPS_TYPE, GROUP_RULE_TYPE):
-        name = groups.get(r.name, "")
-        group = live.groups_by_name.get(name)
-        if group is None:
-            return None, f"no Okta group named {name!r}"
-        if r.type == GROUP_MEMBERSHIPS_TYPE:
-            return f"{group.id}/true", ""  # track_all_users, as the program declares it
-        if r.type == GROUP_RULE_TYPE:
-            found = [rule for rule in (rules or {}).get(name, ()) if group.id in rule.group_ids]
-            if len(found) > 1:
-                return None, f"{len(found)} group rules named {name!r} assign the group: delete all but one"
-            return (found[0].id if found else None), f"no group rule named {name!r} assigns the group"
-        return group.id, ""
+        return _group_import_id(r.type, groups.get(r.name, ""), live, rules or {})
     if r.type == "okta:app/groupAssignment:GroupAssignment":
         assigned = {okta_fold(a.group_name): a for a in live.groups}
         a = assigned.get(okta_fold(assignments.get(r.name, "")))
@@ -181,6 +170,23 @@ def _undescribed(config: OwnScimConfig, live: okta_api.LiveApp) -> list[str]:
     if "GROUP_PUSH" in live.app.features:
         lines.append("Push Groups is enabled on the app")
     return lines
+
+
+def _group_import_id(
+    type_: str, name: str, live: okta_api.LiveApp, rules: Mapping[str, Sequence[okta_api.GroupRule]]
+) -> tuple[str | None, str]:
+    """The import id of the group named ``name``, of its members or of its rule (``type_``)."""
+    group = live.groups_by_name.get(name)
+    if group is None:
+        return None, f"no Okta group named {name!r}"
+    if type_ == GROUP_MEMBERSHIPS_TYPE:
+        return f"{group.id}/true", ""  # track_all_users, as the program declares it
+    if type_ == GROUP_RULE_TYPE:
+        found = [rule for rule in rules.get(name, ()) if group.id in rule.group_ids]
+        if len(found) > 1:
+            return None, f"{len(found)} group rules named {name!r} assign the group: delete all but one"
+        return (found[0].id if found else None), f"no group rule named {name!r} assigns the group"
+    return group.id, ""
 
 
 def map_resources(

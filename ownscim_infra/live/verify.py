@@ -394,7 +394,9 @@ def check_group_push(live: okta_api.LiveApp) -> Finding:
             f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
             "tab, and untick Push Groups in the app's settings"
         )
-        return check_result(Code.GROUP_PUSH, "Push Groups", DRIFT, "; ".join(problems), [*details, step + "."], repair=step)
+        return check_result(
+            Code.GROUP_PUSH, "Push Groups", DRIFT, "; ".join(problems), [*details, step + "."], repair=step
+        )
     if live.group_push_error:
         return check_result(
             Code.GROUP_PUSH, "Push Groups", UNKNOWN, f"could not list group push mappings: {live.group_push_error}"
@@ -517,7 +519,12 @@ def _assignment_finding(
         problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
     if problems:
         return check_result(
-            check, subject, DRIFT, "; ".join(problems), regions_drift=got != want, repair=replace if got != want else repair
+            check,
+            subject,
+            DRIFT,
+            "; ".join(problems),
+            regions_drift=got != want,
+            repair=replace if got != want else repair,
         )
     return check_result(check, subject, OK, ok_message)
 

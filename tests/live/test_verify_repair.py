@@ -158,7 +158,7 @@ def test_urn_format():
         "urn:pulumi:dev::ownscim::ownscim:okta:OwnScimProvisioning::own-scim"
     )
     project = yaml.safe_load((EXAMPLE.parents[1] / "Pulumi.yaml").read_text())["name"]
-    assert naming.PROJECT == project
+    assert project == naming.PROJECT
 
 
 # --------------------------------------------------------------------------- issue 17.2: an UNKNOWN connection
