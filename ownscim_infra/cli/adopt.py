@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ownscim_infra.cli.options import add_config_argument, add_width_argument, text_width
+from ownscim_infra.cli.options import add_config_argument, add_stack_argument, add_width_argument, text_width
 
 HELP = "write the `pulumi import` file for an app set up by hand (read-only)"
 DEFAULT_OUTPUT = "pulumi-import.json"
@@ -31,14 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_OUTPUT,
         help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})",
     )
+    add_stack_argument(p)
     add_width_argument(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Write the import file and print the summary; 0, 1 when an assignment's ``regions``
-    value differs from the config (the file is written, but ``pulumi up`` after the import
-    would unassign and re-assign), or 2 on any error (an
+    value differs from the config (the file is written, but no ``pulumi up`` after the import
+    changes that value: the summary gives the ``pulumi up --replace`` that does), or 2 on any error (an
     :class:`~ownscim_infra.domain.errors.InputError`, one line on stderr, printed by
     :func:`ownscim_infra.cli.main`).
 
@@ -46,10 +47,11 @@ def handle(args: argparse.Namespace) -> int:
     says what it declares (the live layer never runs Pulumi).
     """
     from ownscim_infra.live.adopt import adopt, render_summary
+    from ownscim_infra.live.verify import default_stack
     from ownscim_infra.offline.plan import build_plan
 
     plan = build_plan(args.config)
-    adoption = adopt(plan.config, plan.resources, args.app_id)
+    adoption = adopt(plan.config, plan.resources, args.app_id, stack=args.stack or default_stack(args.config))
     document = json.dumps(adoption.import_file(), indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(document)

@@ -55,6 +55,18 @@ def add_directory_argument(parser: argparse.ArgumentParser, *, of: str = "NAME.y
     )
 
 
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    """``--stack NAME``: the Pulumi stack whose URNs a repair names (``pulumi up --replace
+    URN``); default: the config file's name without ``.yaml``, the program's convention
+    (``config/<stack>.yaml``)."""
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="the Pulumi stack, for the URNs in the repair commands (default: the config file's name "
+        "without .yaml, as config/<stack>.yaml)",
+    )
+
+
 def add_format_argument(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     """``--format`` among ``formats`` (the first is the default)."""
     parser.add_argument(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ownscim_infra.cli.options import add_config_argument, add_format_argument, add_width_argument, text_width
+from ownscim_infra.cli.options import (
+    add_config_argument,
+    add_format_argument,
+    add_stack_argument,
+    add_width_argument,
+    text_width,
+)
 
 HELP = "check a live Okta org against the config (read-only)"
 
@@ -20,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_config_argument(p, live_org=True)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")
+    add_stack_argument(p)
     add_format_argument(p, ("text", "json"))
     add_width_argument(p)
     p.set_defaults(handler=handle)
@@ -30,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     :class:`~ownscim_infra.domain.errors.InputError`, printed by :func:`ownscim_infra.cli.main`)."""
     from ownscim_infra.live.verify import render_json, render_text, verify
 
-    report = verify(args.config, args.app_id)
+    report = verify(args.config, args.app_id, stack=args.stack)
     if args.format == "json":
         sys.stdout.write(render_json(report))
     else:

@@ -113,8 +113,10 @@ class Finding:
     line each), ``resources`` (the logical names of the resources it concerns), ``groups``
     (the Okta groups it concerns), and for a
     live check its ``subject`` (the app label, a group, a login) and ``status``;
-    ``regions_drift``: a live assignment's ``regions`` differs (``pulumi up`` replaces it,
-    delete first: Okta unassigns, deactivating its users in Own, then assigns again)."""
+    ``regions_drift``: a live assignment's ``regions`` differs (only ``pulumi up --replace``
+    changes it: delete first, Okta unassigns, deactivating its users in Own, then assigns
+    again); ``repair``: for a live drift, the command or Admin Console step that brings the
+    org back to the config (``None``: nothing to do)."""
 
     code: Code
     message: str
@@ -125,6 +127,7 @@ class Finding:
     subject: str = ""
     status: Status = Status.DRIFT
     regions_drift: bool = False
+    repair: str | None = None
 
     @property
     def check(self) -> Code:
@@ -141,7 +144,8 @@ class Finding:
         return {"code": str(self.code), "message": self.message, "logins": list(self.logins), "steps": list(self.steps)}
 
     def to_check_json(self) -> dict[str, Any]:
-        """A live check's JSON: ``{"check", "subject", "status", "message", "details", "regionsDrift"}`` (camelCase)."""
+        """A live check's JSON: ``{"check", "subject", "status", "message", "details", "regionsDrift",
+        "repair"}`` (camelCase)."""
         return {
             "check": str(self.code),
             "subject": self.subject,
@@ -149,6 +153,7 @@ class Finding:
             "message": self.message,
             "details": list(self.steps),
             "regionsDrift": self.regions_drift,
+            "repair": self.repair,
         }
 
 

@@ -22,6 +22,19 @@ from dataclasses import dataclass
 COMPONENT_TYPE = "ownscim:okta:OwnScimProvisioning"
 #: Logical name of the component; every other resource is its child.
 COMPONENT = "own-scim"
+#: The Pulumi project's name (``Pulumi.yaml``, ``name``): part of every URN.
+PROJECT = "ownscim"
+
+
+def urn(stack: str, type_: str, name: str, parent_type: str | None = COMPONENT_TYPE) -> str:
+    """The URN Pulumi gives the resource ``name`` of type ``type_`` on ``stack`` (a fully
+    qualified ``org/project/stack`` is reduced to its last part):
+    ``urn:pulumi:<stack>::ownscim::<parent type>$<type>::<name>``, the parent's type left
+    out for a child of the stack (``parent_type=None``: the component itself). Format:
+    pulumi/pulumi ``sdk/go/common/resource/urn/urn.go``, ``New`` (the parent's type, unless
+    it is the root stack's, joined to the type with ``$``)."""
+    chain = type_ if parent_type is None else f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack.rsplit('/', 1)[-1]}::{PROJECT}::{chain}::{name}"
 
 
 def slug(value: str) -> str:

@@ -16,16 +16,27 @@ Which resources to import is taken from the program itself (the command passes t
 plan of the same config, :func:`ownscim_infra.offline.plan.build_plan`), so ``provisioning:
 manual`` and ``create: false`` groups (looked up, not managed) are handled exactly as the
 program declares them. Import ids, from each
-pulumi-okta resource's "Import" section: app, connection ``<app_id>``; features
-``<app_id>/USER_PROVISIONING``; attribute ``<app_id>/regions``; group ``<group_id>``; group
-assignment ``<app_id>/<group_id>``; person ``<app_id>/<user_id>``.
+pulumi-okta resource's "Import" section (terraform-provider-okta ``examples/resources/*/import.sh``
+and each resource's ``Importer``): app, connection ``<app_id>``; features
+``<app_id>/USER_PROVISIONING``; attribute ``<app_id>/regions``; group ``<group_id>``; a
+group's members ``<group_id>/true`` (``resource_okta_group_memberships.go``: ``group_id`` or
+``group_id/true``, the second part setting ``track_all_users``, which the program declares
+true: without it the import records false and ``pulumi preview`` shows an update); a group's
+rule ``<rule_id>`` (``resource_okta_group_rule.go``, ``ImportStatePassthroughContext``; the
+rule found by its name, the group's, ``GET /api/v1/groups/rules?search=``, assigning that
+group); group assignment ``<app_id>/<group_id>``; person ``<app_id>/<user_id>``.
 
 It prints what was mapped, what the program declares that the org lacks (``pulumi up`` will
 create it), what the org has that the config does not describe, and ``verify``'s drift
-(which ``pulumi preview`` will show as changes). Exit 0 when the file is written; 1 when it
-is written but an assignment's ``regions`` value differs from the config (``pulumi up`` would
-replace it, deactivating its users in Own in between: fix the config first); 2 on bad input,
-credentials or an Okta error.
+(which ``pulumi preview`` will show as changes). ``pulumi import`` records no replacement
+trigger (pulumi/pulumi ``pkg/resource/deploy/import.go``: every imported state has an empty
+``ReplacementTrigger``, and ``shouldTriggerReplace`` in ``step_generator.go`` never replaces on a
+null one), so an assignment whose live ``regions`` value differs from the config's is not
+replaced by the next ``pulumi up`` (``ignore_changes=["profile"]`` hides the diff), nor by any
+later one (the trigger it records is the config's): Okta would keep the other value for good.
+For each, the summary gives the exact ``pulumi up --replace 'URN'`` (the stack: ``--stack``,
+default the config file's name) or says to fix the config. Exit 0 when the file is written;
+1 when it is written but such a value differs; 2 on bad input, credentials or an Okta error.
 """
 
 from __future__ import annotations
@@ -64,14 +75,15 @@ class Adoption:
     org_url: str
     app_id: str
     resources: list[dict[str, Any]]
+    stack: str = "<stack>"
     missing: list[tuple[str, str, str]] = field(default_factory=list)
     undescribed: list[str] = field(default_factory=list)
     drift: list[Finding] = field(default_factory=list)
 
     @property
     def replacements(self) -> list[Finding]:
-        """Drift on an assignment's ``regions`` value: ``pulumi up`` would replace it, delete
-        first, and Okta would deactivate its users in Own in between."""
+        """Drift on an assignment's ``regions`` value: no ``pulumi up`` after the import
+        changes it; the finding's ``repair`` is the ``pulumi up --replace`` that does."""
         return [f for f in self.drift if f.regions_drift]
 
     def import_file(self) -> dict[str, Any]:
@@ -80,16 +92,27 @@ class Adoption:
 
 
 def _declared_names(config: OwnScimConfig) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Logical name -> config group name (groups, assignments) / login (people)."""
+    """Logical name -> config group name (groups, their members and rules, assignments) / login (people)."""
     groups = {naming.group(g.resource_key): g.name for g in config.groups}
+    groups |= {naming.group_memberships(g.resource_key): g.name for g in config.groups}
+    groups |= {naming.group_rule(g.resource_key): g.name for g in config.groups}
     assignments = {naming.group_assignment(g.resource_key): g.name for g in config.groups}
     people = {naming.user_assignment(p.login): p.login for p in config.people}
     return groups, assignments, people
 
 
-def _import_id(r: DeclaredResource, config: OwnScimConfig, live: okta_api.LiveApp) -> tuple[str | None, str]:
+GROUP_MEMBERSHIPS_TYPE = "okta:index/groupMemberships:GroupMemberships"
+GROUP_RULE_TYPE = "okta:group/rule:Rule"
+
+
+def _import_id(
+    r: DeclaredResource,
+    config: OwnScimConfig,
+    live: okta_api.LiveApp,
+    rules: Mapping[str, Sequence[okta_api.GroupRule]] | None = None,
+) -> tuple[str | None, str]:
     """The import id of one declared custom resource (pulumi-okta's "Import" section of its
-    type), or ``None`` with why the org lacks it."""
+    type), or ``None`` with why the org lacks it; ``rules``: the group rules found by name."""
     app_id = live.app.id
     groups, assignments, people = _declared_names(config)
     if r.type == "okta:app/autoLogin:AutoLogin":
@@ -105,9 +128,8 @@ def _import_id(r: DeclaredResource, config: OwnScimConfig, live: okta_api.LiveAp
         return (f"{app_id}/{FEATURE}" if live.feature else None), f"{FEATURE} is not available (provisioning is off)"
     if r.type == "okta:index/appUserSchemaProperty:AppUserSchemaProperty":
         return (f"{app_id}/{REGIONS_ATTRIBUTE}" if live.regions_attribute else None), "the app has no regions attribute"
-    if r.type == "okta:group/group:Group":
-        group = live.groups_by_name.get(groups.get(r.name, ""))
-        return (group.id if group else None), f"no Okta group named {groups.get(r.name)!r}"
+    if r.type in ("okta:group/group:Group", GROUP_MEMBERSHIPS_TYPE, GROUP_RULE_TYPE):
+        return _group_import_id(r.type, groups.get(r.name, ""), live, rules or {})
     if r.type == "okta:app/groupAssignment:GroupAssignment":
         assigned = {okta_fold(a.group_name): a for a in live.groups}
         a = assigned.get(okta_fold(assignments.get(r.name, "")))
@@ -150,15 +172,39 @@ def _undescribed(config: OwnScimConfig, live: okta_api.LiveApp) -> list[str]:
     return lines
 
 
-def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], live: okta_api.LiveApp) -> Adoption:
-    """Map each resource the program declares onto its live import id (no I/O)."""
-    adoption = Adoption(live.org_url, live.app.id, [])
+def _group_import_id(
+    type_: str, name: str, live: okta_api.LiveApp, rules: Mapping[str, Sequence[okta_api.GroupRule]]
+) -> tuple[str | None, str]:
+    """The import id of the group named ``name``, of its members or of its rule (``type_``)."""
+    group = live.groups_by_name.get(name)
+    if group is None:
+        return None, f"no Okta group named {name!r}"
+    if type_ == GROUP_MEMBERSHIPS_TYPE:
+        return f"{group.id}/true", ""  # track_all_users, as the program declares it
+    if type_ == GROUP_RULE_TYPE:
+        found = [rule for rule in rules.get(name, ()) if group.id in rule.group_ids]
+        if len(found) > 1:
+            return None, f"{len(found)} group rules named {name!r} assign the group: delete all but one"
+        return (found[0].id if found else None), f"no group rule named {name!r} assigns the group"
+    return group.id, ""
+
+
+def map_resources(
+    config: OwnScimConfig,
+    declared: Sequence[DeclaredResource],
+    live: okta_api.LiveApp,
+    rules: Mapping[str, Sequence[okta_api.GroupRule]] | None = None,
+    stack: str = "<stack>",
+) -> Adoption:
+    """Map each resource the program declares onto its live import id (no I/O); ``rules``:
+    the group rules found by name (the group's); ``stack``: whose URNs the repairs name."""
+    adoption = Adoption(live.org_url, live.app.id, [], stack=stack)
     for r in declared:
         if not r.custom:
             if r.type == naming.COMPONENT_TYPE:
                 adoption.resources.append({"type": r.type, "name": r.name, "component": True})
             continue
-        import_id, why = _import_id(r, config, live)
+        import_id, why = _import_id(r, config, live, rules)
         if import_id is None:
             adoption.missing.append((r.type, r.name, why))
             continue
@@ -167,7 +213,7 @@ def map_resources(config: OwnScimConfig, declared: Sequence[DeclaredResource], l
             entry["parent"] = r.parent
         adoption.resources.append(entry)
     adoption.undescribed = _undescribed(config, live)
-    adoption.drift = verify.check(config, live).drifted
+    adoption.drift = verify.check(config, live, stack=stack).drifted
     return adoption
 
 
@@ -176,16 +222,24 @@ def adopt(
     declared: Sequence[DeclaredResource],
     app_id: str,
     env: Mapping[str, str] | None = None,
+    stack: str = "<stack>",
     **reader_opts: Any,
 ) -> Adoption:
-    """Read the app ``app_id`` and map it onto the resources the program declares for
-    ``config`` (``declared``: the offline plan's resources; the command builds it). Read-only.
+    """Read the app ``app_id`` (and the group rules the program declares, by name) and map it
+    onto the resources the program declares for ``config`` (``declared``: the offline plan's
+    resources; the command builds it); the repairs name ``stack``'s URNs. Read-only.
 
     :raises okta_api.CredentialsError: credentials missing or rejected.
     :raises verify.AppNotFound: no such app. :raises okta_api.OktaApiError: another Okta error.
     """
-    live = verify.read_app(config, app_id, env, **reader_opts)
-    return map_resources(config, declared, live)
+    rule_names = sorted({g.rule_name for g in config.groups if g.create and g.rule is not None})
+
+    async def read(reader: okta_api.OktaReader) -> tuple[okta_api.LiveApp, dict[str, list[okta_api.GroupRule]]]:
+        live = await verify.read_live(reader, config, app_id)
+        return live, {name: await reader.find_group_rules(name) for name in rule_names}
+
+    live, rules = verify.call_okta(read, okta_api.credentials_from_env(env), **reader_opts)
+    return map_resources(config, declared, live, rules, stack)
 
 
 def render_summary(adoption: Adoption, output: str, width: int | None = DEFAULT_WIDTH) -> str:
@@ -206,7 +260,8 @@ def render_summary(adoption: Adoption, output: str, width: int | None = DEFAULT_
         ),
         ("In the org but not described by the config (left alone by the program):", adoption.undescribed),
         (
-            "Differences from the config (`pulumi preview` will show them as changes; see `verify`):",
+            "Differences from the config (`pulumi preview` will show them as changes, except a `regions` value: "
+            "see below; `verify` gives each repair):",
             [f"{f.check} {f.subject}: {f.message}" for f in adoption.drift],
         ),
     ]
@@ -218,11 +273,14 @@ def render_summary(adoption: Adoption, output: str, width: int | None = DEFAULT_
         stop = (
             "STOP: the `regions` value of "
             + ", ".join(f.subject for f in adoption.replacements)
-            + " differs from the config. A changed `regions` value is applied delete-before-replace: "
-            "`pulumi up` would unassign (Okta deactivates every user it covers in Own) and assign again. "
-            "Make the config describe the org first, run `adopt` again, then: " + next_step
+            + " differs from the config. `pulumi import` records no replacement trigger, so no `pulumi up` "
+            "will change it: Okta would keep its value while the state records the config's. Either make the "
+            "config say what Okta holds and run `adopt` again, or run " + next_step + ", then, for each:"
         )
         out += ["", *wrapped(stop, width, hanging="")]
+        for f in adoption.replacements:
+            out += [f"- {f.subject}:", *verify.repair_lines(f.repair or "", width, "    ")]
+        out += wrapped(f"(stack {adoption.stack}: --stack to name another)", width)
     else:
         out += ["", *wrapped("Next: " + next_step, width)]
     return "\n".join(out) + "\n"

@@ -335,6 +335,17 @@ class OktaGroup:
     type: str | None
 
 
+@dataclass(frozen=True)
+class GroupRule:
+    """An Okta group rule: ``id``, ``name``, ``status`` (ACTIVE | INACTIVE | INVALID) and the
+    ids of the groups it assigns users to (``actions.assignUserToGroups.groupIds``)."""
+
+    id: str
+    name: str
+    status: str | None
+    group_ids: tuple[str, ...]
+
+
 @dataclass
 class LiveApp:
     """Everything ``verify`` and ``adopt`` read about one app, in one pass.
@@ -656,6 +667,20 @@ class OktaReader:
                 if okta_fold(live_name) == okta_fold(name):
                     return OktaGroup(_id(g["id"]), live_name, _text(g.get("type")))
         return None
+
+    async def find_group_rules(self, name: str) -> list[GroupRule]:
+        """The group rules named ``name`` (``GET /api/v1/groups/rules?search=``, every page,
+        the search's answers kept when their name is ``name``; Okta's Group Rules API,
+        "List all group rules")."""
+        path = "/api/v1/groups/rules"
+        found = []
+        for r in await self.list_all(path, {"search": name}):
+            with answer_of(path):
+                if _text(r.get("name")) != name:
+                    continue
+                groups = ((r.get("actions") or {}).get("assignUserToGroups") or {}).get("groupIds") or []
+                found.append(GroupRule(_id(r["id"]), name, _text(r.get("status")), tuple(str(g) for g in groups)))
+        return found
 
     async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
         """``GET /api/v1/apps/{appId}/groups``, every page, each with its group's name and type."""

@@ -22,7 +22,9 @@ and reports one named finding per check (:data:`CHECKS`):
 
 Output: a table fitting 100 columns (``--format text``; ``--wide`` for all of it on one line
 a row) or JSON (``--format json``: ``{"org", "config", "appId", "drift", "findings":
-[{"check", "subject", "status", "message", "details", "regionsDrift"}]}``).
+[{"check", "subject", "status", "message", "details", "regionsDrift", "repair"}]}``;
+``repair``: for each drift, the command or Admin Console step that repairs it, the text's
+``Repair:`` line; :class:`Repairs`; ``null`` when nothing is to be done).
 Statuses: ``ok``; ``drift`` (exit 1); ``unknown`` (Okta cannot tell through its API; check by
 hand; not counted as drift); ``skipped`` (the program does not declare it yet). Exit 0 when
 nothing drifted, 1 on drift, 2 on bad input or credentials (one line on stderr). Nothing
@@ -32,11 +34,14 @@ secret is printed: the API token and the SCIM token never reach this module's ou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
+from ownscim_infra.domain import naming
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Code, Finding, Status, meaning
 from ownscim_infra.domain.own_setup import (
@@ -89,15 +94,85 @@ def check_result(
     message: str,
     details: list[str] | None = None,
     regions_drift: bool = False,
+    repair: str | None = None,
 ) -> Finding:
     """One check's result as a :class:`~ownscim_infra.domain.findings.Finding`: ``check``
     (a key of :data:`CHECKS`), ``subject`` (what was checked: the app label, a group name, a
-    login), ``status``, ``message`` (one line), ``details`` (further lines: steps, lists)
-    and ``regions_drift`` (the live assignment's ``regions`` differs: ``pulumi up`` replaces
-    it, delete first: Okta unassigns, deactivating its users in Own, then assigns again)."""
+    login), ``status``, ``message`` (one line), ``details`` (further lines: steps, lists),
+    ``regions_drift`` (the live assignment's ``regions`` differs: only ``pulumi up
+    --replace`` changes it) and ``repair`` (for a drift: the command or console step that
+    repairs it, :class:`Repairs`)."""
     return Finding(
-        check, message, steps=tuple(details or ()), subject=subject, status=status, regions_drift=regions_drift
+        check,
+        message,
+        steps=tuple(details or ()),
+        subject=subject,
+        status=status,
+        regions_drift=regions_drift,
+        repair=repair if status == DRIFT else None,
     )
+
+
+#: The plain repair: ``pulumi up --refresh``. The refresh runs each resource's Read, which
+#: stores what Okta holds (pulumi-terraform-bridge rewrites the state's inputs from it,
+#: ``ExtractInputsFromOutputs``), so the diff against the program's inputs shows the drift and
+#: the update puts the declared value back; a resource Okta answers 404 for is dropped from
+#: the state (the provider's Read clears its id) and created again. A plain ``pulumi up`` reads
+#: nothing: it diffs the program against the state, which still holds the declared values.
+REFRESH = "pulumi up --refresh"
+
+
+def default_stack(config_file: str | Path) -> str:
+    """The stack a config belongs to by the program's convention, ``config/<stack>.yaml``
+    (``Pulumi.yaml``, ``ownscim:config``): the file's stem; ``<stack>`` when unnamed."""
+    return Path(config_file).stem if str(config_file) else "<stack>"
+
+
+@dataclass(frozen=True)
+class Repairs:
+    """The command or Admin Console step that repairs each kind of drift on ``stack``
+    (docs/live-org.md, "Repairs", says why each works)."""
+
+    config: OwnScimConfig
+    stack: str
+
+    def replace(self, type_: str, name: str) -> str:
+        """``pulumi up --replace 'URN'``: the only run that changes an assignment's live
+        ``regions`` value. ``ignore_changes=["profile"]`` hides the profile from the diff, and
+        the replacement trigger (the declared profile) is unchanged, so neither ``pulumi up``
+        nor ``pulumi up --refresh`` touches it; ``--replace`` deletes the assignment (delete
+        first: Okta deactivates its users in Own) and creates it with the config's value."""
+        return f"pulumi up --replace '{naming.urn(self.stack, type_, name)}'"
+
+    def group_regions(self, group: str) -> str:
+        """A group assignment's ``regions`` value differs."""
+        key = next(g.resource_key for g in self.config.groups if g.name == group)
+        return self.replace(GROUP_ASSIGNMENT_TYPE, naming.group_assignment(key)) + _DEACTIVATES
+
+    def person_regions(self, login: str, want: str) -> str:
+        """A direct assignment's ``regions`` value differs from ``want`` (shown)."""
+        return (
+            self.replace(APP_USER_TYPE, naming.user_assignment(login))
+            + _DEACTIVATES
+            + f"; if Okta refuses the unassignment because a group also grants {login} the app (E0000046), "
+            f"set the value in the Admin Console instead: {self.console_assignments}, {login}, regions {want}"
+        )
+
+    @property
+    def console_assignments(self) -> str:
+        """Where assignments are edited by hand."""
+        return f"Admin Console > Applications > {self.config.app.label} > Assignments"
+
+    @property
+    def console_provisioning(self) -> str:
+        """The manual steps (``manual_steps``), in one line."""
+        return f"Admin Console > Applications > {self.config.app.label} > Provisioning: the steps listed above"
+
+
+_DEACTIVATES = " (unassigns first: Okta deactivates its users in Own, then assigns the config's value)"
+#: Pulumi type tokens of the resources a repair names.
+GROUP_ASSIGNMENT_TYPE = "okta:app/groupAssignment:GroupAssignment"
+APP_USER_TYPE = "okta:app/user:User"
 
 
 @dataclass
@@ -121,8 +196,8 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         """The ``json`` format's document: ``{"org", "config", "appId", "drift", "findings":
-        [{"check", "subject", "status", "message", "details", "regionsDrift"}]}`` (camelCase,
-        as every command's JSON)."""
+        [{"check", "subject", "status", "message", "details", "regionsDrift", "repair"}]}``
+        (camelCase, as every command's JSON)."""
         return {
             "org": self.org_url,
             "config": self.config_file,
@@ -154,7 +229,12 @@ def check_app(config: OwnScimConfig, app: okta_api.App) -> Finding:
     if app.label != config.app.label:
         problems.append(f"label is {app.label!r}, the config says {config.app.label!r}")
     if problems:
-        return check_result(Code.APP, f"{app.label} ({app.id})", DRIFT, "; ".join(problems))
+        repair = (
+            "pass the --app-id of the program's app (this is not the catalog app it declares)"
+            if app.name != CATALOG_APP
+            else REFRESH
+        )
+        return check_result(Code.APP, f"{app.label} ({app.id})", DRIFT, "; ".join(problems), repair=repair)
     return check_result(Code.APP, f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
 
 
@@ -175,22 +255,36 @@ def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
         if manual:
             return check_result(Code.CONNECTION, subject, UNKNOWN, message + "; check it by hand", details)
         details.append("Then set app.provisioning: manual in the config (recommended for this org).")
-        return check_result(Code.CONNECTION, subject, DRIFT, message + "; use provisioning: manual", details)
+        repair = (
+            f"{Repairs(config, '').console_provisioning}; then set app.provisioning: manual and "
+            "app.manual_steps_done: true in the config, and `pulumi up`"
+        )
+        return check_result(
+            Code.CONNECTION, subject, DRIFT, message + "; use provisioning: manual", details, repair=repair
+        )
     problems = []
     if conn.status != "ENABLED":
         problems.append(f"status is {conn.status}, expected ENABLED")
     if (conn.base_url or "").rstrip("/") != config.app.scim_base_url.rstrip("/"):
         problems.append(f"base URL is {conn.base_url!r}, the config says {config.app.scim_base_url!r}")
     if problems:
+        if manual:
+            repair = Repairs(config, "").console_provisioning
+        elif conn.status != "ENABLED":
+            # the connection's action is ignored (ignore_changes=["action"]): no run activates it again
+            repair = (
+                f"Admin Console > Applications > {config.app.label} > Provisioning > Integration: "
+                "Enable API integration, then `pulumi refresh`"
+            )
+        else:
+            repair = REFRESH
         return check_result(
             Code.CONNECTION,
             subject,
             DRIFT,
             "; ".join(problems) + note,
-            [
-                "Fix with `pulumi up`" if not manual else "Fix in the Admin Console:",
-                *(["  " + s for s in steps] if manual else []),
-            ],
+            ["Fix in the Admin Console:", *["  " + s for s in steps]] if manual else [],
+            repair=repair,
         )
     return check_result(Code.CONNECTION, subject, OK, f"ENABLED, base URL {conn.base_url}{note}")
 
@@ -261,16 +355,21 @@ def check_features(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
             UNKNOWN,
             f"Okta does not serve {FEATURE} through its API for this app; check it by hand{note}",
         )
+    repair = Repairs(config, "").console_provisioning if manual else REFRESH
     if live.feature is None:
         return check_result(
-            Code.FEATURES, FEATURE, DRIFT, f"{FEATURE} is not available: provisioning is not enabled on the app{note}"
+            Code.FEATURES,
+            FEATURE,
+            DRIFT,
+            f"{FEATURE} is not available: provisioning is not enabled on the app{note}",
+            repair=repair if manual else "repair the connection first (see connection), then " + REFRESH,
         )
     problems = [
         f"{_SETTING_NAMES[b.rule.setting]} is {b.actual or 'not set'}, expected {b.rule.wanted}"
         for b in breaches(settings_of(live), _FEATURE_RULES)
     ]
     if problems:
-        return check_result(Code.FEATURES, FEATURE, DRIFT, "; ".join(problems) + note)
+        return check_result(Code.FEATURES, FEATURE, DRIFT, "; ".join(problems) + note, repair=repair)
     wanted = ", ".join(f"{_FEATURE_FIELDS[r.setting]} {r.wanted}" for r in CAPABILITY_RULES.values())
     return check_result(Code.FEATURES, FEATURE, OK, f"ENABLED: {wanted}{note}")
 
@@ -290,16 +389,13 @@ def check_group_push(live: okta_api.LiveApp) -> Finding:
                 for m in live.push_mappings
             ]
     if problems:
+        # the program declares neither: no run changes them
+        step = (
+            f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
+            "tab, and untick Push Groups in the app's settings"
+        )
         return check_result(
-            Code.GROUP_PUSH,
-            "Push Groups",
-            DRIFT,
-            "; ".join(problems),
-            details
-            + [
-                f"Admin Console > Applications > {live.app.label}: remove every mapping on the Push Groups "
-                "tab, and untick Push Groups in the app's settings."
-            ],
+            Code.GROUP_PUSH, "Push Groups", DRIFT, "; ".join(problems), [*details, step + "."], repair=step
         )
     if live.group_push_error:
         return check_result(
@@ -321,13 +417,21 @@ def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
         )
     settings = settings_of(live)
     if breaches(settings, (MISSING_ATTRIBUTE_RULE,)):
-        return check_result(Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute")
+        return check_result(
+            Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "the app has no regions attribute", repair=REFRESH
+        )
     problems = [
         f"{_SETTING_NAMES[b.rule.setting]} is {b.actual!r}, expected {b.rule.wanted!r}"
         for b in breaches(settings, _ATTRIBUTE_RULES)
     ]
     if problems:
-        return check_result(Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems))
+        # each of these settings is ForceNew: a run would replace the protected attribute
+        repair = (
+            f"Admin Console > Directory > Profile Editor > {config.app.label} User > {REGIONS_ATTRIBUTE}: set "
+            "the values above, then `pulumi refresh` (a run would replace the protected attribute, erasing every "
+            "assignment's value: README, Caveats)"
+        )
+        return check_result(Code.REGIONS_ATTRIBUTE, REGIONS_ATTRIBUTE, DRIFT, "; ".join(problems), repair=repair)
     return check_result(
         Code.REGIONS_ATTRIBUTE,
         REGIONS_ATTRIBUTE,
@@ -336,9 +440,10 @@ def check_attribute(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:
     )
 
 
-def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
+def check_groups(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs | None = None) -> list[Finding]:
     """``group`` for each config group (its priority, :func:`group_priority`, and ``regions``
-    value), then ``other-groups``."""
+    value), then ``other-groups``; ``repairs`` names the stack (default ``<stack>``)."""
+    repairs = repairs or Repairs(config, default_stack(""))
     if not config.assignments_declared:
         return [
             check_result(Code.GROUP, g.name, SKIPPED, "assignments are not declared until app.manual_steps_done: true")
@@ -354,7 +459,13 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
-            out.append(check_result(Code.GROUP, group.name, DRIFT, f"not assigned to the app ({why})"))
+            repair = (
+                f"create the group {group.name!r} in Okta (Admin Console > Directory > Groups) or correct its name "
+                "in the config, then `pulumi up`"
+                if exists is None and not group.create
+                else REFRESH
+            )
+            out.append(check_result(Code.GROUP, group.name, DRIFT, f"not assigned to the app ({why})", repair=repair))
             continue
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
         out.append(
@@ -365,6 +476,7 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
                 _profile_regions(a.profile),
                 want,
                 f"priority {priority}, regions {want}",
+                repairs.group_regions(group.name),
             )
         )
     wanted = {okta_fold(g.name) for g in config.groups}
@@ -381,6 +493,8 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
                     f"regions {_show(_profile_regions(a.profile))}"
                     for a in extra
                 ],
+                repair=f"{repairs.console_assignments}: unassign them (the program does not declare them), or add "
+                "them to the config",
             )
         )
     else:
@@ -389,19 +503,36 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
 
 
 def _assignment_finding(
-    check: Code, subject: str, problems: list[str], got: str | None, want: str | None, ok_message: str
+    check: Code,
+    subject: str,
+    problems: list[str],
+    got: str | None,
+    want: str | None,
+    ok_message: str,
+    replace: str,
+    repair: str = REFRESH,
 ) -> Finding:
     """An assignment's finding: drift when ``problems`` or the live ``regions`` value
-    (``got``) differs from the config's (``want``), which also marks ``regions_drift``."""
+    (``got``) differs from the config's (``want``), which also marks ``regions_drift`` and
+    makes ``replace`` (the ``pulumi up --replace`` command) the repair, else ``repair``."""
     if got != want:
         problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
     if problems:
-        return check_result(check, subject, DRIFT, "; ".join(problems), regions_drift=got != want)
+        return check_result(
+            check,
+            subject,
+            DRIFT,
+            "; ".join(problems),
+            regions_drift=got != want,
+            repair=replace if got != want else repair,
+        )
     return check_result(check, subject, OK, ok_message)
 
 
-def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
-    """``person`` for each config person: assigned directly (scope USER) with the expected ``regions`` value."""
+def check_people(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs | None = None) -> list[Finding]:
+    """``person`` for each config person: assigned directly (scope USER) with the expected
+    ``regions`` value; ``repairs`` names the stack (default ``<stack>``)."""
+    repairs = repairs or Repairs(config, default_stack(""))
     if not config.assignments_declared:
         return [
             check_result(
@@ -415,16 +546,22 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
         want = None if person.regions is None else canonical_regions(person.regions)
         user = live.people.get(person.login)
         if user is None:
-            out.append(check_result(Code.PERSON, person.login, DRIFT, "no Okta user has this login"))
+            repair = "create the user in Okta, or correct the login in the config; then `pulumi up`"
+            out.append(check_result(Code.PERSON, person.login, DRIFT, "no Okta user has this login", repair=repair))
             continue
         app_user = by_id.get(user.id)
         if app_user is None:
-            out.append(check_result(Code.PERSON, person.login, DRIFT, "not assigned to the app"))
+            out.append(check_result(Code.PERSON, person.login, DRIFT, "not assigned to the app", repair=REFRESH))
             continue
         problems = (
             [f"has the app only through a group (scope {app_user.scope}), not by a direct assignment"]
             if app_user.scope != "USER"
             else []
+        )
+        # the app user's Read answers 200 for a group-scoped user: no run re-creates the direct assignment
+        by_hand = (
+            f"{repairs.console_assignments} > Assign > Assign to People: {person.login}, regions "
+            f"{_show(want)}; then `pulumi refresh`"
         )
         out.append(
             _assignment_finding(
@@ -434,21 +571,25 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]
                 _profile_regions(app_user.profile),
                 want,
                 f"assigned directly, {_show(want)}",
+                by_hand if problems else repairs.person_regions(person.login, _show(want)),
+                by_hand,
             )
         )
     return out
 
 
-def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "") -> Report:
-    """Every finding for ``live`` against ``config`` (no I/O)."""
+def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "", stack: str | None = None) -> Report:
+    """Every finding for ``live`` against ``config`` (no I/O); the repairs name ``stack``'s
+    URNs (default: :func:`default_stack` of ``config_file``)."""
+    repairs = Repairs(config, stack or default_stack(config_file))
     findings = [
         check_app(config, live.app),
         check_connection(config, live),
         check_features(config, live),
         check_group_push(live),
         check_attribute(config, live),
-        *check_groups(config, live),
-        *check_people(config, live),
+        *check_groups(config, live, repairs),
+        *check_people(config, live, repairs),
     ]
     return Report(live.org_url, config_file, live.app.id, findings)
 
@@ -488,7 +629,7 @@ async def find_app(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: s
     )
 
 
-async def _read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
+async def read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
     """Find the app and read what the checks need."""
     app = await find_app(reader, config, app_id)
     return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
@@ -506,14 +647,19 @@ def read_app(
     :raises okta_api.OktaApiError: Okta answered another error.
     """
     creds = okta_api.credentials_from_env(env)
-    return _call_okta(lambda reader: _read_live(reader, config, app_id), creds, **reader_opts)
+    return call_okta(lambda reader: read_live(reader, config, app_id), creds, **reader_opts)
 
 
 def verify(
-    config_file: str, app_id: str | None = None, env: Mapping[str, str] | None = None, **reader_opts: Any
+    config_file: str,
+    app_id: str | None = None,
+    env: Mapping[str, str] | None = None,
+    stack: str | None = None,
+    **reader_opts: Any,
 ) -> Report:
     """Check the live org (credentials from ``env``, default ``os.environ``) against
-    ``config_file``. Read-only. An app that cannot be found is an ``app`` drift finding.
+    ``config_file``. Read-only. An app that cannot be found is an ``app`` drift finding. The
+    repairs name the URNs of ``stack`` (default :func:`default_stack`: ``config/<stack>.yaml``).
 
     :raises ConfigError: the config is invalid.
     :raises okta_api.CredentialsError: credentials missing, unusable or rejected (401/403).
@@ -524,11 +670,20 @@ def verify(
         live = read_app(config, app_id, env, **reader_opts)
     except AppNotFound as exc:
         org_url = okta_api.credentials_from_env(env).org_url
-        return Report(org_url, str(config_file), None, [check_result(Code.APP, config.app.label, DRIFT, str(exc))])
-    return check(config, live, str(config_file))
+        repair = (
+            "pass --app-id (one of the ids above)"
+            if exc.candidates
+            else "if the app exists under another label or id, pass --app-id (then `pulumi up --refresh` restores the "
+            "label); if it was deleted, `pulumi up --refresh` creates it again (its Read finds it gone), after "
+            "`pulumi state delete` of the connection and the features with provisioning: api (their Read fails on "
+            "a deleted app)"
+        )
+        finding = check_result(Code.APP, config.app.label, DRIFT, str(exc), repair=repair)
+        return Report(org_url, str(config_file), None, [finding])
+    return check(config, live, str(config_file), stack)
 
 
-def _call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> Any:
+def call_okta(body: Any, creds: okta_api.Credentials, **reader_opts: Any) -> Any:
     """:func:`okta_api.run_with_reader`, turning a 401/403 into :class:`okta_api.CredentialsError`."""
     try:
         return okta_api.run_with_reader(body, creds, **reader_opts)
@@ -561,12 +716,33 @@ def render_text(report: Report, width: int | None = DEFAULT_WIDTH) -> str:
         details=[["  " + d for d in f.details] for f in report.findings],
         max_width=width,
     )
+    repairs = [f for f in report.findings if f.repair]
+    if repairs:
+        out += ["", "Repairs:"]
+        for f in repairs:
+            out += wrapped(f"- {f.check} {f.subject}:", width, hanging="    ")
+            out += repair_lines(f.repair or "", width, "    ")
     counts = {s: sum(f.status == s for f in report.findings) for s in (OK, DRIFT, UNKNOWN, SKIPPED)}
     out += [
         "",
         ", ".join(f"{v} {k}" for k, v in counts.items() if v) + (": drift found" if report.drift else ": no drift"),
     ]
     return "\n".join(out) + "\n"
+
+
+#: A repair that starts with a command naming a URN: the command, then the rest.
+_COMMAND = re.compile(r"(pulumi up --replace '[^']*')(.*)", re.S)
+
+
+def repair_lines(repair: str, width: int | None, indent: str = "") -> list[str]:
+    """A repair as lines of at most ``width`` characters, except a ``pulumi up --replace
+    'URN'`` command, printed whole on its own line so that it can be copied (a URN is longer
+    than a line)."""
+    command = _COMMAND.fullmatch(repair)
+    if command is None:
+        return wrapped(repair, width, indent)
+    rest = command[2].strip()
+    return [indent + command[1], *(wrapped(rest, width, indent) if rest else [])]
 
 
 def render_json(report: Report) -> str:

@@ -16,6 +16,8 @@ rel="self"`` and ``Link: <...>; rel="next"`` headers.
 :class:`FakeOkta` records what was asked (``requests``); :meth:`FakeOkta.rate_limit` makes the
 next matching requests answer 429 with ``X-Rate-Limit-*`` and ``Retry-After`` headers;
 :meth:`FakeOkta.answer` makes a path answer what Okta never would (a hostile server).
+:meth:`FakeOkta.add_group_rule` adds a group rule (GroupRule, ``GET /api/v1/groups/rules``):
+the model holds no group rules yet, so the fake keeps them, forgotten by :meth:`FakeOkta.serve`.
 """
 
 from __future__ import annotations
@@ -191,6 +193,8 @@ class FakeOkta:
         self._throttle: list[list[Any]] = []
         #: path -> what to answer instead of Okta (a hostile or broken server); see :meth:`answer`
         self.answers: dict[str, Callable[[Request], Response]] = {}
+        #: the org's group rules (Okta's GroupRule objects); the model has none yet
+        self.group_rules: list[dict[str, Any]] = []
         self.app = Starlette(
             exception_handlers={OktaApiError: self._refused},
             routes=[
@@ -203,6 +207,7 @@ class FakeOkta:
                 Route("/api/v1/apps/{app_id}/groups", self.list_app_groups),
                 Route("/api/v1/apps/{app_id}/users", self.list_app_users),
                 Route("/api/v1/groups", self.list_groups),
+                Route("/api/v1/groups/rules", self.list_group_rules),
                 Route("/api/v1/groups/{group_id}", self.get_group),
                 Route("/api/v1/users/{id_or_login}", self.get_user),
             ],
@@ -214,6 +219,24 @@ class FakeOkta:
         self.requests.clear()
         self._throttle.clear()
         self.answers.clear()
+        self.group_rules.clear()
+
+    def add_group_rule(self, name: str, group_ids: list[str], expression: str, status: str = "ACTIVE") -> str:
+        """A group rule as Okta's Group Rules API answers it (GroupRule); returns its id."""
+        rule_id = f"0pr{len(self.group_rules) + 1:017d}"
+        self.group_rules.append(
+            {
+                "id": rule_id,
+                "type": "group_rule",
+                "status": status,
+                "name": name,
+                "created": TS,
+                "lastUpdated": TS,
+                "conditions": {"expression": {"value": expression, "type": "urn:okta:expression:1.0"}},
+                "actions": {"assignUserToGroups": {"groupIds": list(group_ids)}},
+            }
+        )
+        return rule_id
 
     def rate_limit(self, path_prefix: str, times: int = 1) -> None:
         """Answer the next ``times`` GETs whose path starts with ``path_prefix`` with 429."""
@@ -369,6 +392,11 @@ class FakeOkta:
         return self.page(
             request, [group_object(org, g) for g in org.groups if okta_fold(org.groups[g].name).startswith(q)]
         )
+
+    async def list_group_rules(self, request: Request) -> Response:
+        """``GET /api/v1/groups/rules``: ``search`` matches a keyword in the rule's name."""
+        keyword = (request.query_params.get("search") or "").lower()
+        return self.page(request, [r for r in self.group_rules if keyword in r["name"].lower()])
 
     async def get_group(self, request: Request) -> Response:
         group_id = request.path_params["group_id"]

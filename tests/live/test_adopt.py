@@ -104,15 +104,68 @@ def test_drift_is_reported_as_changes_preview_will_show(fake_org, app_id, tmp_pa
     assert "group Own EMEA: priority is 7, expected 2" in out and "Next: pulumi import" in out
 
 
-def test_regions_drift_stops_adoption(fake_org, app_id, tmp_path, capsys):
-    """Importing then `pulumi up` would replace the assignment: Okta deactivates its users."""
+def test_regions_drift_stops_adoption_and_names_the_replace(fake_org, app_id, tmp_path, capsys):
+    """`pulumi import` records no replacement trigger (pulumi/pulumi
+    pkg/resource/deploy/import.go), so no `pulumi up` after it changes the value: the summary
+    gives the exact `pulumi up --replace URN` for each, the stack by --stack or the config's name."""
     fake_org.put_group_assignment(app_id, fake_org.find_group("Own EMEA"), None, {"regions": "emea2"})
+    fake_org.assign_user(app_id, fake_org.find_user_id("dana.lee@example.com"), {"regions": "us1"})
     code, doc, _ = run_adopt(tmp_path, app_id=app_id)
     out = flat(capsys.readouterr().out)
     assert code == 1 and doc["resources"]  # the file is written, but the exit code says stop
     assert "group Own EMEA: regions is 'emea2', expected 'emea2,uk1'" in out
-    assert "STOP: the `regions` value of Own EMEA differs from the config" in out
-    assert "Okta deactivates every user it covers in Own" in out and "Next: " not in out
+    assert "STOP: the `regions` value of Own EMEA, dana.lee@example.com differs from the config" in out
+    assert "no `pulumi up` will change it" in out and "Next: " not in out
+    emea = naming.urn("example", "okta:app/groupAssignment:GroupAssignment", naming.group_assignment("own-emea"))
+    dana = naming.urn("example", "okta:app/user:User", naming.user_assignment("dana.lee@example.com"))
+    assert f"- Own EMEA: pulumi up --replace '{emea}'" in out  # whole, on its own line: copyable
+    assert f"- dana.lee@example.com: pulumi up --replace '{dana}'" in out
+    assert "(stack example: --stack to name another)" in out
+    assert {r["name"] for r in doc["resources"]} >= {
+        naming.group_assignment("own-emea"),
+        naming.user_assignment("dana.lee@example.com"),
+    }
+    run_adopt(tmp_path, str(EXAMPLE), "--stack", "acme-prod", app_id=app_id)
+    assert f"pulumi up --replace '{emea.replace(':example::', ':acme-prod::')}'" in flat(capsys.readouterr().out)
+
+
+def test_group_members_and_rule_are_imported(okta_server, fake_org, app_id, tmp_path, capsys):
+    """Every resource the program declares, `okta.GroupMemberships` (import id
+    `<group_id>/true`: track_all_users as declared) and `okta.group.Rule` (`<rule_id>`, the
+    rule found by its name, the group's, among those assigning that group) included."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["groups"][1]["members"] = ["dana.lee@example.com"]
+    data["groups"][2]["rule"] = 'user.department == "Sales"'
+    config = tmp_path / "example.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    emea, us = fake_org.find_group("Own EMEA"), fake_org.find_group("Own US")
+    okta_server.fake.add_group_rule("Own US", [emea], 'user.department == "Sales"')  # another group's
+    rule = okta_server.fake.add_group_rule("Own US", [us], 'user.department == "Sales"')
+    okta_server.fake.add_group_rule("Own US (old)", [us], 'user.department == "Ops"')
+    code, doc, _ = run_adopt(tmp_path, str(config), app_id=app_id)
+    assert code == 0
+    declared = {(r.type, r.name) for r in build_plan(config).resources}
+    assert {(r["type"], r["name"]) for r in doc["resources"]} == declared
+    res = by_name(doc)
+    assert res[naming.group_memberships("own-emea")] == {
+        "type": "okta:index/groupMemberships:GroupMemberships",
+        "name": naming.group_memberships("own-emea"),
+        "id": f"{emea}/true",
+        "parent": naming.COMPONENT,
+    }
+    assert res[naming.group_rule("own-us")]["type"] == "okta:group/rule:Rule"
+    assert res[naming.group_rule("own-us")]["id"] == rule
+    assert ("GET", "/api/v1/groups/rules", {"limit": "200", "search": "Own US"}) in okta_server.fake.requests
+
+
+def test_group_rule_missing_is_left_for_pulumi_up(fake_org, app_id, tmp_path, capsys):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["groups"][2]["rule"] = 'user.department == "Sales"'
+    config = tmp_path / "example.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, doc, _ = run_adopt(tmp_path, str(config), app_id=app_id)
+    assert code == 0 and naming.group_rule("own-us") not in by_name(doc)
+    assert "no group rule named 'Own US' assigns the group" in flat(capsys.readouterr().out)
 
 
 def test_manual_mode_imports_no_connection_or_features(okta_server, tmp_path):
@@ -183,9 +236,13 @@ def test_summary_fits_100_columns_unless_wide(fake_org, app_id, tmp_path, capsys
     narrow = capsys.readouterr().out
     assert run_adopt(tmp_path, str(EXAMPLE), "--wide", app_id=app_id)[0] == 1
     wide = capsys.readouterr().out
-    assert max(len(line) for line in narrow.splitlines()) <= 100
+    # a command naming a URN is printed whole (copyable), whatever the width
+    commands = [line for line in narrow.splitlines() if line.strip().startswith("pulumi up --replace 'urn:")]
+    assert commands and all(" " not in line.strip()[len("pulumi up --replace ") :] for line in commands)
+    assert max(len(line) for line in narrow.splitlines() if line not in commands) <= 100
     assert max(len(line) for line in wide.splitlines()) > 100
     prose = "Declared by the program"  # after the table: wrapped, never cut
     assert flat(narrow[narrow.index(prose) :]) == flat(wide[wide.index(prose) :])
     assert sorted("".join(narrow.split())) == sorted("".join(wide.split()))  # the table: nothing cut either
     assert "STOP: the `regions` value of Own EMEA differs from the config" in flat(narrow)
+    assert "pulumi up --replace 'urn:pulumi:example::ownscim::" in flat(narrow)
