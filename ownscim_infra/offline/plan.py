@@ -165,8 +165,9 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
             Finding(
                 Code.API_PROVISIONING,
                 "provisioning: api declares the connection and USER_PROVISIONING through Okta's API, which Okta "
-                "serves for a short list of catalog apps; if `pulumi stack output connectionStatus` is not ENABLED "
-                "after pulumi up, later runs fail reading the features: switch to provisioning: manual",
+                "serves for a short list of catalog apps; if `ownscim verify` (or `pulumi refresh`) after pulumi up "
+                "finds the connection not ENABLED, later runs fail reading the features: switch to provisioning: "
+                "manual (the connectionStatus output says ENABLED whatever Okta answers: the provider sets it)",
             )
         )
     if directory is None:
