@@ -372,8 +372,10 @@ def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Findi
     return found
 
 
-def _key(finding: Finding) -> tuple[str, str]:
-    return (finding.code, finding.message)
+def _key(finding: Finding) -> tuple[str, tuple[str, ...] | str]:
+    """What makes two ``plan`` warnings the same: the code and the people it names (the words
+    may name a group the change renames), or the code and the words for a warning of nobody."""
+    return (finding.code, finding.logins) if finding.logins else (finding.code, finding.message)
 
 
 def plan_warnings(base: State, new: State, report: SimulationReport) -> tuple[list[Finding], list[Finding]]:

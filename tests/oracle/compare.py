@@ -17,6 +17,15 @@ class Disagreement:
     def __bool__(self) -> bool:
         return self.verdict is not None or bool(self.people)
 
+    def lines(self) -> list[str]:
+        """One line per difference: the verdict, then each person (the model's possible
+        (before, after) pairs, and the review's)."""
+        out = [] if self.verdict is None else [f"verdict: model {self.verdict[0]}, review {self.verdict[1]}"]
+        return out + [
+            f"{login}: model {sorted(map(str, possible))}, review {got}"
+            for login, (possible, got) in self.people.items()
+        ]
+
 
 def compare(model: Verdict, reviewed: Reviewed) -> Disagreement:
     verdict = None if model.verdict == reviewed.verdict else (model.verdict, reviewed.verdict)
