@@ -13,7 +13,7 @@ HELP = "write the directory file from a live Okta org (read-only): directory pul
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``directory`` command and its ``pull`` subcommand."""
     p = subparsers.add_parser("directory", help=HELP, description="The directory file (Okta users and their groups).")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True, help="pull: write the file from the org")
     pull = actions.add_parser(
         "pull",
         help="read the users the configs need from a live Okta org and write the directory file",
@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(OKTA_API_CLIENT_ID, OKTA_API_PRIVATE_KEY; scopes okta.users.read okta.groups.read okta.apps.read).",
     )
     add_config_argument(pull, live_org=True)
-    pull.add_argument("more_configs", nargs="*", metavar="CONFIG", help="more config files (their users are merged)")
+    pull.add_argument(
+        "more_configs", nargs="*", default=[], metavar="CONFIG", help="more config files (their users are merged)"
+    )
     pull.add_argument("--output", "-o", required=True, metavar="FILE", help="the directory file to write")
     pull.set_defaults(handler=handle)
 
