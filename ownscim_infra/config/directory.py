@@ -35,6 +35,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -281,11 +282,11 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"key {key!r} is given twice in one object")
-        found[key] = value
+    """A JSON object's pairs as a dict. :raises ValueError: a key given twice (YAML refuses it too)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        twice = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+        raise ValueError(f"key {twice!r} is given twice in one object")
     return found
 
 

@@ -17,6 +17,7 @@ from ownscim_infra.config.directory import load_directory, parse_directory
 from ownscim_infra.live.directory_pull import render, rule_attributes, wanted
 from ownscim_infra.offline.okta_org import OktaOrg
 from tests.live.okta_fake import EXAMPLE, TOKEN
+from tests.live.test_credentials_oauth import ACCESS_TOKEN, oauth_org  # noqa: F401 (a fixture)
 
 #: The file the example org gives: every member of the config's groups (all assigned to the
 #: app), the people, the app's assignees; Chris (only in Everyone, not assigned) is not read.
@@ -207,6 +208,18 @@ def test_several_configs_are_merged(served, tmp_path, write_config):
     logins = [u["login"] for u in json.loads(out.read_text())["users"]]
     # the app's groups and assignees come from the first config's app; chris from the second's people
     assert "chris.doe@example.com" in logins and "alex.morgan@example.com" in logins
+
+
+def test_a_service_app_pulls_with_the_three_read_scopes_only(oauth_org, tmp_path, capsys):  # noqa: F811
+    app, pem = oauth_org
+    out = tmp_path / "d.json"
+    assert pull(str(EXAMPLE), "--output", str(out)) == 0
+    assert json.loads(out.read_text())["users"] == EXPECTED_USERS
+    (request,) = app.token_requests
+    assert sorted(request["scope"]) == ["okta.apps.read", "okta.groups.read", "okta.users.read"]
+    assert app.authorizations and all(a == f"Bearer {ACCESS_TOKEN}" for a in app.authorizations)
+    err = capsys.readouterr().err
+    assert pem.splitlines()[1] not in err + out.read_text() and ACCESS_TOKEN not in err + out.read_text()
 
 
 def test_rejected_credentials_exit_2_in_one_line_without_the_token(served, tmp_path, monkeypatch, capsys):
