@@ -43,7 +43,9 @@ from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.config.directory import BASE_ATTRIBUTES, Directory, parse_directory
+from ownscim_infra.config.errors import ConfigError
 from ownscim_infra.domain import expression
+from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import okta_fold
 from ownscim_infra.live import okta_api
 from ownscim_infra.live.verify import AppNotFound, _call_okta, find_app
@@ -239,6 +241,11 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+class UnusableAnswer(InputError):
+    """What Okta answered cannot be written as a directory file (a value the directory cannot
+    hold: a login with a space, an attribute that is an object...); one line."""
+
+
 @dataclass(frozen=True)
 class PullResult:
     """What was written: the ``output`` path, the ``directory`` as loaded, its ``source``."""
@@ -264,8 +271,9 @@ def pull(
     """Read the users ``config_files`` need from the org (credentials from ``env``, default
     ``os.environ``) and write the directory file ``output``. Read-only in Okta.
 
-    :raises ConfigError: a config is invalid, or what Okta answered does not make a valid
-        directory (a value the directory cannot hold).
+    :raises ConfigError: a config is invalid.
+    :raises UnusableAnswer: what Okta answered does not make a valid directory (a value the
+        directory cannot hold); nothing is written.
     :raises okta_api.CredentialsError: credentials missing, unusable or rejected (401/403).
     :raises AppNotFound: several apps have a config's label.
     :raises okta_api.OktaApiError: Okta answered another error, or not as its API documents.
@@ -282,6 +290,14 @@ def pull(
 
     pulled = _call_okta(body, creds, **reader_opts)
     doc = document(pulled, wanted(configs).attributes, creds.org_url, generated_at or now_utc())
-    directory = parse_directory(doc, output)
+    try:
+        directory = parse_directory(doc, output)
+    except ConfigError as exc:
+        first = exc.issues[0].render("users read")
+        more = f" (and {len(exc.issues) - 1} more)" if len(exc.issues) > 1 else ""
+        raise UnusableAnswer(
+            f"what {creds.org_url} answered does not make a valid directory file, so {output} was not written: "
+            f"{first}{more}"
+        ) from None
     write_atomic(output, render(doc))
     return PullResult(output, directory, creds.org_url)

@@ -128,6 +128,26 @@ def test_a_failure_mid_read_leaves_the_existing_file_untouched(served, tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["directory.json"]  # no temporary file left
 
 
+def test_an_answer_the_directory_cannot_hold_exits_2_in_one_line(served, tmp_path, capsys, write_config):
+    """A member whose attribute a rule reads is an object (Okta holds strings, numbers,
+    booleans and arrays): refused before anything is written."""
+    from starlette.responses import JSONResponse
+
+    fake = served.fake
+    group = fake.org.find_group("Own US")
+    path = f"/api/v1/groups/{group}/users"
+    member = {"id": "00u1", "status": "ACTIVE", "profile": {"login": "x@example.com", "department": {"a": 1}}}
+    fake.answer(path, lambda request: JSONResponse([member]))
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["groups"].append({"name": "Own Sales", "regions": ["us1"], "rule": 'user.department == "Sales"'})
+    out = tmp_path / "d.json"
+    out.write_text("{}\n")
+    assert pull(str(write_config(data)), "--output", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not make a valid directory file" in err and "department" in err, err
+    assert out.read_text() == "{}\n"
+
+
 def test_the_written_file_loads_and_plan_and_simulate_accept_it(served, tmp_path, capsys):
     out = tmp_path / "pulled.yaml"
     assert pull(str(EXAMPLE), "--output", str(out)) == 0
