@@ -13,7 +13,7 @@ Shape (``config/example-directory.yaml``)::
         profile: {region: EU}
 
 ``first_name`` and ``last_name`` are optional (an Okta org may make them optional in its
-Profile Editor; Okta then sends no ``name.givenName``/``name.familyName``). A file written by
+Profile Editor); the simulation sends no ``name.givenName``/``name.familyName`` for one absent. A file written by
 ``ownscim directory pull`` also says where it was read from and when, and is JSON (a subset
 of YAML 1.2)::
 
@@ -179,7 +179,7 @@ class Directory(StrictModel):
     #: top-level keys of the other kind of file, and what to say of them
     other_file_keys: ClassVar[dict[str, str]] = dict.fromkeys(
         ("app", "regions", "groups", "people"),
-        "this looks like a config file, not a directory file (which has only `users`); "
+        "this looks like a config file, not a directory file (which has `users`); "
         "give the directory here (--directory FILE, default NAME-directory.yaml beside the config)",
     )
 
