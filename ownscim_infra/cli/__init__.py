@@ -1,7 +1,8 @@
 """Command line: ``ownscim <command> [options]``, or ``python -m ownscim_infra <command>``.
 
 One module a command (:mod:`.plan`, :mod:`.simulate`, :mod:`.review`, :mod:`.review_changes`,
-:mod:`.verify`, :mod:`.adopt`, :mod:`.receiver`), each thin: ``register(subparsers)`` adds its parser and sets
+:mod:`.verify`, :mod:`.adopt`, :mod:`.directory`, :mod:`.receiver`), each thin:
+``register(subparsers)`` adds its parser and sets
 ``handler``, a callable taking the parsed ``argparse.Namespace`` and returning the process
 exit code (:data:`EXIT_OK` 0 ok or safe, :data:`EXIT_ATTENTION` 1 a finding, a difference or a
 review that needs attention, :data:`EXIT_BAD_INPUT` 2 bad input or usage, :data:`EXIT_BLOCKED` 3
@@ -43,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "receiver": ("ownscim_infra.cli.receiver", "serve a SCIM 2.0 receiver that behaves like Own's endpoint"),
     "verify": ("ownscim_infra.cli.verify", "check a live Okta org against the config (read-only)"),
     "adopt": ("ownscim_infra.cli.adopt", "write the 'pulumi import' file for an app set up by hand (read-only)"),
+    "directory": (
+        "ownscim_infra.cli.directory",
+        "directory pull CONFIG... --output FILE: write the directory file from a live Okta org (read-only)",
+    ),
 }
 
 

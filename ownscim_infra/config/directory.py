@@ -12,15 +12,30 @@ Shape (``config/example-directory.yaml``)::
         countryCode: DE                 #   the base ones by name, others under `profile:`
         profile: {region: EU}
 
+``first_name`` and ``last_name`` are optional (an Okta org may make them optional in its
+Profile Editor); the simulation sends no ``name.givenName``/``name.familyName`` for one absent. A file written by
+``ownscim directory pull`` also says where it was read from and when, and is JSON (a subset
+of YAML 1.2)::
+
+    {"generatedAt": "2026-12-03T14:00:00Z", "source": "https://acme.okta.com", "users": [...]}
+
 Validated to the same standard as the config (:func:`ownscim_infra.config.validate_document`):
 unknown keys, duplicate logins, empty names are errors naming the file and key path.
+
+Size: a YAML directory is read within the config reader's bounds (about 8,000 users); a JSON
+one (what ``directory pull`` writes) is read by the standard library's ``json`` within
+:data:`MAX_JSON_BYTES` (100,000 users with their groups and a few attributes fit), duplicate
+keys refused as YAML refuses them.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,11 +43,11 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
-from ownscim_infra.config.errors import shown
+from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue, shown
 from ownscim_infra.config.lookalike import confusable_keys, describe
 from ownscim_infra.config.models import Login, StrictModel, Text
 from ownscim_infra.config.validation import duplicate_issues, validate_document
-from ownscim_infra.config.yaml_reader import Positions, read_document
+from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_document
 from ownscim_infra.domain.own_setup import okta_fold
 
 if TYPE_CHECKING:
@@ -71,8 +86,12 @@ class DirectoryUser(StrictModel):
     """``users[i]``: one Okta user."""
 
     login: Login = Field(description="The Okta login: the userName Okta sends to Own.")
-    first_name: Text = Field(min_length=1, description="profile.firstName, sent as name.givenName.")
-    last_name: Text = Field(min_length=1, description="profile.lastName, sent as name.familyName.")
+    first_name: Text | None = Field(
+        default=None, min_length=1, description="profile.firstName, sent as name.givenName; optional."
+    )
+    last_name: Text | None = Field(
+        default=None, min_length=1, description="profile.lastName, sent as name.familyName; optional."
+    )
     email: Text | None = Field(
         default=None,
         pattern=r"^[^@\s]+@[^@\s]+$",
@@ -134,12 +153,8 @@ class DirectoryUser(StrictModel):
         """The user's Okta profile as a group rule's ``user.<attribute>`` reads it: ``login``,
         ``email``, ``firstName``, ``lastName``, the base attributes given here, then
         ``profile``'s; an attribute not given is absent (Okta's unset value, ``null``)."""
-        found: dict[str, Any] = {
-            "login": self.login,
-            "email": self.primary_email,
-            "firstName": self.first_name,
-            "lastName": self.last_name,
-        }
+        found: dict[str, Any] = {"login": self.login, "email": self.primary_email}
+        found |= {k: v for k, v in (("firstName", self.first_name), ("lastName", self.last_name)) if v is not None}
         found |= {name: getattr(self, name) for name in BASE_ATTRIBUTES if getattr(self, name) is not None}
         return found | dict(self.profile)
 
@@ -164,13 +179,35 @@ class Directory(StrictModel):
     #: top-level keys of the other kind of file, and what to say of them
     other_file_keys: ClassVar[dict[str, str]] = dict.fromkeys(
         ("app", "regions", "groups", "people"),
-        "this looks like a config file, not a directory file (which has only `users`); "
+        "this looks like a config file, not a directory file (which has `users`); "
         "give the directory here (--directory FILE, default NAME-directory.yaml beside the config)",
     )
 
     users: list[DirectoryUser] = Field(
         default_factory=list, json_schema_extra={"default": []}, description="The Okta users."
     )
+    source: Text | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^https?://[^\s/?#@]+$",
+        description="The Okta org the users were read from (`directory pull` writes it; never a token).",
+    )
+    generatedAt: datetime.datetime | None = Field(
+        default=None,
+        description="When the users were read (ISO 8601, UTC), as `directory pull` writes it: how old the file is.",
+    )
+
+    @field_validator("generatedAt", mode="before")
+    @classmethod
+    def _timestamp(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = datetime.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("must be an ISO 8601 time, e.g. 2026-12-03T14:00:00Z") from None
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            raise ValueError("must say its time zone, e.g. 2026-12-03T14:00:00Z (UTC)")
+        return value
 
     @cached_property
     def by_login(self) -> dict[str, DirectoryUser]:
@@ -239,13 +276,59 @@ def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: P
     return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",), positions=positions)
 
 
-def load_directory(path: str | Path) -> Directory:
-    """Read and validate a directory file, within the config reader's bounds (size, depth,
-    aliases: :mod:`~ownscim_infra.config.yaml_reader`).
+#: Largest JSON directory file read, in bytes: 100,000 users of ~300 bytes each (login,
+#: names, email, a few groups and attributes) with room to spare.
+MAX_JSON_BYTES = 64 * 1024 * 1024
 
-    :raises ConfigError: file, line and column, key path, value, what is allowed.
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict. :raises ValueError: a key given twice (YAML refuses it too)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        twice = next(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+        raise ValueError(f"key {twice!r} is given twice in one object")
+    return found
+
+
+def _read_json(path: Path) -> Any:
+    """The data of a JSON directory file, within :data:`MAX_JSON_BYTES`. :raises ConfigError."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError.unreadable(path, exc.strerror or str(exc)) from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise ConfigError(path, [ConfigIssue("", MISSING, f"the file is larger than {MAX_JSON_BYTES} bytes")])
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [ConfigIssue("", MISSING, f"not UTF-8 (byte {exc.start + 1})")]) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(path, [ConfigIssue("", MISSING, f"not JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
+    except ValueError as exc:  # a duplicate key
+        raise ConfigError(path, [ConfigIssue("", MISSING, str(exc))]) from None
+    except RecursionError:
+        raise ConfigError(path, [ConfigIssue("", MISSING, "nested too deeply")]) from None
+
+
+def _is_json(path: Path) -> bool:
+    """Whether the file starts (after blanks) with ``{``: JSON, as ``directory pull`` writes it."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096).lstrip().startswith(b"{")
+    except OSError:
+        return False  # the YAML reader says why
+
+
+def load_directory(path: str | Path) -> Directory:
+    """Read and validate a directory file: YAML within the config reader's bounds (size,
+    depth, aliases: :mod:`~ownscim_infra.config.yaml_reader`), or JSON (a file starting with
+    ``{``, as ``directory pull`` writes it) within :data:`MAX_JSON_BYTES`.
+
+    :raises ConfigError: file, line and column (YAML), key path, value, what is allowed.
     """
-    document = read_document(path)
+    path = Path(path)
+    document = YamlDocument(_read_json(path), Positions()) if _is_json(path) else read_document(path)
     return parse_directory(document.data, path, positions=document.positions)
 
 

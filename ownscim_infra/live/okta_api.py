@@ -29,7 +29,7 @@ Okta endpoints read (Okta Management API reference, developer.okta.com/docs/api)
 ``GET /api/v1/apps/{appId}/group-push/mappings``,
 ``GET /api/v1/meta/schemas/apps/{appId}/default``, ``GET /api/v1/apps/{appId}/groups``,
 ``GET /api/v1/groups/{groupId}``, ``GET /api/v1/groups?q=``, ``GET /api/v1/apps/{appId}/users``,
-``GET /api/v1/users/{idOrLogin}``.
+``GET /api/v1/users/{idOrLogin}``, ``GET /api/v1/groups/{groupId}/users`` (``directory pull``).
 """
 
 from __future__ import annotations
@@ -324,6 +324,26 @@ class OktaUser:
     id: str
     login: str
     status: str | None
+
+
+@dataclass(frozen=True)
+class OktaUserProfile:
+    """An Okta user with its whole ``profile`` (Okta's User object: ``profile.login``,
+    ``firstName``, ``lastName``, ``email``, the base and custom attributes), for ``directory pull``."""
+
+    id: str
+    login: str
+    status: str | None
+    profile: dict[str, Any]
+
+
+def parse_user_profile(data: dict[str, Any]) -> OktaUserProfile:
+    """A User object (``GET /api/v1/users/{id}``, an item of ``GET /api/v1/groups/{id}/users``)
+    as :class:`OktaUserProfile`. :raises KeyError, TypeError: not a User object."""
+    profile = data.get("profile")
+    if not isinstance(profile, dict):
+        raise TypeError(f"profile {profile!r} is not an object")
+    return OktaUserProfile(_id(data["id"]), _id(profile["login"]), _text(data.get("status")), dict(profile))
 
 
 @dataclass(frozen=True)
@@ -720,6 +740,23 @@ class OktaReader:
             return None
         with answer_of(path):
             return OktaUser(_id(u["id"]), _text((u.get("profile") or {}).get("login")) or "", _text(u.get("status")))
+
+    async def get_user_profile(self, id_or_login: str) -> OktaUserProfile | None:
+        """``GET /api/v1/users/{idOrLogin}`` with the whole profile; ``None`` on 404."""
+        path = f"/api/v1/users/{quote(id_or_login, safe='@')}"
+        u = await self.get_optional(path)
+        if u is None:
+            return None
+        with answer_of(path):
+            return parse_user_profile(u)
+
+    async def list_group_users(self, group_id: str) -> list[OktaUserProfile]:
+        """``GET /api/v1/groups/{groupId}/users``, every page: the group's members (User
+        objects with their profiles; Okta API reference, Groups, "List all member users")."""
+        path = f"/api/v1/groups/{quote(group_id, safe='')}/users"
+        data = await self.list_all(path)
+        with answer_of(path):
+            return [parse_user_profile(u) for u in data]
 
     async def read_live(self, app: App, logins: list[str], group_names: list[str]) -> LiveApp:
         """Read everything about ``app``; look up the configured people (by login) and

@@ -273,9 +273,10 @@ def create_body(user: DirectoryUser, profile: dict[str, Any], attribute: Regions
     body: dict[str, Any] = {
         "schemas": [CORE_USER],
         "userName": user.login,
-        "name": {"givenName": user.first_name, "familyName": user.last_name},
+        # a name Okta does not have is not sent (a profile whose firstName/lastName are optional)
+        "name": {k: v for k, v in (("givenName", user.first_name), ("familyName", user.last_name)) if v},
         "emails": [{"primary": True, "value": user.primary_email, "type": "work"}],
-        "displayName": f"{user.first_name} {user.last_name}",
+        "displayName": " ".join(n for n in (user.first_name, user.last_name) if n) or user.login,
         "locale": "en-US",
         "externalId": user.okta_id,
         "groups": [],

@@ -1,5 +1,5 @@
-"""The HTTP face of the emulated Okta org: the few Management API endpoints ``verify`` and
-``adopt`` read, serving an :class:`~ownscim_infra.offline.okta_org.OktaOrg`.
+"""The HTTP face of the emulated Okta org: the few Management API endpoints ``verify``,
+``adopt`` and ``directory pull`` read, serving an :class:`~ownscim_infra.offline.okta_org.OktaOrg`.
 
 moto's split: the org's state and Okta's documented behaviours are the model's
 (``ownscim_infra/offline/okta_org.py``, the one ``pulumi up`` is emulated against); this module
@@ -8,7 +8,8 @@ under uvicorn, port chosen by the OS), so the ``okta`` SDK talks to it unchanged
 shaped as in Okta's OpenAPI spec (the models the SDK is generated from): Application,
 ProvisioningConnectionResponse, ApplicationFeature (USER_PROVISIONING with ``capabilities``),
 GroupPushMapping, the app user schema (``definitions.custom.properties``),
-ApplicationGroupAssignment, AppUser, Group, User, and Okta's Error object (an
+ApplicationGroupAssignment, AppUser, Group, User (with its profile's attributes; a group's
+members as Users), and Okta's Error object (an
 :class:`~ownscim_infra.offline.okta_org.OktaApiError` of the model becomes one). Lists are
 paginated as Okta does: ``limit`` and an opaque ``after`` cursor, with ``Link: <...>;
 rel="self"`` and ``Link: <...>; rel="next"`` headers.
@@ -36,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ownscim_infra.config.directory import DirectoryUser
 from ownscim_infra.domain.own_setup import FEATURE, okta_fold
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg, OrgApp
 
@@ -162,18 +164,41 @@ def group_object(org: OktaOrg, group_id: str) -> dict[str, Any]:
     }
 
 
-def user_object(login: str, user_id: str, first_name: str, last_name: str, email: str) -> dict[str, Any]:
-    """A User."""
+def user_object(
+    login: str,
+    user_id: str,
+    first_name: str | None,
+    last_name: str | None,
+    email: str,
+    attributes: dict[str, Any] | None = None,
+    status: str = "ACTIVE",
+) -> dict[str, Any]:
+    """A User (``attributes``: the rest of its profile, as Okta returns it: an unset one is ``null``)."""
     return {
         "id": user_id,
-        "status": "ACTIVE",
+        "status": status,
         "created": TS,
         "activated": TS,
         "lastUpdated": TS,
-        "profile": {"login": login, "firstName": first_name, "lastName": last_name, "email": email},
+        "profile": {
+            "firstName": first_name,
+            "lastName": last_name,
+            "mobilePhone": None,
+            "secondEmail": None,
+            **(attributes or {}),
+            "login": login,
+            "email": email,
+        },
         "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
         "_links": {},
     }
+
+
+def directory_user_object(user: DirectoryUser, status: str = "ACTIVE") -> dict[str, Any]:
+    """The User of a directory user, its profile attributes (base and custom) included."""
+    return user_object(
+        user.login, user.okta_id, user.first_name, user.last_name, user.primary_email, user.attributes, status
+    )
 
 
 # --------------------------------------------------------------------------- the app
@@ -195,6 +220,8 @@ class FakeOkta:
         self.answers: dict[str, Callable[[Request], Response]] = {}
         #: the org's group rules (Okta's GroupRule objects); the model has none yet
         self.group_rules: list[dict[str, Any]] = []
+        #: Okta user id -> status other than ACTIVE (``DEPROVISIONED``: deactivated)
+        self.user_status: dict[str, str] = {}
         self.app = Starlette(
             exception_handlers={OktaApiError: self._refused},
             routes=[
@@ -209,6 +236,7 @@ class FakeOkta:
                 Route("/api/v1/groups", self.list_groups),
                 Route("/api/v1/groups/rules", self.list_group_rules),
                 Route("/api/v1/groups/{group_id}", self.get_group),
+                Route("/api/v1/groups/{group_id}/users", self.list_group_users),
                 Route("/api/v1/users/{id_or_login}", self.get_user),
             ],
         )
@@ -219,6 +247,7 @@ class FakeOkta:
         self.requests.clear()
         self._throttle.clear()
         self.answers.clear()
+        self.user_status.clear()
         self.group_rules.clear()
 
     def add_group_rule(self, name: str, group_ids: list[str], expression: str, status: str = "ACTIVE") -> str:
@@ -409,7 +438,17 @@ class FakeOkta:
         user = self._org.user(key) or self._org.user_by_login(key)
         if user is None:
             return not_found(f"{key} (User)")
-        return JSONResponse(user_object(user.login, user.okta_id, user.first_name, user.last_name, user.primary_email))
+        return JSONResponse(directory_user_object(user, self.user_status.get(user.okta_id, "ACTIVE")))
+
+    async def list_group_users(self, request: Request) -> Response:
+        """``GET /api/v1/groups/{groupId}/users``: the members, as Users, paged."""
+        group_id = request.path_params["group_id"]
+        if group_id not in self._org.groups:
+            return not_found(f"{group_id} (UserGroup)")
+        members = self._org.members(group_id)
+        return self.page(
+            request, [directory_user_object(u, self.user_status.get(u.okta_id, "ACTIVE")) for u in members]
+        )
 
 
 class FakeOktaServer:

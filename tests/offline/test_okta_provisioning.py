@@ -227,3 +227,14 @@ def test_the_provisioner_records_what_it_does_with_the_requests_it_sends():
         "not created: Create Users (lifecycleCreate) is not enabled"
     ]
     assert not fold_events(provisioner.events, last_run=1)[okta_fold(ann.login)].deactivated_and_reactivated
+
+
+def test_a_user_without_names_is_sent_without_them():
+    """An org may make ``firstName``/``lastName`` optional (``directory pull`` writes no name
+    then): no ``name`` member is sent empty, and the display name falls back to the login."""
+    nameless = parse_directory({"users": [{"login": "ann@example.com", "last_name": "Ames"}]}).users[0]
+    body = create_body(nameless, {"regions": "us1"}, app().attribute)
+    assert body["name"] == {"familyName": "Ames"} and body["displayName"] == "Ames"
+    bare = parse_directory({"users": [{"login": "cy@example.com"}]}).users[0]
+    body = create_body(bare, {}, app().attribute)
+    assert body["name"] == {} and body["displayName"] == "cy@example.com"

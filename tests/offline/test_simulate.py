@@ -418,10 +418,10 @@ def test_command_exits_1_and_says_why():
 
 def test_command_exits_2_on_bad_input(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("users: [{login: x}]\n")
+    bad.write_text("users: [{login: x, frist_name: X}]\n")
     res = sim_cmd("--directory", str(bad))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert f"{bad}:1:9: users[0] (x).first_name: required key is missing" in res.stderr
+    assert f"{bad}:1:20: users[0] (x).frist_name: unknown key; did you mean `first_name`?" in res.stderr
     env = {k: v for k, v in os.environ.items() if k != "OWN_SCIM_TOKEN"}
     res = sim_cmd("--receiver", "http://127.0.0.1:9/scim/v2", env=env)
     assert res.returncode == 2 and "OWN_SCIM_TOKEN" in res.stderr
