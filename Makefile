@@ -39,9 +39,10 @@ demo: $(STAMP)
 	@echo
 	$(PY) -m ownscim_infra simulate config/example.yaml --directory config/example-directory.yaml
 
-## test: the linters, then the whole test suite (integration tests skip without an Okta org)
+## test: the linters, then the whole test suite on every core (integration tests skip without an Okta org)
+# worksteal: an idle worker takes tests queued for a busy one (a few tests take a minute each)
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 ## lint: ruff (style, imports, docstrings, complexity), ruff format, mypy; import rules run in the tests
 lint: $(STAMP)

@@ -25,7 +25,7 @@ def write(directory, people: int, groups: int, extra_users: int, provisioning: s
     return config, users
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     people=st.integers(0, 6),
     groups=st.integers(1, 6),
