@@ -48,7 +48,7 @@ from ownscim_infra.domain import expression
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.own_setup import okta_fold
 from ownscim_infra.live import okta_api
-from ownscim_infra.live.verify import AppNotFound, _call_okta, find_app
+from ownscim_infra.live.verify import AppNotFound, call_okta, find_app
 
 #: The scopes a service app needs for a pull (``OKTA_API_SCOPES`` default for it).
 PULL_SCOPES = ("okta.users.read", "okta.groups.read", "okta.apps.read")
@@ -288,7 +288,7 @@ def pull(
     async def body(reader: okta_api.OktaReader) -> Pulled:
         return await read_users(reader, configs)
 
-    pulled = _call_okta(body, creds, **reader_opts)
+    pulled = call_okta(body, creds, **reader_opts)
     doc = document(pulled, wanted(configs).attributes, creds.org_url, generated_at or now_utc())
     try:
         directory = parse_directory(doc, output)
