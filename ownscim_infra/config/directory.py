@@ -47,7 +47,7 @@ from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue, shown
 from ownscim_infra.config.lookalike import confusable_keys, describe
 from ownscim_infra.config.models import Login, StrictModel, Text
 from ownscim_infra.config.validation import duplicate_issues, validate_document
-from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_document
+from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_document, read_text
 from ownscim_infra.domain.own_setup import okta_fold
 
 if TYPE_CHECKING:
@@ -292,17 +292,9 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _read_json(path: Path) -> Any:
     """The data of a JSON directory file, within :data:`MAX_JSON_BYTES`. :raises ConfigError."""
+    text = read_text(path, MAX_JSON_BYTES)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_JSON_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError.unreadable(path, exc.strerror or str(exc)) from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise ConfigError(path, [ConfigIssue("", MISSING, f"the file is larger than {MAX_JSON_BYTES} bytes")])
-    try:
-        return json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, [ConfigIssue("", MISSING, f"not UTF-8 (byte {exc.start + 1})")]) from None
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise ConfigError(path, [ConfigIssue("", MISSING, f"not JSON: {exc.msg}", exc.lineno, exc.colno)]) from None
     except ValueError as exc:  # a duplicate key

@@ -185,15 +185,19 @@ def _issue(mark: Any, message: str) -> ConfigIssue:
     return ConfigIssue("", MISSING, message, line=mark.line + 1, column=mark.column + 1)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of ``path``, at most ``max_bytes`` (read no further than one byte past).
+
+    :raises ConfigError: the file cannot be read, is larger than ``max_bytes``, or is not UTF-8.
+    """
     try:
         with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+            raw = f.read(max_bytes + 1)
     except OSError as exc:
         raise ConfigError.unreadable(path, exc.strerror or str(exc)) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if len(raw) > max_bytes:
         raise ConfigError(
-            path, [ConfigIssue("", MISSING, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB, the limit")]
+            path, [ConfigIssue("", MISSING, f"the file is larger than {max_bytes // 1024} KiB, the limit")]
         )
     try:
         return raw.decode("utf-8")
@@ -333,7 +337,7 @@ def read_document(path: str | Path, *, max_nodes: int = MAX_NODES) -> YamlDocume
         tag that is not YAML's own.
     """
     path = Path(path)
-    loaded = _parse(path, _read_text(path), max_nodes)
+    loaded = _parse(path, read_text(path), max_nodes)
     converter = _Converter()
     data = converter.value(loaded, ())
     if isinstance(loaded, CommentedMap | CommentedSeq):
