@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
-from ownscim_infra.domain import naming
+from ownscim_infra.domain import repairs as repair_text
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Code, Finding, Status, meaning
 from ownscim_infra.domain.own_setup import (
@@ -113,13 +113,8 @@ def check_result(
     )
 
 
-#: The plain repair: ``pulumi up --refresh``. The refresh runs each resource's Read, which
-#: stores what Okta holds (pulumi-terraform-bridge rewrites the state's inputs from it,
-#: ``ExtractInputsFromOutputs``), so the diff against the program's inputs shows the drift and
-#: the update puts the declared value back; a resource Okta answers 404 for is dropped from
-#: the state (the provider's Read clears its id) and created again. A plain ``pulumi up`` reads
-#: nothing: it diffs the program against the state, which still holds the declared values.
-REFRESH = "pulumi up --refresh"
+#: The plain repair (:data:`ownscim_infra.domain.repairs.REFRESH`, the one wording of every repair).
+REFRESH = repair_text.REFRESH
 
 
 def default_stack(config_file: str | Path) -> str:
@@ -137,31 +132,22 @@ class Repairs:
     stack: str
 
     def replace(self, type_: str, name: str) -> str:
-        """``pulumi up --replace 'URN'``: the only run that changes an assignment's live
-        ``regions`` value. ``ignore_changes=["profile"]`` hides the profile from the diff, and
-        the replacement trigger (the declared profile) is unchanged, so neither ``pulumi up``
-        nor ``pulumi up --refresh`` touches it; ``--replace`` deletes the assignment (delete
-        first: Okta deactivates its users in Own) and creates it with the config's value."""
-        return f"pulumi up --replace '{naming.urn(self.stack, type_, name)}'"
+        """``pulumi up --replace 'URN'`` (:func:`ownscim_infra.domain.repairs.replace`)."""
+        return repair_text.replace(self.stack, type_, name)
 
     def group_regions(self, group: str) -> str:
         """A group assignment's ``regions`` value differs."""
         key = next(g.resource_key for g in self.config.groups if g.name == group)
-        return self.replace(GROUP_ASSIGNMENT_TYPE, naming.group_assignment(key)) + _DEACTIVATES
+        return repair_text.group_regions(self.stack, key)
 
     def person_regions(self, login: str, want: str) -> str:
         """A direct assignment's ``regions`` value differs from ``want`` (shown)."""
-        return (
-            self.replace(APP_USER_TYPE, naming.user_assignment(login))
-            + _DEACTIVATES
-            + f"; if Okta refuses the unassignment because a group also grants {login} the app (E0000046), "
-            f"set the value in the Admin Console instead: {self.console_assignments}, {login}, regions {want}"
-        )
+        return repair_text.person_regions(self.stack, self.config.app.label, login, want)
 
     @property
     def console_assignments(self) -> str:
         """Where assignments are edited by hand."""
-        return f"Admin Console > Applications > {self.config.app.label} > Assignments"
+        return repair_text.console_assignments(self.config.app.label)
 
     @property
     def console_provisioning(self) -> str:
@@ -169,10 +155,9 @@ class Repairs:
         return f"Admin Console > Applications > {self.config.app.label} > Provisioning: the steps listed above"
 
 
-_DEACTIVATES = " (unassigns first: Okta deactivates its users in Own, then assigns the config's value)"
 #: Pulumi type tokens of the resources a repair names.
-GROUP_ASSIGNMENT_TYPE = "okta:app/groupAssignment:GroupAssignment"
-APP_USER_TYPE = "okta:app/user:User"
+GROUP_ASSIGNMENT_TYPE = repair_text.GROUP_ASSIGNMENT_TYPE
+APP_USER_TYPE = repair_text.APP_USER_TYPE
 
 
 @dataclass
@@ -559,10 +544,7 @@ def check_people(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs
             else []
         )
         # the app user's Read answers 200 for a group-scoped user: no run re-creates the direct assignment
-        by_hand = (
-            f"{repairs.console_assignments} > Assign > Assign to People: {person.login}, regions "
-            f"{_show(want)}; then `pulumi refresh`"
-        )
+        by_hand = repair_text.person_by_hand(config.app.label, person.login, _show(want))
         out.append(
             _assignment_finding(
                 Code.PERSON,

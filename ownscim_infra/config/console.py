@@ -1,0 +1,149 @@
+"""The console file: what admins did in the Okta Admin Console between two ``pulumi up``.
+
+``simulate --previous OLD --console FILE`` and ``review BASE NEW --console FILE`` apply these
+actions to the emulated org after the previous run and before the new ``pulumi up``
+(:mod:`ownscim_infra.offline.console`). The file is a YAML list, in the order the admins
+acted (``config/README.md``, "The console file")::
+
+    - {action: set-regions, group: Own US, regions: "emea2"}       # a group assignment's value
+    - {action: set-regions, person: dana.lee@example.com, regions: "us1"}
+    - {action: unassign, person: sam.rivera@example.com}
+    - {action: unassign, group: Own EMEA}
+    - {action: add-member, group: Own US, login: new.hire@example.com}
+    - {action: remove-member, group: Own US, login: jordan.kim@example.com}
+    - {action: rename-group, group: Own US, to: US Team}
+    - {action: delete-app}
+
+Read with the config's bounded reader (:func:`~ownscim_infra.config.yaml_reader.read_document`)
+and validated like the config (:func:`~ownscim_infra.config.validation.validate_document`):
+every problem at once, each naming the file, line, key path (``[2].action``), the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, StrictStr, field_validator, model_validator
+
+from ownscim_infra.config.errors import ConfigError, ConfigIssue
+from ownscim_infra.config.models import Login, StrictModel, Text
+from ownscim_infra.config.validation import validate_document
+from ownscim_infra.config.yaml_reader import Positions, read_document
+from ownscim_infra.domain.regions import join_regions
+
+#: The actions, and the keys each takes besides ``action`` (one of a pair for ``group | person``).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "set-regions": ("group | person", "regions"),
+    "unassign": ("group | person",),
+    "add-member": ("group", "login"),
+    "remove-member": ("group", "login"),
+    "rename-group": ("group", "to"),
+    "delete-app": (),
+}
+
+ActionName = Literal["set-regions", "unassign", "add-member", "remove-member", "rename-group", "delete-app"]
+
+#: The document key the list is validated under (never shown: paths start at ``[n]``).
+_LIST = "actions"
+
+
+class ConsoleAction(StrictModel):
+    """One admin action in the Admin Console: ``action`` and the keys it takes (:data:`ACTIONS`)."""
+
+    action: ActionName = Field(description="What the admin did: " + ", ".join(ACTIONS) + ".")
+    group: Text | None = Field(default=None, min_length=1, description="The group, by its name in Okta.")
+    person: Login | None = Field(default=None, description="The person, by Okta login.")
+    login: Login | None = Field(default=None, description="The member added or removed, by Okta login.")
+    regions: StrictStr | None = Field(
+        default=None, description='The new `regions` value as typed in the console, e.g. "us1,emea2" (or a list).'
+    )
+    to: Text | None = Field(default=None, min_length=1, description="The group's new name.")
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _joined(cls, value: Any) -> Any:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return join_regions(v.strip() for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _keys_of_the_action(self) -> ConsoleAction:
+        takes = ACTIONS[self.action]
+        given = [k for k in ("group", "person", "login", "regions", "to") if getattr(self, k) is not None]
+        allowed = {k for spec in takes for k in spec.split(" | ")}
+        extra = [k for k in given if k not in allowed]
+        needed = [spec for spec in takes if not any(k in given for k in spec.split(" | "))]
+        problems = []
+        if "group | person" in takes and self.group is not None and self.person is not None:
+            problems.append("takes `group` or `person`, not both")
+        if extra:
+            problems.append(f"does not take {', '.join(f'`{k}`' for k in extra)}")
+        if needed:
+            problems.append(f"needs {', '.join(f'`{k}`' for k in needed)}")
+        if problems:
+            wanted = ", ".join(f"`{k}`" for k in takes) or "no other key"
+            raise ValueError(f"{self.action} {'; '.join(problems)} (it takes {wanted})")
+        return self
+
+    @property
+    def subject(self) -> str:
+        """The group or person acted on (``the app`` for ``delete-app``)."""
+        return self.group or self.person or "the app"
+
+    def render(self) -> str:
+        """One line: ``set-regions group 'Own US': regions 'emea2'``."""
+        target = f"group {self.group!r}" if self.group else f"person {self.person}" if self.person else "the app"
+        extra = {"regions": self.regions, "login": self.login, "to": self.to}
+        tail = ", ".join(f"{k} {v!r}" for k, v in extra.items() if v is not None)
+        return f"{self.action} {target}" + (f": {tail}" if tail else "")
+
+
+class ConsoleFile(StrictModel):
+    """The console file's list, validated under one key (paths are shown from ``[n]``)."""
+
+    actions: list[ConsoleAction] = Field(default_factory=list)
+
+
+def parse_console(data: Any, file: str | Path = "<console>", *, positions: Positions | None = None) -> list[ConsoleAction]:
+    """Validate a parsed console document (a YAML list; an empty file is no action).
+
+    :raises ConfigError: every problem, each with the file, position, key path (``[2].action``),
+        the value and what is allowed."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        where = positions.of(()) if positions else None
+        message = "the console file must be a YAML list of actions, e.g. - {action: unassign, group: Own US}"
+        raise ConfigError(file, [ConfigIssue("", data, message, where.line if where else None, where.column if where else None)])
+    shifted = None
+    if positions is not None:
+        shifted = Positions(
+            {(_LIST, *loc): pos for loc, pos in positions.values.items()},
+            {(_LIST, *loc): pos for loc, pos in positions.keys.items()},
+        )
+    try:
+        return validate_document(ConsoleFile, {_LIST: data}, file, positions=shifted).actions
+    except ConfigError as exc:
+        raise ConfigError(file, [_unshifted(i) for i in exc.issues]) from None
+
+
+def _unshifted(issue: ConfigIssue) -> ConfigIssue:
+    """The issue with its path from the list (``[2].action``, not ``actions[2].action``)."""
+    return ConfigIssue(
+        issue.path.removeprefix(_LIST),
+        issue.value,
+        issue.message,
+        issue.line,
+        issue.column,
+        issue.where.removeprefix(_LIST),
+    )
+
+
+def load_console(path: str | Path) -> list[ConsoleAction]:
+    """Read and validate a console file (the config reader's bounds: size, depth, aliases).
+
+    :raises ConfigError: file, line and column, key path, value, what is allowed."""
+    document = read_document(path)
+    return parse_console(document.data, path, positions=document.positions)

@@ -1,0 +1,76 @@
+"""The one wording of each repair: the command or Admin Console step that brings a drift back.
+
+``verify`` (a live org, :class:`ownscim_infra.live.verify.Repairs`) and ``simulate``'s drift
+(an emulated org, :mod:`ownscim_infra.offline.drift`) both name their repairs from here, so
+that the two never say different things of the same drift. ``docs/live-org.md``, "Repairs",
+says why each works. Stdlib only.
+"""
+
+from __future__ import annotations
+
+from ownscim_infra.domain import naming
+
+#: The plain repair: ``pulumi up --refresh``. The refresh runs each resource's Read, which
+#: stores what Okta holds (pulumi-terraform-bridge rewrites the state's inputs from it,
+#: ``ExtractInputsFromOutputs``), so the diff against the program's inputs shows the drift and
+#: the update puts the declared value back; a resource Okta answers 404 for is dropped from
+#: the state (the provider's Read clears its id) and created again. A plain ``pulumi up`` reads
+#: nothing: it diffs the program against the state, which still holds the declared values.
+REFRESH = "pulumi up --refresh"
+
+#: What a ``--replace`` of an assignment does to its users, said after the command.
+DEACTIVATES = " (unassigns first: Okta deactivates its users in Own, then assigns the config's value)"
+
+#: Pulumi type tokens of the resources a repair names.
+GROUP_ASSIGNMENT_TYPE = "okta:app/groupAssignment:GroupAssignment"
+APP_USER_TYPE = "okta:app/user:User"
+CONNECTION_TYPE = "okta:app/connection:Connection"
+FEATURES_TYPE = "okta:app/features:Features"
+
+
+def replace(stack: str, type_: str, name: str) -> str:
+    """``pulumi up --replace 'URN'``: the only run that changes an assignment's live
+    ``regions`` value. ``ignore_changes=["profile"]`` hides the profile from the diff, and the
+    replacement trigger (the declared profile) is unchanged, so neither ``pulumi up`` nor
+    ``pulumi up --refresh`` touches it; ``--replace`` deletes the assignment (delete first:
+    Okta deactivates its users in Own) and creates it with the config's value."""
+    return f"pulumi up --replace '{naming.urn(stack, type_, name)}'"
+
+
+def console_assignments(label: str) -> str:
+    """Where assignments are edited by hand."""
+    return f"Admin Console > Applications > {label} > Assignments"
+
+
+def group_regions(stack: str, group_key: str) -> str:
+    """A group assignment's ``regions`` value differs (``group_key``: the group's resource key)."""
+    return replace(stack, GROUP_ASSIGNMENT_TYPE, naming.group_assignment(group_key)) + DEACTIVATES
+
+
+def person_regions(stack: str, label: str, login: str, want: str) -> str:
+    """A direct assignment's ``regions`` value differs from ``want`` (shown)."""
+    return (
+        replace(stack, APP_USER_TYPE, naming.user_assignment(login))
+        + DEACTIVATES
+        + f"; if Okta refuses the unassignment because a group also grants {login} the app (E0000046), "
+        f"set the value in the Admin Console instead: {console_assignments(label)}, {login}, regions {want}"
+    )
+
+
+def person_by_hand(label: str, login: str, want: str) -> str:
+    """A person who has the app only through a group (scope ``GROUP``): the app user's Read
+    answers 200 for them, so no run creates the direct assignment again."""
+    return f"{console_assignments(label)} > Assign > Assign to People: {login}, regions {want}; then `pulumi refresh`"
+
+
+def app_deleted(stack: str, connection: str, features: str) -> str:
+    """The app was deleted by hand: ``pulumi refresh`` fails on the connection and the
+    features (their Read has no 404 handling: terraform-provider-okta
+    ``resource_okta_app_connection.go``, ``resource_okta_app_features.go``), so they leave the
+    state by hand first; the refresh then drops the app and its assignments (404) and the
+    update creates them again."""
+    return (
+        f"pulumi state delete '{naming.urn(stack, CONNECTION_TYPE, connection)}'; "
+        f"pulumi state delete '{naming.urn(stack, FEATURES_TYPE, features)}'; then {REFRESH}"
+        " (the app is created anew: every person and group is assigned again)"
+    )
