@@ -106,7 +106,9 @@ class ConsoleFile(StrictModel):
     actions: list[ConsoleAction] = Field(default_factory=list)
 
 
-def parse_console(data: Any, file: str | Path = "<console>", *, positions: Positions | None = None) -> list[ConsoleAction]:
+def parse_console(
+    data: Any, file: str | Path = "<console>", *, positions: Positions | None = None
+) -> list[ConsoleAction]:
     """Validate a parsed console document (a YAML list; an empty file is no action).
 
     :raises ConfigError: every problem, each with the file, position, key path (``[2].action``),
@@ -116,7 +118,9 @@ def parse_console(data: Any, file: str | Path = "<console>", *, positions: Posit
     if not isinstance(data, list):
         where = positions.of(()) if positions else None
         message = "the console file must be a YAML list of actions, e.g. - {action: unassign, group: Own US}"
-        raise ConfigError(file, [ConfigIssue("", data, message, where.line if where else None, where.column if where else None)])
+        raise ConfigError(
+            file, [ConfigIssue("", data, message, where.line if where else None, where.column if where else None)]
+        )
     shifted = None
     if positions is not None:
         shifted = Positions(
