@@ -157,6 +157,27 @@ def progress_bars() -> Callable[[str, int, int], None] | None:
     return report
 
 
+def add_day_two_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--console FILE``, ``--refresh``, ``--replace URN``: what happened to the org after the
+    previous run, and how the new ``pulumi up`` is run (``simulate``, ``review``)."""
+    parser.add_argument(
+        "--console",
+        metavar="FILE",
+        help="a YAML list of Admin Console actions made after the previous run (set-regions, unassign, "
+        "add-member, remove-member, rename-group, delete-app: config/README.md); needs --previous",
+    )
+    parser.add_argument(
+        "--refresh", action="store_true", help="run the change as `pulumi up --refresh` (each resource read first)"
+    )
+    parser.add_argument(
+        "--replace",
+        metavar="URN",
+        action="append",
+        default=[],
+        help="run the change as `pulumi up --replace URN` (repeatable; a URN or the resource name that ends it)",
+    )
+
+
 def add_deactivation_argument(parser: argparse.ArgumentParser) -> None:
     """``--deactivation remove|keep``: what the receiver started here does with a user Okta
     deactivates (:class:`~ownscim_infra.receiver.settings.ReceiverSettings`' ``deactivation``)."""

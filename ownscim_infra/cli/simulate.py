@@ -9,6 +9,7 @@ import sys
 
 from ownscim_infra.cli.options import (
     add_config_argument,
+    add_day_two_arguments,
     add_deactivation_argument,
     add_directory_argument,
     add_format_argument,
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)",
     )
     add_deactivation_argument(p)
+    add_day_two_arguments(p)
     p.add_argument(
         "--request-deadline",
         type=float,
@@ -83,6 +85,9 @@ def handle(args: argparse.Namespace) -> int:
         deactivation=args.deactivation,
         request_deadline=args.request_deadline,
         progress=progress_bars(),
+        console=args.console,
+        refresh=args.refresh,
+        replace=args.replace,
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")

@@ -8,7 +8,12 @@ says why each works. Stdlib only.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import Any
+
 from ownscim_infra.domain import naming
+from ownscim_infra.domain.tables import wrapped
 
 #: The plain repair: ``pulumi up --refresh``. The refresh runs each resource's Read, which
 #: stores what Okta holds (pulumi-terraform-bridge rewrites the state's inputs from it,
@@ -74,3 +79,41 @@ def app_deleted(stack: str, connection: str, features: str) -> str:
         f"pulumi state delete '{naming.urn(stack, FEATURES_TYPE, features)}'; then {REFRESH}"
         " (the app is created anew: every person and group is assigned again)"
     )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between what the config declares and what Okta holds: the ``resource``
+    (its logical name), ``what`` differs, and the ``repair`` (``None``: the run repaired it);
+    ``kind`` says which check found it (to match the same drift before and after a run)."""
+
+    resource: str
+    what: str
+    repair: str | None
+    kind: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"resource", "what", "repair"}``."""
+        return {"resource": self.resource, "what": self.what, "repair": self.repair}
+
+
+#: A command naming a URN, printed whole.
+_COMMAND = re.compile(r"pulumi (?:up --replace|state delete) '[^']*'")
+
+
+def repair_lines(repair: str, width: int | None, indent: str = "") -> list[str]:
+    """A repair as lines of at most ``width`` characters, except each command naming a URN
+    (``pulumi up --replace 'URN'``, ``pulumi state delete 'URN'``), printed whole on its own
+    line so that it can be copied (a URN is longer than a line)."""
+    out: list[str] = []
+    pos = 0
+    for command in _COMMAND.finditer(repair):
+        between = repair[pos : command.start()].strip()
+        if between and between != ";":
+            out += wrapped(between, width, indent)
+        out.append(indent + command[0])
+        pos = command.end()
+    rest = repair[pos:].strip()
+    if rest or not out:
+        out += wrapped(rest, width, indent)
+    return out

@@ -34,7 +34,6 @@ secret is printed: the API token and the SCIM token never reach this module's ou
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -712,19 +711,8 @@ def render_text(report: Report, width: int | None = DEFAULT_WIDTH) -> str:
     return "\n".join(out) + "\n"
 
 
-#: A repair that starts with a command naming a URN: the command, then the rest.
-_COMMAND = re.compile(r"(pulumi up --replace '[^']*')(.*)", re.S)
-
-
-def repair_lines(repair: str, width: int | None, indent: str = "") -> list[str]:
-    """A repair as lines of at most ``width`` characters, except a ``pulumi up --replace
-    'URN'`` command, printed whole on its own line so that it can be copied (a URN is longer
-    than a line)."""
-    command = _COMMAND.fullmatch(repair)
-    if command is None:
-        return wrapped(repair, width, indent)
-    rest = command[2].strip()
-    return [indent + command[1], *(wrapped(rest, width, indent) if rest else [])]
+#: A repair as lines (:func:`ownscim_infra.domain.repairs.repair_lines`: commands naming a URN whole).
+repair_lines = repair_text.repair_lines
 
 
 def render_json(report: Report) -> str:

@@ -47,7 +47,7 @@ import copy
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -94,6 +94,17 @@ class RunResult:
         return self.failed is None
 
 
+@dataclass
+class RefreshResult:
+    """A ``pulumi refresh``: the resources whose state ``changed``, those Okta no longer has
+    (``gone``: dropped from the state), and the resource whose Read ``failed`` (``error``)."""
+
+    changed: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    failed: str | None = None
+    error: str = ""
+
+
 class StepError(Exception):
     """A step failed: Okta refused it, or a hook or ``protect`` stopped it."""
 
@@ -111,6 +122,7 @@ class Engine:
         self.state: dict[str, ResourceState] = {}
         self._old: dict[str, ResourceState] = {}
         self._on_step = on_step
+        self._replace: set[str] = set()
 
     @property
     def current(self) -> dict[str, ResourceState]:
@@ -125,16 +137,33 @@ class Engine:
 
     # -- the run ---------------------------------------------------------------
 
-    def up(self, registrations: Sequence[Registration], *, order: Sequence[str] = ()) -> RunResult:
+    def up(
+        self,
+        registrations: Sequence[Registration],
+        *,
+        order: Sequence[str] = (),
+        refresh: bool = False,
+        replace: Sequence[str] = (),
+    ) -> RunResult:
         """``pulumi up`` of the program that made ``registrations``; :attr:`state` is updated.
 
         ``order``: names of steps with no dependency between them (declared resources, or
         deletes of one antichain) that reach Okta in this order (default: the reverse of the
         program's). A login or group name the program looks up that the org does not have
-        fails the run before any step, as it fails the program (:func:`_program_failure`)."""
+        fails the run before any step, as it fails the program (:func:`_program_failure`).
+        ``refresh``: ``pulumi up --refresh`` (:meth:`refresh` first; a failed refresh fails
+        the run before any step). ``replace``: ``pulumi up --replace URN`` for each of these
+        names: the resource is replaced whatever its diff (``deleteBeforeReplace`` and
+        ``protect`` as for any replacement; pulumi/pulumi ``step_generator.go``, the
+        ``--replace`` targets are a forced ``Replace``)."""
         failure = self._program_failure(registrations)
         if failure is not None:
             return failure
+        if refresh:
+            refreshed = self.refresh()
+            if refreshed.failed:
+                return self._refresh_failure(registrations, refreshed)
+        self._replace = set(replace)
         old = self.state
         new: dict[str, ResourceState] = {}
         self._old = old
@@ -199,6 +228,80 @@ class Engine:
         self.state = kept
         return RunResult(steps, kept, failed)
 
+    def preview(self, registrations: Sequence[Registration]) -> list[Step]:
+        """``pulumi preview`` of the program against :attr:`state` (a further ``pulumi up``,
+        planned, nothing run): each declared resource's step as :meth:`up` would plan it,
+        then the deletes; every step ``not run``. Reads nothing from Okta, as a plain preview."""
+        steps = []
+        for reg in _dependency_order(registrations):
+            before = self.state.get(reg.name)
+            if before is None:
+                steps.append(Step(reg.name, reg.type, Op.CREATE, status=Status.NOT_RUN))
+                continue
+            try:
+                op, paths, _ = self._plan(reg, self._resolve(reg.inputs, self.state), before)
+            except OktaApiError as exc:
+                steps.append(Step(reg.name, reg.type, Op.UPDATE, status=Status.NOT_RUN, error=str(exc)))
+                continue
+            steps.append(Step(reg.name, reg.type, op, paths, status=Status.NOT_RUN))
+        declared = {r.name for r in registrations}
+        for layer in delete_antichains(self.state, declared):
+            steps += [Step(n, self.state[n].type, Op.DELETE, status=Status.NOT_RUN) for n in layer]
+        return steps
+
+    # -- refresh -----------------------------------------------------------------------
+
+    def refresh(self) -> RefreshResult:
+        """``pulumi refresh`` (and the first half of ``pulumi up --refresh``): each resource's
+        Read (:func:`.provider.read`), then the state as the bridge records it.
+
+        - The outputs become what Okta holds; the **inputs** too, for the keys the state
+          already has (pulumi-terraform-bridge ``pkg/tfbridge``, ``ExtractInputsFromOutputs``
+          with ``isRefresh``: "only extract new values for inputs that are already present").
+          The options, ``replacementTrigger`` among them, are the engine's and stay as
+          recorded: a ``regions`` value edited in the console becomes the recorded input while
+          the trigger is unchanged, so the next ``pulumi up`` is ``same``.
+        - A Read that answers "gone" (a 404 the provider handles by clearing the id) drops the
+          resource from the state: the next ``pulumi up`` creates it again.
+        - A Read that fails (the connection's and the features' Read have no 404 handling)
+          fails the refresh; the resources read before it keep their new state.
+        """
+        result = RefreshResult()
+        for name, state in list(self.state.items()):
+            if not state.custom:
+                continue
+            try:
+                outputs = provider.read(state.type, self.org, state.id, state.outputs)
+            except OktaApiError as exc:
+                result.failed, result.error = name, f"refreshing {name}: {exc}"
+                break
+            if outputs is None:
+                del self.state[name]
+                result.gone.append(name)
+                continue
+            inputs = {k: outputs.get(k, v) for k, v in state.inputs.items()}
+            if inputs != state.inputs or outputs != state.outputs:
+                result.changed.append(name)
+            self.state[name] = ResourceState(
+                state.type, state.name, state.parent, state.custom, state.id, inputs, outputs, state.options
+            )
+        return result
+
+    def _refresh_failure(self, registrations: Sequence[Registration], refreshed: RefreshResult) -> RunResult:
+        """``pulumi up --refresh`` whose refresh failed: no step runs; the failed one is the
+        resource whose Read failed (its last state kept)."""
+        steps, kept, failed = [], dict(self.state), None
+        for reg in _dependency_order(registrations):
+            step = self._unrun(reg, self.state.get(reg.name), kept)
+            if reg.name == refreshed.failed:
+                step.status, step.error, failed = Status.FAILED, refreshed.error, step
+            steps.append(step)
+        if failed is None:  # the resource whose Read failed is no longer declared
+            failed = Step(refreshed.failed or "", "", Op.SAME, status=Status.FAILED, error=refreshed.error)
+            steps.insert(0, failed)
+        self.state = kept
+        return RunResult(steps, kept, failed)
+
     # -- one resource ----------------------------------------------------------------
 
     def _resolve(self, value: Any, new: dict[str, ResourceState]) -> Any:
@@ -253,6 +356,8 @@ class Engine:
             step = Step(reg.name, reg.type, Op.CREATE)
             return self._run(step, lambda: self._create(reg, inputs, new), reg, before, new)
         op, paths, kept = self._plan(reg, inputs, before)
+        if reg.name in self._replace:  # pulumi up --replace: a forced replacement
+            op, paths = Op.REPLACE, ["--replace"]
         dbr = bool(reg.options.get("deleteBeforeReplace"))
         step = Step(reg.name, reg.type, op, paths, delete_before_replace=op == Op.REPLACE and dbr)
         if paths == ["replacementTrigger"]:

@@ -529,6 +529,10 @@ class OktaOrg:
         """
         values = self.app(app_id).users.get(user_id)
         user = self.user(user_id)
+        if values is None and user is not None:  # a member of an assigned group: 200, scope GROUP
+            held = next((a for a in self.app_users(app_id) if a.user.okta_id == user_id), None)
+            if held is not None:
+                return {"profile": held.profile, "userName": user.login, "scope": held.scope}
         if values is None or user is None:
             raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (AppUser)")
         mapped = {
@@ -537,7 +541,7 @@ class OktaOrg:
             "familyName": user.last_name,
             "email": user.primary_email,
         }
-        return {"profile": mapped | values, "userName": user.login}
+        return {"profile": mapped | values, "userName": user.login, "scope": "USER"}
 
     def unassign_user(self, app_id: str, user_id: str) -> None:
         """``DELETE /api/v1/apps/{appId}/users/{userId}``.
@@ -617,6 +621,15 @@ class OktaOrg:
         app.connection = {**(app.connection or {}), "status": "DISABLED"}
         app.capabilities, app.feature_status = None, None
         self._changes.everyone = True
+
+    def remove_direct_assignment(self, app_id: str, user_id: str) -> None:
+        """Assignments > the person > Remove (the Admin Console): the direct assignment goes;
+        a person in an assigned group keeps the app through it (scope ``GROUP``), where the
+        API's ``DELETE`` is refused (E0000046). Chosen after issue 17's audit ("a direct
+        assignment removed by hand from a group member still reads 200 (scope GROUP)"); to
+        check on a real org."""
+        self.app(app_id).users.pop(user_id, None)
+        self._changes.user_ids.add(user_id)
 
     def enable_push_groups(self, app_id: str) -> None:
         """General > App Settings > Edit, tick Push Groups (``GROUP_PUSH`` in the app's features)."""

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from typing_extensions import override
 
 from ownscim_infra.domain.own_setup import capability_statuses
-from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 
 APP = "okta:app/autoLogin:AutoLogin"
 CONNECTION = "okta:app/connection:Connection"
@@ -114,6 +114,12 @@ class AutoLoginModel(_Plain):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.delete_app(rid)
 
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """``resourceAppAutoLoginRead``: an app Okta no longer has clears the id (gone);
+        else the label Okta holds."""
+        app = org.apps.get(rid)
+        return None if app is None else dict(state) | {"label": app.label}
+
 
 class ConnectionModel(_Plain):
     """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+). Read's ``setStatus``:
@@ -140,6 +146,12 @@ class ConnectionModel(_Plain):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         return None  # "App connections are managed through the application lifecycle"
 
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """Read asks Okta (``GET .../connections/default``) and has no 404 handling: on a
+        deleted app it fails (:class:`~.okta_org.OktaApiError`), and so does the refresh."""
+        org.app(rid)
+        return self._state(org, rid, state)
+
 
 class FeaturesModel(_Plain):
     """``okta_app_features``: Create and Update PUT the feature, then Read; Read adds an error
@@ -163,6 +175,12 @@ class FeaturesModel(_Plain):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         return None  # "This resource cannot be deleted via Terraform"
 
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """Read adds an error on any API error ("Could not read app feature"), a deleted app
+        (404) or provisioning off alike: the refresh fails."""
+        org.get_features(state["appId"])
+        return dict(state)
+
 
 class AttributeModel(_Plain):
     """``okta_app_user_schema_property``: ``index``, ``type``, ``external_name``,
@@ -185,6 +203,12 @@ class AttributeModel(_Plain):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.delete_schema_property(state["appId"], state["index"])
 
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The property Okta holds (its keys the state has); gone with its app or the property."""
+        app = org.apps.get(state["appId"])
+        held = None if app is None else app.schema.get(state["index"])
+        return None if held is None else dict(state) | {k: v for k, v in held.items() if k in state}
+
 
 class GroupModel(_Plain):
     """``okta_group``: no ``ForceNew``; ``resourceGroupUpdate`` PUTs the new name in place."""
@@ -201,6 +225,12 @@ class GroupModel(_Plain):
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.delete_group(rid)
+
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """``resourceGroupRead``: a group Okta no longer has is gone (404); else its name,
+        so a group renamed in the console is renamed back by the next update."""
+        group = org.groups.get(rid)
+        return None if group is None else dict(state) | {"name": group.name}
 
 
 class GroupAssignmentModel(ResourceModel):
@@ -247,6 +277,16 @@ class GroupAssignmentModel(ResourceModel):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.delete_group_assignment(state["appId"], state["groupId"])
 
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """``resourceAppGroupAssignmentRead``: a 404 (the assignment, or the app) clears the id
+        (gone); else Okta's priority and whole profile."""
+        try:
+            return self._read(org, state["appId"], state["groupId"], state)
+        except OktaApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
 
 class AppUserModel(ResourceModel):
     """``okta_app_user`` (``resource_okta_app_user.go``):
@@ -283,6 +323,18 @@ class AppUserModel(ResourceModel):
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.unassign_user(state["appId"], state["userId"])
+
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """``resourceAppUserRead`` (``GET /api/v1/apps/{appId}/users/{userId}``): a 404 clears
+        the id (gone); a user who has the app only through a group still answers 200 (scope
+        ``GROUP``, :meth:`~.okta_org.OktaOrg.get_app_user`), so a direct assignment removed
+        by hand from a group member stays in the state and is never created again."""
+        try:
+            return self._read(org, state["appId"], state["userId"], state)
+        except OktaApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
 
 class _MembershipNotEmulated(_Plain):
@@ -321,6 +373,16 @@ MODELS: dict[str, ResourceModel] = {
     GROUP_ASSIGNMENT: GroupAssignmentModel(),
     APP_USER: AppUserModel(),
 }
+
+
+def read(type_: str, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    """The provider's Read of a resource (``pulumi refresh``): the state Okta's answer gives,
+    ``None`` when the resource is gone (a 404 the provider handles), the state unchanged for a
+    type whose Read is not modelled (:data:`MODELS`' memberships and rules).
+
+    :raises OktaApiError: the Read fails (an error the provider does not handle)."""
+    reader = getattr(MODELS.get(type_), "read", None)
+    return dict(state) if reader is None else reader(org, rid, state)
 
 
 def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ignore: list[str]) -> Diff:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, READ_ONLY_ROLE, okta_fold
+from ownscim_infra.domain.repairs import Drift
 from ownscim_infra.offline.expectations import Expected, Meaning
 from ownscim_infra.offline.okta_provisioning import EventKind, ProvisioningEvent, ResolvedAssignment
 from ownscim_infra.offline.steps import Step
@@ -201,11 +202,20 @@ class SimulationReport:
     conflicts: list[list[str]] = field(default_factory=list)
     #: pairs of steps of one conflict set that depend on each other: ``(a, b)``, ``a`` runs first
     fixed: list[tuple[str, str]] = field(default_factory=list)
+    #: what the config declares against what Okta holds after the run, each with its repair
+    #: (``None``: the run repaired a drift the console made): :mod:`.drift`
+    drift: list[Drift] = field(default_factory=list)
+    #: the Admin Console actions applied before the run (``--console``), one line each
+    console: list[str] = field(default_factory=list)
+    #: with ``--console``, ``--refresh`` or ``--replace``: a further plain ``pulumi up`` after
+    #: this run, previewed (``None`` otherwise): converged when every step is ``same``
+    next_run: list[Step] | None = None
 
     @property
     def ok(self) -> bool:
-        """Every user as the config means, and no finding (of either run)."""
-        return not self.findings and not self.previous_findings and all(u.ok for u in self.users)
+        """Every user as the config means, no finding (of either run), and no drift left."""
+        left = any(d.repair is not None for d in self.drift)
+        return not self.findings and not self.previous_findings and not left and all(u.ok for u in self.users)
 
     @property
     def changed_users(self) -> list[UserResult]:
@@ -231,8 +241,9 @@ class SimulationReport:
             "changes": [step.to_json() for step in self.changes],
             "okta": self.okta,
             "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
+            "drift": [d.to_json() for d in self.drift],
             "ok": self.ok,
-        }
+        } | ({} if self.next_run is None else {"nextRun": [step.to_json() for step in self.next_run]})
 
 
 def camel_case(text: str) -> str:

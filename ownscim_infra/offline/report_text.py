@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from ownscim_infra.domain.repairs import repair_lines
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.report import (
     RE_CREATED_ALTERNATIVE,
@@ -120,6 +121,35 @@ def _findings_lines(report: SimulationReport, width: int | None) -> list[str]:
     return lines
 
 
+def _drift_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """What the config declares against what Okta holds after the run, with each repair
+    (nothing when there is no drift)."""
+    if not report.drift:
+        return []
+    left = [d for d in report.drift if d.repair is not None]
+    lines = [
+        f"Drift: the config against Okta after the run ({len(left)} left, {len(report.drift) - len(left)} repaired):"
+    ]
+    for d in report.drift:
+        lines += wrapped(f"- {d.resource}: {d.what}", width, "  ")
+        lines += (
+            ["    Repair:", *repair_lines(d.repair, width, "      ")] if d.repair else ["    Repaired by this run."]
+        )
+    return lines
+
+
+def _next_run_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """A further plain ``pulumi up``, previewed (with ``--console``, ``--refresh``, ``--replace``)."""
+    if report.next_run is None:
+        return []
+    changing = [s for s in report.next_run if s.op != Op.SAME]
+    if not changing:
+        return [f"A further pulumi up (previewed): all {len(report.next_run)} resource(s) same"]
+    rows = [[str(s.op), s.name, changed_summary(s)] for s in changing]
+    head = f"A further pulumi up (previewed): {len(changing)} of {len(report.next_run)} resource(s) change"
+    return [head, *aligned(["Op", "Resource", "Changed"], rows, indent="  ", max_width=width)]
+
+
 def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> str:
     """The report for a terminal: what ``pulumi up`` does, one row a user, then the reasons
     and the findings. Tables fit ``width`` columns (``None``: as wide as they take)."""
@@ -128,6 +158,7 @@ def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> 
     header = [
         f"Simulation of {report.config} with directory {report.directory}",
         *([f"Applied as a change from {report.previous} (provisioned first)"] if report.previous else []),
+        *(f"Admin Console, before this run: {action}" for action in report.console),
         f"Receiver: {report.receiver}"
         + (" (started here, temporary database)" if report.receiver_started_here else ""),
         f"Okta provisioning ({report.capabilities_source}): {caps}",
@@ -145,6 +176,8 @@ def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> 
         "",
         *_people_lines(report, width),
         *_findings_lines(report, width),
+        *_drift_lines(report, width),
+        *_next_run_lines(report, width),
     ]
     ok_count = sum(u.ok for u in report.users)
     found = len(report.findings) + len(report.previous_findings)

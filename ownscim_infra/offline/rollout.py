@@ -21,7 +21,7 @@ it had members, and group priorities that Okta holds in another order than the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ownscim_infra.config import OwnScimConfig
@@ -129,11 +129,14 @@ class Rollout:
         phase: str = "pulumi up",
         directory_after: Directory | None = None,
         order: list[str] | None = None,
+        refresh: bool = False,
+        replace: Sequence[str] = (),
     ) -> RolloutRun:
         """``pulumi up`` of the program that made ``registrations`` for ``config``, then what
         the admins do in Okta after it: add the members of the groups it created, and, with
         ``directory_after``, change the memberships to that directory's. ``phase`` names the
-        run for the progress reporter; ``order`` the parallel steps' order (:meth:`.Engine.up`)."""
+        run for the progress reporter; ``order`` the parallel steps' order, ``refresh``
+        (``pulumi up --refresh``) and ``replace`` (the ``--replace`` targets): :meth:`.Engine.up`."""
         self._config = config
         self._phase, self._done, self._total = phase, 0, len(registrations)
         self.provisioner.start_run()
@@ -146,7 +149,7 @@ class Rollout:
         old_states = dict(self.engine.state)
         if directory_after is not None:  # the users exist when pulumi up looks them up
             self.org.set_directory(directory_after, memberships=False)
-        result = self.engine.up(registrations, order=order or ())
+        result = self.engine.up(registrations, order=order or (), refresh=refresh, replace=replace)
         run = RolloutRun(result)
         run.touches = self.touches(result, old_states)
         run.independent = independent(registrations, old_states)
@@ -159,6 +162,11 @@ class Rollout:
         self._sync()
         run.findings += self._order(config)
         return run
+
+    def react(self) -> None:
+        """Okta's provisioning reacts to changes made outside ``pulumi up`` (an admin in the
+        Admin Console: :mod:`.console`), as it does after each step."""
+        self._sync()
 
     # -- provisioning after each step ----------------------------------------------
 

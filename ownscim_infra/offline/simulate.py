@@ -30,16 +30,21 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from pathlib import Path
 
 from ownscim_infra.config import ConfigError, ConfigIssue
+from ownscim_infra.config.console import ConsoleAction, load_console
 from ownscim_infra.config.directory import Directory, load_directory
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
+from ownscim_infra.domain.repairs import Drift
+from ownscim_infra.offline.console import apply_console, with_memberships
+from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack_of
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
 from ownscim_infra.offline.findings import setup_findings, typo_findings
@@ -119,10 +124,21 @@ def run_simulation(
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     request_deadline: float = REQUEST_DEADLINE,
     order: list[str] | None = None,
+    console: Console | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
     means. Sends requests to ``base_url`` only.
+
+    :param console: Admin Console actions applied after ``previous``'s run and before
+        ``current``'s (:mod:`.console`; Okta's provisioning reacts to them at once, and Own's
+        "before" is read after them); the drift they make and the run repairs is reported
+        with ``repair`` ``None`` (:mod:`.drift`).
+    :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
+    :param replace: the logical names ``current``'s run replaces whatever their diff
+        (``pulumi up --replace URN``).
 
     :param order: the order of ``current``'s parallel steps (:meth:`.engine.Engine.up`;
         the review explores them: :attr:`SimulationReport.conflicts`).
@@ -149,18 +165,28 @@ def run_simulation(
         previous_findings: list[Finding] = []
         previous_failed: Step | None = None
         before = Before()
+        introduced: list[Drift] = []
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
             previous_failed = first.result.failed
+            if console is not None:
+                current, introduced = _apply_console(rollout, previous, current, console)
             before = _read_before(reader, previous, current)
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
         # admins' doing in Okta, after it (the program never changes memberships)
-        run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
+        run = rollout.up(
+            current.plan.resources,
+            current.plan.config,
+            directory_after=current.directory,
+            order=order,
+            refresh=refresh,
+            replace=replace,
+        )
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
         wanted = expectations(
@@ -180,6 +206,7 @@ def run_simulation(
                 progress("reading Own", n, len(logins))
             users.append(judge.user(login, wanted[login], read_own_state(reader, login)))
         attr = app.attribute
+        after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
         return SimulationReport(
             config=current.plan.config_file,
             directory=current.directory_file,
@@ -205,10 +232,35 @@ def run_simulation(
             update_failed=run.result.failed,
             previous_failed=previous_failed,
             conflicts=run.conflicts,
+            drift=after + repaired(introduced, after),
+            console=[a.render() for a in console.actions] if console else [],
+            next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
             fixed=[
                 (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
             ],
         )
+
+
+@dataclass(frozen=True)
+class Console:
+    """A console file read (:func:`ownscim_infra.config.console.load_console`): its ``file``
+    and its ``actions``, in order."""
+
+    file: str
+    actions: list[ConsoleAction]
+
+
+def _apply_console(rollout: Rollout, previous: State, current: State, console: Console) -> tuple[State, list[Drift]]:
+    """The admins' actions after ``previous``'s run: applied to the org, Okta's provisioning
+    reacting; returns ``current`` with the memberships they changed, and the drift they made
+    (against the previous config, which the org matched before them)."""
+    org, stack = rollout.org, stack_of(previous.plan.config_file)
+    had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
+    apply_console(org, rollout.app_id, console.actions, console.file)
+    rollout.react()
+    made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
+    directory = with_memberships(current.directory, org, console.actions)
+    return replace_fields(current, directory=directory), made
 
 
 # --------------------------------------------------------------------------- command
@@ -249,8 +301,16 @@ def simulate(
     deactivation: Deactivation = "remove",
     request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
+    console: str | Path | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
+
+    :param console: a console file (:mod:`ownscim_infra.config.console`): the Admin Console
+        actions between ``previous``'s run and this one (needs ``previous``).
+    :param refresh: ``pulumi up --refresh``. :param replace: ``pulumi up --replace URN`` targets
+        (URNs, or the logical names that end them).
 
     :param deactivation: what the receiver started here does with a deactivated user:
         ``remove`` (Own's documented deprovisioning, the default) or ``keep`` (kept inactive;
@@ -263,6 +323,8 @@ def simulate(
     """
     current = load_state(config, directory)
     before = load_state(*previous) if previous else None
+    if console is not None and before is None:
+        raise InputError("--console needs --previous CONFIG: the actions are made after the previous run")
     return simulate_states(
         current,
         before,
@@ -272,7 +334,26 @@ def simulate(
         deactivation=deactivation,
         request_deadline=request_deadline,
         progress=progress,
+        console=None if console is None else Console(str(console), load_console(console)),
+        refresh=refresh,
+        replace=replace_targets(current, replace),
     )
+
+
+def replace_targets(current: State, targets: Sequence[str]) -> list[str]:
+    """The logical names of ``pulumi up --replace`` targets: a URN's last part
+    (``urn:pulumi:STACK::ownscim::TYPE::NAME``), or a name.
+
+    :raises InputError: a target that names no resource the program declares."""
+    declared = {r.name for r in current.plan.resources}
+    names = [t.rsplit("::", 1)[-1] for t in targets]
+    unknown = [t for t, n in zip(targets, names, strict=True) if n not in declared]
+    if unknown:
+        raise InputError(
+            f"--replace {unknown[0]!r}: the program declares no resource of that name "
+            "(a URN ends with a resource's name, e.g. ::own-scim-group-assignment-own-us)"
+        )
+    return names
 
 
 def simulate_states(
@@ -287,10 +368,14 @@ def simulate_states(
     progress: Progress | None = None,
     connection_api: bool = True,
     order: list[str] | None = None,
+    console: Console | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
     connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
-    ``order``: the order of the parallel steps of ``current``'s run (:func:`run_simulation`)."""
+    ``order``: the order of the parallel steps of ``current``'s run; ``console``, ``refresh``,
+    ``replace`` (logical names): :func:`run_simulation`."""
     with ExitStack() as stack:
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background
@@ -321,6 +406,9 @@ def simulate_states(
                 set_account_regions=handle.app.set_account_regions,
                 request_deadline=request_deadline,
                 order=order,
+                console=console,
+                refresh=refresh,
+                replace=replace,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
@@ -333,4 +421,7 @@ def simulate_states(
             connection_api=connection_api,
             request_deadline=request_deadline,
             order=order,
+            console=console,
+            refresh=refresh,
+            replace=replace,
         )

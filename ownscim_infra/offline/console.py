@@ -1,0 +1,143 @@
+"""Admin Console actions (the console file, :mod:`ownscim_infra.config.console`) applied to the
+emulated org between two ``pulumi up``, through the org's admin methods
+(:class:`~.okta_org.OktaOrg`, "An admin's changes") and its Management API calls, as the
+console makes them:
+
+- ``set-regions`` of a group: the group assignment's profile is edited in place (``PUT
+  /api/v1/apps/{appId}/groups/{groupId}``, its priority kept); of a person: their direct
+  assignment's profile (``POST /api/v1/apps/{appId}/users/{userId}``). Okta's provisioning
+  then sees a profile change, and with Update User Attributes off (Own's setup page: "Update
+  User Attributes is unsupported"; ``USER_PROVISIONING`` ``profile`` DISABLED) pushes nothing:
+  Own keeps the old regions (``not pushed``, :mod:`.okta_provisioning`).
+- ``unassign`` a group (its members without another assignment are deactivated in Own) or a
+  person (:meth:`~.okta_org.OktaOrg.remove_direct_assignment`: a member of an assigned group
+  keeps the app through it, scope ``GROUP``).
+- ``add-member`` / ``remove-member``: the directory's memberships change (and so does the
+  directory the next run ends with: the program does not manage them); Okta provisions or
+  deactivates the member as for any membership change.
+- ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
+- ``delete-app``: Deactivate, then Delete: every assignment goes with the app.
+
+An action the org cannot take (a group it does not have, a person with no direct assignment)
+is a :class:`~ownscim_infra.config.ConfigError` naming the file and the action's key path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.config import ConfigError, ConfigIssue
+from ownscim_infra.config.console import ConsoleAction
+from ownscim_infra.config.directory import Directory
+from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
+
+
+class _Refused(Exception):
+    """An action the org cannot take: ``key`` (of the action) and why."""
+
+    def __init__(self, key: str, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.key, self.value, self.message = key, value, message
+
+
+def apply_console(org: OktaOrg, app_id: str | None, actions: Sequence[ConsoleAction], file: str | Path) -> None:
+    """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds); the
+    memberships they change carry into the next run's directory through :func:`with_memberships`.
+
+    :raises ConfigError: an action the org cannot take, naming ``file`` and ``[n].key``."""
+    issues = []
+    for n, action in enumerate(actions):
+        try:
+            _apply(org, app_id, action)
+        except _Refused as refused:
+            issues.append(ConfigIssue(f"[{n}].{refused.key}", refused.value, refused.message))
+        except OktaApiError as exc:
+            issues.append(ConfigIssue(f"[{n}]", action.render(), f"Okta refuses it: {exc}"))
+    if issues:
+        raise ConfigError(file, issues)
+
+
+def _group_id(org: OktaOrg, name: str) -> str:
+    found = org.find_group(name)
+    if found is None:
+        known = ", ".join(sorted(g.name for g in org.groups.values())) or "none"
+        raise _Refused("group", name, f"no Okta group has this name after the previous run (groups: {known})")
+    return found
+
+
+def _app(org: OktaOrg, app_id: str | None) -> str:
+    if app_id is None or app_id not in org.apps:
+        raise _Refused(
+            "action", "", "the app does not exist in Okta (the previous run did not create it, or it was deleted)"
+        )
+    return app_id
+
+
+def _user_id(org: OktaOrg, login: str, key: str) -> str:
+    found = org.find_user_id(login)
+    if found is None:
+        raise _Refused(key, login, "no Okta user has this login (the directory file lists Okta's users)")
+    return found
+
+
+def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
+    if action.action == "delete-app":
+        app = _app(org, app_id)
+        org.edit_app(app, status="INACTIVE")
+        org.delete_app(app)
+    elif action.action == "rename-group":
+        gid = _group_id(org, action.group or "")
+        org.update_group(gid, action.to or "", org.groups[gid].description)
+    elif action.action in ("add-member", "remove-member"):
+        _membership(org, action)
+    elif action.group is not None:
+        app, gid = _app(org, app_id), _group_id(org, action.group)
+        held = org.apps[app].group_assignments.get(gid)
+        if held is None:
+            raise _Refused("group", action.group, "the group is not assigned to the app")
+        if action.action == "unassign":
+            org.delete_group_assignment(app, gid)
+        else:
+            org.put_group_assignment(app, gid, None, {**held["profile"], REGIONS_ATTRIBUTE: action.regions})
+    else:
+        app, uid = _app(org, app_id), _user_id(org, action.person or "", "person")
+        values = org.apps[app].users.get(uid)
+        if values is None:
+            raise _Refused("person", action.person, "the person has no direct assignment (Assignments > Person)")
+        if action.action == "unassign":
+            org.remove_direct_assignment(app, uid)
+        else:
+            org.assign_user(app, uid, {**values, REGIONS_ATTRIBUTE: action.regions})
+
+
+def _membership(org: OktaOrg, action: ConsoleAction) -> None:
+    gid = _group_id(org, action.group or "")
+    uid = _user_id(org, action.login or "", "login")
+    user = org.user(uid)
+    assert user is not None
+    org.set_user_groups(uid, _groups_after(user.groups, action, org.groups[gid].names))
+
+
+def _groups_after(groups: list[str], action: ConsoleAction, names: list[str]) -> list[str]:
+    """A user's group names after an ``add-member`` / ``remove-member`` of the group that has
+    had ``names`` (its current name last)."""
+    folded = {okta_fold(n) for n in names}
+    kept = [g for g in groups if okta_fold(g) not in folded]
+    return [*kept, names[-1]] if action.action == "add-member" else kept
+
+
+def with_memberships(directory: Directory, org: OktaOrg, actions: Sequence[ConsoleAction]) -> Directory:
+    """``directory`` (the next run's) with the memberships ``actions`` changed in ``org``: each
+    user the console added to or removed from a group has the groups ``org`` holds for them
+    now (the console's edit wins over the file for that user)."""
+    logins = {okta_fold(a.login or "") for a in actions if a.action in ("add-member", "remove-member")}
+    if not logins:
+        return directory
+    users = []
+    for user in directory.users:
+        now = org.user_by_login(user.login) if okta_fold(user.login) in logins else None
+        users.append(user if now is None else user.model_copy(update={"groups": list(now.groups)}))
+    return directory.model_copy(update={"users": users})

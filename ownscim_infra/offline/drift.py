@@ -1,0 +1,148 @@
+"""Drift: what the config declares against what the emulated Okta holds, with each repair.
+
+``simulate``'s report lists one :class:`Drift` per difference after the run (the app, each
+created group's name, each group assignment's presence, priority and ``regions`` value, each
+person's direct assignment and value), with the command or Admin Console step that brings it
+back, worded once for ``verify`` and ``simulate`` (:mod:`ownscim_infra.domain.repairs`):
+
+- a ``regions`` value edited in the console: ``pulumi up --replace 'URN'``. A plain ``pulumi
+  up`` reads nothing; ``pulumi up --refresh`` rewrites the recorded inputs from Okta's value
+  while the replacement trigger (the declared profile) is unchanged (:meth:`.engine.Engine.refresh`);
+- an assignment or a group removed or renamed by hand: ``pulumi up --refresh`` (the Read
+  answers 404, or the name Okta holds, and the update puts it back);
+- a person who has the app only through a group (their direct assignment removed by hand):
+  the app user's Read answers 200 with scope ``GROUP``, so no run creates it again: the
+  console step;
+- the app deleted: the connection's and features' Read fail, so they leave the state by hand.
+
+A drift the run repaired (one the console made, gone after the run) is listed with ``repair``
+``None`` (:func:`repaired`). Loads no Pulumi.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ownscim_infra.config import OwnScimConfig
+from ownscim_infra.domain import naming, repairs
+from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.domain.priorities import group_priority
+from ownscim_infra.domain.regions import canonical_regions
+from ownscim_infra.domain.repairs import Drift
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.okta_org import OktaOrg
+
+
+def stack_of(config_file: str | Path) -> str:
+    """The stack the config belongs to by the program's convention (``config/<stack>.yaml``)."""
+    return Path(config_file).stem if str(config_file) else "<stack>"
+
+
+def _show(value: Any) -> str:
+    return "(none: all regions)" if value in (None, "") else str(value)
+
+
+def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: str) -> list[Drift]:
+    """Every difference between ``config`` and ``org``, for the resources of the engine's
+    ``state`` (name -> :class:`~.engine.ResourceState`); nothing before the app exists."""
+    names = naming.ResourceNames()
+    app_state = next((s for s in state.values() if s.type == provider.APP), None)
+    if app_state is None:
+        return []
+    if app_state.id not in org.apps:
+        repair = (
+            repairs.app_deleted(stack, names.connection, names.features)
+            if names.connection in state
+            else repairs.REFRESH + " (the app is created anew: every person and group is assigned again)"
+        )
+        return [Drift(names.app, "the app was deleted in Okta, with every assignment", repair, "app")]
+    found = _groups(config, org, state, names)
+    if config.assignments_declared:
+        found += _group_assignments(config, org, app_state.id, stack, names)
+        found += _people(config, org, app_state.id, stack, names)
+    return found
+
+
+def _groups(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: naming.ResourceNames) -> list[Drift]:
+    found = []
+    for group in config.groups:
+        held = state.get(names.group(group.resource_key))
+        if not group.create or held is None:
+            continue
+        now = org.groups.get(held.id)
+        if now is None:
+            found.append(Drift(held.name, f"group {group.name!r} was deleted in Okta", repairs.REFRESH, "group"))
+        elif now.name != group.name:
+            what = f"group {group.name!r} is named {now.name!r} in Okta"
+            found.append(Drift(held.name, what, repairs.REFRESH, "group"))
+    return found
+
+
+def _group_assignments(
+    config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names: naming.ResourceNames
+) -> list[Drift]:
+    found = []
+    held = org.apps[app_id].group_assignments
+    for position, group in enumerate(config.groups):
+        resource = names.group_assignment(group.resource_key)
+        gid = org.find_group(group.name)
+        assignment = held.get(gid or "")
+        if assignment is None:
+            what = f"group {group.name!r} is not assigned to the app"
+            found.append(Drift(resource, what, repairs.REFRESH, "assigned"))
+            continue
+        if assignment["priority"] != group_priority(position):
+            what = f"group {group.name!r} has priority {assignment['priority']}, the config {group_priority(position)}"
+            found.append(Drift(resource, what, repairs.REFRESH, "priority"))
+        got, want = assignment["profile"].get(REGIONS_ATTRIBUTE), canonical_regions(group.regions)
+        if got != want:
+            what = f"group {group.name!r}: regions is {_show(got)} in Okta, the config says {want}"
+            found.append(Drift(resource, what, repairs.group_regions(stack, group.resource_key), "regions"))
+    return found
+
+
+def _people(config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names: naming.ResourceNames) -> list[Drift]:
+    found = []
+    app = org.apps[app_id]
+    by_login = {okta_fold(a.user.login): a for a in org.app_users(app_id)}
+    for person in config.people:
+        resource = names.user_assignment(person.login)
+        uid = org.find_user_id(person.login)
+        if uid is None:
+            continue  # the program fails looking it up: the run's finding says so
+        want = None if person.regions is None else canonical_regions(person.regions)
+        values = app.users.get(uid)
+        if values is None:
+            via = by_login.get(okta_fold(person.login))
+            if via is None:
+                what = f"{person.login} is not assigned to the app"
+                found.append(Drift(resource, what, repairs.REFRESH, "assigned"))
+            else:
+                group = org.groups[via.group_id].name if via.group_id in org.groups else "a group"
+                what = (
+                    f"{person.login} has the app only through group {group!r} (scope GROUP, regions "
+                    f"{_show(via.profile.get(REGIONS_ATTRIBUTE))}), not by the direct assignment the config declares"
+                )
+                repair = repairs.person_by_hand(config.app.label, person.login, _show(want))
+                found.append(Drift(resource, what, repair, "scope"))
+            continue
+        got = values.get(REGIONS_ATTRIBUTE) or None
+        if got != want:
+            what = f"{person.login}: regions is {_show(got)} in Okta, the config says {_show(want)}"
+            repair = repairs.person_regions(stack, config.app.label, person.login, _show(want))
+            found.append(Drift(resource, what, repair, "regions"))
+    return found
+
+
+def repaired(introduced: list[Drift], after: list[Drift]) -> list[Drift]:
+    """The drifts of ``introduced`` (what the console made) that ``after`` (the drift after
+    the run) no longer has, each with ``repair`` ``None``: the run repaired them."""
+    left = {(d.resource, d.kind) for d in after}
+    return [Drift(d.resource, d.what, None, d.kind) for d in introduced if (d.resource, d.kind) not in left]
+
+
+def introduced_by(before: list[Drift], after: list[Drift]) -> list[Drift]:
+    """The drifts of ``after`` that ``before`` did not have (what the console made)."""
+    had = {(d.resource, d.kind) for d in before}
+    return [d for d in after if (d.resource, d.kind) not in had]
