@@ -7,6 +7,7 @@ import sys
 
 from ownscim_infra.cli import EXIT_ATTENTION, EXIT_BLOCKED, EXIT_OK
 from ownscim_infra.cli.options import (
+    add_day_two_arguments,
     add_deactivation_argument,
     add_directory_argument,
     add_format_argument,
@@ -39,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the directory before the change (default: the one beside BASE, else the one of NEW)",
     )
     add_deactivation_argument(p)
+    add_day_two_arguments(p)
     p.add_argument("--all", action="store_true", help="list every person, not only those the change affects")
     add_format_argument(p, ("text", "markdown", "json"))
     add_width_argument(p)
@@ -67,6 +69,9 @@ def handle(args: argparse.Namespace) -> int:
         base_directory=base_directory,
         deactivation=args.deactivation,
         progress=progress_bars(),
+        console=args.console,
+        refresh=args.refresh,
+        replace=args.replace,
     )
     if args.format == "json":
         sys.stdout.write(render_json(rv, show_all=args.all))

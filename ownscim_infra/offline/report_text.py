@@ -121,7 +121,7 @@ def _findings_lines(report: SimulationReport, width: int | None) -> list[str]:
     return lines
 
 
-def _drift_lines(report: SimulationReport, width: int | None) -> list[str]:
+def drift_lines(report: SimulationReport, width: int | None) -> list[str]:
     """What the config declares against what Okta holds after the run, with each repair
     (nothing when there is no drift)."""
     if not report.drift:
@@ -176,7 +176,7 @@ def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> 
         "",
         *_people_lines(report, width),
         *_findings_lines(report, width),
-        *_drift_lines(report, width),
+        *drift_lines(report, width),
         *_next_run_lines(report, width),
     ]
     ok_count = sum(u.ok for u in report.users)

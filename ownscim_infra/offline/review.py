@@ -38,11 +38,12 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra.config.console import load_console
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
@@ -60,9 +61,9 @@ from ownscim_infra.offline.report import (
     UserResult,
     camel_case,
 )
-from ownscim_infra.offline.report_text import changed_summary
+from ownscim_infra.offline.report_text import changed_summary, drift_lines
 from ownscim_infra.offline.rollout import Progress
-from ownscim_infra.offline.simulate import State, load_state, simulate_states
+from ownscim_infra.offline.simulate import Console, State, load_state, replace_targets, simulate_states
 from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.receiver.settings import Deactivation
 
@@ -173,6 +174,7 @@ def explore_orders(
     *,
     deactivation: Deactivation = "remove",
     progress: Progress | None = None,
+    **day_two: Any,
 ) -> OrderDependence:
     """Run the change again in the other orders of each conflict set of ``report``'s run
     (:attr:`SimulationReport.conflicts`), at most :data:`MAX_ORDERS` runs, and collect each
@@ -185,7 +187,10 @@ def explore_orders(
         found.complete = found.complete and complete and len(orders) <= budget
         for order in orders[:budget]:
             found.outcomes.append(
-                Outcome(order, simulate_states(new, base, deactivation=deactivation, progress=progress, order=order))
+                Outcome(
+                    order,
+                    simulate_states(new, base, deactivation=deactivation, progress=progress, order=order, **day_two),
+                )
             )
         budget -= min(len(orders), budget)
     for user in report.users:
@@ -255,6 +260,7 @@ class Review:
             },
             "okta": self.report.okta,
             "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
+            "drift": [d.to_json() for d in self.report.drift],
             "orderDependent": self.orders.to_json(),
             "alreadyBefore": {
                 "people": [_person_json(u) for u in self.already],
@@ -504,6 +510,9 @@ def review(
     base_directory: str | Path | None = None,
     deactivation: Deactivation = "remove",
     progress: Progress | None = None,
+    console: str | Path | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
 ) -> Review:
     """Review ``base_config`` -> ``new_config`` for the Okta users of ``directory`` (and of
     ``base_directory`` before the change, default the same). ``deactivation``: what Own does
@@ -512,11 +521,20 @@ def review(
 
     :raises ConfigError: a config or a directory is invalid (every problem listed), or a
         configured person is not in the directory.
+
+    ``console`` (a console file: Admin Console actions after BASE's run), ``refresh``
+    (``pulumi up --refresh``) and ``replace`` (``--replace`` targets) run NEW's ``pulumi up``
+    as :func:`~.simulate.simulate` does; the report's drift says what Okta holds against NEW.
     """
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
-    report = simulate_states(new, base, deactivation=deactivation, progress=progress)
-    orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress)
+    day_two: dict[str, Any] = {
+        "console": None if console is None else Console(str(console), load_console(console)),
+        "refresh": refresh,
+        "replace": replace_targets(new, replace),
+    }
+    report = simulate_states(new, base, deactivation=deactivation, progress=progress, **day_two)
+    orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress, **day_two)
     introduced, already_plan = plan_warnings(base, new, report)
     failed_base = base_failure(report)
     change = (
@@ -629,6 +647,7 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
         out.append("  none")
     out += _order_lines(rv, lambda text, indent: wrapped(text, width, indent))
     out += _already_text(rv, width)
+    out += ["", *drift_lines(rv.report, width)] if rv.report.drift else []
     return "\n".join(out) + "\n"
 
 
