@@ -59,7 +59,7 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
         return [Drift(names.app, "the app was deleted in Okta, with every assignment", repair, "app")]
     found = _groups(config, org, state, names)
     if config.assignments_declared:
-        found += _group_assignments(config, org, app_state.id, stack, names)
+        found += _group_assignments(config, org, app_state.id, stack, state)
         found += _people(config, org, app_state.id, stack, names)
     return found
 
@@ -80,13 +80,14 @@ def _groups(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: n
 
 
 def _group_assignments(
-    config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names: naming.ResourceNames
+    config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, state: dict[str, Any]
 ) -> list[Drift]:
-    found = []
+    names, found = naming.ResourceNames(), []
     held = org.apps[app_id].group_assignments
     for position, group in enumerate(config.groups):
         resource = names.group_assignment(group.resource_key)
-        gid = org.find_group(group.name)
+        created = state.get(names.group(group.resource_key))  # a renamed group is still this one
+        gid = created.id if created is not None else org.find_group(group.name)
         assignment = held.get(gid or "")
         if assignment is None:
             what = f"group {group.name!r} is not assigned to the app"

@@ -1,0 +1,150 @@
+"""Admin Console actions between two runs (``simulate --previous C --console F``): Okta's
+provisioning reacts as Okta would, and what ``pulumi up``, ``pulumi up --refresh`` and
+``pulumi up --replace`` then do about each (issue 17, items 1, 2 and 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ownscim_infra.config import ConfigError
+from ownscim_infra.domain.errors import InputError
+from ownscim_infra.domain.repairs import REFRESH
+from ownscim_infra.offline.simulate import simulate
+from ownscim_infra.offline.steps import Op, Status
+from tests.conftest import EXAMPLE, REPO
+
+DIRECTORY = REPO / "config" / "example-directory.yaml"
+URN_HEAD = "urn:pulumi:example::ownscim::ownscim:okta:OwnScimProvisioning$"
+
+
+def run(tmp_path: Path, console: str, config: Path = EXAMPLE, **options):
+    path = tmp_path / "console.yaml"
+    path.write_text(console)
+    return simulate(config, DIRECTORY, previous=(config, DIRECTORY), console=path, **options)
+
+
+def users(report) -> dict:
+    return {u.login: u for u in report.users}
+
+
+def ops(report) -> dict[str, Op]:
+    return {s.name: s.op for s in report.changes if s.op != Op.SAME}
+
+
+def test_a_group_value_edited_in_the_console_is_not_pushed_and_a_plain_up_keeps_it(tmp_path):
+    report = run(tmp_path, "- {action: set-regions, group: Own US, regions: emea2}\n")
+    jordan = users(report)["jordan.kim@example.com"]
+    # Update User Attributes is off (Own's setup page): Okta pushes nothing, Own keeps us1
+    assert jordan.own is not None and jordan.own.regions == ("us1",)
+    assert ops(report) == {}, "a plain pulumi up reads nothing: every resource is same"
+    (drift,) = report.drift
+    assert drift.resource == "own-scim-group-assignment-own-us"
+    assert "regions is emea2 in Okta, the config says us1" in drift.what
+    assert drift.repair is not None
+    assert drift.repair.startswith(
+        f"pulumi up --replace '{URN_HEAD}okta:app/groupAssignment:GroupAssignment::own-scim-group-assignment-own-us'"
+    )
+    assert not report.ok
+    assert report.next_run is not None and all(s.op == Op.SAME for s in report.next_run)
+
+
+def test_a_console_regions_value_survives_pulumi_up_refresh(tmp_path):
+    report = run(tmp_path, "- {action: set-regions, person: dana.lee@example.com, regions: us1}\n", refresh=True)
+    assert ops(report) == {}, "the refresh rewrites the inputs from Okta; the trigger is unchanged"
+    (drift,) = report.drift
+    assert drift.resource == "own-scim-user-dana.lee@example.com"
+    assert drift.repair is not None and drift.repair.startswith(f"pulumi up --replace '{URN_HEAD}okta:app/user:User::")
+
+
+def test_replace_repairs_a_console_regions_value_and_converges(tmp_path):
+    report = run(
+        tmp_path,
+        "- {action: set-regions, group: Own US, regions: emea2}\n",
+        replace=[f"{URN_HEAD}okta:app/groupAssignment:GroupAssignment::own-scim-group-assignment-own-us"],
+    )
+    assert ops(report) == {"own-scim-group-assignment-own-us": Op.REPLACE}
+    assert [(d.resource, d.repair) for d in report.drift] == [("own-scim-group-assignment-own-us", None)]
+    assert report.next_run is not None and all(s.op == Op.SAME for s in report.next_run)
+    assert report.ok
+
+
+def test_an_assignment_removed_by_hand_comes_back_with_refresh_only(tmp_path):
+    plain = run(tmp_path, "- {action: unassign, group: Own EMEA}\n")
+    assert ops(plain) == {}
+    assert [(d.resource, d.repair) for d in plain.drift] == [("own-scim-group-assignment-own-emea", REFRESH)]
+    lukas = users(plain)["lukas.weber@example.com"]
+    assert not lukas.ok, "Okta deactivated the group's members in Own when the admin unassigned it"
+    refreshed = run(tmp_path, "- {action: unassign, group: Own EMEA}\n", refresh=True)
+    assert ops(refreshed) == {"own-scim-group-assignment-own-emea": Op.CREATE}, "the Read answered 404"
+    assert [(d.resource, d.repair) for d in refreshed.drift] == [("own-scim-group-assignment-own-emea", None)]
+    assert users(refreshed)["lukas.weber@example.com"].ok
+
+
+def test_a_direct_assignment_removed_by_hand_from_a_group_member_is_never_created_again(tmp_path):
+    report = run(tmp_path, "- {action: unassign, person: dana.lee@example.com}\n", refresh=True)
+    assert ops(report) == {}, "the app user's Read answers 200 (scope GROUP): the state keeps the resource"
+    (drift,) = report.drift
+    assert drift.resource == "own-scim-user-dana.lee@example.com"
+    assert "only through group 'Own US' (scope GROUP" in drift.what
+    assert drift.repair == (
+        "Admin Console > Applications > Own > Assignments > Assign > Assign to People: dana.lee@example.com, "
+        "regions emea2; then `pulumi refresh`"
+    )
+
+
+def test_a_group_renamed_in_the_console_is_renamed_back_by_refresh(tmp_path):
+    plain = run(tmp_path, "- {action: rename-group, group: Own US, to: US Team}\n")
+    assert [(d.resource, d.repair) for d in plain.drift] == [("own-scim-group-own-us", REFRESH)]
+    refreshed = run(tmp_path, "- {action: rename-group, group: Own US, to: US Team}\n", refresh=True)
+    assert ops(refreshed) == {"own-scim-group-own-us": Op.UPDATE}
+    assert [d.repair for d in refreshed.drift] == [None]
+
+
+def test_members_added_and_removed_in_the_console_are_provisioned_and_deactivated(tmp_path):
+    report = run(
+        tmp_path,
+        "- {action: add-member, group: Own US, login: chris.doe@example.com}\n"
+        "- {action: remove-member, group: Own US, login: jordan.kim@example.com}\n",
+    )
+    chris, jordan = users(report)["chris.doe@example.com"], users(report)["jordan.kim@example.com"]
+    assert chris.own is not None and chris.own.active and chris.own.regions == ("us1",)
+    assert jordan.own is None or not jordan.own.active
+    assert chris.ok and jordan.ok, "the config leaves Own US's membership to Okta: as the config means"
+    assert report.drift == []
+
+
+def test_the_app_deleted_by_hand_fails_the_refresh_at_the_connection(tmp_path, api_example):
+    plain = run(tmp_path, "- {action: delete-app}\n", config=api_example)
+    (drift,) = plain.drift
+    assert drift.resource == "own-scim-app"
+    assert drift.repair is not None
+    head = URN_HEAD.replace("example::", f"{api_example.stem}::")
+    assert f"pulumi state delete '{head}okta:app/connection:Connection::own-scim-connection'" in drift.repair
+    assert f"pulumi state delete '{head}okta:app/features:Features::own-scim-features'" in drift.repair
+    refreshed = run(tmp_path, "- {action: delete-app}\n", config=api_example, refresh=True)
+    failed = refreshed.update_failed
+    assert failed is not None and failed.name == "own-scim-connection"
+    assert "404" in (failed.error or "")
+    assert all(s.status != Status.DONE for s in refreshed.changes), "no step runs after a failed refresh"
+
+
+def test_an_action_the_org_cannot_take_names_the_file_and_the_key(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        run(
+            tmp_path,
+            "- {action: unassign, group: Own US}\n- {action: set-regions, group: Own APAC, regions: us1}\n",
+        )
+    text = str(caught.value)
+    assert "console.yaml: [1].group: no Okta group has this name after the previous run" in text
+    assert "(got 'Own APAC')" in text
+
+
+def test_console_needs_previous_and_replace_a_declared_resource(tmp_path):
+    path = tmp_path / "console.yaml"
+    path.write_text("- {action: delete-app}\n")
+    with pytest.raises(InputError, match="--console needs --previous"):
+        simulate(EXAMPLE, DIRECTORY, console=path)
+    with pytest.raises(InputError, match="declares no resource of that name"):
+        simulate(EXAMPLE, DIRECTORY, replace=[f"{URN_HEAD}okta:app/user:User::own-scim-user-nobody"])
