@@ -245,7 +245,8 @@ class Review:
 
     def to_json(self, show_all: bool = False) -> dict[str, Any]:
         """The ``json`` format: stable camelCase keys (``show_all``: every person, not only
-        those the change affects)."""
+        those the change affects); with ``--console``, ``--refresh`` or ``--replace`` also
+        ``"drift"`` (what Okta holds against NEW after the run, with each repair)."""
         failed = self.report.update_failed
         return {
             "base": self.base,
@@ -260,13 +261,12 @@ class Review:
             },
             "okta": self.report.okta,
             "updateFailed": None if failed is None else f"{failed.name}: {failed.error}",
-            "drift": [d.to_json() for d in self.report.drift],
             "orderDependent": self.orders.to_json(),
             "alreadyBefore": {
                 "people": [_person_json(u) for u in self.already],
                 "warnings": [w.to_json() for w in self.already_warnings],
             },
-        }
+        } | ({} if self.report.next_run is None else {"drift": [d.to_json() for d in self.report.drift]})
 
 
 def _person_json(u: UserResult) -> dict[str, Any]:
@@ -647,7 +647,7 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
         out.append("  none")
     out += _order_lines(rv, lambda text, indent: wrapped(text, width, indent))
     out += _already_text(rv, width)
-    out += ["", *drift_lines(rv.report, width)] if rv.report.drift else []
+    out += ["", *drift_lines(rv.report, width)] if rv.report.next_run is not None and rv.report.drift else []
     return "\n".join(out) + "\n"
 
 
