@@ -90,7 +90,10 @@ def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
         org.delete_app(app)
     elif action.action == "rename-group":
         gid = _group_id(org, action.group or "")
-        org.update_group(gid, action.to or "", org.groups[gid].description)
+        try:
+            org.update_group(gid, action.to or "", org.groups[gid].description)
+        except OktaApiError as exc:
+            raise _Refused("to", action.to, f"Okta refuses it (group names are unique): {exc}") from None
     elif action.action in ("add-member", "remove-member"):
         _membership(org, action)
     elif action.group is not None:
@@ -118,6 +121,10 @@ def _membership(org: OktaOrg, action: ConsoleAction) -> None:
     uid = _user_id(org, action.login or "", "login")
     user = org.user(uid)
     assert user is not None
+    member = org.is_member(user, gid)
+    if member == (action.action == "add-member"):
+        state = "already" if member else "not"
+        raise _Refused("login", action.login, f"is {state} a member of group {org.groups[gid].name!r}")
     org.set_user_groups(uid, _groups_after(user.groups, action, org.groups[gid].names))
 
 
