@@ -52,6 +52,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_deactivation_argument(p)
     add_day_two_arguments(p)
     p.add_argument(
+        "--direct-scope",
+        choices=("user", "group"),
+        default="user",
+        help="what Okta makes of a direct assignment of a member of an assigned group (the provider never "
+        "sends scope): user (the person's own regions win, default) or group (the person stays GROUP-scoped "
+        "with the group's regions, as articulate/terraform-provider-okta #264 reports; unverified)",
+    )
+    p.add_argument(
         "--request-deadline",
         type=float,
         default=30.0,
@@ -88,6 +96,7 @@ def handle(args: argparse.Namespace) -> int:
         console=args.console,
         refresh=args.refresh,
         replace=args.replace,
+        direct_scope=args.direct_scope.upper(),
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")

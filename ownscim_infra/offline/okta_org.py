@@ -121,6 +121,9 @@ class OrgApp:
     #: group push mappings (``GET .../group-push/mappings``): ``{"id", "sourceGroupId",
     #: "targetGroupId", "status"}``
     push_mappings: list[dict[str, Any]] = field(default_factory=list)
+    #: direct assignments Okta kept ``GROUP``-scoped (``OktaOrg(direct_scope="GROUP")``, #264):
+    #: user id -> the values sent, which never apply
+    kept_group_scoped: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,12 +188,25 @@ class OktaOrg:
     :param group_properties: extra app user schema properties a group may set (scope
         ``NONE``), beside those the program declares; Okta returns them as ``null`` in every
         group assignment's profile (#669).
+    :param direct_scope: what Okta makes of a direct assignment (``POST .../users``, which the
+        provider sends without ``scope``: ``getAppUser``) of a user who already has the app
+        through an assigned group: ``USER`` (the direct assignment and its values win, as the
+        Admin Console's "overrides group" does; the default) or ``GROUP`` (the user stays
+        group-scoped with the group's values, as articulate/terraform-provider-okta #264
+        reports; the direct values are kept aside and never apply). Unverified: only a real org
+        settles it, so ``simulate --direct-scope`` runs either.
     """
 
     def __init__(
-        self, directory: Directory, *, connection_api: bool = True, group_properties: tuple[str, ...] = ()
+        self,
+        directory: Directory,
+        *,
+        connection_api: bool = True,
+        group_properties: tuple[str, ...] = (),
+        direct_scope: str = "USER",
     ) -> None:
         self.connection_api = connection_api
+        self.direct_scope = direct_scope
         self.group_properties = group_properties
         self.apps: dict[str, OrgApp] = {}
         self.groups: dict[str, OrgGroup] = {}
@@ -516,9 +532,15 @@ class OktaOrg:
     def assign_user(self, app_id: str, user_id: str, profile: dict[str, Any]) -> None:
         """``POST /api/v1/apps/{appId}/users`` (scope USER) or ``POST .../users/{userId}``
         (update): the values given are set."""
-        if self.user(user_id) is None:
+        user = self.user(user_id)
+        if user is None:
             raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (User)")
-        self.app(app_id).users[user_id] = dict(profile)
+        app = self.app(app_id)
+        granted = any(self.is_member(user, g) for g in app.group_assignments)
+        if self.direct_scope == "GROUP" and user_id not in app.users and granted:
+            app.kept_group_scoped[user_id] = dict(profile)  # #264: the user stays GROUP-scoped
+            return
+        app.users[user_id] = dict(profile)
         self._changes.user_ids.add(user_id)
 
     def get_app_user(self, app_id: str, user_id: str) -> dict[str, Any]:

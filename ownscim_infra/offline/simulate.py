@@ -120,6 +120,7 @@ def run_simulation(
     previous: State | None = None,
     started_here: bool = False,
     connection_api: bool = True,
+    direct_scope: str = "USER",
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     request_deadline: float = REQUEST_DEADLINE,
@@ -139,7 +140,8 @@ def run_simulation(
     :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
     :param replace: the logical names ``current``'s run replaces whatever their diff
         (``pulumi up --replace URN``).
-
+    :param direct_scope: ``USER`` or ``GROUP``: what Okta makes of a direct assignment of a
+        member of an assigned group (:class:`.okta_org.OktaOrg`; #264, unverified).
     :param order: the order of ``current``'s parallel steps (:meth:`.engine.Engine.up`;
         the review explores them: :attr:`SimulationReport.conflicts`).
     :param connection_api: whether Okta serves this app's connection through its API
@@ -159,7 +161,7 @@ def run_simulation(
         closing(OktaScimClient(base_url, token, deadline=request_deadline)) as reader,
     ):
         provisioner = Provisioner(okta)
-        org = OktaOrg((previous or current).directory, connection_api=connection_api)
+        org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, provisioner, progress=progress)
         previous_findings: list[Finding] = []
@@ -304,13 +306,14 @@ def simulate(
     console: str | Path | None = None,
     refresh: bool = False,
     replace: Sequence[str] = (),
+    direct_scope: str = "USER",
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
     :param console: a console file (:mod:`ownscim_infra.config.console`): the Admin Console
         actions between ``previous``'s run and this one (needs ``previous``).
     :param refresh: ``pulumi up --refresh``. :param replace: ``pulumi up --replace URN`` targets
-        (URNs, or the logical names that end them).
+        (URNs, or the logical names that end them). :param direct_scope: :func:`run_simulation`.
 
     :param deactivation: what the receiver started here does with a deactivated user:
         ``remove`` (Own's documented deprovisioning, the default) or ``keep`` (kept inactive;
@@ -337,6 +340,7 @@ def simulate(
         console=None if console is None else Console(str(console), load_console(console)),
         refresh=refresh,
         replace=replace_targets(current, replace),
+        direct_scope=direct_scope,
     )
 
 
@@ -371,6 +375,7 @@ def simulate_states(
     console: Console | None = None,
     refresh: bool = False,
     replace: Sequence[str] = (),
+    direct_scope: str = "USER",
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
     connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
@@ -409,6 +414,7 @@ def simulate_states(
                 console=console,
                 refresh=refresh,
                 replace=replace,
+                direct_scope=direct_scope,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
@@ -424,4 +430,5 @@ def simulate_states(
             console=console,
             refresh=refresh,
             replace=replace,
+            direct_scope=direct_scope,
         )
