@@ -149,5 +149,11 @@ def load_console(path: str | Path) -> list[ConsoleAction]:
     """Read and validate a console file (the config reader's bounds: size, depth, aliases).
 
     :raises ConfigError: file, line and column, key path, value, what is allowed."""
+    return read_console(path)[0]
+
+
+def read_console(path: str | Path) -> tuple[list[ConsoleAction], Positions]:
+    """:func:`load_console`, with the positions of the file's keys and values (by key path
+    from the list: ``(2, "group")``), for errors found when the actions are applied."""
     document = read_document(path)
-    return parse_console(document.data, path, positions=document.positions)
+    return parse_console(document.data, path, positions=document.positions), document.positions

@@ -31,6 +31,7 @@ from typing import Any
 from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction
 from ownscim_infra.config.directory import Directory
+from ownscim_infra.config.yaml_reader import Positions
 from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 
@@ -43,19 +44,30 @@ class _Refused(Exception):
         self.key, self.value, self.message = key, value, message
 
 
-def apply_console(org: OktaOrg, app_id: str | None, actions: Sequence[ConsoleAction], file: str | Path) -> None:
+def apply_console(
+    org: OktaOrg,
+    app_id: str | None,
+    actions: Sequence[ConsoleAction],
+    file: str | Path,
+    positions: Positions | None = None,
+) -> None:
     """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds); the
     memberships they change carry into the next run's directory through :func:`with_memberships`.
 
-    :raises ConfigError: an action the org cannot take, naming ``file`` and ``[n].key``."""
+    :raises ConfigError: an action the org cannot take, naming ``file``, the line and column
+        (with the file's ``positions``) and ``[n].key``."""
     issues = []
     for n, action in enumerate(actions):
         try:
             _apply(org, app_id, action)
         except _Refused as refused:
-            issues.append(ConfigIssue(f"[{n}].{refused.key}", refused.value, refused.message))
+            where = positions.of((n, refused.key)) if positions else None
+            line, column = (where.line, where.column) if where else (None, None)
+            issues.append(ConfigIssue(f"[{n}].{refused.key}", refused.value, refused.message, line, column))
         except OktaApiError as exc:
-            issues.append(ConfigIssue(f"[{n}]", action.render(), f"Okta refuses it: {exc}"))
+            where = positions.of((n,)) if positions else None
+            line, column = (where.line, where.column) if where else (None, None)
+            issues.append(ConfigIssue(f"[{n}]", action.render(), f"Okta refuses it: {exc}", line, column))
     if issues:
         raise ConfigError(file, issues)
 

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownscim_infra.config.console import load_console
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
@@ -529,7 +528,7 @@ def review(
     new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
     day_two: dict[str, Any] = {
-        "console": None if console is None else Console(str(console), load_console(console)),
+        "console": None if console is None else Console.read(console),
         "refresh": refresh,
         "replace": replace_targets(new, replace),
     }

@@ -37,8 +37,9 @@ from dataclasses import replace as replace_fields
 from pathlib import Path
 
 from ownscim_infra.config import ConfigError, ConfigIssue
-from ownscim_infra.config.console import ConsoleAction, load_console
+from ownscim_infra.config.console import ConsoleAction, read_console
 from ownscim_infra.config.directory import Directory, load_directory
+from ownscim_infra.config.yaml_reader import Positions
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
@@ -250,6 +251,14 @@ class Console:
 
     file: str
     actions: list[ConsoleAction]
+    #: where each key and value is in the file (:func:`~ownscim_infra.config.console.read_console`)
+    positions: Positions | None = None
+
+    @classmethod
+    def read(cls, path: str | Path) -> Console:
+        """Read and validate the console file at ``path``. :raises ConfigError: as ``load_console``."""
+        actions, positions = read_console(path)
+        return cls(str(path), actions, positions)
 
 
 def _apply_console(rollout: Rollout, previous: State, current: State, console: Console) -> tuple[State, list[Drift]]:
@@ -258,7 +267,7 @@ def _apply_console(rollout: Rollout, previous: State, current: State, console: C
     (against the previous config, which the org matched before them)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
-    apply_console(org, rollout.app_id, console.actions, console.file)
+    apply_console(org, rollout.app_id, console.actions, console.file, console.positions)
     rollout.react()
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
@@ -337,7 +346,7 @@ def simulate(
         deactivation=deactivation,
         request_deadline=request_deadline,
         progress=progress,
-        console=None if console is None else Console(str(console), load_console(console)),
+        console=None if console is None else Console.read(console),
         refresh=refresh,
         replace=replace_targets(current, replace),
         direct_scope=direct_scope,

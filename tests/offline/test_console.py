@@ -139,10 +139,10 @@ def test_an_action_the_org_cannot_take_names_the_file_and_the_key(tmp_path):
             "- {action: rename-group, group: Own US, to: own emea}\n",
         )
     text = str(caught.value)
-    assert "console.yaml: [1].group: no Okta group has this name after the previous run" in text
+    assert "console.yaml:2:32: [1].group: no Okta group has this name after the previous run" in text
     assert "(got 'Own APAC')" in text
-    assert "console.yaml: [2].login: is not a member of group 'Own US' (got 'lukas.weber@example.com')" in text
-    assert "console.yaml: [3].to: Okta refuses it (group names are unique): HTTP 400 E0000001" in text
+    assert "console.yaml:3:49: [2].login: is not a member of group 'Own US' (got 'lukas.weber@example.com')" in text
+    assert "console.yaml:4:45: [3].to: Okta refuses it (group names are unique): HTTP 400 E0000001" in text
 
 
 def test_console_needs_previous_and_replace_a_declared_resource(tmp_path):
