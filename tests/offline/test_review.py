@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ownscim_infra.cli.review import exit_code
+from ownscim_infra.offline.report import CHANGE_ACTIONS, CHANGE_KINDS, ChangeKind, change_kinds_table
 from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_json, render_markdown, render_text, review
 from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
@@ -173,7 +174,11 @@ def test_markdown_for_a_pull_request(tmp_path):
     md = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "markdown").stdout
     assert md.startswith("## Review of ")
     assert "**⚠️ NEEDS ATTENTION**" in md
-    assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | absent | inactive |" in md  # removed
+    # removed, with its cause and what to do
+    assert (
+        "| lukas.weber@example.com | deactivated because group assignment 'Own EMEA' was removed | active, emea2, "
+        "uk1 | absent | inactive |  | confirm the person is meant to lose Own"
+    ) in md
     assert md.count("```mermaid") == 2 and "Before:" in md and "After:" in md
     assert '"2: Own Europe"' in md.split("After:")[1]
 
@@ -223,7 +228,7 @@ def test_json_keys_are_stable_camel_case(tmp_path):
     }
     assert doc["verdict"]["level"] == "needsAttention"
     person = doc["people"][0]
-    assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why"}
+    assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why", "cause", "action"}
     assert set(person["after"]) == {"active", "regions", "role", "businessUnit"}
 
     def keys(value):
@@ -386,3 +391,69 @@ def test_beyond_the_cap_the_review_says_not_all_orders_were_explored(tmp_path, m
     rv = review(base, new, directory)
     assert rv.verdict == ATTENTION and not rv.orders.complete
     assert any("not all orders explored" in r for r in rv.reasons)
+
+
+# --------------------------------------------------------------------------- what to do, and why (issue 22.7)
+
+
+def test_every_change_kind_has_an_action_and_the_readme_gives_the_same():
+    for kind in ChangeKind:
+        assert CHANGE_KINDS[kind] and CHANGE_ACTIONS[kind], kind
+    readme = (REPO / "README.md").read_text().splitlines()
+    table = change_kinds_table()
+    at = readme.index(table[0])
+    # the README's table is the mapping, row for row (regenerate it from change_kinds_table())
+    assert readme[at : at + len(table)] == table
+    assert len(table) == 2 + len(ChangeKind) and readme[at + len(table)] == ""
+
+
+def test_a_removed_group_assignment_names_its_cause_and_the_action_in_every_format(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"].pop(1))  # Own EMEA leaves the config: lukas loses the app
+    rv = review(EXAMPLE, new, DIRECTORY)
+    action = CHANGE_ACTIONS[ChangeKind.DEACTIVATED]
+    cause = "group assignment 'Own EMEA' was removed"
+    lukas = next(u for u in rv.people() if u.login == "lukas.weber@example.com")
+    assert lukas.changes == ["deactivated"] and lukas.cause == cause and lukas.action == action
+
+    text = render_text(rv, width=None).splitlines()
+    at = text.index("  lukas.weber@example.com:")
+    assert text[at + 1 : at + 3] == [f"    - deactivated because {cause}", f"    - what to do: {action}"]
+
+    md = render_markdown(rv)
+    row = next(line for line in md.splitlines() if line.startswith("| lukas.weber@example.com |"))
+    assert row.split(" | ")[1] == f"deactivated because {cause}" and row.endswith(f" | {action} |")
+    assert "| Person | Change | Own before | Own after | The new config means | Why | What to do |" in md
+
+    person = next(p for p in json.loads(render_json(rv))["people"] if p["login"] == "lukas.weber@example.com")
+    assert person["cause"] == cause and person["action"] == action
+    # every row says what to do, the others too (emma keeps the app through Own US)
+    assert all(p["action"] for p in json.loads(render_json(rv))["people"])
+
+
+def test_a_removed_direct_assignment_is_named_as_the_cause(tmp_path):
+    new = changed(tmp_path, lambda d: d["people"].pop(1))  # sam.rivera: assigned directly, in no group
+    doc = json.loads(render_json(review(EXAMPLE, new, DIRECTORY)))
+    sam = next(p for p in doc["people"] if p["login"] == "sam.rivera@example.com")
+    assert sam["changes"] == ["deactivated"]
+    assert sam["cause"] == "the direct assignment was removed"
+    assert sam["action"] == CHANGE_ACTIONS[ChangeKind.DEACTIVATED]
+
+
+def test_a_person_removed_from_a_group_is_named_as_the_cause(tmp_path):
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    for user in directory["users"]:
+        if user["login"] == "lukas.weber@example.com":
+            user["groups"] = []  # an admin takes lukas out of Own EMEA
+    after = tmp_path / "after-directory.yaml"
+    after.write_text(yaml.safe_dump(directory))
+    rv = review(EXAMPLE, EXAMPLE, after, base_directory=DIRECTORY)
+    lukas = next(u for u in rv.people() if u.login == "lukas.weber@example.com")
+    assert lukas.changes == ["deactivated"]
+    assert lukas.cause == "removed from group 'Own EMEA' (a membership change in Okta)"
+
+
+def test_a_region_move_names_the_replaced_assignment_and_what_to_do(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
+    jordan = next(u for u in review(EXAMPLE, new, DIRECTORY).people() if u.login == "jordan.kim@example.com")
+    assert jordan.cause == "group assignment 'Own US' was deleted to be replaced"
+    assert jordan.action == "; ".join([CHANGE_ACTIONS[ChangeKind.RE_CREATED], CHANGE_ACTIONS[ChangeKind.MOVED]])
