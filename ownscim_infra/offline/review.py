@@ -515,8 +515,8 @@ def review(
     :raises ConfigError: a config or a directory is invalid (every problem listed), or a
         configured person is not in the directory.
     """
-    new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
+    new = load_state(new_config, directory, previous=base)  # the program reads BASE's run's outputs back
     report = simulate_states(new, base, deactivation=deactivation, progress=progress)
     orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress)
     introduced, already_plan = plan_warnings(base, new, report)

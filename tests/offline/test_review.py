@@ -4,6 +4,7 @@ removal, a person added, a direct assignee moved while in a group."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -12,8 +13,14 @@ import pytest
 import yaml
 
 from ownscim_infra.cli.review import exit_code
+from ownscim_infra.config.directory import load_directory
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.plan import Plan, build_plan
 from ownscim_infra.offline.report import CHANGE_ACTIONS, CHANGE_KINDS, ChangeKind, change_kinds_table
 from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_json, render_markdown, render_text, review
+from ownscim_infra.offline.simulate import State, load_state, simulate_states
+from ownscim_infra.offline.steps import Op
+from ownscim_infra.program.component import REGIONS_OUTPUT
 from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
@@ -457,3 +464,47 @@ def test_a_region_move_names_the_replaced_assignment_and_what_to_do(tmp_path):
     jordan = next(u for u in review(EXAMPLE, new, DIRECTORY).people() if u.login == "jordan.kim@example.com")
     assert jordan.cause == "group assignment 'Own US' was deleted to be replaced"
     assert jordan.action == "; ".join([CHANGE_ACTIONS[ChangeKind.RE_CREATED], CHANGE_ACTIONS[ChangeKind.MOVED]])
+
+
+# --------------------------------------------------------------------------- upgrading the product (issue 21.5)
+
+
+def _as_the_program_of_before(plan: Plan) -> Plan:
+    """``plan`` as the program of before declared it: each ``regions`` value (and replacement
+    trigger) in the config's written order, and no ``regionsByAssignment`` output."""
+    old = copy.deepcopy(plan)
+    written = {g.name: g.regions for g in plan.config.groups} | {p.login: p.regions for p in plan.config.people}
+    for r in old.resources:
+        key = r.inputs.get("username") if r.type == provider.APP_USER else None
+        if r.type == provider.GROUP_ASSIGNMENT:
+            key = next(g.name for g in plan.config.groups if r.name.endswith("-" + g.resource_key))
+        if key is not None and written.get(key) is not None:
+            r.inputs["profile"] = r.options["replacementTrigger"] = json.dumps({"regions": ",".join(written[key])})
+    old.outputs = {k: v for k, v in plan.outputs.items() if k != REGIONS_OUTPUT}
+    return old
+
+
+def test_the_first_run_after_an_upgrade_changes_nothing_in_okta_or_own(tmp_path):
+    """A stack the program of before recorded with ``us1,emea2,uk1`` (Own Admins Global, as
+    written) and ``uk1,emea2`` (dana.lee): the program of now, reading that stack's outputs,
+    declares the same texts: nothing replaced, nobody deactivated or re-created in Own."""
+    path = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1", "emea2"]))
+    directory = load_directory(DIRECTORY)
+    before = State(_as_the_program_of_before(build_plan(path)), directory, str(DIRECTORY))
+    upgrade = load_state(path, DIRECTORY, previous=before)
+    report = simulate_states(upgrade, before)
+    assert [(s.name, s.op) for s in report.changes if s.op != Op.SAME] == []
+    assert report.changed_users == [] and report.ok
+
+
+def test_a_review_of_a_reorder_after_the_upgrade_is_safe_and_a_set_change_replaces(tmp_path):
+    base = changed(tmp_path, lambda d: d["groups"][1].update(regions=["uk1", "emea2"]))  # Own EMEA, written so
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(base.read_text().replace("- uk1\n  - emea2", "- emea2\n  - uk1"))
+    assert reordered.read_text() != base.read_text()
+    rv = review(base, reordered, DIRECTORY)
+    assert rv.verdict == SAFE and rv.resources == [] and rv.people() == []
+    (tmp_path / "moved.yaml").write_text(base.read_text().replace("- uk1\n  - emea2", "- uk1"))
+    rv = review(base, tmp_path / "moved.yaml", DIRECTORY)
+    assert [(c.name, c.op) for c in rv.resources] == [("own-scim-group-assignment-own-emea", "replace")]
+    assert rv.resources[0].trigger is not None and json.loads(rv.resources[0].trigger.declared) == {"regions": "uk1"}
