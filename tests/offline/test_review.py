@@ -508,3 +508,12 @@ def test_a_review_of_a_reorder_after_the_upgrade_is_safe_and_a_set_change_replac
     rv = review(base, tmp_path / "moved.yaml", DIRECTORY)
     assert [(c.name, c.op) for c in rv.resources] == [("own-scim-group-assignment-own-emea", "replace")]
     assert rv.resources[0].trigger is not None and json.loads(rv.resources[0].trigger.declared) == {"regions": "uk1"}
+
+
+def test_a_change_the_program_refuses_on_the_base_s_stack_is_bad_input(tmp_path):
+    """NEW is run on the outputs BASE's run left, as pulumi up would: provisioning manual without
+    manual_steps_done on a stack that assigned groups is refused before anything changes."""
+    new = changed(tmp_path, lambda d: d["app"].pop("manual_steps_done"))
+    result = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{new}: app.provisioning: manual without app.manual_steps_done: true" in result.stderr
