@@ -9,7 +9,9 @@ with ``previous``), and reports, in this order:
    (someone is deactivated, re-provisioned, or moved in a way that does not reach Own, or a
    warning), ``blocked`` (``pulumi up`` would fail: Okta refuses a step, a protected resource
    or a hook stops it);
-2. **people**: each person the change does something to, Own before -> after;
+2. **people**: each person the change does something to, Own before -> after, what to do
+   about it (:data:`~.report.CHANGE_ACTIONS`) and, for a deactivation, its cause (the
+   assignment or group that went, as Okta's provisioning recorded it);
 3. **resources**: each resource the engine creates, updates, replaces or deletes, with the
    changed input paths (the provider and engine emulation: docs/provider-semantics.md);
 4. **warnings**: a group deleted, the ``regions`` attribute touched, Update User Attributes or
