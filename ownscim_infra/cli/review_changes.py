@@ -371,12 +371,14 @@ def _own(state: dict[str, Any] | None) -> str:
 
 
 def _row(person: dict[str, Any]) -> str:
+    change = ", ".join(person.get("changes") or []) or "no change"
     cells = [
         person.get("login", ""),
-        ", ".join(person.get("changes") or []) or "no change",
+        change + (f" because {person['cause']}" if person.get("cause") else ""),
         _own(person.get("before")),
         _own(person.get("after")),
         str(person.get("configMeans", "")),
+        person.get("action") or "-",
     ]
     return "| " + " | ".join(markdown.cell(str(c)) for c in cells) + " |"
 
@@ -430,7 +432,10 @@ def _size(lines: list[str]) -> int:
     return sum(len(line.encode()) + 1 for line in lines)
 
 
-_PEOPLE_TABLE = ["| Person | Change | Own before | Own after | The new config means |", "|---|---|---|---|---|"]
+_PEOPLE_TABLE = [
+    "| Person | Change | Own before | Own after | The new config means | What to do |",
+    "|---|---|---|---|---|---|",
+]
 
 
 def _comment_head(o: Outcome) -> list[str]:

@@ -53,7 +53,7 @@ from ownscim_infra.domain.own_setup import (
     okta_fold,
 )
 from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import canonical_regions
+from ownscim_infra.domain.regions import canonical_regions, same_regions
 from ownscim_infra.domain.setup_rules import (
     ATTRIBUTE_RULES,
     CAPABILITY_RULES,
@@ -497,9 +497,12 @@ def _assignment_finding(
     repair: str = REFRESH,
 ) -> Finding:
     """An assignment's finding: drift when ``problems`` or the live ``regions`` value
-    (``got``) differs from the config's (``want``), which also marks ``regions_drift`` and
-    makes ``replace`` (the ``pulumi up --replace`` command) the repair, else ``repair``."""
-    if got != want:
+    (``got``) names other regions than the config's (``want``; the order means nothing to Own,
+    and the program keeps a stack's recorded order: :class:`~ownscim_infra.domain.regions.RecordedRegions`),
+    which also marks ``regions_drift`` and makes ``replace`` (the ``pulumi up --replace``
+    command) the repair, else ``repair``."""
+    drift = not same_regions(got, want)
+    if drift:
         problems = [*problems, f"regions is {_show(got)}, expected {_show(want)}"]
     if problems:
         return check_result(
@@ -507,8 +510,8 @@ def _assignment_finding(
             subject,
             DRIFT,
             "; ".join(problems),
-            regions_drift=got != want,
-            repair=replace if got != want else repair,
+            regions_drift=drift,
+            repair=replace if drift else repair,
         )
     return check_result(check, subject, OK, ok_message)
 

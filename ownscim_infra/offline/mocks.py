@@ -101,16 +101,30 @@ class Invocation:
     args: dict[str, Any]
 
 
-class OfflineMocks(pulumi.runtime.Mocks):
-    """Deterministic answers for every resource and every invoke; no network, no credentials."""
+#: The type token of a stack reference (read by the program to know its stack's last outputs).
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 
-    def __init__(self) -> None:
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Deterministic answers for every resource and every invoke; no network, no credentials.
+
+    ``previous_outputs``: the stack's outputs as its last ``pulumi up`` left them, which a
+    ``pulumi:pulumi:StackReference`` read answers (as the engine's builtin provider does,
+    ``readStackReference``: ``name``, ``outputs``, ``secretOutputNames``); ``None``: not known,
+    the reference's outputs stay unknown (the plan of a config on its own)."""
+
+    def __init__(self, previous_outputs: dict[str, Any] | None = None) -> None:
         self.invocations: list[Invocation] = []
+        self.previous_outputs = previous_outputs
         self._lock = threading.Lock()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         """Every resource gets :func:`mock_id` and its inputs as state; a connection's
-        ``status`` is unknown until ``pulumi up``."""
+        ``status`` is unknown until ``pulumi up``; a stack reference answers
+        ``previous_outputs`` when they are known."""
+        if args.typ == STACK_REFERENCE and self.previous_outputs is not None:
+            name = args.inputs["name"]
+            return name, {"name": name, "outputs": dict(self.previous_outputs), "secretOutputNames": []}
         state = dict(args.inputs)
         if args.typ == "okta:app/connection:Connection":
             state["status"] = UNKNOWN_AFTER_APPLY

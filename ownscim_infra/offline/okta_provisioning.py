@@ -341,6 +341,9 @@ class ProvisioningEvent:
     regions: str | None = None
     ok: bool = True
     run: int = 0
+    #: a deactivation's cause: what unassigned the user (the assignment or the group that went,
+    #: and the step; :meth:`Provisioner.apply`'s ``cause``), ``""`` when not known
+    cause: str = ""
 
     @property
     def key(self) -> str:
@@ -365,11 +368,13 @@ class Provisioner:
         self.run = 0
         self._mark = 0
 
-    def _record(self, kind: EventKind, login: str, why: str = "", regions: str | None = None, ok: bool = True) -> None:
+    def _record(
+        self, kind: EventKind, login: str, why: str = "", regions: str | None = None, ok: bool = True, cause: str = ""
+    ) -> None:
         """Record an event with the requests sent since the last one."""
         sent = tuple(self.client.exchanges[self._mark :])
         self._mark = len(self.client.exchanges)
-        self.events.append(ProvisioningEvent(kind, login, sent, why, regions, ok, self.run))
+        self.events.append(ProvisioningEvent(kind, login, sent, why, regions, ok, self.run, cause))
 
     def _id(self, login: str) -> str | None:
         key = okta_fold(login)
@@ -408,8 +413,9 @@ class Provisioner:
             ok = self.client.push_profile(user.login, found["id"], body)
             self._record(EventKind.PUSHED, user.login, regions=regions_sent(body, app.attribute), ok=ok)
 
-    def deprovision(self, app: OktaApp, login: str) -> None:
-        """Okta unassigns ``login``: deactivate (never delete) if Deactivate Users is on."""
+    def deprovision(self, app: OktaApp, login: str, cause: str = "") -> None:
+        """Okta unassigns ``login``: deactivate (never delete) if Deactivate Users is on;
+        ``cause``: what unassigned them (recorded with the deactivation)."""
         if not app.enabled("lifecycleDeactivate"):
             self._record(
                 EventKind.SKIPPED, login, "not deactivated: Deactivate Users (lifecycleDeactivate) is not enabled"
@@ -422,7 +428,7 @@ class Provisioner:
         ok = self.client.set_active(login, user_id, False)
         if ok:  # Okta's app user is gone: a re-assignment looks the user up again (Own may have removed it)
             self.ids.pop(okta_fold(login), None)
-        self._record(EventKind.DEACTIVATED, login, ok=ok)
+        self._record(EventKind.DEACTIVATED, login, ok=ok, cause=cause)
 
     def update(self, app: OktaApp, user: DirectoryUser, app_user: ResolvedAssignment) -> None:
         """The app user's profile changed in place: pushed only if ``profile`` is ENABLED."""
@@ -462,18 +468,20 @@ class Provisioner:
         old: Mapping[str, ResolvedAssignment],
         new: Mapping[str, ResolvedAssignment],
         gone: Iterable[ResolvedAssignment] = (),
+        cause: Callable[[ResolvedAssignment], str] | None = None,
     ) -> None:
         """Provision the change of each of ``users`` from its assignment in ``old`` to the
         one in ``new`` (both keyed by folded login; absent: not assigned), in order, then
         deactivate ``gone`` (assigned users no longer in the directory). ``app`` gives the
-        provisioning settings (its assignments are not read)."""
+        provisioning settings (its assignments are not read). ``cause`` names what unassigned a
+        user from the assignment they had (recorded with the deactivation)."""
         for user in users:
             was, now = old.get(okta_fold(user.login)), new.get(okta_fold(user.login))
             if now and not was:
                 self.provision(app, user, now)
             elif was and not now:
-                self.deprovision(app, user.login)
+                self.deprovision(app, user.login, cause(was) if cause else "")
             elif was and now and was.profile != now.profile:
                 self.update(app, user, now)
         for was in gone:
-            self.deprovision(app, was.login)
+            self.deprovision(app, was.login, "the user is no longer in Okta's directory")

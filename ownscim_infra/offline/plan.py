@@ -32,7 +32,14 @@ from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, OWN_CAPABILITIES, 
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
 from ownscim_infra.offline.findings import typo_findings
-from ownscim_infra.offline.mocks import Registration, lookup_group_id, lookup_user_id, mock_id, run_program
+from ownscim_infra.offline.mocks import (
+    OfflineMocks,
+    Registration,
+    lookup_group_id,
+    lookup_user_id,
+    mock_id,
+    run_program,
+)
 from ownscim_infra.program import lookups
 from ownscim_infra.program.stack import declare_stack
 
@@ -123,11 +130,14 @@ def build_plan(
     stack: str = "offline",
     scim_token: str = OFFLINE_TOKEN,
     directory: Directory | None = None,
+    previous_outputs: dict[str, Any] | None = None,
 ) -> Plan:
     """Validate ``config_file`` and run the program on it under the mock runtime, with
     ``scim_token`` as the stack's ``ownscim:scimToken`` secret (never shown in clear);
     ``directory`` (the Okta users and their groups), when given, adds the warnings that
-    depend on who is in which group.
+    depend on who is in which group; ``previous_outputs``, when given, are the stack's outputs
+    as its last ``pulumi up`` left them (what the program reads back: :class:`.mocks.OfflineMocks`),
+    e.g. the previous config's plan's in ``simulate --previous`` and ``review``.
 
     :raises ConfigError: the config is invalid (every problem listed).
     """
@@ -137,6 +147,7 @@ def build_plan(
         config={"ownscim:config": str(config_file), "ownscim:scimToken": scim_token},
         secret_keys=["ownscim:scimToken"],
         stack=stack,
+        mocks=OfflineMocks(previous_outputs),
     )
     lookups = sorted(
         ({"token": i.token, "args": i.args} for i in run.invocations),

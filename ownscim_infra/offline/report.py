@@ -117,6 +117,43 @@ CHANGE_KINDS: dict[ChangeKind, str] = {
 }
 
 
+#: What to do about each :class:`ChangeKind`: the action the README gives for it (its table
+#: "What each change means, and what to do" is this mapping, checked by a test).
+CHANGE_ACTIONS: dict[ChangeKind, str] = {
+    ChangeKind.PROVISIONED: f"nothing: Okta creates the account, {READ_ONLY_ROLE} in the {DEFAULT_BUSINESS_UNIT}; "
+    "give the person a role or business unit in Own's UI if they need one",
+    ChangeKind.REACTIVATED: "check the person's regions in Own's UI: Okta reactivates the account without pushing a "
+    "profile, so Own keeps the regions it had",
+    ChangeKind.DEACTIVATED: "confirm the person is meant to lose Own (Own removes the account, and any role or "
+    "business unit set there); if not, keep the assignment or the group membership named as the cause",
+    ChangeKind.RE_PROVISIONED: "check the person's regions in Own's UI: Okta deactivated and reactivated the account "
+    "without pushing a profile (they could not sign in between)",
+    ChangeKind.RE_CREATED: "set the person's role and business unit again in Own's UI after pulumi up",
+    ChangeKind.MOVED: "none: Own holds the new regions",
+    ChangeKind.MOVE_REFUSED: "do the steps of the assignment-blocked-by-group warning (take the person out of the "
+    "groups that grant the app, pulumi up, add them back), or leave their direct assignment as it is",
+    ChangeKind.MOVE_NOT_IN_OWN: "delete the user in Own before pulumi up assigns them again, or set the new regions "
+    "in Own's UI after it: Own keeps the old ones",
+}
+
+#: The change kinds whose deactivation has a cause to name (the assignment or group that went).
+DEACTIVATING = (ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.RE_CREATED)
+
+
+def action_of(changes: Iterable[ChangeKind]) -> str | None:
+    """What to do about a person the change did ``changes`` to: the action of each kind
+    (:data:`CHANGE_ACTIONS`), in report order, joined by ``"; "``; ``None``: no change."""
+    actions = dict.fromkeys(CHANGE_ACTIONS[kind] for kind in changes)
+    return "; ".join(actions) or None
+
+
+def change_kinds_table() -> list[str]:
+    """The README's table of the change kinds: ``| Change | In Own | What to do |``, one row a
+    :class:`ChangeKind` in report order (what :data:`CHANGE_KINDS` and :data:`CHANGE_ACTIONS` say)."""
+    rows = [f"| `{kind}` | {CHANGE_KINDS[kind]} | {CHANGE_ACTIONS[kind]} |" for kind in ChangeKind]
+    return ["| Change | In Own | What to do |", "|---|---|---|", *rows]
+
+
 #: Said once under the people when someone is re-created: the receiver plays Own as documented
 #: (a deactivated account removed); ``--deactivation keep`` plays the alternative.
 RE_CREATED_ALTERNATIVE = (
@@ -149,6 +186,21 @@ class UserResult:
     #: with ``--previous``: the user is not as the config means, and was so before the change
     #: (Own unchanged, the config means the same, and Own already differed): not the change's doing
     already: bool = False
+    #: with ``--previous``, for a person the change deactivates (:data:`DEACTIVATING`): what
+    #: unassigned them, as Okta's provisioning recorded it (``group assignment 'Own EMEA' was
+    #: removed``); ``None`` otherwise
+    cause: str | None = None
+
+    @property
+    def action(self) -> str | None:
+        """What to do about what the change did to the person (:func:`action_of`); ``None``: nothing changed."""
+        return action_of(self.changes)
+
+    def change_text(self) -> str:
+        """The change kinds, and what unassigned the person when it deactivated them:
+        ``deactivated because group assignment 'Own EMEA' was removed (...)``; ``""``: no change."""
+        kinds = ", ".join(self.changes)
+        return f"{kinds} because {self.cause}" if kinds and self.cause else kinds
 
     def to_json(self) -> dict[str, Any]:
         """The user's JSON (camelCase keys; reasons and changes as text)."""
@@ -311,6 +363,8 @@ class Provisioned:
     #: the requests the receiver refused (status 400 or more)
     refused: list[str] = field(default_factory=list)
     toggles: int = 0
+    #: what unassigned the user the last time the last run deactivated them (the event's ``cause``)
+    cause: str | None = None
 
     @property
     def deactivated_and_reactivated(self) -> bool:
@@ -338,6 +392,8 @@ def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str,
             user.skipped.append(event)
         if event.kind in (EventKind.DEACTIVATED, EventKind.REACTIVATED) and event.ok and in_run:
             user.toggles += 1
+            if event.kind == EventKind.DEACTIVATED:
+                user.cause = event.cause or None
     return folded
 
 
@@ -514,6 +570,7 @@ class Judge:
             requests=done.requests,
             before=None if before is None else before.own.get(key),
             changes=changes,
+            cause=done.cause if any(kind in changes for kind in DEACTIVATING) else None,
             assigned=app_user is not None,
             already=bool(problems) and not changes and before is not None and already_so(before, key, expected, own),
         )

@@ -89,7 +89,8 @@ def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
         if changed:
             rows = [[u.login, ", ".join(u.changes), _own_cell(u.before), _own_cell(u.own)] for u in changed]
             lines += aligned(["User", "Change", "Before", "After"], rows, indent="  ", max_width=width)
-            for u in changed:  # a re-creation resets what an admin set in Own: say so even when as meant
+            for u in changed:  # the cause and what to do; a re-creation resets what an admin set in Own
+                lines += wrapped(f"{u.login}: {u.change_text()}; what to do: {u.action}", width, "  ")
                 for r in u.reasons:
                     if r.kind == ReasonKind.RE_CREATED:
                         lines += wrapped(f"{u.login}: {r.text}", width, "  ")

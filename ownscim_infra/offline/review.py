@@ -9,7 +9,9 @@ with ``previous``), and reports, in this order:
    (someone is deactivated, re-provisioned, or moved in a way that does not reach Own, or a
    warning), ``blocked`` (``pulumi up`` would fail: Okta refuses a step, a protected resource
    or a hook stops it);
-2. **people**: each person the change does something to, Own before -> after;
+2. **people**: each person the change does something to, Own before -> after, what to do
+   about it (:data:`~.report.CHANGE_ACTIONS`) and, for a deactivation, its cause (the
+   assignment or group that went, as Okta's provisioning recorded it);
 3. **resources**: each resource the engine creates, updates, replaces or deletes, with the
    changed input paths (the provider and engine emulation: docs/provider-semantics.md);
 4. **warnings**: a group deleted, the ``regions`` attribute touched, Update User Attributes or
@@ -277,6 +279,8 @@ def _person_json(u: UserResult) -> dict[str, Any]:
         "configMeans": u.expected.render(),
         "ok": u.ok,
         "why": [r.text for r in u.reasons],
+        "cause": u.cause,
+        "action": u.action,
     }
 
 
@@ -525,8 +529,8 @@ def review(
     (``pulumi up --refresh``) and ``replace`` (``--replace`` targets) run NEW's ``pulumi up``
     as :func:`~.simulate.simulate` does; the report's drift says what Okta holds against NEW.
     """
-    new = load_state(new_config, directory)
     base = load_state(base_config, base_directory or directory)
+    new = load_state(new_config, directory, previous=base)  # the program reads BASE's run's outputs back
     day_two: dict[str, Any] = {
         "console": None if console is None else Console.read(console),
         "refresh": refresh,
@@ -585,6 +589,29 @@ def _person_row(u: UserResult) -> list[str]:
     return [u.login, ", ".join(u.changes) or "no change", _own(u.before), _own(u.own), u.expected.render()]
 
 
+def _markdown_row(u: UserResult) -> list[str]:
+    """A person's Markdown row: the change with its cause, Own before and after, what the
+    config means, why it is not as meant, and what to do. What a re-creation resets is the
+    action, and said once under the table (:data:`RE_CREATED_ALTERNATIVE`): a row stays short
+    enough for a 3,000-person change to fit a job summary (1 MiB)."""
+    why = [] if u.ok else _why(u)
+    return [
+        u.login,
+        u.change_text() or "no change",
+        _own(u.before),
+        _own(u.own),
+        u.expected.render(),
+        "; ".join(why),
+        u.action or "-",
+    ]
+
+
+def _person_lines(u: UserResult) -> list[str]:
+    """The lines under a person's row in the text: the change with its cause, what to do, why."""
+    lines = [] if not u.changes else [u.change_text(), f"what to do: {u.action}"]
+    return lines + _why(u)
+
+
 def _why(u: UserResult) -> list[str]:
     """Why a person is not as the new config means (Own's state itself is in the row), and what
     a re-creation in Own resets (role, business unit), which a reviewer must know in any case."""
@@ -599,6 +626,7 @@ def _re_created(people: list[UserResult]) -> bool:
 
 
 _PEOPLE_HEADER = ["Person", "Change", "Own before", "Own after", "The new config means"]
+_MARKDOWN_PEOPLE_HEADER = [*_PEOPLE_HEADER, "Why", "What to do"]
 _RESOURCE_HEADER = ["Op", "Resource", "Type", "Changed", "Status"]
 
 
@@ -625,10 +653,10 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
     else:
         out.append("  nobody: the change provisions, moves or deactivates no one in Own")
     for u in people:
-        why = _why(u)
-        if why:
+        lines = _person_lines(u)
+        if lines:
             out.append(f"  {u.login}:")
-            for line in why:
+            for line in lines:
                 out += wrapped(f"- {line}", width, "    ")
     if _re_created(people):
         out += wrapped(RE_CREATED_ALTERNATIVE, width, "  ")
@@ -719,8 +747,8 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         "",
     ]
     if people:
-        rows = [[*_person_row(u), "; ".join(_why(u))] for u in people]
-        out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(people))
+        rows = [_markdown_row(u) for u in people]
+        out += _folded("People", markdown.table(_MARKDOWN_PEOPLE_HEADER, rows), len(people))
         if _re_created(people):
             out += ["", markdown.prose(RE_CREATED_ALTERNATIVE)]
     else:
@@ -743,8 +771,8 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
     if rv.already or rv.already_warnings:
         out += ["", f"### {ALREADY_TITLE}", "", "Not the change's doing, and not in the verdict.", ""]
         if rv.already:
-            rows = [[*_person_row(u), "; ".join(_why(u))] for u in rv.already]
-            out += _folded("People", markdown.table([*_PEOPLE_HEADER, "Why"], rows), len(rows))
+            rows = [_markdown_row(u) for u in rv.already]
+            out += _folded("People", markdown.table(_MARKDOWN_PEOPLE_HEADER, rows), len(rows))
         out += [f"- **{w.code}**: {markdown.prose(w.message)}" for w in rv.already_warnings]
     out += ["", "### Groups -> regions", "", "Before:", ""]
     out += mermaid_groups(rv.groups_before, rv.regions_before)

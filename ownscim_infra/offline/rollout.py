@@ -80,6 +80,27 @@ def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> t
     )
 
 
+def deactivation_cause(step: Step | None, was: ResolvedAssignment) -> str:
+    """What unassigned a user who had the app through ``was`` when ``step`` ran (``None``: a
+    change in Okta after the engine's steps, the admins' membership changes), for a reader:
+    ``group assignment 'Own EMEA' was removed``, ``group 'Own US' was deleted``, ``the direct
+    assignment was deleted to be replaced``, ``removed from group 'Own EMEA' (by
+    own-scim-group-members-own-emea)``. Read from the step's resource type and operation and
+    from the assignment the user had: nothing is derived again. The resource itself is in the
+    review's resources, but for a membership change (which names its step)."""
+    how = {Op.DELETE: "removed", Op.REPLACE: "deleted to be replaced"}.get(step.op) if step else None
+    kind = step.type if step is not None and how else None
+    if kind == provider.APP:
+        return f"the app was {how}"
+    if was.group is None:
+        return f"the direct assignment was {how or 'removed'}"
+    if kind == provider.GROUP_ASSIGNMENT:
+        return f"group assignment {was.group!r} was {how}"
+    if kind == provider.GROUP:
+        return f"group {was.group!r} was deleted"
+    return f"removed from group {was.group!r} " + (f"(by {step.name})" if step else "(a membership change in Okta)")
+
+
 class Rollout:
     """Runs plans on :attr:`org` one after the other and provisions Own through ``provisioner``."""
 
@@ -97,6 +118,8 @@ class Rollout:
         self._resolved: dict[str, ResolvedAssignment] = {}
         self._synced: tuple[str | None, Directory] | None = None
         self._app_name: str | None = None
+        #: the engine's step whose provisioning runs (:meth:`_after_step`), else ``None``
+        self._step: Step | None = None
 
     @property
     def app_id(self) -> str | None:
@@ -172,7 +195,11 @@ class Rollout:
 
     def _after_step(self, step: Step) -> None:
         self._admin_steps()
-        self._sync()
+        self._step = step
+        try:
+            self._sync()
+        finally:
+            self._step = None
         self._done += 1
         if self._progress is not None:
             self._progress(self._phase, self._done, max(self._total, self._done))
@@ -187,7 +214,10 @@ class Rollout:
             self.org.set_up_by_hand(app.id, config.app.scim_base_url, dict(OWN_CAPABILITIES))
 
     def _sync(self) -> None:
-        """Okta provisions what changed in the org since the last sync (see the module docstring)."""
+        """Okta provisions what changed in the org since the last sync (see the module docstring);
+        the engine's step that just ran (``None`` for a change in Okta outside the engine's
+        steps) is named as the cause of each deactivation (:func:`deactivation_cause`)."""
+        step = self._step
         changes = self.org.take_changes()
         app_id, directory = self.app_id, self.org.directory
         full = self._synced is None or self._synced[0] != app_id or self._synced[1] is not directory or changes.everyone
@@ -208,7 +238,14 @@ class Rollout:
                 key=lambda u: self.org.position(u.login),
             )
         new = {okta_fold(u.login): r for u in users if (r := resolve_user(self.org, app_id, u)) is not None}
-        self.provisioner.apply(OktaApp.from_org(self.org, app_id, assignments=False), users, self._resolved, new, gone)
+        self.provisioner.apply(
+            OktaApp.from_org(self.org, app_id, assignments=False),
+            users,
+            self._resolved,
+            new,
+            gone,
+            cause=lambda was: deactivation_cause(step, was),
+        )
         for user in users:
             key = okta_fold(user.login)
             if key in new:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 from pathlib import Path
 
+import pulumi
+
 from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction, read_console
 from ownscim_infra.config.directory import Directory, load_directory
@@ -277,13 +279,22 @@ def _apply_console(rollout: Rollout, previous: State, current: State, console: C
 # --------------------------------------------------------------------------- command
 
 
-def load_state(config_file: str | Path, directory_file: str | Path) -> State:
-    """The plan of ``config_file`` and the directory of ``directory_file``.
+def load_state(config_file: str | Path, directory_file: str | Path, *, previous: State | None = None) -> State:
+    """The plan of ``config_file`` and the directory of ``directory_file``; with ``previous``,
+    the plan of the program run on the stack ``previous``'s run left: it reads back
+    ``previous``'s outputs (:func:`~ownscim_infra.offline.plan.build_plan`'s
+    ``previous_outputs``), as ``pulumi up`` of the next config does.
 
     :raises ConfigError: either is invalid, or a person of the config is not in the directory
         (the program looks people up by login: ``pulumi up`` would fail).
+    :raises InputError: the program refuses the config on the stack ``previous`` left
+        (:func:`~ownscim_infra.program.stack.previous_run_problems`: ``pulumi up`` would stop
+        before changing anything).
     """
-    plan = build_plan(config_file)
+    try:
+        plan = build_plan(config_file, previous_outputs=None if previous is None else previous.plan.outputs)
+    except pulumi.RunError as refused:  # each line names the file and the key
+        raise InputError(str(refused)) from None
     dirs = load_directory(directory_file)
     missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
     if missing:
@@ -333,10 +344,10 @@ def simulate(
         the directory. :raises InputError: ``receiver_url`` without ``token``.
         :raises ReceiverError: the receiver is unusable (see :func:`run_simulation`).
     """
-    current = load_state(config, directory)
     before = load_state(*previous) if previous else None
     if console is not None and before is None:
         raise InputError("--console needs --previous CONFIG: the actions are made after the previous run")
+    current = load_state(config, directory, previous=before)
     return simulate_states(
         current,
         before,

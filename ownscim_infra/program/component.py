@@ -55,7 +55,7 @@ from ownscim_infra.domain.own_setup import (
     manual_steps,
 )
 from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import canonical_regions, join_regions
+from ownscim_infra.domain.regions import RecordedRegions, join_regions
 from ownscim_infra.program import lookups
 
 #: The Pulumi CLI this program needs (``requiredPulumiVersion`` in ``Pulumi.yaml``).
@@ -136,13 +136,12 @@ def assignment_options(
     - ``delete_before_replace=True``: the create is an upsert on the same app and group (or
       user), so create-before-delete would end by deleting the new assignment.
 
-    ``profile_json`` holds the regions in their canonical order
-    (:func:`~ownscim_infra.domain.regions.canonical_regions`): reordering a group's or a
-    person's regions in the config declares the same text, so nothing is replaced. The
-    trade-off: a stack whose last run recorded another order (the program of before wrote the
-    config's order) has those assignments replaced once, on the first ``pulumi up`` after the
-    upgrade, and never again (``verify`` against the org names them beforehand: their value in
-    Okta is in the order of before, a regions drift).
+    ``profile_json`` holds the ``regions`` text the stack recorded for the assignment when it
+    names the same set of regions (:class:`~ownscim_infra.domain.regions.RecordedRegions`, read
+    from the stack's last outputs): reordering a group's or a person's regions in the config
+    declares the recorded text again, so nothing is replaced; and on a stack whose last run was
+    a version of the program without that output, the config's written order, which is what
+    that version declared (and recorded as the trigger), so upgrading replaces nothing either.
     """
     return pulumi.ResourceOptions(
         parent=parent,
@@ -152,6 +151,10 @@ def assignment_options(
         delete_before_replace=True,
     )
 
+
+#: The stack output of the ``regions`` text each assignment declared (logical name -> text):
+#: the next run reads it back (:class:`~ownscim_infra.domain.regions.RecordedRegions`).
+REGIONS_OUTPUT = "regionsByAssignment"
 
 #: Set to ``1`` for one ``pulumi up`` (or ``pulumi destroy --run-program``) to let the
 #: ``regions`` attribute be deleted or replaced anyway.
@@ -239,6 +242,10 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     :param config: the validated config file.
     :param scim_token: Own's SCIM token as a Pulumi secret; required when
         ``config.app.provisioning == "api"``, unused for ``manual``.
+    :param recorded: the ``regions`` texts the stack's last run declared
+        (:class:`~ownscim_infra.domain.regions.RecordedRegions`, from its outputs): an
+        assignment whose regions are the same set keeps its text, so that a reorder, or an
+        upgrade of this program, replaces nothing. Default: none (a new stack).
     :raises ValueError: ``provisioning: api`` without a token.
     :raises pulumi.RunError: the engine does not support ``replacement_trigger``
         (:func:`require_replacement_trigger`), before anything is declared.
@@ -261,10 +268,14 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         config: OwnScimConfig,
         scim_token: pulumi.Input[str] | None,
         opts: pulumi.ResourceOptions | None = None,
+        recorded: RecordedRegions | None = None,
     ) -> None:
         require_replacement_trigger()
         super().__init__(self.TYPE, name, None, opts)
         self._config = config
+        self._recorded = recorded or RecordedRegions()
+        #: assignment logical name -> the ``regions`` text declared (the ``regionsByAssignment`` output)
+        self.declared_regions: dict[str, str] = {}
         self._names = naming.ResourceNames(name)
         self.app = self._declare_app()  # 1
         self.app_id = self.app.id
@@ -526,10 +537,12 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         assignments: dict[str, okta.app.GroupAssignment] = {}
         previous: okta.app.GroupAssignment | None = None
         for position, group in enumerate(self._config.groups):
-            profile = json.dumps({REGIONS_ATTRIBUTE: canonical_regions(group.regions)})  # the trigger too
+            name = self._names.group_assignment(group.resource_key)
+            regions = self.declared_regions[name] = self._recorded.text(name, group.regions, group.name)
+            profile = json.dumps({REGIONS_ATTRIBUTE: regions})  # the trigger too
             after = [attribute] if previous is None else [attribute, previous]
             previous = assignments[group.name] = okta.app.GroupAssignment(
-                self._names.group_assignment(group.resource_key),
+                name,
                 app_id=self.app.id,
                 group_id=group_ids[group.name],
                 priority=group_priority(position),
@@ -563,13 +576,16 @@ class OwnScimProvisioning(pulumi.ComponentResource):
         assignments: dict[str, okta.app.User] = {}
         user_ids = self._look_up_users([person.login for person in self._config.people])
         for person in self._config.people:
-            regions = person.regions
-            profile = json.dumps({} if regions is None else {REGIONS_ATTRIBUTE: canonical_regions(regions)})
+            name = self._names.user_assignment(person.login)
+            profile = "{}"  # all regions
+            if person.regions is not None:
+                regions = self.declared_regions[name] = self._recorded.text(name, person.regions)
+                profile = json.dumps({REGIONS_ATTRIBUTE: regions})
             options = assignment_options(self, profile, [attribute]).merge(
                 pulumi.ResourceOptions(replace_on_changes=["appId", "userId"], ignore_changes=["username"])
             )
             assignments[person.login] = okta.app.User(
-                self._names.user_assignment(person.login),
+                name,
                 app_id=self.app.id,
                 user_id=user_ids[person.login],
                 username=person.login,
@@ -581,7 +597,9 @@ class OwnScimProvisioning(pulumi.ComponentResource):
     def stack_outputs(self) -> dict[str, pulumi.Input]:
         """The stack outputs, camelCase: ``appId``, ``appLabel``, ``scimBaseUrl``,
         ``regionsByGroup`` (group name -> ``"us1,emea2"``) and ``peopleCount`` of the declared
-        assignments (empty and 0 until they are declared), and
+        assignments (empty and 0 until they are declared), ``regionsByAssignment``
+        (:data:`REGIONS_OUTPUT`: assignment logical name -> the ``regions`` text it declared,
+        which is its replacement trigger; read back by the next run), and
         ``connectionStatus`` (``api``: ENABLED | DISABLED | UNKNOWN after ``pulumi up``; UNKNOWN
         means Okta does not manage this app's connection: use ``provisioning: manual``) or
         ``manualSteps`` (``manual``). Nothing secret."""
@@ -593,6 +611,8 @@ class OwnScimProvisioning(pulumi.ComponentResource):
             # what is assigned: nothing until the assignments are declared (manual mode)
             "regionsByGroup": {g.name: join_regions(g.regions) for g in cfg.groups} if cfg.assignments_declared else {},
             "peopleCount": len(cfg.people) if cfg.assignments_declared else 0,
+            # the text each assignment declared: the next run keeps it for the same set of regions
+            REGIONS_OUTPUT: dict(self.declared_regions),
         }
         if self.connection_status is not None:
             outputs["connectionStatus"] = self.connection_status

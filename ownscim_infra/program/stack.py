@@ -23,7 +23,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from ownscim_infra.config import ConfigError, OwnScimConfig, load_config
 from ownscim_infra.domain import naming
-from ownscim_infra.program.component import OwnScimProvisioning
+from ownscim_infra.domain.regions import RecordedRegions
+from ownscim_infra.program.component import REGIONS_OUTPUT, OwnScimProvisioning
 
 NAMESPACE = "ownscim"
 #: Logical name of the read of this stack's own outputs (a ``pulumi:pulumi:StackReference``).
@@ -110,9 +111,31 @@ def previous_run_problems(config: OwnScimConfig, previous: Mapping[str, Any] | N
     return problems
 
 
+def recorded_regions(previous: Mapping[str, Any] | None) -> RecordedRegions:
+    """The ``regions`` texts the stack's last run declared, from its outputs (``previous``,
+    :func:`read_previous_outputs`; ``None``, unknown, or ``{}``, a new stack: none).
+
+    ``regionsByAssignment`` (:data:`~.component.REGIONS_OUTPUT`) gives each assignment's text.
+    A stack whose last run output none (a version of the program before it) is ``from_before``:
+    that version declared each value in the config's written order, and its ``regionsByGroup``
+    holds the groups' texts. Values that are not text are ignored (a text is never guessed)."""
+    if not previous:
+        return RecordedRegions()
+
+    def texts(value: Any) -> dict[str, str]:
+        items = value.items() if isinstance(value, Mapping) else ()
+        return {str(k): v for k, v in items if isinstance(v, str)}
+
+    if REGIONS_OUTPUT in previous:
+        return RecordedRegions(by_assignment=texts(previous[REGIONS_OUTPUT]))
+    return RecordedRegions(by_group=texts(previous.get("regionsByGroup")), from_before=True)
+
+
 def declare_stack() -> dict[str, pulumi.Input]:
     """Declare every resource; returns the stack outputs (see
-    :meth:`OwnScimProvisioning.stack_outputs`).
+    :meth:`OwnScimProvisioning.stack_outputs`). Reads the stack's last outputs once, for the
+    checks of :func:`previous_run_problems` and the ``regions`` texts to keep
+    (:func:`recorded_regions`).
 
     :raises pulumi.RunError: the config file is invalid (the message lists every problem,
         with file and key path), ``provisioning: api`` has no ``ownscim:scimToken``, the
@@ -132,8 +155,11 @@ def declare_stack() -> dict[str, pulumi.Input]:
             "`pulumi config set --secret ownscim:scimToken` (the value Own shows under "
             "Manage > Security > SCIM Provisioning), or set app.provisioning: manual"
         )
-    problems = previous_run_problems(config, read_previous_outputs(), settings.config_path)
+    previous = read_previous_outputs()
+    problems = previous_run_problems(config, previous, settings.config_path)
     if problems:
         raise pulumi.RunError("\n".join(problems))
-    component = OwnScimProvisioning(naming.COMPONENT, config=config, scim_token=settings.scim_token)
+    component = OwnScimProvisioning(
+        naming.COMPONENT, config=config, scim_token=settings.scim_token, recorded=recorded_regions(previous)
+    )
     return component.stack_outputs()

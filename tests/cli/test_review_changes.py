@@ -220,3 +220,26 @@ def test_the_comment_is_cut_at_a_row_within_any_limit_and_stays_well_formed(limi
         shown = comment.count("| someone")
         left_out = sum(int(n) for n in re.findall(r"… (\d+) more people", comment))
         assert shown + left_out == 2000 + 5  # each row is shown or counted as left out
+
+
+def test_the_comment_s_rows_say_what_to_do_and_why_someone_is_deactivated():
+    """Issue 22.7: the comment's rows, read from the review's JSON, carry the cause and the action."""
+    person = {
+        "login": "lukas.weber@example.com",
+        "changes": ["deactivated"],
+        "before": {"active": True, "regions": ["emea2"]},
+        "after": None,
+        "configMeans": "inactive",
+        "cause": "group assignment 'Own EMEA' was removed",
+        "action": "confirm the person is meant to lose Own",
+    }
+    doc = {"people": [person], "resources": [{}], "warnings": []}
+    comment = render_comment(
+        Changes("a" * 40, "b" * 40, ["config/a.yaml"], []),
+        [Outcome("config/a.yaml", "needs attention", ["1 person deactivated in Own"], "section", doc, [person])],
+    )
+    assert "| Person | Change | Own before | Own after | The new config means | What to do |" in comment
+    assert (
+        "| lukas.weber@example.com | deactivated because group assignment 'Own EMEA' was removed | active, emea2 | "
+        "absent | inactive | confirm the person is meant to lose Own |"
+    ) in comment

@@ -23,7 +23,7 @@ from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from ownscim_infra.offline.plan import Plan, build_plan
 from ownscim_infra.offline.simulate import simulate
-from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
+from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV, REGIONS_OUTPUT
 from tests.conftest import EXAMPLE, REPO, example_data
 from tests.offline.pulumi_project import config_errors
 
@@ -423,23 +423,73 @@ def _written_by_the_program_of_before(engine: Engine, plan: Plan) -> None:
         state.options["replacementTrigger"] = state.inputs["profile"] = profile
 
 
-def test_upgrading_replaces_once_only_what_was_written_in_another_order(tmp_path):
-    """The trade-off of the canonical order (program/component.py, ``assignment_options``):
-    a stack whose last run recorded the regions in the config's order, as the program of before
-    wrote them, has the assignments whose order was not the canonical one replaced once, on the
-    first ``pulumi up`` after the upgrade; those already in it, none; and never again."""
-    plan = build_plan(EXAMPLE)
+def _outputs_of_before(plan: Plan) -> dict:
+    """The outputs a stack of the program of before has: no ``regionsByAssignment``."""
+    return {k: v for k, v in plan.outputs.items() if k != REGIONS_OUTPUT}
+
+
+def _upgraded(tmp_path: Path) -> tuple[Engine, dict, Plan]:
+    """A stack the program of before ran on a config written out of the canonical order (Own
+    Admins Global ``[us1, emea2, uk1]``, dana.lee ``[uk1, emea2]``), then the first
+    ``pulumi up`` of the program of now on the same config: its engine, the config, the plan."""
+    data = example_data()
+    data["people"][0]["regions"] = ["uk1", "emea2"]  # dana.lee
+    path = write(tmp_path, data)
+    first = build_plan(path)
     engine = Engine(new_org())
-    assert engine.up(plan.resources).ok
+    assert engine.up(first.resources).ok
     engine.org.settle()
-    _written_by_the_program_of_before(engine, plan)
-    upgrade = engine.up(plan.resources)
-    # Own Admins Global was written us1,emea2,uk1: the only one not in the canonical order
-    assert upgrade.ok and changed(upgrade) == {"own-scim-group-assignment-own-admins-global": "replace"}
-    step = next(s for s in upgrade.steps if s.op == "replace")
-    assert step.trigger is not None and "us1,emea2,uk1" in step.trigger.recorded
-    again = engine.up(build_plan(write(tmp_path, _reordered(example_data()))).resources)
-    assert again.ok and changed(again) == {}
+    _written_by_the_program_of_before(engine, first)
+    return engine, data, build_plan(path, previous_outputs=_outputs_of_before(first))
+
+
+def test_upgrading_a_stack_the_program_of_before_recorded_replaces_nothing(tmp_path):
+    """Issue 21.5: the program of before recorded each value (and its replacement trigger) in
+    the config's written order; without that stack's ``regionsByAssignment`` output the
+    program of now declares that order again, so the first ``pulumi up`` after the upgrade
+    replaces nothing (nobody is deactivated in Own); it outputs each text for the next run."""
+    engine, _, upgrade = _upgraded(tmp_path)
+    result = engine.up(upgrade.resources)
+    assert result.ok and changed(result) == {}
+    assert upgrade.outputs[REGIONS_OUTPUT]["own-scim-group-assignment-own-admins-global"] == "us1,emea2,uk1"
+    assert upgrade.outputs[REGIONS_OUTPUT]["own-scim-user-dana.lee@example.com"] == "uk1,emea2"
+
+
+def test_after_the_upgrade_a_reorder_still_changes_nothing(tmp_path):
+    engine, data, upgrade = _upgraded(tmp_path)
+    assert engine.up(upgrade.resources).ok
+    reordered = build_plan(write(tmp_path, _reordered(data), "reordered.yaml"), previous_outputs=upgrade.outputs)
+    result = engine.up(reordered.resources)
+    assert result.ok and changed(result) == {}
+    # the recorded text is kept, verbatim, as long as it names the same regions
+    assert reordered.outputs[REGIONS_OUTPUT] == upgrade.outputs[REGIONS_OUTPUT]
+
+
+def test_upgrading_with_a_reorder_in_the_same_change_keeps_the_groups_recorded_text(tmp_path):
+    """The upgrade's own pull request reorders too: a group's text of before is in that
+    stack's ``regionsByGroup`` output, so the group assignment is not replaced."""
+    engine, data, _ = _upgraded(tmp_path)
+    first = build_plan(write(tmp_path, data, "first.yaml"))
+    reordered = build_plan(
+        write(tmp_path, _reordered(data), "reordered.yaml"), previous_outputs=_outputs_of_before(first)
+    )
+    result = engine.up(reordered.resources)
+    assert "own-scim-group-assignment-own-admins-global" not in changed(result)
+    assert reordered.outputs[REGIONS_OUTPUT]["own-scim-group-assignment-own-admins-global"] == "us1,emea2,uk1"
+
+
+def test_after_the_upgrade_a_real_change_of_regions_replaces_with_the_new_text(tmp_path):
+    engine, data, upgrade = _upgraded(tmp_path)
+    assert engine.up(upgrade.resources).ok
+    data = copy.deepcopy(data)
+    data["groups"][0]["regions"] = ["us1", "emea2"]  # Own Admins Global leaves uk1
+    moved = build_plan(write(tmp_path, data, "moved.yaml"), previous_outputs=upgrade.outputs)
+    result = engine.up(moved.resources)
+    assert result.ok and changed(result) == {"own-scim-group-assignment-own-admins-global": "replace"}
+    step = next(s for s in result.steps if s.op == "replace")
+    assert step.trigger is not None and json.loads(step.trigger.recorded) == {"regions": "us1,emea2,uk1"}
+    assert json.loads(step.trigger.declared) == {"regions": "emea2,us1"}  # a new text: the canonical one
+    assert moved.outputs[REGIONS_OUTPUT]["own-scim-group-assignment-own-admins-global"] == "emea2,us1"
 
 
 def test_upgrading_a_stack_written_in_the_canonical_order_replaces_nothing(tmp_path):
@@ -450,7 +500,8 @@ def test_upgrading_a_stack_written_in_the_canonical_order_replaces_nothing(tmp_p
     assert engine.up(plan.resources).ok
     engine.org.settle()
     _written_by_the_program_of_before(engine, plan)
-    assert changed(engine.up(plan.resources)) == {}
+    upgrade = build_plan(write(tmp_path, data), previous_outputs=_outputs_of_before(plan))
+    assert changed(engine.up(upgrade.resources)) == {}
 
 
 # --------------------------------------------------------------------------- the order of parallel steps

@@ -4,6 +4,7 @@ removal, a person added, a direct assignee moved while in a group."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,14 @@ import pytest
 import yaml
 
 from ownscim_infra.cli.review import exit_code
+from ownscim_infra.config.directory import load_directory
+from ownscim_infra.offline import provider
+from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.offline.report import CHANGE_ACTIONS, CHANGE_KINDS, ChangeKind, change_kinds_table
 from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_json, render_markdown, render_text, review
+from ownscim_infra.offline.simulate import State, load_state, simulate_states
+from ownscim_infra.offline.steps import Op
+from ownscim_infra.program.component import REGIONS_OUTPUT
 from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
 
@@ -173,7 +181,11 @@ def test_markdown_for_a_pull_request(tmp_path):
     md = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY), "--format", "markdown").stdout
     assert md.startswith("## Review of ")
     assert "**⚠️ NEEDS ATTENTION**" in md
-    assert "| lukas.weber@example.com | deactivated | active, emea2, uk1 | absent | inactive |" in md  # removed
+    # removed, with its cause and what to do
+    assert (
+        "| lukas.weber@example.com | deactivated because group assignment 'Own EMEA' was removed | active, emea2, "
+        "uk1 | absent | inactive |  | confirm the person is meant to lose Own"
+    ) in md
     assert md.count("```mermaid") == 2 and "Before:" in md and "After:" in md
     assert '"2: Own Europe"' in md.split("After:")[1]
 
@@ -223,7 +235,7 @@ def test_json_keys_are_stable_camel_case(tmp_path):
     }
     assert doc["verdict"]["level"] == "needsAttention"
     person = doc["people"][0]
-    assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why"}
+    assert set(person) == {"login", "changes", "before", "after", "configMeans", "ok", "why", "cause", "action"}
     assert set(person["after"]) == {"active", "regions", "role", "businessUnit"}
 
     def keys(value):
@@ -386,3 +398,122 @@ def test_beyond_the_cap_the_review_says_not_all_orders_were_explored(tmp_path, m
     rv = review(base, new, directory)
     assert rv.verdict == ATTENTION and not rv.orders.complete
     assert any("not all orders explored" in r for r in rv.reasons)
+
+
+# --------------------------------------------------------------------------- what to do, and why (issue 22.7)
+
+
+def test_every_change_kind_has_an_action_and_the_readme_gives_the_same():
+    for kind in ChangeKind:
+        assert CHANGE_KINDS[kind] and CHANGE_ACTIONS[kind], kind
+    readme = (REPO / "README.md").read_text().splitlines()
+    table = change_kinds_table()
+    at = readme.index(table[0])
+    # the README's table is the mapping, row for row (regenerate it from change_kinds_table())
+    assert readme[at : at + len(table)] == table
+    assert len(table) == 2 + len(ChangeKind) and readme[at + len(table)] == ""
+
+
+def test_a_removed_group_assignment_names_its_cause_and_the_action_in_every_format(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"].pop(1))  # Own EMEA leaves the config: lukas loses the app
+    rv = review(EXAMPLE, new, DIRECTORY)
+    action = CHANGE_ACTIONS[ChangeKind.DEACTIVATED]
+    cause = "group assignment 'Own EMEA' was removed"
+    lukas = next(u for u in rv.people() if u.login == "lukas.weber@example.com")
+    assert lukas.changes == ["deactivated"] and lukas.cause == cause and lukas.action == action
+
+    text = render_text(rv, width=None).splitlines()
+    at = text.index("  lukas.weber@example.com:")
+    assert text[at + 1 : at + 3] == [f"    - deactivated because {cause}", f"    - what to do: {action}"]
+
+    md = render_markdown(rv)
+    row = next(line for line in md.splitlines() if line.startswith("| lukas.weber@example.com |"))
+    assert row.split(" | ")[1] == f"deactivated because {cause}" and row.endswith(f" | {action} |")
+    assert "| Person | Change | Own before | Own after | The new config means | Why | What to do |" in md
+
+    person = next(p for p in json.loads(render_json(rv))["people"] if p["login"] == "lukas.weber@example.com")
+    assert person["cause"] == cause and person["action"] == action
+    # every row says what to do, the others too (emma keeps the app through Own US)
+    assert all(p["action"] for p in json.loads(render_json(rv))["people"])
+
+
+def test_a_removed_direct_assignment_is_named_as_the_cause(tmp_path):
+    new = changed(tmp_path, lambda d: d["people"].pop(1))  # sam.rivera: assigned directly, in no group
+    doc = json.loads(render_json(review(EXAMPLE, new, DIRECTORY)))
+    sam = next(p for p in doc["people"] if p["login"] == "sam.rivera@example.com")
+    assert sam["changes"] == ["deactivated"]
+    assert sam["cause"] == "the direct assignment was removed"
+    assert sam["action"] == CHANGE_ACTIONS[ChangeKind.DEACTIVATED]
+
+
+def test_a_person_removed_from_a_group_is_named_as_the_cause(tmp_path):
+    directory = yaml.safe_load(DIRECTORY.read_text())
+    for user in directory["users"]:
+        if user["login"] == "lukas.weber@example.com":
+            user["groups"] = []  # an admin takes lukas out of Own EMEA
+    after = tmp_path / "after-directory.yaml"
+    after.write_text(yaml.safe_dump(directory))
+    rv = review(EXAMPLE, EXAMPLE, after, base_directory=DIRECTORY)
+    lukas = next(u for u in rv.people() if u.login == "lukas.weber@example.com")
+    assert lukas.changes == ["deactivated"]
+    assert lukas.cause == "removed from group 'Own EMEA' (a membership change in Okta)"
+
+
+def test_a_region_move_names_the_replaced_assignment_and_what_to_do(tmp_path):
+    new = changed(tmp_path, lambda d: d["groups"][2].update(regions=["emea2"]))  # Own US: us1 -> emea2
+    jordan = next(u for u in review(EXAMPLE, new, DIRECTORY).people() if u.login == "jordan.kim@example.com")
+    assert jordan.cause == "group assignment 'Own US' was deleted to be replaced"
+    assert jordan.action == "; ".join([CHANGE_ACTIONS[ChangeKind.RE_CREATED], CHANGE_ACTIONS[ChangeKind.MOVED]])
+
+
+# --------------------------------------------------------------------------- upgrading the product (issue 21.5)
+
+
+def _as_the_program_of_before(plan: Plan) -> Plan:
+    """``plan`` as the program of before declared it: each ``regions`` value (and replacement
+    trigger) in the config's written order, and no ``regionsByAssignment`` output."""
+    old = copy.deepcopy(plan)
+    written = {g.name: g.regions for g in plan.config.groups} | {p.login: p.regions for p in plan.config.people}
+    for r in old.resources:
+        key = r.inputs.get("username") if r.type == provider.APP_USER else None
+        if r.type == provider.GROUP_ASSIGNMENT:
+            key = next(g.name for g in plan.config.groups if r.name.endswith("-" + g.resource_key))
+        if key is not None and written.get(key) is not None:
+            r.inputs["profile"] = r.options["replacementTrigger"] = json.dumps({"regions": ",".join(written[key])})
+    old.outputs = {k: v for k, v in plan.outputs.items() if k != REGIONS_OUTPUT}
+    return old
+
+
+def test_the_first_run_after_an_upgrade_changes_nothing_in_okta_or_own(tmp_path):
+    """A stack the program of before recorded with ``us1,emea2,uk1`` (Own Admins Global, as
+    written) and ``uk1,emea2`` (dana.lee): the program of now, reading that stack's outputs,
+    declares the same texts: nothing replaced, nobody deactivated or re-created in Own."""
+    path = changed(tmp_path, lambda d: d["people"][0].update(regions=["uk1", "emea2"]))
+    directory = load_directory(DIRECTORY)
+    before = State(_as_the_program_of_before(build_plan(path)), directory, str(DIRECTORY))
+    upgrade = load_state(path, DIRECTORY, previous=before)
+    report = simulate_states(upgrade, before)
+    assert [(s.name, s.op) for s in report.changes if s.op != Op.SAME] == []
+    assert report.changed_users == [] and report.ok
+
+
+def test_a_review_of_a_reorder_after_the_upgrade_is_safe_and_a_set_change_replaces(tmp_path):
+    base = changed(tmp_path, lambda d: d["groups"][1].update(regions=["uk1", "emea2"]))  # Own EMEA, written so
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(base.read_text().replace("- uk1\n  - emea2", "- emea2\n  - uk1"))
+    assert reordered.read_text() != base.read_text()
+    rv = review(base, reordered, DIRECTORY)
+    assert rv.verdict == SAFE and rv.resources == [] and rv.people() == []
+    (tmp_path / "moved.yaml").write_text(base.read_text().replace("- uk1\n  - emea2", "- uk1"))
+    rv = review(base, tmp_path / "moved.yaml", DIRECTORY)
+    assert [(c.name, c.op) for c in rv.resources] == [("own-scim-group-assignment-own-emea", "replace")]
+    assert rv.resources[0].trigger is not None and json.loads(rv.resources[0].trigger.declared) == {"regions": "uk1"}
+
+
+def test_a_change_the_program_refuses_on_the_base_s_stack_is_bad_input(tmp_path):
+    """NEW is run on the outputs BASE's run left, as pulumi up would: provisioning manual without
+    manual_steps_done on a stack that assigned groups is refused before anything changes."""
+    new = changed(tmp_path, lambda d: d["app"].pop("manual_steps_done"))
+    result = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{new}: app.provisioning: manual without app.manual_steps_done: true" in result.stderr

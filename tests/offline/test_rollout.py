@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from ownscim_infra.config.directory import load_directory
+from ownscim_infra.offline import provider
 from ownscim_infra.offline.okta_org import OktaOrg
-from ownscim_infra.offline.okta_provisioning import Provisioner
+from ownscim_infra.offline.okta_provisioning import Provisioner, ResolvedAssignment
 from ownscim_infra.offline.plan import build_plan
-from ownscim_infra.offline.rollout import Rollout
+from ownscim_infra.offline.rollout import Rollout, deactivation_cause
+from ownscim_infra.offline.steps import Op, Step
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -134,3 +136,38 @@ def test_incremental_provisioning_sends_what_comparing_everyone_sends(tmp_path, 
     incremental = what_okta_sends(Rollout, runs)
     assert incremental == what_okta_sends(EveryUser, runs)
     assert incremental["requests"]  # something was provisioned
+
+
+@pytest.mark.parametrize(
+    ("step", "group", "cause"),
+    [
+        (
+            Step("own-scim-group-assignment-own-us", provider.GROUP_ASSIGNMENT, Op.DELETE),
+            "Own US",
+            "group assignment 'Own US' was removed",
+        ),
+        (
+            Step("own-scim-group-assignment-own-us", provider.GROUP_ASSIGNMENT, Op.REPLACE),
+            "Own US",
+            "group assignment 'Own US' was deleted to be replaced",
+        ),
+        (Step("own-scim-group-own-us", provider.GROUP, Op.DELETE), "Own US", "group 'Own US' was deleted"),
+        (
+            Step("own-scim-group-members-own-us", provider.GROUP_MEMBERSHIPS, Op.UPDATE),
+            "Own US",
+            "removed from group 'Own US' (by own-scim-group-members-own-us)",
+        ),
+        (None, "Own US", "removed from group 'Own US' (a membership change in Okta)"),
+        (
+            Step("own-scim-user-ann@example.com", provider.APP_USER, Op.DELETE),
+            None,
+            "the direct assignment was removed",
+        ),
+        (Step("own-scim-app", provider.APP, Op.DELETE), "Own US", "the app was removed"),
+    ],
+)
+def test_a_deactivation_names_the_step_and_the_assignment_that_went(step, group, cause):
+    """Issue 22.7: what unassigned a user, from the step that ran and the assignment they had."""
+    via = "direct" if group is None else f"group {group} (priority 1)"
+    was = ResolvedAssignment("ann@example.com", via, {}, "r", group=group)
+    assert deactivation_cause(step, was) == cause

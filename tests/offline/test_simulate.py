@@ -120,6 +120,10 @@ def test_unassign_removes_the_user_from_own(tmp_path):
     assert lukas.expected.state == "inactive" and lukas.own is None and lukas.ok
     assert lukas.changes == ["deactivated"]
     assert lukas.requests[-1].startswith("PATCH /Users/") and lukas.requests[-1].endswith("-> 200")
+    # the cause (an admin took him out of Own EMEA) and what to do (issue 22.7)
+    assert lukas.cause == "removed from group 'Own EMEA' (a membership change in Okta)"
+    line = "lukas.weber@example.com: deactivated because removed from group 'Own EMEA' (a membership change in Okta)"
+    assert f"  {line}; what to do: confirm the person is meant to lose Own" in render_text(report, width=None)
 
 
 def test_unassign_with_deactivation_keep_deactivates_and_keeps_regions(tmp_path):

@@ -268,6 +268,14 @@ def test_outputs(example_run):
             "Salesforce Admins": "us1",
         },
         "peopleCount": 2,
+        # the text each assignment declared (a new stack: sorted), read back by the next run
+        "regionsByAssignment": {
+            "own-scim-group-assignment-own-admins-global": "emea2,uk1,us1",
+            "own-scim-group-assignment-own-emea": "emea2,uk1",
+            "own-scim-group-assignment-own-us": "us1",
+            "own-scim-group-assignment-salesforce-admins": "us1",
+            "own-scim-user-dana.lee@example.com": "emea2",
+        },
         "connectionStatus": "(known after pulumi up)",
     }
 

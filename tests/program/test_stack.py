@@ -3,6 +3,7 @@ silently to a stack, judged on the outputs the stack's last ``pulumi up`` left."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ import pytest
 
 from ownscim_infra.config import load_config
 from ownscim_infra.domain import naming
+from ownscim_infra.domain.regions import RecordedRegions
 from ownscim_infra.offline.mocks import OfflineMocks, RecordingMonitor
-from ownscim_infra.program.component import ATTRIBUTE_GUARD_HOOK
-from ownscim_infra.program.stack import ADOPTED_APP_ENV, PREVIOUS_RUN, previous_run_problems
+from ownscim_infra.program.component import ATTRIBUTE_GUARD_HOOK, REGIONS_OUTPUT
+from ownscim_infra.program.stack import ADOPTED_APP_ENV, PREVIOUS_RUN, previous_run_problems, recorded_regions
 from tests.conftest import EXAMPLE, example_data, run_config
 
 ATTR = "okta:index/appUserSchemaProperty:AppUserSchemaProperty"
@@ -152,3 +154,49 @@ def test_the_offline_runtime_reads_no_previous_run():
     run = run_config(EXAMPLE, token=None)
     assert PREVIOUS_RUN not in [r.name for r in run.registrations]
     assert naming.COMPONENT in [r.name for r in run.registrations]
+
+
+# --------------------------------------------------------------------------- the regions texts it recorded (issue 21.5)
+
+
+def _declared(run) -> dict[str, str]:
+    """Each assignment's declared ``regions`` text and replacement trigger (they are one)."""
+    found = {}
+    for r in run.registrations:
+        if r.type in (GASSIGN, UASSIGN):
+            assert r.options["replacementTrigger"] == r.inputs["profile"]
+            found[r.name] = json.loads(r.inputs["profile"]).get("regions")
+    return found
+
+
+def test_the_program_keeps_the_text_its_last_run_recorded_for_the_same_regions(write_config):
+    data = example_data()
+    data["groups"][0]["regions"] = ["uk1", "us1", "emea2"]  # Own Admins Global, reordered
+    outputs = {**run_config(EXAMPLE).outputs, "appId": "0oa1abcd2EFGH3ijk4x7"}
+    recorded = outputs[REGIONS_OUTPUT]["own-scim-group-assignment-own-admins-global"]
+    run = run_config(write_config(data), mocks=StackWithOutputs(outputs))
+    assert _declared(run)["own-scim-group-assignment-own-admins-global"] == recorded
+    assert run.outputs[REGIONS_OUTPUT] == outputs[REGIONS_OUTPUT]  # and outputs it again
+
+
+def test_on_a_stack_of_before_the_program_declares_what_that_version_recorded(write_config):
+    """A stack whose last run had no ``regionsByAssignment`` output (the program of before):
+    its values are in the config's written order, and its ``regionsByGroup`` has the groups'."""
+    data = example_data()
+    data["people"][0]["regions"] = ["uk1", "emea2"]  # dana.lee
+    before = {k: v for k, v in run_config(EXAMPLE).outputs.items() if k != REGIONS_OUTPUT}
+    before |= {"appId": "0oa1abcd2EFGH3ijk4x7", "regionsByGroup": {"Own Admins Global": "us1,emea2,uk1"}}
+    data["groups"][0]["regions"] = ["uk1", "emea2", "us1"]  # reordered in the upgrade's own change
+    declared = _declared(run_config(write_config(data), mocks=StackWithOutputs(before)))
+    assert declared["own-scim-group-assignment-own-admins-global"] == "us1,emea2,uk1"  # regionsByGroup's
+    assert declared["own-scim-user-dana.lee@example.com"] == "uk1,emea2"  # the written order
+    assert declared["own-scim-group-assignment-own-emea"] == "emea2,uk1"
+
+
+def test_recorded_regions_reads_only_texts():
+    assert recorded_regions(None) == RecordedRegions() == recorded_regions({})
+    got = recorded_regions({REGIONS_OUTPUT: {"a": "us1", "b": 3}, "regionsByGroup": {"G": "us1"}})
+    assert got == RecordedRegions(by_assignment={"a": "us1"})
+    assert recorded_regions({"appId": "x", "regionsByGroup": {"G": "us1", "H": None}}) == RecordedRegions(
+        by_group={"G": "us1"}, from_before=True
+    )
