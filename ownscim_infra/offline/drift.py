@@ -28,7 +28,7 @@ from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.domain import naming, repairs
 from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
 from ownscim_infra.domain.priorities import group_priority
-from ownscim_infra.domain.regions import canonical_regions
+from ownscim_infra.domain.regions import canonical_regions, same_regions
 from ownscim_infra.domain.repairs import Drift
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.okta_org import OktaOrg
@@ -97,7 +97,7 @@ def _group_assignments(
             what = f"group {group.name!r} has priority {assignment['priority']}, the config {group_priority(position)}"
             found.append(Drift(resource, what, repairs.REFRESH, "priority"))
         got, want = assignment["profile"].get(REGIONS_ATTRIBUTE), canonical_regions(group.regions)
-        if got != want:
+        if not same_regions(got, want):  # Own reads a set: a text the stack recorded in another order is no drift
             what = f"group {group.name!r}: regions is {_show(got)} in Okta, the config says {want}"
             found.append(Drift(resource, what, repairs.group_regions(stack, group.resource_key), "regions"))
     return found
@@ -129,7 +129,7 @@ def _people(config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names:
                 found.append(Drift(resource, what, repair, "scope"))
             continue
         got = values.get(REGIONS_ATTRIBUTE) or None
-        if got != want:
+        if not same_regions(got, want):
             what = f"{person.login}: regions is {_show(got)} in Okta, the config says {_show(want)}"
             repair = repairs.person_regions(stack, config.app.label, person.login, _show(want))
             found.append(Drift(resource, what, repair, "regions"))
