@@ -42,7 +42,7 @@ from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
-from ownscim_infra.offline.findings import setup_findings, typo_findings
+from ownscim_infra.offline.findings import rule_findings, setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
@@ -154,6 +154,7 @@ def run_simulation(
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
+            previous_findings += rule_findings(previous.plan.config, previous.directory)
             previous_failed = first.result.failed
             before = _read_before(reader, previous, current)
         if previous is not None and set_account_regions is not None:
@@ -163,6 +164,7 @@ def run_simulation(
         run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
+        findings += rule_findings(current.plan.config, current.directory)
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )
