@@ -131,7 +131,7 @@ def test_a_rule_is_created_inactive_then_activated_and_applied_after_the_run(org
         set_status(rid, status)
 
     monkeypatch.setattr(org, "set_group_rule_status", recorded)
-    rid, state = RULE.create(org, rule(group_id))
+    _, state = RULE.create(org, rule(group_id))
     assert calls == ["INACTIVE->ACTIVE"] and state["status"] == "ACTIVE"
     assert logins(org, group_id) == []  # Okta applies a rule asynchronously: nobody yet during the run
     org.settle()
