@@ -160,7 +160,7 @@ def run_simulation(
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
-        # admins' doing in Okta, after it (the program never changes memberships)
+        # admins' doing in Okta, after it (the program changes only its `members` and `rule` groups')
         run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
