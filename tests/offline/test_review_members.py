@@ -117,3 +117,17 @@ def test_a_new_groups_members_and_its_assignment_run_in_either_order_with_one_ou
     chris = row(rv, "chris.doe@example.com")
     assert chris.changes == ["provisioned"] and chris.own.regions == ("uk1",)
     assert rv.verdict == SAFE
+
+
+def test_plan_with_the_directory_warns_of_a_rule_it_cannot_compute(tmp_path):
+    from ownscim_infra.config.directory import load_directory
+    from ownscim_infra.offline.plan import build_plan, warnings_of
+
+    computable = warnings_of(build_plan(EXAMPLE), load_directory(DIRECTORY))
+    assert "rule-not-computed" not in [w.code for w in computable]
+    # isMemberOfAnyGroup names groups by Okta id: a directory file lists names, so never computed
+    rule = 'isMemberOfAnyGroup("00g1emea")'
+    config = changed(tmp_path, lambda d: group(d, "Own France").update(rule=rule))
+    (found,) = [w for w in warnings_of(build_plan(config), load_directory(DIRECTORY)) if w.code == "rule-not-computed"]
+    assert "isMemberOfAnyGroup names groups by Okta id" in found.message
+    assert found.logins == ("louis.martin@example.com",)
