@@ -295,13 +295,26 @@ def directory_note(content: bytes | None, name: str, pulled: bool, now: datetime
     return f"directory {name} generated {days} day{'' if days == 1 else 's'} ago{source}"
 
 
+class PulledDirectoriesError(InputError):
+    """``--directories DIR`` is not a folder ``--pull-directories`` wrote."""
+
+
 def _pulled(directories: Path | None, path: str) -> bytes | None:
-    """The directory ``--pull-directories`` wrote for the config ``path``, if any."""
+    """The directory ``--pull-directories`` wrote for the config ``path``, if any.
+
+    :raises PulledDirectoriesError: no readable ``MANIFEST`` in ``directories``, or a file it
+        names is missing."""
     if directories is None:
         return None
-    manifest = json.loads((directories / MANIFEST).read_text(encoding="utf-8"))
-    name = manifest.get(path)
-    return (directories / name).read_bytes() if isinstance(name, str) and "/" not in name else None
+    try:
+        manifest = json.loads((directories / MANIFEST).read_text(encoding="utf-8"))
+        name = manifest.get(path) if isinstance(manifest, dict) else None
+        return (directories / name).read_bytes() if isinstance(name, str) and "/" not in name else None
+    except (OSError, ValueError) as exc:
+        raise PulledDirectoriesError(
+            f"--directories {directories}: not a folder that --pull-directories wrote ({MANIFEST} and the files it "
+            f"names): {getattr(exc, 'strerror', None) or exc}"
+        ) from None
 
 
 def review_one(repo: Path, changes: Changes, path: str, work: Path, directories: Path | None = None) -> Outcome:

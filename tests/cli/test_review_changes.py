@@ -281,3 +281,15 @@ def test_a_pulled_directory_reviews_base_and_new_on_the_same_users(repo, tmp_pat
     assert acme["directory"].startswith(f"directory pulled from {okta_server.url} at ")
     assert code == 0 and acme["verdict"] == "safe" and acme["people"] == 1  # chris provisioned, nobody else moves
     assert "chris.doe@example.com" in report and "the directory pulled from Okta" not in report
+
+
+def test_directories_that_were_not_pulled_are_bad_input_in_one_line(repo, tmp_path, capsys):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    commit(repo, {"config/acme.yaml": data})
+    empty = tmp_path / "not-pulled"
+    empty.mkdir()
+    code = main(["review-changes", "--repo", str(repo), "--base", "main", "--directories", str(empty)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--directories {empty}: not a folder that --pull-directories wrote (manifest.json" in err
