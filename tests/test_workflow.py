@@ -202,9 +202,17 @@ def install_shim(runner_temp: Path, reviewer: Path) -> None:
     script.chmod(0o755)
 
 
-def review_job(origin: Path, work: Path, head: str, number: int = 7) -> tuple[subprocess.CompletedProcess, Path]:
+NO_OKTA_SECRETS = dict.fromkeys(
+    ["OKTA_ORG_URL", "OKTA_API_TOKEN", "OKTA_API_CLIENT_ID", "OKTA_API_PRIVATE_KEY", "OKTA_API_PRIVATE_KEY_ID"], ""
+)
+
+
+def review_job(
+    origin: Path, work: Path, head: str, number: int = 7, okta: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, Path]:
     """The pull request's job: checkout (as actions/checkout does), the merge base's reviewer,
-    the review; returns the review step's result and the uploaded folder."""
+    the directory pull (the secrets ``okta``, default none: a fork's run), the review; returns
+    the review step's result and the uploaded folder."""
     work.mkdir()
     subprocess.run(["git", "clone", "-q", str(origin), str(work / "pr")], check=True)
     git(work / "pr", "checkout", "-q", "--detach", head)
@@ -221,6 +229,10 @@ def review_job(origin: Path, work: Path, head: str, number: int = 7) -> tuple[su
     merge_base = (work / "github-output.txt").read_text().split("sha=", 1)[1].strip()
     install_shim(runner_temp, work / "reviewer")
     env |= {"MERGE_BASE": merge_base, "PR_NUMBER": str(number), "PYTHONSAFEPATH": "1"}
+    pull = run_step(REVIEW, "review", "pull", work, env | NO_OKTA_SECRETS | (okta or {}))
+    assert pull.returncode == 0, pull.stderr
+    outputs = (work / "github-output.txt").read_text()
+    env["PULLED"] = outputs.split("dir=", 1)[1].strip() if "dir=" in outputs else ""
     result = run_step(REVIEW, "review", "review", work, env)
     return result, runner_temp / "ownscim-review"
 
@@ -369,3 +381,49 @@ def test_hostile_file_names_are_reviewed_as_files(origin, tmp_path):
     for config in by_path.values():
         assert config["verdict"] in {"safe", "needs attention"} and config["people"] > 0, config
     assert not list(tmp_path.rglob("PWNED")) and not list(Path.cwd().glob("PWNED"))
+
+
+# --------------------------------------------------------------------------- the directory pulled at review time
+
+
+def test_only_the_pull_step_gets_the_okta_credential_and_it_runs_the_merge_bases_reviewer():
+    steps = load(REVIEW)["jobs"]["review"]["steps"]
+    with_secrets = [s["id"] for s in steps if "secrets." in json.dumps(s)]
+    assert with_secrets == ["pull"]
+    pull = step(REVIEW, "review", "pull")
+    assert "$RUNNER_TEMP/reviewer-venv/bin/ownscim" in pull["run"] and pull["working-directory"] == "pr"
+    assert "okta-directory" not in json.dumps(step(REVIEW, "review", "Upload the report"))  # never uploaded
+    assert "--directories" in step(REVIEW, "review", "review")["run"]
+
+
+def test_without_a_credential_the_committed_directory_is_reviewed_and_its_age_said(origin, tmp_path):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    head = commit_pr(origin, {"config/acme.yaml": yaml.safe_dump(data, sort_keys=False)})
+    result, uploaded = review_job(origin, tmp_path / "run", head)
+    assert result.returncode == 0, result.stderr
+    (config,) = json.loads((uploaded / "verdict.json").read_text())["configs"]
+    assert config["directory"].startswith("directory config/acme-directory.yaml has no generatedAt: its age is unknown")
+    assert "its age is unknown" in (uploaded / "comment.md").read_text()
+
+
+def test_with_a_read_only_credential_base_and_new_are_reviewed_on_the_pulled_directory(
+    origin, tmp_path, fake_org, okta_server
+):
+    data = example_data()
+    next(g for g in data["groups"] if g["name"] == "Own DACH")["members"].append("chris.doe@example.com")
+    # the pull request's committed directory lists nobody: it is not what is reviewed
+    head = commit_pr(origin, {"config/acme.yaml": yaml.safe_dump(data), "config/acme-directory.yaml": "users: []\n"})
+    secrets = {
+        "OKTA_ORG_URL": okta_server.url,
+        "OKTA_API_TOKEN": os.environ["OKTA_API_TOKEN"],
+        "OKTA_TESTING_TESTINGDISABLEHTTPSCHECK": "true",  # the fake serves http:// on 127.0.0.1
+    }
+    result, uploaded = review_job(origin, tmp_path / "run", head, okta=secrets)
+    assert result.returncode == 0, result.stderr
+    (config,) = json.loads((uploaded / "verdict.json").read_text())["configs"]
+    assert config["directory"].startswith(f"directory pulled from {okta_server.url} at ")
+    assert config["verdict"] == "safe" and config["people"] == 1  # chris.doe provisioned in emea2
+    uploaded_files = {p.name for p in uploaded.iterdir()}  # the pulled directory is not among them
+    assert uploaded_files == {"pr-number", "report.md", "comment.md", "verdict.json", "exit-code"}
+    assert secrets["OKTA_API_TOKEN"] not in "".join(p.read_text() for p in uploaded.iterdir())

@@ -16,6 +16,15 @@ What is reviewed (BASE is ``git merge-base REF HEAD``):
 - a config new in HEAD is reviewed against itself with no group and nobody (the org before
   it); a config deleted in HEAD needs attention (its stack has no config any more).
 
+The directory (the Okta users and their groups) is the committed ``config/NAME-directory.yaml``
+of each side, and the review says how old HEAD's is (its ``generatedAt`` and ``source``, as
+``directory pull`` writes them: :func:`directory_note`). With a read-only Okta credential, CI
+pulls it instead: ``--pull-directories DIR`` (the only step given the credential) reads both
+sides of every changed config from git and writes, for each, the directory ``directory pull``
+makes of the two (``DIR/N.json``, and ``DIR/manifest.json``: config path -> file), and
+``--directories DIR`` reviews BASE and NEW on that same pulled directory, so that no personal
+data has to live in git.
+
 It writes the full report (Markdown), a comment that fits GitHub's limit (:data:`COMMENT_LIMIT`
 bytes: the verdict, the counts, the first rows, the rest folded, then cut with a pointer to
 the full report), the verdict as JSON, and appends the report to a job summary. Exit code: the
@@ -26,6 +35,7 @@ worst over the configs (:mod:`ownscim_infra.cli`): 3 blocked, 2 a config that ca
 from __future__ import annotations
 
 import argparse
+import datetime
 import fnmatch
 import json
 import subprocess
@@ -59,6 +69,8 @@ EVERY_CONFIG_WHEN = (
 COMMENT_LIMIT = 65_536
 #: The comment's first line: how the posting job finds the comment to update.
 COMMENT_MARKER = "<!-- ownscim-review -->"
+#: The file of ``--pull-directories``' folder that says which directory is which config's.
+MANIFEST = "manifest.json"
 #: People rows shown before the rest folds under ``<details>``.
 FIRST_ROWS = 10
 #: A job summary over 1 MiB is refused by GitHub Actions: then the comment goes there instead.
@@ -88,6 +100,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--comment", metavar="FILE", help="write the pull-request comment (at most 65,536 bytes) here")
     p.add_argument("--verdict", metavar="FILE", help="write the verdict and the counts of each config (JSON) here")
     p.add_argument("--summary", metavar="FILE", help="append the report to this job summary ($GITHUB_STEP_SUMMARY)")
+    p.add_argument(
+        "--pull-directories",
+        metavar="DIR",
+        help="only pull, read-only, each changed config's directory from the Okta org (OKTA_* credentials, as "
+        "`directory pull`) into DIR for --directories; review nothing",
+    )
+    p.add_argument(
+        "--directories",
+        metavar="DIR",
+        help="review BASE and NEW on the directories --pull-directories wrote into DIR (default: the committed "
+        "NAME-directory.yaml of each side)",
+    )
     p.set_defaults(handler=handle)
 
 
@@ -192,6 +216,8 @@ class Outcome:
     section: str
     document: dict[str, Any] | None = None
     people: list[dict[str, Any]] = field(default_factory=list)
+    #: where the directory came from and how old it is (:func:`directory_note`)
+    directory: str = ""
 
     def counts(self) -> dict[str, int]:
         """People the change affects, resources it changes, warnings."""
@@ -242,9 +268,59 @@ def _before_the_groups(directory: bytes, config: bytes) -> bytes:
     return out.getvalue().encode()
 
 
-def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
+def directory_note(content: bytes | None, name: str, pulled: bool, now: datetime.datetime | None = None) -> str:
+    """One line on the directory a review ran on: pulled from the org for this review, or the
+    committed file with its age (``generatedAt``, ``source``: "generated N days ago from
+    URL"), or that it has no ``generatedAt`` (its age unknown). A file that cannot be read
+    says nothing here: the review reports its problems."""
+    from ownscim_infra.config.directory import load_directory
+    from ownscim_infra.config.errors import ConfigError
+
+    if content is None:
+        return f"no directory file {name}: nobody in Okta is known"
+    with tempfile.TemporaryDirectory(prefix="ownscim-directory-") as tmp:
+        file = Path(tmp) / ("directory.json" if content.lstrip().startswith(b"{") else "directory.yaml")
+        file.write_bytes(content)
+        try:
+            directory = load_directory(file)
+        except ConfigError:
+            return ""
+    source = f" from {directory.source}" if directory.source else ""
+    if pulled:
+        when = f" at {directory.generatedAt.isoformat()}" if directory.generatedAt else ""
+        return f"directory pulled{source}{when} for this review (BASE and NEW reviewed on it)"
+    if directory.generatedAt is None:
+        return f"directory {name} has no generatedAt: its age is unknown (`ownscim directory pull` writes it)"
+    days = max(0, ((now or datetime.datetime.now(datetime.UTC)) - directory.generatedAt).days)
+    return f"directory {name} generated {days} day{'' if days == 1 else 's'} ago{source}"
+
+
+class PulledDirectoriesError(InputError):
+    """``--directories DIR`` is not a folder ``--pull-directories`` wrote."""
+
+
+def _pulled(directories: Path | None, path: str) -> bytes | None:
+    """The directory ``--pull-directories`` wrote for the config ``path``, if any.
+
+    :raises PulledDirectoriesError: no readable ``MANIFEST`` in ``directories``, or a file it
+        names is missing."""
+    if directories is None:
+        return None
+    try:
+        manifest = json.loads((directories / MANIFEST).read_text(encoding="utf-8"))
+        name = manifest.get(path) if isinstance(manifest, dict) else None
+        return (directories / name).read_bytes() if isinstance(name, str) and "/" not in name else None
+    except (OSError, ValueError) as exc:
+        raise PulledDirectoriesError(
+            f"--directories {directories}: not a folder that --pull-directories wrote ({MANIFEST} and the files it "
+            f"names): {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+
+
+def review_one(repo: Path, changes: Changes, path: str, work: Path, directories: Path | None = None) -> Outcome:
     """Review ``path`` from ``changes.base`` to ``changes.head``, both read from git into
-    ``work`` (a private folder)."""
+    ``work`` (a private folder); with ``directories`` (``--directories``), BASE and NEW on the
+    directory pulled for ``path``."""
     from ownscim_infra.offline.review import render_json, render_markdown, review
 
     new, base = _blob(repo, changes.head_files, path), _blob(repo, changes.base_files, path)
@@ -252,8 +328,12 @@ def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
         reason = "the config is deleted: the stack that reads it has no config any more; review it by hand"
         return Outcome(path, ATTENTION, [reason], f"## {markdown.code(path)}\n\n**{_ICON[ATTENTION]} {reason}**\n")
     directory = _directory_of(path)
-    new_directory = _blob(repo, changes.head_files, directory)
-    base_directory = _blob(repo, changes.base_files, directory)
+    pulled = _pulled(directories, path)
+    new_directory = pulled if pulled is not None else _blob(repo, changes.head_files, directory)
+    base_directory = pulled if pulled is not None else _blob(repo, changes.base_files, directory)
+    if pulled is not None and base is None:
+        base_directory = None  # a new config: the pulled directory without its groups (below)
+    note = directory_note(new_directory, directory, pulled is not None)
     base_of_new = new_directory if base is not None or new_directory is None else _before_the_groups(new_directory, new)
     files = {
         "new.yaml": new,
@@ -267,8 +347,10 @@ def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
     names = {
         str(work / "new.yaml"): path,
         str(work / "base.yaml"): f"{path} at {changes.base[:12]}" if base is not None else f"{path} (new)",
-        str(work / "new-directory.yaml"): directory,
-        str(work / "base-directory.yaml"): f"{directory} at {changes.base[:12]}",
+        str(work / "new-directory.yaml"): directory if pulled is None else "the directory pulled from Okta",
+        str(work / "base-directory.yaml"): f"{directory} at {changes.base[:12]}"
+        if pulled is None
+        else "the directory pulled from Okta",
     }
     try:
         rv = review(
@@ -282,13 +364,15 @@ def review_one(repo: Path, changes: Changes, path: str, work: Path) -> Outcome:
         section = f"## {markdown.code(path)}: cannot be reviewed\n\n```\n{message.replace('```', '` ` `')}\n```\n"
         return Outcome(path, INVALID, message.splitlines(), section)
     document = _renamed_json(json.loads(render_json(rv)), names)
+    heading, _, rest = _renamed_markdown(render_markdown(rv), names).partition("\n")
     return Outcome(
         path,
         rv.verdict,
         list(rv.reasons),
-        _renamed_markdown(render_markdown(rv), names),
+        f"{heading}\n\n{markdown.prose(note)}\n{rest}" if note else f"{heading}\n{rest}",
         document,
         list(document.get("people", [])),
+        note,
     )
 
 
@@ -442,6 +526,8 @@ def _comment_head(o: Outcome) -> list[str]:
     """A config's verdict, reasons and first rows."""
     head = [f"### {markdown.code(o.path)}: {_ICON[o.verdict]} {o.verdict.upper()}", ""]
     head += [f"- {markdown.prose(r)}" for r in o.reasons[:20]] + [""]
+    if o.directory:
+        head += [markdown.prose(o.directory[0].upper() + o.directory[1:]) + ".", ""]
     if o.people:
         head += [*_PEOPLE_TABLE, *(_row(p) for p in o.people[:FIRST_ROWS]), ""]
     return head
@@ -481,8 +567,39 @@ def verdict_document(changes: Changes, outcomes: list[Outcome]) -> dict[str, Any
         "base": changes.base,
         "head": changes.head,
         "everyConfigBecause": changes.every_config_because,
-        "configs": [{"path": o.path, "verdict": o.verdict, "reasons": o.reasons, **o.counts()} for o in outcomes],
+        "configs": [
+            {"path": o.path, "verdict": o.verdict, "reasons": o.reasons, "directory": o.directory, **o.counts()}
+            for o in outcomes
+        ],
     }
+
+
+def pull_directories(repo: Path, changes: Changes, out: Path, env: dict[str, str] | None = None) -> int:
+    """``--pull-directories``: for each changed config, both sides read from git, the
+    directory ``directory pull`` writes of them (read-only in Okta; credentials from ``env``,
+    default ``os.environ``) as ``out/N.json``, and ``out/MANIFEST`` (config path -> file name).
+    Returns how many were pulled.
+
+    :raises ConfigError: a config cannot be read; the errors of
+        :func:`ownscim_infra.live.directory_pull.pull` (credentials, Okta).
+    """
+    from ownscim_infra.live.directory_pull import pull
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="ownscim-pull-") as tmp:
+        for n, path in enumerate(changes.configs):
+            sides = [_blob(repo, changes.head_files, path), _blob(repo, changes.base_files, path)]
+            files = []
+            for side, content in zip(("new", "base"), sides, strict=True):
+                if content is not None:
+                    (Path(tmp) / f"{n}-{side}.yaml").write_bytes(content)
+                    files.append(str(Path(tmp) / f"{n}-{side}.yaml"))
+            if files:
+                pull(files, out / f"{n}.json", env)
+                manifest[path] = f"{n}.json"
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return len(manifest)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -491,12 +608,17 @@ def handle(args: argparse.Namespace) -> int:
 
     repo = Path(args.repo)
     changes = find_changes(repo, args.base, args.head)
+    if args.pull_directories:
+        pulled = pull_directories(repo, changes, Path(args.pull_directories))
+        print(f"pulled the directory of {pulled} config(s) into {args.pull_directories}", file=sys.stderr)
+        return EXIT_OK
+    directories = Path(args.directories) if args.directories else None
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="ownscim-review-") as tmp:
         for n, path in enumerate(changes.configs):
             work = Path(tmp) / str(n)
             work.mkdir()
-            outcomes.append(review_one(repo, changes, path, work))
+            outcomes.append(review_one(repo, changes, path, work, directories))
     report = render_report(changes, outcomes)
     if args.report:
         Path(args.report).write_text(report, encoding="utf-8")

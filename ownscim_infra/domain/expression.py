@@ -358,3 +358,29 @@ def evaluate(expression: str | Node, user: Mapping[str, Any], groups: Collection
         return _condition(tree, user, groups)
     except _Refused as refused:
         return CannotEvaluate(refused.reason, refused.position)
+
+
+def _functions(node: Node) -> set[str]:
+    """The functions ``node`` calls, nested ones included."""
+    if isinstance(node, Call):
+        return {node.function}.union(*(_functions(a) for a in node.arguments))
+    if isinstance(node, Compare | Logical):
+        return _functions(node.left) | _functions(node.right)
+    if isinstance(node, Not):
+        return _functions(node.operand)
+    return set()
+
+
+def offline_rule(expression: str) -> Node | CannotEvaluate:
+    """The tree of ``expression`` as the offline emulation evaluates it against a directory
+    file's users, or :class:`CannotEvaluate`: outside the subset (:func:`parse`), or naming
+    groups by Okta id (``isMemberOfAnyGroup``): a directory file lists groups by name, and the
+    emulated org's ids are not the real org's, so a match could not be told from a miss."""
+    tree = parse(expression)
+    if isinstance(tree, CannotEvaluate):
+        return tree
+    if "isMemberOfAnyGroup" in _functions(tree):
+        return CannotEvaluate(
+            "isMemberOfAnyGroup names groups by Okta id, which a directory file does not hold (it lists names)"
+        )
+    return tree

@@ -49,6 +49,7 @@ class Code(StrEnum):
     PROVISIONING_API_ON = "provisioning-api-on"
     DIRECTORY_GROUP_OLD_NAME = "directory-group-old-name"
     BASE_RUN_FAILED = "base-run-failed"
+    RULE_NOT_COMPUTED = "rule-not-computed"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -84,6 +85,8 @@ MEANINGS: dict[Code, str] = {
     Code.DIRECTORY_GROUP_OLD_NAME: "the directory lists a group's name from before the change renamed it: every "
     "later run silently leaves those members out of the group",
     Code.BASE_RUN_FAILED: "the base config's pulumi up fails: the state before the change cannot be reproduced",
+    Code.RULE_NOT_COMPUTED: "a group's rule is outside what the offline evaluator computes: who is in the group "
+    "(and so their Own regions) cannot be computed; the directory's members are taken as they are",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

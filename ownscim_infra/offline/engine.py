@@ -369,7 +369,9 @@ class Engine:
             model = provider.MODELS[reg.type]
             return self._run(
                 step,
-                lambda: self._store(new, self._recorded(reg, before, kept, model.update(self.org, before.id, kept))),
+                lambda: self._store(
+                    new, self._recorded(reg, before, kept, model.update_from(self.org, before.id, before.outputs, kept))
+                ),
                 reg,
                 before,
                 new,

@@ -4,8 +4,12 @@ Read from the YAML config and the directory only (never from the emulated org), 
 simulation can compare what Okta and Own did with what the reviewed file means: a person's
 entry wins, else the first of the user's groups in the config's (priority) order; a user the
 previous config assigned and the new one does not is ``inactive`` (Okta deactivates, never
-deletes). Logins and group names compare as Okta compares them
-(:func:`~ownscim_infra.domain.own_setup.okta_fold`).
+deletes). Who is in a group: its ``members`` when it declares them (the program owns the
+whole membership: ``track_all_users``), the users its ``rule`` matches (their directory
+profile, :func:`~ownscim_infra.domain.expression.offline_rule`), else the directory's
+listing; a rule that cannot be evaluated offline falls back to the directory's listing, and
+says so in ``via`` (the plan's ``rule-not-computed`` warning names the group).
+Logins and group names compare as Okta compares them (:func:`~ownscim_infra.domain.own_setup.okta_fold`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ownscim_infra.config import OwnScimConfig
-from ownscim_infra.config.directory import Directory
+from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.expression import CannotEvaluate, Node, evaluate, offline_rule
 from ownscim_infra.domain.own_setup import okta_fold
 
 
@@ -57,17 +62,41 @@ class _ConfigAnswer:
         self.groups = [(tuple(g.regions), "groups: " + g.name) for g in config.groups]  # list order is priority
         #: folded name -> the first group (by priority) that has it
         self.first: dict[str, int] = {}
+        #: position -> the folded logins of a group's ``members``, or its rule's tree
+        self.members: dict[int, set[str]] = {}
+        self.rules: dict[int, Node | CannotEvaluate] = {}
         for position, g in enumerate(config.groups):
+            if g.members is not None and g.create:
+                self.members[position] = {okta_fold(m) for m in g.members}
+            elif g.rule is not None and g.create:
+                self.rules[position] = offline_rule(g.rule)
             for name in {okta_fold(g.name)} | (renamed or {}).get(okta_fold(g.name), set()):
                 self.first.setdefault(name, position)
 
-    def __call__(self, login: str, groups: list[str]) -> tuple[tuple[str, ...], str] | None:
-        """(regions, which entry) for the user ``login`` in ``groups``, or None when unassigned."""
-        person = self.people.get(okta_fold(login))
+    def __call__(self, user: DirectoryUser) -> tuple[tuple[str, ...], str] | None:
+        """(regions, which entry) for ``user``, or None when unassigned."""
+        login = okta_fold(user.login)
+        person = self.people.get(login)
         if person is not None:
             return person
-        hits = [self.first[name] for name in {okta_fold(g) for g in groups} if name in self.first]
-        return self.groups[min(hits)] if hits else None
+        listed = {self.first[name] for name in {okta_fold(g) for g in user.groups} if name in self.first}
+        hits = [p for p in listed if p not in self.members and p not in self.rules]
+        hits += [p for p, logins in self.members.items() if login in logins]
+        uncomputed = set()
+        for p, tree in self.rules.items():
+            matched = tree if isinstance(tree, CannotEvaluate) else evaluate(tree, user.attributes)
+            if isinstance(matched, CannotEvaluate):
+                uncomputed.add(p)
+                if p in listed:
+                    hits.append(p)
+            elif matched:
+                hits.append(p)
+        if not hits:
+            return None
+        regions, via = self.groups[min(hits)]
+        if min(hits) in uncomputed:
+            via += " (its rule cannot be evaluated offline: as the directory lists it)"
+        return regions, via
 
 
 def _renamed(config: OwnScimConfig, before: OwnScimConfig) -> dict[str, set[str]]:
@@ -91,7 +120,7 @@ def expectations(
     answer = _ConfigAnswer(config, _renamed(config, previous[0]) if previous else {})
     if config.assignments_declared:
         for user in directory.users:
-            now = answer(user.login, user.groups)
+            now = answer(user)
             if now:
                 result[user.login] = Expected(Meaning.ACTIVE, now[0], now[1])
     if previous and previous[0].assignments_declared:
@@ -99,7 +128,7 @@ def expectations(
         assigned_now = {okta_fold(login) for login in result}
         answer_before = _ConfigAnswer(prev_config)
         for user in prev_directory.users:
-            if okta_fold(user.login) not in assigned_now and answer_before(user.login, user.groups):
+            if okta_fold(user.login) not in assigned_now and answer_before(user):
                 spelled = (directory.user(user.login) or user).login  # as the new directory writes it
                 result[spelled] = Expected(Meaning.INACTIVE, via="unassigned since the previous config")
     absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"

@@ -1,5 +1,6 @@
 """The offline findings read from settings and files: the setup page's rules on the emulated
-app, and the directory's near-miss group names.
+app, the directory's near-miss group names, and the group rules whose members cannot be
+computed from the directory.
 
 The :class:`~ownscim_infra.domain.findings.Finding` type and the codes are the domain's
 (one for offline and live); the rules are :mod:`ownscim_infra.domain.setup_rules`'s. This
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory, unknown_groups
+from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.findings import Code, Finding
-from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE
+from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE, okta_fold
 from ownscim_infra.domain.setup_rules import AppSettings, Breach, breaches
 
 
@@ -65,3 +67,42 @@ def typo_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
         for u in unknown_groups(config, directory)
         if u.suggestion is not None
     ]
+
+
+def rule_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
+    """``rule-not-computed``: a created group's ``rule`` that cannot be evaluated against the
+    directory's users (outside the subset of :mod:`ownscim_infra.domain.expression`, or not
+    applicable to a user's attributes). Okta still applies it; offline, the group's members
+    are the directory's listing, which may not be who Okta puts in it. The finding names the
+    people the directory lists in the group (those whose Own state the review cannot vouch
+    for), and the group."""
+    found = []
+    for group in config.groups:
+        if group.rule is None or not group.create:
+            continue
+        tree = offline_rule(group.rule)
+        if isinstance(tree, CannotEvaluate):
+            reason = str(tree)
+        else:
+            failing = [r for u in directory.users if isinstance(r := evaluate(tree, u.attributes), CannotEvaluate)]
+            if not failing:
+                continue
+            reason = f"{failing[0]} for {len(failing)} user(s)"
+        name = okta_fold(group.name)
+        listed = tuple(u.login for u in directory.users if name in {okta_fold(g) for g in u.groups})
+        who = (
+            f"takes the {len(listed)} member(s) the directory lists ({', '.join(listed)})"
+            if listed
+            else "finds nobody the directory lists in it: Okta may put anyone in it"
+        )
+        found.append(
+            Finding(
+                Code.RULE_NOT_COMPUTED,
+                f"group {group.name!r}: its rule {group.rule!r} {reason}: Okta applies it, but this review cannot "
+                f"compute who is in the group and {who}; check the group's members in Okta (Directory > Groups > "
+                f"{group.name} > People) and their regions in Own",
+                listed,
+                groups=(group.name,),
+            )
+        )
+    return found

@@ -51,6 +51,26 @@ that no group has now (a group renamed in place keeps its members; another group
 never count as its own). A group the program creates is empty, as in Okta, until the run is over
 (:meth:`OktaOrg.settle`: the admins add its members): a group deleted and created again
 loses its members during the run, whatever the directory says of them afterwards.
+
+**Members added and removed through the API** (terraform-provider-okta
+``resource_okta_group_memberships.go``, ``addGroupMembers`` / ``removeGroupMembers``:
+``PUT`` / ``DELETE /api/v1/groups/{groupId}/users/{userId}``) count over the directory's
+listing: a user added is a member (of a group created during the run too), a user removed
+is not, whatever the directory lists, until an admin's change (:meth:`OktaOrg.set_user_groups`).
+
+**Group rules** (Okta API reference, Group Rules; terraform-provider-okta
+``resource_okta_group_rule.go``): a rule is created ``INACTIVE`` and activated
+(``POST /api/v1/groups/rules/{id}/lifecycle/activate``); only an inactive rule can be
+updated. Okta evaluates an active rule **asynchronously** after activation and when a
+profile changes: here, after the run (:meth:`OktaOrg.settle`, :meth:`OktaOrg.apply_rules`),
+against each directory user's profile (:attr:`~ownscim_infra.config.directory.DirectoryUser.attributes`)
+with :func:`ownscim_infra.domain.expression.evaluate`. A user it matches is a rule-managed
+member (a member the directory lists who matches it too); a rule-managed member it no longer
+matches leaves the group (chosen where the sources are silent: Okta's help says rules keep
+group membership in line with the expression); a deactivated rule adds no one and removes
+no one; ``DELETE /api/v1/groups/rules/{id}?removeUsers=true`` removes the members it
+manages. A rule outside the evaluator's subset changes nobody here: the group keeps the
+directory's members, and the plan and the review say that its members cannot be computed.
 """
 
 from __future__ import annotations
@@ -62,6 +82,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.own_setup import okta_fold
 
 #: Okta's cause for a unique field already in use (``E0000001``'s ``errorCauses``).
@@ -96,6 +117,21 @@ class OrgGroup:
     def name(self) -> str:
         """The group's current name."""
         return self.names[-1]
+
+
+@dataclass
+class OrgRule:
+    """An Okta group rule (``GET /api/v1/groups/rules/{id}``): ``expression``
+    (``urn:okta:expression:1.0``), the groups it assigns users to (``group_ids``), ``status``
+    ``INACTIVE`` | ``ACTIVE``, and the users it manages in each group (``managed``: group id
+    -> user ids; removed on delete with ``removeUsers``)."""
+
+    id: str
+    name: str
+    expression: str
+    group_ids: list[str]
+    status: str = "INACTIVE"
+    managed: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -219,6 +255,10 @@ class OktaOrg:
         #: folded name -> the ids of the groups that have had it (None: to build again)
         self._group_ids_by_name: dict[str, list[str]] | None = None
         self._group_positions: dict[str, int] = {}
+        #: group id -> the user ids added (``True``) or removed (``False``) through the API
+        #: (a group's memberships, a rule): over the directory's listing
+        self._api_members: dict[str, dict[str, bool]] = {}
+        self.rules: dict[str, OrgRule] = {}
 
     # -- the directory -------------------------------------------------------
 
@@ -232,11 +272,13 @@ class OktaOrg:
         self._changes.everyone = True
 
     def settle(self) -> None:
-        """After a run: the admins add the directory's members to the groups the run created."""
+        """After a run: the admins add the directory's members to the groups the run created,
+        and Okta evaluates its active group rules (asynchronously: :meth:`apply_rules`)."""
         for group in self.groups.values():
             if group.pending:
                 self._changes.group_names.update(okta_fold(n) for n in group.names)
             group.pending = False
+        self.apply_rules()
 
     def seed_groups(self, names: list[str]) -> None:
         """Groups that exist before the program runs (looked up by name), unless one has the name."""
@@ -286,8 +328,9 @@ class OktaOrg:
         """The user's position in the directory (``-1``: not in it)."""
         return self._index(self.directory).position.get(okta_fold(login), -1)
 
-    def users_in_groups(self, names: set[str]) -> list[DirectoryUser]:
-        """The directory users whose memberships list any of the group ``names`` (folded), in
+    def users_in_groups(self, names: set[str], *, by_api: bool = True) -> list[DirectoryUser]:
+        """The directory users whose memberships list any of the group ``names`` (folded), and
+        (``by_api``) those added through the API to a group with one of those names, in
         directory order (whether those groups have their members yet: :meth:`is_member`)."""
         index, listing = self._index(self.directory), self._index(self._memberships)
         found = {
@@ -296,6 +339,14 @@ class OktaOrg:
             for u in listing.by_group.get(name, [])
             if (key := okta_fold(u.login)) in index.by_login
         }
+        for gid, members in self._api_members.items() if by_api else ():
+            group = self.groups.get(gid)
+            if group is None or not names & {okta_fold(n) for n in group.names}:
+                continue
+            for uid, member in members.items():
+                user = index.by_id.get(uid)
+                if member and user is not None:
+                    found[okta_fold(user.login)] = user
         return sorted(found.values(), key=lambda u: index.position[okta_fold(u.login)])
 
     def group_ids_of(self, user: DirectoryUser) -> list[str]:
@@ -311,13 +362,19 @@ class OktaOrg:
         listed = self._listed(user)
         names = [okta_fold(g) for g in listed.groups] if listed is not None else []
         ids = {gid for name in names for gid in self._group_ids_by_name.get(name, []) if not self.groups[gid].pending}
+        for gid, by_api in self._api_members.items():
+            if user.okta_id in by_api and gid in self.groups:
+                (ids.add if by_api[user.okta_id] else ids.discard)(gid)
         return sorted(ids, key=self._group_positions.__getitem__)
 
     def is_member(self, user: DirectoryUser, group_id: str) -> bool:
         """Whether ``user`` is in the group: one of the names the directory lists for the user
         is a name the group has had (compared as Okta compares names)."""
         group = self.groups.get(group_id)
-        if group is None or group.pending:
+        by_api = self._api_members.get(group_id, {}).get(user.okta_id)
+        if group is None or by_api is not None:
+            return group is not None and bool(by_api)
+        if group.pending:
             return False
         listed = self._listed(user)
         names = self._names_of(group)
@@ -330,11 +387,16 @@ class OktaOrg:
         return {okta_fold(group.name)} | {okta_fold(n) for n in group.names if okta_fold(n) not in others}
 
     def members(self, group_id: str) -> list[DirectoryUser]:
-        """The directory users in the group, in directory order."""
+        """The directory users in the group (:meth:`is_member`), in directory order."""
         group = self.groups.get(group_id)
-        if group is None or group.pending:
+        if group is None:
             return []
-        return self.users_in_groups(self._names_of(group))
+        listed = [] if group.pending else self.users_in_groups(self._names_of(group), by_api=False)
+        by_api = self._api_members.get(group_id, {})
+        index = self._index(self.directory)
+        added = [u for uid, member in by_api.items() if member and (u := index.by_id.get(uid)) is not None]
+        found = {okta_fold(u.login): u for u in [*listed, *added] if by_api.get(u.okta_id, True)}
+        return sorted(found.values(), key=lambda u: index.position[okta_fold(u.login)])
 
     # -- lookups (data sources) ------------------------------------------------
 
@@ -482,8 +544,111 @@ class OktaOrg:
         group = self.groups.pop(group_id, None)
         if group is not None:
             self._changed_group(*group.names)
+        self._changes.user_ids.update(self._api_members.pop(group_id, {}))
         for app in self.apps.values():
             app.group_assignments.pop(group_id, None)
+
+    # -- members and rules ------------------------------------------------------------
+
+    def _group(self, group_id: str) -> OrgGroup:
+        """The group. :raises OktaApiError: 404."""
+        if group_id not in self.groups:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {group_id} (UserGroup)")
+        return self.groups[group_id]
+
+    def _set_member(self, group_id: str, user_id: str, member: bool) -> None:
+        self._api_members.setdefault(group_id, {})[user_id] = member
+        self._changes.user_ids.add(user_id)
+
+    def add_group_members(self, group_id: str, user_ids: list[str]) -> None:
+        """``PUT /api/v1/groups/{groupId}/users/{userId}`` for each user (``addGroupMembers``,
+        ``resource_okta_group_memberships.go``): members at once, of a group created during
+        the run too.
+
+        :raises OktaApiError: 404: no such group or user."""
+        self._group(group_id)
+        for user_id in user_ids:
+            if self.user(user_id) is None:
+                raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (User)")
+            self._set_member(group_id, user_id, True)
+
+    def remove_group_members(self, group_id: str, user_ids: list[str]) -> None:
+        """``DELETE /api/v1/groups/{groupId}/users/{userId}`` for each user
+        (``removeGroupMembers``); a group already gone is no error (the provider suppresses 404)."""
+        if group_id not in self.groups:
+            return
+        for user_id in user_ids:
+            self._set_member(group_id, user_id, False)
+            for rule in self.rules.values():
+                rule.managed.get(group_id, set()).discard(user_id)
+
+    def group_member_ids(self, group_id: str) -> list[str]:
+        """``GET /api/v1/groups/{groupId}/users`` (every page): the members' ids, in directory
+        order (``ListGroupUsers``; a group that is gone has none: the provider suppresses 404)."""
+        return [u.okta_id for u in self.members(group_id)]
+
+    def create_group_rule(self, name: str, expression: str, group_ids: list[str]) -> str:
+        """``POST /api/v1/groups/rules``: the rule is created ``INACTIVE``; returns its id.
+
+        :raises OktaApiError: 404: a group of ``group_ids`` does not exist."""
+        for group_id in group_ids:
+            self._group(group_id)
+        rule_id = self._new_id("0pr")
+        self.rules[rule_id] = OrgRule(rule_id, name, expression, sorted(group_ids))
+        return rule_id
+
+    def group_rule(self, rule_id: str) -> OrgRule:
+        """``GET /api/v1/groups/rules/{id}``. :raises OktaApiError: 404."""
+        if rule_id not in self.rules:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {rule_id} (GroupRule)")
+        return self.rules[rule_id]
+
+    def update_group_rule(self, rule_id: str, name: str, expression: str) -> None:
+        """``PUT /api/v1/groups/rules/{id}``: only an inactive rule can be updated (its
+        ``actions`` not at all: ``group_assignments`` is ``ForceNew``).
+
+        :raises OktaApiError: the rule is active."""
+        rule = self.group_rule(rule_id)
+        if rule.status == "ACTIVE":
+            raise OktaApiError(400, "E0000001", "Api validation failed: an active group rule cannot be updated")
+        rule.name, rule.expression = name, expression
+
+    def set_group_rule_status(self, rule_id: str, status: str) -> None:
+        """``POST /api/v1/groups/rules/{id}/lifecycle/activate`` | ``.../deactivate``
+        (``status`` ``ACTIVE`` | ``INACTIVE``). Okta applies an activated rule asynchronously
+        (:meth:`apply_rules`, after the run); a deactivated one adds and removes no one."""
+        self.group_rule(rule_id).status = status
+
+    def delete_group_rule(self, rule_id: str, remove_users: bool) -> None:
+        """``DELETE /api/v1/groups/rules/{id}?removeUsers=...``: with ``remove_users``, the
+        members the rule manages leave its groups; without, they stay."""
+        rule = self.rules.pop(rule_id, None)
+        if rule is None or not remove_users:
+            return
+        for group_id, user_ids in rule.managed.items():
+            self.remove_group_members(group_id, sorted(user_ids))
+
+    def apply_rules(self) -> None:
+        """Okta's asynchronous evaluation of every active rule against the directory users'
+        profiles (see the module docstring); a rule outside the evaluator's subset, or that
+        cannot be evaluated for a user, changes no one's membership."""
+        for rule in self.rules.values():
+            tree = offline_rule(rule.expression)
+            if rule.status != "ACTIVE" or isinstance(tree, CannotEvaluate):
+                continue
+            for group_id in rule.group_ids:
+                if group_id not in self.groups:
+                    continue
+                managed = rule.managed.setdefault(group_id, set())
+                for user in self.directory.users:
+                    matched = evaluate(tree, user.attributes)
+                    if matched is True:
+                        managed.add(user.okta_id)
+                        if not self.is_member(user, group_id):
+                            self._set_member(group_id, user.okta_id, True)
+                    elif matched is False and user.okta_id in managed:
+                        managed.discard(user.okta_id)
+                        self._set_member(group_id, user.okta_id, False)
 
     # -- assignments -----------------------------------------------------------------
 
@@ -683,7 +848,10 @@ class OktaOrg:
         return user.okta_id
 
     def set_user_groups(self, user_id: str, groups: list[str]) -> None:
-        """The user's groups (Directory > People > the user > Groups), by name."""
+        """The user's groups (Directory > People > the user > Groups), by name: over what the
+        API added or removed before."""
+        for members in self._api_members.values():
+            members.pop(user_id, None)
         users = [
             u.model_copy(update={"groups": list(groups)}) if u.okta_id == user_id else u for u in self.directory.users
         ]

@@ -2,7 +2,7 @@
 update, read and delete, against the emulated org (:class:`~.okta_org.OktaOrg`).
 
 pulumi-okta 7.0.1 is "based on terraform-provider-okta v7.0.0"; the behaviours below were read
-in its source at v6.12.0 (``okta/services/idaas/``), whose schemas for these five resources
+in its source at v6.12.0 (``okta/services/idaas/``), whose schemas for these resources
 match the installed Python SDK's arguments. The bridge's ``Diff`` calls the Terraform
 provider's own diff (pulumi-terraform-bridge ``pkg/tfbridge/provider.go`` ``(*Provider).Diff``
 -> ``p.tf.Diff``), so ``ForceNew`` and ``DiffSuppressFunc`` act in ``pulumi preview`` as in
@@ -81,6 +81,11 @@ class ResourceModel(Protocol):
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
         """Update in place; returns the state."""
         ...
+
+    def update_from(self, org: OktaOrg, rid: str, state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        """Update in place from the last ``state`` (a provider's ``d.GetChange``); returns the
+        state. By default :meth:`update`, which needs only the inputs."""
+        return self.update(org, rid, inputs)
 
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         """Delete (or only forget, where the provider cannot delete)."""
@@ -337,34 +342,145 @@ class AppUserModel(ResourceModel):
             raise
 
 
-class _MembershipNotEmulated(_Plain):
-    """``okta_group_memberships`` and ``okta_group_rule`` (issue 18), placeholders until the
-    emulated org models membership from them: the state is the inputs (``ForceNew``: the
-    group, ``group_id`` / ``group_assignments``), the id the group's (the provider's
-    ``d.SetId(groupId)``) or the rule's, and Okta's membership is still the directory's
-    ``groups``. Nothing is added to or removed from a group here."""
+def _ids(value: Any) -> list[str]:
+    """A ``TypeSet`` of strings as the provider holds it: sorted, each once."""
+    return sorted({str(v) for v in value or ()})
 
-    def __init__(self, force_new: str, prefix: str) -> None:
-        self.force_new = frozenset({force_new})
-        self._key, self._prefix = force_new, prefix
+
+class _SetOfIds(_Plain):
+    """A resource with ``TypeSet`` keys: the order of a set's elements is never a change."""
+
+    sets: frozenset[str] = frozenset()
+
+    @override
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        return key in self.sets and _ids(old) == _ids(new)
+
+
+class GroupMembershipsModel(_SetOfIds):
+    """``okta_group_memberships`` (``resource_okta_group_memberships.go``):
+
+    - ``group_id`` is ``ForceNew``; ``users`` a ``TypeSet`` of user ids; the id is the group's
+      (``d.SetId(groupId)``);
+    - Create adds ``users`` (``addGroupMembers``; none: nothing is called) and removes no one;
+      it ends without a Read (the state is the inputs);
+    - Update adds the ids new to the set and removes those dropped from it (``d.GetChange``;
+      its errors are discarded: ``diag.FromErr(err)`` is not returned), without a Read;
+    - Delete removes the ids in the state (``removeGroupMembers``);
+    - Read (a refresh only: :meth:`read`) lists the group's users (``ListGroupUsers``): with
+      ``track_all_users`` (``checkIfUsersHaveChanged``) ``users`` becomes every member as soon
+      as one was added or removed outside, so the next ``pulumi up`` removes a member added by
+      hand; without it (``checkIfUsersHaveBeenRemoved``) only declared members who left drop out.
+    """
+
+    force_new = frozenset({"groupId"})
+    sets = frozenset({"users"})
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return f"{self._prefix}{json.dumps(inputs.get(self._key), sort_keys=True)}", dict(inputs)
+        group_id = str(inputs["groupId"])
+        if _ids(inputs.get("users")):
+            org.add_group_members(group_id, _ids(inputs.get("users")))
+        return group_id, dict(inputs)
 
     @override
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.update_from(org, rid, {}, inputs)
+
+    @override
+    def update_from(self, org: OktaOrg, rid: str, state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        old, new = set(_ids(state.get("users"))), set(_ids(inputs.get("users")))
+        group_id = str(inputs["groupId"])
+        try:
+            org.add_group_members(group_id, sorted(new - old))
+            org.remove_group_members(group_id, sorted(old - new))
+        except OktaApiError:
+            pass  # resourceGroupMembershipsUpdate: `diag.FromErr(err)` is computed and dropped
         return dict(inputs)
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
-        return None
+        org.remove_group_members(str(state["groupId"]), _ids(state.get("users")))
+
+    def read(self, org: OktaOrg, state: dict[str, Any]) -> dict[str, Any]:
+        """``resourceGroupMembershipsRead`` (``pulumi refresh``): the state with ``users`` as
+        Read sets it (see the class docstring)."""
+        members = org.group_member_ids(str(state["groupId"]))
+        old = _ids(state.get("users"))
+        if state.get("trackAllUsers"):
+            changed = set(members) != set(old)
+            return dict(state) | ({"users": sorted(members)} if changed else {})
+        if not old:
+            return dict(state)
+        return dict(state) | {"users": [u for u in old if u in set(members)]}
+
+
+class GroupRuleModel(_SetOfIds):
+    """``okta_group_rule`` (``resource_okta_group_rule.go``):
+
+    - ``group_assignments`` is ``ForceNew`` (a ``TypeSet``: "Actions cannot be updated even on
+      a deactivated rule"); ``expression_type`` defaults to ``urn:okta:expression:1.0``;
+    - Create creates the rule (Okta: ``INACTIVE``), then ``handleGroupRuleLifecycle``
+      activates it when ``status`` is ``ACTIVE``, then Read (``status`` as Okta holds it);
+    - Update: a changed ``status`` first (the lifecycle call), then, when the expression, the
+      name or the exclusions changed, deactivate (if ``ACTIVE``), ``UpdateGroupRule``, activate
+      again (Okta updates only inactive rules); then Read;
+    - Delete deactivates an ``ACTIVE`` rule, then ``DeleteGroupRule`` with ``removeUsers`` =
+      ``remove_assigned_users`` (default false: the members it added stay).
+    """
+
+    force_new = frozenset({"groupAssignments"})
+    sets = frozenset({"groupAssignments", "usersExcluded"})
+
+    @staticmethod
+    def _read(org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        rule = org.group_rule(rid)
+        return dict(inputs) | {
+            "name": rule.name,
+            "expressionValue": rule.expression,
+            "groupAssignments": list(rule.group_ids),
+            "status": rule.status,
+        }
+
+    @override
+    def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rid = org.create_group_rule(
+            str(inputs.get("name", "")), str(inputs.get("expressionValue", "")), _ids(inputs.get("groupAssignments"))
+        )
+        if inputs.get("status", "ACTIVE") == "ACTIVE":
+            org.set_group_rule_status(rid, "ACTIVE")
+        return rid, self._read(org, rid, inputs)
+
+    @override
+    def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self.update_from(org, rid, {}, inputs)
+
+    @override
+    def update_from(self, org: OktaOrg, rid: str, state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        desired = str(inputs.get("status", "ACTIVE"))
+        if desired != org.group_rule(rid).status:
+            org.set_group_rule_status(rid, desired)
+        if any(state.get(k) != inputs.get(k) for k in ("name", "expressionValue", "expressionType")):
+            if desired == "ACTIVE":
+                org.set_group_rule_status(rid, "INACTIVE")
+            org.update_group_rule(rid, str(inputs.get("name", "")), str(inputs.get("expressionValue", "")))
+            if desired == "ACTIVE":
+                org.set_group_rule_status(rid, "ACTIVE")
+        return self._read(org, rid, inputs)
+
+    @override
+    def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        if rid not in org.rules:
+            return
+        if org.group_rule(rid).status == "ACTIVE":
+            org.set_group_rule_status(rid, "INACTIVE")
+        org.delete_group_rule(rid, bool(state.get("removeAssignedUsers")))
 
 
 #: Pulumi type token -> the provider's model of it.
 MODELS: dict[str, ResourceModel] = {
-    GROUP_MEMBERSHIPS: _MembershipNotEmulated("groupId", ""),
-    GROUP_RULE: _MembershipNotEmulated("groupAssignments", "rule of "),
+    GROUP_MEMBERSHIPS: GroupMembershipsModel(),
+    GROUP_RULE: GroupRuleModel(),
     APP: AutoLoginModel(),
     CONNECTION: ConnectionModel(),
     FEATURES: FeaturesModel(),

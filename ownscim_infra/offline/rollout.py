@@ -260,7 +260,8 @@ class Rollout:
         """Step name -> the users (folded logins) whose app assignment the step can change,
         whatever the order: a direct assignment's user; the members of a group assignment's
         or a group's group during the run (a group the run creates is empty until after it;
-        a deleted group's by the name it had). Other steps touch no one in particular (they
+        a deleted group's by the name it had); the users a group's memberships add or remove
+        (a rule adds its members after the run: none). Other steps touch no one in particular (they
         are dependencies of every assignment, or change no assignment). Called right after the
         engine's run, before the admins add the new groups' members."""
         found: dict[str, set[str]] = {}
@@ -277,6 +278,12 @@ class Rollout:
                 else:
                     members = self.org.users_in_groups({okta_fold(self._group_names_before.get(gid, ""))})
                 found[step.name] = {okta_fold(u.login) for u in members}
+            elif step.type == provider.GROUP_MEMBERSHIPS:  # the users it adds or removes
+                was = old.get(step.name)
+                ids = {str(i) for i in state.inputs.get("users") or ()}
+                before = {str(i) for i in (was.inputs.get("users") or ())} if was is not None else set()
+                changed = ids ^ before if step.op == Op.UPDATE else ids | before
+                found[step.name] = {okta_fold(u.login) for i in changed if (u := self.org.user(i)) is not None}
         return found
 
     # -- findings ------------------------------------------------------------------

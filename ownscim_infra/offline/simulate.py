@@ -50,7 +50,7 @@ from ownscim_infra.offline.console import apply_console, with_memberships
 from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack_of
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
-from ownscim_infra.offline.findings import setup_findings, typo_findings
+from ownscim_infra.offline.findings import rule_findings, setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
@@ -176,6 +176,7 @@ def run_simulation(
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
+            previous_findings += rule_findings(previous.plan.config, previous.directory)
             previous_failed = first.result.failed
             if console is not None:
                 current, introduced = _apply_console(rollout, previous, current, console)
@@ -183,7 +184,7 @@ def run_simulation(
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
-        # admins' doing in Okta, after it (the program never changes memberships)
+        # admins' doing in Okta, after it (the program changes only its `members` and `rule` groups')
         run = rollout.up(
             current.plan.resources,
             current.plan.config,
@@ -194,6 +195,7 @@ def run_simulation(
         )
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
+        findings += rule_findings(current.plan.config, current.directory)
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )

@@ -243,3 +243,76 @@ def test_the_comment_s_rows_say_what_to_do_and_why_someone_is_deactivated():
         "| lukas.weber@example.com | deactivated because group assignment 'Own EMEA' was removed | active, emea2 | "
         "absent | inactive | confirm the person is meant to lose Own |"
     ) in comment
+
+
+# --------------------------------------------------------------------------- the directory: pulled, or its age
+
+
+def test_the_committed_directory_says_how_old_it_is(repo, tmp_path):
+    directory = yaml.safe_load((REPO / "config" / "example-directory.yaml").read_text())
+    dated = {"source": "https://acme.okta.com", "generatedAt": "2026-11-01T09:00:00Z", **directory}
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    commit(repo, {"config/acme.yaml": data, "config/acme-directory.yaml": dated, "config/beta.yaml": data})
+    _, verdict, report, comment = run(repo, tmp_path)
+    notes = {c["path"]: c["directory"] for c in verdict["configs"]}
+    age = re.fullmatch(
+        r"directory config/acme-directory\.yaml generated (\d+) days ago from https://acme\.okta\.com",
+        notes["config/acme.yaml"],
+    )
+    assert age and int(age.group(1)) >= 32  # 2026-11-01 to the day this test runs, at the earliest 2026-12-03
+    assert notes["config/beta.yaml"] == (
+        "directory config/beta-directory.yaml has no generatedAt: its age is unknown "
+        "(`ownscim directory pull` writes it)"
+    )
+    assert "generated " in report and "has no generatedAt: its age is unknown" in comment
+
+
+def test_the_age_is_counted_in_whole_days_from_generated_at():
+    from datetime import UTC, datetime
+
+    from ownscim_infra.cli.review_changes import directory_note
+
+    content = b'{"source": "https://acme.okta.com", "generatedAt": "2026-12-01T10:00:00Z", "users": []}'
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert (
+        directory_note(content, "d.json", False, now)
+        == "directory d.json generated 1 day ago from https://acme.okta.com"
+    )
+    assert directory_note(content, "d.json", True, now) == (
+        "directory pulled from https://acme.okta.com at 2026-12-01T10:00:00+00:00 for this review "
+        "(BASE and NEW reviewed on it)"
+    )
+
+
+def test_a_pulled_directory_reviews_base_and_new_on_the_same_users(repo, tmp_path, fake_org, okta_server):
+    """CI with a read-only credential: the pull reads the org (both sides' configs), and the
+    review runs BASE and NEW on that one directory, whatever the committed files say."""
+    data = example_data()
+    next(g for g in data["groups"] if g["name"] == "Own DACH")["members"].append("chris.doe@example.com")
+    # the committed directory of the pull request lists nobody: the pulled one is reviewed
+    commit(repo, {"config/acme.yaml": data, "config/acme-directory.yaml": {"users": []}})
+    pulled = tmp_path / "pulled"
+    assert main(["review-changes", "--repo", str(repo), "--base", "main", "--pull-directories", str(pulled)]) == 0
+    manifest = json.loads((pulled / "manifest.json").read_text())
+    assert manifest == {"config/acme.yaml": "0.json"}
+    users = {u["login"] for u in json.loads((pulled / "0.json").read_text())["users"]}
+    assert {"chris.doe@example.com", "mia.schmidt@example.com", "louis.martin@example.com"} <= users  # NEW's member
+    assert {m for m, _, _ in okta_server.fake.requests} == {"GET"}  # read-only
+    code, verdict, report, _ = run(repo, tmp_path, "--directories", str(pulled))
+    (acme,) = verdict["configs"]
+    assert acme["directory"].startswith(f"directory pulled from {okta_server.url} at ")
+    assert code == 0 and acme["verdict"] == "safe" and acme["people"] == 1  # chris provisioned, nobody else moves
+    assert "chris.doe@example.com" in report and "the directory pulled from Okta" not in report
+
+
+def test_directories_that_were_not_pulled_are_bad_input_in_one_line(repo, tmp_path, capsys):
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    commit(repo, {"config/acme.yaml": data})
+    empty = tmp_path / "not-pulled"
+    empty.mkdir()
+    code = main(["review-changes", "--repo", str(repo), "--base", "main", "--directories", str(empty)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--directories {empty}: not a folder that --pull-directories wrote (manifest.json" in err

@@ -21,7 +21,17 @@ def test_example_is_valid_and_normalised():
     cfg = load_config(EXAMPLE)
     assert cfg.app.label == "Own" and cfg.app.provisioning == "manual" and cfg.app.manual_steps_done
     assert cfg.regions == ["us1", "emea2", "uk1"]
-    assert [g.name for g in cfg.groups] == ["Own Admins Global", "Own EMEA", "Own US", "Salesforce Admins"]
+    assert [g.name for g in cfg.groups] == [
+        "Own Admins Global",
+        "Own EMEA",
+        "Own US",
+        "Salesforce Admins",
+        "Own DACH",
+        "Own France",
+    ]
+    # a created group may say who is in it: its members, or a rule Okta evaluates
+    assert cfg.groups[4].members == ["mia.schmidt@example.com"] and cfg.groups[4].rule is None
+    assert cfg.groups[5].rule == 'user.countryCode == "FR"' and cfg.groups[5].members is None
     # the comma-separated form is split and trimmed
     assert cfg.groups[1].regions == ["emea2", "uk1"]
     assert cfg.groups[3].create is False
@@ -132,7 +142,7 @@ def test_duplicates_case_insensitive_and_reported_together():
     errs = errors_of(data)
     assert "c.yaml: regions: region 'us1' is listed twice; list each once (got ['us1', 'emea2', 'US1'])" in errs
     assert any(
-        e.startswith("c.yaml: groups[4].name: duplicate group name: groups[1].name already names it") for e in errs
+        e.startswith("c.yaml: groups[6].name: duplicate group name: groups[1].name already names it") for e in errs
     )
     assert any(e.startswith("c.yaml: people[2].login: duplicate login: people[0].login already names it") for e in errs)
     assert not any("resource key" in e for e in errs), errs  # one problem for one mistake
@@ -253,11 +263,11 @@ def test_group_names_that_collide_as_resource_names():
     data["groups"].append({"name": "Own-US", "regions": ["us1"]})
     [err] = errors_of(data)
     assert err == (
-        "c.yaml: groups[4].name: groups[2] has the same resource key 'own-us' (its `key`, or its name reduced "
+        "c.yaml: groups[6].name: groups[2] has the same resource key 'own-us' (its `key`, or its name reduced "
         "to letters, digits and dashes); give one of them another `key` (got 'Own-US')"
     )
-    data["groups"][4]["key"] = "own-us-2"  # a key of its own resolves it
-    assert parse_config(data).groups[4].resource_key == "own-us-2"
+    data["groups"][6]["key"] = "own-us-2"  # a key of its own resolves it
+    assert parse_config(data).groups[6].resource_key == "own-us-2"
 
 
 def test_group_keys_are_unique_and_slug_shaped():

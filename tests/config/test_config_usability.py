@@ -64,7 +64,7 @@ def test_an_unknown_key_points_at_the_key_and_suggests_the_closest(tmp_path):
 def test_a_missing_key_points_at_its_item(tmp_path):
     path = example_with(tmp_path, "  - login: sam.rivera@example.com", "  - regions: [us1]")
     [line] = rendered(path)
-    assert line == f"{path}:38:5: people[1].login: required key is missing"
+    assert line == f"{path}:48:5: people[1].login: required key is missing"
 
 
 def test_a_login_is_echoed_as_it_is_not_redacted_as_a_url_while_url_credentials_are():

@@ -167,7 +167,7 @@ def test_group_names_that_only_look_alike_are_refused_distinct_ones_in_other_scr
     with pytest.raises(ConfigError) as info:
         parse_config(data, "c.yaml")
     [issue] = info.value.issues
-    assert issue.path == "groups[4].name"
+    assert issue.path == "groups[6].name"
     assert issue.message.startswith("looks like groups[1].name ('Own EMEA') but is a different name to Okta")
     assert "U+0415 CYRILLIC CAPITAL LETTER IE" in issue.message
 

@@ -101,3 +101,12 @@ def test_a_parsed_tree_is_evaluated_for_many_users():
     assert not isinstance(tree, CannotEvaluate)
     users = [{"countryCode": c} for c in ("DE", "FR", "US")] + [{}]
     assert [evaluate(tree, u) for u in users] == [True, True, False, False]
+
+
+def test_offline_rule_refuses_group_ids_even_nested_and_passes_the_rest():
+    from ownscim_infra.domain.expression import offline_rule
+
+    refused = offline_rule('user.countryCode == "DE" or not isMemberOfAnyGroup("00g1")')
+    assert isinstance(refused, CannotEvaluate) and "Okta id" in refused.reason
+    assert not isinstance(offline_rule('String.startsWith(user.title, "VP")'), CannotEvaluate)
+    assert isinstance(offline_rule("user.age > 3"), CannotEvaluate)  # outside the subset, as parse says

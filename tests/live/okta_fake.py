@@ -17,8 +17,9 @@ rel="self"`` and ``Link: <...>; rel="next"`` headers.
 :class:`FakeOkta` records what was asked (``requests``); :meth:`FakeOkta.rate_limit` makes the
 next matching requests answer 429 with ``X-Rate-Limit-*`` and ``Retry-After`` headers;
 :meth:`FakeOkta.answer` makes a path answer what Okta never would (a hostile server).
-:meth:`FakeOkta.add_group_rule` adds a group rule (GroupRule, ``GET /api/v1/groups/rules``):
-the model holds no group rules yet, so the fake keeps them, forgotten by :meth:`FakeOkta.serve`.
+:meth:`FakeOkta.add_group_rule` adds a group rule (GroupRule, ``GET /api/v1/groups/rules``)
+beside the model's own (:attr:`OktaOrg.rules`, those ``pulumi up`` created), forgotten by
+:meth:`FakeOkta.serve`.
 """
 
 from __future__ import annotations
@@ -204,6 +205,20 @@ def directory_user_object(user: DirectoryUser, status: str = "ACTIVE") -> dict[s
 # --------------------------------------------------------------------------- the app
 
 
+def rule_object(rule_id: str, name: str, group_ids: list[str], expression: str, status: str) -> dict[str, Any]:
+    """A group rule as Okta's Group Rules API answers it (GroupRule)."""
+    return {
+        "id": rule_id,
+        "type": "group_rule",
+        "status": status,
+        "name": name,
+        "created": TS,
+        "lastUpdated": TS,
+        "conditions": {"expression": {"value": expression, "type": "urn:okta:expression:1.0"}},
+        "actions": {"assignUserToGroups": {"groupIds": list(group_ids)}},
+    }
+
+
 class FakeOkta:
     """The ASGI app serving :attr:`org` (swapped per test)."""
 
@@ -218,7 +233,7 @@ class FakeOkta:
         self._throttle: list[list[Any]] = []
         #: path -> what to answer instead of Okta (a hostile or broken server); see :meth:`answer`
         self.answers: dict[str, Callable[[Request], Response]] = {}
-        #: the org's group rules (Okta's GroupRule objects); the model has none yet
+        #: group rules added beside the model's (Okta's GroupRule objects)
         self.group_rules: list[dict[str, Any]] = []
         #: Okta user id -> status other than ACTIVE (``DEPROVISIONED``: deactivated)
         self.user_status: dict[str, str] = {}
@@ -253,18 +268,7 @@ class FakeOkta:
     def add_group_rule(self, name: str, group_ids: list[str], expression: str, status: str = "ACTIVE") -> str:
         """A group rule as Okta's Group Rules API answers it (GroupRule); returns its id."""
         rule_id = f"0pr{len(self.group_rules) + 1:017d}"
-        self.group_rules.append(
-            {
-                "id": rule_id,
-                "type": "group_rule",
-                "status": status,
-                "name": name,
-                "created": TS,
-                "lastUpdated": TS,
-                "conditions": {"expression": {"value": expression, "type": "urn:okta:expression:1.0"}},
-                "actions": {"assignUserToGroups": {"groupIds": list(group_ids)}},
-            }
-        )
+        self.group_rules.append(rule_object(rule_id, name, group_ids, expression, status))
         return rule_id
 
     def rate_limit(self, path_prefix: str, times: int = 1) -> None:
@@ -425,7 +429,10 @@ class FakeOkta:
     async def list_group_rules(self, request: Request) -> Response:
         """``GET /api/v1/groups/rules``: ``search`` matches a keyword in the rule's name."""
         keyword = (request.query_params.get("search") or "").lower()
-        return self.page(request, [r for r in self.group_rules if keyword in r["name"].lower()])
+        rules = [
+            rule_object(r.id, r.name, r.group_ids, r.expression, r.status) for r in self._org.rules.values()
+        ] + self.group_rules
+        return self.page(request, [r for r in rules if keyword in r["name"].lower()])
 
     async def get_group(self, request: Request) -> Response:
         group_id = request.path_params["group_id"]

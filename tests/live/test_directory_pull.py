@@ -37,7 +37,22 @@ EXPECTED_USERS = [
         "email": "jordan.kim@corp.example.com",
         "groups": ["Own US"],
     },
+    # Own France's rule reads countryCode: the pull writes it (and no other attribute, such as his department)
+    {
+        "login": "louis.martin@example.com",
+        "first_name": "Louis",
+        "last_name": "Martin",
+        "groups": ["Own France"],
+        "countryCode": "FR",
+    },
     {"login": "lukas.weber@example.com", "first_name": "Lukas", "last_name": "Weber", "groups": ["Own EMEA"]},
+    {
+        "login": "mia.schmidt@example.com",
+        "first_name": "Mia",
+        "last_name": "Schmidt",
+        "groups": ["Own DACH"],
+        "countryCode": "DE",
+    },
     {
         "login": "priya.nair@example.com",
         "first_name": "Priya",
@@ -82,7 +97,7 @@ def test_writes_the_expected_file_for_the_example_paged_through_a_429(served, tm
     # read-only
     assert {m for m, _, _ in fake.requests} == {"GET"}
     err = capsys.readouterr().err
-    assert f"wrote {out}: 7 users from {served.url}" in err
+    assert f"wrote {out}: {len(EXPECTED_USERS)} users from {served.url}" in err
     assert TOKEN not in err + out.read_text()
 
 
@@ -299,8 +314,14 @@ def test_wanted_collects_groups_once_logins_and_attributes(write_config):
     other["people"] = [{"login": "SAM.rivera@example.com"}, {"login": "zoe@example.com"}]
     want = wanted([load_config(write_config(data)), load_config(write_config(other))])
     assert want.names.count("Own US") == 1 and "OWN us" not in want.names  # one group, as Okta names go
-    assert want.logins == ("dana.lee@example.com", "sam.rivera@example.com", "zoe@example.com")
-    assert want.attributes == {"city"}  # login has its own key
+    # Own DACH's members first (groups come before people), then the people, each once
+    assert want.logins == (
+        "mia.schmidt@example.com",
+        "dana.lee@example.com",
+        "sam.rivera@example.com",
+        "zoe@example.com",
+    )
+    assert want.attributes == {"city", "countryCode"}  # Own France's rule and Own R's; login has its own key
 
 
 def test_render_is_json_that_yaml_reads_too():

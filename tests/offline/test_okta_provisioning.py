@@ -135,6 +135,8 @@ def test_app_read_from_the_org_after_the_emulated_up(api_example):
         ("Own EMEA", 2, {"regions": "emea2,uk1"}),
         ("Own US", 3, {"regions": "us1"}),
         ("Salesforce Admins", 4, {"regions": "us1"}),
+        ("Own DACH", 5, {"regions": "emea2"}),
+        ("Own France", 6, {"regions": "emea2"}),
     ]
     assert okta_app.groups[1].members == {
         "priya.nair@example.com",

@@ -36,7 +36,7 @@ def test_json_lists_every_resource_with_inputs_and_options(example_plan):
         "okta:app/features:Features",
         "okta:index/appUserSchemaProperty:AppUserSchemaProperty",
     ]
-    assert len(doc["resources"]) == 14
+    assert len(doc["resources"]) == 20  # 6 groups: 5 created, 6 assignments, 1 memberships, 1 rule
     for r in doc["resources"]:
         assert set(r) == {"type", "name", "parent", "inputs", "options"}
         assert set(r["options"]) == {
@@ -51,7 +51,7 @@ def test_json_lists_every_resource_with_inputs_and_options(example_plan):
     conn = next(r for r in doc["resources"] if r["type"] == "okta:app/connection:Connection")
     assert conn["inputs"]["profile"] == {"authScheme": "TOKEN", "token": "[secret]"}
     assigns = [r for r in doc["resources"] if r["type"] == "okta:app/groupAssignment:GroupAssignment"]
-    assert [a["inputs"]["priority"] for a in assigns] == [1, 2, 3, 4]
+    assert [a["inputs"]["priority"] for a in assigns] == [1, 2, 3, 4, 5, 6]
     assert doc["outputs"]["peopleCount"] == 2
 
 
@@ -91,7 +91,7 @@ def test_text_fits_100_columns_unless_wide(example_plan):
 def test_text_summarises_for_a_terminal(example_plan):
     text = render_text(example_plan, width=None)
     assert text.startswith("Offline plan for ")
-    assert "14 resources" in text.splitlines()[0]
+    assert "20 resources" in text.splitlines()[0]
     assert (
         "externalNamespace urn:ietf:params:scim:schemas:core:2.0, scope NONE, protected, deletion guarded by a hook"
     ) in text

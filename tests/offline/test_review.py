@@ -153,8 +153,8 @@ def test_removing_a_region_people_hold_is_a_warning(tmp_path):
 
 def test_all_lists_everyone():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
-    assert len(rv.people(show_all=True)) == 8 and all(u.changes == [] for u in rv.people(show_all=True))
-    assert "Everyone (8):" in render_text(rv, show_all=True) and rv.people() == []
+    assert len(rv.people(show_all=True)) == 10 and all(u.changes == [] for u in rv.people(show_all=True))
+    assert "Everyone (10):" in render_text(rv, show_all=True) and rv.people() == []
 
 
 # --------------------------------------------------------------------------- the command and its formats

@@ -337,12 +337,11 @@ def test_mistake_program_ignores_config_priority_is_caught(receiver):
         r.inputs["priority"] = len(assigns) + 1 - r.inputs["priority"]
     report = run_simulation(current, handle.base_url, token)
     order = next(f for f in report.findings if f.code == "priority-order")
-    assert "Okta holds the group assignments in the order Salesforce Admins, Own US, Own EMEA, Own Admins Global" in (
-        order.message
-    )
+    reversed_order = "Own France, Own DACH, Salesforce Admins, Own US, Own EMEA, Own Admins Global"
+    assert f"Okta holds the group assignments in the order {reversed_order}" in order.message
     assert not report.ok
     emma = users(report)["emma.clarke@example.com"]  # Own EMEA + Own US: now Own US wins in Okta
-    assert emma.assignment == "group Own US (priority 2)"
+    assert emma.assignment == "group Own US (priority 4)"  # 6 + 1 - 3, reversed
 
 
 # --------------------------------------------------------------------------- inputs and command
@@ -395,11 +394,11 @@ def sim_cmd(*args, env=None):
 def test_command_text_and_json():
     res = sim_cmd()
     assert res.returncode == 0, res.stderr
-    assert "8 users: 8 as the config means, 0 differ; 0 finding(s)" in res.stdout
+    assert "10 users: 10 as the config means, 0 differ; 0 finding(s)" in res.stdout
     res = sim_cmd("--format", "json")
     assert res.returncode == 0
     doc = json.loads(res.stdout)
-    assert doc["ok"] is True and len(doc["users"]) == 8
+    assert doc["ok"] is True and len(doc["users"]) == 10
     # camelCase keys, as plan and review write theirs (regions_sent, update_failed were snake_case)
     keys = set()
     stack = [doc]

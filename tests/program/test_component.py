@@ -22,6 +22,7 @@ from ownscim_infra.program.component import (
     guard_regions_attribute,
     manual_steps,
 )
+from ownscim_infra.program.lookups import searched_logins as lookups_of
 from tests.conftest import EXAMPLE, KNOWN_TOKEN, example_data, run_config
 
 APP = "okta:app/autoLogin:AutoLogin"
@@ -52,9 +53,9 @@ def test_every_resource_is_a_child_of_one_component(example_run):
     assert comp.type == "ownscim:okta:OwnScimProvisioning" and comp.parent is None and not comp.custom
     children = [r for r in example_run.registrations if r.name != naming.COMPONENT]
     assert children and all(r.parent == naming.COMPONENT for r in children)
-    # 1 component + app + connection + features + attribute + 3 created groups + 4 group
-    # assignments + 2 person assignments
-    assert len(example_run.registrations) == 14
+    # 1 component + app + connection + features + attribute + 5 created groups + 1 group's
+    # members + 1 group rule + 6 group assignments + 2 person assignments
+    assert len(example_run.registrations) == 20
 
 
 def test_app_is_the_header_auth_catalog_app(example_run):
@@ -178,7 +179,9 @@ def test_groups_created_or_looked_up(example_run):
             "own-scim-group-own-admins-global",
             {"name": "Own Admins Global", "description": "Backup administrators who work in every region"},
         ),
+        ("own-scim-group-own-dach", {"name": "Own DACH", "description": "Listed here, reviewed like any change"}),
         ("own-scim-group-own-emea", {"name": "Own EMEA", "description": "EMEA Salesforce team"}),
+        ("own-scim-group-own-france", {"name": "Own France", "description": "Everyone whose Okta country is France"}),
         ("own-scim-group-own-us", {"name": "Own US", "description": "US Salesforce team"}),
     ]
     lookups = [i for i in example_run.invocations if "getGroup" in i.token]
@@ -201,6 +204,8 @@ def test_group_assignments_priority_profile_and_replace(example_run):
         (2, "<id of own-scim-group-own-emea>", {"regions": "emea2,uk1"}),
         (3, "<id of own-scim-group-own-us>", {"regions": "us1"}),
         (4, "<id of Okta group Salesforce Admins>", {"regions": "us1"}),
+        (5, "<id of own-scim-group-own-dach>", {"regions": "emea2"}),
+        (6, "<id of own-scim-group-own-france>", {"regions": "emea2"}),
     ]
     previous = None
     for _, _, profile, opts, name in rows:
@@ -236,8 +241,13 @@ def test_people_looked_up_by_login_and_assigned(example_run):
         # neither appId nor userId is ForceNew in resource_okta_app_user.go: both replace
         assert u.options["deleteBeforeReplace"] is True and u.options["replaceOnChanges"] == ["appId", "userId"]
         assert naming.REGIONS_ATTRIBUTE in u.options["dependsOn"]
-    # one lookup for both people (no groups, no roles: no extra API call a user)
-    lookups = [i for i in example_run.invocations if "getUser" in i.token]
+    # one lookup for both people (no groups, no roles: no extra API call a user); the groups'
+    # members are looked up in a call of their own
+    lookups = [
+        i
+        for i in example_run.invocations
+        if "getUser" in i.token and "mia.schmidt@example.com" not in lookups_of(i.args["searches"])
+    ]
     assert [(i.token, i.args) for i in lookups] == [
         (
             "okta:user/getUsers:getUsers",
@@ -266,6 +276,8 @@ def test_outputs(example_run):
             "Own EMEA": "emea2,uk1",
             "Own US": "us1",
             "Salesforce Admins": "us1",
+            "Own DACH": "emea2",
+            "Own France": "emea2",
         },
         "peopleCount": 2,
         # the text each assignment declared (a new stack: sorted), read back by the next run
@@ -296,7 +308,7 @@ def test_manual_mode_before_steps_are_done(write_config):
     assert CONN not in types and FEAT not in types
     # no attribute (Okta would drop its namespace) and no assignments yet; groups are fine
     assert ATTR not in types and GASSIGN not in types and UASSIGN not in types
-    assert len(of_type(run, GROUP)) == 3
+    assert len(of_type(run, GROUP)) == 5
     steps = run.outputs["manualSteps"]
     assert steps == manual_steps("Own", "https://scim.us1.ownbackup.example/scim/v2") + [MANUAL_CONFIRM]
     assert "  Base URL: https://scim.us1.ownbackup.example/scim/v2" in steps
@@ -314,9 +326,9 @@ def test_manual_mode_after_steps_are_done(write_config):
     assert CONN not in types and FEAT not in types
     [attr] = of_type(run, ATTR)
     assert attr.options["dependsOn"] == [naming.APP]
-    assert types.count(GASSIGN) == 4 and types.count(UASSIGN) == 2
+    assert types.count(GASSIGN) == 6 and types.count(UASSIGN) == 2
     assert MANUAL_CONFIRM not in run.outputs["manualSteps"]
-    assert len(run.outputs["regionsByGroup"]) == 4 and run.outputs["peopleCount"] == 2
+    assert len(run.outputs["regionsByGroup"]) == 6 and run.outputs["peopleCount"] == 2
 
 
 def test_api_mode_without_token_stops_with_instructions(api_example):
@@ -387,7 +399,7 @@ def test_child_names_derive_from_the_component_name():
 
     run = run_program(two_components, config={}, secret_keys=[])
     names = [r.name for r in run.registrations]
-    assert len(names) == len(set(names)) == 24  # 12 each, no two with the same name
+    assert len(names) == len(set(names)) == 36  # 18 each, no two with the same name
     assert "own-scim-app" in names and "own-scim-eu-app" in names
     assert "own-scim-eu-group-assignment-own-emea" in names
     hooks = {r.name: r.options["beforeDeleteHooks"] for r in run.registrations if r.type in (ATTR, APP)}

@@ -80,7 +80,7 @@ def test_group_priorities_follow_the_config_order() -> pulumi.Output:
 
     def check(values: list[Any]) -> None:
         priorities, profiles = values[: len(names)], values[len(names) :]
-        assert priorities == [1, 2, 3, 4]  # the config's order; never 0, which the provider would not send
+        assert priorities == [1, 2, 3, 4, 5, 6]  # the config's order; never 0, which the provider would not send
         assert json.loads(profiles[1]) == {"regions": "emea2,uk1"}  # Own EMEA, Own's comma-separated form
 
     return pulumi.Output.all(

@@ -42,7 +42,7 @@ class StackWithOutputs(OfflineMocks):
 
 @pytest.fixture(scope="module")
 def api_outputs(api_example) -> dict[str, Any]:
-    """What an `api` stack outputs after its `pulumi up` (the example: 4 groups, 2 people)."""
+    """What an `api` stack outputs after its `pulumi up` (the example: 6 groups, 2 people)."""
     outputs = run_config(api_example).outputs
     return {**outputs, "appId": "0oa1abcd2EFGH3ijk4x7", "connectionStatus": "ENABLED"}
 
@@ -77,7 +77,7 @@ def test_the_first_run_without_the_flag_then_the_second_with_it(monkeypatch, wri
 def test_an_adopted_app_may_have_its_steps_done_before_the_first_run(monkeypatch):
     monkeypatch.setenv(ADOPTED_APP_ENV, "1")
     run = run_config(EXAMPLE, token=None, mocks=StackWithOutputs({}))
-    assert [r.type for r in run.registrations].count(GASSIGN) == 4
+    assert [r.type for r in run.registrations].count(GASSIGN) == 6  # the example's six groups
 
 
 def test_switching_api_to_manual_without_the_steps_is_refused(api_outputs, write_config):
@@ -90,7 +90,7 @@ def test_switching_api_to_manual_without_the_steps_is_refused(api_outputs, write
         run_config(path, token=None, mocks=StackWithOutputs(api_outputs))
     message = str(info.value)
     assert message.startswith(
-        f"{path}: app.provisioning: manual without app.manual_steps_done: true would unassign the 4 group(s) "
+        f"{path}: app.provisioning: manual without app.manual_steps_done: true would unassign the 6 group(s) "
         "and 2 person(s) this stack assigned"
     )
     assert "set app.manual_steps_done: true" in message and "remove the groups and people" in message
@@ -99,7 +99,7 @@ def test_switching_api_to_manual_without_the_steps_is_refused(api_outputs, write
 def test_switching_api_to_manual_with_the_steps_keeps_every_assignment(api_outputs):
     run = run_config(EXAMPLE, token=None, mocks=StackWithOutputs(api_outputs))  # manual, steps done
     types = [r.type for r in run.registrations]
-    assert types.count(GASSIGN) == 4 and types.count(UASSIGN) == 2 and types.count(ATTR) == 1
+    assert types.count(GASSIGN) == 6 and types.count(UASSIGN) == 2 and types.count(ATTR) == 1
 
 
 def test_unassigning_everyone_on_purpose_is_explicit(api_outputs, write_config):
