@@ -402,7 +402,7 @@ class GroupMembershipsModel(_SetOfIds):
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
         org.remove_group_members(str(state["groupId"]), _ids(state.get("users")))
 
-    def read(self, org: OktaOrg, state: dict[str, Any]) -> dict[str, Any]:
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
         """``resourceGroupMembershipsRead`` (``pulumi refresh``): the state with ``users`` as
         Read sets it (see the class docstring)."""
         members = org.group_member_ids(str(state["groupId"]))
@@ -494,7 +494,7 @@ MODELS: dict[str, ResourceModel] = {
 def read(type_: str, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
     """The provider's Read of a resource (``pulumi refresh``): the state Okta's answer gives,
     ``None`` when the resource is gone (a 404 the provider handles), the state unchanged for a
-    type whose Read is not modelled (:data:`MODELS`' memberships and rules).
+    type whose Read is not modelled (:data:`MODELS`' group rules).
 
     :raises OktaApiError: the Read fails (an error the provider does not handle)."""
     reader = getattr(MODELS.get(type_), "read", None)

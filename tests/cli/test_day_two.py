@@ -53,7 +53,7 @@ def test_the_text_report_shows_the_drift_and_its_repair_whole(tmp_path):
     assert "Admin Console, before this run: set-regions group 'Own US': regions 'emea2'" in ran.stdout
     assert "Drift: the config against Okta after the run (1 left, 0 repaired):" in ran.stdout
     assert f"      pulumi up --replace '{GROUP_URN}'\n" in ran.stdout, "the URN on one line, to copy"
-    assert "A further pulumi up (previewed): all 12 resource(s) same" in ran.stdout
+    assert "A further pulumi up (previewed): all 18 resource(s) same" in ran.stdout
 
 
 def test_review_takes_the_console_file_and_reports_the_drift(tmp_path):

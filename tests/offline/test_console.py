@@ -115,6 +115,22 @@ def test_members_added_and_removed_in_the_console_are_provisioned_and_deactivate
     assert report.drift == []
 
 
+def test_a_member_added_by_hand_to_a_members_group_is_removed_only_after_a_refresh(tmp_path):
+    """Row 16: the config owns Own DACH's membership (``track_all_users``); a member added in the
+    console is unseen by a plain ``pulumi up`` (drift, repair: refresh), and removed by the
+    ``pulumi up --refresh`` that reads the group (``checkIfUsersHaveChanged``)."""
+    console = "- {action: add-member, group: Own DACH, login: chris.doe@example.com}\n"
+    plain = run(tmp_path, console)
+    chris = users(plain)["chris.doe@example.com"]
+    assert ops(plain) == {}, "Pulumi diffs against its state: the hand-added member is not seen"
+    assert chris.own is not None and chris.own.active and chris.own.regions == ("emea2",)
+    refreshed = run(tmp_path, console, refresh=True)
+    assert ops(refreshed) == {"own-scim-group-members-own-dach": Op.UPDATE}
+    chris = users(refreshed)["chris.doe@example.com"]
+    assert chris.own is None or not chris.own.active, "removed from the group: Okta deactivates them in Own"
+    assert refreshed.next_run is not None and all(s.op == Op.SAME for s in refreshed.next_run)
+
+
 def test_the_app_deleted_by_hand_fails_the_refresh_at_the_connection(tmp_path, api_example):
     plain = run(tmp_path, "- {action: delete-app}\n", config=api_example)
     (drift,) = plain.drift

@@ -83,7 +83,7 @@ def test_a_refresh_with_track_all_users_records_the_hand_added_member_and_the_ne
     declared = memberships(group_id, ids(org, "ann"))
     _, state = MEMBERSHIPS.create(org, declared)
     assert provider.diff(MEMBERSHIPS, state, declared, []).changed == []  # no refresh: unseen
-    refreshed = MEMBERSHIPS.read(org, state)  # pulumi refresh: checkIfUsersHaveChanged
+    refreshed = MEMBERSHIPS.read(org, str(state["groupId"]), state)  # pulumi refresh: checkIfUsersHaveChanged
     assert refreshed["users"] == ids(org, "ann", "cy")
     assert provider.diff(MEMBERSHIPS, refreshed, declared, []).changed == ["users"]
     MEMBERSHIPS.update_from(org, group_id, refreshed, declared)
@@ -95,7 +95,7 @@ def test_without_track_all_users_a_refresh_sees_only_declared_members_who_left(o
     declared = memberships(group_id, ids(org, "ann", "bob"), track_all=False)
     _, state = MEMBERSHIPS.create(org, declared)
     org.remove_group_members(group_id, ids(org, "bob"))  # an admin removes bob
-    refreshed = MEMBERSHIPS.read(org, state)  # checkIfUsersHaveBeenRemoved
+    refreshed = MEMBERSHIPS.read(org, str(state["groupId"]), state)  # checkIfUsersHaveBeenRemoved
     assert refreshed["users"] == ids(org, "ann")  # cy, added by hand, is never recorded
     MEMBERSHIPS.update_from(org, group_id, refreshed, declared)
     assert logins(org, group_id) == ["ann", "bob", "cy"]

@@ -286,6 +286,8 @@ def test_outputs(example_run):
             "own-scim-group-assignment-own-emea": "emea2,uk1",
             "own-scim-group-assignment-own-us": "us1",
             "own-scim-group-assignment-salesforce-admins": "us1",
+            "own-scim-group-assignment-own-dach": "emea2",
+            "own-scim-group-assignment-own-france": "emea2",
             "own-scim-user-dana.lee@example.com": "emea2",
         },
         "connectionStatus": "(known after pulumi up)",
