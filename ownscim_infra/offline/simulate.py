@@ -1,15 +1,17 @@
 """End to end, offline: from the declared Okta resources to users in Own's regions.
 
-``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL]
+``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL | --http]
 [--previous CONFIG [--previous-directory FILE]] [--format text|json]``
 
 1. The Pulumi program runs under the mock runtime (:func:`ownscim_infra.offline.plan.build_plan`).
 2. Okta's side is emulated from the *declared* resources (:mod:`.rollout`: the engine applies
    them to an emulated org, then :mod:`.okta_provisioning` provisions Own after each step),
    never from the YAML, and drives a SCIM receiver exactly as Okta's SCIM client does. With
-   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` on a free port of 127.0.0.1 with
-   a temporary database and the config's regions; with ``--receiver URL`` the token comes
-   from ``OWN_SCIM_TOKEN``.
+   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` with a temporary database and the
+   config's regions, in this process: the same requests reach the receiver's application
+   through an in-process transport (:mod:`ownscim_infra.receiver.in_process`), without a
+   socket; with ``--http`` it serves that receiver on a free port of 127.0.0.1 instead, and
+   the requests go over HTTP. With ``--receiver URL`` the token comes from ``OWN_SCIM_TOKEN``.
 3. Own's state is read back through SCIM (Own's extension schema) and compared with what the
    *config* means (:mod:`.expectations`): so a bug in the program, or a silent
    misconfiguration, shows as a difference with its cause. The report (:mod:`.report`) folds
@@ -34,6 +36,7 @@ from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.directory import Directory, load_directory
@@ -51,6 +54,9 @@ from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactivation
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ def run_simulation(
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     request_deadline: float = REQUEST_DEADLINE,
     order: list[str] | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -135,12 +142,14 @@ def run_simulation(
         it was created with).
     :param request_deadline: seconds each SCIM request may take in all
         (:class:`.scim_client.OktaScimClient`'s ``deadline``).
+    :param transport: where the requests to ``base_url`` go instead of the network (a receiver
+        in this process: :class:`ownscim_infra.receiver.in_process.InProcessTransport`).
     :raises ReceiverError: the receiver is unusable: unreachable, the token refused, an answer
         that is not SCIM, or a request not answered within ``request_deadline``.
     """
     with (
-        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as okta,
-        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as reader,
+        closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as okta,
+        closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as reader,
     ):
         provisioner = Provisioner(okta)
         org = OktaOrg((previous or current).directory, connection_api=connection_api)
@@ -249,6 +258,7 @@ def simulate(
     deactivation: Deactivation = "remove",
     request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
+    http: bool = False,
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
@@ -257,6 +267,8 @@ def simulate(
         :class:`~ownscim_infra.receiver.settings.ReceiverSettings`). A receiver at
         ``receiver_url`` behaves as it was started.
     :param request_deadline: seconds each SCIM request may take in all.
+    :param http: serve the receiver started here on 127.0.0.1 and send it the requests over
+        HTTP (default: in this process, without a socket; :func:`simulate_states`).
     :raises ConfigError: invalid config or directory, or a configured person missing from
         the directory. :raises InputError: ``receiver_url`` without ``token``.
         :raises ReceiverError: the receiver is unusable (see :func:`run_simulation`).
@@ -272,6 +284,7 @@ def simulate(
         deactivation=deactivation,
         request_deadline=request_deadline,
         progress=progress,
+        http=http,
     )
 
 
@@ -287,13 +300,18 @@ def simulate_states(
     progress: Progress | None = None,
     connection_api: bool = True,
     order: list[str] | None = None,
+    http: bool = False,
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
     connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
-    ``order``: the order of the parallel steps of ``current``'s run (:func:`run_simulation`)."""
+    ``order``: the order of the parallel steps of ``current``'s run (:func:`run_simulation`).
+
+    Without ``receiver_url`` a receiver is started with a temporary database: in this process
+    (:func:`ownscim_infra.receiver.in_process.serve_in_process`: the same application and
+    requests, no socket), or with ``http`` served by uvicorn on a free port of 127.0.0.1."""
     with ExitStack() as stack:
         if receiver_url is None:
-            from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+            from ownscim_infra.receiver import ReceiverSettings, serve_in_background, serve_in_process
 
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
             token = secrets.token_urlsafe(24)
@@ -309,18 +327,25 @@ def simulate_states(
                 durability="normal",
                 deactivation=deactivation,
             )
-            handle = stack.enter_context(serve_in_background(settings))
+            transport = None
+            if http:
+                handle = stack.enter_context(serve_in_background(settings))
+                base_url, app = handle.base_url, handle.app
+            else:
+                local = stack.enter_context(serve_in_process(settings))
+                base_url, app, transport = local.base_url, local.app, local.transport
             return run_simulation(
                 current,
-                handle.base_url,
+                base_url,
                 token,
                 previous=before,
                 started_here=True,
                 progress=progress,
                 connection_api=connection_api,
-                set_account_regions=handle.app.set_account_regions,
+                set_account_regions=app.set_account_regions,
                 request_deadline=request_deadline,
                 order=order,
+                transport=transport,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
