@@ -514,7 +514,7 @@ def review(
         configured person is not in the directory.
     """
     new = load_state(new_config, directory)
-    base = load_state(base_config, base_directory or directory)
+    base = load_state(base_config, base_directory or directory, new)
     report = simulate_states(new, base, deactivation=deactivation, progress=progress)
     orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress)
     introduced, already_plan = plan_warnings(base, new, report)

@@ -223,14 +223,17 @@ def run_simulation(
 # --------------------------------------------------------------------------- command
 
 
-def load_state(config_file: str | Path, directory_file: str | Path) -> State:
-    """The plan of ``config_file`` and the directory of ``directory_file``.
+def load_state(config_file: str | Path, directory_file: str | Path, loaded: State | None = None) -> State:
+    """The plan of ``config_file`` and the directory of ``directory_file``; the directory of
+    ``loaded`` when it was read from the same file (a review's BASE and NEW share one
+    directory: it is read and validated once, and never changed by a run).
 
     :raises ConfigError: either is invalid, or a person of the config is not in the directory
         (the program looks people up by login: ``pulumi up`` would fail).
     """
     plan = build_plan(config_file)
-    dirs = load_directory(directory_file)
+    same = loaded is not None and Path(loaded.directory_file).resolve() == Path(directory_file).resolve()
+    dirs = loaded.directory if loaded is not None and same else load_directory(directory_file)
     missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
     if missing:
         raise ConfigError(
@@ -274,7 +277,7 @@ def simulate(
         :raises ReceiverError: the receiver is unusable (see :func:`run_simulation`).
     """
     current = load_state(config, directory)
-    before = load_state(*previous) if previous else None
+    before = load_state(*previous, current) if previous else None
     return simulate_states(
         current,
         before,
