@@ -161,7 +161,8 @@ def proportional(directories: list[int], repeat: int, tmp: Path) -> None:
         config, new, directory = _proportional_files(users, tmp / f"directory-{users}")
         rv = _run("review", config, new, directory, repeat=repeat)
         first = first or rv["cpu"]
-        row = [str(users), f"{rv['seconds']:.1f} ({rv['cpu']:.1f})", f"{rv['peak_mb']:.0f}", f"{rv['cpu'] / first:.2f}x"]
+        cpu = f"{rv['seconds']:.1f} ({rv['cpu']:.1f})"
+        row = [str(users), cpu, f"{rv['peak_mb']:.0f}", f"{rv['cpu'] / first:.2f}x"]
         print("| " + " | ".join(row) + " |", flush=True)
 
 

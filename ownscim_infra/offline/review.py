@@ -188,10 +188,13 @@ def explore_orders(
                 Outcome(order, simulate_states(new, base, deactivation=deactivation, progress=progress, order=order))
             )
         budget -= min(len(orders), budget)
+    if len(found.outcomes) == 1:  # one order: nobody can end differently
+        return found
+    by_login = [{u.login: u for u in outcome.report.users} for outcome in found.outcomes]
     for user in report.users:
         distinct: dict[tuple[Any, ...], tuple[list[str], UserResult]] = {}
-        for outcome in found.outcomes:
-            other = next((u for u in outcome.report.users if u.login == user.login), None)
+        for outcome, users in zip(found.outcomes, by_login, strict=True):
+            other = users.get(user.login)
             if other is not None:
                 distinct.setdefault((other.own, tuple(other.changes), other.ok), (outcome.order, other))
         if len(distinct) > 1:

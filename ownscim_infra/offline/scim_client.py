@@ -38,6 +38,7 @@ import json
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,6 +129,9 @@ class OktaScimClient:
     exchanges: list[Exchange] = field(default_factory=list)
     deadline: float = REQUEST_DEADLINE
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    #: called with the login before each request for it is sent (the simulation reads Own's
+    #: state before Okta's first request for a user)
+    on_request: Callable[[str], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_receiver_url(self.base_url)
@@ -200,6 +204,8 @@ class OktaScimClient:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any] | None]:
+        if self.on_request is not None:
+            self.on_request(login)
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": SCIM_JSON} if body is not None else {}
         try:

@@ -119,6 +119,9 @@ class OwnReader:
         self._seen = 0
 
     def __call__(self, login: str) -> OwnState | None:
+        """Own's state of ``login`` (``None``: absent).
+
+        :raises ReceiverError: the receiver is unusable (:func:`read_own_state`)."""
         if self.started_empty:
             exchanges = self.okta.exchanges
             self._sent.update(okta_fold(e.login) for e in exchanges[self._seen :])
@@ -128,12 +131,28 @@ class OwnReader:
         return read_own_state(self.reader, login)
 
 
-def _read_before(read: OwnReader, previous: State, current: State) -> Before:
-    """Own's state of every user of either directory after the previous config's run, and what
-    the previous config meant."""
-    meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
-    logins = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
-    return Before({okta_fold(x): read(x) for x in dict.fromkeys(logins)}, meant)
+class BeforeReader:
+    """Own's state after the previous config's run (:attr:`before`, with what the previous
+    config meant), read as late as it can be: only Okta's requests change Own during the
+    change's run, so a user's state is read just before Okta's first request for the user
+    (:meth:`on_request`, the Okta client's ``on_request``), and a user Okta sends nothing is
+    after the change as before it (:meth:`unchanged`). The reads grow with the users the
+    change touches, not with the org."""
+
+    def __init__(self, read: OwnReader, previous: State) -> None:
+        meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
+        self.read = read
+        self.before = Before({}, meant)
+
+    def on_request(self, login: str) -> None:
+        """Okta is about to send a request for ``login``: read its state first, once."""
+        key = okta_fold(login)
+        if key not in self.before.own:
+            self.before.own[key] = self.read(login)
+
+    def unchanged(self, login: str, own: OwnState | None) -> None:
+        """``own`` is ``login``'s state after the change: before it too, unless Okta sent a request for it."""
+        self.before.own.setdefault(okta_fold(login), own)
 
 
 def run_simulation(
@@ -182,19 +201,21 @@ def run_simulation(
         rollout = Rollout(org, provisioner, progress=progress)
         previous_findings: list[Finding] = []
         previous_failed: Step | None = None
-        before = Before()
+        before: BeforeReader | None = None
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
             first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
             previous_findings = setup_findings(rollout.app().settings()) + first.findings
             previous_failed = first.result.failed
-            before = _read_before(read, previous, current)
+            before = BeforeReader(read, previous)
+            okta.on_request = before.on_request
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
         # admins' doing in Okta, after it (the program never changes memberships)
         run = rollout.up(current.plan.resources, current.plan.config, directory_after=current.directory, order=order)
+        okta.on_request = None
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
         wanted = expectations(
@@ -204,7 +225,7 @@ def run_simulation(
             findings=findings,
             assigned=rollout.assigned,
             done=fold_events(provisioner.events, provisioner.run),
-            before=before if previous is not None else None,
+            before=None if before is None else before.before,
             stopped_at=None if run.result.failed is None else run.result.failed.name,
         )
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
@@ -212,7 +233,10 @@ def run_simulation(
         for n, login in enumerate(logins, start=1):
             if progress is not None:
                 progress("reading Own", n, len(logins))
-            users.append(judge.user(login, wanted[login], read(login)))
+            own = read(login)
+            if before is not None:
+                before.unchanged(login, own)
+            users.append(judge.user(login, wanted[login], own))
         attr = app.attribute
         return SimulationReport(
             config=current.plan.config_file,
