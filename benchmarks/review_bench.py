@@ -51,7 +51,7 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
     # both kinds import the same modules first (the receiver's too): the figures compare the work
     from ownscim_infra.offline import review as review_module
     from ownscim_infra.offline.plan import build_plan
-    from ownscim_infra.receiver import in_process  # noqa: F401
+    from ownscim_infra.receiver import app  # noqa: F401
 
     start, cpu = time.perf_counter(), time.process_time()
     if kind == "plan":

@@ -92,7 +92,7 @@ def child(config: str, directory: str, http: bool = False) -> dict[str, Any]:
     up = Rollout.up
     Rollout.up = up_http  # type: ignore[method-assign]
     start, cpu = time.perf_counter(), time.process_time()
-    report = simulate.simulate(config, directory, http=http)
+    report = simulate.simulate(config, directory, **({"http": True} if http else {}))
     render_text(report)
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
     spent["up"] -= spent["okta http"]
