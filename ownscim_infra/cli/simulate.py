@@ -33,10 +33,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_config_argument(p)
     add_directory_argument(p)
-    p.add_argument(
+    receiver = p.add_mutually_exclusive_group()
+    receiver.add_argument(
         "--receiver",
         metavar="URL",
-        help=f"SCIM base URL of a running receiver (token in {TOKEN_ENV}); default: start one on 127.0.0.1",
+        help=f"SCIM base URL of a running receiver (token in {TOKEN_ENV}); default: start one in this process",
+    )
+    receiver.add_argument(
+        "--http",
+        action="store_true",
+        help="serve the receiver started here on 127.0.0.1 and send it Okta's requests over HTTP "
+        "(default: the same requests in this process, without a socket)",
     )
     p.add_argument("--previous", metavar="CONFIG", help="provision this config first, then apply the change")
     p.add_argument(
@@ -97,6 +104,7 @@ def handle(args: argparse.Namespace) -> int:
         refresh=args.refresh,
         replace=args.replace,
         direct_scope=args.direct_scope.upper(),
+        http=args.http,
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")

@@ -265,7 +265,11 @@ class OktaOrg:
     def set_directory(self, directory: Directory, *, memberships: bool = True) -> None:
         """The users (and, with ``memberships``, their group memberships) from now on: a
         later directory file. Without ``memberships`` the users are there (``pulumi up`` can
-        look them up) but keep the groups they had, until :meth:`set_directory` again."""
+        look them up) but keep the groups they had, until :meth:`set_directory` again. The
+        directory the org already has (the same object: a review's BASE and NEW share one)
+        changes nothing."""
+        if directory is self.directory and (not memberships or directory is self._memberships):
+            return
         self.directory = directory
         if memberships:
             self._memberships = directory

@@ -194,10 +194,13 @@ def explore_orders(
                 )
             )
         budget -= min(len(orders), budget)
+    if len(found.outcomes) == 1:  # one order: nobody can end differently
+        return found
+    by_login = [{u.login: u for u in outcome.report.users} for outcome in found.outcomes]
     for user in report.users:
         distinct: dict[tuple[Any, ...], tuple[list[str], UserResult]] = {}
-        for outcome in found.outcomes:
-            other = next((u for u in outcome.report.users if u.login == user.login), None)
+        for outcome, users in zip(found.outcomes, by_login, strict=True):
+            other = users.get(user.login)
             if other is not None:
                 distinct.setdefault((other.own, tuple(other.changes), other.ok), (outcome.order, other))
         if len(distinct) > 1:
@@ -530,7 +533,7 @@ def review(
     as :func:`~.simulate.simulate` does; the report's drift says what Okta holds against NEW.
     """
     base = load_state(base_config, base_directory or directory)
-    new = load_state(new_config, directory, previous=base)  # the program reads BASE's run's outputs back
+    new = load_state(new_config, directory, base, previous=base)  # the program reads BASE's run's outputs back
     day_two: dict[str, Any] = {
         "console": None if console is None else Console.read(console),
         "refresh": refresh,

@@ -165,10 +165,15 @@ class Rollout:
         self.provisioner.start_run()
         self._admin_steps()
         self._sync()
-        self._members_before = {gid: [u.login for u in self.org.members(gid)] for gid in self.org.groups}
+        # only a group the program manages can be deleted by a step (_groups_deleted): the members
+        # of the others (Everyone: the whole directory) are not listed
+        managed = {state.id for state in self.engine.state.values() if state.type == provider.GROUP}
+        self._members_before = {
+            gid: [u.login for u in self.org.members(gid)] for gid in self.org.groups if gid in managed
+        }
         self._group_names_before = {gid: g.name for gid, g in self.org.groups.items()}
         self._ids_before = {name: state.id for name, state in self.engine.state.items()}
-        had_app = self.users()
+        had_app = {key: app_user.via for key, app_user in self._resolved.items()}  # synced just above
         old_states = dict(self.engine.state)
         if directory_after is not None:  # the users exist when pulumi up looks them up
             self.org.set_directory(directory_after, memberships=False)
@@ -324,7 +329,7 @@ class Rollout:
 
     def _groups_deleted(self, result: RunResult, had_app: dict[str, str]) -> list[Finding]:
         found = []
-        now = self.users()
+        now: dict[str, str] | None = None
         for step in result.steps:
             if step.type != provider.GROUP or step.op not in (Op.DELETE, Op.REPLACE) or step.status != Status.DONE:
                 continue
@@ -332,6 +337,7 @@ class Rollout:
             members = self._members_before.get(group_id, [])
             if not members or group_id in self.org.groups:
                 continue
+            now = self.users() if now is None else now
             lost = [m for m in members if okta_fold(m) in had_app and okta_fold(m) not in now]
             why = "it left the config" if step.op == Op.DELETE else "its resource key changed (a rename?)"
             group = self._group_names_before.get(group_id, step.name)

@@ -21,6 +21,13 @@ whose ``get_extra_info("socket")`` is the socket); the client keeps one connecti
 (``max_connections=1``: it sends one request at a time), so it is the request's. The client
 stays synchronous: an async client in an event loop of its own cost 5 to 7 times as much a
 request against a receiver in the same process (measured).
+
+**In process.** Given a ``transport`` (an :class:`httpx.BaseTransport`: ``simulate``'s and
+``review``'s receiver, :class:`ownscim_infra.receiver.in_process.InProcessTransport`), the
+same requests go to it instead of a socket. There is no socket to shut down and no timer: the
+transport bounds the whole request by the same deadline (httpx's timeout, which is the
+deadline) and raises :class:`httpx.TimeoutException` when it passes, which ends as the same
+:class:`ReceiverError`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import json
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,7 +117,8 @@ class OktaScimClient:
     """Okta's SCIM 2.0 client against ``base_url`` (e.g. ``http://127.0.0.1:8000/scim/v2``),
     sending ``Authorization: <token>`` verbatim. Every exchange is kept in ``exchanges``.
     Never logs or stores the token. Each request has ``deadline`` seconds in all (see the
-    module). One request at a time (not thread-safe).
+    module). One request at a time (not thread-safe). ``transport``: where the requests go
+    instead of the network (a receiver in this process; see the module).
 
     :raises ReceiverError: the URL is not usable (:func:`check_receiver_url`), ``deadline``
         is not a positive number.
@@ -119,6 +128,10 @@ class OktaScimClient:
     token: str = field(repr=False)
     exchanges: list[Exchange] = field(default_factory=list)
     deadline: float = REQUEST_DEADLINE
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
+    #: called with the login before each request for it is sent (the simulation reads Own's
+    #: state before Okta's first request for a user)
+    on_request: Callable[[str], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         check_receiver_url(self.base_url)
@@ -129,7 +142,10 @@ class OktaScimClient:
             headers={"User-Agent": USER_AGENT, "Authorization": self.token, "Accept": "application/scim+json"},
             timeout=self.deadline,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            verify=tls_context(),
+            # in process: no TLS and no proxy from the environment (every request to the transport)
+            verify=tls_context() if self.transport is None else True,
+            trust_env=self.transport is None,
+            transport=self.transport,
         )
         #: the socket of the client's connection (see the module), set by :meth:`_trace`
         self._socket: socket.socket | None = None
@@ -160,6 +176,11 @@ class OktaScimClient:
         """The request and its whole answer, within :attr:`deadline`.
 
         :raises TimeoutError: the deadline passed. :raises httpx.HTTPError: the request failed."""
+        if self.transport is not None:  # it keeps the deadline itself (see the module)
+            try:
+                return self._http.request(method, path, content=content, params=params, headers=headers)
+            except httpx.TimeoutException:
+                raise TimeoutError(f"{method} {path}: no answer within {self.deadline:g} s") from None
         expired = threading.Event()
         timer = threading.Timer(self.deadline, self._expire, (expired,))
         timer.daemon = True
@@ -183,6 +204,8 @@ class OktaScimClient:
         body: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any] | None]:
+        if self.on_request is not None:
+            self.on_request(login)
         content = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": SCIM_JSON} if body is not None else {}
         try:

@@ -1,15 +1,17 @@
 """End to end, offline: from the declared Okta resources to users in Own's regions.
 
-``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL]
+``python -m ownscim_infra simulate [CONFIG] [--directory FILE] [--receiver URL | --http]
 [--previous CONFIG [--previous-directory FILE]] [--format text|json]``
 
 1. The Pulumi program runs under the mock runtime (:func:`ownscim_infra.offline.plan.build_plan`).
 2. Okta's side is emulated from the *declared* resources (:mod:`.rollout`: the engine applies
    them to an emulated org, then :mod:`.okta_provisioning` provisions Own after each step),
    never from the YAML, and drives a SCIM receiver exactly as Okta's SCIM client does. With
-   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` on a free port of 127.0.0.1 with
-   a temporary database and the config's regions; with ``--receiver URL`` the token comes
-   from ``OWN_SCIM_TOKEN``.
+   no ``--receiver`` it starts :mod:`ownscim_infra.receiver` with a temporary database and the
+   config's regions, in this process: the same requests reach the receiver's application
+   through an in-process transport (:mod:`ownscim_infra.receiver.in_process`), without a
+   socket; with ``--http`` it serves that receiver on a free port of 127.0.0.1 instead, and
+   the requests go over HTTP. With ``--receiver URL`` the token comes from ``OWN_SCIM_TOKEN``.
 3. Own's state is read back through SCIM (Own's extension schema) and compared with what the
    *config* means (:mod:`.expectations`): so a bug in the program, or a silent
    misconfiguration, shows as a difference with its cause. The report (:mod:`.report`) folds
@@ -35,6 +37,7 @@ from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from dataclasses import replace as replace_fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pulumi
 
@@ -59,6 +62,9 @@ from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactivation
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -107,12 +113,54 @@ def _existing_groups(current: State, previous: State | None) -> list[str]:
     return [n for n in names if okta_fold(n) not in created_first]
 
 
-def _read_before(reader: OktaScimClient, previous: State, current: State) -> Before:
-    """Own's state of every user of either directory after the previous config's run, and what
-    the previous config meant."""
-    meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
-    logins = [u.login for u in previous.directory.users] + [u.login for u in current.directory.users]
-    return Before({okta_fold(x): read_own_state(reader, x) for x in dict.fromkeys(logins)}, meant)
+class OwnReader:
+    """Own's state of a login, read through SCIM (:func:`read_own_state`).
+
+    With a receiver started empty for the run (``started_empty``), only Okta's requests put
+    users in it: a login Okta has sent no request for (none of ``okta``'s exchanges) is absent
+    without asking, so the reads grow with the users Okta provisioned, not with the directory
+    (a directory of 50,000 users with 500 of them assigned: 500 lookups, not 50,000)."""
+
+    def __init__(self, reader: OktaScimClient, okta: OktaScimClient, *, started_empty: bool) -> None:
+        self.reader, self.okta, self.started_empty = reader, okta, started_empty
+        self._sent: set[str] = set()
+        self._seen = 0
+
+    def __call__(self, login: str) -> OwnState | None:
+        """Own's state of ``login`` (``None``: absent).
+
+        :raises ReceiverError: the receiver is unusable (:func:`read_own_state`)."""
+        if self.started_empty:
+            exchanges = self.okta.exchanges
+            self._sent.update(okta_fold(e.login) for e in exchanges[self._seen :])
+            self._seen = len(exchanges)
+            if okta_fold(login) not in self._sent:
+                return None
+        return read_own_state(self.reader, login)
+
+
+class BeforeReader:
+    """Own's state after the previous config's run (:attr:`before`, with what the previous
+    config meant), read as late as it can be: only Okta's requests change Own during the
+    change's run, so a user's state is read just before Okta's first request for the user
+    (:meth:`on_request`, the Okta client's ``on_request``), and a user Okta sends nothing is
+    after the change as before it (:meth:`unchanged`). The reads grow with the users the
+    change touches, not with the org."""
+
+    def __init__(self, read: OwnReader, previous: State) -> None:
+        meant = {okta_fold(k): v for k, v in expectations(previous.plan.config, previous.directory).items()}
+        self.read = read
+        self.before = Before({}, meant)
+
+    def on_request(self, login: str) -> None:
+        """Okta is about to send a request for ``login``: read its state first, once."""
+        key = okta_fold(login)
+        if key not in self.before.own:
+            self.before.own[key] = self.read(login)
+
+    def unchanged(self, login: str, own: OwnState | None) -> None:
+        """``own`` is ``login``'s state after the change: before it too, unless Okta sent a request for it."""
+        self.before.own.setdefault(okta_fold(login), own)
 
 
 def run_simulation(
@@ -131,6 +179,7 @@ def run_simulation(
     console: Console | None = None,
     refresh: bool = False,
     replace: Sequence[str] = (),
+    transport: httpx.BaseTransport | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -149,6 +198,7 @@ def run_simulation(
         the review explores them: :attr:`SimulationReport.conflicts`).
     :param connection_api: whether Okta serves this app's connection through its API
         (:class:`.okta_org.OktaOrg`); only ``provisioning: api`` depends on it.
+    :param started_here: the receiver was started for this run, empty (:class:`OwnReader`).
     :param progress: told how far each phase is (``simulate`` draws a bar on a terminal).
     :param set_account_regions: gives the receiver's Own account its regions (a receiver
         started here): ``previous``'s for its run, then those and ``current``'s, so that a
@@ -156,20 +206,23 @@ def run_simulation(
         it was created with).
     :param request_deadline: seconds each SCIM request may take in all
         (:class:`.scim_client.OktaScimClient`'s ``deadline``).
+    :param transport: where the requests to ``base_url`` go instead of the network (a receiver
+        in this process: :class:`ownscim_infra.receiver.in_process.InProcessTransport`).
     :raises ReceiverError: the receiver is unusable: unreachable, the token refused, an answer
         that is not SCIM, or a request not answered within ``request_deadline``.
     """
     with (
-        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as okta,
-        closing(OktaScimClient(base_url, token, deadline=request_deadline)) as reader,
+        closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as okta,
+        closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as reader,
     ):
         provisioner = Provisioner(okta)
+        read = OwnReader(reader, okta, started_empty=started_here)
         org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, provisioner, progress=progress)
         previous_findings: list[Finding] = []
         previous_failed: Step | None = None
-        before = Before()
+        before: BeforeReader | None = None
         introduced: list[Drift] = []
         if previous is not None:
             if set_account_regions is not None:
@@ -180,7 +233,9 @@ def run_simulation(
             previous_failed = first.result.failed
             if console is not None:
                 current, introduced = _apply_console(rollout, previous, current, console)
-            before = _read_before(reader, previous, current)
+            # Own "before the change" is read after the console's actions, just in time
+            before = BeforeReader(read, previous)
+            okta.on_request = before.on_request
         if previous is not None and set_account_regions is not None:
             set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
         # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
@@ -193,6 +248,7 @@ def run_simulation(
             refresh=refresh,
             replace=replace,
         )
+        okta.on_request = None
         app = rollout.app()
         findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
         findings += rule_findings(current.plan.config, current.directory)
@@ -203,7 +259,7 @@ def run_simulation(
             findings=findings,
             assigned=rollout.assigned,
             done=fold_events(provisioner.events, provisioner.run),
-            before=before if previous is not None else None,
+            before=None if before is None else before.before,
             stopped_at=None if run.result.failed is None else run.result.failed.name,
         )
         logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
@@ -211,7 +267,10 @@ def run_simulation(
         for n, login in enumerate(logins, start=1):
             if progress is not None:
                 progress("reading Own", n, len(logins))
-            users.append(judge.user(login, wanted[login], read_own_state(reader, login)))
+            own = read(login)
+            if before is not None:
+                before.unchanged(login, own)
+            users.append(judge.user(login, wanted[login], own))
         attr = app.attribute
         after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
         return SimulationReport(
@@ -281,8 +340,16 @@ def _apply_console(rollout: Rollout, previous: State, current: State, console: C
 # --------------------------------------------------------------------------- command
 
 
-def load_state(config_file: str | Path, directory_file: str | Path, *, previous: State | None = None) -> State:
-    """The plan of ``config_file`` and the directory of ``directory_file``; with ``previous``,
+def load_state(
+    config_file: str | Path,
+    directory_file: str | Path,
+    loaded: State | None = None,
+    *,
+    previous: State | None = None,
+) -> State:
+    """The plan of ``config_file`` and the directory of ``directory_file``; the directory of
+    ``loaded`` when it was read from the same file (a review's BASE and NEW share one
+    directory: it is read and validated once, and never changed by a run). With ``previous``,
     the plan of the program run on the stack ``previous``'s run left: it reads back
     ``previous``'s outputs (:func:`~ownscim_infra.offline.plan.build_plan`'s
     ``previous_outputs``), as ``pulumi up`` of the next config does.
@@ -297,7 +364,8 @@ def load_state(config_file: str | Path, directory_file: str | Path, *, previous:
         plan = build_plan(config_file, previous_outputs=None if previous is None else previous.plan.outputs)
     except pulumi.RunError as refused:  # each line names the file and the key
         raise InputError(str(refused)) from None
-    dirs = load_directory(directory_file)
+    same = loaded is not None and Path(loaded.directory_file).resolve() == Path(directory_file).resolve()
+    dirs = loaded.directory if loaded is not None and same else load_directory(directory_file)
     missing = [p.login for p in plan.config.people if dirs.user(p.login) is None]
     if missing:
         raise ConfigError(
@@ -329,6 +397,7 @@ def simulate(
     refresh: bool = False,
     replace: Sequence[str] = (),
     direct_scope: str = "USER",
+    http: bool = False,
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
 
@@ -342,6 +411,8 @@ def simulate(
         :class:`~ownscim_infra.receiver.settings.ReceiverSettings`). A receiver at
         ``receiver_url`` behaves as it was started.
     :param request_deadline: seconds each SCIM request may take in all.
+    :param http: serve the receiver started here on 127.0.0.1 and send it the requests over
+        HTTP (default: in this process, without a socket; :func:`simulate_states`).
     :raises ConfigError: invalid config or directory, or a configured person missing from
         the directory. :raises InputError: ``receiver_url`` without ``token``.
         :raises ReceiverError: the receiver is unusable (see :func:`run_simulation`).
@@ -349,7 +420,7 @@ def simulate(
     before = load_state(*previous) if previous else None
     if console is not None and before is None:
         raise InputError("--console needs --previous CONFIG: the actions are made after the previous run")
-    current = load_state(config, directory, previous=before)
+    current = load_state(config, directory, before, previous=before)
     return simulate_states(
         current,
         before,
@@ -363,6 +434,7 @@ def simulate(
         refresh=refresh,
         replace=replace_targets(current, replace),
         direct_scope=direct_scope,
+        http=http,
     )
 
 
@@ -398,14 +470,19 @@ def simulate_states(
     refresh: bool = False,
     replace: Sequence[str] = (),
     direct_scope: str = "USER",
+    http: bool = False,
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
     connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
     ``order``: the order of the parallel steps of ``current``'s run; ``console``, ``refresh``,
-    ``replace`` (logical names): :func:`run_simulation`."""
+    ``replace`` (logical names): :func:`run_simulation`.
+
+    Without ``receiver_url`` a receiver is started with a temporary database: in this process
+    (:func:`ownscim_infra.receiver.in_process.serve_in_process`: the same application and
+    requests, no socket), or with ``http`` served by uvicorn on a free port of 127.0.0.1."""
     with ExitStack() as stack:
         if receiver_url is None:
-            from ownscim_infra.receiver import ReceiverSettings, serve_in_background
+            from ownscim_infra.receiver import ReceiverSettings, serve_in_background, serve_in_process
 
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
             token = secrets.token_urlsafe(24)
@@ -421,22 +498,29 @@ def simulate_states(
                 durability="normal",
                 deactivation=deactivation,
             )
-            handle = stack.enter_context(serve_in_background(settings))
+            transport = None
+            if http:
+                handle = stack.enter_context(serve_in_background(settings))
+                base_url, app = handle.base_url, handle.app
+            else:
+                local = stack.enter_context(serve_in_process(settings))
+                base_url, app, transport = local.base_url, local.app, local.transport
             return run_simulation(
                 current,
-                handle.base_url,
+                base_url,
                 token,
                 previous=before,
                 started_here=True,
                 progress=progress,
                 connection_api=connection_api,
-                set_account_regions=handle.app.set_account_regions,
+                set_account_regions=app.set_account_regions,
                 request_deadline=request_deadline,
                 order=order,
                 console=console,
                 refresh=refresh,
                 replace=replace,
                 direct_scope=direct_scope,
+                transport=transport,
             )
         if not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")

@@ -23,12 +23,15 @@ from .settings import OWN_USER_SCHEMA, TOKEN_ENV, ReceiverSettings, SettingsErro
 
 if TYPE_CHECKING:
     from .app import create_app
+    from .in_process import InProcessReceiver, serve_in_process
     from .server import ReceiverHandle, serve_in_background
     from .storage import OwnUserState, SqliteStorage
 
 #: name -> the submodule that defines it, imported on first access.
 _LAZY = {
     "create_app": "app",
+    "InProcessReceiver": "in_process",
+    "serve_in_process": "in_process",
     "ReceiverHandle": "server",
     "serve_in_background": "server",
     "OwnUserState": "storage",
@@ -38,6 +41,7 @@ _LAZY = {
 __all__ = [
     "OWN_USER_SCHEMA",
     "TOKEN_ENV",
+    "InProcessReceiver",
     "OwnUserState",
     "ReceiverHandle",
     "ReceiverSettings",
@@ -45,6 +49,7 @@ __all__ = [
     "SqliteStorage",
     "create_app",
     "serve_in_background",
+    "serve_in_process",
 ]
 
 

@@ -1,0 +1,188 @@
+"""``review`` at scale against the two plans it contains, side by side, and how its cost grows
+with the change rather than with the org.
+
+**Against its plans** (``--sizes``, default 1,000 and 5,000 people): for each size N, a generated
+BASE config and directory (``tests/generated.py``, as ``simulate_bench.py``: N Okta users, the
+first N/2 assigned directly, the others through their N/20 groups, everyone in ``Everyone``) and
+a NEW config moving the first group to another region. In fresh processes that import the same
+modules first, each timed from after the imports, CPU time of the process (all threads) and
+peak RSS:
+
+- ``plan BASE`` and ``plan NEW``: ``build_plan`` of each config (what ``review`` cannot go under
+  without changing Pulumi's SDK);
+- ``review``: ``review(BASE, NEW, directory)`` and its Markdown, as the command does.
+
+Prints review CPU over the sum of the two plans' CPU (the issue's target: at most 1.25 at
+5,000 people) and review peak memory over the larger plan's (at most 1.3).
+
+**Proportional to the change** (``--directories``, default 5,000 and 50,000 users): one config
+(10 groups of 50 people, 500 people in all, assigned through their groups) and a directory of
+D users, the 500 and D - 500 others in groups the config does not assign (a JSON file, as
+``directory pull`` writes it); NEW moves one group of 50 to another region. Prints the review's
+CPU at each D and the ratio largest over smallest (target: at most 2).
+
+    .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--directories 5000,50000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child(kind: str, args: list[str]) -> dict[str, Any]:
+    # both kinds import the same modules first (the receiver's too): the figures compare the work
+    from ownscim_infra.offline import review as review_module
+    from ownscim_infra.offline.plan import build_plan
+    from ownscim_infra.receiver import app  # noqa: F401
+
+    start, cpu = time.perf_counter(), time.process_time()
+    if kind == "plan":
+        build_plan(args[0])
+    else:
+        rv = review_module.review(args[0], args[1], args[2])
+        review_module.render_markdown(rv)
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb()}
+
+
+def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", kind, *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {k: statistics.median(r[k] for r in runs) for k in ("seconds", "cpu", "peak_mb")}
+
+
+def _moved(config: Path, group: int = 0) -> Path:
+    """NEW: ``config`` with its ``group``-th group moved to a region it did not have."""
+    data = yaml.safe_load(config.read_text())
+    regions = data["groups"][group]["regions"]
+    data["groups"][group]["regions"] = [next(r for r in reversed(data["regions"]) if r not in regions)]
+    new = config.with_name(config.stem + "-new.yaml")
+    new.write_text(yaml.safe_dump(data, sort_keys=False))
+    return new
+
+
+def against_plans(sizes: list[int], repeat: int, tmp: Path) -> None:
+    from tests import generated
+
+    cells = ["people", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)", "review/plans (CPU)"]
+    cells += ["plan MB (larger)", "review MB", "memory ratio"]
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    for size in sizes:
+        folder = tmp / f"size-{size}"
+        folder.mkdir()
+        base, directory = generated.write(
+            folder, size // 2, max(1, size // 20), extra_users=size - size // 2, others=("Everyone",)
+        )
+        new = _moved(base)
+        plan_base = _run("plan", base, repeat=repeat)
+        plan_new = _run("plan", new, repeat=repeat)
+        rv = _run("review", base, new, directory, repeat=repeat)
+        plans_cpu = plan_base["cpu"] + plan_new["cpu"]
+        larger = max(plan_base["peak_mb"], plan_new["peak_mb"])
+        row = [
+            str(size),
+            f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
+            f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
+            f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
+            f"{rv['cpu'] / plans_cpu:.2f}x",
+            f"{larger:.0f}",
+            f"{rv['peak_mb']:.0f}",
+            f"{rv['peak_mb'] / larger:.2f}x",
+        ]
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
+#: The proportional case: groups of the config, people in each.
+GROUPS, MEMBERS = 10, 50
+
+
+def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
+    """The config (:data:`GROUPS` groups of :data:`MEMBERS`, assigned through the groups, no
+    person assigned directly), NEW (the first group moved) and a JSON directory of ``users``."""
+    from tests import generated
+
+    folder.mkdir()
+    data = generated.config_data(0, GROUPS)
+    for group in data["groups"]:
+        group.pop("create", None)
+        group.setdefault("description", "Team")
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    rows = []
+    for i in range(users):
+        assigned = i < GROUPS * MEMBERS
+        groups = [generated.group_name(i // MEMBERS)] if assigned else [f"Other Team {i % 200:03d}"]
+        rows.append(
+            {
+                "login": generated.login(i),
+                "first_name": "First",
+                "last_name": f"Last{i:05d}",
+                "groups": [*groups, "Everyone"],
+            }
+        )
+    directory = folder / "directory.json"
+    directory.write_text('{"users": [\n' + ",\n".join(json.dumps(r) for r in rows) + "\n]}\n")
+    return config, _moved(config), directory
+
+
+def proportional(directories: list[int], repeat: int, tmp: Path) -> None:
+    print(f"\nOne group of {MEMBERS} moved; {GROUPS * MEMBERS} people assigned; the directory grows:\n")
+    cells = ["directory users", "review s (CPU)", "review MB", "CPU over the smallest"]
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    first: float | None = None
+    for users in directories:
+        config, new, directory = _proportional_files(users, tmp / f"directory-{users}")
+        rv = _run("review", config, new, directory, repeat=repeat)
+        first = first or rv["cpu"]
+        cpu = f"{rv['seconds']:.1f} ({rv['cpu']:.1f})"
+        row = [str(users), cpu, f"{rv['peak_mb']:.0f}", f"{rv['cpu'] / first:.2f}x"]
+        print("| " + " | ".join(row) + " |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000", help="people per review against its plans ('' to skip)")
+    parser.add_argument("--directories", default="5000,50000", help="directory users, one group changed ('' to skip)")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], args.child[1:])))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        if args.sizes:
+            against_plans([int(s) for s in args.sizes.split(",")], args.repeat, tmp)
+        if args.directories:
+            proportional([int(s) for s in args.directories.split(",")], args.repeat, tmp)
+
+
+if __name__ == "__main__":
+    main()
