@@ -39,7 +39,7 @@ def test_a_review_reads_the_directory_base_and_new_share_once(tmp_path, monkeypa
     copy = tmp_path / "before-directory.yaml"
     copy.write_bytes(DIRECTORY.read_bytes())
     twice = review(EXAMPLE, _new_config(tmp_path), DIRECTORY, base_directory=copy)
-    assert reads[1:] == [str(DIRECTORY), str(copy)]
+    assert reads[1:] == [str(copy), str(DIRECTORY)]  # BASE first: NEW's program reads its outputs
     assert (shared.verdict, shared.reasons) == (twice.verdict, twice.reasons)
     assert [u.to_json() for u in shared.report.users] == [u.to_json() for u in twice.report.users]
 
