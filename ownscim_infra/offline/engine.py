@@ -606,9 +606,10 @@ def conflict_groups(
     steps: Sequence[Step], touches: dict[str, set[str]], independent_of: Callable[[str, str], bool]
 ) -> list[list[str]]:
     """The sets of steps whose order matters: steps that change something, have no dependency
-    between them (``independent_of``) and touch a same user (``touches``: step name ->
-    folded logins whose app assignment the step can change), joined transitively; each in
-    the order the steps ran. A set of one is left out."""
+    between them (``independent_of``) and touch a same thing (``touches``: step name ->
+    folded logins whose app assignment the step can change, and the group names it takes or
+    gives up, :func:`.rollout.group_name_claims`), joined transitively; each in the order the
+    steps ran. A set of one is left out."""
     names = [s.name for s in steps if s.op != Op.SAME and touches.get(s.name)]
     parent = {n: n for n in names}
 

@@ -49,6 +49,31 @@ ASSIGNMENT_GRANTED_BY_GROUP = "E0000046"
 Progress = Callable[[str, int, int], None]
 
 
+#: The prefix of a group name in :func:`group_name_claims` (no folded login starts with it).
+NAME_CLAIM = "\x00group name: "
+
+
+def group_name_claims(result: RunResult, old: dict[str, ResourceState]) -> dict[str, set[str]]:
+    """Step name -> the group names (folded, prefixed with :data:`NAME_CLAIM`) a group's step
+    gives up or takes: a create takes its name, a rename (an update of ``name``) gives up the
+    old one and takes the new one, a delete gives its name up. Okta's group names are unique
+    (E0000001 on a create or a rename to a name in use: :meth:`.okta_org.OktaOrg.create_group`),
+    so two such steps with a name in common and no dependency between them succeed in one
+    order and fail in the other (the engine runs them in parallel): :func:`.engine.conflict_groups`
+    joins them as it joins steps that touch a same user, and the review explores both orders."""
+    found: dict[str, set[str]] = {}
+    for step in result.steps:
+        if step.type != provider.GROUP or step.op == Op.SAME:
+            continue
+        names = set()
+        for state in (result.state.get(step.name), old.get(step.name)):
+            if state is not None and state.inputs.get("name"):
+                names.add(NAME_CLAIM + okta_fold(str(state.inputs["name"])))
+        if names:
+            found[step.name] = names
+    return found
+
+
 @dataclass
 class RolloutRun:
     """One ``pulumi up``: the engine's result, and the findings of the run."""
@@ -181,7 +206,9 @@ class Rollout:
         run = RolloutRun(result)
         run.touches = self.touches(result, old_states)
         run.independent = independent(registrations, old_states)
-        run.conflicts = conflict_groups(result.steps, run.touches, run.independent)
+        claims = group_name_claims(result, old_states)
+        contended = {n: run.touches.get(n, set()) | claims.get(n, set()) for n in {*run.touches, *claims}}
+        run.conflicts = conflict_groups(result.steps, contended, run.independent)
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
         self.org.settle()

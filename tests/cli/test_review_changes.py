@@ -285,6 +285,20 @@ def test_the_age_is_counted_in_whole_days_from_generated_at():
     )
 
 
+def test_a_directory_dated_in_the_future_says_its_age_is_unknown():
+    """Not "generated 0 days ago" (an adversarial test: a year ahead read as fresh)."""
+    from datetime import UTC, datetime
+
+    from ownscim_infra.cli.review_changes import directory_note
+
+    content = b'{"source": "https://acme.okta.com", "generatedAt": "2027-12-01T00:00:00+14:00", "users": []}'
+    note = directory_note(content, "d.json", False, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    assert note == (
+        "directory d.json is dated in the future (2027-12-01T00:00:00+14:00) from https://acme.okta.com: "
+        "its age is unknown (`ownscim directory pull` writes the time it ran)"
+    )
+
+
 def test_a_pulled_directory_reviews_base_and_new_on_the_same_users(repo, tmp_path, fake_org, okta_server):
     """CI with a read-only credential: the pull reads the org (both sides' configs), and the
     review runs BASE and NEW on that one directory, whatever the committed files say."""
