@@ -23,8 +23,11 @@ For each declared resource, in dependency order:
 - a replacement deletes first when ``deleteBeforeReplace`` is set (the provider never asks
   for it here), else creates the new resource and deletes the old one at the end; the
   replacement is created from the program's inputs, not the ignored ones;
-- a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook runs
-  before the delete and fails it by raising.
+- a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook (the
+  attribute's and the app's guards) runs before the delete and fails it by raising; on a
+  plain delete the hook runs before the ``protect`` check (``(*DeleteStep).Apply``,
+  ``pkg/resource/deploy/step.go``); :meth:`Engine.preview` runs none (``RunHooks`` skips
+  them in a dry run).
 
 Resources no longer declared are deleted after every create and update, dependents first,
 in antichains (``ScheduleDeletes`` in ``step_generator.go``: the condemned resources no other
@@ -108,6 +111,9 @@ class RefreshResult:
 class StepError(Exception):
     """A step failed: Okta refused it, or a hook or ``protect`` stopped it."""
 
+
+#: What fails a step: Okta's answer, the engine (``protect``), a ``before_delete`` hook.
+_REFUSALS = (OktaApiError, StepError, component.RegionsAttributeDeleteRefused, component.AppDeleteRefused)
 
 #: Called after each step that ran, with the step: the simulation provisions Own from the
 #: org's new assignments there.
@@ -399,7 +405,7 @@ class Engine:
     ) -> Step:
         try:
             action()
-        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+        except _REFUSALS as exc:
             step.fail(exc)
             self._keep(reg, before, new, step)
         if self._on_step is not None:
@@ -447,20 +453,33 @@ class Engine:
         )
 
     def _run_hooks(self, state: ResourceState) -> None:
-        """The ``before_delete`` hooks recorded with the resource (the program registers
-        them by name; the guard of the ``regions`` attribute is the only one)."""
+        """The ``before_delete`` hooks recorded with the resource, as the engine runs them
+        (pulumi/pulumi ``pkg/resource/deploy/step.go``, ``(*DeleteStep).Apply`` ->
+        ``(*Deployment).RunHooks``, ``deployment.go``): by name, the program's functions
+        (:func:`~ownscim_infra.program.component.guard_regions_attribute` for the attribute,
+        :func:`~ownscim_infra.program.component.guard_app` for the app); a hook that raises
+        fails the delete. Only :meth:`up` runs them: ``RunHooks`` skips a hook in a dry run
+        (``pulumi preview``) unless it is registered ``on_dry_run``, which the program's are not.
+
+        :raises ~ownscim_infra.program.component.RegionsAttributeDeleteRefused: the attribute's guard.
+        :raises ~ownscim_infra.program.component.AppDeleteRefused: the app's guard."""
+        guards = (
+            (component.ATTRIBUTE_GUARD_HOOK, component.guard_regions_attribute),
+            (component.APP_GUARD_HOOK, component.guard_app),
+        )
         for hook in state.options.get("beforeDeleteHooks") or []:
-            if hook.startswith(component.ATTRIBUTE_GUARD_HOOK):
-                component.guard_regions_attribute(
-                    pulumi.ResourceHookArgs(
-                        urn=state.name,
-                        id=state.id,
-                        name=state.name,
-                        type=state.type,
-                        old_inputs=state.inputs,
-                        old_outputs=state.outputs,
+            for prefix, guard in guards:
+                if hook.startswith(prefix):
+                    guard(
+                        pulumi.ResourceHookArgs(
+                            urn=state.name,
+                            id=state.id,
+                            name=state.name,
+                            type=state.type,
+                            old_inputs=state.inputs,
+                            old_outputs=state.outputs,
+                        )
                     )
-                )
 
     def _provider_delete(self, state: ResourceState) -> None:
         if state.custom:
@@ -470,16 +489,18 @@ class Engine:
         step = Step(state.name, state.type, Op.REPLACE if replaced else Op.DELETE)
 
         def delete() -> None:
+            # (*DeleteStep).Apply runs the before_delete hooks first, then refuses a protected
+            # resource (not on a replacement: protect was checked when it was planned)
+            self._run_hooks(state)
             if state.options.get("protect") and not replaced:
                 raise StepError(
                     f"unable to delete protected resource {state.name!r}: `pulumi state unprotect` it first"
                 )
-            self._run_hooks(state)
             self._provider_delete(state)
 
         try:
             delete()
-        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+        except _REFUSALS as exc:
             step.fail(exc)
         if self._on_step is not None:
             self._on_step(step)
