@@ -385,7 +385,14 @@ class OktaOrg:
         return self.apps[app_id]
 
     def delete_app(self, app_id: str) -> None:
-        """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it."""
+        """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it.
+
+        Okta documents the assignments ("Deactivate app integrations": deactivating an app
+        reconciles the users assigned through groups, which "removes the app assignment"), not
+        whether the app then receives a SCIM deactivation for each user. Chosen here: nothing
+        is sent (Own's accounts stay active, no longer managed); the other outcome, every
+        account deactivated, is named wherever a deletion is reported
+        (:func:`~ownscim_infra.offline.rollout.app_deleted_finding`). To check on a real org."""
         self.apps.pop(app_id, None)
         self._changes.everyone = True
 
