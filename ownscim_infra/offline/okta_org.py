@@ -396,12 +396,31 @@ class OktaOrg:
         self.apps.pop(app_id, None)
         self._changes.everyone = True
 
-    def set_connection(self, app_id: str, base_url: str, activate: bool) -> str:
+    def set_connection(self, app_id: str, base_url: str, activate: bool, auth_scheme: str = "TOKEN") -> str:
         """``POST /api/v1/apps/{appId}/connections/default?activate=...``; returns the status:
-        ``ENABLED``/``DISABLED``, or ``UNKNOWN`` when Okta does not serve this app's connection."""
+        ``ENABLED``/``DISABLED``, or ``UNKNOWN`` when Okta does not serve this app's connection
+        (:meth:`connection_response` is the body Okta answers)."""
         status = ("ENABLED" if activate else "DISABLED") if self.connection_api else "UNKNOWN"
-        self.app(app_id).connection = {"baseUrl": base_url, "status": status}
+        self.app(app_id).connection = {"baseUrl": base_url, "status": status, "authScheme": auth_scheme}
         return status
+
+    def connection_response(self, app_id: str) -> dict[str, str]:
+        """The body Okta answers for the app's default connection (``POST`` and ``GET
+        /api/v1/apps/{appId}/connections/default``, ``ProvisioningConnectionResponse``):
+        ``{"baseUrl", "authScheme", "status"}``. For an app Okta does not serve through the
+        Connections API: ``status`` and ``authScheme`` ``UNKNOWN`` (both enums' value for it,
+        Okta API reference, Application Connections) and no ``baseUrl`` (the SDK's
+        ``GetBaseUrl()`` gives ``""``): chosen, to check on a real org.
+
+        :raises OktaApiError: 404, the app is gone."""
+        connection = self.app(app_id).connection
+        if connection is None or not self.connection_api:
+            return {"baseUrl": "", "authScheme": "UNKNOWN", "status": "UNKNOWN"}
+        return {
+            "baseUrl": str(connection.get("baseUrl", "")),
+            "authScheme": str(connection.get("authScheme", "TOKEN")),
+            "status": str(connection["status"]),
+        }
 
     def connection_status(self, app_id: str) -> str:
         """``GET /api/v1/apps/{appId}/connections/default``: ``status``."""

@@ -122,25 +122,42 @@ class AutoLoginModel(_Plain):
 
 
 class ConnectionModel(_Plain):
-    """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+). Read's ``setStatus``:
-    ``ENABLED`` -> ``action`` ``"activate"``, ``DISABLED`` -> ``"deactivate"``, anything else
-    (``UNKNOWN``) -> ``""``, so a declared ``"activate"`` differs on every run unless ignored.
-    Delete only warns ("Delete Not Supported")."""
+    """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+,
+    ``resource_okta_app_connection.go``):
 
-    def _state(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        status = org.connection_status(rid)
-        action = {"ENABLED": "activate", "DISABLED": "deactivate"}.get(status, "")
-        return dict(inputs) | {"action": action, "status": status}
+    - ``Create`` and ``Update`` POST the connection, then, for ``action`` ``"activate"``, call
+      activate and set ``status`` to ``ENABLED`` **themselves** (``"deactivate"``:
+      ``DISABLED``), without asking Okta; then ``updateAppConnectionState`` stores Okta's
+      ``baseUrl`` and ``profile.authScheme`` from the POST's response (the token is kept from
+      the plan). Where Okta answers ``UNKNOWN`` (an app it does not serve through the
+      Connections API), the stored ``baseUrl`` (``""``) and ``authScheme`` (``UNKNOWN``)
+      differ from the declared ones: an update on every run, and the ``connectionStatus``
+      output says ``ENABLED`` until a Read.
+    - ``Read`` (``pulumi refresh``) asks Okta (``GET .../connections/default``): the same
+      ``updateAppConnectionState``, then ``setStatus``: ``ENABLED`` -> ``action``
+      ``"activate"``, ``DISABLED`` -> ``"deactivate"``, anything else (``UNKNOWN``) -> ``""``,
+      so a declared ``"activate"`` differs on every run unless ignored. It has no 404 handling.
+    - ``Delete`` only warns ("Delete Not Supported")."""
+
+    @staticmethod
+    def _stored(inputs: dict[str, Any], response: dict[str, str]) -> dict[str, Any]:
+        """``updateAppConnectionState``: Okta's ``baseUrl`` and ``authScheme``, the rest as planned."""
+        profile = dict(inputs.get("profile") or {}) | {"authScheme": response["authScheme"]}
+        return dict(inputs) | {"baseUrl": response["baseUrl"], "profile": profile}
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         rid = inputs["idProperty"]
-        org.set_connection(rid, inputs.get("baseUrl", ""), inputs.get("action") == "activate")
-        return rid, self._state(org, rid, inputs)
+        return rid, self.update(org, rid, inputs)
 
     @override
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create(org, inputs)[1]
+        action = inputs.get("action")
+        scheme = str((inputs.get("profile") or {}).get("authScheme", "TOKEN"))
+        org.set_connection(rid, inputs.get("baseUrl", ""), action == "activate", scheme)
+        state = self._stored(inputs, org.connection_response(rid))
+        status = {"activate": "ENABLED", "deactivate": "DISABLED"}.get(str(action))
+        return state if status is None else state | {"status": status}  # set by the provider, not read
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
@@ -149,8 +166,9 @@ class ConnectionModel(_Plain):
     def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
         """Read asks Okta (``GET .../connections/default``) and has no 404 handling: on a
         deleted app it fails (:class:`~.okta_org.OktaApiError`), and so does the refresh."""
-        org.app(rid)
-        return self._state(org, rid, state)
+        response = org.connection_response(rid)
+        action = {"ENABLED": "activate", "DISABLED": "deactivate"}.get(response["status"], "")
+        return self._stored(state, response) | {"action": action, "status": response["status"]}
 
 
 class FeaturesModel(_Plain):

@@ -118,6 +118,10 @@ def test_switching_to_api_provisioning_says_what_each_org_does(tmp_path):
     enabled, unknown = switch.message.split("Where it answers UNKNOWN")
     assert "(ENABLED): pulumi up succeeds" in enabled
     assert "pulumi up fails at own-scim-features" in unknown and "every later pulumi up fails" in unknown
+    # the connectionStatus output says ENABLED until a refresh (the provider sets it): the check asks Okta
+    assert (
+        "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`" in unknown
+    )
 
 
 # --------------------------------------------------------------------------- item 6: plan's warnings
