@@ -50,7 +50,7 @@ from ownscim_infra.offline.console import apply_console, with_memberships
 from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack_of
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
-from ownscim_infra.offline.findings import setup_findings, typo_findings
+from ownscim_infra.offline.findings import regions_not_guaranteed, setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
@@ -216,6 +216,11 @@ def run_simulation(
             if progress is not None:
                 progress("reading Own", n, len(logins))
             users.append(judge.user(login, wanted[login], read_own_state(reader, login)))
+        caveats = regions_not_guaranteed(current.plan.config, current.directory, direct_scope)
+        for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
+            user.not_guaranteed = next(
+                (f.message for f in caveats if okta_fold(user.login) == okta_fold(f.logins[0])), None
+            )
         attr = app.attribute
         after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
         return SimulationReport(
