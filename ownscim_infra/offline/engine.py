@@ -47,6 +47,7 @@ failed" and the next run starts from there).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 from collections.abc import Callable, Sequence
@@ -79,6 +80,14 @@ class ResourceState:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     options: dict[str, Any]
+    #: deleted by the first half of a delete-before-replace whose create has not succeeded
+    #: (pulumi/pulumi ``pkg/resource/deploy/step.go``, ``(*DeleteStep).Apply`` sets
+    #: ``PendingReplacement`` once the provider's Delete succeeded): it stays in the state, the
+    #: next run creates its replacement without deleting it again (``step_generator.go``,
+    #: ``continueStepsFromDiff``: no ``DeleteReplacementStep`` when ``old.PendingReplacement``),
+    #: and one no longer declared leaves the state without a Delete (``GenerateDeletes``:
+    #: ``RemovePendingReplaceStep``)
+    pending_replacement: bool = False
 
 
 @dataclass
@@ -111,6 +120,9 @@ class RefreshResult:
 class StepError(Exception):
     """A step failed: Okta refused it, or a hook or ``protect`` stopped it."""
 
+
+#: The changed path of a replacement the engine makes because the resource is pending replacement.
+PENDING_REPLACEMENT = "(pending replacement)"
 
 #: What fails a step: Okta's answer, the engine (``protect``), a ``before_delete`` hook.
 _REFUSALS = (OktaApiError, StepError, component.RegionsAttributeDeleteRefused, component.AppDeleteRefused)
@@ -288,9 +300,7 @@ class Engine:
             inputs = {k: outputs.get(k, v) for k, v in state.inputs.items()}
             if inputs != state.inputs or outputs != state.outputs:
                 result.changed.append(name)
-            self.state[name] = ResourceState(
-                state.type, state.name, state.parent, state.custom, state.id, inputs, outputs, state.options
-            )
+            self.state[name] = dataclasses.replace(state, inputs=inputs, outputs=outputs)
         return result
 
     def _refresh_failure(self, registrations: Sequence[Registration], refreshed: RefreshResult) -> RunResult:
@@ -345,8 +355,8 @@ class Engine:
         result = provider.diff(provider.MODELS[reg.type], before.outputs, kept, ignore)
         on_changes = set(reg.options.get("replaceOnChanges") or [])
         replace = result.replace or [k for k in result.changed if k in on_changes or "*" in on_changes]
-        if replace:
-            return Op.REPLACE, result.changed, kept
+        if replace or before.pending_replacement:  # continueStepsFromDiff: a pending replacement is a replace
+            return Op.REPLACE, result.changed or [PENDING_REPLACEMENT], kept
         return (Op.UPDATE if result.changed else Op.SAME), result.changed, kept
 
     def _apply(
@@ -384,9 +394,11 @@ class Engine:
         def replace() -> None:
             if before.options.get("protect"):
                 raise StepError(f"unable to replace protected resource {reg.name!r}: `pulumi state unprotect` first")
-            if dbr:
+            if dbr and not before.pending_replacement:  # a pending one was deleted by a run before
                 self._run_hooks(before)
                 self._provider_delete(before)
+                # deleted: it stays in the state, pending replacement, until its create succeeds
+                new[reg.name] = dataclasses.replace(before, pending_replacement=True)
                 if self._on_step is not None:  # the engine's DeleteReplaced step, then CreateReplacement
                     self._on_step(step)
             self._create(reg, inputs, new)
@@ -489,6 +501,8 @@ class Engine:
         step = Step(state.name, state.type, Op.REPLACE if replaced else Op.DELETE)
 
         def delete() -> None:
+            if state.pending_replacement:  # RemovePendingReplaceStep: deleted already, no hook, no Delete
+                return
             # (*DeleteStep).Apply runs the before_delete hooks first, then refuses a protected
             # resource (not on a replacement: protect was checked when it was planned)
             self._run_hooks(state)
