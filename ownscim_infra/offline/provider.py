@@ -202,10 +202,17 @@ class FeaturesModel(_Plain):
 
 class AttributeModel(_Plain):
     """``okta_app_user_schema_property``: ``index``, ``type``, ``external_name``,
-    ``external_namespace`` (``user_schema_property.go``) and ``scope``
-    (``resource_okta_app_user_custom_schema_property.go``) are ``ForceNew``."""
+    ``external_namespace``, ``unique`` and ``array_type`` (``user_schema_property.go``,
+    ``userSchemaSchema``) and ``scope`` (``resource_okta_app_user_custom_schema_property.go``)
+    are ``ForceNew``. Read (``resourceAppUserSchemaPropertyRead`` -> ``syncCustomUserSchema``)
+    sets ``scope``, ``external_name``, ``external_namespace`` and ``unique`` from Okta's
+    property whatever the config declares (``array_type`` when it is an array): a value
+    changed in the Profile Editor becomes the state at the next refresh, and the next
+    ``pulumi up`` replaces the attribute (refused: ``protect``, and its guard)."""
 
-    force_new = frozenset({"index", "type", "externalName", "externalNamespace", "scope"})
+    force_new = frozenset({"index", "type", "externalName", "externalNamespace", "scope", "unique", "arrayType"})
+    #: what Read sets from Okta's property (its keys in the engine's camelCase)
+    read_back = ("type", "scope", "externalName", "externalNamespace", "unique")
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -222,10 +229,15 @@ class AttributeModel(_Plain):
         org.delete_schema_property(state["appId"], state["index"])
 
     def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        """The property Okta holds (its keys the state has); gone with its app or the property."""
+        """The property Okta holds: :attr:`read_back` (``""`` for what Okta does not hold, as
+        the SDK's zero value), ``arrayType`` when Okta holds one; gone (a 404 of the app's
+        schema, or no such property: the id is cleared) with its app or the property."""
         app = org.apps.get(state["appId"])
         held = None if app is None else app.schema.get(state["index"])
-        return None if held is None else dict(state) | {k: v for k, v in held.items() if k in state}
+        if held is None:
+            return None
+        read = {k: held.get(k) or "" for k in self.read_back}
+        return dict(state) | read | ({"arrayType": held["arrayType"]} if held.get("arrayType") else {})
 
 
 class GroupModel(_Plain):
@@ -415,6 +427,8 @@ def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ig
         declared = key in inputs
         old, new = state.get(key), inputs.get(key)
         if old == new or model.suppressed(key, old, new, declared):
+            continue
+        if old in (None, "") and new in (None, ""):  # an unset Optional string is "" (SDKv2)
             continue
         if not declared and key not in model.force_new:
             continue  # Optional and not set: the state's value stands
