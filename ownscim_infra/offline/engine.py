@@ -125,7 +125,13 @@ class StepError(Exception):
 PENDING_REPLACEMENT = "(pending replacement)"
 
 #: What fails a step: Okta's answer, the engine (``protect``), a ``before_delete`` hook.
-_REFUSALS = (OktaApiError, StepError, component.RegionsAttributeDeleteRefused, component.AppDeleteRefused)
+_REFUSALS = (
+    OktaApiError,
+    StepError,
+    provider.ProviderError,
+    component.RegionsAttributeDeleteRefused,
+    component.AppDeleteRefused,
+)
 
 #: Called after each step that ran, with the step: the simulation provisions Own from the
 #: org's new assignments there.

@@ -429,10 +429,21 @@ class OktaOrg:
             return "UNKNOWN"
         return str(connection["status"])
 
-    def put_features(self, app_id: str, status: str, capabilities: dict[str, str]) -> None:
-        """``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING`` (stored as sent)."""
+    def put_features(self, app_id: str, status: str | None, capabilities: dict[str, str]) -> str:
+        """``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``: the capabilities as sent and,
+        when given, the feature's ``status`` (``None``: not sent, as terraform-provider-okta's
+        ``buildUpdateAppFeature`` never sends it: Okta keeps its own, ``ENABLED`` once
+        provisioning is on). Returns the feature's status Okta answers.
+
+        :raises OktaApiError: provisioning is not on (the connection is not ``ENABLED``):
+            Okta documents that its Features API "returns an error if provisioning isn't
+            enabled for the app" (chosen for the PUT as for the GET; to check on a real org)."""
         app = self.app(app_id)
-        app.feature_status, app.capabilities = status, dict(capabilities)
+        if self.connection_status(app_id) != "ENABLED":
+            raise OktaApiError(400, "E0000001", "Api validation failed: provisioning is not enabled for this app")
+        app.feature_status = status if status is not None else (app.feature_status or "ENABLED")
+        app.capabilities = dict(capabilities)
+        return app.feature_status
 
     def get_features(self, app_id: str) -> tuple[str, dict[str, str]]:
         """``GET .../features/USER_PROVISIONING``.

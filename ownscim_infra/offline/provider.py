@@ -36,6 +36,10 @@ GROUP_MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
 GROUP_RULE = "okta:group/rule:Rule"
 
 
+class ProviderError(Exception):
+    """An error the provider (or the bridge) raises itself, not Okta's answer."""
+
+
 @dataclass
 class Diff:
     """A provider diff: the input keys that ``changed`` (after suppression) and those of them
@@ -172,9 +176,14 @@ class ConnectionModel(_Plain):
 
 
 class FeaturesModel(_Plain):
-    """``okta_app_features``: Create and Update PUT the feature, then Read; Read adds an error
-    on any API error ("Could not read app feature"), such as Okta's answer when provisioning
-    is off. It cannot be deleted (``docs/resources/app_features.md``, #2565)."""
+    """``okta_app_features`` (``resource_okta_app_features.go``): Create and Update PUT the
+    feature (``UpdateFeatureForApplication``) with the capabilities only
+    (``buildUpdateAppFeature`` never sends ``status``) and store Okta's answer
+    (``updateAppFeatureState``: its ``status`` among them), with no Read after. ``status`` is
+    Optional, not Computed, so a declared value Okta does not answer fails the step as the
+    plugin framework fails it ("Provider produced inconsistent result after apply"). Read adds
+    an error on any API error ("Could not read app feature"), such as Okta's answer when
+    provisioning is off. It cannot be deleted (``docs/resources/app_features.md``, #2565)."""
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -185,9 +194,14 @@ class FeaturesModel(_Plain):
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
         app_id = inputs["appId"]
         caps = {k: v or "DISABLED" for k, v in capability_statuses(inputs.get("capabilities")).items()}
-        org.put_features(app_id, inputs.get("status", ""), caps)
-        org.get_features(app_id)  # Read: raises when provisioning is off
-        return dict(inputs)
+        answered = org.put_features(app_id, None, caps)  # raises when provisioning is off
+        declared = inputs.get("status")
+        if declared not in (None, "", answered):
+            raise ProviderError(
+                "Provider produced inconsistent result after apply: .status: was "
+                f'cty.StringVal("{declared}"), but now cty.StringVal("{answered}") (the provider does not send it)',
+            )
+        return dict(inputs) | {"status": answered}
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
