@@ -104,12 +104,12 @@ def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
 
 def _not_guaranteed_lines(report: SimulationReport, width: int | None) -> list[str]:
     """The people whose regions in Own are not guaranteed (``regions-not-guaranteed``), with why."""
-    labelled = [u for u in report.users if u.not_guaranteed]
+    labelled = [u.not_guaranteed for u in report.users if u.not_guaranteed]
     if not labelled:
         return []
     lines = ["Regions not guaranteed (assigned directly and in an assigned group):"]
-    for u in labelled:
-        lines += wrapped(f"- {u.not_guaranteed.removeprefix('regions not guaranteed: ')}", width, "  ")
+    for text in labelled:
+        lines += wrapped(f"- {text.removeprefix('regions not guaranteed: ')}", width, "  ")
     return lines
 
 
