@@ -126,6 +126,36 @@ def deactivation_cause(step: Step | None, was: ResolvedAssignment) -> str:
     return f"removed from group {was.group!r} " + (f"(by {step.name})" if step else "(a membership change in Okta)")
 
 
+def app_deleted_finding(label: str, how: str, logins: list[str], resources: tuple[str, ...] = ()) -> Finding:
+    """``app-deleted``: the app deleted in Okta (``how``: by the run, or by hand), with the
+    people who had it (``logins``, folded).
+
+    Okta documents what deleting an app does to its assignments, not what it sends to the
+    app: "Deactivating an app results in a reconciliation being performed for all users who
+    were assigned to the app through group assignments. The reconciliation process removes
+    the app assignment" (Okta help, "Deactivate app integrations",
+    ``apps-deactivate.htm``; an app is deactivated before it is deleted). Whether Own then
+    receives a SCIM deactivation for each user is not documented, so both outcomes are named;
+    the emulation sends nothing (:meth:`.okta_org.OktaOrg.delete_app`)."""
+    count = f"{len(logins)} account(s)" + (f" ({', '.join(logins)})" if logins else "")
+    return Finding(
+        Code.APP_DELETED,
+        f"the Okta app {label!r} is deleted: {how}. Okta removes every assignment with it (its docs: deactivating "
+        "an app reconciles the users assigned through groups, which removes their assignment); whether Okta then "
+        f"sends Own a SCIM deactivation is not documented. Own's {count} are either all deactivated (Own removes "
+        "them, with their roles and business units) or left active and no longer managed by Okta (nobody is "
+        "deprovisioned any more). The emulation sends nothing: Own below is the second case",
+        tuple(logins),
+        (
+            "Before: save what is assigned (`pulumi stack output regionsByGroup`, `python -m ownscim_infra verify "
+            "--format json`) and agree with Own's admins which outcome is acceptable.",
+            "After: in Own's UI, check whether the users are deactivated or still active; a new app assigns them "
+            "again by userName.",
+        ),
+        resources=resources,
+    )
+
+
 class Rollout:
     """Runs plans on :attr:`org` one after the other and provisions Own through ``provisioner``."""
 
@@ -211,6 +241,7 @@ class Rollout:
         run.conflicts = conflict_groups(result.steps, contended, run.independent)
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
+        run.findings += self._app_deleted(result, had_app)
         self.org.settle()
         if directory_after is not None:
             self.org.set_directory(directory_after)
@@ -385,6 +416,20 @@ class Rollout:
                 )
             )
         return found
+
+    def _app_deleted(self, result: RunResult, had_app: dict[str, str]) -> list[Finding]:
+        """``app-deleted`` when the run deleted the app (a plain delete, or the old app of a
+        replacement), naming who had it before the run."""
+        gone = [
+            s
+            for s in result.steps
+            if s.type == provider.APP and s.op in (Op.DELETE, Op.REPLACE) and s.status == Status.DONE
+            if self._ids_before.get(s.name) not in self.org.apps
+        ]
+        if not gone:
+            return []
+        how = f"pulumi up deletes it ({gone[0].name}, {gone[0].op})"
+        return [app_deleted_finding(self._label(), how, list(had_app), resources=(gone[0].name,))]
 
     def _order(self, config: OwnScimConfig) -> list[Finding]:
         held = [row["group"] for row in assignments_held(self.org, self.app_id)]

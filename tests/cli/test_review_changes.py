@@ -142,9 +142,10 @@ def test_a_name_with_backticks_and_quotes_stays_a_name_in_markdown_and_json(repo
         {name: (REPO / "config" / "example.yaml").read_text(), name.replace(".yaml", "-directory.yaml"): directory},
     )
     code, verdict, report, comment = run(repo, tmp_path)
-    # new: against the org before it; the example assigns dana.lee directly while in Own US (a warning plan gives)
+    # new: against the org before it; the example assigns dana.lee directly while in Own US (a warning plan
+    # gives), and her direct assignment is created: her regions are not guaranteed (#264)
     assert [c["path"] for c in verdict["configs"]] == [name] and code == 1, verdict
-    assert verdict["configs"][0]["reasons"] == ["warnings: assignment-blocked-by-group"]
+    assert verdict["configs"][0]["reasons"] == ["warnings: assignment-blocked-by-group, regions-not-guaranteed"]
     assert f"## Review of {markdown.code(name)} against {markdown.code(name + ' (new)')}" in report
     assert f"### {markdown.code(name)}: " in comment
 

@@ -118,6 +118,10 @@ def test_switching_to_api_provisioning_says_what_each_org_does(tmp_path):
     enabled, unknown = switch.message.split("Where it answers UNKNOWN")
     assert "(ENABLED): pulumi up succeeds" in enabled
     assert "pulumi up fails at own-scim-features" in unknown and "every later pulumi up fails" in unknown
+    # the connectionStatus output says ENABLED until a refresh (the provider sets it): the check asks Okta
+    assert (
+        "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`" in unknown
+    )
 
 
 # --------------------------------------------------------------------------- item 6: plan's warnings
@@ -140,7 +144,8 @@ def test_a_review_shows_every_warning_plan_gives_for_new_and_base_s_apart(tmp_pa
 def test_a_config_against_itself_lists_base_s_warnings_apart_and_is_safe():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
     assert rv.verdict == SAFE and rv.warnings == []
-    assert {w.code for w in rv.already_warnings} == {"assignment-blocked-by-group"}
+    # dana.lee (assigned directly, in Own US): already so, named apart from the verdict
+    assert {w.code for w in rv.already_warnings} == {"assignment-blocked-by-group", "regions-not-guaranteed"}
     assert "Already so before this change" in render_text(rv)
 
 
