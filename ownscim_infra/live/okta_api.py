@@ -218,15 +218,13 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
         )
     missing = []
     if not org_url:
-        missing.append(f"{ENV_ORG_URL} (or {ENV_ORG_NAME} and {ENV_BASE_URL})")
+        missing.append("the org URL")
     if client_id and not private_key:
         missing.append(f"{ENV_PRIVATE_KEY} (the service app's private key: PEM, JWK or a PEM file's path)")
     if not token and not client_id:
-        missing.append(f"a service app ({SERVICE_APP_VARIABLES}) or {ENV_API_TOKEN}")
+        missing.append("a service app or an API token")
     if missing:
-        raise CredentialsError(
-            f"Okta credentials missing: set {' and '.join(missing)} (credentials: {CREDENTIALS_HELP})"
-        )
+        raise CredentialsError(f"Okta credentials missing: {', '.join(missing)}; set {CREDENTIALS_HELP}")
     parts = urlsplit(org_url)
     if parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
         raise CredentialsError(f"{ENV_ORG_URL} must be the org's base URL only, e.g. https://dev-123.okta.com")

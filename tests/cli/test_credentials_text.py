@@ -42,7 +42,7 @@ def test_missing_credentials_name_every_variable(command, tmp_path):
     ran = ownscim(*LIVE[command], *(["--output", str(tmp_path / "d.yaml")] if command == "directory pull" else []))
     assert ran.returncode == 2, ran.stdout
     [line] = ran.stderr.strip().splitlines()
-    assert line.startswith(f"{command}: Okta credentials missing: set ")
+    assert line.startswith(f"{command}: Okta credentials missing: the org URL, a service app or an API token; set ")
     assert named(line) == set(VARIABLES)
     assert not (tmp_path / "d.yaml").exists()
 
