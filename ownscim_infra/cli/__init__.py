@@ -96,10 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    # the command as typed, for the messages: ``directory pull`` (a subcommand sets ``command_name``)
+    name = getattr(args, "command_name", args.command)
     try:
         return int(handler(args))
     except InputError as exc:  # the one exit point of bad input: one line a problem, no traceback
-        print(f"{args.command}: {exc}" if exc.named else exc, file=sys.stderr)
+        print(f"{name}: {exc}" if exc.named else exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # the reader went away (``... | head``): stop quietly, as a Unix filter does
@@ -107,5 +109,5 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ATTENTION
     except Exception:  # a bug: never an exit code a verdict uses (a CI job must not read it as "reviewed")
         traceback.print_exc()
-        print(f"{args.command}: internal error (a bug in ownscim, please report it)", file=sys.stderr)
+        print(f"{name}: internal error (a bug in ownscim, please report it)", file=sys.stderr)
         return EXIT_CRASH

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ownscim_infra.cli.options import add_config_argument, add_stack_argument, add_width_argument, text_width
+from ownscim_infra.live.okta_api import CREDENTIALS_HELP
 
 HELP = "write the `pulumi import` file for an app set up by hand (read-only)"
 DEFAULT_OUTPUT = "pulumi-import.json"
@@ -19,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "adopt",
         help=HELP,
         description="Bring an app set up by hand under the program: write the file for "
-        "`pulumi import --file` (read-only; same credentials as verify).",
+        f"`pulumi import --file` (read-only; credentials: {CREDENTIALS_HELP}).",
     )
     add_config_argument(p, live_org=True)
     p.add_argument(

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ownscim_infra.cli.options import add_config_argument
+from ownscim_infra.live.okta_api import CREDENTIALS_HELP
 
 HELP = "write the directory file from a live Okta org (read-only): directory pull CONFIG... --output FILE"
 
@@ -20,15 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read, read-only, the users that matter to the configs (members of their groups and of the "
         "groups assigned to their app, their people and group members, the app's assignees) with the profile "
         "attributes their group rules read, and write the directory file (JSON, deterministic, atomic). "
-        "Credentials: OKTA_ORG_URL (or OKTA_ORG_NAME + OKTA_BASE_URL) and OKTA_API_TOKEN, or a service app "
-        "(OKTA_API_CLIENT_ID, OKTA_API_PRIVATE_KEY; scopes okta.users.read okta.groups.read okta.apps.read).",
+        f"Credentials: {CREDENTIALS_HELP} (the service app's scopes: okta.users.read okta.groups.read okta.apps.read).",
     )
     add_config_argument(pull, live_org=True)
     pull.add_argument(
         "more_configs", nargs="*", default=[], metavar="CONFIG", help="more config files (their users are merged)"
     )
     pull.add_argument("--output", "-o", required=True, metavar="FILE", help="the directory file to write")
-    pull.set_defaults(handler=handle)
+    pull.set_defaults(handler=handle, command_name="directory pull")
 
 
 def handle(args: argparse.Namespace) -> int:

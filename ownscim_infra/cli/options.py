@@ -157,24 +157,31 @@ def progress_bars() -> Callable[[str, int, int], None] | None:
     return report
 
 
-def add_day_two_arguments(parser: argparse.ArgumentParser) -> None:
+def add_day_two_arguments(parser: argparse.ArgumentParser, *, previous: str | None) -> None:
     """``--console FILE``, ``--refresh``, ``--replace URN``: what happened to the org after the
-    previous run, and how the new ``pulumi up`` is run (``simulate``, ``review``)."""
+    previous run, and how the new ``pulumi up`` is run (``simulate``, ``review``).
+    ``previous``: the option these need (``simulate``'s ``--previous``), or ``None`` when the
+    previous run is always there (``review``'s BASE)."""
+    after = "BASE's run" if previous is None else "the previous run"
+    needs = "" if previous is None else f"; needs {previous}"
     parser.add_argument(
         "--console",
         metavar="FILE",
-        help="a YAML list of Admin Console actions made after the previous run (set-regions, unassign, "
-        "add-member, remove-member, rename-group, delete-app: config/README.md); needs --previous",
+        help=f"a YAML list of Admin Console actions made after {after} (set-regions, unassign, "
+        f"add-member, remove-member, rename-group, delete-app: config/README.md){needs}",
     )
     parser.add_argument(
-        "--refresh", action="store_true", help="run the change as `pulumi up --refresh` (each resource read first)"
+        "--refresh",
+        action="store_true",
+        help=f"run the change as `pulumi up --refresh` (each resource read first){needs}",
     )
     parser.add_argument(
         "--replace",
         metavar="URN",
         action="append",
         default=[],
-        help="run the change as `pulumi up --replace URN` (repeatable; a URN or the resource name that ends it)",
+        help="run the change as `pulumi up --replace URN` (repeatable; a URN of this stack or the resource name "
+        f"that ends it){needs}",
     )
 
 

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the directory before the change (default: the one beside BASE, else the one of NEW)",
     )
     add_deactivation_argument(p)
-    add_day_two_arguments(p)
+    add_day_two_arguments(p, previous=None)
     p.add_argument("--all", action="store_true", help="list every person, not only those the change affects")
     add_format_argument(p, ("text", "markdown", "json"))
     add_width_argument(p)

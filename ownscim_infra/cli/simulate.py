@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="business unit name of the started receiver (anything else reproduces Own's renamed-unit failure)",
     )
     add_deactivation_argument(p)
-    add_day_two_arguments(p)
+    add_day_two_arguments(p, previous="--previous")
     p.add_argument(
         "--direct-scope",
         choices=("user", "group"),

@@ -12,6 +12,7 @@ from ownscim_infra.cli.options import (
     add_width_argument,
     text_width,
 )
+from ownscim_infra.live.okta_api import CREDENTIALS_HELP
 
 HELP = "check a live Okta org against the config (read-only)"
 
@@ -21,8 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "verify",
         help=HELP,
-        description="Check a live Okta org against the config, read-only (credentials: "
-        "OKTA_ORG_URL or OKTA_ORG_NAME + OKTA_BASE_URL, and OKTA_API_TOKEN).",
+        description=f"Check a live Okta org against the config, read-only (credentials: {CREDENTIALS_HELP}).",
     )
     add_config_argument(p, live_org=True)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")

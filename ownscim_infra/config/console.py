@@ -9,7 +9,7 @@ acted (``config/README.md``, "The console file")::
     - {action: set-regions, person: dana.lee@example.com, regions: "us1"}
     - {action: unassign, person: sam.rivera@example.com}
     - {action: unassign, group: Own EMEA}
-    - {action: add-member, group: Own US, login: new.hire@example.com}
+    - {action: add-member, group: Own US, login: chris.doe@example.com}
     - {action: remove-member, group: Own US, login: jordan.kim@example.com}
     - {action: rename-group, group: Own US, to: US Team}
     - {action: delete-app}
@@ -29,7 +29,7 @@ from pydantic import Field, StrictStr, field_validator, model_validator
 
 from ownscim_infra.config.errors import ConfigError, ConfigIssue
 from ownscim_infra.config.models import Login, StrictModel, Text
-from ownscim_infra.config.validation import validate_document
+from ownscim_infra.config.validation import closest_key, validate_document
 from ownscim_infra.config.yaml_reader import Positions, read_document
 from ownscim_infra.domain.regions import join_regions
 
@@ -60,6 +60,18 @@ class ConsoleAction(StrictModel):
         default=None, description='The new `regions` value as typed in the console, e.g. "us1,emea2" (or a list).'
     )
     to: Text | None = Field(default=None, min_length=1, description="The group's new name.")
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _known_action(cls, value: Any) -> Any:
+        """A misspelt action is told the one it most likely means, as a misspelt config key is
+        (:func:`~ownscim_infra.config.validation.closest_key`)."""
+        if isinstance(value, str) and value not in ACTIONS:
+            close = closest_key(value, list(ACTIONS))
+            if close is not None:
+                allowed = ", ".join(f"'{a}'" for a in list(ACTIONS)[:-1]) + f" or '{list(ACTIONS)[-1]}'"
+                raise ValueError(f"must be {allowed}; did you mean `{close}`?")
+        return value
 
     @field_validator("regions", mode="before")
     @classmethod

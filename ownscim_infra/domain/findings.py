@@ -70,7 +70,8 @@ MEANINGS: dict[Code, str] = {
     "serves for a short list of catalog apps",
     Code.DIRECTORY_GROUP_TYPO: "a directory user is in a group the config almost names (a typo or a look-alike): "
     "not assigned through it",
-    Code.PERSON_NOT_IN_OKTA: "a person of the config is not in the directory: pulumi up fails looking them up",
+    Code.PERSON_NOT_IN_OKTA: "a person of the config (in `people` or a group's `members`) is not in the "
+    "directory: pulumi up fails looking them up",
     Code.ASSIGNMENT_BLOCKED_BY_GROUP: "a person assigned directly is in an assigned group: Okta refuses to delete "
     "that direct assignment (E0000046)",
     Code.UPDATE_FAILED: "pulumi up fails at a step",

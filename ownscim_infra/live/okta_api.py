@@ -58,6 +58,15 @@ ENV_CLIENT_ID = "OKTA_API_CLIENT_ID"
 ENV_PRIVATE_KEY = "OKTA_API_PRIVATE_KEY"
 ENV_PRIVATE_KEY_ID = "OKTA_API_PRIVATE_KEY_ID"
 ENV_SCOPES = "OKTA_API_SCOPES"
+#: The service app's variables, as every help and error names them.
+SERVICE_APP_VARIABLES = f"{ENV_CLIENT_ID}, {ENV_PRIVATE_KEY} and {ENV_PRIVATE_KEY_ID}"
+#: The credentials of every command that reads a live org (``verify``, ``adopt``, ``directory
+#: pull``), in one sentence: each one's ``--help`` and the "credentials missing" error say it
+#: (docs/live-org.md's table lists the same variables).
+CREDENTIALS_HELP = (
+    f"{ENV_ORG_URL} (or {ENV_ORG_NAME} + {ENV_BASE_URL}), and a service app as Okta recommends "
+    f"({SERVICE_APP_VARIABLES}; optional {ENV_SCOPES}) or {ENV_API_TOKEN}"
+)
 #: The scopes ``verify`` and ``adopt`` need (and ask for when ``OKTA_API_SCOPES`` is unset): they
 #: only read apps (with their connection, features, push mappings, users and groups), app
 #: schemas, groups and users.
@@ -204,18 +213,18 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
     private_key = (env.get(ENV_PRIVATE_KEY) or "").strip()
     if client_id and token:
         raise CredentialsError(
-            f"set either a service app ({ENV_CLIENT_ID}, {ENV_PRIVATE_KEY}) or {ENV_API_TOKEN}, not both "
+            f"set either a service app ({SERVICE_APP_VARIABLES}) or {ENV_API_TOKEN}, not both "
             "(the okta provider refuses both too)"
         )
     missing = []
     if not org_url:
-        missing.append(f"{ENV_ORG_URL} (or {ENV_ORG_NAME} and {ENV_BASE_URL})")
+        missing.append("the org URL")
     if client_id and not private_key:
         missing.append(f"{ENV_PRIVATE_KEY} (the service app's private key: PEM, JWK or a PEM file's path)")
     if not token and not client_id:
-        missing.append(f"{ENV_API_TOKEN} (or a service app: {ENV_CLIENT_ID} and {ENV_PRIVATE_KEY})")
+        missing.append("a service app or an API token")
     if missing:
-        raise CredentialsError(f"Okta credentials missing: set {' and '.join(missing)}")
+        raise CredentialsError(f"Okta credentials missing: {', '.join(missing)}; set {CREDENTIALS_HELP}")
     parts = urlsplit(org_url)
     if parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/"):
         raise CredentialsError(f"{ENV_ORG_URL} must be the org's base URL only, e.g. https://dev-123.okta.com")

@@ -165,7 +165,8 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
       which Okta serves for a short list of catalog apps (terraform-provider-okta #2565);
     - ``directory-group-typo`` (with a ``directory``): a user in a group the config almost
       names (``Own EMAE``): not assigned through it;
-    - ``person-not-in-okta`` (with a ``directory``): a person the directory does not have;
+    - ``person-not-in-okta`` (with a ``directory``): a person the directory does not have, of
+      ``people`` or of a group's ``members`` (``groups[i].members[j]``);
     - ``assignment-blocked-by-group`` (with a ``directory``): a person assigned directly who
       is also in an assigned group; Okta will refuse to delete that direct assignment
       (E0000046), so a later change of their regions, or their removal, fails ``pulumi up``;
@@ -191,6 +192,16 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         Finding(Code.PERSON_NOT_IN_OKTA, f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
         for p in person_rows(plan)
         if directory.user(p.login) is None
+    ]
+    found += [
+        Finding(
+            Code.PERSON_NOT_IN_OKTA,
+            f"groups[{i}].members[{j}] ({group.name}): {login} {not_in_directory(login, directory)}",
+            (login,),
+        )
+        for i, group in enumerate(plan.config.groups)
+        for j, login in enumerate(group.members or [])
+        if directory.user(login) is None
     ]
     assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
     users: dict[str, DirectoryUser] = {}

@@ -45,6 +45,7 @@ from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction, read_console
 from ownscim_infra.config.directory import Directory, load_directory
 from ownscim_infra.config.yaml_reader import Positions
+from ownscim_infra.domain import naming
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
@@ -439,6 +440,9 @@ def simulate(
     before = load_state(*previous) if previous else None
     if console is not None and before is None:
         raise InputError("--console needs --previous CONFIG: the actions are made after the previous run")
+    if (refresh or replace) and before is None:
+        option = "--refresh" if refresh else "--replace"
+        raise InputError(f"{option} needs --previous CONFIG: it runs the change as a later `pulumi up` on its stack")
     current = load_state(config, directory, before, previous=before)
     return simulate_states(
         current,
@@ -461,7 +465,19 @@ def replace_targets(current: State, targets: Sequence[str]) -> list[str]:
     """The logical names of ``pulumi up --replace`` targets: a URN's last part
     (``urn:pulumi:STACK::ownscim::TYPE::NAME``), or a name.
 
-    :raises InputError: a target that names no resource the program declares."""
+    :raises InputError: a target that names no resource the program declares, or a URN of
+        another stack or project than the config's (:func:`~ownscim_infra.offline.drift.stack_of`,
+        :data:`~ownscim_infra.domain.naming.PROJECT`)."""
+    stack = stack_of(current.plan.config_file)
+    for target in targets:
+        parts = target.split("::")
+        if target.startswith("urn:pulumi:") and len(parts) >= 3:
+            theirs = (parts[0].removeprefix("urn:pulumi:").rsplit("/", 1)[-1], parts[1])
+            if theirs != (stack, naming.PROJECT):
+                raise InputError(
+                    f"--replace {target!r}: a URN of stack {theirs[0]!r}, project {theirs[1]!r}; "
+                    f"this run is stack {stack!r}, project {naming.PROJECT!r}"
+                )
     declared = {r.name for r in current.plan.resources}
     names = [t.rsplit("::", 1)[-1] for t in targets]
     unknown = [t for t, n in zip(targets, names, strict=True) if n not in declared]

@@ -390,8 +390,11 @@ def test_bad_token_exits_2_with_one_line(fake_org, monkeypatch, capsys):
 @pytest.mark.parametrize(
     "unset,expect",
     [
-        (["OKTA_API_TOKEN"], "set OKTA_API_TOKEN"),
-        (["OKTA_ORG_URL"], "set OKTA_ORG_URL (or OKTA_ORG_NAME and OKTA_BASE_URL)"),
+        (["OKTA_API_TOKEN"], "Okta credentials missing: a service app or an API token; set OKTA_ORG_URL"),
+        (
+            ["OKTA_ORG_URL"],
+            "Okta credentials missing: the org URL; set OKTA_ORG_URL (or OKTA_ORG_NAME + OKTA_BASE_URL)",
+        ),
     ],
 )
 def test_missing_credentials_exit_2_with_one_line(monkeypatch, capsys, unset, expect):

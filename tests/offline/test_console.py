@@ -167,4 +167,9 @@ def test_console_needs_previous_and_replace_a_declared_resource(tmp_path):
     with pytest.raises(InputError, match="--console needs --previous"):
         simulate(EXAMPLE, DIRECTORY, console=path)
     with pytest.raises(InputError, match="declares no resource of that name"):
-        simulate(EXAMPLE, DIRECTORY, replace=[f"{URN_HEAD}okta:app/user:User::own-scim-user-nobody"])
+        simulate(
+            EXAMPLE,
+            DIRECTORY,
+            previous=(EXAMPLE, DIRECTORY),
+            replace=[f"{URN_HEAD}okta:app/user:User::own-scim-user-nobody"],
+        )

@@ -181,3 +181,18 @@ def test_the_config_is_read_once_a_plan_and_again_when_it_changes(write_config):
     data["groups"][0]["regions"] = ["uk1"]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     assert "| 1 | Own Admins Global | created | uk1 |" in render_markdown(build_plan(path))
+
+
+def test_a_member_missing_from_the_directory_is_warned_as_a_person_is(write_config):
+    """A login in a group's ``members`` that the directory does not have fails ``pulumi up``
+    (the program looks members up by login) as a missing ``people`` login does: the plan
+    warns about both, the member by its key path."""
+    data = example_data()
+    dach = next(i for i, g in enumerate(data["groups"]) if g.get("members"))
+    data["groups"][dach]["members"].append("mia.schmit@example.com")
+    res = plan_cmd(str(write_config(data)), "--directory", "config/example-directory.yaml", "--wide")
+    assert res.returncode == 0, res.stderr
+    assert (
+        f"[person-not-in-okta] groups[{dach}].members[1] (Own DACH): mia.schmit@example.com is not in the directory "
+        "(did you mean mia.schmidt@example.com?): pulumi up fails looking the person up by login"
+    ) in res.stdout
