@@ -4,6 +4,7 @@ booleans that need quotes, and directory groups the config does not know."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from ownscim_infra.config.directory import UnknownGroup, load_directory, parse_directory, unknown_groups
+from ownscim_infra.config.lookalike import format_characters, representative, skeleton
 from ownscim_infra.config.models import Login
 from ownscim_infra.domain.own_setup import okta_fold
 from tests.conftest import EXAMPLE, REPO, example_data
@@ -362,3 +364,16 @@ def test_the_directory_index_of_a_copy_is_the_copys():
     moved = directory.model_copy(update={"users": [directory.users[0].model_copy(update={"groups": ["Own US"]})]})
     assert moved.members == {"own us": [0]}
     assert moved.user("ann@example.com").groups == ["Own US"]
+
+
+def test_the_lookalike_keys_of_ascii_names_are_their_skeletons_by_definition():
+    """ASCII names are mapped with one table (the same answer as NFD, each character's
+    representative, NFD again), and have no invisible formatting character."""
+    every = "".join(map(chr, range(128)))
+    samples = [every, "Own EMEA", "Team I", "Team l", "ann.smith@example.com", "O0Il|`"]
+    for text in [*samples, *(every[i : i + 9] for i in range(0, 128, 5))]:
+        nfd = unicodedata.normalize("NFD", text)
+        assert skeleton(text) == unicodedata.normalize("NFD", "".join(representative(c) for c in nfd))
+        assert format_characters(text) == []
+    assert skeleton("Team I") == skeleton("Team l") == skeleton("Team 1")
+    assert format_characters("ann\u200b@example.com") == ["U+200B ZERO WIDTH SPACE"]
