@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from ownscim_infra.offline import expectations, report, simulate
+from ownscim_infra.offline import expectations, report, rollout, simulate
 from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
 from tests import generated
 from tests.conftest import EXAMPLE, REPO, example_data
@@ -144,3 +144,24 @@ def test_the_configs_are_asked_only_about_the_users_they_may_assign(tmp_path, mo
     rv = review(base, new, directory)
     assert asked and not [login for login in asked if login.startswith("outsider")]
     assert {u.login for u in rv.report.users if u.expected.render() != "absent"} <= set(asked)
+
+
+def test_a_full_sync_resolves_the_users_who_may_have_the_app_only_and_provisions_the_same(tmp_path, monkeypatch):
+    """A new directory, or a change that reaches everyone, resolves the app's users, not the
+    org's: the review is the same, to the byte, as when every directory user is resolved."""
+    base, new, directory = _org_with_outsiders(tmp_path)
+    resolved: list[str] = []
+    resolve_user = rollout.resolve_user
+
+    def counted(org, app_id, user):
+        resolved.append(user.login)
+        return resolve_user(org, app_id, user)
+
+    monkeypatch.setattr(rollout, "resolve_user", counted)
+    fast = review(base, new, directory)
+    assert resolved and not [login for login in resolved if login.startswith("outsider")]
+    monkeypatch.setattr(rollout.Rollout, "every_user", True)
+    slow = review(base, new, directory)
+    assert [login for login in resolved if login.startswith("outsider")]  # the same review, every user resolved
+    assert render_json(fast, show_all=True) == render_json(slow, show_all=True)
+    assert [_line(u) for u in fast.report.users] == [_line(u) for u in slow.report.users]
