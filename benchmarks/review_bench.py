@@ -10,7 +10,9 @@ peak RSS:
 
 - ``plan BASE`` and ``plan NEW``: ``build_plan`` of each config (what ``review`` cannot go under
   without changing Pulumi's SDK);
-- ``review``: ``review(BASE, NEW, directory)`` and its Markdown, as the command does.
+- ``review``: ``review(BASE, NEW, directory)`` and its Markdown, as the command does: once with
+  the directory as ``ownscim directory pull`` writes it (JSON, the row ``json``: what a review
+  reads in CI) and once with the same users in YAML (the row ``yaml``: the bounded YAML reader).
 
 Prints review CPU over the sum of the two plans' CPU (the issue's target: at most 1.25 at
 5,000 people) and review peak memory over the larger plan's (at most 1.3).
@@ -89,7 +91,7 @@ def _moved(config: Path, group: int = 0) -> Path:
 def against_plans(sizes: list[int], repeat: int, tmp: Path) -> None:
     from tests import generated
 
-    cells = ["people", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)", "review/plans (CPU)"]
+    cells = ["people", "directory", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)", "review/plans (CPU)"]
     cells += ["plan MB (larger)", "review MB", "memory ratio"]
     print("| " + " | ".join(cells) + " |")
     print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
@@ -102,20 +104,32 @@ def against_plans(sizes: list[int], repeat: int, tmp: Path) -> None:
         new = _moved(base)
         plan_base = _run("plan", base, repeat=repeat)
         plan_new = _run("plan", new, repeat=repeat)
-        rv = _run("review", base, new, directory, repeat=repeat)
         plans_cpu = plan_base["cpu"] + plan_new["cpu"]
         larger = max(plan_base["peak_mb"], plan_new["peak_mb"])
-        row = [
-            str(size),
-            f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
-            f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
-            f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
-            f"{rv['cpu'] / plans_cpu:.2f}x",
-            f"{larger:.0f}",
-            f"{rv['peak_mb']:.0f}",
-            f"{rv['peak_mb'] / larger:.2f}x",
-        ]
-        print("| " + " | ".join(row) + " |", flush=True)
+        for kind, users in (("json", _as_pulled(directory)), ("yaml", directory)):
+            rv = _run("review", base, new, users, repeat=repeat)
+            row = [
+                str(size),
+                kind,
+                f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
+                f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
+                f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
+                f"{rv['cpu'] / plans_cpu:.2f}x",
+                f"{larger:.0f}",
+                f"{rv['peak_mb']:.0f}",
+                f"{rv['peak_mb'] / larger:.2f}x",
+            ]
+            print("| " + " | ".join(row) + " |", flush=True)
+
+
+def _as_pulled(directory: Path) -> Path:
+    """The YAML ``directory`` as ``ownscim directory pull`` writes a directory: JSON, one user a
+    line (:func:`ownscim_infra.live.directory_pull.render`; the users in the same order)."""
+    from ownscim_infra.live.directory_pull import render
+
+    pulled = directory.with_suffix(".json")
+    pulled.write_text(render({"users": yaml.safe_load(directory.read_text())["users"]}))
+    return pulled
 
 
 #: The proportional case: groups of the config, people in each.
@@ -146,8 +160,10 @@ def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
                 "groups": [*groups, "Everyone"],
             }
         )
+    from ownscim_infra.live.directory_pull import render
+
     directory = folder / "directory.json"
-    directory.write_text('{"users": [\n' + ",\n".join(json.dumps(r) for r in rows) + "\n]}\n")
+    directory.write_text(render({"users": rows}))  # as `directory pull` writes it
     return config, _moved(config), directory
 
 

@@ -5,7 +5,8 @@ first N/2 assigned directly (``people``, one in three without regions), the othe
 through their groups (N/20 groups, every fifth an existing group); every user is in one or two of them,
 and in ``Everyone``. ``simulate`` runs as the command does (the program under the mock runtime, the emulated
 ``pulumi up`` with Okta's provisioning after every step, a receiver started with a temporary
-database -- in process by default, with ``--http`` also served on 127.0.0.1 in a second row --,
+database -- in process by default, with ``--http`` also served on 127.0.0.1 in a second row; with
+``--json`` also in process with the directory as ``directory pull`` writes it, JSON --,
 Own's state read back and compared), in a fresh process, and the phases are timed:
 
 - ``plan``: the config read and validated, the program run under the mock runtime (``build_plan``);
@@ -25,7 +26,7 @@ them). ``CPU s`` is the process's CPU time (all threads, steadier on a shared ma
 of the per-user CPU times (largest size over the smallest): linear means 1.0. ``--repeat``
 runs each size that many times (median).
 
-    .venv/bin/python benchmarks/simulate_bench.py [--sizes 1000,5000] [--repeat 1] [--http]
+    .venv/bin/python benchmarks/simulate_bench.py [--sizes 1000,5000] [--repeat 1] [--http] [--json]
 """
 
 from __future__ import annotations
@@ -101,11 +102,19 @@ def child(config: str, directory: str, http: bool = False) -> dict[str, Any]:
     return {"total": total, "cpu": cpu, "users": len(report.users), "active": active, "ok": report.ok, **spent}
 
 
+def _mode(receiver: str) -> str:
+    """The child's third argument: ``in-process`` or ``http`` (the row's directory aside)."""
+    return receiver.split(",")[0].replace(" ", "-")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000", help="Okta users per run, comma-separated")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--http", action="store_true", help="also run each size over HTTP on 127.0.0.1")
+    parser.add_argument(
+        "--json", action="store_true", help="also run each size with the directory as `directory pull` writes it (JSON)"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,11 +132,20 @@ def main() -> None:
             config, directory = generated.write(
                 Path(tmp), size // 2, max(1, size // 20), extra_users=size - size // 2, others=("Everyone",)
             )
-            for transport in ("in process", "http") if args.http else ("in process",):
+            pulled = directory.with_suffix(".json")
+            if args.json:
+                import yaml
+
+                from ownscim_infra.live.directory_pull import render
+
+                pulled.write_text(render({"users": yaml.safe_load(directory.read_text())["users"]}))
+            receivers = ["in process", *(["in process, json"] if args.json else []), *(["http"] if args.http else [])]
+            for transport in receivers:
+                users = pulled if transport.endswith("json") else directory
                 runs = []
                 for _ in range(args.repeat):
                     out = subprocess.run(
-                        [sys.executable, __file__, "--child", str(config), str(directory), transport.replace(" ", "-")],
+                        [sys.executable, __file__, "--child", str(config), str(users), _mode(transport)],
                         capture_output=True,
                         text=True,
                         check=True,

@@ -39,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
@@ -51,6 +51,8 @@ from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_docum
 from ownscim_infra.domain.own_setup import okta_fold
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ownscim_infra.config.models import OwnScimConfig
 
 
@@ -209,12 +211,52 @@ class Directory(StrictModel):
             raise ValueError("must say its time zone, e.g. 2026-12-03T14:00:00Z (UTC)")
         return value
 
+    #: the indexes below, built on first use from ``users``
+    _indexes: ClassVar[tuple[str, ...]] = ("by_login", "listings", "members", "positions")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (pydantic's), without the indexes of this directory's users: the copy's are
+        built from its own (``update`` may give it other users)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in self._indexes:
+            copied.__dict__.pop(name, None)
+        return copied
+
     @cached_property
     def by_login(self) -> dict[str, DirectoryUser]:
         """The users by login as Okta compares logins (:func:`okta_fold`), the first of each."""
         index: dict[str, DirectoryUser] = {}
         for user in self.users:
             index.setdefault(okta_fold(user.login), user)
+        return index
+
+    @cached_property
+    def listings(self) -> dict[str, list[tuple[int, int]]]:
+        """Each group name as the directory writes it -> where it is listed: ``(i, j)``, the
+        ``j``-th group of ``users[i]``, in directory order. Built once a directory, so that
+        questions about a few groups (a typo, a configured group's members) cost the listings
+        of those groups, not a pass over every user."""
+        index: dict[str, list[tuple[int, int]]] = {}
+        for i, user in enumerate(self.users):
+            for j, group in enumerate(user.groups):
+                index.setdefault(group, []).append((i, j))
+        return index
+
+    @cached_property
+    def members(self) -> dict[str, list[int]]:
+        """Each group name as Okta compares names (:func:`okta_fold`) -> the positions in
+        ``users`` of the users that list it (once each, in directory order)."""
+        index: dict[str, set[int]] = {}
+        for group, where in self.listings.items():
+            index.setdefault(okta_fold(group), set()).update(i for i, _ in where)
+        return {name: sorted(found) for name, found in index.items()}
+
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """Each login as Okta compares logins (:func:`okta_fold`) -> its positions in ``users``."""
+        index: dict[str, list[int]] = {}
+        for i, user in enumerate(self.users):
+            index.setdefault(okta_fold(user.login), []).append(i)
         return index
 
     def user(self, login: str) -> DirectoryUser | None:
@@ -369,23 +411,28 @@ def _closest(group: str, configured: dict[str, str], looks: dict[str, str]) -> t
     return (configured[close[0]] if close else None), ()
 
 
-def unknown_groups(config: OwnScimConfig, directory: Directory) -> list[UnknownGroup]:
+def unknown_groups(config: OwnScimConfig, directory: Directory, *, suggested_only: bool = False) -> list[UnknownGroup]:
     """Every (user, group) of ``directory`` whose group ``config.groups`` does not name,
     compared as Okta compares group names (case-insensitively, :func:`okta_fold`), in
     directory order. A user in such a group is not assigned through it: a typo (``Own EMAE``)
     silently leaves the user out, so a report warns about each, with the closest configured
     name when there is one (a name that looks alike, or one at most about two letters off).
+    ``suggested_only``: only those with a closest configured name (the typos; not ``Everyone``).
+
+    Each distinct group name is compared once (:attr:`Directory.listings`): the cost grows with
+    the distinct names and the listings returned, not with the directory's users.
 
     Pure: reads nothing, raises nothing.
     """
     configured = {okta_fold(g.name): g.name for g in config.groups}
     looks = {key: g.name for g in config.groups for key in confusable_keys(g.name)}
-    closest: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # a name many users are in is compared once
-    found = []
-    for index, user in enumerate(directory.users):
-        for group in user.groups:
-            if okta_fold(group) not in configured:
-                if group not in closest:
-                    closest[group] = _closest(group, configured, looks)
-                found.append(UnknownGroup(user.login, group, index, *closest[group]))
-    return found
+    found: list[tuple[int, int, UnknownGroup]] = []
+    for group, where in directory.listings.items():
+        if okta_fold(group) in configured:
+            continue
+        closest = _closest(group, configured, looks)
+        if suggested_only and closest[0] is None:
+            continue
+        found += [(i, j, UnknownGroup(directory.users[i].login, group, i, *closest)) for i, j in where]
+    found.sort(key=lambda hit: hit[:2])
+    return [hit[2] for hit in found]

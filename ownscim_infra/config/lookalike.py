@@ -28,6 +28,8 @@ _DIRECTION_MARKS = str.maketrans("", "", "\u200e\u200f")
 def format_characters(text: str) -> list[str]:
     """The distinct characters of category Cf in ``text``, in order, each as
     ``U+202E RIGHT-TO-LEFT OVERRIDE``."""
+    if text.isascii():  # no ASCII character is of category Cf
+        return []
     found = dict.fromkeys(c for c in text if unicodedata.category(c) == "Cf")
     return [describe(c) for c in found]
 
@@ -58,9 +60,19 @@ def representative(char: str) -> str:
     return min(seen)
 
 
+@functools.cache
+def _ascii_representatives() -> dict[int, str]:
+    """:func:`representative` of each ASCII character, as a ``str.translate`` table (an ASCII
+    character's representative is a smaller code point: ASCII too)."""
+    return {code: representative(chr(code)) for code in range(128)}
+
+
 def skeleton(text: str) -> str:
     """The name as its look-alike class: NFD, each character replaced by the
-    representative of the characters it is confusable with, NFD again."""
+    representative of the characters it is confusable with, NFD again. (ASCII text is its
+    own NFD and maps to ASCII: one ``translate``, the same answer.)"""
+    if text.isascii():
+        return text.translate(_ascii_representatives())
     mapped = "".join(representative(c) for c in unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFD", mapped)
 

@@ -96,6 +96,8 @@ def okta_fold(value: str) -> str:
     """How Okta compares logins and group names: case-insensitively, by simple lower-casing
     of the NFC form (so ``ß`` and ``SS`` differ). The receiver's ``userName`` matching uses
     the same rule."""
+    if value.isascii():  # NFC leaves ASCII as it is: the same answer, without the normalisation
+        return value.strip().lower()
     return unicodedata.normalize("NFC", value.strip()).lower()
 
 

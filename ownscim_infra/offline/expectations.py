@@ -103,6 +103,23 @@ class _ConfigAnswer:
             via += " (its rule cannot be evaluated offline: as the directory lists it)"
         return regions, via
 
+    def candidates(self, directory: Directory) -> list[DirectoryUser] | None:
+        """The users of ``directory`` this config may assign, in directory order: those with a
+        person's entry, those a configured group lists (:attr:`Directory.members`: by name,
+        renamed names too) and a ``members`` group's members; every other user is unassigned
+        without asking (:meth:`__call__` answers ``None`` for them). ``None`` when a group's
+        ``rule`` must be evaluated for every user."""
+        if self.rules:
+            return None
+        found: set[int] = set()
+        for name in self.first:
+            found.update(directory.members.get(name, ()))
+        logins = [*self.people, *(login for logins in self.members.values() for login in logins)]
+        positions = directory.positions
+        for login in logins:
+            found.update(positions.get(login, ()))
+        return [directory.users[i] for i in sorted(found)]
+
 
 def _renamed(config: OwnScimConfig, before: OwnScimConfig) -> dict[str, set[str]]:
     """Created groups renamed in place: same ``key``, another name (see :class:`_ConfigAnswer`)."""
@@ -114,17 +131,30 @@ def _renamed(config: OwnScimConfig, before: OwnScimConfig) -> dict[str, set[str]
     }
 
 
+def _asked(answer: _ConfigAnswer, directory: Directory, every: bool) -> list[DirectoryUser]:
+    """The users to ask ``answer`` about: its :meth:`~_ConfigAnswer.candidates` (``every``, or
+    a rule: all of them). The others' answer is ``None``: what the config means for them costs
+    nothing, so a review's cost grows with the people the configs assign, not the directory."""
+    picked = None if every else answer.candidates(directory)
+    return directory.users if picked is None else picked
+
+
 def expectations(
-    config: OwnScimConfig, directory: Directory, previous: tuple[OwnScimConfig, Directory] | None = None
+    config: OwnScimConfig,
+    directory: Directory,
+    previous: tuple[OwnScimConfig, Directory] | None = None,
+    *,
+    every: bool = False,
 ) -> dict[str, Expected]:
     """``{login: Expected}`` for every directory user and every previously assigned one
     (keyed by the current directory's spelling of the login, else the previous one's; logins
     compare as Okta compares them). A config that declares no assignment yet (``manual``
-    before ``manual_steps_done``) assigns nobody."""
+    before ``manual_steps_done``) assigns nobody. ``every``: ask the config about every user
+    (the same answer; by default only the users it may assign are asked: :func:`_asked`)."""
     result: dict[str, Expected] = {}
     answer = _ConfigAnswer(config, _renamed(config, previous[0]) if previous else {})
     if config.assignments_declared:
-        for user in directory.users:
+        for user in _asked(answer, directory, every):
             now = answer(user)
             if now:
                 result[user.login] = Expected(Meaning.ACTIVE, now[0], now[1])
@@ -132,11 +162,12 @@ def expectations(
         prev_config, prev_directory = previous
         assigned_now = {okta_fold(login) for login in result}
         answer_before = _ConfigAnswer(prev_config)
-        for user in prev_directory.users:
+        for user in _asked(answer_before, prev_directory, every):
             if okta_fold(user.login) not in assigned_now and answer_before(user):
                 spelled = (directory.user(user.login) or user).login  # as the new directory writes it
                 result[spelled] = Expected(Meaning.INACTIVE, via="unassigned since the previous config")
-    absent = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
+    unassigned = "not assigned" if config.assignments_declared else "no assignment until app.manual_steps_done"
+    absent = Expected(Meaning.ABSENT, via=unassigned)
     for user in directory.users:
-        result.setdefault(user.login, Expected(Meaning.ABSENT, via=absent))
+        result.setdefault(user.login, absent)
     return result

@@ -65,8 +65,7 @@ def typo_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
     Groups the config does not resemble (``Everyone``) are no finding."""
     return [
         Finding(Code.DIRECTORY_GROUP_TYPO, u.message, (u.login,))
-        for u in unknown_groups(config, directory)
-        if u.suggestion is not None
+        for u in unknown_groups(config, directory, suggested_only=True)
     ]
 
 

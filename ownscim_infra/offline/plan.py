@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ownscim_infra.config import OwnScimConfig, load_config
-from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, OWN_CAPABILITIES, capability_statuses, okta_fold
@@ -204,11 +204,8 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         if directory.user(login) is None
     ]
     assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
-    users: dict[str, DirectoryUser] = {}
-    for each in directory.users:
-        users.setdefault(okta_fold(each.login), each)
     for person in person_rows(plan):
-        user = users.get(okta_fold(person.login))
+        user = directory.user(person.login)
         groups = [g for g in (user.groups if user else []) if okta_fold(g) in assigned_groups]
         if groups:
             found.append(

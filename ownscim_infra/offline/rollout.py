@@ -10,8 +10,9 @@ priority Okta holds out of the config's order shows as users in the wrong region
 Provisioning is incremental: after a step, only the users the step can have changed are
 resolved again -- those whose direct assignment changed, the members of a group whose
 assignment, name or existence changed, or everyone when the app, an attribute or the
-directory changed (:meth:`.okta_org.OktaOrg.take_changes`) -- against the resolution kept
-from the last sync. The result is what resolving every user would give, in the same order
+directory changed (:meth:`.okta_org.OktaOrg.take_changes`; "everyone" means the users who
+may have the app: assigned directly, in an assigned group, or resolved at the last sync) --
+against the resolution kept from the last sync. The result is what resolving every user would give, in the same order
 (the directory's), at a cost proportional to the users affected rather than to the directory.
 
 It also names what went wrong on the way (:class:`~ownscim_infra.domain.findings.Finding`): a step Okta refused
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ownscim_infra.config import OwnScimConfig
-from ownscim_infra.config.directory import Directory
+from ownscim_infra.config.directory import Directory, DirectoryUser
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.offline import provider
@@ -159,6 +160,10 @@ def app_deleted_finding(label: str, how: str, logins: list[str], resources: tupl
 class Rollout:
     """Runs plans on :attr:`org` one after the other and provisions Own through ``provisioner``."""
 
+    #: a full sync resolves every directory user (``False``: only those who may have the app,
+    #: :meth:`_may_have_app`; the same provisioning)
+    every_user: bool = False
+
     def __init__(self, org: OktaOrg, provisioner: Provisioner, *, progress: Progress | None = None) -> None:
         self.org = org
         self.provisioner = provisioner
@@ -285,7 +290,7 @@ class Rollout:
         app_id, directory = self.app_id, self.org.directory
         full = self._synced is None or self._synced[0] != app_id or self._synced[1] is not directory or changes.everyone
         gone: list[ResolvedAssignment] = []
-        if full:
+        if full and self.every_user:
             users = list(directory.users)
             before = self._synced[1].users if self._synced else []
             current = {okta_fold(u.login) for u in users}
@@ -294,6 +299,13 @@ class Rollout:
                 for key in (okta_fold(u.login) for u in before)
                 if key in self._resolved and key not in current
             ]
+        elif full:
+            users = self._may_have_app(app_id)
+            was_at = self._synced[1].positions if self._synced else {}
+            gone = sorted(
+                (was for key, was in self._resolved.items() if key not in directory.positions and key in was_at),
+                key=lambda was: was_at[okta_fold(was.login)][0],
+            )
         else:
             direct = [u for uid in sorted(changes.user_ids) if (u := self.org.user(uid)) is not None]
             users = sorted(
@@ -318,6 +330,21 @@ class Rollout:
         for was in gone:
             self._resolved.pop(okta_fold(was.login), None)
         self._synced = (app_id, directory)
+
+    def _may_have_app(self, app_id: str | None) -> list[DirectoryUser]:
+        """The directory users who may have the app ``app_id`` or had it at the last sync, in
+        directory order: those assigned directly, the members of its assigned groups, and those
+        it had resolved. Every other user resolves to no assignment and had none: a full sync
+        (a new directory, or a change that reaches everyone) costs the app's users, not the
+        org's (:attr:`every_user`: all of them, the same result)."""
+        org = self.org
+        app = org.apps.get(app_id or "")
+        found = [u for key in self._resolved if (u := org.user_by_login(key)) is not None]
+        if app is not None:
+            found += [u for uid in app.users if (u := org.user(uid)) is not None]
+            found += [u for gid in app.group_assignments for u in org.members(gid)]
+        unique = {okta_fold(u.login): u for u in found}
+        return sorted(unique.values(), key=lambda u: org.position(u.login))
 
     def touches(self, result: RunResult, old: dict[str, ResourceState]) -> dict[str, set[str]]:
         """Step name -> the users (folded logins) whose app assignment the step can change,

@@ -4,6 +4,7 @@ booleans that need quotes, and directory groups the config does not know."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from ownscim_infra.config.directory import UnknownGroup, load_directory, parse_directory, unknown_groups
+from ownscim_infra.config.lookalike import format_characters, representative, skeleton
 from ownscim_infra.config.models import Login
+from ownscim_infra.domain.own_setup import okta_fold
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = EXAMPLE.parent / "example-directory.yaml"
@@ -323,3 +326,54 @@ def test_did_you_mean_offers_only_a_login_a_typo_away():
     assert directory.closest_login("dana.lee@example.com") == "dana.lee@exmaple.com"
     assert directory.closest_login("sam.rivera@example.com") == "sam.river@example.com"
     assert directory.closest_login("DAN@example.co") == "dan@example.com"
+
+
+def _unknown_user_by_user(cfg, directory):
+    """The definition of :func:`unknown_groups`, user by user (what it computes from the index)."""
+    configured = {okta_fold(g.name) for g in cfg.groups}
+    closest = {u.group: u for u in unknown_groups(cfg, directory)}
+    return [
+        UnknownGroup(user.login, group, i, closest[group].suggestion, closest[group].lookalike_characters)
+        for i, user in enumerate(directory.users)
+        for group in user.groups
+        if okta_fold(group) not in configured
+    ]
+
+
+def test_unknown_groups_from_the_directory_index_are_those_of_a_pass_over_every_user():
+    """The groups are compared once a name (:attr:`Directory.listings`), the answer in
+    directory order (user, then the user's order of groups), as a pass over every user gives."""
+    cfg = load_config(EXAMPLE)
+    names = ["Own EMAE", "Everyone", "own emea", "Own \u0415MEA", "Contractors", "OWN US", "Own EMEAA"]
+    users = [
+        {"login": f"u{i}@example.com", "groups": [names[(i * k) % len(names)] for k in (1, 3, 2)][: 1 + i % 3]}
+        for i in range(40)
+    ]
+    directory = parse_directory({"users": users})
+    found = unknown_groups(cfg, directory)
+    assert found == _unknown_user_by_user(cfg, directory)
+    assert [u.index for u in found] == sorted(u.index for u in found)
+    assert unknown_groups(cfg, directory, suggested_only=True) == [u for u in found if u.suggestion is not None]
+    assert {u.group for u in found if u.suggestion} == {"Own EMAE", "Own \u0415MEA", "Own EMEAA"}
+
+
+def test_the_directory_index_of_a_copy_is_the_copys():
+    """A directory copied with other users (the console's memberships) is indexed anew."""
+    directory = parse_directory({"users": [{"login": "ann@example.com", "groups": ["Own EMEA"]}]})
+    assert directory.members == {"own emea": [0]}
+    moved = directory.model_copy(update={"users": [directory.users[0].model_copy(update={"groups": ["Own US"]})]})
+    assert moved.members == {"own us": [0]}
+    assert moved.user("ann@example.com").groups == ["Own US"]
+
+
+def test_the_lookalike_keys_of_ascii_names_are_their_skeletons_by_definition():
+    """ASCII names are mapped with one table (the same answer as NFD, each character's
+    representative, NFD again), and have no invisible formatting character."""
+    every = "".join(map(chr, range(128)))
+    samples = [every, "Own EMEA", "Team I", "Team l", "ann.smith@example.com", "O0Il|`"]
+    for text in [*samples, *(every[i : i + 9] for i in range(0, 128, 5))]:
+        nfd = unicodedata.normalize("NFD", text)
+        assert skeleton(text) == unicodedata.normalize("NFD", "".join(representative(c) for c in nfd))
+        assert format_characters(text) == []
+    assert skeleton("Team I") == skeleton("Team l") == skeleton("Team 1")
+    assert format_characters("ann\u200b@example.com") == ["U+200B ZERO WIDTH SPACE"]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import re
+
 import yaml
 
-from ownscim_infra.offline import simulate
-from ownscim_infra.offline.review import review
+from ownscim_infra.offline import expectations, report, rollout, simulate
+from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
+from tests import generated
 from tests.conftest import EXAMPLE, REPO, example_data
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -70,3 +75,93 @@ def test_own_before_the_change_is_read_for_the_users_it_touches_only(tmp_path, m
     # absent before it without asking), and once before the change the one it deactivated
     assert sorted(reads) == sorted([*at_end, "chris.doe@example.com", "jordan.kim@example.com"])
     assert all(u.before == u.own for u in report.users if u.login not in changed)
+
+
+OUTSIDERS = 30
+
+
+def _org_with_outsiders(tmp_path):
+    """BASE (6 people, 3 groups), NEW (group 0 moved, group 1 and the last person gone) and a
+    directory with :data:`OUTSIDERS` more users in groups the configs do not assign (one a typo
+    of a configured group's name)."""
+    base_data = generated.config_data(6, 3)
+    users = generated.directory_data(6, 3, extra_users=4, others=("Everyone",))["users"]
+    users += [
+        {"login": f"outsider{i:02d}@example.com", "groups": ["Everyone", "Contractors" if i % 3 else "Own Team 00O"]}
+        for i in range(OUTSIDERS)
+    ]
+    new_data = copy.deepcopy(base_data)
+    new_data["groups"][0]["regions"] = ["au1"]
+    del new_data["groups"][1]
+    new_data["people"].pop()
+    files = []
+    for name, data in (("base.yaml", base_data), ("new.yaml", new_data), ("directory.yaml", {"users": users})):
+        (tmp_path / name).write_text(yaml.safe_dump(data, sort_keys=False))
+        files.append(tmp_path / name)
+    return files
+
+
+def _every_user_asked(monkeypatch) -> None:
+    """The review without its shortcuts: the configs asked about every user, each user's line built."""
+    monkeypatch.setattr(simulate, "expectations", functools.partial(expectations.expectations, every=True))
+    monkeypatch.setattr(simulate, "Judge", functools.partial(report.Judge, quiet=False))
+
+
+def _line(user):
+    """A user's line, every field; the receiver's ids in the requests (random) left out."""
+    return user.__dict__ | {"requests": [re.sub("/Users/[0-9a-f]+", "/Users/ID", r) for r in user.requests]}
+
+
+def test_the_review_is_the_same_without_its_shortcuts_for_users_outside_the_app(tmp_path, monkeypatch):
+    """What the configs mean is asked only for the users they may assign, and the line of a
+    user outside the app is built once for each set of states: the review says the same, to
+    the byte, as when every user is asked and judged."""
+    base, new, directory = _org_with_outsiders(tmp_path)
+    fast = review(base, new, directory)
+    _every_user_asked(monkeypatch)
+    slow = review(base, new, directory)
+    assert render_json(fast, show_all=True) == render_json(slow, show_all=True)
+    assert render_markdown(fast, show_all=True) == render_markdown(slow, show_all=True)
+    assert render_text(fast, show_all=True) == render_text(slow, show_all=True)
+    assert [_line(u) for u in fast.report.users] == [_line(u) for u in slow.report.users]
+    outsiders = [u for u in fast.report.users if u.login.startswith("outsider")]
+    assert len(outsiders) == OUTSIDERS and all(u.ok and u.expected.render() == "absent" for u in outsiders)
+    assert {f.code for f in fast.already_warnings} >= {"directory-group-typo"}
+    # no two lines share a list
+    assert len({id(u.changes) for u in fast.report.users}) == len(fast.report.users)
+
+
+def test_the_configs_are_asked_only_about_the_users_they_may_assign(tmp_path, monkeypatch):
+    base, new, directory = _org_with_outsiders(tmp_path)
+    asked: list[str] = []
+    answer = expectations._ConfigAnswer.__call__
+
+    def counted(self, user):
+        asked.append(user.login)
+        return answer(self, user)
+
+    monkeypatch.setattr(expectations._ConfigAnswer, "__call__", counted)
+    rv = review(base, new, directory)
+    assert asked and not [login for login in asked if login.startswith("outsider")]
+    assert {u.login for u in rv.report.users if u.expected.render() != "absent"} <= set(asked)
+
+
+def test_a_full_sync_resolves_the_users_who_may_have_the_app_only_and_provisions_the_same(tmp_path, monkeypatch):
+    """A new directory, or a change that reaches everyone, resolves the app's users, not the
+    org's: the review is the same, to the byte, as when every directory user is resolved."""
+    base, new, directory = _org_with_outsiders(tmp_path)
+    resolved: list[str] = []
+    resolve_user = rollout.resolve_user
+
+    def counted(org, app_id, user):
+        resolved.append(user.login)
+        return resolve_user(org, app_id, user)
+
+    monkeypatch.setattr(rollout, "resolve_user", counted)
+    fast = review(base, new, directory)
+    assert resolved and not [login for login in resolved if login.startswith("outsider")]
+    monkeypatch.setattr(rollout.Rollout, "every_user", True)
+    slow = review(base, new, directory)
+    assert [login for login in resolved if login.startswith("outsider")]  # the same review, every user resolved
+    assert render_json(fast, show_all=True) == render_json(slow, show_all=True)
+    assert [_line(u) for u in fast.report.users] == [_line(u) for u in slow.report.users]
