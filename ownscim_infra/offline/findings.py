@@ -146,7 +146,8 @@ def regions_not_guaranteed(config: OwnScimConfig, directory: Directory, direct_s
                 f"{', '.join(g.name for g in groups)}. The provider sends no scope for a direct assignment, and Okta "
                 f"may keep a member of an assigned group GROUP-scoped, with {first.name}'s regions "
                 f"({canonical_regions(first.regions)}) in Own (articulate/terraform-provider-okta #264); {reading}. "
-                "On a real org after pulumi up, check it: `python -m ownscim_infra verify` (its person check wants "
+                "On a real org after pulumi up, check it: `python -m ownscim_infra verify CONFIG` (its person check "
+                "wants "
                 f"scope USER with {own}), or the Admin Console: Applications > {config.app.label} > Assignments, "
                 f"{person.login} assigned to the person (Individual), not by a group",
                 (person.login,),

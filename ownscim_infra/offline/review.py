@@ -448,7 +448,8 @@ def api_switch_warnings(base: State, new: State, report: SimulationReport) -> li
             "provisioning switches from manual to api: Okta serves the Connections and Features APIs for a short "
             f"list of catalog apps. Where Okta serves this app's connection (ENABLED): {on_enabled}. Where it "
             f"answers UNKNOWN (most likely for this app): {on_unknown}. Check the org after the first run with "
-            "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`: "
+            "`python -m ownscim_infra verify CONFIG` (or `pulumi refresh`, then "
+            "`pulumi stack output connectionStatus`: "
             "without a refresh it says ENABLED, which the provider sets itself), or keep provisioning: manual",
             resources=tuple(r.name for r in new.plan.resources if r.type == provider.CONNECTION),
         )

@@ -120,7 +120,8 @@ def test_switching_to_api_provisioning_says_what_each_org_does(tmp_path):
     assert "pulumi up fails at own-scim-features" in unknown and "every later pulumi up fails" in unknown
     # the connectionStatus output says ENABLED until a refresh (the provider sets it): the check asks Okta
     assert (
-        "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`" in unknown
+        "`python -m ownscim_infra verify CONFIG` (or `pulumi refresh`, then `pulumi stack output "
+        "connectionStatus`" in unknown
     )
 
 
