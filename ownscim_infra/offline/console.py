@@ -24,7 +24,7 @@ is a :class:`~ownscim_infra.config.ConfigError` naming the file and the action's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,13 @@ def apply_console(
     actions: Sequence[ConsoleAction],
     file: str | Path,
     positions: Positions | None = None,
+    *,
+    after: Callable[[], None] | None = None,
 ) -> None:
-    """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds); the
-    memberships they change carry into the next run's directory through :func:`with_memberships`.
+    """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds), calling
+    ``after`` once each action is taken, before the next one (Okta's provisioning reacts to
+    each admin action in turn: :meth:`.rollout.Rollout.react`); the memberships they change
+    carry into the next run's directory through :func:`with_memberships`.
 
     :raises ConfigError: an action the org cannot take, naming ``file``, the line and column
         (with the file's ``positions``) and ``[n].key``."""
@@ -68,6 +72,9 @@ def apply_console(
             where = positions.of((n,)) if positions else None
             line, column = (where.line, where.column) if where else (None, None)
             issues.append(ConfigIssue(f"[{n}]", action.render(), f"Okta refuses it: {exc}", line, column))
+        else:
+            if after is not None:
+                after()
     if issues:
         raise ConfigError(file, issues)
 

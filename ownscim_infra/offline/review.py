@@ -232,6 +232,19 @@ class Review:
     already_warnings: list[Finding] = field(default_factory=list)
     #: the other orders of the run's parallel steps, and what they change
     orders: OrderDependence = field(default_factory=OrderDependence)
+    #: the console file (``--console``) whose Admin Console actions were applied after BASE's
+    #: run and before NEW's: the verdict assumes them (each is in ``report.console``)
+    console: str | None = None
+
+    def console_head(self) -> str | None:
+        """The line that says the review assumed Admin Console actions (``--console``), naming
+        the file (``None`` without a console file); the actions are ``report.console``, in order."""
+        if self.console is None:
+            return None
+        n = len(self.report.console)
+        return f"Admin Console, after BASE's run and before NEW's ({self.console}): " + (
+            f"{n} action(s) applied in this order; the verdict assumes them:" if n else "no action"
+        )
 
     @property
     def already(self) -> list[UserResult]:
@@ -252,7 +265,7 @@ class Review:
         those the change affects); with ``--console``, ``--refresh`` or ``--replace`` also
         ``"drift"`` (what Okta holds against NEW after the run, with each repair)."""
         failed = self.report.update_failed
-        return {
+        doc: dict[str, Any] = {
             "base": self.base,
             "new": self.new,
             "verdict": {"level": camel_case(self.verdict), "reasons": self.reasons},
@@ -271,6 +284,9 @@ class Review:
                 "warnings": [w.to_json() for w in self.already_warnings],
             },
         } | ({} if self.report.next_run is None else {"drift": [d.to_json() for d in self.report.drift]})
+        if self.console is not None:  # the verdict assumed these Admin Console actions, in order
+            doc["console"] = {"file": self.console, "actions": self.report.console}
+        return doc
 
 
 def _person_json(u: UserResult) -> dict[str, Any]:
@@ -569,6 +585,7 @@ def review(
         regions_after=list(new.plan.config.regions),
         already_warnings=already_warnings,
         orders=orders,
+        console=None if console is None else str(console),
     )
 
 
@@ -648,6 +665,7 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
     out = [
         *wrapped(f"Review of {rv.base} -> {rv.new}", width),
         *wrapped(f"Verdict: {rv.verdict.upper()}: " + "; ".join(rv.reasons), width),
+        *_console_text(rv, width),
         "",
         title,
     ]
@@ -679,6 +697,25 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
     out += _already_text(rv, width)
     out += ["", *drift_lines(rv.report, width)] if rv.report.next_run is not None and rv.report.drift else []
     return "\n".join(out) + "\n"
+
+
+def _console_text(rv: Review, width: int | None) -> list[str]:
+    """The console file's line and its actions, one a line (``[]`` without ``--console``)."""
+    from ownscim_infra.domain.tables import wrapped
+
+    head = rv.console_head()
+    if head is None:
+        return []
+    return [*wrapped(head, width), *(line for a in rv.report.console for line in wrapped(f"- {a}", width, "  "))]
+
+
+def _console_markdown(rv: Review) -> list[str]:
+    """:func:`_console_text` in Markdown: a paragraph, then a list (and a blank line)."""
+    head = rv.console_head()
+    if head is None:
+        return []
+    actions = [f"- {markdown.prose(a)}" for a in rv.report.console]
+    return [markdown.prose(head), "", *actions, *([""] if actions else [])]
 
 
 def _already_text(rv: Review, width: int | None) -> list[str]:
@@ -746,6 +783,7 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         "",
         f"**{icon} {rv.verdict.upper()}**: " + markdown.prose("; ".join(rv.reasons)),
         "",
+        *_console_markdown(rv),
         "### People",
         "",
     ]

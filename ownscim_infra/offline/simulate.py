@@ -186,8 +186,8 @@ def run_simulation(
     means. Sends requests to ``base_url`` only.
 
     :param console: Admin Console actions applied after ``previous``'s run and before
-        ``current``'s (:mod:`.console`; Okta's provisioning reacts to them at once, and Own's
-        "before" is read after them); the drift they make and the run repairs is reported
+        ``current``'s (:mod:`.console`; in the file's order, Okta's provisioning reacting to
+        each before the next, and Own's "before" read after them); the drift they make and the run repairs is reported
         with ``repair`` ``None`` (:mod:`.drift`).
     :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
     :param replace: the logical names ``current``'s run replaces whatever their diff
@@ -325,13 +325,14 @@ class Console:
 
 
 def _apply_console(rollout: Rollout, previous: State, current: State, console: Console) -> tuple[State, list[Drift]]:
-    """The admins' actions after ``previous``'s run: applied to the org, Okta's provisioning
-    reacting; returns ``current`` with the memberships they changed, and the drift they made
-    (against the previous config, which the org matched before them)."""
+    """The admins' actions after ``previous``'s run: applied to the org in the file's order,
+    Okta's provisioning reacting to each before the next; returns ``current`` with the
+    memberships they changed, and the drift they made (against the previous config, which the
+    org matched before them)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
-    apply_console(org, rollout.app_id, console.actions, console.file, console.positions)
-    rollout.react()
+    # Okta's provisioning reacts to each action before the next (the file's order is the admins')
+    apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=rollout.react)
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
     return replace_fields(current, directory=directory), made
