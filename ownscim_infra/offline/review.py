@@ -285,7 +285,11 @@ class Review:
             },
         } | ({} if self.report.next_run is None else {"drift": [d.to_json() for d in self.report.drift]})
         if self.console is not None:  # the verdict assumed these Admin Console actions, in order
-            doc["console"] = {"file": self.console, "actions": self.report.console}
+            doc["console"] = {
+                "file": self.console,
+                "actions": self.report.console,
+                "inOwn": self.report.console_changes,
+            }
         return doc
 
 
@@ -595,6 +599,8 @@ def review(
 ORDER_TITLE = "Depends on the order of parallel steps"
 #: The title of the section of what was so before the change.
 ALREADY_TITLE = "Already so before this change"
+#: What the console actions did in Own, said apart from the change (Own's "before" is after them).
+CONSOLE_IN_OWN = "What Okta did in Own in reaction to them, before NEW's run (not the change's doing)"
 #: Lists longer than this fold into a collapsible section in Markdown.
 FOLD_AFTER = 10
 
@@ -706,7 +712,11 @@ def _console_text(rv: Review, width: int | None) -> list[str]:
     head = rv.console_head()
     if head is None:
         return []
-    return [*wrapped(head, width), *(line for a in rv.report.console for line in wrapped(f"- {a}", width, "  "))]
+    out = [*wrapped(head, width), *(line for a in rv.report.console for line in wrapped(f"- {a}", width, "  "))]
+    if rv.report.console:
+        out += wrapped(CONSOLE_IN_OWN + (":" if rv.report.console_changes else ": nobody"), width)
+        out += [line for text in rv.report.console_changes for line in wrapped(f"- {text}", width, "  ")]
+    return out
 
 
 def _console_markdown(rv: Review) -> list[str]:
@@ -715,7 +725,11 @@ def _console_markdown(rv: Review) -> list[str]:
     if head is None:
         return []
     actions = [f"- {markdown.prose(a)}" for a in rv.report.console]
-    return [markdown.prose(head), "", *actions, *([""] if actions else [])]
+    if not actions:
+        return [markdown.prose(head), ""]
+    in_own = [f"- {markdown.prose(text)}" for text in rv.report.console_changes]
+    said = markdown.prose(CONSOLE_IN_OWN + (":" if in_own else ": nobody"))
+    return [markdown.prose(head), "", *actions, "", said, *([""] if in_own else []), *in_own, ""]
 
 
 def _already_text(rv: Review, width: int | None) -> list[str]:

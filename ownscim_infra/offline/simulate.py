@@ -57,7 +57,7 @@ from ownscim_infra.offline.findings import rule_findings, setup_findings, typo_f
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
-from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, fold_events
+from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, console_changes, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
@@ -224,6 +224,7 @@ def run_simulation(
         previous_failed: Step | None = None
         before: BeforeReader | None = None
         introduced: list[Drift] = []
+        in_own: list[str] = []
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
@@ -232,7 +233,7 @@ def run_simulation(
             previous_findings += rule_findings(previous.plan.config, previous.directory)
             previous_failed = first.result.failed
             if console is not None:
-                current, introduced = _apply_console(rollout, previous, current, console)
+                current, introduced, in_own = _apply_console(rollout, previous, current, console)
             # Own "before the change" is read after the console's actions, just in time
             before = BeforeReader(read, previous)
             okta.on_request = before.on_request
@@ -300,6 +301,7 @@ def run_simulation(
             conflicts=run.conflicts,
             drift=after + repaired(introduced, after),
             console=[a.render() for a in console.actions] if console else [],
+            console_changes=in_own,
             next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
             fixed=[
                 (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
@@ -324,18 +326,23 @@ class Console:
         return cls(str(path), actions, positions)
 
 
-def _apply_console(rollout: Rollout, previous: State, current: State, console: Console) -> tuple[State, list[Drift]]:
+def _apply_console(
+    rollout: Rollout, previous: State, current: State, console: Console
+) -> tuple[State, list[Drift], list[str]]:
     """The admins' actions after ``previous``'s run: applied to the org in the file's order,
     Okta's provisioning reacting to each before the next; returns ``current`` with the
-    memberships they changed, and the drift they made (against the previous config, which the
-    org matched before them)."""
+    memberships they changed, the drift they made (against the previous config, which the
+    org matched before them), and what Okta's provisioning did in Own in reaction
+    (:func:`~.report.console_changes`)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
     # Okta's provisioning reacts to each action before the next (the file's order is the admins')
+    seen = len(rollout.provisioner.events)
     apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=rollout.react)
+    in_own = console_changes(rollout.provisioner.events[seen:])
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
-    return replace_fields(current, directory=directory), made
+    return replace_fields(current, directory=directory), made, in_own
 
 
 # --------------------------------------------------------------------------- command

@@ -142,10 +142,39 @@ def test_review_names_the_console_file_and_each_action_in_every_format(tmp_path)
     assert head in markdown
     assert "- remove-member group 'Own US': login 'jordan.kim@example.com'" in markdown
     doc = json.loads(render_json(rv))
-    assert doc["console"] == {"file": str(path), "actions": actions}
+    assert (doc["console"]["file"], doc["console"]["actions"]) == (str(path), actions)
 
 
 def test_review_without_console_says_nothing_of_it():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
     assert "Admin Console" not in render_text(rv) and "Admin Console" not in render_markdown(rv)
     assert "console" not in json.loads(render_json(rv))
+
+
+# -- 5. what the console actions did in Own, apart from the change --------------------------------
+
+
+def test_people_the_console_deactivated_are_said_apart_from_what_the_change_does(tmp_path):
+    report = run(tmp_path, "- {action: remove-member, group: Own US, login: jordan.kim@example.com}\n")
+    line = "jordan.kim@example.com: deactivated (removed from group 'Own US' (a membership change in Okta))"
+    assert report.console_changes == [line]
+    assert report.to_json()["consoleChanges"] == [line]
+    text = render_simulation(report, None)
+    assert f"What the Admin Console actions did in Own, before this run (1):\n  {line}\n" in text
+    assert "nobody: Own holds the same users as before" in text, "the change itself does nothing to anyone"
+
+
+def test_review_lists_what_the_console_did_in_own(tmp_path):
+    path = tmp_path / "console.yaml"
+    path.write_text(
+        "- {action: remove-member, group: Own US, login: jordan.kim@example.com}\n"
+        "- {action: add-member, group: Own US, login: jordan.kim@example.com}\n"
+    )
+    rv = review(EXAMPLE, EXAMPLE, DIRECTORY, console=path)
+    line = (
+        "jordan.kim@example.com: deactivated (removed from group 'Own US' (a membership change in Okta)), "
+        "then created in Own (regions us1)"
+    )
+    assert json.loads(render_json(rv))["console"]["inOwn"] == [line]
+    assert f"- {line}" in render_text(rv)
+    assert "jordan.kim@example.com: deactivated" in render_markdown(rv)
