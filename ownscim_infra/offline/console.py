@@ -18,6 +18,11 @@ console makes them:
 - ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
 - ``delete-app``: Deactivate, then Delete: every assignment goes with the app.
 
+The actions are applied one at a time, in the file's order (the order the admins acted), and
+Okta's provisioning reacts to each before the next (:func:`apply_console`'s ``after``): a
+``remove-member`` then an ``add-member`` of one person deactivates them in Own (Own removes
+them), then creates them anew.
+
 An action the org cannot take (a group it does not have, a person with no direct assignment)
 is a :class:`~ownscim_infra.config.ConfigError` naming the file and the action's key path.
 """

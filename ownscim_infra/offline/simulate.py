@@ -187,8 +187,9 @@ def run_simulation(
 
     :param console: Admin Console actions applied after ``previous``'s run and before
         ``current``'s (:mod:`.console`; in the file's order, Okta's provisioning reacting to
-        each before the next, and Own's "before" read after them); the drift they make and the run repairs is reported
-        with ``repair`` ``None`` (:mod:`.drift`).
+        each before the next, and Own's "before" read after them); the drift they make and the
+        run repairs is reported with ``repair`` ``None`` (:mod:`.drift`), what Okta did in Own
+        for them in ``console_changes``.
     :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
     :param replace: the logical names ``current``'s run replaces whatever their diff
         (``pulumi up --replace URN``).
