@@ -291,7 +291,13 @@ def directory_note(content: bytes | None, name: str, pulled: bool, now: datetime
         return f"directory pulled{source}{when} for this review (BASE and NEW reviewed on it)"
     if directory.generatedAt is None:
         return f"directory {name} has no generatedAt: its age is unknown (`ownscim directory pull` writes it)"
-    days = max(0, ((now or datetime.datetime.now(datetime.UTC)) - directory.generatedAt).days)
+    age = (now or datetime.datetime.now(datetime.UTC)) - directory.generatedAt
+    if age < -datetime.timedelta(minutes=5):  # beyond a clock's skew: the file's date cannot be trusted
+        return (
+            f"directory {name} is dated in the future ({directory.generatedAt.isoformat()}){source}: "
+            "its age is unknown (`ownscim directory pull` writes the time it ran)"
+        )
+    days = max(0, age.days)
     return f"directory {name} generated {days} day{'' if days == 1 else 's'} ago{source}"
 
 

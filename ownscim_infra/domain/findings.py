@@ -40,6 +40,8 @@ class Code(StrEnum):
     UPDATE_FAILED = "update-failed"
     GROUP_DELETED_WITH_MEMBERS = "group-deleted-with-members"
     PRIORITY_ORDER = "priority-order"
+    APP_DELETED = "app-deleted"
+    REGIONS_NOT_GUARANTEED = "regions-not-guaranteed"
     # a change (review)
     GROUP_DELETED = "group-deleted"
     REGIONS_ATTRIBUTE_TOUCHED = "regions-attribute-touched"
@@ -75,6 +77,11 @@ MEANINGS: dict[Code, str] = {
     Code.GROUP_DELETED_WITH_MEMBERS: "a group with members is deleted: Okta deletes its memberships, and those "
     "who lose the app are deactivated in Own",
     Code.PRIORITY_ORDER: "Okta holds the group assignments in another order than the config's",
+    Code.APP_DELETED: "the app is deleted in Okta (by the run, or by hand): Okta removes every assignment; whether "
+    "Own then receives a SCIM deactivation is not documented, so Own's accounts are either all deactivated or left "
+    "active and no longer managed",
+    Code.REGIONS_NOT_GUARANTEED: "a person assigned directly is also in an assigned group: the provider sends no "
+    "scope, and Okta may keep them GROUP-scoped with the group's regions (articulate/terraform-provider-okta #264)",
     Code.GROUP_DELETED: "a change deletes a group from Okta",
     Code.REGIONS_ATTRIBUTE_TOUCHED: "a change updates or replaces the regions attribute",
     Code.UPDATE_USER_ATTRIBUTES_ON: "a change switches Update User Attributes on",

@@ -60,7 +60,11 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
             if names.connection in state
             else repairs.REFRESH + " (the app is created anew: every person and group is assigned again)"
         )
-        return [Drift(names.app, "the app was deleted in Okta, with every assignment", repair, "app")]
+        what = (
+            "the app was deleted in Okta, with every assignment (Own's accounts: all deactivated, or left active "
+            "and no longer managed; Okta does not document which: app-deleted)"
+        )
+        return [Drift(names.app, what, repair, "app")]
     found = _groups(config, org, state, names) + _members(config, org, state, names)
     if config.assignments_declared:
         found += _group_assignments(config, org, app_state.id, stack, state)

@@ -23,8 +23,11 @@ For each declared resource, in dependency order:
 - a replacement deletes first when ``deleteBeforeReplace`` is set (the provider never asks
   for it here), else creates the new resource and deletes the old one at the end; the
   replacement is created from the program's inputs, not the ignored ones;
-- a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook runs
-  before the delete and fails it by raising.
+- a replace or delete of a ``protect``-ed resource fails; a ``before_delete`` hook (the
+  attribute's and the app's guards) runs before the delete and fails it by raising; on a
+  plain delete the hook runs before the ``protect`` check (``(*DeleteStep).Apply``,
+  ``pkg/resource/deploy/step.go``); :meth:`Engine.preview` runs none (``RunHooks`` skips
+  them in a dry run).
 
 Resources no longer declared are deleted after every create and update, dependents first,
 in antichains (``ScheduleDeletes`` in ``step_generator.go``: the condemned resources no other
@@ -44,6 +47,7 @@ failed" and the next run starts from there).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import json
 from collections.abc import Callable, Sequence
@@ -76,6 +80,14 @@ class ResourceState:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     options: dict[str, Any]
+    #: deleted by the first half of a delete-before-replace whose create has not succeeded
+    #: (pulumi/pulumi ``pkg/resource/deploy/step.go``, ``(*DeleteStep).Apply`` sets
+    #: ``PendingReplacement`` once the provider's Delete succeeded): it stays in the state, the
+    #: next run creates its replacement without deleting it again (``step_generator.go``,
+    #: ``continueStepsFromDiff``: no ``DeleteReplacementStep`` when ``old.PendingReplacement``),
+    #: and one no longer declared leaves the state without a Delete (``GenerateDeletes``:
+    #: ``RemovePendingReplaceStep``)
+    pending_replacement: bool = False
 
 
 @dataclass
@@ -108,6 +120,18 @@ class RefreshResult:
 class StepError(Exception):
     """A step failed: Okta refused it, or a hook or ``protect`` stopped it."""
 
+
+#: The changed path of a replacement the engine makes because the resource is pending replacement.
+PENDING_REPLACEMENT = "(pending replacement)"
+
+#: What fails a step: Okta's answer, the engine (``protect``), a ``before_delete`` hook.
+_REFUSALS = (
+    OktaApiError,
+    StepError,
+    provider.ProviderError,
+    component.RegionsAttributeDeleteRefused,
+    component.AppDeleteRefused,
+)
 
 #: Called after each step that ran, with the step: the simulation provisions Own from the
 #: org's new assignments there.
@@ -282,9 +306,7 @@ class Engine:
             inputs = {k: outputs.get(k, v) for k, v in state.inputs.items()}
             if inputs != state.inputs or outputs != state.outputs:
                 result.changed.append(name)
-            self.state[name] = ResourceState(
-                state.type, state.name, state.parent, state.custom, state.id, inputs, outputs, state.options
-            )
+            self.state[name] = dataclasses.replace(state, inputs=inputs, outputs=outputs)
         return result
 
     def _refresh_failure(self, registrations: Sequence[Registration], refreshed: RefreshResult) -> RunResult:
@@ -339,8 +361,8 @@ class Engine:
         result = provider.diff(provider.MODELS[reg.type], before.outputs, kept, ignore)
         on_changes = set(reg.options.get("replaceOnChanges") or [])
         replace = result.replace or [k for k in result.changed if k in on_changes or "*" in on_changes]
-        if replace:
-            return Op.REPLACE, result.changed, kept
+        if replace or before.pending_replacement:  # continueStepsFromDiff: a pending replacement is a replace
+            return Op.REPLACE, result.changed or [PENDING_REPLACEMENT], kept
         return (Op.UPDATE if result.changed else Op.SAME), result.changed, kept
 
     def _apply(
@@ -380,9 +402,11 @@ class Engine:
         def replace() -> None:
             if before.options.get("protect"):
                 raise StepError(f"unable to replace protected resource {reg.name!r}: `pulumi state unprotect` first")
-            if dbr:
+            if dbr and not before.pending_replacement:  # a pending one was deleted by a run before
                 self._run_hooks(before)
                 self._provider_delete(before)
+                # deleted: it stays in the state, pending replacement, until its create succeeds
+                new[reg.name] = dataclasses.replace(before, pending_replacement=True)
                 if self._on_step is not None:  # the engine's DeleteReplaced step, then CreateReplacement
                     self._on_step(step)
             self._create(reg, inputs, new)
@@ -401,7 +425,7 @@ class Engine:
     ) -> Step:
         try:
             action()
-        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+        except _REFUSALS as exc:
             step.fail(exc)
             self._keep(reg, before, new, step)
         if self._on_step is not None:
@@ -452,20 +476,33 @@ class Engine:
         )
 
     def _run_hooks(self, state: ResourceState) -> None:
-        """The ``before_delete`` hooks recorded with the resource (the program registers
-        them by name; the guard of the ``regions`` attribute is the only one)."""
+        """The ``before_delete`` hooks recorded with the resource, as the engine runs them
+        (pulumi/pulumi ``pkg/resource/deploy/step.go``, ``(*DeleteStep).Apply`` ->
+        ``(*Deployment).RunHooks``, ``deployment.go``): by name, the program's functions
+        (:func:`~ownscim_infra.program.component.guard_regions_attribute` for the attribute,
+        :func:`~ownscim_infra.program.component.guard_app` for the app); a hook that raises
+        fails the delete. Only :meth:`up` runs them: ``RunHooks`` skips a hook in a dry run
+        (``pulumi preview``) unless it is registered ``on_dry_run``, which the program's are not.
+
+        :raises ~ownscim_infra.program.component.RegionsAttributeDeleteRefused: the attribute's guard.
+        :raises ~ownscim_infra.program.component.AppDeleteRefused: the app's guard."""
+        guards = (
+            (component.ATTRIBUTE_GUARD_HOOK, component.guard_regions_attribute),
+            (component.APP_GUARD_HOOK, component.guard_app),
+        )
         for hook in state.options.get("beforeDeleteHooks") or []:
-            if hook.startswith(component.ATTRIBUTE_GUARD_HOOK):
-                component.guard_regions_attribute(
-                    pulumi.ResourceHookArgs(
-                        urn=state.name,
-                        id=state.id,
-                        name=state.name,
-                        type=state.type,
-                        old_inputs=state.inputs,
-                        old_outputs=state.outputs,
+            for prefix, guard in guards:
+                if hook.startswith(prefix):
+                    guard(
+                        pulumi.ResourceHookArgs(
+                            urn=state.name,
+                            id=state.id,
+                            name=state.name,
+                            type=state.type,
+                            old_inputs=state.inputs,
+                            old_outputs=state.outputs,
+                        )
                     )
-                )
 
     def _provider_delete(self, state: ResourceState) -> None:
         if state.custom:
@@ -475,16 +512,20 @@ class Engine:
         step = Step(state.name, state.type, Op.REPLACE if replaced else Op.DELETE)
 
         def delete() -> None:
+            if state.pending_replacement:  # RemovePendingReplaceStep: deleted already, no hook, no Delete
+                return
+            # (*DeleteStep).Apply runs the before_delete hooks first, then refuses a protected
+            # resource (not on a replacement: protect was checked when it was planned)
+            self._run_hooks(state)
             if state.options.get("protect") and not replaced:
                 raise StepError(
                     f"unable to delete protected resource {state.name!r}: `pulumi state unprotect` it first"
                 )
-            self._run_hooks(state)
             self._provider_delete(state)
 
         try:
             delete()
-        except (OktaApiError, StepError, component.RegionsAttributeDeleteRefused) as exc:
+        except _REFUSALS as exc:
             step.fail(exc)
         if self._on_step is not None:
             self._on_step(step)
@@ -609,9 +650,10 @@ def conflict_groups(
     steps: Sequence[Step], touches: dict[str, set[str]], independent_of: Callable[[str, str], bool]
 ) -> list[list[str]]:
     """The sets of steps whose order matters: steps that change something, have no dependency
-    between them (``independent_of``) and touch a same user (``touches``: step name ->
-    folded logins whose app assignment the step can change), joined transitively; each in
-    the order the steps ran. A set of one is left out."""
+    between them (``independent_of``) and touch a same thing (``touches``: step name ->
+    folded logins whose app assignment the step can change, and the group names it takes or
+    gives up, :func:`.rollout.group_name_claims`), joined transitively; each in the order the
+    steps ran. A set of one is left out."""
     names = [s.name for s in steps if s.op != Op.SAME and touches.get(s.name)]
     parent = {n: n for n in names}
 

@@ -70,7 +70,12 @@ class _ConfigAnswer:
                 self.members[position] = {okta_fold(m) for m in g.members}
             elif g.rule is not None and g.create:
                 self.rules[position] = offline_rule(g.rule)
-            for name in {okta_fold(g.name)} | (renamed or {}).get(okta_fold(g.name), set()):
+            self.first.setdefault(okta_fold(g.name), position)
+        # then the names a renamed group had, each only while no group has it now (as the org
+        # resolves a directory's names: the module docstring of :mod:`.okta_org`): Own EMEA renamed
+        # Own US while Own US became Own Americas means Own EMEA's group by "Own US"
+        for position, g in enumerate(config.groups):
+            for name in (renamed or {}).get(okta_fold(g.name), set()):
                 self.first.setdefault(name, position)
 
     def __call__(self, user: DirectoryUser) -> tuple[tuple[str, ...], str] | None:

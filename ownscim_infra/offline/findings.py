@@ -14,6 +14,7 @@ from ownscim_infra.config.directory import Directory, unknown_groups
 from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE, okta_fold
+from ownscim_infra.domain.regions import canonical_regions
 from ownscim_infra.domain.setup_rules import AppSettings, Breach, breaches
 
 
@@ -103,6 +104,54 @@ def rule_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
                 f"{group.name} > People) and their regions in Own",
                 listed,
                 groups=(group.name,),
+            )
+        )
+    return found
+
+
+def regions_not_guaranteed(config: OwnScimConfig, directory: Directory, direct_scope: str = "USER") -> list[Finding]:
+    """``regions-not-guaranteed``: each person the config assigns directly who is also in a
+    group it assigns (the directory's memberships, or the group's ``members``), in the
+    config's order.
+
+    terraform-provider-okta never sends ``scope`` for a direct assignment (``getAppUser``,
+    ``resource_okta_app_user.go``), and a public report (articulate/terraform-provider-okta
+    #264) says Okta then keeps a member of an assigned group ``GROUP``-scoped, with the
+    group's value: only a real org settles it. The message names the group whose value the
+    person would get (the first of the config's order, the highest priority), which reading
+    this run took (``direct_scope``, :class:`~.okta_org.OktaOrg`) and what to check on a real
+    org."""
+    found = []
+    for person in config.people:
+        user = directory.user(person.login)
+        listed = {okta_fold(g) for g in (user.groups if user else [])}
+        groups = [
+            g
+            for g in config.groups
+            if okta_fold(g.name) in listed or okta_fold(person.login) in {okta_fold(m) for m in g.members or []}
+        ]
+        if not groups:
+            continue
+        own = "all regions" if person.regions is None else canonical_regions(person.regions)
+        first = groups[0]
+        reading = (
+            "this run reads Okta as keeping the group scope (--direct-scope group)"
+            if direct_scope == "GROUP"
+            else "this run reads Okta as letting the direct value win (--direct-scope user; `simulate --direct-scope "
+            "group` shows the other reading)"
+        )
+        found.append(
+            Finding(
+                Code.REGIONS_NOT_GUARANTEED,
+                f"regions not guaranteed: {person.login} is assigned directly ({own}) and is in assigned group(s) "
+                f"{', '.join(g.name for g in groups)}. The provider sends no scope for a direct assignment, and Okta "
+                f"may keep a member of an assigned group GROUP-scoped, with {first.name}'s regions "
+                f"({canonical_regions(first.regions)}) in Own (articulate/terraform-provider-okta #264); {reading}. "
+                "On a real org after pulumi up, check it: `python -m ownscim_infra verify` (its person check wants "
+                f"scope USER with {own}), or the Admin Console: Applications > {config.app.label} > Assignments, "
+                f"{person.login} assigned to the person (Individual), not by a group",
+                (person.login,),
+                groups=tuple(g.name for g in groups),
             )
         )
     return found

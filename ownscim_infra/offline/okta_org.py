@@ -451,16 +451,42 @@ class OktaOrg:
         return self.apps[app_id]
 
     def delete_app(self, app_id: str) -> None:
-        """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it."""
+        """``DELETE /api/v1/apps/{appId}`` (after deactivation): every assignment goes with it.
+
+        Okta documents the assignments ("Deactivate app integrations": deactivating an app
+        reconciles the users assigned through groups, which "removes the app assignment"), not
+        whether the app then receives a SCIM deactivation for each user. Chosen here: nothing
+        is sent (Own's accounts stay active, no longer managed); the other outcome, every
+        account deactivated, is named wherever a deletion is reported
+        (:func:`~ownscim_infra.offline.rollout.app_deleted_finding`). To check on a real org."""
         self.apps.pop(app_id, None)
         self._changes.everyone = True
 
-    def set_connection(self, app_id: str, base_url: str, activate: bool) -> str:
+    def set_connection(self, app_id: str, base_url: str, activate: bool, auth_scheme: str = "TOKEN") -> str:
         """``POST /api/v1/apps/{appId}/connections/default?activate=...``; returns the status:
-        ``ENABLED``/``DISABLED``, or ``UNKNOWN`` when Okta does not serve this app's connection."""
+        ``ENABLED``/``DISABLED``, or ``UNKNOWN`` when Okta does not serve this app's connection
+        (:meth:`connection_response` is the body Okta answers)."""
         status = ("ENABLED" if activate else "DISABLED") if self.connection_api else "UNKNOWN"
-        self.app(app_id).connection = {"baseUrl": base_url, "status": status}
+        self.app(app_id).connection = {"baseUrl": base_url, "status": status, "authScheme": auth_scheme}
         return status
+
+    def connection_response(self, app_id: str) -> dict[str, str]:
+        """The body Okta answers for the app's default connection (``POST`` and ``GET
+        /api/v1/apps/{appId}/connections/default``, ``ProvisioningConnectionResponse``):
+        ``{"baseUrl", "authScheme", "status"}``. For an app Okta does not serve through the
+        Connections API: ``status`` and ``authScheme`` ``UNKNOWN`` (both enums' value for it,
+        Okta API reference, Application Connections) and no ``baseUrl`` (the SDK's
+        ``GetBaseUrl()`` gives ``""``): chosen, to check on a real org.
+
+        :raises OktaApiError: 404, the app is gone."""
+        connection = self.app(app_id).connection
+        if connection is None or not self.connection_api:
+            return {"baseUrl": "", "authScheme": "UNKNOWN", "status": "UNKNOWN"}
+        return {
+            "baseUrl": str(connection.get("baseUrl", "")),
+            "authScheme": str(connection.get("authScheme", "TOKEN")),
+            "status": str(connection["status"]),
+        }
 
     def connection_status(self, app_id: str) -> str:
         """``GET /api/v1/apps/{appId}/connections/default``: ``status``."""
@@ -469,10 +495,21 @@ class OktaOrg:
             return "UNKNOWN"
         return str(connection["status"])
 
-    def put_features(self, app_id: str, status: str, capabilities: dict[str, str]) -> None:
-        """``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING`` (stored as sent)."""
+    def put_features(self, app_id: str, status: str | None, capabilities: dict[str, str]) -> str:
+        """``PUT /api/v1/apps/{appId}/features/USER_PROVISIONING``: the capabilities as sent and,
+        when given, the feature's ``status`` (``None``: not sent, as terraform-provider-okta's
+        ``buildUpdateAppFeature`` never sends it: Okta keeps its own, ``ENABLED`` once
+        provisioning is on). Returns the feature's status Okta answers.
+
+        :raises OktaApiError: provisioning is not on (the connection is not ``ENABLED``):
+            Okta documents that its Features API "returns an error if provisioning isn't
+            enabled for the app" (chosen for the PUT as for the GET; to check on a real org)."""
         app = self.app(app_id)
-        app.feature_status, app.capabilities = status, dict(capabilities)
+        if self.connection_status(app_id) != "ENABLED":
+            raise OktaApiError(400, "E0000001", "Api validation failed: provisioning is not enabled for this app")
+        app.feature_status = status if status is not None else (app.feature_status or "ENABLED")
+        app.capabilities = dict(capabilities)
+        return app.feature_status
 
     def get_features(self, app_id: str) -> tuple[str, dict[str, str]]:
         """``GET .../features/USER_PROVISIONING``.

@@ -36,6 +36,10 @@ GROUP_MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
 GROUP_RULE = "okta:group/rule:Rule"
 
 
+class ProviderError(Exception):
+    """An error the provider (or the bridge) raises itself, not Okta's answer."""
+
+
 @dataclass
 class Diff:
     """A provider diff: the input keys that ``changed`` (after suppression) and those of them
@@ -127,25 +131,42 @@ class AutoLoginModel(_Plain):
 
 
 class ConnectionModel(_Plain):
-    """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+). Read's ``setStatus``:
-    ``ENABLED`` -> ``action`` ``"activate"``, ``DISABLED`` -> ``"deactivate"``, anything else
-    (``UNKNOWN``) -> ``""``, so a declared ``"activate"`` differs on every run unless ignored.
-    Delete only warns ("Delete Not Supported")."""
+    """``okta_app_connection`` (terraform-plugin-framework, v6.5.0+,
+    ``resource_okta_app_connection.go``):
 
-    def _state(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        status = org.connection_status(rid)
-        action = {"ENABLED": "activate", "DISABLED": "deactivate"}.get(status, "")
-        return dict(inputs) | {"action": action, "status": status}
+    - ``Create`` and ``Update`` POST the connection, then, for ``action`` ``"activate"``, call
+      activate and set ``status`` to ``ENABLED`` **themselves** (``"deactivate"``:
+      ``DISABLED``), without asking Okta; then ``updateAppConnectionState`` stores Okta's
+      ``baseUrl`` and ``profile.authScheme`` from the POST's response (the token is kept from
+      the plan). Where Okta answers ``UNKNOWN`` (an app it does not serve through the
+      Connections API), the stored ``baseUrl`` (``""``) and ``authScheme`` (``UNKNOWN``)
+      differ from the declared ones: an update on every run, and the ``connectionStatus``
+      output says ``ENABLED`` until a Read.
+    - ``Read`` (``pulumi refresh``) asks Okta (``GET .../connections/default``): the same
+      ``updateAppConnectionState``, then ``setStatus``: ``ENABLED`` -> ``action``
+      ``"activate"``, ``DISABLED`` -> ``"deactivate"``, anything else (``UNKNOWN``) -> ``""``,
+      so a declared ``"activate"`` differs on every run unless ignored. It has no 404 handling.
+    - ``Delete`` only warns ("Delete Not Supported")."""
+
+    @staticmethod
+    def _stored(inputs: dict[str, Any], response: dict[str, str]) -> dict[str, Any]:
+        """``updateAppConnectionState``: Okta's ``baseUrl`` and ``authScheme``, the rest as planned."""
+        profile = dict(inputs.get("profile") or {}) | {"authScheme": response["authScheme"]}
+        return dict(inputs) | {"baseUrl": response["baseUrl"], "profile": profile}
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         rid = inputs["idProperty"]
-        org.set_connection(rid, inputs.get("baseUrl", ""), inputs.get("action") == "activate")
-        return rid, self._state(org, rid, inputs)
+        return rid, self.update(org, rid, inputs)
 
     @override
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        return self.create(org, inputs)[1]
+        action = inputs.get("action")
+        scheme = str((inputs.get("profile") or {}).get("authScheme", "TOKEN"))
+        org.set_connection(rid, inputs.get("baseUrl", ""), action == "activate", scheme)
+        state = self._stored(inputs, org.connection_response(rid))
+        status = {"activate": "ENABLED", "deactivate": "DISABLED"}.get(str(action))
+        return state if status is None else state | {"status": status}  # set by the provider, not read
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
@@ -154,14 +175,20 @@ class ConnectionModel(_Plain):
     def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
         """Read asks Okta (``GET .../connections/default``) and has no 404 handling: on a
         deleted app it fails (:class:`~.okta_org.OktaApiError`), and so does the refresh."""
-        org.app(rid)
-        return self._state(org, rid, state)
+        response = org.connection_response(rid)
+        action = {"ENABLED": "activate", "DISABLED": "deactivate"}.get(response["status"], "")
+        return self._stored(state, response) | {"action": action, "status": response["status"]}
 
 
 class FeaturesModel(_Plain):
-    """``okta_app_features``: Create and Update PUT the feature, then Read; Read adds an error
-    on any API error ("Could not read app feature"), such as Okta's answer when provisioning
-    is off. It cannot be deleted (``docs/resources/app_features.md``, #2565)."""
+    """``okta_app_features`` (``resource_okta_app_features.go``): Create and Update PUT the
+    feature (``UpdateFeatureForApplication``) with the capabilities only
+    (``buildUpdateAppFeature`` never sends ``status``) and store Okta's answer
+    (``updateAppFeatureState``: its ``status`` among them), with no Read after. ``status`` is
+    Optional, not Computed, so a declared value Okta does not answer fails the step as the
+    plugin framework fails it ("Provider produced inconsistent result after apply"). Read adds
+    an error on any API error ("Could not read app feature"), such as Okta's answer when
+    provisioning is off. It cannot be deleted (``docs/resources/app_features.md``, #2565)."""
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -172,9 +199,14 @@ class FeaturesModel(_Plain):
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
         app_id = inputs["appId"]
         caps = {k: v or "DISABLED" for k, v in capability_statuses(inputs.get("capabilities")).items()}
-        org.put_features(app_id, inputs.get("status", ""), caps)
-        org.get_features(app_id)  # Read: raises when provisioning is off
-        return dict(inputs)
+        answered = org.put_features(app_id, None, caps)  # raises when provisioning is off
+        declared = inputs.get("status")
+        if declared not in (None, "", answered):
+            raise ProviderError(
+                "Provider produced inconsistent result after apply: .status: was "
+                f'cty.StringVal("{declared}"), but now cty.StringVal("{answered}") (the provider does not send it)',
+            )
+        return dict(inputs) | {"status": answered}
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
@@ -189,10 +221,17 @@ class FeaturesModel(_Plain):
 
 class AttributeModel(_Plain):
     """``okta_app_user_schema_property``: ``index``, ``type``, ``external_name``,
-    ``external_namespace`` (``user_schema_property.go``) and ``scope``
-    (``resource_okta_app_user_custom_schema_property.go``) are ``ForceNew``."""
+    ``external_namespace``, ``unique`` and ``array_type`` (``user_schema_property.go``,
+    ``userSchemaSchema``) and ``scope`` (``resource_okta_app_user_custom_schema_property.go``)
+    are ``ForceNew``. Read (``resourceAppUserSchemaPropertyRead`` -> ``syncCustomUserSchema``)
+    sets ``scope``, ``external_name``, ``external_namespace`` and ``unique`` from Okta's
+    property whatever the config declares (``array_type`` when it is an array): a value
+    changed in the Profile Editor becomes the state at the next refresh, and the next
+    ``pulumi up`` replaces the attribute (refused: ``protect``, and its guard)."""
 
-    force_new = frozenset({"index", "type", "externalName", "externalNamespace", "scope"})
+    force_new = frozenset({"index", "type", "externalName", "externalNamespace", "scope", "unique", "arrayType"})
+    #: what Read sets from Okta's property (its keys in the engine's camelCase)
+    read_back = ("type", "scope", "externalName", "externalNamespace", "unique")
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -209,10 +248,15 @@ class AttributeModel(_Plain):
         org.delete_schema_property(state["appId"], state["index"])
 
     def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        """The property Okta holds (its keys the state has); gone with its app or the property."""
+        """The property Okta holds: :attr:`read_back` (``""`` for what Okta does not hold, as
+        the SDK's zero value), ``arrayType`` when Okta holds one; gone (a 404 of the app's
+        schema, or no such property: the id is cleared) with its app or the property."""
         app = org.apps.get(state["appId"])
         held = None if app is None else app.schema.get(state["index"])
-        return None if held is None else dict(state) | {k: v for k, v in held.items() if k in state}
+        if held is None:
+            return None
+        read = {k: held.get(k) or "" for k in self.read_back}
+        return dict(state) | read | ({"arrayType": held["arrayType"]} if held.get("arrayType") else {})
 
 
 class GroupModel(_Plain):
@@ -513,6 +557,8 @@ def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ig
         declared = key in inputs
         old, new = state.get(key), inputs.get(key)
         if old == new or model.suppressed(key, old, new, declared):
+            continue
+        if old in (None, "") and new in (None, ""):  # an unset Optional string is "" (SDKv2)
             continue
         if not declared and key not in model.force_new:
             continue  # Optional and not set: the state's value stands

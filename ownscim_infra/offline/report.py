@@ -190,6 +190,11 @@ class UserResult:
     #: unassigned them, as Okta's provisioning recorded it (``group assignment 'Own EMEA' was
     #: removed``); ``None`` otherwise
     cause: str | None = None
+    #: the person is assigned directly and is in an assigned group: why Own may hold the group's
+    #: regions instead, and what to check on a real org (``regions-not-guaranteed``,
+    #: :func:`~.findings.regions_not_guaranteed`); ``None`` otherwise. A label, not a difference:
+    #: ``ok`` does not depend on it
+    not_guaranteed: str | None = None
 
     @property
     def action(self) -> str | None:
@@ -220,6 +225,7 @@ class UserResult:
             "requests": list(self.requests),
             "before": None if self.before is None else self.before.to_json(),
             "changes": [str(c) for c in self.changes],
+            "regionsNotGuaranteed": self.not_guaranteed,
         }
 
 

@@ -106,6 +106,17 @@ def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
     return lines
 
 
+def _not_guaranteed_lines(report: SimulationReport, width: int | None) -> list[str]:
+    """The people whose regions in Own are not guaranteed (``regions-not-guaranteed``), with why."""
+    labelled = [u.not_guaranteed for u in report.users if u.not_guaranteed]
+    if not labelled:
+        return []
+    lines = ["Regions not guaranteed (assigned directly and in an assigned group):"]
+    for text in labelled:
+        lines += wrapped(f"- {text.removeprefix('regions not guaranteed: ')}", width, "  ")
+    return lines
+
+
 def _findings_lines(report: SimulationReport, width: int | None) -> list[str]:
     lines = []
     for u in report.users:
@@ -180,14 +191,17 @@ def render_text(report: SimulationReport, width: int | None = DEFAULT_WIDTH) -> 
         *_changes_lines(report, width),
         "",
         *_people_lines(report, width),
+        *_not_guaranteed_lines(report, width),
         *_findings_lines(report, width),
         *drift_lines(report, width),
         *_next_run_lines(report, width),
     ]
     ok_count = sum(u.ok for u in report.users)
     found = len(report.findings) + len(report.previous_findings)
+    labelled = sum(bool(u.not_guaranteed) for u in report.users)
     lines.append(
-        f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ; "
-        f"{found} finding(s)"
+        f"{len(report.users)} users: {ok_count} as the config means, {len(report.users) - ok_count} differ"
+        + (f"; {labelled} with regions not guaranteed" if labelled else "")
+        + f"; {found} finding(s)"
     )
     return "\n".join(lines) + "\n"

@@ -50,7 +50,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.findings import typo_findings
+from ownscim_infra.offline.findings import regions_not_guaranteed, typo_findings
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -467,10 +467,29 @@ def api_switch_warnings(base: State, new: State, report: SimulationReport) -> li
             Code.PROVISIONING_API_ON,
             "provisioning switches from manual to api: Okta serves the Connections and Features APIs for a short "
             f"list of catalog apps. Where Okta serves this app's connection (ENABLED): {on_enabled}. Where it "
-            f"answers UNKNOWN (most likely for this app): {on_unknown}. Check the org first: `pulumi stack output "
-            "connectionStatus` after a run, or keep provisioning: manual",
+            f"answers UNKNOWN (most likely for this app): {on_unknown}. Check the org after the first run with "
+            "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`: "
+            "without a refresh it says ENABLED, which the provider sets itself), or keep provisioning: manual",
             resources=tuple(r.name for r in new.plan.resources if r.type == provider.CONNECTION),
         )
+    ]
+
+
+def not_guaranteed_split(new: State, report: SimulationReport) -> tuple[list[Finding], list[Finding]]:
+    """``regions-not-guaranteed`` for NEW (:func:`~.findings.regions_not_guaranteed`), split in
+    (the change's, already so): the change's are the people whose direct assignment the run
+    creates or replaces (Okta decides the scope when the assignment is made, with the group
+    already granting the app or not: the order of parallel steps is not defined); the others'
+    are already so and never make the verdict."""
+    ops = {s.name: s.op for s in report.changes}
+    made = {
+        okta_fold(str(r.inputs.get("username", "")))
+        for r in new.plan.resources
+        if r.type == provider.APP_USER and ops.get(r.name) in (Op.CREATE, Op.REPLACE)
+    }
+    found = regions_not_guaranteed(new.plan.config, new.directory)
+    return [f for f in found if okta_fold(f.logins[0]) in made], [
+        f for f in found if okta_fold(f.logins[0]) not in made
     ]
 
 
@@ -573,6 +592,9 @@ def review(
     run_findings = [f for f in report.findings if (f.code, f.message) not in had]
     already_warnings = [f for f in report.findings if (f.code, f.message) in had]
     already_warnings += [f for f in already_plan if (f.code, f.message) not in had]
+    caveats, already_caveats = not_guaranteed_split(new, report)
+    run_findings += caveats
+    already_warnings += already_caveats
     verdict, reasons = verdict_of(report, change + run_findings, orders)
     if failed_base:
         reasons = [failed_base[0].message, *reasons]

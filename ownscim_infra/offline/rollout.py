@@ -49,6 +49,31 @@ ASSIGNMENT_GRANTED_BY_GROUP = "E0000046"
 Progress = Callable[[str, int, int], None]
 
 
+#: The prefix of a group name in :func:`group_name_claims` (no folded login starts with it).
+NAME_CLAIM = "\x00group name: "
+
+
+def group_name_claims(result: RunResult, old: dict[str, ResourceState]) -> dict[str, set[str]]:
+    """Step name -> the group names (folded, prefixed with :data:`NAME_CLAIM`) a group's step
+    gives up or takes: a create takes its name, a rename (an update of ``name``) gives up the
+    old one and takes the new one, a delete gives its name up. Okta's group names are unique
+    (E0000001 on a create or a rename to a name in use: :meth:`.okta_org.OktaOrg.create_group`),
+    so two such steps with a name in common and no dependency between them succeed in one
+    order and fail in the other (the engine runs them in parallel): :func:`.engine.conflict_groups`
+    joins them as it joins steps that touch a same user, and the review explores both orders."""
+    found: dict[str, set[str]] = {}
+    for step in result.steps:
+        if step.type != provider.GROUP or step.op == Op.SAME:
+            continue
+        names = set()
+        for state in (result.state.get(step.name), old.get(step.name)):
+            if state is not None and state.inputs.get("name"):
+                names.add(NAME_CLAIM + okta_fold(str(state.inputs["name"])))
+        if names:
+            found[step.name] = names
+    return found
+
+
 @dataclass
 class RolloutRun:
     """One ``pulumi up``: the engine's result, and the findings of the run."""
@@ -99,6 +124,36 @@ def deactivation_cause(step: Step | None, was: ResolvedAssignment) -> str:
     if kind == provider.GROUP:
         return f"group {was.group!r} was deleted"
     return f"removed from group {was.group!r} " + (f"(by {step.name})" if step else "(a membership change in Okta)")
+
+
+def app_deleted_finding(label: str, how: str, logins: list[str], resources: tuple[str, ...] = ()) -> Finding:
+    """``app-deleted``: the app deleted in Okta (``how``: by the run, or by hand), with the
+    people who had it (``logins``, folded).
+
+    Okta documents what deleting an app does to its assignments, not what it sends to the
+    app: "Deactivating an app results in a reconciliation being performed for all users who
+    were assigned to the app through group assignments. The reconciliation process removes
+    the app assignment" (Okta help, "Deactivate app integrations",
+    ``apps-deactivate.htm``; an app is deactivated before it is deleted). Whether Own then
+    receives a SCIM deactivation for each user is not documented, so both outcomes are named;
+    the emulation sends nothing (:meth:`.okta_org.OktaOrg.delete_app`)."""
+    count = f"{len(logins)} account(s)" + (f" ({', '.join(logins)})" if logins else "")
+    return Finding(
+        Code.APP_DELETED,
+        f"the Okta app {label!r} is deleted: {how}. Okta removes every assignment with it (its docs: deactivating "
+        "an app reconciles the users assigned through groups, which removes their assignment); whether Okta then "
+        f"sends Own a SCIM deactivation is not documented. Own's {count} are either all deactivated (Own removes "
+        "them, with their roles and business units) or left active and no longer managed by Okta (nobody is "
+        "deprovisioned any more). The emulation sends nothing: Own below is the second case",
+        tuple(logins),
+        (
+            "Before: save what is assigned (`pulumi stack output regionsByGroup`, `python -m ownscim_infra verify "
+            "--format json`) and agree with Own's admins which outcome is acceptable.",
+            "After: in Own's UI, check whether the users are deactivated or still active; a new app assigns them "
+            "again by userName.",
+        ),
+        resources=resources,
+    )
 
 
 class Rollout:
@@ -181,9 +236,12 @@ class Rollout:
         run = RolloutRun(result)
         run.touches = self.touches(result, old_states)
         run.independent = independent(registrations, old_states)
-        run.conflicts = conflict_groups(result.steps, run.touches, run.independent)
+        claims = group_name_claims(result, old_states)
+        contended = {n: run.touches.get(n, set()) | claims.get(n, set()) for n in {*run.touches, *claims}}
+        run.conflicts = conflict_groups(result.steps, contended, run.independent)
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
+        run.findings += self._app_deleted(result, had_app)
         self.org.settle()
         if directory_after is not None:
             self.org.set_directory(directory_after)
@@ -358,6 +416,20 @@ class Rollout:
                 )
             )
         return found
+
+    def _app_deleted(self, result: RunResult, had_app: dict[str, str]) -> list[Finding]:
+        """``app-deleted`` when the run deleted the app (a plain delete, or the old app of a
+        replacement), naming who had it before the run."""
+        gone = [
+            s
+            for s in result.steps
+            if s.type == provider.APP and s.op in (Op.DELETE, Op.REPLACE) and s.status == Status.DONE
+            if self._ids_before.get(s.name) not in self.org.apps
+        ]
+        if not gone:
+            return []
+        how = f"pulumi up deletes it ({gone[0].name}, {gone[0].op})"
+        return [app_deleted_finding(self._label(), how, list(had_app), resources=(gone[0].name,))]
 
     def _order(self, config: OwnScimConfig) -> list[Finding]:
         held = [row["group"] for row in assignments_held(self.org, self.app_id)]

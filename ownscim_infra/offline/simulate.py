@@ -53,12 +53,12 @@ from ownscim_infra.offline.console import apply_console, with_memberships
 from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack_of
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
-from ownscim_infra.offline.findings import rule_findings, setup_findings, typo_findings
+from ownscim_infra.offline.findings import regions_not_guaranteed, rule_findings, setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
 from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, console_changes, fold_events
-from ownscim_infra.offline.rollout import Progress, Rollout
+from ownscim_infra.offline.rollout import Progress, Rollout, app_deleted_finding
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
 from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactivation
@@ -225,6 +225,7 @@ def run_simulation(
         previous_failed: Step | None = None
         before: BeforeReader | None = None
         introduced: list[Drift] = []
+        console_findings: list[Finding] = []
         in_own: list[str] = []
         if previous is not None:
             if set_account_regions is not None:
@@ -234,7 +235,7 @@ def run_simulation(
             previous_findings += rule_findings(previous.plan.config, previous.directory)
             previous_failed = first.result.failed
             if console is not None:
-                current, introduced, in_own = _apply_console(rollout, previous, current, console)
+                current, introduced, console_findings, in_own = _apply_console(rollout, previous, current, console)
             # Own "before the change" is read after the console's actions, just in time
             before = BeforeReader(read, previous)
             okta.on_request = before.on_request
@@ -252,8 +253,13 @@ def run_simulation(
         )
         okta.on_request = None
         app = rollout.app()
-        findings = setup_findings(app.settings()) + run.findings + typo_findings(current.plan.config, current.directory)
-        findings += rule_findings(current.plan.config, current.directory)
+        findings = (
+            console_findings
+            + setup_findings(app.settings())
+            + run.findings
+            + typo_findings(current.plan.config, current.directory)
+            + rule_findings(current.plan.config, current.directory)
+        )
         wanted = expectations(
             current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
         )
@@ -273,6 +279,11 @@ def run_simulation(
             if before is not None:
                 before.unchanged(login, own)
             users.append(judge.user(login, wanted[login], own))
+        caveats = regions_not_guaranteed(current.plan.config, current.directory, direct_scope)
+        for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
+            user.not_guaranteed = next(
+                (f.message for f in caveats if okta_fold(user.login) == okta_fold(f.logins[0])), None
+            )
         attr = app.attribute
         after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
         return SimulationReport(
@@ -329,21 +340,32 @@ class Console:
 
 def _apply_console(
     rollout: Rollout, previous: State, current: State, console: Console
-) -> tuple[State, list[Drift], list[str]]:
+) -> tuple[State, list[Drift], list[Finding], list[str]]:
     """The admins' actions after ``previous``'s run: applied to the org in the file's order,
     Okta's provisioning reacting to each before the next; returns ``current`` with the
     memberships they changed, the drift they made (against the previous config, which the
-    org matched before them), and what Okta's provisioning did in Own in reaction
-    (:func:`~.report.console_changes`)."""
+    org matched before them), ``app-deleted`` when they deleted the app
+    (:func:`.rollout.app_deleted_finding`, naming who had the app just before), and what
+    Okta's provisioning did in Own in reaction (:func:`~.report.console_changes`)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
-    # Okta's provisioning reacts to each action before the next (the file's order is the admins')
+    had_app = [list(rollout.users())]  # who has the app before each action, and after the last
+
+    def react() -> None:  # Okta's provisioning reacts to each action before the next (the admins' order)
+        rollout.react()
+        had_app.append(list(rollout.users()))
+
     seen = len(rollout.provisioner.events)
-    apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=rollout.react)
+    apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=react)
     in_own = console_changes(rollout.provisioner.events[seen:])
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
-    return replace_fields(current, directory=directory), made, in_own
+    deleted = []
+    at = next((n for n, a in enumerate(console.actions) if a.action == "delete-app"), None)
+    if at is not None:
+        how = "deleted by hand in the Admin Console (--console)"
+        deleted.append(app_deleted_finding(previous.plan.config.app.label, how, had_app[at]))
+    return replace_fields(current, directory=directory), made, deleted, in_own
 
 
 # --------------------------------------------------------------------------- command

@@ -142,9 +142,10 @@ def test_a_name_with_backticks_and_quotes_stays_a_name_in_markdown_and_json(repo
         {name: (REPO / "config" / "example.yaml").read_text(), name.replace(".yaml", "-directory.yaml"): directory},
     )
     code, verdict, report, comment = run(repo, tmp_path)
-    # new: against the org before it; the example assigns dana.lee directly while in Own US (a warning plan gives)
+    # new: against the org before it; the example assigns dana.lee directly while in Own US (a warning plan
+    # gives), and her direct assignment is created: her regions are not guaranteed (#264)
     assert [c["path"] for c in verdict["configs"]] == [name] and code == 1, verdict
-    assert verdict["configs"][0]["reasons"] == ["warnings: assignment-blocked-by-group"]
+    assert verdict["configs"][0]["reasons"] == ["warnings: assignment-blocked-by-group, regions-not-guaranteed"]
     assert f"## Review of {markdown.code(name)} against {markdown.code(name + ' (new)')}" in report
     assert f"### {markdown.code(name)}: " in comment
 
@@ -282,6 +283,20 @@ def test_the_age_is_counted_in_whole_days_from_generated_at():
     assert directory_note(content, "d.json", True, now) == (
         "directory pulled from https://acme.okta.com at 2026-12-01T10:00:00+00:00 for this review "
         "(BASE and NEW reviewed on it)"
+    )
+
+
+def test_a_directory_dated_in_the_future_says_its_age_is_unknown():
+    """Not "generated 0 days ago" (an adversarial test: a year ahead read as fresh)."""
+    from datetime import UTC, datetime
+
+    from ownscim_infra.cli.review_changes import directory_note
+
+    content = b'{"source": "https://acme.okta.com", "generatedAt": "2027-12-01T00:00:00+14:00", "users": []}'
+    note = directory_note(content, "d.json", False, datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    assert note == (
+        "directory d.json is dated in the future (2027-12-01T00:00:00+14:00) from https://acme.okta.com: "
+        "its age is unknown (`ownscim directory pull` writes the time it ran)"
     )
 
 

@@ -118,6 +118,10 @@ def test_switching_to_api_provisioning_says_what_each_org_does(tmp_path):
     enabled, unknown = switch.message.split("Where it answers UNKNOWN")
     assert "(ENABLED): pulumi up succeeds" in enabled
     assert "pulumi up fails at own-scim-features" in unknown and "every later pulumi up fails" in unknown
+    # the connectionStatus output says ENABLED until a refresh (the provider sets it): the check asks Okta
+    assert (
+        "`python -m ownscim_infra verify` (or `pulumi refresh`, then `pulumi stack output connectionStatus`" in unknown
+    )
 
 
 # --------------------------------------------------------------------------- item 6: plan's warnings
@@ -140,7 +144,8 @@ def test_a_review_shows_every_warning_plan_gives_for_new_and_base_s_apart(tmp_pa
 def test_a_config_against_itself_lists_base_s_warnings_apart_and_is_safe():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
     assert rv.verdict == SAFE and rv.warnings == []
-    assert {w.code for w in rv.already_warnings} == {"assignment-blocked-by-group"}
+    # dana.lee (assigned directly, in Own US): already so, named apart from the verdict
+    assert {w.code for w in rv.already_warnings} == {"assignment-blocked-by-group", "regions-not-guaranteed"}
     assert "Already so before this change" in render_text(rv)
 
 
@@ -175,3 +180,61 @@ def test_the_next_simulation_on_a_directory_with_the_old_name_leaves_them_out(tm
     new = changed(tmp_path, lambda d: group(d, "Own EMEA").update(name="Own Europe", key="own-emea"))
     lukas = next(u for u in simulate(new, DIRECTORY).users if u.login == "lukas.weber@example.com")
     assert lukas.own is None
+
+
+def test_a_rename_to_the_name_another_group_gives_up_in_the_same_change_depends_on_the_order(tmp_path):
+    """Two renames with no dependency between them run in parallel: Own EMEA -> Own US succeeds
+    only if Own US -> Own Americas ran first (Okta's unique names, E0000001). The order found
+    first succeeded, and the review said safe (an adversarial test)."""
+    head = (
+        "app: {label: Own, scim_base_url: https://scim.example.com/scim/v2, provisioning: manual,"
+        " manual_steps_done: true}\nregions: [us1, emea2]\ngroups:\n"
+    )
+    base, new = tmp_path / "base.yaml", tmp_path / "new.yaml"
+    base.write_text(
+        head + "  - {name: Own EMEA, key: aaa, regions: [emea2]}\n  - {name: Own US, key: zzz, regions: [us1]}\n"
+    )
+    new.write_text(
+        head + "  - {name: Own US, key: aaa, regions: [emea2]}\n  - {name: Own Americas, key: zzz, regions: [us1]}\n"
+    )
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(
+        "users:\n  - {login: a@example.com, groups: [Own EMEA]}\n  - {login: b@example.com, groups: [Own US]}\n"
+    )
+    after.write_text(
+        "users:\n  - {login: a@example.com, groups: [Own US]}\n  - {login: b@example.com, groups: [Own Americas]}\n"
+    )
+    rv = review(base, new, after, base_directory=before)
+    assert rv.verdict != SAFE, rv.reasons
+    assert rv.verdict == BLOCKED and "E0000001" in rv.reasons[0] and "in one order" in rv.reasons[0], rv.reasons
+    assert sorted(rv.report.conflicts[0]) == ["own-scim-group-aaa", "own-scim-group-zzz"]
+    assert "Depends on the order of parallel steps" in render_text(rv)
+
+
+def test_a_group_s_old_name_never_masks_the_name_another_group_has_now(tmp_path):
+    """Own US -> Own Americas and Own EMEA -> Own US in one change: a directory that lists
+    "Own US" after it means Own EMEA's group (the name it has now), not the group that had the
+    name. The old name was resolved first: the review told a reviewer to put a@example.com
+    back in us1 (an adversarial test)."""
+    from ownscim_infra.config import load_config
+    from ownscim_infra.config.directory import load_directory
+    from ownscim_infra.offline.expectations import expectations
+
+    head = (
+        "app: {label: Own, scim_base_url: https://scim.example.com/scim/v2, provisioning: manual,"
+        " manual_steps_done: true}\nregions: [us1, emea2]\ngroups:\n"
+    )
+    base, new = tmp_path / "base.yaml", tmp_path / "new.yaml"
+    base.write_text(
+        head + "  - {name: Own US, key: zzz, regions: [us1]}\n  - {name: Own EMEA, key: aaa, regions: [emea2]}\n"
+    )
+    new.write_text(
+        head + "  - {name: Own Americas, key: zzz, regions: [us1]}\n  - {name: Own US, key: aaa, regions: [emea2]}\n"
+    )
+    after = tmp_path / "after.yaml"
+    after.write_text(
+        "users:\n  - {login: a@example.com, groups: [Own US]}\n  - {login: b@example.com, groups: [Own Americas]}\n"
+    )
+    meant = expectations(load_config(new), load_directory(after), (load_config(base), load_directory(after)))
+    assert meant["a@example.com"].regions == ("emea2",) and meant["a@example.com"].via == "groups: Own US"
+    assert meant["b@example.com"].regions == ("us1",) and meant["b@example.com"].via == "groups: Own Americas"

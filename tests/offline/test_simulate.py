@@ -394,7 +394,7 @@ def sim_cmd(*args, env=None):
 def test_command_text_and_json():
     res = sim_cmd()
     assert res.returncode == 0, res.stderr
-    assert "10 users: 10 as the config means, 0 differ; 0 finding(s)" in res.stdout
+    assert "10 users: 10 as the config means, 0 differ; 1 with regions not guaranteed; 0 finding(s)" in res.stdout
     res = sim_cmd("--format", "json")
     assert res.returncode == 0
     doc = json.loads(res.stdout)
