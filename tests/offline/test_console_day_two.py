@@ -147,7 +147,8 @@ def test_review_names_the_console_file_and_each_action_in_every_format(tmp_path)
 
 def test_review_without_console_says_nothing_of_it():
     rv = review(EXAMPLE, EXAMPLE, DIRECTORY)
-    assert "Admin Console" not in render_text(rv) and "Admin Console" not in render_markdown(rv)
+    said = "Admin Console, after BASE's run"
+    assert said not in render_text(rv) and said not in render_markdown(rv)
     assert "console" not in json.loads(render_json(rv))
 
 
