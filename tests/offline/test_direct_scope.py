@@ -61,7 +61,7 @@ def test_the_default_run_labels_dana_regions_not_guaranteed_with_the_reason_and_
     assert dana.ok and report.ok, "a label, not a difference: Own holds what the config means in this reading"
     rendered = render_text(report, width=None)
     assert "Regions not guaranteed (assigned directly and in an assigned group):" in rendered
-    assert "8 users: 8 as the config means, 0 differ; 1 with regions not guaranteed; 0 finding(s)" in rendered
+    assert "10 users: 10 as the config means, 0 differ; 1 with regions not guaranteed; 0 finding(s)" in rendered
 
 
 def test_a_review_that_assigns_dana_is_not_safe_and_says_why(tmp_path):
