@@ -18,13 +18,18 @@ console makes them:
 - ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
 - ``delete-app``: Deactivate, then Delete: every assignment goes with the app.
 
+The actions are applied one at a time, in the file's order (the order the admins acted), and
+Okta's provisioning reacts to each before the next (:func:`apply_console`'s ``after``): a
+``remove-member`` then an ``add-member`` of one person deactivates them in Own (Own removes
+them), then creates them anew.
+
 An action the org cannot take (a group it does not have, a person with no direct assignment)
 is a :class:`~ownscim_infra.config.ConfigError` naming the file and the action's key path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +55,13 @@ def apply_console(
     actions: Sequence[ConsoleAction],
     file: str | Path,
     positions: Positions | None = None,
+    *,
+    after: Callable[[], None] | None = None,
 ) -> None:
-    """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds); the
-    memberships they change carry into the next run's directory through :func:`with_memberships`.
+    """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds), calling
+    ``after`` once each action is taken, before the next one (Okta's provisioning reacts to
+    each admin action in turn: :meth:`.rollout.Rollout.react`); the memberships they change
+    carry into the next run's directory through :func:`with_memberships`.
 
     :raises ConfigError: an action the org cannot take, naming ``file``, the line and column
         (with the file's ``positions``) and ``[n].key``."""
@@ -68,6 +77,9 @@ def apply_console(
             where = positions.of((n,)) if positions else None
             line, column = (where.line, where.column) if where else (None, None)
             issues.append(ConfigIssue(f"[{n}]", action.render(), f"Okta refuses it: {exc}", line, column))
+        else:
+            if after is not None:
+                after()
     if issues:
         raise ConfigError(file, issues)
 

@@ -1,15 +1,19 @@
 """Drift: what the config declares against what the emulated Okta holds, with each repair.
 
 ``simulate``'s report lists one :class:`Drift` per difference after the run (the app, each
-created group's name, each group assignment's presence, priority and ``regions`` value, each
-person's direct assignment and value), with the command or Admin Console step that brings it
-back, worded once for ``verify`` and ``simulate`` (:mod:`ownscim_infra.domain.repairs`):
+created group's name, each ``members`` group's membership, each group assignment's
+presence, priority and ``regions`` value, each person's direct assignment and value), with
+the command or Admin Console step that brings it back, worded once for ``verify`` and
+``simulate`` (:mod:`ownscim_infra.domain.repairs`):
 
 - a ``regions`` value edited in the console: ``pulumi up --replace 'URN'``. A plain ``pulumi
   up`` reads nothing; ``pulumi up --refresh`` rewrites the recorded inputs from Okta's value
   while the replacement trigger (the declared profile) is unchanged (:meth:`.engine.Engine.refresh`);
 - an assignment or a group removed or renamed by hand: ``pulumi up --refresh`` (the Read
   answers 404, or the name Okta holds, and the update puts it back);
+- a member added to or removed from a ``members`` group by hand: ``pulumi up --refresh`` (the
+  memberships' Read with ``track_all_users`` records Okta's members, and the update puts the
+  config's list back; a plain ``pulumi up`` sees nothing);
 - a person who has the app only through a group (their direct assignment removed by hand):
   the app user's Read answers 200 with scope ``GROUP``, so no run creates it again: the
   console step;
@@ -61,7 +65,7 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
             "and no longer managed; Okta does not document which: app-deleted)"
         )
         return [Drift(names.app, what, repair, "app")]
-    found = _groups(config, org, state, names)
+    found = _groups(config, org, state, names) + _members(config, org, state, names)
     if config.assignments_declared:
         found += _group_assignments(config, org, app_state.id, stack, state)
         found += _people(config, org, app_state.id, stack, names)
@@ -80,6 +84,33 @@ def _groups(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: n
         elif now.name != group.name:
             what = f"group {group.name!r} is named {now.name!r} in Okta"
             found.append(Drift(held.name, what, repairs.REFRESH, "group"))
+    return found
+
+
+def _members(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: naming.ResourceNames) -> list[Drift]:
+    """A ``members`` group whose Okta membership is not the config's list: the program owns
+    the whole membership (``track_all_users``), so ``pulumi up --refresh`` reads the group
+    (``checkIfUsersHaveChanged``) and the update adds and removes members back to the list; a
+    plain ``pulumi up`` diffs against the state, which still holds the declared users."""
+    found = []
+    for group in config.groups:
+        held = state.get(names.group_memberships(group.resource_key))
+        if group.members is None or held is None:
+            continue
+        gid = str(held.inputs.get("groupId", ""))
+        if gid not in org.groups:
+            continue  # the group itself was deleted: _groups says so
+        now = org.groups[gid].name
+        in_okta = {okta_fold(u.login): u.login for u in org.members(gid)}
+        listed = {okta_fold(login): login for login in group.members}
+        for key, login in in_okta.items():
+            if key not in listed:
+                what = f"{login} is in Okta's group {now!r}, the config's members do not list them"
+                found.append(Drift(held.name, what, repairs.REFRESH, f"member-added:{key}"))
+        for key, login in listed.items():
+            if key not in in_okta and org.find_user_id(login) is not None:
+                what = f"{login} listed in members is not in Okta's group {now!r}"
+                found.append(Drift(held.name, what, repairs.REFRESH, f"member-removed:{key}"))
     return found
 
 

@@ -180,6 +180,7 @@ class Engine:
         names: the resource is replaced whatever its diff (``deleteBeforeReplace`` and
         ``protect`` as for any replacement; pulumi/pulumi ``step_generator.go``, the
         ``--replace`` targets are a forced ``Replace``)."""
+        self._replace = set(replace)  # before any step: a target not run is still a replace
         failure = self._program_failure(registrations)
         if failure is not None:
             return failure
@@ -187,7 +188,6 @@ class Engine:
             refreshed = self.refresh()
             if refreshed.failed:
                 return self._refresh_failure(registrations, refreshed)
-        self._replace = set(replace)
         old = self.state
         new: dict[str, ResourceState] = {}
         self._old = old
@@ -443,6 +443,9 @@ class Engine:
         if before is None:
             return Step(reg.name, reg.type, Op.CREATE, status=Status.NOT_RUN)
         new[reg.name] = before
+        if reg.name in self._replace:  # pulumi up --replace: a forced replacement, whatever the diff
+            dbr = bool(reg.options.get("deleteBeforeReplace"))
+            return Step(reg.name, reg.type, Op.REPLACE, ["--replace"], Status.NOT_RUN, delete_before_replace=dbr)
         try:
             op, paths, _ = self._plan(reg, self._resolve(reg.inputs, new), before)
         except OktaApiError as exc:

@@ -265,6 +265,9 @@ class SimulationReport:
     drift: list[Drift] = field(default_factory=list)
     #: the Admin Console actions applied before the run (``--console``), one line each
     console: list[str] = field(default_factory=list)
+    #: what Okta's provisioning did in Own in reaction to those actions, before the run: one
+    #: line a person (:func:`console_changes`); not the change's doing
+    console_changes: list[str] = field(default_factory=list)
     #: with ``--console``, ``--refresh`` or ``--replace``: a further plain ``pulumi up`` after
     #: this run, previewed (``None`` otherwise): converged when every step is ``same``
     next_run: list[Step] | None = None
@@ -284,7 +287,7 @@ class SimulationReport:
         """The ``json`` format's document: the fields in camelCase (``regionsSent``,
         ``updateFailed``: ``"name: error"``), as ``plan`` and ``review`` write theirs, plus ``ok``."""
         failed = self.update_failed
-        return {
+        doc: dict[str, Any] = {
             "config": self.config,
             "directory": self.directory,
             "previous": self.previous,
@@ -302,6 +305,9 @@ class SimulationReport:
             "drift": [d.to_json() for d in self.drift],
             "ok": self.ok,
         } | ({} if self.next_run is None else {"nextRun": [step.to_json() for step in self.next_run]})
+        if self.console:  # the Admin Console actions before the run, and what Okta did in Own for them
+            doc |= {"console": self.console, "consoleChanges": self.console_changes}
+        return doc
 
 
 def camel_case(text: str) -> str:
@@ -401,6 +407,30 @@ def fold_events(events: Iterable[ProvisioningEvent], last_run: int) -> dict[str,
             if event.kind == EventKind.DEACTIVATED:
                 user.cause = event.cause or None
     return folded
+
+
+def console_changes(events: Iterable[ProvisioningEvent]) -> list[str]:
+    """What Okta's provisioning did in Own in reaction to the Admin Console actions (the
+    ``events`` it recorded while they were applied: :meth:`.rollout.Rollout.react`), one line a
+    person, in the order Okta acted: ``jordan.kim@example.com: deactivated (removed from group
+    'Own US' (a membership change in Okta)), then created in Own (regions us1)``. Own's "before"
+    of a review is read after these actions, so they are said apart from what the change does."""
+    done: dict[str, tuple[str, list[str]]] = {}
+    for event in events:
+        if event.kind == EventKind.DEACTIVATED:
+            what = "deactivated" + (f" ({event.cause})" if event.cause else "")
+        elif event.kind == EventKind.PROVISIONED:
+            what = f"created in Own (regions {event.regions or 'none: all regions'})"
+        elif event.kind == EventKind.REACTIVATED:
+            what = "reactivated (no regions sent)"
+        elif event.kind == EventKind.NOT_PUSHED:
+            what = "the regions value changed in Okta, not pushed to Own"
+        else:
+            continue
+        if not event.ok:
+            what += " (the receiver refused it)"
+        done.setdefault(event.key, (event.login, []))[1].append(what)
+    return [f"{login}: {', then '.join(whats)}" for login, whats in done.values()]
 
 
 def provisioning_reasons(done: Provisioned, own: OwnState | None, tied: str | None) -> list[Reason]:

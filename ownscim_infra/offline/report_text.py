@@ -83,6 +83,10 @@ def _people_lines(report: SimulationReport, width: int | None) -> list[str]:
         for u in report.users
     ]
     lines = [*aligned(header, rows, max_width=width), ""]
+    if report.console:  # Own "before the change" is read after these: they are not the change's
+        lines += [f"What the Admin Console actions did in Own, before this run ({len(report.console_changes)}):"]
+        lines += [w for line in report.console_changes for w in wrapped(line, width, "  ")] or ["  nobody"]
+        lines.append("")
     if report.previous:
         changed = report.changed_users
         lines.append(f"What the change does to people in Own ({len(changed)} of {len(report.users)}):")

@@ -232,6 +232,19 @@ class Review:
     already_warnings: list[Finding] = field(default_factory=list)
     #: the other orders of the run's parallel steps, and what they change
     orders: OrderDependence = field(default_factory=OrderDependence)
+    #: the console file (``--console``) whose Admin Console actions were applied after BASE's
+    #: run and before NEW's: the verdict assumes them (each is in ``report.console``)
+    console: str | None = None
+
+    def console_head(self) -> str | None:
+        """The line that says the review assumed Admin Console actions (``--console``), naming
+        the file (``None`` without a console file); the actions are ``report.console``, in order."""
+        if self.console is None:
+            return None
+        n = len(self.report.console)
+        return f"Admin Console, after BASE's run and before NEW's ({self.console}): " + (
+            f"{n} action(s) applied in this order; the verdict assumes them:" if n else "no action"
+        )
 
     @property
     def already(self) -> list[UserResult]:
@@ -252,7 +265,7 @@ class Review:
         those the change affects); with ``--console``, ``--refresh`` or ``--replace`` also
         ``"drift"`` (what Okta holds against NEW after the run, with each repair)."""
         failed = self.report.update_failed
-        return {
+        doc: dict[str, Any] = {
             "base": self.base,
             "new": self.new,
             "verdict": {"level": camel_case(self.verdict), "reasons": self.reasons},
@@ -271,6 +284,13 @@ class Review:
                 "warnings": [w.to_json() for w in self.already_warnings],
             },
         } | ({} if self.report.next_run is None else {"drift": [d.to_json() for d in self.report.drift]})
+        if self.console is not None:  # the verdict assumed these Admin Console actions, in order
+            doc["console"] = {
+                "file": self.console,
+                "actions": self.report.console,
+                "inOwn": self.report.console_changes,
+            }
+        return doc
 
 
 def _person_json(u: UserResult) -> dict[str, Any]:
@@ -592,6 +612,7 @@ def review(
         regions_after=list(new.plan.config.regions),
         already_warnings=already_warnings,
         orders=orders,
+        console=None if console is None else str(console),
     )
 
 
@@ -601,6 +622,8 @@ def review(
 ORDER_TITLE = "Depends on the order of parallel steps"
 #: The title of the section of what was so before the change.
 ALREADY_TITLE = "Already so before this change"
+#: What the console actions did in Own, said apart from the change (Own's "before" is after them).
+CONSOLE_IN_OWN = "What Okta did in Own in reaction to them, before NEW's run (not the change's doing)"
 #: Lists longer than this fold into a collapsible section in Markdown.
 FOLD_AFTER = 10
 
@@ -671,6 +694,7 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
     out = [
         *wrapped(f"Review of {rv.base} -> {rv.new}", width),
         *wrapped(f"Verdict: {rv.verdict.upper()}: " + "; ".join(rv.reasons), width),
+        *_console_text(rv, width),
         "",
         title,
     ]
@@ -702,6 +726,33 @@ def render_text(rv: Review, width: int | None = None, *, show_all: bool = False)
     out += _already_text(rv, width)
     out += ["", *drift_lines(rv.report, width)] if rv.report.next_run is not None and rv.report.drift else []
     return "\n".join(out) + "\n"
+
+
+def _console_text(rv: Review, width: int | None) -> list[str]:
+    """The console file's line and its actions, one a line (``[]`` without ``--console``)."""
+    from ownscim_infra.domain.tables import wrapped
+
+    head = rv.console_head()
+    if head is None:
+        return []
+    out = [*wrapped(head, width), *(line for a in rv.report.console for line in wrapped(f"- {a}", width, "  "))]
+    if rv.report.console:
+        out += wrapped(CONSOLE_IN_OWN + (":" if rv.report.console_changes else ": nobody"), width)
+        out += [line for text in rv.report.console_changes for line in wrapped(f"- {text}", width, "  ")]
+    return out
+
+
+def _console_markdown(rv: Review) -> list[str]:
+    """:func:`_console_text` in Markdown: a paragraph, then a list (and a blank line)."""
+    head = rv.console_head()
+    if head is None:
+        return []
+    actions = [f"- {markdown.prose(a)}" for a in rv.report.console]
+    if not actions:
+        return [markdown.prose(head), ""]
+    in_own = [f"- {markdown.prose(text)}" for text in rv.report.console_changes]
+    said = markdown.prose(CONSOLE_IN_OWN + (":" if in_own else ": nobody"))
+    return [markdown.prose(head), "", *actions, "", said, *([""] if in_own else []), *in_own, ""]
 
 
 def _already_text(rv: Review, width: int | None) -> list[str]:
@@ -769,6 +820,7 @@ def render_markdown(rv: Review, *, show_all: bool = False) -> str:
         "",
         f"**{icon} {rv.verdict.upper()}**: " + markdown.prose("; ".join(rv.reasons)),
         "",
+        *_console_markdown(rv),
         "### People",
         "",
     ]

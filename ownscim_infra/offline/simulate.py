@@ -58,7 +58,7 @@ from ownscim_infra.offline.findings import regions_not_guaranteed, rule_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
-from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, fold_events
+from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, console_changes, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout, app_deleted_finding
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
 from ownscim_infra.offline.steps import Step
@@ -187,9 +187,10 @@ def run_simulation(
     means. Sends requests to ``base_url`` only.
 
     :param console: Admin Console actions applied after ``previous``'s run and before
-        ``current``'s (:mod:`.console`; Okta's provisioning reacts to them at once, and Own's
-        "before" is read after them); the drift they make and the run repairs is reported
-        with ``repair`` ``None`` (:mod:`.drift`).
+        ``current``'s (:mod:`.console`; in the file's order, Okta's provisioning reacting to
+        each before the next, and Own's "before" read after them); the drift they make and the
+        run repairs is reported with ``repair`` ``None`` (:mod:`.drift`), what Okta did in Own
+        for them in ``console_changes``.
     :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
     :param replace: the logical names ``current``'s run replaces whatever their diff
         (``pulumi up --replace URN``).
@@ -226,6 +227,7 @@ def run_simulation(
         before: BeforeReader | None = None
         introduced: list[Drift] = []
         console_findings: list[Finding] = []
+        in_own: list[str] = []
         if previous is not None:
             if set_account_regions is not None:
                 set_account_regions(tuple(previous.plan.config.regions))
@@ -234,7 +236,7 @@ def run_simulation(
             previous_findings += rule_findings(previous.plan.config, previous.directory)
             previous_failed = first.result.failed
             if console is not None:
-                current, introduced, console_findings = _apply_console(rollout, previous, current, console)
+                current, introduced, console_findings, in_own = _apply_console(rollout, previous, current, console)
             # Own "before the change" is read after the console's actions, just in time
             before = BeforeReader(read, previous)
             okta.on_request = before.on_request
@@ -312,6 +314,7 @@ def run_simulation(
             conflicts=run.conflicts,
             drift=after + repaired(introduced, after),
             console=[a.render() for a in console.actions] if console else [],
+            console_changes=in_own,
             next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
             fixed=[
                 (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
@@ -338,23 +341,32 @@ class Console:
 
 def _apply_console(
     rollout: Rollout, previous: State, current: State, console: Console
-) -> tuple[State, list[Drift], list[Finding]]:
-    """The admins' actions after ``previous``'s run: applied to the org, Okta's provisioning
-    reacting; returns ``current`` with the memberships they changed, the drift they made
-    (against the previous config, which the org matched before them), and ``app-deleted``
-    when they deleted the app (:func:`.rollout.app_deleted_finding`)."""
+) -> tuple[State, list[Drift], list[Finding], list[str]]:
+    """The admins' actions after ``previous``'s run: applied to the org in the file's order,
+    Okta's provisioning reacting to each before the next; returns ``current`` with the
+    memberships they changed, the drift they made (against the previous config, which the
+    org matched before them), ``app-deleted`` when they deleted the app
+    (:func:`.rollout.app_deleted_finding`, naming who had the app just before), and what
+    Okta's provisioning did in Own in reaction (:func:`~.report.console_changes`)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
-    had_app = list(rollout.users())
-    apply_console(org, rollout.app_id, console.actions, console.file, console.positions)
-    rollout.react()
+    had_app = [list(rollout.users())]  # who has the app before each action, and after the last
+
+    def react() -> None:  # Okta's provisioning reacts to each action before the next (the admins' order)
+        rollout.react()
+        had_app.append(list(rollout.users()))
+
+    seen = len(rollout.provisioner.events)
+    apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=react)
+    in_own = console_changes(rollout.provisioner.events[seen:])
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
     deleted = []
-    if any(a.action == "delete-app" for a in console.actions):
+    at = next((n for n, a in enumerate(console.actions) if a.action == "delete-app"), None)
+    if at is not None:
         how = "deleted by hand in the Admin Console (--console)"
-        deleted.append(app_deleted_finding(previous.plan.config.app.label, how, had_app))
-    return replace_fields(current, directory=directory), made, deleted
+        deleted.append(app_deleted_finding(previous.plan.config.app.label, how, had_app[at]))
+    return replace_fields(current, directory=directory), made, deleted, in_own
 
 
 # --------------------------------------------------------------------------- command

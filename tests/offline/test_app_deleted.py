@@ -50,7 +50,7 @@ def test_a_run_that_deletes_the_app_reports_who_had_it(tmp_path, monkeypatch):
     (deleted,) = [f for f in report.findings if f.code == Code.APP_DELETED]
     assert "pulumi up deletes it (own-scim-app, replace)" in deleted.message
     assert BOTH_OUTCOMES in deleted.message
-    # the five group members, mia.schmidt (Own DACH's members), louis.martin (Own France's rule), dana.lee
-    # (through Own US) and sam.rivera
+    # the five group members, mia.schmidt (Own DACH's members), louis.martin (Own France's rule),
+    # dana.lee (through Own US) and sam.rivera
     assert len(deleted.logins) == 9
     assert not report.ok
