@@ -41,6 +41,11 @@ from typing import Any
 #: The expression type of every rule the program declares (``expression_type``).
 EXPRESSION_TYPE = "urn:okta:expression:1.0"
 
+#: The deepest nesting :func:`parse` reads (parentheses, ``not``/``!`` and function
+#: arguments, each one level): deeper is :class:`CannotEvaluate`, never a recursion error.
+#: Okta documents no limit; a rule a person writes nests a few levels.
+MAX_DEPTH = 32
+
 
 @dataclass(frozen=True)
 class CannotEvaluate:
@@ -176,6 +181,13 @@ class _Parser:
     def __init__(self, expression: str) -> None:
         self.tokens = _tokens(expression)
         self.at = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """One more level of nesting, refused beyond :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"the expression is nested deeper than {MAX_DEPTH} levels", self.token.position)
 
     @property
     def token(self) -> _Token:
@@ -224,8 +236,11 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.keyword() == "not":
+            self.deeper()
             self.at += 1
-            return Not(self.unary())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -234,9 +249,11 @@ class _Parser:
             self.at += 1
             return Literal(re.sub(r"\\(.)", r"\1", token.text[1:-1]))
         if token.text == "(":
+            self.deeper()
             self.at += 1
             node = self.disjunction()
             self.take(")")
+            self.depth -= 1
             return node
         if token.kind == "name" and self.keyword() is None:
             self.at += 1
@@ -249,6 +266,7 @@ class _Parser:
     def call(self, name: _Token) -> Node:
         if name.text not in FUNCTIONS:
             raise _Refused(f"the function {name.text} is outside the supported subset", name.position)
+        self.deeper()
         self.take("(")
         arguments: list[Node] = []
         while self.token.text != ")":
@@ -256,6 +274,7 @@ class _Parser:
                 self.take(",")
             arguments.append(self.disjunction())
         self.take(")")
+        self.depth -= 1
         wanted = FUNCTIONS[name.text]
         if (wanted is None and not arguments) or (wanted is not None and len(arguments) != wanted):
             count = "one or more" if wanted is None else str(wanted)
