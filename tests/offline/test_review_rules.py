@@ -1,0 +1,81 @@
+"""``plan --directory`` and ``review`` with groups that declare ``members`` or a ``rule`` are
+never falsely safe: a person in `people` and in a group the program fills, a rule Okta runs
+across users the directory file does not hold, a rule on an attribute nobody has, a rule's
+timing against parallel steps, a replaced rule whose name Okta still holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ownscim_infra.config.directory import load_directory
+from ownscim_infra.offline.plan import build_plan
+from ownscim_infra.offline.review import SAFE, review
+
+APP = {
+    "label": "Own",
+    "scim_base_url": "https://scim.example.com/scim/v2",
+    "provisioning": "manual",
+    "manual_steps_done": True,
+}
+
+
+def write(tmp_path: Path, name: str, data: dict) -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def config(tmp_path: Path, name: str, groups: list[dict], people: list[dict] | None = None) -> Path:
+    data: dict = {"app": APP, "regions": ["us1", "emea2"], "groups": groups}
+    if people:
+        data["people"] = people
+    return write(tmp_path, name, data)
+
+
+def codes(rv) -> set[str]:
+    return {w.code for w in rv.warnings}
+
+
+# --------------------------------------------------------------------------- item 2: blocked by a declared group
+
+PERSON_A = [{"login": "a@example.com", "regions": ["us1"]}]
+USERS = {"users": [{"login": "a@example.com", "department": "Sales"}, {"login": "b@example.com"}]}
+
+
+def test_a_person_in_a_group_s_members_is_blocked_by_it_as_through_the_directory(tmp_path):
+    directory = write(tmp_path, "dir.yaml", USERS)
+    members = config(
+        tmp_path, "m.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "members": ["a@example.com"]}], PERSON_A
+    )
+    plan = build_plan(members, directory=load_directory(directory))
+    blocked = [w for w in plan.warnings if w.code == "assignment-blocked-by-group"]
+    assert [w.logins for w in blocked] == [("a@example.com",)]
+    assert "Own EMEA" in blocked[0].message
+
+
+def test_a_person_an_evaluable_rule_matches_is_blocked_and_one_it_does_not_is_not(tmp_path):
+    directory = load_directory(write(tmp_path, "dir.yaml", USERS))
+    rule = [{"name": "Own Sales", "regions": ["emea2"], "rule": 'user.department == "Sales"'}]
+    plan = build_plan(config(tmp_path, "r.yaml", rule, PERSON_A), directory=directory)
+    assert [w.logins for w in plan.warnings if w.code == "assignment-blocked-by-group"] == [("a@example.com",)]
+    other = build_plan(config(tmp_path, "o.yaml", rule, [{"login": "b@example.com"}]), directory=directory)
+    assert not [w for w in other.warnings if w.code == "assignment-blocked-by-group"]
+
+
+def test_a_review_that_adds_a_direct_person_to_a_group_s_members_is_not_safe(tmp_path):
+    # breaker case c20: the same as the directory's groups listing, which was already a warning
+    directory = write(tmp_path, "dir.yaml", {"users": [{"login": "a@example.com"}, {"login": "b@example.com"}]})
+    base = config(
+        tmp_path, "base.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "members": ["b@example.com"]}], PERSON_A
+    )
+    new = config(
+        tmp_path,
+        "new.yaml",
+        [{"name": "Own EMEA", "regions": ["emea2"], "members": ["b@example.com", "a@example.com"]}],
+        PERSON_A,
+    )
+    rv = review(base, new, directory)
+    assert rv.verdict != SAFE, rv.reasons
+    assert [w.logins for w in rv.warnings if w.code == "assignment-blocked-by-group"] == [("a@example.com",)]
