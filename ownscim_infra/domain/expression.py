@@ -68,6 +68,25 @@ class _Refused(Exception):
         self.reason, self.position = reason, position
 
 
+#: Okta's base user profile attributes ("Default profile properties" of the Users API,
+#: developer.okta.com/docs/reference/api/users/; the Universal Directory's base profile). A rule
+#: may read these and the custom attributes the org's profile defines, nothing else: Okta's
+#: "Group rules" page (help.okta.com) says "user attributes used in expressions can only refer
+#: to available Okta user attributes", and refuses an expression on another (pulumi up fails).
+OKTA_BASE_ATTRIBUTES = frozenset(
+    {
+        "login", "email", "secondEmail", "firstName", "lastName", "middleName", "honorificPrefix",
+        "honorificSuffix", "title", "displayName", "nickName", "profileUrl", "primaryPhone", "mobilePhone",
+        "streetAddress", "city", "state", "zipCode", "countryCode", "postalAddress", "preferredLanguage",
+        "locale", "timezone", "userType", "employeeNumber", "costCenter", "organization", "division",
+        "department", "managerId", "manager",
+    }
+)  # fmt: skip
+
+#: ``user.<attribute>`` written in an expression (not ``user.getGroups()``-like calls).
+_ATTRIBUTE_REFERENCE = re.compile(r"\buser\.([A-Za-z_$][A-Za-z0-9_$]*)\b(?!\s*[.(])")
+
+
 # --------------------------------------------------------------------------- tokens
 
 _TOKEN = re.compile(
@@ -388,6 +407,28 @@ def _functions(node: Node) -> set[str]:
     if isinstance(node, Not):
         return _functions(node.operand)
     return set()
+
+
+def _attributes(node: Node) -> set[str]:
+    if isinstance(node, Attribute):
+        return {node.name}
+    if isinstance(node, Call):
+        return set().union(*(_attributes(a) for a in node.arguments))
+    if isinstance(node, Compare | Logical):
+        return _attributes(node.left) | _attributes(node.right)
+    if isinstance(node, Not):
+        return _attributes(node.operand)
+    return set()
+
+
+def attribute_names(expression: str) -> set[str]:
+    """The ``user.<attribute>`` names ``expression`` reads: from its tree when :func:`parse`
+    reads it, else every ``user.<name>`` written in it (not followed by a call or a further
+    path). Pure."""
+    tree = parse(expression)
+    if isinstance(tree, CannotEvaluate):
+        return set(_ATTRIBUTE_REFERENCE.findall(expression))
+    return _attributes(tree)
 
 
 def offline_rule(expression: str) -> Node | CannotEvaluate:

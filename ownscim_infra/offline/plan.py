@@ -32,7 +32,7 @@ from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, OWN_CAPABILITIES, capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.findings import rule_findings, typo_findings
+from ownscim_infra.offline.findings import attribute_findings, rule_findings, typo_findings
 from ownscim_infra.offline.mocks import (
     OfflineMocks,
     Registration,
@@ -173,7 +173,9 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
       refuse to delete that direct assignment (E0000046), so a later change of their regions,
       or their removal, fails ``pulumi up``;
     - ``rule-not-computed`` (with a ``directory``): a group's ``rule`` that cannot be evaluated
-      against the directory's users (:func:`~ownscim_infra.offline.findings.rule_findings`).
+      against the directory's users (:func:`~ownscim_infra.offline.findings.rule_findings`);
+    - ``rule-unknown-attribute`` (with a ``directory``): a group's ``rule`` reads an attribute
+      Okta may not have (:func:`~ownscim_infra.offline.findings.attribute_findings`).
     """
     found: list[Finding] = []
     if plan.one("okta:app/connection:Connection") is not None:
@@ -190,6 +192,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         return found
     found += typo_findings(plan.config, directory)
     found += rule_findings(plan.config, directory)
+    found += attribute_findings(plan.config, directory)
     found += [
         Finding(Code.PERSON_NOT_IN_OKTA, f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
         for p in person_rows(plan)

@@ -18,8 +18,9 @@ with ``previous``), and reports, in this order:
    Push Groups switched on, a region removed from the account that people still hold,
    provisioning switched to ``api`` (what happens on an org whose connection is ``ENABLED``
    and on one where Okta answers ``UNKNOWN``), a directory that still lists a group's old
-   name, every warning ``plan`` gives for NEW that it does not give for BASE, and every
-   finding of the run;
+   name, a group rule created or changed (Okta runs it across users the directory file does
+   not hold: ``rule-matches-unknown``), every warning ``plan`` gives for NEW that it does not
+   give for BASE, and every finding of the run;
 5. **depends on the order**: when the run has steps that Pulumi may run in any order and that
    touch a same person (:attr:`SimulationReport.conflicts`), the review runs the change again
    in their other orders (up to :data:`MAX_ORDERS` runs; beyond, it says that not all orders
@@ -50,7 +51,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.findings import typo_findings
+from ownscim_infra.offline.findings import rule_change_findings, typo_findings
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -547,6 +548,7 @@ def review(
         failed_base
         + change_warnings(base.plan, new.plan, report, new.directory)
         + api_switch_warnings(base, new, report)
+        + rule_change_findings(base.plan.config, new.plan.config, new.directory)
         + introduced
     )
     had = {(f.code, f.message) for f in [*report.previous_findings, *typo_findings(base.plan.config, base.directory)]}

@@ -79,3 +79,67 @@ def test_a_review_that_adds_a_direct_person_to_a_group_s_members_is_not_safe(tmp
     rv = review(base, new, directory)
     assert rv.verdict != SAFE, rv.reasons
     assert [w.logins for w in rv.warnings if w.code == "assignment-blocked-by-group"] == [("a@example.com",)]
+
+
+# --------------------------------------------------------------------------- item 3: users outside the directory
+
+
+def test_a_new_rule_that_matches_nobody_in_the_directory_is_not_safe(tmp_path):
+    # breaker case c25: Okta runs the rule across every user; the directory holds only a few
+    directory = write(tmp_path, "dir.yaml", USERS)
+    base = config(tmp_path, "base.yaml", [])
+    new = config(tmp_path, "new.yaml", [{"name": "Own Eng", "regions": ["us1"], "rule": 'user.title == "Engineer"'}])
+    rv = review(base, new, directory)
+    assert rv.verdict != SAFE, rv.reasons
+    (finding,) = [w for w in rv.warnings if w.code == "rule-matches-unknown"]
+    assert finding.groups == ("Own Eng",) and finding.logins == ()
+    assert "entire user population" in finding.message and "matches 0" in finding.message
+
+
+def test_a_broadened_rule_names_the_directory_users_it_matches_and_is_not_safe(tmp_path):
+    directory = write(
+        tmp_path,
+        "dir.yaml",
+        {
+            "users": [
+                {"login": "a@example.com", "countryCode": "DE", "groups": ["Own EMEA"]},
+                {"login": "b@example.com", "countryCode": "FR"},
+            ]
+        },
+    )
+    base = config(
+        tmp_path, "base.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "rule": 'user.countryCode == "DE"'}]
+    )
+    wider = 'user.countryCode == "DE" or user.countryCode == "AT"'
+    new = config(tmp_path, "new.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "rule": wider}])
+    rv = review(base, new, directory)
+    assert rv.verdict != SAFE, rv.reasons
+    (finding,) = [w for w in rv.warnings if w.code == "rule-matches-unknown"]
+    assert finding.logins == ("a@example.com",) and "changes its rule to" in finding.message
+    # an unchanged rule is no warning: a config against itself stays safe
+    same = review(base, base, directory)
+    assert same.verdict == SAFE and "rule-matches-unknown" not in codes(same)
+
+
+def test_a_rule_on_an_attribute_okta_does_not_have_is_a_warning_with_the_name_spelt_alike(tmp_path):
+    # breaker case c1: costcenter is not costCenter (Okta refuses the expression)
+    directory = write(tmp_path, "dir.yaml", {"users": [{"login": "a@example.com", "costCenter": "42"}]})
+    rule = 'user.department == "Sales" or user.costcenter == "42" or user.badge == "x"'
+    new = config(tmp_path, "new.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "rule": rule}])
+    plan = build_plan(new, directory=load_directory(directory))
+    found = {w.message.split("reads ")[1].split(",")[0]: w for w in plan.warnings if w.code == "rule-unknown-attribute"}
+    assert set(found) == {
+        "user.badge",
+        "user.costcenter (did you mean user.costCenter? attribute names are case-sensitive)",
+    }
+    assert "pulumi up fails at the rule" in found["user.badge"].message
+    # a base attribute nobody carries (title), and a custom one a directory user carries, are no warning
+    custom = write(tmp_path, "custom.yaml", {"users": [{"login": "a@example.com", "profile": {"badge": "x"}}]})
+    ok = config(
+        tmp_path,
+        "ok.yaml",
+        [{"name": "Own EMEA", "regions": ["emea2"], "rule": 'user.title == "x" or user.badge == "y"'}],
+    )
+    assert not [
+        w for w in build_plan(ok, directory=load_directory(custom)).warnings if w.code == "rule-unknown-attribute"
+    ]
