@@ -143,3 +143,25 @@ def test_a_rule_on_an_attribute_okta_does_not_have_is_a_warning_with_the_name_sp
     assert not [
         w for w in build_plan(ok, directory=load_directory(custom)).warnings if w.code == "rule-unknown-attribute"
     ]
+
+
+# --------------------------------------------------------------------------- item 5: --replace on a rule
+
+
+def test_replacing_a_rule_is_blocked_by_its_own_name(tmp_path):
+    # breaker case c17: the replacement is created before the old rule is deleted, with the same name
+    directory = write(
+        tmp_path,
+        "dir.yaml",
+        {"users": [{"login": "a@example.com", "department": "Sales", "groups": ["Own EMEA"]}]},
+    )
+    same = config(
+        tmp_path, "c.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "rule": 'user.department == "Sales"'}]
+    )
+    rv = review(same, same, directory, replace=["own-scim-group-rule-own-emea"])
+    assert rv.verdict == "blocked", rv.reasons
+    failed = rv.report.update_failed
+    assert failed is not None and failed.name == "own-scim-group-rule-own-emea" and failed.error_code == "E0000001"
+    assert "Policy rule name already in use" in failed.error
+    # nobody was re-created in Own on the way: the run stopped at the create
+    assert not [u for u in rv.people() if u.changes]
