@@ -52,6 +52,7 @@ class Code(StrEnum):
     BASE_RUN_FAILED = "base-run-failed"
     RULE_NOT_COMPUTED = "rule-not-computed"
     RULE_MATCHES_UNKNOWN = "rule-matches-unknown"
+    RULE_TIMING = "rule-timing"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -95,6 +96,9 @@ MEANINGS: dict[Code, str] = {
     Code.RULE_MATCHES_UNKNOWN: "a change creates a group rule or changes its expression: Okta runs an activated "
     "rule across its entire user population, and the directory file holds only the users the config reaches, so "
     "the review cannot see the users outside it that the rule puts in the group (and the app)",
+    Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order touch the "
+    "same people: Okta applies an activated rule right away and asynchronously, so the outcome may depend on which "
+    "reaches Okta first, and the emulation (rules applied after the run) cannot tell the orders apart",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

@@ -357,6 +357,34 @@ def change_warnings(
     return found
 
 
+def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
+    """``rule-timing``: a group rule's step and other steps that Pulumi runs in no defined
+    order touch the same people (:attr:`SimulationReport.rule_timing`). Okta evaluates an
+    activated rule right away, asynchronously ("Once activated, it will run across your entire
+    user population", help.okta.com, Group rules), so a person a narrowed rule drops from one
+    group while another step adds them to another may lose the app in between (deactivated,
+    then created anew in Own) or not, depending on which reaches Okta first; the emulation
+    applies rules after the run, so the order exploration cannot tell the outcomes apart."""
+    found = []
+    rule_steps = {s.name for s in report.changes if s.type == provider.GROUP_RULE}
+    for group in report.rule_timing:
+        rules = [n for n in group if n in rule_steps] or group[:1]
+        others = [n for n in group if n not in rules]
+        found.append(
+            Finding(
+                Code.RULE_TIMING,
+                f"order-dependent: rule timing: Okta applies {', '.join(rules)} as soon as it is activated, "
+                f"asynchronously, while Pulumi runs {', '.join(others) or 'the other steps'} in no defined order "
+                "with it, and they change the same people's groups: a person may lose the app in between "
+                "(deactivated in Own, then created anew, role and business unit reset) or not. This review applies "
+                "rules after the run and cannot tell the orders apart; split the change into two pull requests "
+                "(the rule's change in one, merged after the other's pulumi up)",
+                resources=tuple(group),
+            )
+        )
+    return found
+
+
 def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Finding]:
     """``directory-group-old-name``: a group NEW renames in place (same ``key``) that the
     directory still lists by its BASE name. Okta keeps a renamed group's members, but the
@@ -549,6 +577,7 @@ def review(
         + change_warnings(base.plan, new.plan, report, new.directory)
         + api_switch_warnings(base, new, report)
         + rule_change_findings(base.plan.config, new.plan.config, new.directory)
+        + rule_timing_warnings(report)
         + introduced
     )
     had = {(f.code, f.message) for f in [*report.previous_findings, *typo_findings(base.plan.config, base.directory)]}

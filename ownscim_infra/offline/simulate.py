@@ -298,6 +298,7 @@ def run_simulation(
             update_failed=run.result.failed,
             previous_failed=previous_failed,
             conflicts=run.conflicts,
+            rule_timing=run.rule_timing,
             drift=after + repaired(introduced, after),
             console=[a.render() for a in console.actions] if console else [],
             next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,

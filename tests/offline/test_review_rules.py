@@ -165,3 +165,36 @@ def test_replacing_a_rule_is_blocked_by_its_own_name(tmp_path):
     assert "Policy rule name already in use" in failed.error
     # nobody was re-created in Own on the way: the run stopped at the create
     assert not [u for u in rv.people() if u.changes]
+
+
+# --------------------------------------------------------------------------- item 4: a rule's timing
+
+
+def test_a_rule_narrowed_while_a_parallel_step_adds_the_same_person_elsewhere_is_order_dependent(tmp_path):
+    # breaker case c22: b leaves Own Sales by the rule and joins Own Ops by its members, in no defined order
+    directory = write(
+        tmp_path,
+        "dir.yaml",
+        {
+            "users": [
+                {"login": "a@example.com", "department": "Sales", "groups": ["Own Sales"]},
+                {"login": "b@example.com", "department": "Ops", "groups": ["Own Sales"]},
+                {"login": "c@example.com", "groups": ["Own Ops"]},
+            ]
+        },
+    )
+    wide = {"name": "Own Sales", "regions": ["emea2"], "rule": 'user.department == "Sales" or user.department == "Ops"'}
+    base = config(
+        tmp_path, "base.yaml", [wide, {"name": "Own Ops", "regions": ["emea2"], "members": ["c@example.com"]}]
+    )
+    base_ops = {"name": "Own Ops", "regions": ["emea2"], "members": ["c@example.com"]}
+    narrow = {"name": "Own Sales", "regions": ["emea2"], "rule": 'user.department == "Sales"'}
+    ops = {"name": "Own Ops", "regions": ["emea2"], "members": ["c@example.com", "b@example.com"]}
+    rv = review(base, config(tmp_path, "new.yaml", [narrow, ops]), directory)
+    assert rv.verdict != SAFE, rv.reasons
+    (timing,) = [w for w in rv.warnings if w.code == "rule-timing"]
+    assert set(timing.resources) == {"own-scim-group-rule-own-sales", "own-scim-group-members-own-ops"}
+    assert timing.message.startswith("order-dependent: rule timing")
+    # the same narrowing alone touches nobody another step touches: no timing warning
+    alone = review(base, config(tmp_path, "alone.yaml", [narrow, base_ops]), directory)
+    assert "rule-timing" not in codes(alone)
