@@ -198,3 +198,17 @@ def test_a_rule_narrowed_while_a_parallel_step_adds_the_same_person_elsewhere_is
     # the same narrowing alone touches nobody another step touches: no timing warning
     alone = review(base, config(tmp_path, "alone.yaml", [narrow, base_ops]), directory)
     assert "rule-timing" not in codes(alone)
+
+
+# --------------------------------------------------------------------------- item 1: nested too deep
+
+
+def test_a_rule_nested_too_deep_is_reviewed_as_one_it_cannot_compute_not_a_crash(tmp_path):
+    # breaker case c23: 200 parentheses raised RecursionError (exit 70) in plan, simulate and review
+    directory = write(tmp_path, "dir.yaml", {"users": [{"login": "a@example.com", "department": "Sales"}]})
+    deep = "(" * 200 + 'user.department == "Sales"' + ")" * 200
+    new = config(tmp_path, "new.yaml", [{"name": "Own EMEA", "regions": ["emea2"], "rule": deep}])
+    rv = review(config(tmp_path, "base.yaml", []), new, directory)
+    assert rv.verdict != SAFE, rv.reasons
+    (finding,) = [w for w in rv.warnings if w.code == "rule-not-computed"]
+    assert "nested deeper than" in finding.message
