@@ -41,6 +41,11 @@ from typing import Any
 #: The expression type of every rule the program declares (``expression_type``).
 EXPRESSION_TYPE = "urn:okta:expression:1.0"
 
+#: The deepest nesting :func:`parse` reads (parentheses, ``not``/``!`` and function
+#: arguments, each one level): deeper is :class:`CannotEvaluate`, never a recursion error.
+#: Okta documents no limit; a rule a person writes nests a few levels.
+MAX_DEPTH = 32
+
 
 @dataclass(frozen=True)
 class CannotEvaluate:
@@ -61,6 +66,25 @@ class _Refused(Exception):
     def __init__(self, reason: str, position: int | None) -> None:
         super().__init__(reason)
         self.reason, self.position = reason, position
+
+
+#: Okta's base user profile attributes ("Default profile properties" of the Users API,
+#: developer.okta.com/docs/reference/api/users/; the Universal Directory's base profile). A rule
+#: may read these and the custom attributes the org's profile defines, nothing else: Okta's
+#: "Group rules" page (help.okta.com) says "user attributes used in expressions can only refer
+#: to available Okta user attributes", and refuses an expression on another (pulumi up fails).
+OKTA_BASE_ATTRIBUTES = frozenset(
+    {
+        "login", "email", "secondEmail", "firstName", "lastName", "middleName", "honorificPrefix",
+        "honorificSuffix", "title", "displayName", "nickName", "profileUrl", "primaryPhone", "mobilePhone",
+        "streetAddress", "city", "state", "zipCode", "countryCode", "postalAddress", "preferredLanguage",
+        "locale", "timezone", "userType", "employeeNumber", "costCenter", "organization", "division",
+        "department", "managerId", "manager",
+    }
+)  # fmt: skip
+
+#: ``user.<attribute>`` written in an expression (not ``user.getGroups()``-like calls).
+_ATTRIBUTE_REFERENCE = re.compile(r"\buser\.([A-Za-z_$][A-Za-z0-9_$]*)\b(?!\s*[.(])")
 
 
 # --------------------------------------------------------------------------- tokens
@@ -176,6 +200,13 @@ class _Parser:
     def __init__(self, expression: str) -> None:
         self.tokens = _tokens(expression)
         self.at = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """One more level of nesting, refused beyond :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"the expression is nested deeper than {MAX_DEPTH} levels", self.token.position)
 
     @property
     def token(self) -> _Token:
@@ -224,8 +255,11 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.keyword() == "not":
+            self.deeper()
             self.at += 1
-            return Not(self.unary())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
@@ -234,9 +268,11 @@ class _Parser:
             self.at += 1
             return Literal(re.sub(r"\\(.)", r"\1", token.text[1:-1]))
         if token.text == "(":
+            self.deeper()
             self.at += 1
             node = self.disjunction()
             self.take(")")
+            self.depth -= 1
             return node
         if token.kind == "name" and self.keyword() is None:
             self.at += 1
@@ -249,6 +285,7 @@ class _Parser:
     def call(self, name: _Token) -> Node:
         if name.text not in FUNCTIONS:
             raise _Refused(f"the function {name.text} is outside the supported subset", name.position)
+        self.deeper()
         self.take("(")
         arguments: list[Node] = []
         while self.token.text != ")":
@@ -256,6 +293,7 @@ class _Parser:
                 self.take(",")
             arguments.append(self.disjunction())
         self.take(")")
+        self.depth -= 1
         wanted = FUNCTIONS[name.text]
         if (wanted is None and not arguments) or (wanted is not None and len(arguments) != wanted):
             count = "one or more" if wanted is None else str(wanted)
@@ -369,6 +407,28 @@ def _functions(node: Node) -> set[str]:
     if isinstance(node, Not):
         return _functions(node.operand)
     return set()
+
+
+def _attributes(node: Node) -> set[str]:
+    if isinstance(node, Attribute):
+        return {node.name}
+    if isinstance(node, Call):
+        return set().union(*(_attributes(a) for a in node.arguments))
+    if isinstance(node, Compare | Logical):
+        return _attributes(node.left) | _attributes(node.right)
+    if isinstance(node, Not):
+        return _attributes(node.operand)
+    return set()
+
+
+def attribute_names(expression: str) -> set[str]:
+    """The ``user.<attribute>`` names ``expression`` reads: from its tree when :func:`parse`
+    reads it, else every ``user.<name>`` written in it (not followed by a call or a further
+    path). Pure."""
+    tree = parse(expression)
+    if isinstance(tree, CannotEvaluate):
+        return set(_ATTRIBUTE_REFERENCE.findall(expression))
+    return _attributes(tree)
 
 
 def offline_rule(expression: str) -> Node | CannotEvaluate:

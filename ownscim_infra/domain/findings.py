@@ -22,6 +22,7 @@ class Code(StrEnum):
     DIRECTORY_GROUP_TYPO = "directory-group-typo"
     PERSON_NOT_IN_OKTA = "person-not-in-okta"
     ASSIGNMENT_BLOCKED_BY_GROUP = "assignment-blocked-by-group"
+    RULE_UNKNOWN_ATTRIBUTE = "rule-unknown-attribute"
     # Own's setup page (the rules of :mod:`ownscim_infra.domain.setup_rules`)
     REGIONS_ATTRIBUTE_MISSING = "regions-attribute-missing"
     REGIONS_NAMESPACE = "regions-namespace"
@@ -52,6 +53,8 @@ class Code(StrEnum):
     DIRECTORY_GROUP_OLD_NAME = "directory-group-old-name"
     BASE_RUN_FAILED = "base-run-failed"
     RULE_NOT_COMPUTED = "rule-not-computed"
+    RULE_MATCHES_UNKNOWN = "rule-matches-unknown"
+    RULE_TIMING = "rule-timing"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -74,6 +77,9 @@ MEANINGS: dict[Code, str] = {
     "directory: pulumi up fails looking them up",
     Code.ASSIGNMENT_BLOCKED_BY_GROUP: "a person assigned directly is in an assigned group: Okta refuses to delete "
     "that direct assignment (E0000046)",
+    Code.RULE_UNKNOWN_ATTRIBUTE: "a group's rule reads a user attribute that no directory user carries and that is "
+    "not one of Okta's base profile attributes: Okta refuses an expression on an attribute its user profile does "
+    "not have (pulumi up fails at the rule); names are case-sensitive",
     Code.UPDATE_FAILED: "pulumi up fails at a step",
     Code.GROUP_DELETED_WITH_MEMBERS: "a group with members is deleted: Okta deletes its memberships, and those "
     "who lose the app are deactivated in Own",
@@ -95,6 +101,12 @@ MEANINGS: dict[Code, str] = {
     Code.BASE_RUN_FAILED: "the base config's pulumi up fails: the state before the change cannot be reproduced",
     Code.RULE_NOT_COMPUTED: "a group's rule is outside what the offline evaluator computes: who is in the group "
     "(and so their Own regions) cannot be computed; the directory's members are taken as they are",
+    Code.RULE_MATCHES_UNKNOWN: "a change creates a group rule or changes its expression: Okta runs an activated "
+    "rule across its entire user population, and the directory file holds only the users the config reaches, so "
+    "the review cannot see the users outside it that the rule puts in the group (and the app)",
+    Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order touch the "
+    "same people: Okta applies an activated rule right away and asynchronously, so the outcome may depend on which "
+    "reaches Okta first, and the emulation (rules applied after the run) cannot tell the orders apart",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

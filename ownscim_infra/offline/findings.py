@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory, unknown_groups
-from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
+from ownscim_infra.domain.expression import (
+    OKTA_BASE_ATTRIBUTES,
+    CannotEvaluate,
+    attribute_names,
+    evaluate,
+    offline_rule,
+)
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, REGIONS_ATTRIBUTE, REGIONS_NAMESPACE, okta_fold
 from ownscim_infra.domain.regions import canonical_regions
@@ -152,6 +158,75 @@ def regions_not_guaranteed(config: OwnScimConfig, directory: Directory, direct_s
                 f"{person.login} assigned to the person (Individual), not by a group",
                 (person.login,),
                 groups=tuple(g.name for g in groups),
+            )
+        )
+    return found
+
+
+def attribute_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
+    """``rule-unknown-attribute``: a created group's ``rule`` reads ``user.<name>`` where
+    ``name`` is neither one of Okta's base profile attributes
+    (:data:`~ownscim_infra.domain.expression.OKTA_BASE_ATTRIBUTES`) nor an attribute some
+    directory user carries (``directory pull`` writes every attribute a rule reads that a
+    user has). Okta's "Group rules" page: "user attributes used in expressions can only refer
+    to available Okta user attributes"; Okta refuses the rule and ``pulumi up`` fails at it.
+    Names are case-sensitive, so ``costcenter`` is not ``costCenter``: the finding names the
+    known attribute spelt alike, when there is one."""
+    carried = set(OKTA_BASE_ATTRIBUTES).union(*(u.attributes for u in directory.users))
+    folded = {name.lower(): name for name in sorted(carried)}
+    found = []
+    for group in config.groups:
+        if group.rule is None or not group.create:
+            continue
+        for name in sorted(attribute_names(group.rule) - carried):
+            alike = folded.get(name.lower())
+            hint = f" (did you mean user.{alike}? attribute names are case-sensitive)" if alike else ""
+            found.append(
+                Finding(
+                    Code.RULE_UNKNOWN_ATTRIBUTE,
+                    f"group {group.name!r}: its rule reads user.{name}{hint}, which no directory user carries and "
+                    "which is not one of Okta's base profile attributes: unless the org's user profile defines it, "
+                    "Okta refuses the expression and pulumi up fails at the rule; check the attribute's variable "
+                    "name in Okta (Directory > Profile Editor > User (default))",
+                    groups=(group.name,),
+                )
+            )
+    return found
+
+
+def rule_change_findings(base: OwnScimConfig, new: OwnScimConfig, directory: Directory) -> list[Finding]:
+    """``rule-matches-unknown``: NEW creates a group's ``rule`` or changes its expression
+    (groups matched by ``key``, as their resources are). Okta's "Group rules" page: "Once
+    activated, it will run across your entire user population"; the directory file holds only
+    the users the config reaches (its groups, people and members: ``directory pull``), so the
+    users outside it that the rule matches, and whom Okta puts in the group and provisions to
+    Own, are unknown here. The finding names the directory's users the rule matches (all it
+    can see), or says that it cannot compute them."""
+    before = {g.resource_key: g.rule for g in base.groups if g.create}
+    found = []
+    for group in new.groups:
+        if group.rule is None or not group.create or before.get(group.resource_key) == group.rule:
+            continue
+        tree = offline_rule(group.rule)
+        matched: tuple[str, ...] = ()
+        if isinstance(tree, CannotEvaluate):
+            seen = f"which of the directory's users it matches cannot be computed ({tree})"
+        else:
+            matched = tuple(u.login for u in directory.users if evaluate(tree, u.attributes) is True)
+            seen = f"of the directory's {len(directory.users)} user(s) it matches {len(matched)}" + (
+                f" ({', '.join(matched)})" if matched else ""
+            )
+        what = "creates its rule" if before.get(group.resource_key) is None else "changes its rule to"
+        found.append(
+            Finding(
+                Code.RULE_MATCHES_UNKNOWN,
+                f"group {group.name!r}: the change {what} {group.rule!r}; Okta runs an activated rule across "
+                "its entire user population, but the directory file holds only the users the config reaches: this "
+                f"review cannot see the users outside it that the rule matches, whom Okta puts in the group and "
+                f"provisions to Own in {', '.join(group.regions)}; {seen}. Before pulumi up, preview the rule's "
+                "matches in Okta (Directory > Groups > Rules, Preview) or pull a directory of every user",
+                matched,
+                groups=(group.name,),
             )
         )
     return found

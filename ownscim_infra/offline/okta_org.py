@@ -61,7 +61,10 @@ is not, whatever the directory lists, until an admin's change (:meth:`OktaOrg.se
 **Group rules** (Okta API reference, Group Rules; terraform-provider-okta
 ``resource_okta_group_rule.go``): a rule is created ``INACTIVE`` and activated
 (``POST /api/v1/groups/rules/{id}/lifecycle/activate``); only an inactive rule can be
-updated. Okta evaluates an active rule **asynchronously** after activation and when a
+updated. **Rule names are unique**: creating (or renaming) a rule with a name another rule has is
+refused with ``E0000001`` "Policy rule name already in use" (okta/okta-sdk-java#645), so
+``pulumi up --replace`` of a rule (create the new one, then delete the old one) fails at
+the create. Okta evaluates an active rule **asynchronously** after activation and when a
 profile changes: here, after the run (:meth:`OktaOrg.settle`, :meth:`OktaOrg.apply_rules`),
 against each directory user's profile (:attr:`~ownscim_infra.config.directory.DirectoryUser.attributes`)
 with :func:`ownscim_infra.domain.expression.evaluate`. A user it matches is a rule-managed
@@ -628,12 +631,30 @@ class OktaOrg:
         order (``ListGroupUsers``; a group that is gone has none: the provider suppresses 404)."""
         return [u.okta_id for u in self.members(group_id)]
 
+    def _check_rule_name_free(self, name: str, rule_id: str | None = None) -> None:
+        """Okta's unique group rule names: ``POST /api/v1/groups/rules`` with a name another
+        rule has is refused with ``E0000001`` "Api validation failed: name - name: Policy rule
+        name already in use" (okta/okta-sdk-java#645). Compared exactly: the sources do not say
+        whether Okta folds case.
+
+        :raises OktaApiError: ``E0000001``: another rule than ``rule_id`` has ``name``."""
+        taken = next((r for r in self.rules.values() if r.name == name and r.id != rule_id), None)
+        if taken is not None:
+            raise OktaApiError(
+                400,
+                "E0000001",
+                "Api validation failed: name",
+                f"name: Policy rule name already in use (group rule {taken.name!r} is {taken.id})",
+            )
+
     def create_group_rule(self, name: str, expression: str, group_ids: list[str]) -> str:
         """``POST /api/v1/groups/rules``: the rule is created ``INACTIVE``; returns its id.
 
-        :raises OktaApiError: 404: a group of ``group_ids`` does not exist."""
+        :raises OktaApiError: 404: a group of ``group_ids`` does not exist; ``E0000001``:
+            another rule has ``name`` (:meth:`_check_rule_name_free`)."""
         for group_id in group_ids:
             self._group(group_id)
+        self._check_rule_name_free(name)
         rule_id = self._new_id("0pr")
         self.rules[rule_id] = OrgRule(rule_id, name, expression, sorted(group_ids))
         return rule_id
@@ -648,10 +669,11 @@ class OktaOrg:
         """``PUT /api/v1/groups/rules/{id}``: only an inactive rule can be updated (its
         ``actions`` not at all: ``group_assignments`` is ``ForceNew``).
 
-        :raises OktaApiError: the rule is active."""
+        :raises OktaApiError: the rule is active; another rule has ``name``."""
         rule = self.group_rule(rule_id)
         if rule.status == "ACTIVE":
             raise OktaApiError(400, "E0000001", "Api validation failed: an active group rule cannot be updated")
+        self._check_rule_name_free(name, rule_id)
         rule.name, rule.expression = name, expression
 
     def set_group_rule_status(self, rule_id: str, status: str) -> None:

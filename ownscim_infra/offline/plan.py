@@ -27,11 +27,12 @@ from typing import Any
 from ownscim_infra.config import OwnScimConfig, load_config
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.domain import markdown
+from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import CAPABILITY_LABELS, OWN_CAPABILITIES, capability_statuses, okta_fold
 from ownscim_infra.domain.regions import split_regions
 from ownscim_infra.domain.tables import DEFAULT_WIDTH, aligned, wrapped
-from ownscim_infra.offline.findings import rule_findings, typo_findings
+from ownscim_infra.offline.findings import attribute_findings, rule_findings, typo_findings
 from ownscim_infra.offline.mocks import (
     OfflineMocks,
     Registration,
@@ -168,10 +169,14 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
     - ``person-not-in-okta`` (with a ``directory``): a person the directory does not have, of
       ``people`` or of a group's ``members`` (``groups[i].members[j]``);
     - ``assignment-blocked-by-group`` (with a ``directory``): a person assigned directly who
-      is also in an assigned group; Okta will refuse to delete that direct assignment
-      (E0000046), so a later change of their regions, or their removal, fails ``pulumi up``;
+      is also in an assigned group (as the directory lists it, or as the program puts them in
+      it: a group's ``members``, an evaluable ``rule``: :func:`declared_members`); Okta will
+      refuse to delete that direct assignment (E0000046), so a later change of their regions,
+      or their removal, fails ``pulumi up``;
     - ``rule-not-computed`` (with a ``directory``): a group's ``rule`` that cannot be evaluated
-      against the directory's users (:func:`~ownscim_infra.offline.findings.rule_findings`).
+      against the directory's users (:func:`~ownscim_infra.offline.findings.rule_findings`);
+    - ``rule-unknown-attribute`` (with a ``directory``): a group's ``rule`` reads an attribute
+      Okta may not have (:func:`~ownscim_infra.offline.findings.attribute_findings`).
     """
     found: list[Finding] = []
     if plan.one("okta:app/connection:Connection") is not None:
@@ -188,6 +193,7 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         return found
     found += typo_findings(plan.config, directory)
     found += rule_findings(plan.config, directory)
+    found += attribute_findings(plan.config, directory)
     found += [
         Finding(Code.PERSON_NOT_IN_OKTA, f"{p.login} {not_in_directory(p.login, directory)}", (p.login,))
         for p in person_rows(plan)
@@ -203,10 +209,16 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
         for j, login in enumerate(group.members or [])
         if directory.user(login) is None
     ]
-    assigned_groups = {okta_fold(g.name) for g in group_rows(plan)}
+    assigned_groups = {okta_fold(g.name): g.name for g in group_rows(plan)}
+    declared = declared_members(plan, directory)
     for person in person_rows(plan):
+        login = okta_fold(person.login)
         user = directory.user(person.login)
-        groups = [g for g in (user.groups if user else []) if okta_fold(g) in assigned_groups]
+        shown = {okta_fold(g): g for g in (user.groups if user else []) if okta_fold(g) in assigned_groups}
+        for name, members in declared.items():
+            if login in members and name in assigned_groups:
+                shown.setdefault(name, assigned_groups[name])
+        groups = list(shown.values())
         if groups:
             found.append(
                 Finding(
@@ -218,6 +230,32 @@ def warnings_of(plan: Plan, directory: Directory | None = None) -> list[Finding]
                     (person.login,),
                 )
             )
+    return found
+
+
+def declared_members(plan: Plan, directory: Directory) -> dict[str, set[str]]:
+    """Who the program puts in each created group, read from what it declares: ``{folded group
+    name: {folded login}}`` -- a ``GroupMemberships``' users (the logins looked up), a
+    ``Rule``'s matches among the ``directory``'s users when its expression can be evaluated
+    offline (:func:`~ownscim_infra.domain.expression.offline_rule`; one that cannot is the
+    ``rule-not-computed`` warning's, and adds nobody here)."""
+    names = plan.groups_by_id()
+    logins = plan.logins_by_id()
+    found: dict[str, set[str]] = {}
+
+    def add(group_id: str, members: set[str]) -> None:
+        if group_id in names:
+            found.setdefault(okta_fold(names[group_id][0]), set()).update(members)
+
+    for m in plan.of_type("okta:index/groupMemberships:GroupMemberships"):
+        add(m.inputs.get("groupId", ""), {okta_fold(logins.get(u, u)) for u in m.inputs.get("users") or ()})
+    for r in plan.of_type("okta:group/rule:Rule"):
+        tree = offline_rule(str(r.inputs.get("expressionValue", "")))
+        if isinstance(tree, CannotEvaluate):
+            continue
+        matched = {okta_fold(u.login) for u in directory.users if evaluate(tree, u.attributes) is True}
+        for group_id in r.inputs.get("groupAssignments") or ():
+            add(group_id, matched)
     return found
 
 

@@ -258,6 +258,9 @@ class SimulationReport:
     #: the sets of the run's steps that Pulumi may run in any order and that touch a same
     #: user, each in the order this run ran them (the review explores their other orders)
     conflicts: list[list[str]] = field(default_factory=list)
+    #: the sets of steps, each with a group rule's, in no defined order that touch a same user
+    #: through the rule (Okta applies it asynchronously: :attr:`.rollout.RolloutRun.rule_timing`)
+    rule_timing: list[list[str]] = field(default_factory=list)
     #: pairs of steps of one conflict set that depend on each other: ``(a, b)``, ``a`` runs first
     fixed: list[tuple[str, str]] = field(default_factory=list)
     #: what the config declares against what Okta holds after the run, each with its repair

@@ -18,8 +18,9 @@ with ``previous``), and reports, in this order:
    Push Groups switched on, a region removed from the account that people still hold,
    provisioning switched to ``api`` (what happens on an org whose connection is ``ENABLED``
    and on one where Okta answers ``UNKNOWN``), a directory that still lists a group's old
-   name, every warning ``plan`` gives for NEW that it does not give for BASE, and every
-   finding of the run;
+   name, a group rule created or changed (Okta runs it across users the directory file does
+   not hold: ``rule-matches-unknown``), every warning ``plan`` gives for NEW that it does not
+   give for BASE, and every finding of the run;
 5. **depends on the order**: when the run has steps that Pulumi may run in any order and that
    touch a same person (:attr:`SimulationReport.conflicts`), the review runs the change again
    in their other orders (up to :data:`MAX_ORDERS` runs; beyond, it says that not all orders
@@ -50,7 +51,7 @@ from ownscim_infra.domain import markdown
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.findings import regions_not_guaranteed, typo_findings
+from ownscim_infra.offline.findings import regions_not_guaranteed, rule_change_findings, typo_findings
 from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
@@ -376,6 +377,34 @@ def change_warnings(
     return found
 
 
+def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
+    """``rule-timing``: a group rule's step and other steps that Pulumi runs in no defined
+    order touch the same people (:attr:`SimulationReport.rule_timing`). Okta evaluates an
+    activated rule right away, asynchronously ("Once activated, it will run across your entire
+    user population", help.okta.com, Group rules), so a person a narrowed rule drops from one
+    group while another step adds them to another may lose the app in between (deactivated,
+    then created anew in Own) or not, depending on which reaches Okta first; the emulation
+    applies rules after the run, so the order exploration cannot tell the outcomes apart."""
+    found = []
+    rule_steps = {s.name for s in report.changes if s.type == provider.GROUP_RULE}
+    for group in report.rule_timing:
+        rules = [n for n in group if n in rule_steps] or group[:1]
+        others = [n for n in group if n not in rules]
+        found.append(
+            Finding(
+                Code.RULE_TIMING,
+                f"order-dependent: rule timing: Okta applies {', '.join(rules)} as soon as it is activated, "
+                f"asynchronously, while Pulumi runs {', '.join(others) or 'the other steps'} in no defined order "
+                "with it, and they change the same people's groups: a person may lose the app in between "
+                "(deactivated in Own, then created anew, role and business unit reset) or not. This review applies "
+                "rules after the run and cannot tell the orders apart; split the change into two pull requests "
+                "(the rule's change in one, merged after the other's pulumi up)",
+                resources=tuple(group),
+            )
+        )
+    return found
+
+
 def old_name_warnings(base: Plan, new: Plan, directory: Directory) -> list[Finding]:
     """``directory-group-old-name``: a group NEW renames in place (same ``key``) that the
     directory still lists by its BASE name. Okta keeps a renamed group's members, but the
@@ -587,6 +616,8 @@ def review(
         failed_base
         + change_warnings(base.plan, new.plan, report, new.directory)
         + api_switch_warnings(base, new, report)
+        + rule_change_findings(base.plan.config, new.plan.config, new.directory)
+        + rule_timing_warnings(report)
         + introduced
     )
     had = {(f.code, f.message) for f in [*report.previous_findings, *typo_findings(base.plan.config, base.directory)]}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import OWN_CAPABILITIES, okta_fold
 from ownscim_infra.offline import provider
@@ -89,6 +90,11 @@ class RolloutRun:
     conflicts: list[list[str]] = field(default_factory=list)
     #: whether Pulumi may run two of its steps in either order (:func:`.engine.independent`)
     independent: Callable[[str, str], bool] = field(default=lambda a, b: False)
+    #: the sets of steps, each with a group rule's step, that Pulumi leaves in no defined order
+    #: and that touch a same user through the rule (:meth:`Rollout.rule_touches`): Okta applies
+    #: an activated rule right away and asynchronously, so the other steps may reach Okta before
+    #: or after it; the emulation applies rules after the run and cannot tell the orders apart
+    rule_timing: list[list[str]] = field(default_factory=list)
 
 
 def blocked_steps(label: str, login: str, groups: list[str], removal: bool) -> tuple[str, ...]:
@@ -244,6 +250,12 @@ class Rollout:
         claims = group_name_claims(result, old_states)
         contended = {n: run.touches.get(n, set()) | claims.get(n, set()) for n in {*run.touches, *claims}}
         run.conflicts = conflict_groups(result.steps, contended, run.independent)
+        by_rule = self.rule_touches(result, old_states)
+        run.rule_timing = [
+            g
+            for g in conflict_groups(result.steps, run.touches | by_rule, run.independent)
+            if any(name in by_rule for name in g)
+        ]
         run.findings += self._failed(result, registrations)
         run.findings += self._groups_deleted(result, had_app)
         run.findings += self._app_deleted(result, had_app)
@@ -374,6 +386,37 @@ class Rollout:
                 before = {str(i) for i in (was.inputs.get("users") or ())} if was is not None else set()
                 changed = ids ^ before if step.op == Op.UPDATE else ids | before
                 found[step.name] = {okta_fold(u.login) for i in changed if (u := self.org.user(i)) is not None}
+        return found
+
+    def rule_touches(self, result: RunResult, old: dict[str, ResourceState]) -> dict[str, set[str]]:
+        """Group rule step name -> the users (folded logins) whose membership it changes: those
+        the rule's expression before and after the step match differently (a created rule: all
+        it matches; a deleted one: all it matched, when it removes its users), evaluated on the
+        directory's profiles (:func:`~ownscim_infra.domain.expression.offline_rule`; one outside
+        the subset touches no one known: ``rule-not-computed`` says so)."""
+
+        def matches(state: ResourceState | None) -> set[str]:
+            if state is None:
+                return set()
+            tree = offline_rule(str(state.inputs.get("expressionValue", "")))
+            if isinstance(tree, CannotEvaluate):
+                return set()
+            return {okta_fold(u.login) for u in self.org.directory.users if evaluate(tree, u.attributes) is True}
+
+        found: dict[str, set[str]] = {}
+        for step in result.steps:
+            if step.type != provider.GROUP_RULE or step.op == Op.SAME:
+                continue
+            was, now = old.get(step.name), result.state.get(step.name)
+            if step.op == Op.DELETE:
+                removes = was is not None and bool(was.inputs.get("removeAssignedUsers"))
+                changed = matches(was) if removes else set()
+            elif step.op == Op.CREATE:
+                changed = matches(now)
+            else:
+                changed = matches(was) ^ matches(now)
+            if changed:
+                found[step.name] = changed
         return found
 
     # -- findings ------------------------------------------------------------------

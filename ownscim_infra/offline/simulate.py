@@ -312,6 +312,7 @@ def run_simulation(
             update_failed=run.result.failed,
             previous_failed=previous_failed,
             conflicts=run.conflicts,
+            rule_timing=run.rule_timing,
             drift=after + repaired(introduced, after),
             console=[a.render() for a in console.actions] if console else [],
             console_changes=in_own,

@@ -110,3 +110,27 @@ def test_offline_rule_refuses_group_ids_even_nested_and_passes_the_rest():
     assert isinstance(refused, CannotEvaluate) and "Okta id" in refused.reason
     assert not isinstance(offline_rule('String.startsWith(user.title, "VP")'), CannotEvaluate)
     assert isinstance(offline_rule("user.age > 3"), CannotEvaluate)  # outside the subset, as parse says
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "(" * 200 + 'user.department == "Sales"' + ")" * 200,  # breaker case c23
+        "!" * 1000 + "user.isX",
+        "not " * 200 + "user.isX",
+        "String.startsWith(" * 100 + ")" * 100,
+    ],
+)
+def test_an_expression_nested_too_deep_cannot_be_evaluated_and_raises_nothing(expression):
+    from ownscim_infra.domain.expression import MAX_DEPTH
+
+    for result in (parse(expression), evaluate(expression, {"isX": True, "department": "Sales"})):
+        assert isinstance(result, CannotEvaluate), result
+        assert f"nested deeper than {MAX_DEPTH} levels" in result.reason
+
+
+def test_nesting_up_to_the_limit_still_evaluates():
+    from ownscim_infra.domain.expression import MAX_DEPTH
+
+    assert evaluate("(" * MAX_DEPTH + 'user.department == "Sales"' + ")" * MAX_DEPTH, BOB) is True
+    assert evaluate("!" * MAX_DEPTH + "user.isX", {"isX": True}) is True  # an even number of nots

@@ -112,6 +112,23 @@ def test_okta_refuses_a_group_name_that_is_taken():
     okta.update_group(other, "marketing", "a description")  # its own name, in another case: allowed
 
 
+def test_okta_refuses_a_group_rule_name_that_is_taken():
+    # okta/okta-sdk-java#645: E0000001 "name: Policy rule name already in use"
+    okta = OktaOrg(Directory(users=[person("ann@example.com")]))
+    group = okta.create_group("Own EMEA", None)
+    first = okta.create_group_rule("Own EMEA", 'user.department == "Sales"', [group])
+    with pytest.raises(OktaApiError) as created:
+        okta.create_group_rule("Own EMEA", 'user.department == "Ops"', [group])
+    assert (created.value.status, created.value.code) == (400, "E0000001")
+    assert "Policy rule name already in use" in created.value.cause and list(okta.rules) == [first]
+    second = okta.create_group_rule("Own Ops", 'user.department == "Ops"', [group])
+    with pytest.raises(OktaApiError):
+        okta.update_group_rule(second, "Own EMEA", 'user.department == "Ops"')
+    okta.update_group_rule(first, "Own EMEA", 'user.department == "HR"')  # its own name: allowed
+    okta.delete_group_rule(first, remove_users=False)
+    assert okta.create_group_rule("Own EMEA", 'user.department == "Sales"', [group])  # free again
+
+
 def test_a_name_another_group_has_now_is_not_a_former_name_s_membership():
     okta = OktaOrg(Directory(users=[person("ann@example.com", "Old"), person("bob@example.com", "New")]))
     renamed = okta.add_group_by_hand("Old")

@@ -87,7 +87,7 @@ def test_a_rule_outside_the_subset_is_said_plainly_and_is_not_safe(tmp_path):
     rule = 'String.toUpperCase(user.countryCode) == "FR"'
     new = changed(tmp_path, lambda d: group(d, "Own France").update(rule=rule))
     rv = review(EXAMPLE, new, DIRECTORY)
-    assert rv.verdict == ATTENTION and "warnings: rule-not-computed" in rv.reasons
+    assert rv.verdict == ATTENTION and "warnings: rule-matches-unknown, rule-not-computed" in rv.reasons
     (finding,) = [w for w in rv.warnings if w.code == "rule-not-computed"]
     assert finding.logins == ("louis.martin@example.com",) and finding.groups == ("Own France",)
     assert "cannot compute who is in the group" in finding.message and "String.toUpperCase" in finding.message
