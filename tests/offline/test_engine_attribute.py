@@ -10,30 +10,17 @@ import copy
 
 import pytest
 
-from ownscim_infra.config.directory import load_directory
 from ownscim_infra.offline.engine import Engine
-from ownscim_infra.offline.okta_org import OktaOrg
-from ownscim_infra.offline.plan import build_plan
 from ownscim_infra.offline.steps import Op, Status
 from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV
-from tests.conftest import EXAMPLE, REPO
+from tests.offline.example_applied import example_applied as applied
 
-DIRECTORY = REPO / "config" / "example-directory.yaml"
 ATTRIBUTE = "own-scim-regions-attribute"
 
 
 @pytest.fixture(autouse=True)
 def no_release(monkeypatch):
     monkeypatch.delenv(ALLOW_ATTRIBUTE_DELETE_ENV, raising=False)
-
-
-def applied() -> tuple[Engine, list]:
-    org = OktaOrg(load_directory(DIRECTORY))
-    org.seed_groups(["Salesforce Admins", "Everyone"])
-    engine = Engine(org)
-    resources = build_plan(EXAMPLE).resources
-    assert engine.up(resources).ok
-    return engine, resources
 
 
 def held(engine: Engine) -> dict:

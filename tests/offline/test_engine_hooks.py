@@ -8,15 +8,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ownscim_infra.config.directory import load_directory
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Engine
-from ownscim_infra.offline.okta_org import OktaOrg
-from ownscim_infra.offline.plan import build_plan
 from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.offline.steps import Op, Status
 from ownscim_infra.program.component import ALLOW_APP_DELETE_ENV, ALLOW_ATTRIBUTE_DELETE_ENV
-from tests.conftest import EXAMPLE, REPO, example_data
+from tests.conftest import REPO, example_data
+from tests.offline.example_applied import example_applied as applied
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 APP = "own-scim-app"
@@ -27,15 +24,6 @@ ATTRIBUTE = "own-scim-regions-attribute"
 def no_release(monkeypatch):
     monkeypatch.delenv(ALLOW_APP_DELETE_ENV, raising=False)
     monkeypatch.delenv(ALLOW_ATTRIBUTE_DELETE_ENV, raising=False)
-
-
-def applied() -> tuple[Engine, list]:
-    org = OktaOrg(load_directory(DIRECTORY))
-    org.seed_groups(["Salesforce Admins", "Everyone"])
-    engine = Engine(org)
-    resources = build_plan(EXAMPLE).resources
-    assert engine.up(resources).ok
-    return engine, resources
 
 
 def test_replacing_the_app_is_refused_by_its_guard_and_the_old_app_stays():
