@@ -529,6 +529,9 @@ def simulate_states(
     (:func:`ownscim_infra.receiver.in_process.serve_in_process`: the same application and
     requests, no socket), or with ``http`` served by uvicorn on a free port of 127.0.0.1."""
     with ExitStack() as stack:
+        started_here = receiver_url is None
+        set_account_regions: Callable[[tuple[str, ...]], None] | None = None
+        transport: httpx.BaseTransport | None = None
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background, serve_in_process
 
@@ -546,43 +549,29 @@ def simulate_states(
                 durability="normal",
                 deactivation=deactivation,
             )
-            transport = None
             if http:
                 handle = stack.enter_context(serve_in_background(settings))
-                base_url, app = handle.base_url, handle.app
+                receiver_url, set_account_regions = handle.base_url, handle.app.set_account_regions
             else:
                 local = stack.enter_context(serve_in_process(settings))
-                base_url, app, transport = local.base_url, local.app, local.transport
-            return run_simulation(
-                current,
-                base_url,
-                token,
-                previous=before,
-                started_here=True,
-                progress=progress,
-                connection_api=connection_api,
-                set_account_regions=app.set_account_regions,
-                request_deadline=request_deadline,
-                order=order,
-                console=console,
-                refresh=refresh,
-                replace=replace,
-                direct_scope=direct_scope,
-                transport=transport,
-            )
-        if not token:
+                receiver_url, set_account_regions = local.base_url, local.app.set_account_regions
+                transport = local.transport
+        elif not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(
             current,
             receiver_url,
             token,
             previous=before,
+            started_here=started_here,
             progress=progress,
             connection_api=connection_api,
+            set_account_regions=set_account_regions,
             request_deadline=request_deadline,
             order=order,
             console=console,
             refresh=refresh,
             replace=replace,
             direct_scope=direct_scope,
+            transport=transport,
         )
