@@ -280,11 +280,11 @@ def run_simulation(
             if before is not None:
                 before.unchanged(login, own)
             users.append(judge.user(login, wanted[login], own))
-        caveats = regions_not_guaranteed(current.plan.config, current.directory, direct_scope)
+        caveats: dict[str, str] = {}
+        for f in regions_not_guaranteed(current.plan.config, current.directory, direct_scope):
+            caveats.setdefault(okta_fold(f.logins[0]), f.message)
         for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
-            user.not_guaranteed = next(
-                (f.message for f in caveats if okta_fold(user.login) == okta_fold(f.logins[0])), None
-            )
+            user.not_guaranteed = caveats.get(okta_fold(user.login))
         attr = app.attribute
         after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
         return SimulationReport(
