@@ -114,9 +114,13 @@ def rule_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
     return found
 
 
-def regions_not_guaranteed(config: OwnScimConfig, directory: Directory, direct_scope: str = "USER") -> list[Finding]:
+def regions_not_guaranteed(
+    config: OwnScimConfig, directory: Directory, declared: dict[str, set[str]], direct_scope: str = "USER"
+) -> list[Finding]:
     """``regions-not-guaranteed``: each person the config assigns directly who is also in a
-    group it assigns (the directory's memberships, or the group's ``members``), in the
+    group it assigns (the directory's memberships, or ``declared``: who the program puts in a
+    group, its ``members`` and the users its evaluable ``rule`` matches,
+    :func:`~.plan.declared_members`, as ``assignment-blocked-by-group`` counts them), in the
     config's order.
 
     terraform-provider-okta never sends ``scope`` for a direct assignment (``getAppUser``,
@@ -128,12 +132,11 @@ def regions_not_guaranteed(config: OwnScimConfig, directory: Directory, direct_s
     org."""
     found = []
     for person in config.people:
+        login = okta_fold(person.login)
         user = directory.user(person.login)
         listed = {okta_fold(g) for g in (user.groups if user else [])}
         groups = [
-            g
-            for g in config.groups
-            if okta_fold(g.name) in listed or okta_fold(person.login) in {okta_fold(m) for m in g.members or []}
+            g for g in config.groups if okta_fold(g.name) in listed or login in declared.get(okta_fold(g.name), ())
         ]
         if not groups:
             continue

@@ -52,7 +52,7 @@ from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import capability_statuses, okta_fold
 from ownscim_infra.offline import provider
 from ownscim_infra.offline.findings import regions_not_guaranteed, rule_change_findings, typo_findings
-from ownscim_infra.offline.plan import GroupRow, Plan, group_rows, mermaid_groups, warnings_of
+from ownscim_infra.offline.plan import GroupRow, Plan, declared_members, group_rows, mermaid_groups, warnings_of
 from ownscim_infra.offline.report import (
     CHANGE_KINDS,
     RE_CREATED_ALTERNATIVE,
@@ -517,7 +517,7 @@ def not_guaranteed_split(new: State, report: SimulationReport) -> tuple[list[Fin
         for r in new.plan.resources
         if r.type == provider.APP_USER and ops.get(r.name) in (Op.CREATE, Op.REPLACE)
     }
-    found = regions_not_guaranteed(new.plan.config, new.directory)
+    found = regions_not_guaranteed(new.plan.config, new.directory, declared_members(new.plan, new.directory))
     return [f for f in found if okta_fold(f.logins[0]) in made], [
         f for f in found if okta_fold(f.logins[0]) not in made
     ]

@@ -57,7 +57,7 @@ from ownscim_infra.offline.expectations import expectations
 from ownscim_infra.offline.findings import regions_not_guaranteed, rule_findings, setup_findings, typo_findings
 from ownscim_infra.offline.okta_org import OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
-from ownscim_infra.offline.plan import Plan, build_plan, not_in_directory
+from ownscim_infra.offline.plan import Plan, build_plan, declared_members, not_in_directory
 from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, console_changes, fold_events
 from ownscim_infra.offline.rollout import Progress, Rollout, app_deleted_finding
 from ownscim_infra.offline.scim_client import REQUEST_DEADLINE, OktaScimClient, ReceiverError
@@ -281,7 +281,8 @@ def run_simulation(
                 before.unchanged(login, own)
             users.append(judge.user(login, wanted[login], own))
         caveats: dict[str, str] = {}
-        for f in regions_not_guaranteed(current.plan.config, current.directory, direct_scope):
+        declared = declared_members(current.plan, current.directory)
+        for f in regions_not_guaranteed(current.plan.config, current.directory, declared, direct_scope):
             caveats.setdefault(okta_fold(f.logins[0]), f.message)
         for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
             user.not_guaranteed = caveats.get(okta_fold(user.login))

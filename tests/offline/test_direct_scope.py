@@ -81,3 +81,22 @@ def test_a_review_that_leaves_dana_as_she_is_lists_her_apart_from_the_verdict():
     assert rv.verdict == SAFE
     assert [w.logins for w in rv.already_warnings if w.code == Code.REGIONS_NOT_GUARANTEED] == [(DANA,)]
     assert "regions not guaranteed: dana.lee@example.com" in review_text(rv)
+
+
+def test_a_person_an_evaluable_rule_puts_in_an_assigned_group_is_labelled_too(tmp_path):
+    """louis.martin is in Own France through its rule (countryCode FR), here not through the
+    directory's listing (a directory pulled before the rule ran): a direct assignment for him is
+    not guaranteed either. The label counted the directory's groups and ``members`` only, while
+    assignment-blocked-by-group, its twin, counted rules too."""
+    data = example_data()
+    data["people"].append({"login": "louis.martin@example.com", "regions": ["us1"]})
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    users = yaml.safe_load(DIRECTORY.read_text())
+    next(u for u in users["users"] if u["login"] == "louis.martin@example.com")["groups"] = []
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(yaml.safe_dump(users, sort_keys=False))
+    report = simulate(config, directory)
+    louis = next(u for u in report.users if u.login == "louis.martin@example.com")
+    assert louis.not_guaranteed is not None and "assigned group(s) Own France" in louis.not_guaranteed
+    assert "with Own France's regions (emea2)" in louis.not_guaranteed
