@@ -31,6 +31,21 @@ def example_data(provisioning: str | None = None) -> dict[str, Any]:
     return data
 
 
+def example_variant(tmp_path: Path, edit: Callable[[dict[str, Any]], object], name: str = "new.yaml") -> Path:
+    """config/example.yaml changed by ``edit`` (it edits the dict in place), written to
+    ``tmp_path / name``: a NEW config for a review of the example."""
+    data = example_data()
+    edit(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def example_group(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The group called ``name`` in a config's data."""
+    return next(g for g in data["groups"] if g["name"] == name)
+
+
 @pytest.fixture(scope="session")
 def api_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """config/example.yaml with ``provisioning: api``, written once for the session."""

@@ -23,16 +23,9 @@ from ownscim_infra.offline.steps import Op
 from ownscim_infra.program.component import REGIONS_OUTPUT
 from tests.cli.runner import Ran, ownscim
 from tests.conftest import EXAMPLE, REPO, example_data
+from tests.conftest import example_variant as changed
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
-
-
-def changed(tmp_path: Path, edit) -> Path:
-    data = example_data()
-    edit(data)
-    path = tmp_path / "new.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def people(rv) -> dict[str, list[str]]:

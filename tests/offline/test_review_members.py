@@ -4,27 +4,13 @@ plainly and is never safe."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
 from ownscim_infra.offline.review import ATTENTION, SAFE, render_markdown, review
 from ownscim_infra.offline.simulate import simulate
-from tests.conftest import EXAMPLE, REPO, example_data
+from tests.conftest import EXAMPLE, REPO
+from tests.conftest import example_group as group
+from tests.conftest import example_variant as changed
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
-
-
-def group(data: dict, name: str) -> dict:
-    return next(g for g in data["groups"] if g["name"] == name)
-
-
-def changed(tmp_path: Path, edit, name: str = "new.yaml") -> Path:
-    data = example_data()
-    edit(data)
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def row(rv, login: str):

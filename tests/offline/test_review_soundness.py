@@ -11,17 +11,11 @@ import yaml
 
 from ownscim_infra.offline import okta_org
 from ownscim_infra.offline.review import ATTENTION, BLOCKED, SAFE, render_markdown, render_text, review
-from tests.conftest import EXAMPLE, REPO, example_data
+from tests.conftest import EXAMPLE, REPO
+from tests.conftest import example_group as group
+from tests.conftest import example_variant as changed
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
-
-
-def changed(tmp_path: Path, edit, name: str = "new.yaml") -> Path:
-    data = example_data()
-    edit(data)
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def directory(tmp_path: Path, edit, name: str = "directory.yaml") -> Path:
@@ -38,10 +32,6 @@ def codes(rv) -> set[str]:
 
 def changes(rv) -> dict[str, list[str]]:
     return {u.login: [str(c) for c in u.changes] for u in rv.people()}
-
-
-def group(data: dict, name: str) -> dict:
-    return next(g for g in data["groups"] if g["name"] == name)
 
 
 # --------------------------------------------------------------------------- item 1: unique group names
