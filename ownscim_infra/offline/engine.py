@@ -653,7 +653,12 @@ def conflict_groups(
     between them (``independent_of``) and touch a same thing (``touches``: step name ->
     folded logins whose app assignment the step can change, and the group names it takes or
     gives up, :func:`.rollout.group_name_claims`), joined transitively; each in the order the
-    steps ran. A set of one is left out."""
+    steps ran. A set of one is left out.
+
+    Only the pairs that share a touched thing are compared (an index from each thing to the
+    steps touching it, in the order they ran): a first ``pulumi up`` of 5,000 people is 5,000
+    steps touching one person each, 5,000 pairs to look at instead of 12.5 million
+    (``tests/offline/test_engine.py::test_conflict_groups_are_those_of_every_pair_compared``)."""
     names = [s.name for s in steps if s.op != Op.SAME and touches.get(s.name)]
     parent = {n: n for n in names}
 
@@ -663,10 +668,18 @@ def conflict_groups(
             n = parent[n]
         return n
 
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            if touches[a] & touches[b] and independent_of(a, b):
-                parent[root(a)] = root(b)
+    touching: dict[str, list[str]] = {}
+    for n in names:
+        for thing in touches[n]:
+            touching.setdefault(thing, []).append(n)
+    compared: set[tuple[str, str]] = set()
+    for sharing in touching.values():
+        for i, a in enumerate(sharing):
+            for b in sharing[i + 1 :]:  # a ran before b, as every pair of the definition
+                if (a, b) not in compared:
+                    compared.add((a, b))
+                    if independent_of(a, b):
+                        parent[root(a)] = root(b)
     groups: dict[str, list[str]] = {}
     for n in names:
         groups.setdefault(root(n), []).append(n)

@@ -67,6 +67,8 @@ from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactiva
 if TYPE_CHECKING:
     import httpx
 
+    from ownscim_infra.receiver.storage import SqliteStorage
+
 
 @dataclass(frozen=True)
 class State:
@@ -115,15 +117,26 @@ def _existing_groups(current: State, previous: State | None) -> list[str]:
 
 
 class OwnReader:
-    """Own's state of a login, read through SCIM (:func:`read_own_state`).
+    """Own's state of a login: read through SCIM (:func:`read_own_state`), or, from a receiver
+    started in this process for the run, from its database (``store``: the receiver's
+    :meth:`~ownscim_infra.receiver.storage.SqliteStorage.own_state`, what the Own UI shows, one
+    indexed read instead of a request through the receiver's application: a review of 5,000
+    people read Own 5,000 times, 0.35 ms a lookup).
 
     With a receiver started empty for the run (``started_empty``), only Okta's requests put
     users in it: a login Okta has sent no request for (none of ``okta``'s exchanges) is absent
     without asking, so the reads grow with the users Okta provisioned, not with the directory
     (a directory of 50,000 users with 500 of them assigned: 500 lookups, not 50,000)."""
 
-    def __init__(self, reader: OktaScimClient, okta: OktaScimClient, *, started_empty: bool) -> None:
-        self.reader, self.okta, self.started_empty = reader, okta, started_empty
+    def __init__(
+        self,
+        reader: OktaScimClient,
+        okta: OktaScimClient,
+        *,
+        started_empty: bool,
+        store: SqliteStorage | None = None,
+    ) -> None:
+        self.reader, self.okta, self.started_empty, self.store = reader, okta, started_empty, store
         self._sent: set[str] = set()
         self._seen = 0
 
@@ -137,7 +150,18 @@ class OwnReader:
             self._seen = len(exchanges)
             if okta_fold(login) not in self._sent:
                 return None
-        return read_own_state(self.reader, login)
+        return self.read(login)
+
+    def read(self, login: str) -> OwnState | None:
+        """Ask Own for ``login`` (the one place Own is read).
+
+        :raises ReceiverError: the receiver is unusable (:func:`read_own_state`)."""
+        if self.store is None:
+            return read_own_state(self.reader, login)
+        held = self.store.own_state(login)
+        if held is None:
+            return None
+        return OwnState(held.active, held.regions, held.role or None, held.business_unit or None)
 
 
 class BeforeReader:
@@ -181,6 +205,7 @@ def run_simulation(
     refresh: bool = False,
     replace: Sequence[str] = (),
     transport: httpx.BaseTransport | None = None,
+    own_store: SqliteStorage | None = None,
 ) -> SimulationReport:
     """``pulumi up`` of ``previous`` (if any) then of ``current`` on an emulated org, Okta's
     provisioning of Own after each step, then Own's state against what ``current``'s config
@@ -210,6 +235,8 @@ def run_simulation(
         (:class:`.scim_client.OktaScimClient`'s ``deadline``).
     :param transport: where the requests to ``base_url`` go instead of the network (a receiver
         in this process: :class:`ownscim_infra.receiver.in_process.InProcessTransport`).
+    :param own_store: the database of the receiver at ``base_url``, started in this process for
+        the run: Own's state is read there (:class:`OwnReader`) instead of through SCIM.
     :raises ReceiverError: the receiver is unusable: unreachable, the token refused, an answer
         that is not SCIM, or a request not answered within ``request_deadline``.
     """
@@ -218,7 +245,7 @@ def run_simulation(
         closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as reader,
     ):
         provisioner = Provisioner(okta)
-        read = OwnReader(reader, okta, started_empty=started_here)
+        read = OwnReader(reader, okta, started_empty=started_here, store=own_store)
         org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
         org.seed_groups(_existing_groups(current, previous))
         rollout = Rollout(org, provisioner, progress=progress)
@@ -528,11 +555,13 @@ def simulate_states(
 
     Without ``receiver_url`` a receiver is started with a temporary database: in this process
     (:func:`ownscim_infra.receiver.in_process.serve_in_process`: the same application and
-    requests, no socket), or with ``http`` served by uvicorn on a free port of 127.0.0.1."""
+    requests, no socket; Own's state read from its database), or with ``http`` served by
+    uvicorn on a free port of 127.0.0.1 (Own's state read through SCIM, as from ``receiver_url``)."""
     with ExitStack() as stack:
         started_here = receiver_url is None
         set_account_regions: Callable[[tuple[str, ...]], None] | None = None
         transport: httpx.BaseTransport | None = None
+        own_store: SqliteStorage | None = None
         if receiver_url is None:
             from ownscim_infra.receiver import ReceiverSettings, serve_in_background, serve_in_process
 
@@ -556,7 +585,7 @@ def simulate_states(
             else:
                 local = stack.enter_context(serve_in_process(settings))
                 receiver_url, set_account_regions = local.base_url, local.app.set_account_regions
-                transport = local.transport
+                transport, own_store = local.transport, local.store
         elif not token:
             raise InputError(f"--receiver needs Own's SCIM token in {TOKEN_ENV}")
         return run_simulation(
@@ -575,4 +604,5 @@ def simulate_states(
             replace=replace,
             direct_scope=direct_scope,
             transport=transport,
+            own_store=own_store,
         )

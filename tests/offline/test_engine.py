@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ownscim_infra.config.directory import load_directory
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.engine import Engine, RunResult, assignments_held
+from ownscim_infra.offline.engine import Engine, RunResult, assignments_held, conflict_groups
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from ownscim_infra.offline.plan import Plan, build_plan
+from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV, REGIONS_OUTPUT
 from tests.conftest import EXAMPLE, REPO, example_data
@@ -532,3 +535,43 @@ def test_the_deletes_of_a_person_and_their_group_run_in_one_antichain_in_either_
     result = engine.up(new, order=[person, assignment])
     assert not result.ok and result.failed is not None and result.failed.name == person
     assert result.failed.error_code == "E0000046"
+
+
+def _conflict_groups_by_definition(steps, touches, independent_of):  # type: ignore[no-untyped-def]
+    """The definition, every pair compared (the implementation before the index)."""
+    names = [s.name for s in steps if s.op != Op.SAME and touches.get(s.name)]
+    joined = {n: {n} for n in names}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if touches[a] & touches[b] and independent_of(a, b):
+                merged = joined[a] | joined[b]
+                for n in merged:
+                    joined[n] = merged
+    groups, seen = [], set()
+    for n in names:
+        if id(joined[n]) not in seen and len(joined[n]) > 1:
+            seen.add(id(joined[n]))
+            groups.append([m for m in names if m in joined[n]])
+    return groups
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ops=st.lists(st.sampled_from([Op.CREATE, Op.UPDATE, Op.DELETE, Op.SAME]), min_size=0, max_size=12),
+    things=st.lists(st.sets(st.sampled_from("abcdef"), max_size=3), min_size=12, max_size=12),
+    dependent=st.sets(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=20),
+)
+def test_conflict_groups_are_those_of_every_pair_compared(ops, things, dependent):  # type: ignore[no-untyped-def]
+    """The index of touched things finds the sets the definition (every pair of steps compared)
+    finds, in the same order: steps that change something, share a touched thing (a person, a
+    group name) and have no dependency between them, joined transitively."""
+    steps = [Step(f"s{i}", "t", op) for i, op in enumerate(ops)]
+    touches = {f"s{i}": set(things[i]) for i in range(len(ops))}
+
+    def independent_of(a: str, b: str) -> bool:
+        i, j = int(a[1:]), int(b[1:])
+        return (i, j) not in dependent and (j, i) not in dependent
+
+    assert conflict_groups(steps, touches, independent_of) == _conflict_groups_by_definition(
+        steps, touches, independent_of
+    )

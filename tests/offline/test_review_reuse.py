@@ -53,13 +53,13 @@ def test_own_before_the_change_is_read_for_the_users_it_touches_only(tmp_path, m
     """Own before the change: read just before Okta's first request for a user in the change's
     run; a user Okta sends nothing is the same before and after (one read)."""
     reads: list[str] = []
-    read = simulate.read_own_state
+    read = simulate.OwnReader.read
 
-    def counted(reader, login):
+    def counted(self, login):
         reads.append(login)
-        return read(reader, login)
+        return read(self, login)
 
-    monkeypatch.setattr(simulate, "read_own_state", counted)
+    monkeypatch.setattr(simulate.OwnReader, "read", counted)
     data = example_data()
     # Own US's members lose the app (jordan.kim: deactivated; alex.morgan keeps it directly), and
     # chris.doe, never assigned before, is provisioned

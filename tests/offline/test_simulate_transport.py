@@ -1,5 +1,7 @@
 """``simulate``'s receiver in process (the default) and over HTTP on 127.0.0.1 (``--http``):
-the same requests reach the same receiver, so the report is the same; in process, no socket."""
+Okta's same requests reach the same receiver, and Own's state is read from the receiver's
+database in process, through SCIM lookups over HTTP: the report is the same; in process, no
+socket."""
 
 from __future__ import annotations
 
@@ -84,3 +86,24 @@ def test_the_in_process_receiver_opens_no_socket():
     # the recording sees the wire when there is one
     assert ("socket.bind", ("127.0.0.1", 0)) in over_http
     assert any(event == "socket.connect" for event, _ in over_http)
+
+
+def test_in_process_own_is_read_from_the_receivers_database_not_through_scim(monkeypatch):
+    """In process, Own's state is read with one query of the receiver's database a user; over
+    HTTP (and from ``--receiver URL``) through a SCIM lookup a user, as before."""
+    from ownscim_infra.offline import simulate as simulate_module
+
+    lookups: list[str] = []
+    lookup = simulate_module.read_own_state
+
+    def counted(reader, login):  # type: ignore[no-untyped-def]
+        lookups.append(login)
+        return lookup(reader, login)
+
+    monkeypatch.setattr(simulate_module, "read_own_state", counted)
+    in_process = simulate(EXAMPLE, DIRECTORY)
+    assert lookups == []
+    over_http = simulate(EXAMPLE, DIRECTORY, http=True)
+    provisioned = [u.login for u in over_http.users if u.own is not None]
+    assert provisioned and sorted(lookups) == sorted(provisioned)
+    assert [u.own for u in in_process.users] == [u.own for u in over_http.users]
