@@ -65,7 +65,7 @@ from ownscim_infra.offline.report import (
 )
 from ownscim_infra.offline.report_text import changed_summary, drift_lines
 from ownscim_infra.offline.rollout import Progress
-from ownscim_infra.offline.simulate import Console, State, load_state, replace_targets, simulate_states
+from ownscim_infra.offline.simulate import Console, State, change_runs, load_state, replace_targets, simulate_states
 from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.receiver.settings import Deactivation
 
@@ -169,18 +169,11 @@ def _orders_of(group: list[str], fixed: set[tuple[str, str]], budget: int) -> tu
     return unique[:budget], False
 
 
-def explore_orders(
-    new: State,
-    base: State,
-    report: SimulationReport,
-    *,
-    deactivation: Deactivation = "remove",
-    progress: Progress | None = None,
-    **day_two: Any,
-) -> OrderDependence:
-    """Run the change again in the other orders of each conflict set of ``report``'s run
-    (:attr:`SimulationReport.conflicts`), at most :data:`MAX_ORDERS` runs, and collect each
-    person's distinct outcomes (Own after, what the change did, whether as the config means)."""
+def explore_orders(report: SimulationReport, run: Callable[[list[str]], SimulationReport]) -> OrderDependence:
+    """Run the change again (``run(order)``: :func:`.simulate.change_runs`) in the other orders
+    of each conflict set of ``report``'s run (:attr:`SimulationReport.conflicts`), at most
+    :data:`MAX_ORDERS` runs, and collect each person's distinct outcomes (Own after, what the
+    change did, whether as the config means)."""
     groups = [list(g) for g in report.conflicts]
     found = OrderDependence(groups=groups, outcomes=[Outcome([n for g in groups for n in g], report)])
     budget = MAX_ORDERS
@@ -188,12 +181,7 @@ def explore_orders(
         orders, complete = _orders_of(group, set(report.fixed), budget)
         found.complete = found.complete and complete and len(orders) <= budget
         for order in orders[:budget]:
-            found.outcomes.append(
-                Outcome(
-                    order,
-                    simulate_states(new, base, deactivation=deactivation, progress=progress, order=order, **day_two),
-                )
-            )
+            found.outcomes.append(Outcome(order, run(order)))
         budget -= min(len(orders), budget)
     if len(found.outcomes) == 1:  # one order: nobody can end differently
         return found
@@ -608,8 +596,9 @@ def review(
         "refresh": refresh,
         "replace": replace_targets(new, replace),
     }
-    report = simulate_states(new, base, deactivation=deactivation, progress=progress, **day_two)
-    orders = explore_orders(new, base, report, deactivation=deactivation, progress=progress, **day_two)
+    with change_runs(new, base, deactivation=deactivation, progress=progress, **day_two) as run:
+        report = run(None)
+        orders = explore_orders(report, run)
     introduced, already_plan = plan_warnings(base, new, report)
     failed_base = base_failure(report)
     change = (

@@ -30,11 +30,15 @@ and finding says why); 2 bad input (config, directory, missing token).
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import pickle
 import secrets
+import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack, closing
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +71,8 @@ from ownscim_infra.receiver.settings import OWN_USER_SCHEMA, TOKEN_ENV, Deactiva
 if TYPE_CHECKING:
     import httpx
 
+    from ownscim_infra.receiver.in_process import InProcessReceiver
+    from ownscim_infra.receiver.settings import ReceiverSettings
     from ownscim_infra.receiver.storage import SqliteStorage
 
 
@@ -244,111 +250,195 @@ def run_simulation(
         closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as okta,
         closing(OktaScimClient(base_url, token, deadline=request_deadline, transport=transport)) as reader,
     ):
-        provisioner = Provisioner(okta)
-        read = OwnReader(reader, okta, started_empty=started_here, store=own_store)
-        org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
-        org.seed_groups(_existing_groups(current, previous))
-        rollout = Rollout(org, provisioner, progress=progress)
-        previous_findings: list[Finding] = []
-        previous_failed: Step | None = None
-        before: BeforeReader | None = None
-        introduced: list[Drift] = []
-        console_findings: list[Finding] = []
-        in_own: list[str] = []
-        if previous is not None:
-            if set_account_regions is not None:
-                set_account_regions(tuple(previous.plan.config.regions))
-            first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
-            previous_findings = setup_findings(rollout.app().settings()) + first.findings
-            previous_findings += rule_findings(previous.plan.config, previous.directory)
-            previous_failed = first.result.failed
-            if console is not None:
-                current, introduced, console_findings, in_own = _apply_console(rollout, previous, current, console)
-            # Own "before the change" is read after the console's actions, just in time
-            before = BeforeReader(read, previous)
-            okta.on_request = before.on_request
-        if previous is not None and set_account_regions is not None:
-            set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
-        # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
-        # admins' doing in Okta, after it (the program changes only its `members` and `rule` groups')
-        run = rollout.up(
-            current.plan.resources,
-            current.plan.config,
-            directory_after=current.directory,
+        after_base = run_base(
+            okta,
+            current,
+            previous,
+            connection_api=connection_api,
+            direct_scope=direct_scope,
+            progress=progress,
+            set_account_regions=set_account_regions,
+            console=console,
+        )
+        return run_change(
+            after_base,
+            okta,
+            reader,
+            previous=previous,
+            started_here=started_here,
+            direct_scope=direct_scope,
+            set_account_regions=set_account_regions,
             order=order,
+            console=console,
             refresh=refresh,
             replace=replace,
+            own_store=own_store,
+            progress=progress,
         )
-        okta.on_request = None
-        app = rollout.app()
-        findings = (
-            console_findings
-            + setup_findings(app.settings())
-            + run.findings
-            + typo_findings(current.plan.config, current.directory)
-            + rule_findings(current.plan.config, current.directory)
-        )
-        wanted = expectations(
-            current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
-        )
-        judge = Judge(
-            findings=findings,
-            assigned=rollout.assigned,
-            done=fold_events(provisioner.events, provisioner.run),
-            before=None if before is None else before.before,
-            stopped_at=None if run.result.failed is None else run.result.failed.name,
-        )
-        logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
-        users = []
-        for n, login in enumerate(logins, start=1):
-            if progress is not None:
-                progress("reading Own", n, len(logins))
-            own = read(login)
-            if before is not None:
-                before.unchanged(login, own)
-            users.append(judge.user(login, wanted[login], own))
-        caveats: dict[str, str] = {}
-        declared = declared_members(current.plan, current.directory)
-        for f in regions_not_guaranteed(current.plan.config, current.directory, declared, direct_scope):
-            caveats.setdefault(okta_fold(f.logins[0]), f.message)
-        for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
-            user.not_guaranteed = caveats.get(okta_fold(user.login))
-        attr = app.attribute
-        after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
-        return SimulationReport(
-            config=current.plan.config_file,
-            directory=current.directory_file,
-            previous=None
-            if previous is None
-            else f"{previous.plan.config_file} with directory {previous.directory_file}",
-            receiver=base_url,
-            receiver_started_here=started_here,
-            capabilities=app.capabilities,
-            capabilities_source=app.capabilities_source,
-            attribute=None
-            if attr is None
-            else {
-                "externalName": attr.external_name,
-                "externalNamespace": attr.external_namespace,
-                "scope": attr.scope,
-            },
-            users=users,
-            findings=findings,
-            previous_findings=previous_findings,
-            changes=list(run.result.steps),
-            okta={"groupAssignments": assignments_held(org, rollout.app_id)},
-            update_failed=run.result.failed,
-            previous_failed=previous_failed,
-            conflicts=run.conflicts,
-            rule_timing=run.rule_timing,
-            drift=after + repaired(introduced, after),
-            console=[a.render() for a in console.actions] if console else [],
-            console_changes=in_own,
-            next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
-            fixed=[
-                (a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)
-            ],
-        )
+
+
+@dataclass
+class AfterBase:
+    """Okta and the engine as BASE's run (``pulumi up`` of the previous config) and the
+    console's actions after it left them, before the change's run: the emulated org, the
+    rollout (the engine's state, Okta's last resolution), its provisioner (the events so far),
+    ``current`` with the memberships the console changed, and what BASE's run and the console
+    found. Own is the receiver's database at that moment (kept apart: :func:`change_runs`)."""
+
+    org: OktaOrg
+    rollout: Rollout
+    current: State
+    previous_findings: list[Finding] = field(default_factory=list)
+    previous_failed: Step | None = None
+    introduced: list[Drift] = field(default_factory=list)
+    console_findings: list[Finding] = field(default_factory=list)
+    in_own: list[str] = field(default_factory=list)
+
+
+def run_base(
+    okta: OktaScimClient,
+    current: State,
+    previous: State | None,
+    *,
+    connection_api: bool = True,
+    direct_scope: str = "USER",
+    progress: Progress | None = None,
+    set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
+    console: Console | None = None,
+) -> AfterBase:
+    """The emulated org with ``previous``'s ``pulumi up`` run on it (Okta provisioning Own through
+    ``okta`` after each step) and the ``console``'s actions applied after it; without
+    ``previous``, the org as the directory makes it, nothing run. Parameters as
+    :func:`run_simulation`'s.
+
+    :raises ReceiverError: the receiver is unusable."""
+    provisioner = Provisioner(okta)
+    org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
+    org.seed_groups(_existing_groups(current, previous))
+    after = AfterBase(org, Rollout(org, provisioner, progress=progress), current)
+    if previous is not None:
+        rollout = after.rollout
+        if set_account_regions is not None:
+            set_account_regions(tuple(previous.plan.config.regions))
+        first = rollout.up(previous.plan.resources, previous.plan.config, phase="pulumi up (previous config)")
+        after.previous_findings = setup_findings(rollout.app().settings()) + first.findings
+        after.previous_findings += rule_findings(previous.plan.config, previous.directory)
+        after.previous_failed = first.result.failed
+        if console is not None:
+            after.current, after.introduced, after.console_findings, after.in_own = _apply_console(
+                rollout, previous, current, console
+            )
+    return after
+
+
+def run_change(
+    after_base: AfterBase,
+    okta: OktaScimClient,
+    reader: OktaScimClient,
+    *,
+    previous: State | None = None,
+    started_here: bool = False,
+    direct_scope: str = "USER",
+    set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
+    order: list[str] | None = None,
+    console: Console | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
+    own_store: SqliteStorage | None = None,
+    progress: Progress | None = None,
+) -> SimulationReport:
+    """The change's ``pulumi up`` (``after_base.current``) on the org :func:`run_base` left
+    (``after_base``, which the run changes), Okta provisioning Own through ``okta``, then Own's
+    state (read through ``reader``, or ``own_store``) against what the config means.
+    Parameters as :func:`run_simulation`'s.
+
+    :raises ReceiverError: the receiver is unusable."""
+    current, org, rollout = after_base.current, after_base.org, after_base.rollout
+    provisioner = rollout.provisioner
+    read = OwnReader(reader, okta, started_empty=started_here, store=own_store)
+    before: BeforeReader | None = None
+    if previous is not None:
+        # Own "before the change" is read after the console's actions, just in time
+        before = BeforeReader(read, previous)
+        okta.on_request = before.on_request
+        if set_account_regions is not None:
+            set_account_regions(tuple(dict.fromkeys([*previous.plan.config.regions, *current.plan.config.regions])))
+    # the change's pulumi up runs on Okta as it was; the new directory's memberships are the
+    # admins' doing in Okta, after it (the program changes only its `members` and `rule` groups')
+    run = rollout.up(
+        current.plan.resources,
+        current.plan.config,
+        directory_after=current.directory,
+        order=order,
+        refresh=refresh,
+        replace=replace,
+    )
+    okta.on_request = None
+    app = rollout.app()
+    findings = (
+        after_base.console_findings
+        + setup_findings(app.settings())
+        + run.findings
+        + typo_findings(current.plan.config, current.directory)
+        + rule_findings(current.plan.config, current.directory)
+    )
+    wanted = expectations(
+        current.plan.config, current.directory, (previous.plan.config, previous.directory) if previous else None
+    )
+    judge = Judge(
+        findings=findings,
+        assigned=rollout.assigned,
+        done=fold_events(provisioner.events, provisioner.run),
+        before=None if before is None else before.before,
+        stopped_at=None if run.result.failed is None else run.result.failed.name,
+    )
+    logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
+    users = []
+    for n, login in enumerate(logins, start=1):
+        if progress is not None:
+            progress("reading Own", n, len(logins))
+        own = read(login)
+        if before is not None:
+            before.unchanged(login, own)
+        users.append(judge.user(login, wanted[login], own))
+    caveats: dict[str, str] = {}
+    declared = declared_members(current.plan, current.directory)
+    for f in regions_not_guaranteed(current.plan.config, current.directory, declared, direct_scope):
+        caveats.setdefault(okta_fold(f.logins[0]), f.message)
+    for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
+        user.not_guaranteed = caveats.get(okta_fold(user.login))
+    attr = app.attribute
+    after = drift_of(current.plan.config, org, rollout.engine.state, stack_of(current.plan.config_file))
+    return SimulationReport(
+        config=current.plan.config_file,
+        directory=current.directory_file,
+        previous=None if previous is None else f"{previous.plan.config_file} with directory {previous.directory_file}",
+        receiver=okta.base_url,
+        receiver_started_here=started_here,
+        capabilities=app.capabilities,
+        capabilities_source=app.capabilities_source,
+        attribute=None
+        if attr is None
+        else {
+            "externalName": attr.external_name,
+            "externalNamespace": attr.external_namespace,
+            "scope": attr.scope,
+        },
+        users=users,
+        findings=findings,
+        previous_findings=after_base.previous_findings,
+        changes=list(run.result.steps),
+        okta={"groupAssignments": assignments_held(org, rollout.app_id)},
+        update_failed=run.result.failed,
+        previous_failed=after_base.previous_failed,
+        conflicts=run.conflicts,
+        rule_timing=run.rule_timing,
+        drift=after + repaired(after_base.introduced, after),
+        console=[a.render() for a in console.actions] if console else [],
+        console_changes=after_base.in_own,
+        next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
+        fixed=[(a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)],
+    )
 
 
 @dataclass(frozen=True)
@@ -563,22 +653,11 @@ def simulate_states(
         transport: httpx.BaseTransport | None = None
         own_store: SqliteStorage | None = None
         if receiver_url is None:
-            from ownscim_infra.receiver import ReceiverSettings, serve_in_background, serve_in_process
+            from ownscim_infra.receiver import serve_in_background, serve_in_process
 
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-"))
-            token = secrets.token_urlsafe(24)
-            # the account has every region either config names (a region may leave the config)
-            regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
-            # durability "normal": the database is a temporary file deleted when the run ends, so a
-            # flush to disk per commit (what "full" buys against a power loss) protects nothing
-            settings = ReceiverSettings(
-                regions=tuple(regions),
-                token=token,
-                db_path=Path(tmp) / "own.db",
-                business_unit=business_unit,
-                durability="normal",
-                deactivation=deactivation,
-            )
+            settings = _own_settings(current, before, Path(tmp) / "own.db", business_unit, deactivation)
+            token = settings.token
             if http:
                 handle = stack.enter_context(serve_in_background(settings))
                 receiver_url, set_account_regions = handle.base_url, handle.app.set_account_regions
@@ -606,3 +685,155 @@ def simulate_states(
             transport=transport,
             own_store=own_store,
         )
+
+
+def _own_settings(
+    current: State, before: State | None, db_path: Path, business_unit: str, deactivation: Deactivation
+) -> ReceiverSettings:
+    """The settings of a receiver started for a run: a new random token, the account with every
+    region either config names (a region may leave the config), the database at ``db_path``."""
+    from ownscim_infra.receiver import ReceiverSettings
+
+    regions = dict.fromkeys([*(before.plan.config.regions if before else []), *current.plan.config.regions])
+    # durability "normal": the database is a temporary file deleted when the run ends, so a
+    # flush to disk per commit (what "full" buys against a power loss) protects nothing
+    return ReceiverSettings(
+        regions=tuple(regions),
+        token=secrets.token_urlsafe(24),
+        db_path=db_path,
+        business_unit=business_unit,
+        durability="normal",
+        deactivation=deactivation,
+    )
+
+
+#: Objects a snapshot of BASE's run refers to instead of copying (:class:`_Frozen`).
+_SHARED = ("okta", "progress", "current", "before")
+
+
+class _Frozen:
+    """:class:`AfterBase` kept as bytes (:mod:`pickle`), to be thawed into independent copies,
+    one a run. The objects of :data:`_SHARED` are referred to, not copied
+    (``persistent_id``): the Okta client (each copy gets its own, on its own receiver), the
+    progress callback, and the two states (plans and directories, which no run changes)."""
+
+    def __init__(self, after: AfterBase, shared: dict[str, object]) -> None:
+        ids = {id(obj): name for name, obj in shared.items() if obj is not None}
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = lambda obj: ids.get(id(obj))  # type: ignore[method-assign]
+        pickler.dump(after)
+        self._bytes = buffer.getvalue()
+
+    def thaw(self, shared: dict[str, object]) -> AfterBase:
+        """A new copy, the names of :data:`_SHARED` bound to ``shared``'s objects."""
+        unpickler = pickle.Unpickler(io.BytesIO(self._bytes))
+        unpickler.persistent_load = shared.__getitem__  # type: ignore[method-assign]
+        after = unpickler.load()
+        assert isinstance(after, AfterBase)
+        return after
+
+
+@contextmanager
+def change_runs(
+    current: State,
+    before: State,
+    *,
+    business_unit: str = DEFAULT_BUSINESS_UNIT,
+    deactivation: Deactivation = "remove",
+    request_deadline: float = REQUEST_DEADLINE,
+    progress: Progress | None = None,
+    connection_api: bool = True,
+    console: Console | None = None,
+    refresh: bool = False,
+    replace: Sequence[str] = (),
+    direct_scope: str = "USER",
+) -> Iterator[Callable[[list[str] | None], SimulationReport]]:
+    """Runs of the change ``before`` -> ``current`` in orders of its parallel steps, as many
+    :func:`simulate_states` (``before`` and ``current``, the same options, a receiver in this
+    process) that share BASE's run: it is made once (:func:`run_base`, the console's actions
+    after it), then kept (Okta, the engine and the provisioner as :class:`_Frozen`; Own as a
+    copy of the receiver's database, SQLite's online backup: :meth:`SqliteStorage.backup`), and
+    each run of the change (:func:`run_change`) starts from its own copy of both, on a receiver
+    of its own. Yields ``run(order)``: the report of the change's run in ``order`` (``None``:
+    the engine's own), each the report :func:`simulate_states` gives for the same order
+    (``tests/offline/test_review_reuse.py``). A review explores up to six orders: BASE's run
+    was made seven times, each as long as a simulation of BASE.
+
+    :raises ReceiverError: the receiver is unusable (from ``run`` too)."""
+    from ownscim_infra.receiver import serve_in_process
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ownscim-sim-")))
+        settings = _own_settings(current, before, tmp / "own.db", business_unit, deactivation)
+
+        def clients(
+            within: ExitStack, base_url: str, transport: httpx.BaseTransport
+        ) -> tuple[OktaScimClient, OktaScimClient]:
+            made = tuple(
+                within.enter_context(
+                    closing(OktaScimClient(base_url, settings.token, deadline=request_deadline, transport=transport))
+                )
+                for _ in range(2)
+            )
+            return made[0], made[1]
+
+        first = stack.enter_context(serve_in_process(settings))
+        okta, reader = clients(stack, first.base_url, first.transport)
+        after: AfterBase | None = run_base(
+            okta,
+            current,
+            before,
+            connection_api=connection_api,
+            direct_scope=direct_scope,
+            progress=progress,
+            set_account_regions=first.app.set_account_regions,
+            console=console,
+        )
+        assert after is not None
+        shared: dict[str, object] = {"okta": okta, "progress": progress, "current": current, "before": before}
+        frozen, sent = _Frozen(after, shared), list(okta.exchanges)
+        first.store.backup(tmp / "base.db")
+        runs = 0
+
+        def change(
+            after_n: AfterBase,
+            receiver: InProcessReceiver,
+            okta_n: OktaScimClient,
+            reader_n: OktaScimClient,
+            order: list[str] | None,
+        ) -> SimulationReport:
+            return run_change(
+                after_n,
+                okta_n,
+                reader_n,
+                previous=before,
+                started_here=True,
+                direct_scope=direct_scope,
+                set_account_regions=receiver.app.set_account_regions,
+                order=order,
+                console=console,
+                refresh=refresh,
+                replace=replace,
+                own_store=receiver.store,
+                progress=progress,
+            )
+
+        def run(order: list[str] | None) -> SimulationReport:
+            nonlocal after, runs
+            if after is not None:  # the first run: on BASE's own org and receiver
+                first_after, after = after, None
+                return change(first_after, first, okta, reader, order)
+            runs += 1  # a later one: on copies of both
+            db = tmp / f"own-{runs}.db"
+            shutil.copyfile(tmp / "base.db", db)
+            try:
+                with ExitStack() as within:
+                    receiver = within.enter_context(serve_in_process(dataclasses.replace(settings, db_path=db)))
+                    okta_n, reader_n = clients(within, receiver.base_url, receiver.transport)
+                    okta_n.exchanges = list(sent)
+                    return change(frozen.thaw({**shared, "okta": okta_n}), receiver, okta_n, reader_n, order)
+            finally:
+                db.unlink(missing_ok=True)
+
+        yield run

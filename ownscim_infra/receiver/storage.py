@@ -456,6 +456,19 @@ class SqliteStorage(ScimStorage):
             raise unavailable(exc) from None
         return None if row is None else (row[0], row[1])
 
+    def backup(self, path: str | Path) -> None:
+        """Copy what is committed into a new SQLite database at ``path`` (SQLite's online
+        backup API, https://www.sqlite.org/backup.html, from this thread's read connection):
+        a receiver opened on the copy holds Own as it is now. The writes in progress are not
+        in it.
+
+        :raises StorageUnavailableException: the database is closing (503)."""
+        target = sqlite3.connect(path)
+        try:
+            self.reader().backup(target)
+        finally:
+            target.close()
+
     # -- Own's read API -----------------------------------------------------
 
     def own_state(self, user_name: str) -> OwnUserState | None:
