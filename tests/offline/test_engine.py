@@ -24,8 +24,8 @@ from ownscim_infra.offline.engine import Engine, RunResult, assignments_held, co
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 from ownscim_infra.offline.okta_provisioning import OktaApp, resolve
 from ownscim_infra.offline.plan import Plan, build_plan
-from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.offline.simulate import simulate
+from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.program.component import ALLOW_ATTRIBUTE_DELETE_ENV, REGIONS_OUTPUT
 from tests.conftest import EXAMPLE, REPO, example_data
 from tests.offline.pulumi_project import config_errors
