@@ -36,6 +36,13 @@ behaviour below is Okta's as documented or reported; the sources are named where
   applications"); on others the connection is ``UNKNOWN`` and reading a feature fails
   ("This request returns an error if provisioning isn't enabled for the app").
 
+- **The app itself** (``GET`` / ``PUT /api/v1/apps/{appId}``, ``POST .../lifecycle/activate``,
+  ``.../deactivate``): its label, status and settable parts (:attr:`OrgApp.body`); a ``PUT``
+  replaces the label and every settable part (what it does not carry is the default again),
+  never the status; an ``INACTIVE`` app provisions nothing (chosen: Okta's help says a
+  deactivation reconciles the group-assigned users and removes their assignment, not what the
+  app receives; to check on a real org).
+
 - **Who has an app** (``GET /api/v1/apps/{appId}/users``): every user assigned directly
   (scope ``USER``, the values set) and every member of an assigned group (scope ``GROUP``, the
   profile of their group assignment with the highest priority, the lowest number: Okta API
