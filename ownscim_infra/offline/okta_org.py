@@ -518,11 +518,13 @@ class OktaOrg:
         return self.app(app_id).application()
 
     def put_app(self, app_id: str, application: dict[str, Any]) -> None:
-        """``PUT /api/v1/apps/{appId}`` ("Replace an application", Okta API reference): the
-        ``label`` and the settable parts (:data:`APP_BODY_PARTS`) become what ``application``
-        holds, a part it omits or leaves empty is Okta's default again (:data:`NEW_APP_BODY`),
-        a field an admin set and the body does not carry is gone. The ``status`` is not changed
-        by a ``PUT`` (only the lifecycle calls change it).
+        """``PUT /api/v1/apps/{appId}`` (Okta API reference, "Replace an application": "Replaces
+        properties for an application"; "You can't modify system-assigned properties, such as
+        id, name, status ... The values for these properties in the PUT request body are
+        ignored"): the ``label`` and the settable parts (:data:`APP_BODY_PARTS`) become what
+        ``application`` holds; a field it does not carry is the default again
+        (:data:`NEW_APP_BODY`, chosen), so a field an admin set is gone. The ``status`` is
+        changed only by the lifecycle calls (:meth:`set_app_status`).
 
         :raises OktaApiError: 404."""
         app = self.app(app_id)
