@@ -12,6 +12,8 @@ acted (``config/README.md``, "The console file")::
     - {action: add-member, group: Own US, login: chris.doe@example.com}
     - {action: remove-member, group: Own US, login: jordan.kim@example.com}
     - {action: rename-group, group: Own US, to: US Team}
+    - {action: rename-app, to: Own (old)}                            # the app's label
+    - {action: deactivate-app}
     - {action: delete-app}
 
 Read with the config's bounded reader (:func:`~ownscim_infra.config.yaml_reader.read_document`)
@@ -40,10 +42,21 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "add-member": ("group", "login"),
     "remove-member": ("group", "login"),
     "rename-group": ("group", "to"),
+    "rename-app": ("to",),
+    "deactivate-app": (),
     "delete-app": (),
 }
 
-ActionName = Literal["set-regions", "unassign", "add-member", "remove-member", "rename-group", "delete-app"]
+ActionName = Literal[
+    "set-regions",
+    "unassign",
+    "add-member",
+    "remove-member",
+    "rename-group",
+    "rename-app",
+    "deactivate-app",
+    "delete-app",
+]
 
 #: The document key the list is validated under (never shown: paths start at ``[n]``).
 _LIST = "actions"
@@ -59,7 +72,9 @@ class ConsoleAction(StrictModel):
     regions: StrictStr | None = Field(
         default=None, description='The new `regions` value as typed in the console, e.g. "us1,emea2" (or a list).'
     )
-    to: Text | None = Field(default=None, min_length=1, description="The group's new name.")
+    to: Text | None = Field(
+        default=None, min_length=1, description="The new name: a group's (rename-group), the app's label (rename-app)."
+    )
 
     @field_validator("action", mode="before")
     @classmethod
@@ -101,7 +116,7 @@ class ConsoleAction(StrictModel):
 
     @property
     def subject(self) -> str:
-        """The group or person acted on (``the app`` for ``delete-app``)."""
+        """The group or person acted on (``the app`` for ``rename-app``, ``deactivate-app``, ``delete-app``)."""
         return self.group or self.person or "the app"
 
     def render(self) -> str:

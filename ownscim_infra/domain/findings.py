@@ -42,6 +42,7 @@ class Code(StrEnum):
     GROUP_DELETED_WITH_MEMBERS = "group-deleted-with-members"
     PRIORITY_ORDER = "priority-order"
     APP_DELETED = "app-deleted"
+    APP_DEACTIVATED = "app-deactivated"
     REGIONS_NOT_GUARANTEED = "regions-not-guaranteed"
     # a change (review)
     GROUP_DELETED = "group-deleted"
@@ -87,6 +88,10 @@ MEANINGS: dict[Code, str] = {
     Code.APP_DELETED: "the app is deleted in Okta (by the run, or by hand): Okta removes every assignment; whether "
     "Own then receives a SCIM deactivation is not documented, so Own's accounts are either all deactivated or left "
     "active and no longer managed",
+    Code.APP_DEACTIVATED: "the app is deactivated by hand (INACTIVE): Okta's docs say it reconciles the users "
+    "assigned through groups, removing their app assignment; whether Own then receives a SCIM deactivation is not "
+    "documented, so Own's accounts are either deactivated or left active and not provisioned until the app is "
+    "activated again (pulumi up --refresh)",
     Code.REGIONS_NOT_GUARANTEED: "a person assigned directly is also in an assigned group: the provider sends no "
     "scope, and Okta may keep them GROUP-scoped with the group's regions (articulate/terraform-provider-okta #264)",
     Code.GROUP_DELETED: "a change deletes a group from Okta",

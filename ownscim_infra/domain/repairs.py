@@ -68,6 +68,29 @@ def person_by_hand(label: str, login: str, want: str) -> str:
     return f"{console_assignments(label)} > Assign > Assign to People: {login}, regions {want}; then `pulumi refresh`"
 
 
+def app_label(label: str) -> str:
+    """The app's label differs from the config's ``label``: the refresh runs the app's Read
+    (``resourceAppAutoLoginRead`` sets ``label`` from Okta), the diff then shows it, and the
+    update is a full ``PUT /api/v1/apps/{appId}`` of the declared arguments (``buildAppAutoLogin``),
+    which also resets any other setting changed by hand that the config does not declare. A
+    plain ``pulumi up`` diffs against the state, which still holds the config's label."""
+    return (
+        f"{REFRESH} (the refresh reads Okta's label, the update PUTs the app back with label {label!r}; "
+        "a plain `pulumi up` sees nothing)"
+    )
+
+
+def app_inactive(label: str) -> str:
+    """The app is ``INACTIVE`` (deactivated by hand): the refresh reads ``status``
+    (``appRead``), and the update's ``AppUpdateStatus`` activates it again (``POST
+    .../lifecycle/activate``; nothing else is sent when nothing else changed). A plain ``pulumi
+    up`` sees nothing: the state still says ``ACTIVE``."""
+    return (
+        f"{REFRESH} (the refresh reads status INACTIVE, the update activates {label!r} again; a plain `pulumi up` "
+        "sees nothing); then check in Own's UI the people assigned or unassigned while it was inactive"
+    )
+
+
 def app_deleted(stack: str, connection: str, features: str) -> str:
     """The app was deleted by hand: ``pulumi refresh`` fails on the connection and the
     features (their Read has no 404 handling: terraform-provider-okta

@@ -216,10 +216,19 @@ def check_app(config: OwnScimConfig, app: okta_api.App) -> Finding:
         repair = (
             "pass the --app-id of the program's app (this is not the catalog app it declares)"
             if app.name != CATALOG_APP
-            else REFRESH
+            else app_repair(config, app)
         )
         return check_result(Code.APP, f"{app.label} ({app.id})", DRIFT, "; ".join(problems), repair=repair)
     return check_result(Code.APP, f"{app.label} ({app.id})", OK, f"{CATALOG_APP}, ACTIVE")
+
+
+def app_repair(config: OwnScimConfig, app: okta_api.App) -> str:
+    """The repair of the program's app whose label or status differs, worded as ``simulate``'s
+    drift words it (:func:`ownscim_infra.domain.repairs.app_label`, ``app_inactive``): both
+    come back only through the app's Read, so ``pulumi up --refresh``."""
+    found = [repair_text.app_label(config.app.label)] if app.label != config.app.label else []
+    found += [repair_text.app_inactive(config.app.label)] if app.status != "ACTIVE" else []
+    return "; ".join(found) or REFRESH
 
 
 def check_connection(config: OwnScimConfig, live: okta_api.LiveApp) -> Finding:

@@ -16,6 +16,13 @@ console makes them:
   directory the next run ends with: the program does not manage them); Okta provisions or
   deactivates the member as for any membership change.
 - ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
+- ``rename-app``: Applications > the app > General > Edit, Application label (labels need not
+  be unique); Okta's provisioning does not change. Only ``pulumi up --refresh`` puts the
+  config's label back (the app's Read: :class:`~.provider.AutoLoginModel`).
+- ``deactivate-app``: Applications > the app > Deactivate (``POST .../lifecycle/deactivate``):
+  ``INACTIVE``, Okta provisions nothing while it is (chosen, to check on a real org:
+  :meth:`~.okta_org.OktaOrg.set_app_status`); the finding ``app-deactivated``
+  (:func:`app_deactivated_finding`). Only ``pulumi up --refresh`` activates it again.
 - ``delete-app``: Deactivate, then Delete: every assignment goes with the app.
 
 The actions are applied one at a time, in the file's order (the order the admins acted), and
@@ -37,7 +44,9 @@ from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.config.yaml_reader import Positions
+from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
+from ownscim_infra.domain.repairs import REFRESH
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 
 
@@ -107,11 +116,22 @@ def _user_id(org: OktaOrg, login: str, key: str) -> str:
     return found
 
 
-def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
+def _app_action(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
+    """``delete-app`` (Deactivate, then Delete), ``rename-app``, ``deactivate-app``."""
+    app = _app(org, app_id)
+    if action.action == "rename-app":
+        org.edit_app(app, label=action.to or "")
+        return
+    if action.action == "deactivate-app" and org.apps[app].status != "ACTIVE":
+        raise _Refused("action", action.action, f"the app is already {org.apps[app].status}")
+    org.edit_app(app, status="INACTIVE")
     if action.action == "delete-app":
-        app = _app(org, app_id)
-        org.edit_app(app, status="INACTIVE")
         org.delete_app(app)
+
+
+def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
+    if action.action in ("delete-app", "rename-app", "deactivate-app"):
+        _app_action(org, app_id, action)
     elif action.action == "rename-group":
         gid = _group_id(org, action.group or "")
         try:
@@ -172,3 +192,33 @@ def with_memberships(directory: Directory, org: OktaOrg, actions: Sequence[Conso
         now = org.user_by_login(user.login) if okta_fold(user.login) in logins else None
         users.append(user if now is None else user.model_copy(update={"groups": list(now.groups)}))
     return directory.model_copy(update={"users": users})
+
+
+def app_deactivated_finding(label: str, logins: list[str]) -> Finding:
+    """``app-deactivated``: the app deactivated by hand (``deactivate-app``), with the people
+    who had it (``logins``, folded).
+
+    Okta's help ("Deactivate app integrations", ``apps-deactivate.htm``): "Deactivating an app
+    results in a reconciliation being performed for all users who were assigned to the app
+    through group assignments. The reconciliation process removes the app assignment for the
+    deactivated app"; the API reference (Deactivate an application) says the same. Whether Own
+    then receives a SCIM deactivation for those users is not said, and an Okta support article
+    ("Deprovisioning Behavior when an Application Is Inactive") says a user removed from an
+    assigned group while the app is inactive is deprovisioned if the connection is still
+    valid. The emulation sends nothing while the app is inactive (to check on a real org), so
+    both outcomes are named; never safe."""
+    count = f"{len(logins)} account(s)" + (f" ({', '.join(logins)})" if logins else "")
+    return Finding(
+        Code.APP_DEACTIVATED,
+        f"the Okta app {label!r} was deactivated by hand in the Admin Console (--console): its status is INACTIVE "
+        "until a `pulumi up --refresh` activates it again (a plain `pulumi up` reads nothing). Okta's docs say "
+        "deactivating reconciles the users assigned through groups and removes their app assignment, not whether "
+        f"Own then receives a SCIM deactivation: Own's {count} are either deactivated (Own removes them, with their "
+        "roles and business units) or left active and not provisioned while the app is inactive. The emulation "
+        "sends nothing: Own below is the second case",
+        tuple(logins),
+        (
+            f"Repair: {REFRESH} (or Activate the app in the Admin Console), then check in Own's UI the people above "
+            "and anyone assigned or unassigned while the app was inactive.",
+        ),
+    )

@@ -1,7 +1,7 @@
 """Drift: what the config declares against what the emulated Okta holds, with each repair.
 
-``simulate``'s report lists one :class:`Drift` per difference after the run (the app, each
-created group's name, each ``members`` group's membership, each group assignment's
+``simulate``'s report lists one :class:`Drift` per difference after the run (the app: deleted,
+its label, its status; each created group's name, each ``members`` group's membership, each group assignment's
 presence, priority and ``regions`` value, each person's direct assignment and value), with
 the command or Admin Console step that brings it back, worded once for ``verify`` and
 ``simulate`` (:mod:`ownscim_infra.domain.repairs`):
@@ -9,6 +9,8 @@ the command or Admin Console step that brings it back, worded once for ``verify`
 - a ``regions`` value edited in the console: ``pulumi up --replace 'URN'``. A plain ``pulumi
   up`` reads nothing; ``pulumi up --refresh`` rewrites the recorded inputs from Okta's value
   while the replacement trigger (the declared profile) is unchanged (:meth:`.engine.Engine.refresh`);
+- the app renamed or deactivated by hand: ``pulumi up --refresh`` (the app's Read records
+  Okta's label and status; the update PUTs the declared arguments back, or activates it);
 - an assignment or a group removed or renamed by hand: ``pulumi up --refresh`` (the Read
   answers 404, or the name Okta holds, and the update puts it back);
 - a member added to or removed from a ``members`` group by hand: ``pulumi up --refresh`` (the
@@ -65,10 +67,24 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
             "and no longer managed; Okta does not document which: app-deleted)"
         )
         return [Drift(names.app, what, repair, "app")]
-    found = _groups(config, org, state, names) + _members(config, org, state, names)
+    found = _app(config, org, app_state.id, names) + _groups(config, org, state, names)
+    found += _members(config, org, state, names)
     if config.assignments_declared:
         found += _group_assignments(config, org, app_state.id, stack, state)
         found += _people(config, org, app_state.id, stack, names)
+    return found
+
+
+def _app(config: OwnScimConfig, org: OktaOrg, app_id: str, names: naming.ResourceNames) -> list[Drift]:
+    """The app's label and status as Okta holds them against the config's (the program declares
+    ``status: ACTIVE``): both come back only through the app's Read, so ``pulumi up --refresh``."""
+    app, label, found = org.apps[app_id], config.app.label, []
+    if app.label != label:
+        what = f"the app is labelled {app.label!r} in Okta, the config says {label!r}"
+        found.append(Drift(names.app, what, repairs.app_label(label), "label"))
+    if app.status != "ACTIVE":
+        what = f"the app is {app.status} in Okta (deactivated): Okta provisions nothing to Own while it is"
+        found.append(Drift(names.app, what, repairs.app_inactive(label), "status"))
     return found
 
 

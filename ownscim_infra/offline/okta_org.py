@@ -36,6 +36,13 @@ behaviour below is Okta's as documented or reported; the sources are named where
   applications"); on others the connection is ``UNKNOWN`` and reading a feature fails
   ("This request returns an error if provisioning isn't enabled for the app").
 
+- **The app itself** (``GET`` / ``PUT /api/v1/apps/{appId}``, ``POST .../lifecycle/activate``,
+  ``.../deactivate``): its label, status and settable parts (:attr:`OrgApp.body`); a ``PUT``
+  replaces the label and every settable part (what it does not carry is the default again),
+  never the status; an ``INACTIVE`` app provisions nothing (chosen: Okta's help says a
+  deactivation reconciles the group-assigned users and removes their assignment, not what the
+  app receives; to check on a real org).
+
 - **Who has an app** (``GET /api/v1/apps/{appId}/users``): every user assigned directly
   (scope ``USER``, the values set) and every member of an assigned group (scope ``GROUP``, the
   profile of their group assignment with the highest priority, the lowest number: Okta API
@@ -90,6 +97,41 @@ from ownscim_infra.domain.own_setup import okta_fold
 
 #: Okta's cause for a unique field already in use (``E0000001``'s ``errorCauses``).
 NAME_TAKEN = "An object with this field already exists in the current organization"
+
+#: The settable parts of a new app's Application object when the create sends none of them
+#: (an app made by hand, or by a test): Okta's values for an SWA app as terraform-provider-okta's
+#: defaults give them (``credentials_scheme`` ``EDIT_USERNAME_AND_PASSWORD``,
+#: ``user_name_template`` ``${source.login}`` ``BUILT_IN``); chosen where Okta's catalog
+#: defaults for ``scim2headerauth`` are not published (to check on a real org).
+NEW_APP_BODY: dict[str, Any] = {
+    "settings": {"app": {}, "signOn": {"loginUrl": "", "redirectUrl": ""}, "notes": {}},
+    "credentials": {
+        "scheme": "EDIT_USERNAME_AND_PASSWORD",
+        "revealPassword": False,
+        "userName": "",
+        "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN", "suffix": "", "pushStatus": ""},
+    },
+    "accessibility": {"selfService": False, "errorRedirectUrl": "", "loginRedirectUrl": ""},
+    "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": False, "web": False}},
+}
+
+#: The parts of an Application object a ``PUT /api/v1/apps/{appId}`` replaces.
+APP_BODY_PARTS = ("settings", "credentials", "accessibility", "visibility")
+
+
+def _body(application: dict[str, Any]) -> dict[str, Any]:
+    """The settable parts (:data:`APP_BODY_PARTS`) of an Application object sent to Okta, over
+    :data:`NEW_APP_BODY` (what it omits is Okta's default)."""
+    sent = {part: copy.deepcopy(application.get(part) or {}) for part in APP_BODY_PARTS}
+    return _merged(copy.deepcopy(NEW_APP_BODY), sent)
+
+
+def _merged(into: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
+    """``into`` with ``edit``'s values set, nested objects merged (an admin edits one field)."""
+    out = dict(into)
+    for key, value in edit.items():
+        out[key] = _merged(out.get(key) or {}, value) if isinstance(value, dict) else value
+    return out
 
 
 class OktaApiError(Exception):
@@ -163,6 +205,22 @@ class OrgApp:
     #: direct assignments Okta kept ``GROUP``-scoped (``OktaOrg(direct_scope="GROUP")``, #264):
     #: user id -> the values sent, which never apply
     kept_group_scoped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the Application object's settable parts as Okta holds them (``settings``,
+    #: ``credentials``, ``accessibility``, ``visibility``; :data:`NEW_APP_BODY` until a
+    #: ``PUT`` or an admin's edit): what ``GET /api/v1/apps/{appId}`` answers beside the
+    #: ``id``, ``name``, ``label`` and ``status``
+    body: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(NEW_APP_BODY))
+
+    def application(self) -> dict[str, Any]:
+        """``GET /api/v1/apps/{appId}``: the Application object (an ``AUTO_LOGIN`` catalog app)."""
+        return {
+            "id": self.id,
+            "name": self.catalog_name,
+            "label": self.label,
+            "status": self.status,
+            "signOnMode": "AUTO_LOGIN",
+            **copy.deepcopy(self.body),
+        }
 
 
 @dataclass(frozen=True)
@@ -441,11 +499,52 @@ class OktaOrg:
         self._counter += 1
         return _okta_id(prefix, f"new:{self._counter}")
 
-    def create_app(self, label: str, catalog_name: str) -> str:
-        """``POST /api/v1/apps`` of a catalog app; returns its id."""
+    def create_app(
+        self, label: str, catalog_name: str, body: dict[str, Any] | None = None, *, activate: bool = True
+    ) -> str:
+        """``POST /api/v1/apps?activate=...`` of a catalog app (``body``: the Application
+        object's settable parts, :data:`APP_BODY_PARTS`; ``None``: :data:`NEW_APP_BODY`);
+        ``ACTIVE`` or, with ``activate=False``, ``INACTIVE``. Returns its id."""
         app_id = self._new_id("0oa")
-        self.apps[app_id] = OrgApp(app_id, label, catalog_name)
+        self.apps[app_id] = OrgApp(app_id, label, catalog_name, status="ACTIVE" if activate else "INACTIVE")
+        if body is not None:
+            self.apps[app_id].body = _body(body)
         return app_id
+
+    def get_app(self, app_id: str) -> dict[str, Any]:
+        """``GET /api/v1/apps/{appId}``: the Application object (:meth:`OrgApp.application`).
+
+        :raises OktaApiError: 404."""
+        return self.app(app_id).application()
+
+    def put_app(self, app_id: str, application: dict[str, Any]) -> None:
+        """``PUT /api/v1/apps/{appId}`` (Okta API reference, "Replace an application": "Replaces
+        properties for an application"; "You can't modify system-assigned properties, such as
+        id, name, status ... The values for these properties in the PUT request body are
+        ignored"): the ``label`` and the settable parts (:data:`APP_BODY_PARTS`) become what
+        ``application`` holds; a field it does not carry is the default again
+        (:data:`NEW_APP_BODY`, chosen), so a field an admin set is gone. The ``status`` is
+        changed only by the lifecycle calls (:meth:`set_app_status`).
+
+        :raises OktaApiError: 404."""
+        app = self.app(app_id)
+        app.label = str(application.get("label", app.label))
+        app.body = _body(application)
+
+    def set_app_status(self, app_id: str, status: str) -> None:
+        """``POST /api/v1/apps/{appId}/lifecycle/activate`` (``ACTIVE``) or ``.../deactivate``
+        (``INACTIVE``). Okta provisions nothing for an ``INACTIVE`` app here
+        (:meth:`~.okta_provisioning.OktaApp.from_org`): chosen, to check on a real org (Okta's
+        help, "Deactivate app integrations", ``apps-deactivate.htm``: "Deactivating an app results
+        in a reconciliation being performed for all users who were assigned to the app through
+        group assignments. The reconciliation process removes the app assignment for the
+        deactivated app"; whether Own then receives a SCIM deactivation is not said).
+
+        :raises OktaApiError: 404."""
+        app = self.app(app_id)
+        if app.status != status:
+            app.status = status
+            self._changes.everyone = True
 
     def app(self, app_id: str) -> OrgApp:
         """The app. :raises OktaApiError: 404."""
@@ -849,12 +948,24 @@ class OktaOrg:
 
     # -- an admin's changes (the Admin Console, or the API by hand) --------------------
 
-    def edit_app(self, app_id: str, *, label: str | None = None, status: str | None = None) -> None:
-        """Applications > the app > General > Edit (``label``), or Deactivate / Activate
-        (``status`` ``INACTIVE`` | ``ACTIVE``)."""
+    def edit_app(
+        self,
+        app_id: str,
+        *,
+        label: str | None = None,
+        status: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        """Applications > the app > General > Edit (``label``; ``body``: other fields of the
+        Application object, e.g. ``{"credentials": {"userNameTemplate": {"template": ...}}}``
+        for Sign On > Application username format), or Deactivate / Activate (``status``
+        ``INACTIVE`` | ``ACTIVE``, :meth:`set_app_status`)."""
         app = self.app(app_id)
         app.label = app.label if label is None else label
-        app.status = app.status if status is None else status
+        if body is not None:
+            app.body = _merged(app.body, copy.deepcopy(body))
+        if status is not None:
+            self.set_app_status(app_id, status)
 
     def set_capability(self, app_id: str, capability: str, status: str) -> None:
         """Provisioning > To App > Edit: one ``USER_PROVISIONING`` capability (``lifecycleCreate``,

@@ -113,8 +113,8 @@ class OktaApp:
         """The app ``app_id`` as ``org`` holds it (``None``, or gone: an app with nothing);
         ``assignments=False``: its settings only (what provisioning a user reads), no assignment.
 
-        Capabilities count only while the provisioning connection is ``ENABLED`` (Okta
-        provisions nothing otherwise); then they are ``USER_PROVISIONING``'s as set, through
+        Capabilities count only while the app is ``ACTIVE`` and the provisioning connection
+        ``ENABLED`` (Okta provisions nothing otherwise); then they are ``USER_PROVISIONING``'s as set, through
         the API or by hand.
         """
         app = org.apps.get(app_id or "")
@@ -122,7 +122,10 @@ class OktaApp:
             return cls(dict.fromkeys(OWN_CAPABILITIES, "DISABLED"), "no app", None, ())
         by_hand = bool((app.connection or {}).get("byHand"))
         on = (app.connection or {}).get("status") == "ENABLED" and (by_hand or org.connection_api)
-        if on and app.capabilities is not None:
+        if app.status != "ACTIVE":  # deactivated: nothing is provisioned (OktaOrg.set_app_status)
+            capabilities = dict.fromkeys(OWN_CAPABILITIES, "DISABLED")
+            source = f"provisioning is off: the app is {app.status} (deactivated in Okta)"
+        elif on and app.capabilities is not None:
             enabled = app.feature_status == "ENABLED"
             capabilities = {k: (v if enabled else "DISABLED") for k, v in app.capabilities.items()}
             source = "set by hand in the Admin Console" if by_hand else "USER_PROVISIONING set through Okta's API"

@@ -17,7 +17,9 @@ after its Read, which every Create and Update ends with.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from typing_extensions import override
@@ -73,6 +75,11 @@ class ResourceModel(Protocol):
 
     #: input keys whose change replaces the resource (``ForceNew``)
     force_new: frozenset[str]
+    #: what the schema gives an argument the config does not set, where the diff compares it
+    #: (an Optional argument without ``Computed``: Okta's value against the default is a change)
+    defaults: Mapping[str, Any] = MappingProxyType({})
+    #: keys the diff skips: computed by Read, never the program's to change
+    computed: frozenset[str] = frozenset({"status", "username"})
 
     def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
         """The key's ``DiffSuppressFunc``: whether a difference is not a change."""
@@ -106,28 +113,127 @@ class _Plain(ResourceModel):
         return False
 
 
+#: ``okta_app_auto_login``'s settable arguments besides ``label`` and ``status`` (their state
+#: keys, camelCase) -> where ``buildAppAutoLogin`` puts each in the Application object and
+#: ``resourceAppAutoLoginRead`` reads it back, and the provider's default
+#: (``resource_okta_app_auto_login.go``; ``app.go``, ``baseAppSchema``, ``appVisibilitySchema``,
+#: ``baseAppSwaSchema``): ``""`` or ``False`` where the schema has none (an Optional argument
+#: the config does not set is its zero value, and ``d.Get`` sends that).
+APP_FIELDS: dict[str, tuple[tuple[str, ...], Any]] = {
+    "signOnUrl": (("settings", "signOn", "loginUrl"), ""),
+    "signOnRedirectUrl": (("settings", "signOn", "redirectUrl"), ""),
+    "adminNote": (("settings", "notes", "admin"), ""),
+    "enduserNote": (("settings", "notes", "enduser"), ""),
+    "credentialsScheme": (("credentials", "scheme"), "EDIT_USERNAME_AND_PASSWORD"),
+    "revealPassword": (("credentials", "revealPassword"), False),
+    "sharedUsername": (("credentials", "userName"), ""),
+    "userNameTemplate": (("credentials", "userNameTemplate", "template"), "${source.login}"),
+    "userNameTemplateType": (("credentials", "userNameTemplate", "type"), "BUILT_IN"),
+    "userNameTemplateSuffix": (("credentials", "userNameTemplate", "suffix"), ""),
+    "userNameTemplatePushStatus": (("credentials", "userNameTemplate", "pushStatus"), ""),
+    "accessibilitySelfService": (("accessibility", "selfService"), False),
+    "accessibilityErrorRedirectUrl": (("accessibility", "errorRedirectUrl"), ""),
+    "accessibilityLoginRedirectUrl": (("accessibility", "loginRedirectUrl"), ""),
+    "autoSubmitToolbar": (("visibility", "autoSubmitToolbar"), False),
+    "hideIos": (("visibility", "hide", "iOS"), False),
+    "hideWeb": (("visibility", "hide", "web"), False),
+}
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 class AutoLoginModel(_Plain):
-    """``okta_app_auto_login``: ``preconfigured_app`` and every other argument update in place
-    (no ``ForceNew`` in ``resource_okta_app_auto_login.go``)."""
+    """``okta_app_auto_login`` (``resource_okta_app_auto_login.go``); no ``ForceNew``:
+    ``preconfigured_app`` and every other argument update in place.
+
+    - ``Create``: ``buildAppAutoLogin`` (every argument: :data:`APP_FIELDS`), ``POST
+      /api/v1/apps?activate=`` (``status == "ACTIVE"``), then Read.
+    - ``Read`` (``resourceAppAutoLoginRead``): ``GET /api/v1/apps/{appId}`` (``fetchApp``: a 404
+      clears the id); sets ``label`` and ``status`` (``appRead``) and every field of
+      :data:`APP_FIELDS` from Okta's object (the shared password excepted); ``preconfigured_app``
+      is not read back.
+    - ``Update``: ``AppUpdateStatus`` first: a changed ``status`` is ``POST .../lifecycle/activate``
+      or ``.../deactivate``; when nothing else changed (``d.HasChangeExcept("status")``) it
+      returns with no PUT and no Read. Otherwise ``buildAppAutoLogin`` again, a **full**
+      ``PUT /api/v1/apps/{appId}`` (``updateAppByID``) of every argument, declared or not (an
+      undeclared one is its default: :attr:`defaults`), then Read. So a field an admin set in the
+      Admin Console that the config does not declare is reset by the next update, and a
+      refresh that reads it (Okta's value against the default) makes that update.
+    - ``Delete`` (``deleteApplication``): deactivate when the state says ``ACTIVE``, then delete.
+    """
+
+    #: what the schema gives an argument the config does not set (``Default``, else its zero
+    #: value): what the diff compares Okta's value with, and what the PUT sends
+    defaults = {key: default for key, (_, default) in APP_FIELDS.items()} | {"status": "ACTIVE"}
+    #: ``status`` is an argument here (Optional, default ``ACTIVE``), diffed as any other
+    computed: frozenset[str] = frozenset()
+
+    @override
+    def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
+        """``user_name_template_push_status``'s ``DiffSuppressFunc``: ``new == ""``."""
+        return key == "userNameTemplatePushStatus" and new in (None, "")
+
+    @staticmethod
+    def application(inputs: dict[str, Any]) -> dict[str, Any]:
+        """``buildAppAutoLogin``: the Application object the Create and the Update send, every
+        field from ``inputs`` or its default (``status`` is not in it: the lifecycle calls)."""
+        body: dict[str, Any] = {"label": inputs.get("label", ""), "name": inputs.get("preconfiguredApp", "")}
+        for key, (path, default) in APP_FIELDS.items():
+            node = body
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = inputs.get(key, default)
+        return body
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return org.create_app(inputs.get("label", ""), inputs.get("preconfiguredApp", "")), dict(inputs)
+        body = self.application(inputs)
+        rid = org.create_app(
+            str(body["label"]),
+            str(inputs.get("preconfiguredApp", "")),
+            body,
+            activate=inputs.get("status", "ACTIVE") == "ACTIVE",
+        )
+        return rid, self._read(org, rid, inputs)
 
     @override
     def update(self, org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
-        org.app(rid).label = inputs.get("label", "")
-        return dict(inputs)
+        return self.update_from(org, rid, {}, inputs)
+
+    @override
+    def update_from(self, org: OktaOrg, rid: str, state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+        status = str(inputs.get("status", "ACTIVE"))
+        if status != state.get("status"):  # AppUpdateStatus: the lifecycle call
+            org.set_app_status(rid, status)
+        others = [k for k in diff(self, state, inputs, []).changed if k != "status"]
+        if state and not others:  # !d.HasChangeExcept("status"): no PUT, no Read
+            return dict(state) | {"status": status}
+        org.put_app(rid, self.application(inputs))
+        return self._read(org, rid, inputs)
 
     @override
     def delete(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> None:
+        if state.get("status", "ACTIVE") == "ACTIVE" and rid in org.apps:
+            org.set_app_status(rid, "INACTIVE")
         org.delete_app(rid)
 
+    @staticmethod
+    def _read(org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any]:
+        got = org.get_app(rid)
+        fields = {key: _at(got, path) for key, (path, _) in APP_FIELDS.items()}
+        read = {k: ("" if v is None else v) for k, v in fields.items()}
+        return dict(state) | read | {"label": got["label"], "status": got["status"]}
+
     def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
-        """``resourceAppAutoLoginRead``: an app Okta no longer has clears the id (gone);
-        else the label Okta holds."""
-        app = org.apps.get(rid)
-        return None if app is None else dict(state) | {"label": app.label}
+        """``resourceAppAutoLoginRead`` (``pulumi refresh``): an app Okta no longer has clears the
+        id (gone); else ``label``, ``status`` and every field of :data:`APP_FIELDS` as Okta holds
+        them, so a label or a setting changed in the Admin Console, or a deactivation, becomes
+        the state and the next ``pulumi up`` puts the config's back (:meth:`update_from`)."""
+        return None if rid not in org.apps else self._read(org, rid, state)
 
 
 class ConnectionModel(_Plain):
@@ -547,12 +653,14 @@ def read(type_: str, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str,
 
 def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ignore: list[str]) -> Diff:
     """The provider's diff of the declared ``inputs`` against the ``state`` its last Read
-    stored: every declared key (and every key the state holds that is no longer declared),
-    minus the ``ignore`` list (the bridge passes ``ignoreChanges`` to the diff) and what
+    stored: every declared key, every key with a default (:attr:`ResourceModel.defaults`: an
+    argument not set is its default), and every key the state holds that is no longer
+    declared, minus the ``ignore`` list (the bridge passes ``ignoreChanges`` to the diff) and what
     ``DiffSuppressFunc`` suppresses."""
     result = Diff()
+    inputs = {**model.defaults, **inputs}  # an argument not set is its default
     for key in sorted(set(inputs) | set(state)):
-        if key in ignore or key in ("status", "username"):  # computed by Read
+        if key in ignore or key in model.computed:  # computed by Read
             continue
         declared = key in inputs
         old, new = state.get(key), inputs.get(key)

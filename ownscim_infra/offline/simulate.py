@@ -54,7 +54,7 @@ from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
 from ownscim_infra.domain.repairs import Drift
-from ownscim_infra.offline.console import apply_console, with_memberships
+from ownscim_infra.offline.console import app_deactivated_finding, apply_console, with_memberships
 from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack_of
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
@@ -465,7 +465,8 @@ def _apply_console(
     Okta's provisioning reacting to each before the next; returns ``current`` with the
     memberships they changed, the drift they made (against the previous config, which the
     org matched before them), ``app-deleted`` when they deleted the app
-    (:func:`.rollout.app_deleted_finding`, naming who had the app just before), and what
+    (:func:`.rollout.app_deleted_finding`, naming who had the app just before),
+    ``app-deactivated`` when they deactivated it (:func:`.console.app_deactivated_finding`), and what
     Okta's provisioning did in Own in reaction (:func:`~.report.console_changes`)."""
     org, stack = rollout.org, stack_of(previous.plan.config_file)
     had = drift_of(previous.plan.config, org, rollout.engine.state, stack)
@@ -485,6 +486,9 @@ def _apply_console(
     if at is not None:
         how = "deleted by hand in the Admin Console (--console)"
         deleted.append(app_deleted_finding(previous.plan.config.app.label, how, had_app[at]))
+    at = next((n for n, a in enumerate(console.actions) if a.action == "deactivate-app"), None)
+    if at is not None:  # never safe, whatever the run does after it
+        deleted.append(app_deactivated_finding(previous.plan.config.app.label, had_app[at]))
     return replace_fields(current, directory=directory), made, deleted, in_own
 
 

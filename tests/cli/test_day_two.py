@@ -79,3 +79,20 @@ def test_a_bad_console_file_exits_2_naming_the_key(tmp_path):
     assert ran.returncode == 2
     assert f"{console}:2:12: [1].action: must be 'set-regions', 'unassign'" in ran.stderr
     assert "(got 'paint-it-blue')" in ran.stderr
+
+
+def test_an_app_renamed_in_the_console_is_repaired_by_the_named_refresh_and_converges(tmp_path):
+    """Issue 17.7: the app's label comes back only through its Read (``pulumi up --refresh``)."""
+    console = tmp_path / "console.yaml"
+    console.write_text("- {action: rename-app, to: Own (old)}\n")
+    code, plain = simulate("--console", str(console))
+    assert code == 1
+    assert {c["op"] for c in plain["changes"]} == {"same"}, "a plain pulumi up does not repair it"
+    (drift,) = plain["drift"]
+    assert drift["resource"] == "own-scim-app" and drift["repair"].startswith("pulumi up --refresh ")
+
+    code, repaired = simulate("--console", str(console), "--refresh")
+    assert code == 0, repaired
+    assert [(c["name"], c["op"]) for c in repaired["changes"] if c["op"] != "same"] == [("own-scim-app", "update")]
+    assert repaired["drift"] == [{"resource": "own-scim-app", "what": drift["what"], "repair": None}]
+    assert {c["op"] for c in repaired["nextRun"]} == {"same"}, "a further pulumi up is all same: converged"

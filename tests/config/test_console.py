@@ -67,7 +67,7 @@ def test_every_problem_names_the_file_line_key_path_value_and_what_is_allowed(tm
     assert lines[0] == f"4 problem(s) in {path}:"
     assert lines[1] == (
         f"  {path}:3:12: [2].action: must be 'set-regions', 'unassign', 'add-member', 'remove-member', "
-        "'rename-group' or 'delete-app'; did you mean `unassign`? (got 'unasign')"
+        "'rename-group', 'rename-app', 'deactivate-app' or 'delete-app'; did you mean `unassign`? (got 'unasign')"
     )
     assert lines[2].startswith(f"  {path}:4:3: [3]: unassign takes `group` or `person`, not both")
     assert lines[3].startswith(f"  {path}:5:3: [4]: rename-group needs `to`")
@@ -81,3 +81,20 @@ def test_a_mapping_is_not_a_console_file(tmp_path):
 
 def test_an_empty_file_is_no_action(tmp_path):
     assert load_console(write(tmp_path, "# nothing done by hand\n")) == []
+
+
+def test_the_apps_label_and_deactivation_are_console_actions(tmp_path):
+    """Issue 17.7: ``rename-app`` takes the new label (``to``) and nothing else; ``deactivate-app``
+    takes no key."""
+    actions = load_console(write(tmp_path, "- {action: rename-app, to: Own (old)}\n- {action: deactivate-app}\n"))
+    assert [(a.action, a.to, a.subject) for a in actions] == [
+        ("rename-app", "Own (old)", "the app"),
+        ("deactivate-app", None, "the app"),
+    ]
+    assert actions[0].render() == "rename-app the app: to 'Own (old)'"
+    path = write(tmp_path, "- {action: rename-app}\n- {action: deactivate-app, group: Own US}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_console(path)
+    lines = str(caught.value).splitlines()
+    assert lines[1].startswith(f"  {path}:1:3: [0]: rename-app needs `to`")
+    assert lines[2].startswith(f"  {path}:2:3: [1]: deactivate-app does not take `group`")

@@ -75,25 +75,17 @@ def not_found(what: str) -> JSONResponse:
 
 
 def app_object(app: OrgApp) -> dict[str, Any]:
-    """An Application object of a catalog app (the Header Auth SCIM test app: SWA, AUTO_LOGIN)."""
-    return {
-        "id": app.id,
-        "name": app.catalog_name,
-        "label": app.label,
-        "status": app.status,
+    """An Application object of a catalog app (the Header Auth SCIM test app: SWA, AUTO_LOGIN):
+    the model's (:meth:`OrgApp.application`: label, status and the settable parts the app's
+    ``PUT`` replaces), with what Okta adds."""
+    held = app.application()
+    held["visibility"] = held["visibility"] | {"appLinks": {"login": True}}
+    held["credentials"] = held["credentials"] | {"signing": {}}
+    held["settings"] = held["settings"] | {"notifications": {"vpn": {"network": {"connection": "DISABLED"}}}}
+    return held | {
         "created": TS,
         "lastUpdated": TS,
-        "accessibility": {"selfService": False, "errorRedirectUrl": None, "loginRedirectUrl": None},
-        "visibility": {"autoSubmitToolbar": False, "hide": {"iOS": True, "web": True}, "appLinks": {"login": True}},
         "features": ["PUSH_NEW_USERS", "PUSH_USER_DEACTIVATION", *app.features],
-        "signOnMode": "AUTO_LOGIN",
-        "credentials": {
-            "scheme": "EDIT_USERNAME_AND_PASSWORD",
-            "userNameTemplate": {"template": "${source.login}", "type": "BUILT_IN"},
-            "revealPassword": False,
-            "signing": {},
-        },
-        "settings": {"app": {}, "notifications": {"vpn": {"network": {"connection": "DISABLED"}}}, "signOn": {}},
         "_links": {"self": {"href": f"/api/v1/apps/{app.id}"}},
     }
 

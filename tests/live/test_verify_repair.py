@@ -11,6 +11,7 @@ import yaml
 
 from ownscim_infra.cli import main
 from ownscim_infra.domain import naming
+from ownscim_infra.domain import repairs as repair_text
 from ownscim_infra.live.verify import verify
 from tests.live.applied import pulumi_up
 from tests.live.okta_fake import EXAMPLE
@@ -201,3 +202,44 @@ def test_readme_checks_the_connection_with_verify_not_the_stack_output():
     assert "check `pulumi stack output connectionStatus` after `pulumi up`" not in readme
     assert "ownscim_infra verify" in readme and "`pulumi refresh`" in readme
     assert "connectionStatus` says `ENABLED` after `pulumi up` whatever Okta answers" in readme
+
+
+# --------------------------------------------------------------------------- issue 17.7: the app's label and status
+
+
+def console(fake_org, app_id, tmp_path, text: str) -> None:
+    """The Admin Console actions ``simulate --console`` applies, made on the served org."""
+    from ownscim_infra.config.console import load_console
+    from ownscim_infra.offline.console import apply_console
+
+    path = tmp_path / "console.yaml"
+    path.write_text(text)
+    apply_console(fake_org, app_id, load_console(path), path)
+
+
+def test_a_renamed_app_has_simulates_repair(fake_org, app_id, tmp_path):
+    """The label comes back only through the app's Read: the same ``pulumi up --refresh`` text as
+    ``simulate --console``'s drift (``tests/offline/test_console_app.py``)."""
+    console(fake_org, app_id, tmp_path, "- {action: rename-app, to: Own (old)}\n")
+    code, doc = json_report("--app-id", app_id)
+    assert code == 1
+    (app,) = [f for f in doc["findings"] if f["check"] == "app"]
+    assert app["status"] == "drift" and "label is 'Own (old)', the config says 'Own'" in app["message"]
+    assert app["repair"] == repair_text.app_label("Own")
+    assert app["repair"].startswith("pulumi up --refresh (")
+
+
+def test_a_deactivated_app_has_simulates_repair(fake_org, app_id, tmp_path):
+    console(fake_org, app_id, tmp_path, "- {action: deactivate-app}\n")
+    code, doc = json_report()
+    assert code == 1
+    (app,) = [f for f in doc["findings"] if f["check"] == "app"]
+    assert "status is INACTIVE, expected ACTIVE" in app["message"]
+    assert app["repair"] == repair_text.app_inactive("Own")
+
+
+def test_a_renamed_and_deactivated_app_names_both_repairs(fake_org, app_id, tmp_path):
+    console(fake_org, app_id, tmp_path, "- {action: rename-app, to: Own (old)}\n- {action: deactivate-app}\n")
+    _, doc = json_report("--app-id", app_id)
+    (app,) = [f for f in doc["findings"] if f["check"] == "app"]
+    assert app["repair"] == f"{repair_text.app_label('Own')}; {repair_text.app_inactive('Own')}"
