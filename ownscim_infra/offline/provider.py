@@ -75,7 +75,7 @@ class ResourceModel(Protocol):
     force_new: frozenset[str]
     #: Optional keys that are not Computed: left unset by the program, a value the state holds
     #: is a change (SDKv2 diffs it to empty), not the state's value standing
-    not_computed: frozenset[str]
+    not_computed: frozenset[str] = frozenset()
 
     def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
         """The key's ``DiffSuppressFunc``: whether a difference is not a change."""
@@ -103,7 +103,6 @@ class _Plain(ResourceModel):
     """A resource whose state is its inputs and that suppresses nothing."""
 
     force_new: frozenset[str] = frozenset()
-    not_computed: frozenset[str] = frozenset()
 
     @override
     def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
