@@ -99,6 +99,26 @@ def member_not_in_group(login: str, group: str) -> str:
     return f"{login} listed in members is not in Okta's group {group!r}"
 
 
+def member_not_listed_repair(login: str) -> str:
+    """The repair of :func:`member_not_listed`: :data:`REFRESH` removes the person (said, as
+    it deactivates them in Own); to keep them, the config lists them and a plain ``pulumi up``
+    adds them to the state (the PUT of a member is idempotent)."""
+    return (
+        f"{REFRESH} (removes {login} from the group: Okta deactivates them in Own unless another assignment "
+        "keeps them); to keep them, add them to the group's members in the config, then `pulumi up`"
+    )
+
+
+def member_not_in_group_repair(login: str) -> str:
+    """The repair of :func:`member_not_in_group`: :data:`REFRESH` adds the person back; to
+    leave them out, the config drops them and a plain ``pulumi up`` removes them from the
+    state (the provider drops the removal's error)."""
+    return (
+        f"{REFRESH} (adds {login} back: Okta provisions them in Own with the group's regions); to leave them out, "
+        "remove them from the group's members in the config, then `pulumi up`"
+    )
+
+
 def rule_excluded(login: str, rule: str, group: str) -> str:
     """What differs when the group rule ``rule`` excludes ``login``: Okta adds a rule-managed
     member removed from the group by hand to the rule's exclusions (Okta's help, "Manual group

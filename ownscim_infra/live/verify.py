@@ -499,8 +499,9 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
     drift words it (:mod:`ownscim_infra.domain.repairs`). Both kinds are repaired by ``pulumi
     up --refresh``: the program declares ``track_all_users``, so the memberships' Read records
     every member (``checkIfUsersHaveChanged``, ``resource_okta_group_memberships.go``) and the
-    update puts the config's list back; a person added by hand has the group's regions in Own
-    until then. A listed login Okta has no user for fails ``pulumi up`` at its lookup."""
+    update puts the config's list back (the repair says what that does in Own, and the config
+    edit that keeps Okta's membership instead); a person added by hand has the group's regions
+    in Own until then. A listed login Okta has no user for fails ``pulumi up`` at its lookup."""
     out = []
     for group in config.groups:
         if group.members is None:
@@ -517,7 +518,8 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
         for key, login in sorted(in_okta.items()):
             if key not in listed:
                 what = repair_text.member_not_listed(login, now) + " (they have the group's regions in Own)"
-                found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=REFRESH))
+                repair = repair_text.member_not_listed_repair(login)
+                found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
         for key, login in sorted(listed.items()):
             if key in in_okta:
                 continue
@@ -525,7 +527,10 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
                 repair = "create the user in Okta, or correct the login in the config; then `pulumi up`"
                 what = f"{repair_text.member_not_in_group(login, now)}: no Okta user has this login"
             else:
-                repair, what = REFRESH, repair_text.member_not_in_group(login, now)
+                repair, what = (
+                    repair_text.member_not_in_group_repair(login),
+                    repair_text.member_not_in_group(login, now),
+                )
             found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
         out += found or [check_result(Code.MEMBERS, group.name, OK, f"{len(held)} member(s), as the config lists")]
     return out

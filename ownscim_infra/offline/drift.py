@@ -109,12 +109,12 @@ def _members(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: 
         listed = {okta_fold(login): login for login in group.members}
         for key, login in in_okta.items():
             if key not in listed:
-                what = repairs.member_not_listed(login, now)
-                found.append(Drift(held.name, what, repairs.REFRESH, f"member-added:{key}"))
+                what, repair = repairs.member_not_listed(login, now), repairs.member_not_listed_repair(login)
+                found.append(Drift(held.name, what, repair, f"member-added:{key}"))
         for key, login in listed.items():
             if key not in in_okta and org.find_user_id(login) is not None:
-                what = repairs.member_not_in_group(login, now)
-                found.append(Drift(held.name, what, repairs.REFRESH, f"member-removed:{key}"))
+                what, repair = repairs.member_not_in_group(login, now), repairs.member_not_in_group_repair(login)
+                found.append(Drift(held.name, what, repair, f"member-removed:{key}"))
     return found
 
 

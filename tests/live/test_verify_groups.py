@@ -72,14 +72,22 @@ def test_members_added_by_hand_are_each_a_drift_repaired_by_up_refresh(fake_org,
     assert code == 1 and doc["drift"] is True
     added = " (they have the group's regions in Own)"
     assert findings(doc, "members") == [
-        (f"{DACH}: {CHRIS}", "drift", repairs.member_not_listed(CHRIS, DACH) + added, repairs.REFRESH),
+        (
+            f"{DACH}: {CHRIS}",
+            "drift",
+            repairs.member_not_listed(CHRIS, DACH) + added,
+            repairs.member_not_listed_repair(CHRIS),
+        ),
         (
             f"{DACH}: jordan.kim@example.com",
             "drift",
             repairs.member_not_listed("jordan.kim@example.com", DACH) + added,
-            repairs.REFRESH,
+            repairs.member_not_listed_repair("jordan.kim@example.com"),
         ),
     ]
+    # the repair says what it does in Own, and how to keep them instead
+    repair = repairs.member_not_listed_repair(CHRIS)
+    assert repair.startswith("pulumi up --refresh") and "deactivates them in Own" in repair and "`pulumi up`" in repair
     pages = [q for _, path, q in okta_server.fake.requests if path.endswith("/users") and "/groups/" in path]
     assert len(pages) == 2 and "after" in pages[1]
     # the text: one row each, and each repair listed after the table
@@ -93,7 +101,7 @@ def test_a_member_removed_by_hand_is_a_drift_repaired_by_up_refresh(fake_org):
     code, doc = verify_json()
     assert code == 1
     assert findings(doc, "members") == [
-        (f"{DACH}: {MIA}", "drift", repairs.member_not_in_group(MIA, DACH), repairs.REFRESH)
+        (f"{DACH}: {MIA}", "drift", repairs.member_not_in_group(MIA, DACH), repairs.member_not_in_group_repair(MIA))
     ]
 
 
