@@ -184,3 +184,21 @@ def test_review_lists_what_the_console_did_in_own(tmp_path):
     assert json.loads(render_json(rv))["console"]["inOwn"] == [line]
     assert f"- {line}" in render_text(rv)
     assert "jordan.kim@example.com: deactivated" in render_markdown(rv)
+
+
+def test_the_members_repair_s_other_way_keeps_the_member_added_by_hand(tmp_path):
+    """The repair's alternative, to keep a member an admin added: list them in the config and
+    run a plain `pulumi up`; the memberships' update adds them (already a member: no change in
+    Okta) and nothing drifts."""
+    console = "- {action: add-member, group: Own DACH, login: chris.doe@example.com}\n"
+    (drift,) = run(tmp_path, console).drift
+    assert "add them to the group's members in the config, then `pulumi up`" in (drift.repair or "")
+    text = EXAMPLE.read_text().replace(
+        "members: [mia.schmidt@example.com]", "members: [mia.schmidt@example.com, chris.doe@example.com]"
+    )
+    listed = tmp_path / "example.yaml"
+    listed.write_text(text)
+    kept = run(tmp_path, console, config=listed)
+    assert [(d.kind, d.repair) for d in kept.drift] == [("member-added:chris.doe@example.com", None)], "repaired"
+    chris = user(kept, "chris.doe@example.com").own
+    assert chris is not None and chris.active and chris.regions == ("emea2",)
