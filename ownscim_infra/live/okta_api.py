@@ -727,6 +727,8 @@ class OktaReader:
                 conditions = r.get("conditions") or {}
                 expression = _text((conditions.get("expression") or {}).get("value"))
                 excluded = ((conditions.get("people") or {}).get("users") or {}).get("exclude") or []
+                if not isinstance(groups, list) or not isinstance(excluded, list):
+                    raise TypeError(f"groupIds {groups!r} and users.exclude {excluded!r} must be lists of ids")
                 found.append(
                     GroupRule(
                         _id(r["id"]),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.responses import JSONResponse
 
 from ownscim_infra.cli import main
 from ownscim_infra.config.console import ConsoleAction
@@ -24,7 +25,7 @@ from ownscim_infra.offline.drift import drift_of
 from ownscim_infra.offline.okta_org import OktaOrg
 from tests.conftest import example_group, example_variant
 from tests.live.applied import app_id_of, plan_of, pulumi_up
-from tests.live.okta_fake import EXAMPLE
+from tests.live.okta_fake import EXAMPLE, rule_object
 
 pytestmark = pytest.mark.usefixtures("fake_org")
 
@@ -175,3 +176,16 @@ def test_verify_and_simulate_word_each_drift_of_members_and_rules_alike(okta_ser
     added = " (they have the group's regions in Own)"
     live = {(f["message"].removesuffix(added), f["repair"]) for f in doc["findings"]}
     assert len(offline) == 3 and offline <= live
+
+
+@pytest.mark.parametrize("exclude", ["00u1", [1], {"id": "00u1"}])
+def test_a_rule_whose_exclusions_are_not_a_list_of_ids_stops_with_one_line(fake_org, okta_server, exclude, capsys):
+    """An answer that is not Okta's (a string where the ids belong would read as one id a
+    character): exit 2 with one line naming the path, never a finding built on it."""
+    (rule,) = fake_org.rules.values()
+    answer = rule_object(rule.id, rule.name, rule.group_ids, rule.expression, rule.status)
+    answer["conditions"]["people"]["users"]["exclude"] = exclude
+    okta_server.fake.answer("/api/v1/groups/rules", lambda request: JSONResponse([answer]))
+    assert main(["verify", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "GET /api/v1/groups/rules" in err and "not an answer of Okta's API" in err
