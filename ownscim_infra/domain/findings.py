@@ -64,6 +64,8 @@ class Code(StrEnum):
     REGIONS_ATTRIBUTE = "regions-attribute"
     GROUP = "group"
     OTHER_GROUPS = "other-groups"
+    MEMBERS = "members"
+    GROUP_RULE = "group-rule"
     PERSON = "person"
 
 
@@ -119,6 +121,8 @@ MEANINGS: dict[Code, str] = {
     Code.REGIONS_ATTRIBUTE: "verify: the regions attribute as Own's setup page says (the rules regions-*)",
     Code.GROUP: "verify: the group is assigned with the expected priority and regions",
     Code.OTHER_GROUPS: "verify: no group is assigned that the config does not list",
+    Code.MEMBERS: "verify: a `members` group holds exactly the logins the config lists",
+    Code.GROUP_RULE: "verify: a `rule` group's rule is ACTIVE, with the config's expression and no exclusions",
     Code.PERSON: "verify: the person is assigned directly with the expected regions",
 }
 

@@ -104,6 +104,78 @@ def app_deleted(stack: str, connection: str, features: str) -> str:
     )
 
 
+def member_not_listed(login: str, group: str) -> str:
+    """What differs when ``login`` is in the ``members`` group (named ``group`` in Okta) and
+    the config does not list them (added by hand). Its repair is :data:`REFRESH`: the program
+    declares ``track_all_users``, so the memberships' Read (``resourceGroupMembershipsRead``,
+    ``checkIfUsersHaveChanged``, terraform-provider-okta ``resource_okta_group_memberships.go``)
+    records every member, and the update removes those the config does not list (Okta then
+    deactivates them in Own unless another assignment keeps them); a plain ``pulumi up`` reads
+    nothing and keeps them, with the group's regions in Own."""
+    return f"{login} is in Okta's group {group!r}, the config's members do not list them"
+
+
+def member_not_in_group(login: str, group: str) -> str:
+    """What differs when ``login``, listed in the config's ``members``, is not in the group
+    (removed by hand). Its repair is :data:`REFRESH`: the Read records the members without
+    them and the update adds them back (Okta provisions them in Own with the group's regions)."""
+    return f"{login} listed in members is not in Okta's group {group!r}"
+
+
+def member_not_listed_repair(login: str) -> str:
+    """The repair of :func:`member_not_listed`: :data:`REFRESH` removes the person (said, as
+    it deactivates them in Own); to keep them, the config lists them and a plain ``pulumi up``
+    adds them to the state (the PUT of a member is idempotent)."""
+    return (
+        f"{REFRESH} (removes {login} from the group: Okta deactivates them in Own unless another assignment "
+        "keeps them); to keep them, add them to the group's members in the config, then `pulumi up`"
+    )
+
+
+def member_not_in_group_repair(login: str) -> str:
+    """The repair of :func:`member_not_in_group`: :data:`REFRESH` adds the person back; to
+    leave them out, the config drops them and a plain ``pulumi up`` removes them from the
+    state (the provider drops the removal's error)."""
+    return (
+        f"{REFRESH} (adds {login} back: Okta provisions them in Own with the group's regions); to leave them out, "
+        "remove them from the group's members in the config, then `pulumi up`"
+    )
+
+
+def rule_excluded(login: str, rule: str, group: str) -> str:
+    """What differs when the group rule ``rule`` excludes ``login``: Okta adds a rule-managed
+    member removed from the group by hand to the rule's exclusions (Okta's help, "Manual group
+    user management"), so the rule leaves them out of ``group`` (and out of Own's regions)
+    while the config's rule matches them."""
+    return (
+        f"{login} is excluded from group rule {rule!r} (removed from group {group!r} by hand: Okta then adds a "
+        "rule-managed member to the rule's exclusions), so the rule no longer puts them in the group"
+    )
+
+
+def rule_exclusion(rule: str, login: str) -> str:
+    """The repair of :func:`rule_excluded`: ``pulumi up --refresh``. The rule's Read stores
+    Okta's ``users_excluded`` (``resourceGroupRuleRead``, terraform-provider-okta
+    ``resource_okta_group_rule.go``); the program declares none, so the update deactivates the
+    rule, sends an empty exclusion list (``buildGroupRule``) and activates it again, and Okta
+    evaluates it: the person is back in the group. By hand (Okta's knowledge base, "Removing
+    Users from Exception List in Group Rules"): deactivate the rule, edit it, remove the user
+    from "Except The following users", activate it."""
+    return (
+        f"{REFRESH} (the rule's Read records the exclusion, the update clears it and Okta puts {login} back in the "
+        f"group); or Admin Console > Directory > Groups > Rules > {rule}: Deactivate, Edit, remove {login} from "
+        "Except The following users, Activate"
+    )
+
+
+def rule_invalid(rule: str) -> str:
+    """A rule Okta marks ``INVALID`` (an attribute or a group it names is gone): the
+    provider replaces it (``CustomizeDiff``: ``ForceNewIf`` status ``INVALID``), creating the
+    new rule first, which Okta refuses while the old one has the name (rule names are unique:
+    okta/okta-sdk-java#645); deleted by hand first, its Read answers 404 and the run creates it."""
+    return f"Admin Console > Directory > Groups > Rules > {rule}: Delete (keep the users in the group); then {REFRESH}"
+
+
 @dataclass(frozen=True)
 class Drift:
     """One difference between what the config declares and what Okta holds: the ``resource``

@@ -29,7 +29,8 @@ Okta endpoints read (Okta Management API reference, developer.okta.com/docs/api)
 ``GET /api/v1/apps/{appId}/group-push/mappings``,
 ``GET /api/v1/meta/schemas/apps/{appId}/default``, ``GET /api/v1/apps/{appId}/groups``,
 ``GET /api/v1/groups/{groupId}``, ``GET /api/v1/groups?q=``, ``GET /api/v1/apps/{appId}/users``,
-``GET /api/v1/users/{idOrLogin}``, ``GET /api/v1/groups/{groupId}/users`` (``directory pull``).
+``GET /api/v1/users/{idOrLogin}``, ``GET /api/v1/groups/{groupId}/users`` (a ``members``
+group's members, ``directory pull``), ``GET /api/v1/groups/rules?search=`` (a ``rule`` group's rule).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import asyncio
 import ipaddress
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -366,13 +367,18 @@ class OktaGroup:
 
 @dataclass(frozen=True)
 class GroupRule:
-    """An Okta group rule: ``id``, ``name``, ``status`` (ACTIVE | INACTIVE | INVALID) and the
-    ids of the groups it assigns users to (``actions.assignUserToGroups.groupIds``)."""
+    """An Okta group rule: ``id``, ``name``, ``status`` (ACTIVE | INACTIVE | INVALID), the
+    ids of the groups it assigns users to (``actions.assignUserToGroups.groupIds``), its
+    ``expression`` (``conditions.expression.value``) and the ids of the users it passes over
+    (``excluded``: ``conditions.people.users.exclude``, "Except The following users" in the
+    Admin Console; Okta adds a rule-managed member removed by hand)."""
 
     id: str
     name: str
     status: str | None
     group_ids: tuple[str, ...]
+    expression: str | None = None
+    excluded: tuple[str, ...] = ()
 
 
 @dataclass
@@ -394,6 +400,16 @@ class LiveApp:
     people: dict[str, OktaUser | None]
     groups_by_name: dict[str, OktaGroup | None]
     group_push_error: str | None = None
+    #: config group name -> its members (``GET /api/v1/groups/{groupId}/users``), for the
+    #: groups whose members the config lists and that exist (:meth:`OktaReader.read_group_contents`)
+    group_members: dict[str, list[OktaUserProfile]] = field(default_factory=dict)
+    #: config group name -> the group rules with the config's rule name (``rule`` groups)
+    group_rules: dict[str, list[GroupRule]] = field(default_factory=dict)
+    #: user id -> the user (``None``: Okta has none), for every user a rule excludes
+    excluded_users: dict[str, OktaUser | None] = field(default_factory=dict)
+    #: login -> the user (``None``: Okta has none), for every login a ``members`` list names
+    #: that is not in its group
+    member_users: dict[str, OktaUser | None] = field(default_factory=dict)
 
     @property
     def regions_attribute(self) -> SchemaAttribute | None:
@@ -708,7 +724,21 @@ class OktaReader:
                 if _text(r.get("name")) != name:
                     continue
                 groups = ((r.get("actions") or {}).get("assignUserToGroups") or {}).get("groupIds") or []
-                found.append(GroupRule(_id(r["id"]), name, _text(r.get("status")), tuple(str(g) for g in groups)))
+                conditions = r.get("conditions") or {}
+                expression = _text((conditions.get("expression") or {}).get("value"))
+                excluded = ((conditions.get("people") or {}).get("users") or {}).get("exclude") or []
+                if not isinstance(groups, list) or not isinstance(excluded, list):
+                    raise TypeError(f"groupIds {groups!r} and users.exclude {excluded!r} must be lists of ids")
+                found.append(
+                    GroupRule(
+                        _id(r["id"]),
+                        name,
+                        _text(r.get("status")),
+                        tuple(_id(g) for g in groups),
+                        expression,
+                        tuple(_id(u) for u in excluded),
+                    )
+                )
         return found
 
     async def list_group_assignments(self, app_id: str) -> list[GroupAssignment]:
@@ -766,6 +796,30 @@ class OktaReader:
         data = await self.list_all(path)
         with answer_of(path):
             return [parse_user_profile(u) for u in data]
+
+    async def read_group_contents(
+        self, live: LiveApp, member_groups: Mapping[str, Sequence[str]], rule_names: Mapping[str, str]
+    ) -> None:
+        """Read into ``live`` who is in each group of ``member_groups`` (config group name ->
+        the logins its ``members`` lists; a group Okta does not have is skipped) and the users
+        of the listed logins that are not in it, the group rules named ``rule_names`` (config
+        group name -> rule name) and the users those rules exclude."""
+        for name, logins in member_groups.items():
+            group = live.groups_by_name.get(name)
+            if group is None:
+                continue
+            members = live.group_members[name] = await self.list_group_users(group.id)
+            held = {okta_fold(u.login) for u in members}
+            for login in logins:
+                if okta_fold(login) not in held and login not in live.member_users:
+                    live.member_users[login] = await self.get_user(login)
+        for name, rule_name in rule_names.items():
+            live.group_rules[name] = await self.find_group_rules(rule_name)
+        for rules in live.group_rules.values():
+            for rule in rules:
+                for user_id in rule.excluded:
+                    if user_id not in live.excluded_users:
+                        live.excluded_users[user_id] = await self.get_user(user_id)
 
     async def read_live(self, app: App, logins: list[str], group_names: list[str]) -> LiveApp:
         """Read everything about ``app``; look up the configured people (by login) and

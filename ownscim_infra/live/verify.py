@@ -18,6 +18,10 @@ and reports one named finding per check (:data:`CHECKS`):
 - ``group``: each configured group assigned with its priority (its position, 1 for the first
   group: :func:`ownscim_infra.domain.priorities.group_priority`) and ``regions``;
 - ``other-groups``: no group is assigned that the config does not list;
+- ``members``: a ``members`` group holds exactly the logins the config lists (compared as
+  Okta compares logins), one drift a person added or removed by hand;
+- ``group-rule``: a ``rule`` group's rule is ACTIVE with the config's expression, and
+  excludes no one (one drift a person Okta excluded: a rule-managed member removed by hand);
 - ``person``: each configured person assigned directly with the expected ``regions`` value.
 
 Output: a table fitting 100 columns (``--format text``; ``--wide`` for all of it on one line
@@ -81,6 +85,8 @@ CHECKS = {
         Code.REGIONS_ATTRIBUTE,
         Code.GROUP,
         Code.OTHER_GROUPS,
+        Code.MEMBERS,
+        Code.GROUP_RULE,
         Code.PERSON,
     )
 }
@@ -495,6 +501,93 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs
     return out
 
 
+def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
+    """``members`` for each group whose members the config lists: one ``ok`` finding when
+    Okta's members (``GET /api/v1/groups/{groupId}/users``) are the config's logins (compared
+    folded, as Okta compares logins), else one drift a difference, worded as ``simulate``'s
+    drift words it (:mod:`ownscim_infra.domain.repairs`). Both kinds are repaired by ``pulumi
+    up --refresh``: the program declares ``track_all_users``, so the memberships' Read records
+    every member (``checkIfUsersHaveChanged``, ``resource_okta_group_memberships.go``) and the
+    update puts the config's list back (the repair says what that does in Own, and the config
+    edit that keeps Okta's membership instead); a person added by hand has the group's regions
+    in Own until then. A listed login Okta has no user for fails ``pulumi up`` at its lookup."""
+    out = []
+    for group in config.groups:
+        if group.members is None:
+            continue
+        held = live.group_members.get(group.name)
+        if held is None:
+            message = "the group does not exist in Okta, so neither do its members"
+            out.append(check_result(Code.MEMBERS, group.name, DRIFT, message, repair=REFRESH))
+            continue
+        now = (live.groups_by_name.get(group.name) or okta_api.OktaGroup("", group.name, None)).name
+        in_okta = {okta_fold(u.login): u.login for u in held}
+        listed = {okta_fold(login): login for login in group.members}
+        found = []
+        for key, login in sorted(in_okta.items()):
+            if key not in listed:
+                what = repair_text.member_not_listed(login, now) + " (they have the group's regions in Own)"
+                repair = repair_text.member_not_listed_repair(login)
+                found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
+        for key, login in sorted(listed.items()):
+            if key in in_okta:
+                continue
+            if live.member_users.get(login, True) is None:
+                repair = "create the user in Okta, or correct the login in the config; then `pulumi up`"
+                what = f"{repair_text.member_not_in_group(login, now)}: no Okta user has this login"
+            else:
+                repair, what = (
+                    repair_text.member_not_in_group_repair(login),
+                    repair_text.member_not_in_group(login, now),
+                )
+            found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
+        out += found or [check_result(Code.MEMBERS, group.name, OK, f"{len(held)} member(s), as the config lists")]
+    return out
+
+
+def check_group_rules(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding]:
+    """``group-rule`` for each group whose members a rule computes: the rule named
+    :attr:`~ownscim_infra.config.models.GroupConfig.rule_name` that assigns users to the group
+    is ``ACTIVE`` (the program declares it so; a deactivated rule adds no one) with the config's
+    expression, and excludes no one. ``pulumi up --refresh`` repairs a status or an expression
+    (the rule's Read stores Okta's, the update puts the declared ones back: deactivate, update,
+    activate, ``resource_okta_group_rule.go``) and a deleted rule (Read 404: created again);
+    an ``INVALID`` rule is replaced, which Okta refuses while the old one has the name
+    (:func:`ownscim_infra.domain.repairs.rule_invalid`); each excluded person is one drift
+    (:func:`ownscim_infra.domain.repairs.rule_exclusion`)."""
+    out = []
+    for group in config.groups:
+        if group.rule is None:
+            continue
+        okta_group = live.groups_by_name.get(group.name)
+        rules = [r for r in live.group_rules.get(group.name, []) if okta_group is None or okta_group.id in r.group_ids]
+        if not rules:
+            message = f"no group rule named {group.rule_name!r} puts users in the group"
+            out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, message, repair=REFRESH))
+            continue
+        rule = rules[0]
+        problems = []
+        if rule.status != "ACTIVE":
+            problems.append(f"status is {rule.status}, the config's rule is ACTIVE (a rule not active adds no one)")
+        if (rule.expression or "").strip() != group.rule.strip():
+            problems.append(f"expression is {rule.expression!r}, the config says {group.rule!r}")
+        if problems:
+            repair = repair_text.rule_invalid(rule.name) if rule.status == "INVALID" else REFRESH
+            out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, "; ".join(problems), repair=repair))
+        now = okta_group.name if okta_group is not None else group.name
+        excluded = []
+        for user_id in rule.excluded:
+            user = live.excluded_users.get(user_id)
+            excluded.append(user.login if user is not None else user_id)
+        for login in sorted(excluded, key=okta_fold):
+            what = repair_text.rule_excluded(login, rule.name, now)
+            repair = repair_text.rule_exclusion(rule.name, login)
+            out.append(check_result(Code.GROUP_RULE, f"{group.name}: {login}", DRIFT, what, repair=repair))
+        if not problems and not excluded:
+            out.append(check_result(Code.GROUP_RULE, group.name, OK, f"ACTIVE, {rule.expression}, no exclusions"))
+    return out
+
+
 def _assignment_finding(
     check: Code,
     subject: str,
@@ -582,6 +675,8 @@ def check(config: OwnScimConfig, live: okta_api.LiveApp, config_file: str = "", 
         check_group_push(live),
         check_attribute(config, live),
         *check_groups(config, live, repairs),
+        *check_members(config, live),
+        *check_group_rules(config, live),
         *check_people(config, live, repairs),
     ]
     return Report(live.org_url, config_file, live.app.id, findings)
@@ -625,7 +720,11 @@ async def find_app(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: s
 async def read_live(reader: okta_api.OktaReader, config: OwnScimConfig, app_id: str | None) -> okta_api.LiveApp:
     """Find the app and read what the checks need."""
     app = await find_app(reader, config, app_id)
-    return await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
+    live = await reader.read_live(app, [p.login for p in config.people], [g.name for g in config.groups])
+    members = {g.name: list(g.members) for g in config.groups if g.members is not None}
+    rules = {g.name: g.rule_name for g in config.groups if g.rule is not None}
+    await reader.read_group_contents(live, members, rules)
+    return live
 
 
 def read_app(

@@ -14,7 +14,9 @@ console makes them:
   keeps the app through it, scope ``GROUP``).
 - ``add-member`` / ``remove-member``: the directory's memberships change (and so does the
   directory the next run ends with: the program does not manage them); Okta provisions or
-  deactivates the member as for any membership change.
+  deactivates the member as for any membership change. A member a group rule manages, removed
+  so, is added to that rule's exclusions (:meth:`~.okta_org.OktaOrg.exclude_removed_member`:
+  Okta's help, "Manual group user management"), so the rule does not put them back.
 - ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
 - ``rename-app``: Applications > the app > General > Edit, Application label (labels need not
   be unique); Okta's provisioning does not change. Only ``pulumi up --refresh`` puts the
@@ -169,6 +171,8 @@ def _membership(org: OktaOrg, action: ConsoleAction) -> None:
     if member == (action.action == "add-member"):
         state = "already" if member else "not"
         raise _Refused("login", action.login, f"is {state} a member of group {org.groups[gid].name!r}")
+    if action.action == "remove-member":
+        org.exclude_removed_member(gid, uid)
     org.set_user_groups(uid, _groups_after(user.groups, action, org.groups[gid].names))
 
 

@@ -2,7 +2,8 @@
 
 ``simulate``'s report lists one :class:`Drift` per difference after the run (the app: deleted,
 its label, its status; each created group's name, each ``members`` group's membership, each group assignment's
-presence, priority and ``regions`` value, each person's direct assignment and value), with
+presence, priority and ``regions`` value, each person's direct assignment and value, each
+``rule`` group's rule exclusions), with
 the command or Admin Console step that brings it back, worded once for ``verify`` and
 ``simulate`` (:mod:`ownscim_infra.domain.repairs`):
 
@@ -16,6 +17,9 @@ the command or Admin Console step that brings it back, worded once for ``verify`
 - a member added to or removed from a ``members`` group by hand: ``pulumi up --refresh`` (the
   memberships' Read with ``track_all_users`` records Okta's members, and the update puts the
   config's list back; a plain ``pulumi up`` sees nothing);
+- a member a ``rule`` group's rule manages, removed by hand: Okta adds them to the rule's
+  exclusions, so the rule leaves them out: ``pulumi up --refresh`` (the rule's Read records
+  ``users_excluded``, the update clears it, Okta evaluates the rule again), or the console;
 - a person who has the app only through a group (their direct assignment removed by hand):
   the app user's Read answers 200 with scope ``GROUP``, so no run creates it again: the
   console step;
@@ -68,7 +72,7 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
         )
         return [Drift(names.app, what, repair, "app")]
     found = _app(config, org, app_state.id, names) + _groups(config, org, state, names)
-    found += _members(config, org, state, names)
+    found += _members(config, org, state, names) + _rules(config, org, state, names)
     if config.assignments_declared:
         found += _group_assignments(config, org, app_state.id, stack, state)
         found += _people(config, org, app_state.id, stack, names)
@@ -121,12 +125,33 @@ def _members(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: 
         listed = {okta_fold(login): login for login in group.members}
         for key, login in in_okta.items():
             if key not in listed:
-                what = f"{login} is in Okta's group {now!r}, the config's members do not list them"
-                found.append(Drift(held.name, what, repairs.REFRESH, f"member-added:{key}"))
+                what, repair = repairs.member_not_listed(login, now), repairs.member_not_listed_repair(login)
+                found.append(Drift(held.name, what, repair, f"member-added:{key}"))
         for key, login in listed.items():
             if key not in in_okta and org.find_user_id(login) is not None:
-                what = f"{login} listed in members is not in Okta's group {now!r}"
-                found.append(Drift(held.name, what, repairs.REFRESH, f"member-removed:{key}"))
+                what, repair = repairs.member_not_in_group(login, now), repairs.member_not_in_group_repair(login)
+                found.append(Drift(held.name, what, repair, f"member-removed:{key}"))
+    return found
+
+
+def _rules(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: naming.ResourceNames) -> list[Drift]:
+    """A ``rule`` group whose rule excludes someone: Okta excludes a rule-managed member removed
+    by hand from the rule (:meth:`~.okta_org.OktaOrg.exclude_removed_member`), so no evaluation
+    puts them back; ``pulumi up --refresh`` reads the exclusion (the rule's Read stores
+    ``users_excluded``) and the update clears it (the program declares none)."""
+    found = []
+    for group in config.groups:
+        held = state.get(names.group_rule(group.resource_key))
+        if group.rule is None or held is None or held.id not in org.rules:
+            continue
+        rule = org.rules[held.id]
+        gid = next(iter(rule.group_ids), "")
+        now = org.groups[gid].name if gid in org.groups else group.name
+        excluded = [u for uid in rule.excluded if (u := org.user(uid)) is not None]
+        for user in sorted(excluded, key=lambda u: okta_fold(u.login)):
+            what = repairs.rule_excluded(user.login, rule.name, now)
+            repair = repairs.rule_exclusion(rule.name, user.login)
+            found.append(Drift(held.name, what, repair, f"rule-excluded:{okta_fold(user.login)}"))
     return found
 
 

@@ -81,6 +81,20 @@ group membership in line with the expression); a deactivated rule adds no one an
 no one; ``DELETE /api/v1/groups/rules/{id}?removeUsers=true`` removes the members it
 manages. A rule outside the evaluator's subset changes nobody here: the group keeps the
 directory's members, and the plan and the review say that its members cannot be computed.
+
+**A rule-managed member removed by hand is excluded from the rule** (Okta's help, "Manual
+group user management", help.okta.com/en-us/Content/topics/users-groups-profiles/usgp-group-users-manually.htm:
+"If a rule-managed user is manually removed from a group, the user is automatically added to
+the rule's Except The following users field"; Okta's knowledge base, "User getting added in
+group exclusion list by Okta System (SystemPrincipal)": the same whether removed in the Admin
+Console or "by manual or automated group API", System Log event
+``group.user_membership.rule.add_exclusion``, "If not excluded, the user would be added back to
+the group the next time the group rule evaluates"). The exclusion is the rule's
+``conditions.people.users.exclude`` (:attr:`OrgRule.excluded`); the rule's evaluation passes
+over an excluded user. A member the rule removes itself (its profile no longer matches) is not
+excluded (Okta's knowledge base, "How to add and remove users from groups using group rules and
+exceptions"). Okta caps the list at 100 users (knowledge base, "Removing Users from Exception
+List in Group Rules"); what Okta does past it is not said: not modelled.
 """
 
 from __future__ import annotations
@@ -168,8 +182,10 @@ class OrgGroup:
 class OrgRule:
     """An Okta group rule (``GET /api/v1/groups/rules/{id}``): ``expression``
     (``urn:okta:expression:1.0``), the groups it assigns users to (``group_ids``), ``status``
-    ``INACTIVE`` | ``ACTIVE``, and the users it manages in each group (``managed``: group id
-    -> user ids; removed on delete with ``removeUsers``)."""
+    ``INACTIVE`` | ``ACTIVE``, the users it manages in each group (``managed``: group id
+    -> user ids; removed on delete with ``removeUsers``) and the users it passes over
+    (``excluded``: ``conditions.people.users.exclude``, user ids; Okta adds a rule-managed
+    member removed by hand: :meth:`OktaOrg.exclude_removed_member`)."""
 
     id: str
     name: str
@@ -177,6 +193,7 @@ class OrgRule:
     group_ids: list[str]
     status: str = "INACTIVE"
     managed: dict[str, set[str]] = field(default_factory=dict)
+    excluded: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -717,13 +734,28 @@ class OktaOrg:
 
     def remove_group_members(self, group_id: str, user_ids: list[str]) -> None:
         """``DELETE /api/v1/groups/{groupId}/users/{userId}`` for each user
-        (``removeGroupMembers``); a group already gone is no error (the provider suppresses 404)."""
+        (``removeGroupMembers``); a group already gone is no error (the provider suppresses 404).
+        A rule-managed member removed so is excluded from the rule, as by hand
+        (:meth:`exclude_removed_member`)."""
         if group_id not in self.groups:
             return
         for user_id in user_ids:
             self._set_member(group_id, user_id, False)
-            for rule in self.rules.values():
-                rule.managed.get(group_id, set()).discard(user_id)
+            self.exclude_removed_member(group_id, user_id)
+
+    def exclude_removed_member(self, group_id: str, user_id: str) -> list[str]:
+        """Okta's reaction to a member removed from ``group_id`` outside a rule (the Admin
+        Console's remove, or ``DELETE /api/v1/groups/{groupId}/users/{userId}``): every rule that
+        manages the user in that group adds them to its exclusions (``conditions.people.users.exclude``)
+        and no longer manages them (module docstring). Returns the ids of those rules."""
+        excluded = []
+        for rule in self.rules.values():
+            managed = rule.managed.get(group_id, set())
+            if user_id in managed:
+                managed.discard(user_id)
+                rule.excluded.add(user_id)
+                excluded.append(rule.id)
+        return excluded
 
     def group_member_ids(self, group_id: str) -> list[str]:
         """``GET /api/v1/groups/{groupId}/users`` (every page): the members' ids, in directory
@@ -746,8 +778,11 @@ class OktaOrg:
                 f"name: Policy rule name already in use (group rule {taken.name!r} is {taken.id})",
             )
 
-    def create_group_rule(self, name: str, expression: str, group_ids: list[str]) -> str:
-        """``POST /api/v1/groups/rules``: the rule is created ``INACTIVE``; returns its id.
+    def create_group_rule(
+        self, name: str, expression: str, group_ids: list[str], excluded: list[str] | None = None
+    ) -> str:
+        """``POST /api/v1/groups/rules``: the rule is created ``INACTIVE`` (``excluded``: its
+        ``conditions.people.users.exclude``); returns its id.
 
         :raises OktaApiError: 404: a group of ``group_ids`` does not exist; ``E0000001``:
             another rule has ``name`` (:meth:`_check_rule_name_free`)."""
@@ -755,7 +790,7 @@ class OktaOrg:
             self._group(group_id)
         self._check_rule_name_free(name)
         rule_id = self._new_id("0pr")
-        self.rules[rule_id] = OrgRule(rule_id, name, expression, sorted(group_ids))
+        self.rules[rule_id] = OrgRule(rule_id, name, expression, sorted(group_ids), excluded=set(excluded or ()))
         return rule_id
 
     def group_rule(self, rule_id: str) -> OrgRule:
@@ -764,9 +799,10 @@ class OktaOrg:
             raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {rule_id} (GroupRule)")
         return self.rules[rule_id]
 
-    def update_group_rule(self, rule_id: str, name: str, expression: str) -> None:
+    def update_group_rule(self, rule_id: str, name: str, expression: str, excluded: list[str] | None = None) -> None:
         """``PUT /api/v1/groups/rules/{id}``: only an inactive rule can be updated (its
-        ``actions`` not at all: ``group_assignments`` is ``ForceNew``).
+        ``actions`` not at all: ``group_assignments`` is ``ForceNew``); the body replaces the
+        rule's exclusions with ``excluded`` (``None``: kept).
 
         :raises OktaApiError: the rule is active; another rule has ``name``."""
         rule = self.group_rule(rule_id)
@@ -774,6 +810,8 @@ class OktaOrg:
             raise OktaApiError(400, "E0000001", "Api validation failed: an active group rule cannot be updated")
         self._check_rule_name_free(name, rule_id)
         rule.name, rule.expression = name, expression
+        if excluded is not None:
+            rule.excluded = set(excluded)
 
     def set_group_rule_status(self, rule_id: str, status: str) -> None:
         """``POST /api/v1/groups/rules/{id}/lifecycle/activate`` | ``.../deactivate``
@@ -803,6 +841,8 @@ class OktaOrg:
                     continue
                 managed = rule.managed.setdefault(group_id, set())
                 for user in self.directory.users:
+                    if user.okta_id in rule.excluded:
+                        continue  # "Except The following users": the rule passes over them
                     matched = evaluate(tree, user.attributes)
                     if matched is True:
                         managed.add(user.okta_id)

@@ -80,6 +80,9 @@ class ResourceModel(Protocol):
     defaults: Mapping[str, Any] = MappingProxyType({})
     #: keys the diff skips: computed by Read, never the program's to change
     computed: frozenset[str] = frozenset({"status", "username"})
+    #: Optional keys that are not Computed: left unset by the program, a value the state holds
+    #: is a change (SDKv2 diffs it to empty), not the state's value standing
+    not_computed: frozenset[str] = frozenset()
 
     def suppressed(self, key: str, old: Any, new: Any, declared: bool) -> bool:
         """The key's ``DiffSuppressFunc``: whether a difference is not a change."""
@@ -576,11 +579,17 @@ class GroupRuleModel(_SetOfIds):
       name or the exclusions changed, deactivate (if ``ACTIVE``), ``UpdateGroupRule``, activate
       again (Okta updates only inactive rules); then Read;
     - Delete deactivates an ``ACTIVE`` rule, then ``DeleteGroupRule`` with ``removeUsers`` =
-      ``remove_assigned_users`` (default false: the members it added stay).
+      ``remove_assigned_users`` (default false: the members it added stay);
+    - Read (``resourceGroupRuleRead``; a refresh: :meth:`read`) stores the name, status,
+      expression, groups and ``users_excluded`` (``conditions.people.users.exclude``) Okta
+      holds; a 404 clears the id. ``users_excluded`` is Optional, not Computed: an exclusion
+      Okta added (a rule-managed member removed by hand) is a diff against a program that
+      declares none, and the update sends the declared (empty) list (``buildGroupRule``).
     """
 
     force_new = frozenset({"groupAssignments"})
     sets = frozenset({"groupAssignments", "usersExcluded"})
+    not_computed = frozenset({"usersExcluded"})
 
     @staticmethod
     def _read(org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -590,12 +599,22 @@ class GroupRuleModel(_SetOfIds):
             "expressionValue": rule.expression,
             "groupAssignments": list(rule.group_ids),
             "status": rule.status,
+            "usersExcluded": sorted(rule.excluded),
         }
+
+    def read(self, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
+        """``resourceGroupRuleRead`` (``pulumi refresh``): Okta's rule; ``None`` on 404."""
+        if rid not in org.rules:
+            return None
+        return self._read(org, rid, state)
 
     @override
     def create(self, org: OktaOrg, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         rid = org.create_group_rule(
-            str(inputs.get("name", "")), str(inputs.get("expressionValue", "")), _ids(inputs.get("groupAssignments"))
+            str(inputs.get("name", "")),
+            str(inputs.get("expressionValue", "")),
+            _ids(inputs.get("groupAssignments")),
+            _ids(inputs.get("usersExcluded")),
         )
         if inputs.get("status", "ACTIVE") == "ACTIVE":
             org.set_group_rule_status(rid, "ACTIVE")
@@ -610,10 +629,13 @@ class GroupRuleModel(_SetOfIds):
         desired = str(inputs.get("status", "ACTIVE"))
         if desired != org.group_rule(rid).status:
             org.set_group_rule_status(rid, desired)
-        if any(state.get(k) != inputs.get(k) for k in ("name", "expressionValue", "expressionType")):
+        excluded = _ids(inputs.get("usersExcluded"))
+        if excluded != _ids(state.get("usersExcluded")) or any(
+            state.get(k) != inputs.get(k) for k in ("name", "expressionValue", "expressionType")
+        ):
             if desired == "ACTIVE":
                 org.set_group_rule_status(rid, "INACTIVE")
-            org.update_group_rule(rid, str(inputs.get("name", "")), str(inputs.get("expressionValue", "")))
+            org.update_group_rule(rid, str(inputs.get("name", "")), str(inputs.get("expressionValue", "")), excluded)
             if desired == "ACTIVE":
                 org.set_group_rule_status(rid, "ACTIVE")
         return self._read(org, rid, inputs)
@@ -644,7 +666,7 @@ MODELS: dict[str, ResourceModel] = {
 def read(type_: str, org: OktaOrg, rid: str, state: dict[str, Any]) -> dict[str, Any] | None:
     """The provider's Read of a resource (``pulumi refresh``): the state Okta's answer gives,
     ``None`` when the resource is gone (a 404 the provider handles), the state unchanged for a
-    type whose Read is not modelled (:data:`MODELS`' group rules).
+    type whose Read is not modelled.
 
     :raises OktaApiError: the Read fails (an error the provider does not handle)."""
     reader = getattr(MODELS.get(type_), "read", None)
@@ -668,7 +690,7 @@ def diff(model: ResourceModel, state: dict[str, Any], inputs: dict[str, Any], ig
             continue
         if old in (None, "") and new in (None, ""):  # an unset Optional string is "" (SDKv2)
             continue
-        if not declared and key not in model.force_new:
+        if not declared and key not in model.force_new and key not in model.not_computed:
             continue  # Optional and not set: the state's value stands
         result.changed.append(key)
         if key in model.force_new:

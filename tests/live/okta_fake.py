@@ -197,8 +197,11 @@ def directory_user_object(user: DirectoryUser, status: str = "ACTIVE") -> dict[s
 # --------------------------------------------------------------------------- the app
 
 
-def rule_object(rule_id: str, name: str, group_ids: list[str], expression: str, status: str) -> dict[str, Any]:
-    """A group rule as Okta's Group Rules API answers it (GroupRule)."""
+def rule_object(
+    rule_id: str, name: str, group_ids: list[str], expression: str, status: str, excluded: list[str] | None = None
+) -> dict[str, Any]:
+    """A group rule as Okta's Group Rules API answers it (GroupRule; ``excluded``: the user ids
+    of ``conditions.people.users.exclude``)."""
     return {
         "id": rule_id,
         "type": "group_rule",
@@ -206,7 +209,10 @@ def rule_object(rule_id: str, name: str, group_ids: list[str], expression: str, 
         "name": name,
         "created": TS,
         "lastUpdated": TS,
-        "conditions": {"expression": {"value": expression, "type": "urn:okta:expression:1.0"}},
+        "conditions": {
+            "people": {"users": {"exclude": list(excluded or [])}, "groups": {"exclude": []}},
+            "expression": {"value": expression, "type": "urn:okta:expression:1.0"},
+        },
         "actions": {"assignUserToGroups": {"groupIds": list(group_ids)}},
     }
 
@@ -422,7 +428,8 @@ class FakeOkta:
         """``GET /api/v1/groups/rules``: ``search`` matches a keyword in the rule's name."""
         keyword = (request.query_params.get("search") or "").lower()
         rules = [
-            rule_object(r.id, r.name, r.group_ids, r.expression, r.status) for r in self._org.rules.values()
+            rule_object(r.id, r.name, r.group_ids, r.expression, r.status, sorted(r.excluded))
+            for r in self._org.rules.values()
         ] + self.group_rules
         return self.page(request, [r for r in rules if keyword in r["name"].lower()])
 

@@ -66,7 +66,7 @@ def test_in_sync_org_passes_every_check(app_id, capsys):
     for check in CHECKS:
         assert f"\n{check} " in out
     assert "DRIFT" not in out
-    assert "14 ok: no drift" in out  # the six groups of the example among them
+    assert "16 ok: no drift" in out  # the six groups, Own DACH's members and Own France's rule among them
     assert f"App id:   {app_id}" in out
 
 

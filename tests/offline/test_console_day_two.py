@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ownscim_infra.domain.repairs import REFRESH
+from ownscim_infra.domain.repairs import member_not_in_group_repair, member_not_listed_repair
 from ownscim_infra.offline.report_text import render_text as render_simulation
 from ownscim_infra.offline.review import render_json, render_markdown, render_text, review
 from ownscim_infra.offline.simulate import simulate
@@ -86,7 +86,8 @@ def test_a_member_added_by_hand_to_a_members_group_is_drift_repaired_by_refresh(
     console = "- {action: add-member, group: Own DACH, login: chris.doe@example.com}\n"
     plain = run(tmp_path, console)
     (drift,) = plain.drift
-    assert (drift.resource, drift.repair) == (MEMBERS, REFRESH)
+    assert (drift.resource, drift.repair) == (MEMBERS, member_not_listed_repair("chris.doe@example.com"))
+    assert drift.repair.startswith("pulumi up --refresh (removes chris.doe@example.com from the group")
     assert drift.what == "chris.doe@example.com is in Okta's group 'Own DACH', the config's members do not list them"
     assert not plain.ok
     refreshed = run(tmp_path, console, refresh=True)
@@ -99,7 +100,11 @@ def test_a_member_removed_by_hand_from_a_members_group_is_drift_repaired_by_refr
     console = "- {action: remove-member, group: Own DACH, login: mia.schmidt@example.com}\n"
     plain = run(tmp_path, console)
     assert [(d.resource, d.what, d.repair) for d in plain.drift] == [
-        (MEMBERS, "mia.schmidt@example.com listed in members is not in Okta's group 'Own DACH'", REFRESH)
+        (
+            MEMBERS,
+            "mia.schmidt@example.com listed in members is not in Okta's group 'Own DACH'",
+            member_not_in_group_repair("mia.schmidt@example.com"),
+        )
     ]
     refreshed = run(tmp_path, console, refresh=True)
     assert refreshed.to_json()["drift"] == [
@@ -179,3 +184,21 @@ def test_review_lists_what_the_console_did_in_own(tmp_path):
     assert json.loads(render_json(rv))["console"]["inOwn"] == [line]
     assert f"- {line}" in render_text(rv)
     assert "jordan.kim@example.com: deactivated" in render_markdown(rv)
+
+
+def test_the_members_repair_s_other_way_keeps_the_member_added_by_hand(tmp_path):
+    """The repair's alternative, to keep a member an admin added: list them in the config and
+    run a plain `pulumi up`; the memberships' update adds them (already a member: no change in
+    Okta) and nothing drifts."""
+    console = "- {action: add-member, group: Own DACH, login: chris.doe@example.com}\n"
+    (drift,) = run(tmp_path, console).drift
+    assert "add them to the group's members in the config, then `pulumi up`" in (drift.repair or "")
+    text = EXAMPLE.read_text().replace(
+        "members: [mia.schmidt@example.com]", "members: [mia.schmidt@example.com, chris.doe@example.com]"
+    )
+    listed = tmp_path / "example.yaml"
+    listed.write_text(text)
+    kept = run(tmp_path, console, config=listed)
+    assert [(d.kind, d.repair) for d in kept.drift] == [("member-added:chris.doe@example.com", None)], "repaired"
+    chris = user(kept, "chris.doe@example.com").own
+    assert chris is not None and chris.active and chris.regions == ("emea2",)
