@@ -2,20 +2,27 @@
 with the change rather than with the org.
 
 **Against its plans** (``--sizes``, default 1,000 and 5,000 people): for each size N, a generated
-BASE config and directory (``tests/generated.py``, as ``simulate_bench.py``: N Okta users, the
-first N/2 assigned directly, the others through their N/20 groups, everyone in ``Everyone``) and
-a NEW config moving the first group to another region. In fresh processes that import the same
-modules first, each timed from after the imports, CPU time of the process (all threads) and
-peak RSS:
+BASE config and directory (``tests/generated.py``) in two shapes: ``declared``, the issue's own
+(N people each assigned directly, N/100 groups, N/10 more users who have the app through their
+groups only: 1,100 and 5,500 users), and ``half`` (N Okta users, the first N/2 assigned
+directly, the others through their N/20 groups); everyone also in ``Everyone``; NEW moves the
+first group to another region. In fresh processes that import the same modules first, each
+timed from after the imports, CPU time of the process (all threads) and peak RSS:
 
 - ``plan BASE`` and ``plan NEW``: ``build_plan`` of each config (what ``review`` cannot go under
   without changing Pulumi's SDK);
-- ``review``: ``review(BASE, NEW, directory)`` and its Markdown, as the command does: once with
-  the directory as ``ownscim directory pull`` writes it (JSON, the row ``json``: what a review
-  reads in CI) and once with the same users in YAML (the row ``yaml``: the bounded YAML reader).
+- ``review``: ``review(BASE, NEW, directory)`` and its Markdown, as the command does, with the
+  directory as ``ownscim directory pull`` writes it (JSON: what a review reads in CI), and
+  with ``--yaml`` also the same users in YAML (the bounded YAML reader).
 
 Prints review CPU over the sum of the two plans' CPU (the issue's target: at most 1.25 at
 5,000 people) and review peak memory over the larger plan's (at most 1.3).
+
+**A change whose order matters** (``--conflict``, on by default, the ``declared`` shape): NEW
+moves the first group and, in the same change, gives one of its members other regions directly:
+two steps with no dependency that touch one person, so the review runs the change in both
+orders. Prints that review's CPU over the plain move's (each run of the change in another order
+used to run BASE again: about 2x; with BASE's run kept, the cost of one more run of the change).
 
 **Proportional to the change** (``--directories``, default 5,000 and 50,000 users): one config
 (10 groups of 50 people, 500 people in all, assigned through their groups) and a directory of
@@ -23,7 +30,8 @@ D users, the 500 and D - 500 others in groups the config does not assign (a JSON
 ``directory pull`` writes it); NEW moves one group of 50 to another region. Prints the review's
 CPU at each D and the ratio largest over smallest (target: at most 2).
 
-    .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--directories 5000,50000] [--repeat 1]
+    .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--shapes declared,half] [--yaml]
+        [--no-conflict] [--directories 5000,50000] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -56,12 +64,14 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
     from ownscim_infra.receiver import app  # noqa: F401
 
     start, cpu = time.perf_counter(), time.process_time()
+    extra: dict[str, Any] = {}
     if kind == "plan":
         build_plan(args[0])
     else:
         rv = review_module.review(args[0], args[1], args[2])
         review_module.render_markdown(rv)
-    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb()}
+        extra["orders"] = len(rv.orders.outcomes)  # the runs of the change: 1 + the other orders
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb(), **extra}
 
 
 def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
@@ -75,7 +85,7 @@ def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
             cwd=ROOT,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return {k: statistics.median(r[k] for r in runs) for k in ("seconds", "cpu", "peak_mb")}
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
 def _moved(config: Path, group: int = 0) -> Path:
@@ -88,38 +98,79 @@ def _moved(config: Path, group: int = 0) -> Path:
     return new
 
 
-def against_plans(sizes: list[int], repeat: int, tmp: Path) -> None:
+def _base_files(folder: Path, shape: str, size: int) -> tuple[Path, Path]:
+    """BASE's config and YAML directory of ``shape`` (see the module) for ``size`` people."""
     from tests import generated
 
-    cells = ["people", "directory", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)", "review/plans (CPU)"]
-    cells += ["plan MB (larger)", "review MB", "memory ratio"]
+    folder.mkdir()
+    if shape == "declared":
+        return generated.write(folder, size, max(1, size // 100), extra_users=size // 10, others=("Everyone",))
+    return generated.write(folder, size // 2, max(1, size // 20), extra_users=size - size // 2, others=("Everyone",))
+
+
+def against_plans(sizes: list[int], shapes: list[str], yaml_rows: bool, repeat: int, tmp: Path) -> None:
+    cells = ["people", "shape", "users", "directory", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)"]
+    cells += ["review/plans (CPU)", "plan MB (larger)", "review MB", "memory ratio"]
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    for shape in shapes:
+        for size in sizes:
+            base, directory = _base_files(tmp / f"{shape}-{size}", shape, size)
+            users = len(yaml.safe_load(directory.read_text())["users"])
+            new = _moved(base)
+            plan_base = _run("plan", base, repeat=repeat)
+            plan_new = _run("plan", new, repeat=repeat)
+            plans_cpu = plan_base["cpu"] + plan_new["cpu"]
+            larger = max(plan_base["peak_mb"], plan_new["peak_mb"])
+            kinds = [("json", _as_pulled(directory))] + ([("yaml", directory)] if yaml_rows else [])
+            for kind, listed in kinds:
+                rv = _run("review", base, new, listed, repeat=repeat)
+                row = [
+                    str(size),
+                    shape,
+                    str(users),
+                    kind,
+                    f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
+                    f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
+                    f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
+                    f"{rv['cpu'] / plans_cpu:.2f}x",
+                    f"{larger:.0f}",
+                    f"{rv['peak_mb']:.0f}",
+                    f"{rv['peak_mb'] / larger:.2f}x",
+                ]
+                print("| " + " | ".join(row) + " |", flush=True)
+
+
+def _conflicting(config: Path) -> Path:
+    """NEW: the first group moved (:func:`_moved`) and its first member (person 0, assigned
+    directly without regions) given a region directly in the same change."""
+    moved = _moved(config)
+    data = yaml.safe_load(moved.read_text())
+    data["people"][0]["regions"] = [data["regions"][-1]]
+    new = config.with_name(config.stem + "-conflict.yaml")
+    new.write_text(yaml.safe_dump(data, sort_keys=False))
+    return new
+
+
+def order_matters(sizes: list[int], repeat: int, tmp: Path) -> None:
+    print("\nA change whose order matters (the declared shape; the review runs the change in both orders):\n")
+    cells = ["people", "plain move: review s (CPU)", "move + conflict: review s (CPU)", "orders run"]
+    cells += ["CPU over the plain move"]
     print("| " + " | ".join(cells) + " |")
     print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
     for size in sizes:
-        folder = tmp / f"size-{size}"
-        folder.mkdir()
-        base, directory = generated.write(
-            folder, size // 2, max(1, size // 20), extra_users=size - size // 2, others=("Everyone",)
-        )
-        new = _moved(base)
-        plan_base = _run("plan", base, repeat=repeat)
-        plan_new = _run("plan", new, repeat=repeat)
-        plans_cpu = plan_base["cpu"] + plan_new["cpu"]
-        larger = max(plan_base["peak_mb"], plan_new["peak_mb"])
-        for kind, users in (("json", _as_pulled(directory)), ("yaml", directory)):
-            rv = _run("review", base, new, users, repeat=repeat)
-            row = [
-                str(size),
-                kind,
-                f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
-                f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
-                f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
-                f"{rv['cpu'] / plans_cpu:.2f}x",
-                f"{larger:.0f}",
-                f"{rv['peak_mb']:.0f}",
-                f"{rv['peak_mb'] / larger:.2f}x",
-            ]
-            print("| " + " | ".join(row) + " |", flush=True)
+        base, directory = _base_files(tmp / f"conflict-{size}", "declared", size)
+        listed = _as_pulled(directory)
+        plain = _run("review", base, _moved(base), listed, repeat=repeat)
+        both = _run("review", base, _conflicting(base), listed, repeat=repeat)
+        row = [
+            str(size),
+            f"{plain['seconds']:.1f} ({plain['cpu']:.1f})",
+            f"{both['seconds']:.1f} ({both['cpu']:.1f})",
+            f"{plain.get('orders', 1):.0f} / {both.get('orders', 1):.0f}",
+            f"{both['cpu'] / plain['cpu']:.2f}x",
+        ]
+        print("| " + " | ".join(row) + " |", flush=True)
 
 
 def _as_pulled(directory: Path) -> Path:
@@ -185,6 +236,9 @@ def proportional(directories: list[int], repeat: int, tmp: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000", help="people per review against its plans ('' to skip)")
+    parser.add_argument("--shapes", default="declared,half", help="config shapes against the plans (see the module)")
+    parser.add_argument("--yaml", action="store_true", help="also review with the directory in YAML")
+    parser.add_argument("--no-conflict", action="store_true", help="skip the change whose order matters")
     parser.add_argument("--directories", default="5000,50000", help="directory users, one group changed ('' to skip)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -194,8 +248,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        if args.sizes:
-            against_plans([int(s) for s in args.sizes.split(",")], args.repeat, tmp)
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else []
+        if sizes:
+            against_plans(sizes, args.shapes.split(","), args.yaml, args.repeat, tmp)
+        if sizes and not args.no_conflict:
+            order_matters(sizes, args.repeat, tmp)
         if args.directories:
             proportional([int(s) for s in args.directories.split(",")], args.repeat, tmp)
 
