@@ -65,7 +65,7 @@ from ownscim_infra.offline.report import (
 )
 from ownscim_infra.offline.report_text import changed_summary, drift_lines
 from ownscim_infra.offline.rollout import Progress
-from ownscim_infra.offline.simulate import Console, State, change_runs, load_state, replace_targets, simulate_states
+from ownscim_infra.offline.simulate import DayTwo, State, change_runs, load_state, simulate_states
 from ownscim_infra.offline.steps import Op, Step
 from ownscim_infra.receiver.settings import Deactivation
 
@@ -587,16 +587,13 @@ def review(
 
     ``console`` (a console file: Admin Console actions after BASE's run), ``refresh``
     (``pulumi up --refresh``) and ``replace`` (``--replace`` targets) run NEW's ``pulumi up``
-    as :func:`~.simulate.simulate` does; the report's drift says what Okta holds against NEW.
+    as :func:`~.simulate.simulate` does (read into one :class:`~.simulate.DayTwo`); the
+    report's drift says what Okta holds against NEW.
     """
     base = load_state(base_config, base_directory or directory)
     new = load_state(new_config, directory, base, previous=base)  # the program reads BASE's run's outputs back
-    day_two: dict[str, Any] = {
-        "console": None if console is None else Console.read(console),
-        "refresh": refresh,
-        "replace": replace_targets(new, replace),
-    }
-    with change_runs(new, base, deactivation=deactivation, progress=progress, **day_two) as run:
+    day_two = DayTwo.read(new, console=console, refresh=refresh, replace=replace)
+    with change_runs(new, base, deactivation=deactivation, progress=progress, day_two=day_two) as run:
         report = run(None)
         orders = explore_orders(report, run)
     introduced, already_plan = plan_warnings(base, new, report)

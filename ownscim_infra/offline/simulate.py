@@ -41,7 +41,7 @@ from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pulumi
 
@@ -83,6 +83,52 @@ class State:
     plan: Plan
     directory: Directory
     directory_file: str = ""
+
+
+#: What Okta makes of a direct assignment of a member of an assigned group (:class:`.okta_org.OktaOrg`).
+DirectScope = Literal["USER", "GROUP"]
+
+
+@dataclass(frozen=True)
+class DayTwo:
+    """How the change's ``pulumi up`` meets an org that lived after the previous run (day two),
+    read and checked (:meth:`read`); the default: nothing happened, a plain ``pulumi up``.
+
+    - ``console``: the console file (``--console``, :class:`Console`): Admin Console actions
+      applied after the previous config's run and before the change's (:mod:`.console`; in the
+      file's order, Okta's provisioning reacting to each before the next, and Own's "before"
+      read after them); the drift they make and the run repairs is reported with ``repair``
+      ``None`` (:mod:`.drift`), what Okta did in Own for them in ``console_changes``.
+    - ``refresh``: ``pulumi up --refresh`` for the change's run (:meth:`.engine.Engine.refresh`).
+    - ``replace``: the logical names the change's run replaces whatever their diff
+      (``pulumi up --replace URN``; :func:`replace_targets` makes them of URNs).
+    - ``direct_scope``: ``USER`` or ``GROUP``: Okta's scope of a direct assignment of a member of
+      an assigned group (:class:`.okta_org.OktaOrg`; articulate/terraform-provider-okta #264,
+      unverified), in every run.
+    """
+
+    console: Console | None = None
+    refresh: bool = False
+    replace: tuple[str, ...] = ()
+    direct_scope: DirectScope = "USER"
+
+    @classmethod
+    def read(
+        cls,
+        current: State,
+        *,
+        console: str | Path | None = None,
+        refresh: bool = False,
+        replace: Sequence[str] = (),
+        direct_scope: DirectScope = "USER",
+    ) -> DayTwo:
+        """The options as a command takes them: the console file's path (read here:
+        :meth:`Console.read`) and ``--replace`` targets (URNs or names: :func:`replace_targets`
+        against ``current``'s plan).
+
+        :raises ConfigError: an invalid console file. :raises InputError: a target no resource is."""
+        read = None if console is None else Console.read(console)
+        return cls(read, refresh, tuple(replace_targets(current, replace)), direct_scope)
 
 
 def read_own_state(reader: OktaScimClient, login: str) -> OwnState | None:
@@ -202,14 +248,11 @@ def run_simulation(
     previous: State | None = None,
     started_here: bool = False,
     connection_api: bool = True,
-    direct_scope: str = "USER",
+    day_two: DayTwo = DayTwo(),
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     request_deadline: float = REQUEST_DEADLINE,
     order: list[str] | None = None,
-    console: Console | None = None,
-    refresh: bool = False,
-    replace: Sequence[str] = (),
     transport: httpx.BaseTransport | None = None,
     own_store: SqliteStorage | None = None,
 ) -> SimulationReport:
@@ -217,16 +260,9 @@ def run_simulation(
     provisioning of Own after each step, then Own's state against what ``current``'s config
     means. Sends requests to ``base_url`` only.
 
-    :param console: Admin Console actions applied after ``previous``'s run and before
-        ``current``'s (:mod:`.console`; in the file's order, Okta's provisioning reacting to
-        each before the next, and Own's "before" read after them); the drift they make and the
-        run repairs is reported with ``repair`` ``None`` (:mod:`.drift`), what Okta did in Own
-        for them in ``console_changes``.
-    :param refresh: ``pulumi up --refresh`` for ``current``'s run (:meth:`.engine.Engine.refresh`).
-    :param replace: the logical names ``current``'s run replaces whatever their diff
-        (``pulumi up --replace URN``).
-    :param direct_scope: ``USER`` or ``GROUP``: what Okta makes of a direct assignment of a
-        member of an assigned group (:class:`.okta_org.OktaOrg`; #264, unverified).
+    :param day_two: the console file's actions between ``previous``'s run and ``current``'s,
+        ``pulumi up --refresh`` and ``--replace`` for ``current``'s, and Okta's scope of a direct
+        assignment (:class:`DayTwo`).
     :param order: the order of ``current``'s parallel steps (:meth:`.engine.Engine.up`;
         the review explores them: :attr:`SimulationReport.conflicts`).
     :param connection_api: whether Okta serves this app's connection through its API
@@ -255,10 +291,9 @@ def run_simulation(
             current,
             previous,
             connection_api=connection_api,
-            direct_scope=direct_scope,
+            day_two=day_two,
             progress=progress,
             set_account_regions=set_account_regions,
-            console=console,
         )
         return run_change(
             after_base,
@@ -266,12 +301,9 @@ def run_simulation(
             reader,
             previous=previous,
             started_here=started_here,
-            direct_scope=direct_scope,
+            day_two=day_two,
             set_account_regions=set_account_regions,
             order=order,
-            console=console,
-            refresh=refresh,
-            replace=replace,
             own_store=own_store,
             progress=progress,
         )
@@ -301,19 +333,18 @@ def run_base(
     previous: State | None,
     *,
     connection_api: bool = True,
-    direct_scope: str = "USER",
+    day_two: DayTwo = DayTwo(),
     progress: Progress | None = None,
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
-    console: Console | None = None,
 ) -> AfterBase:
     """The emulated org with ``previous``'s ``pulumi up`` run on it (Okta provisioning Own through
-    ``okta`` after each step) and the ``console``'s actions applied after it; without
+    ``okta`` after each step) and ``day_two``'s console actions applied after it; without
     ``previous``, the org as the directory makes it, nothing run. Parameters as
     :func:`run_simulation`'s.
 
     :raises ReceiverError: the receiver is unusable."""
     provisioner = Provisioner(okta)
-    org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=direct_scope)
+    org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=day_two.direct_scope)
     org.seed_groups(_existing_groups(current, previous))
     after = AfterBase(org, Rollout(org, provisioner, progress=progress), current)
     if previous is not None:
@@ -324,9 +355,9 @@ def run_base(
         after.previous_findings = setup_findings(rollout.app().settings()) + first.findings
         after.previous_findings += rule_findings(previous.plan.config, previous.directory)
         after.previous_failed = first.result.failed
-        if console is not None:
+        if day_two.console is not None:
             after.current, after.introduced, after.console_findings, after.in_own = _apply_console(
-                rollout, previous, current, console
+                rollout, previous, current, day_two.console
             )
     return after
 
@@ -338,12 +369,9 @@ def run_change(
     *,
     previous: State | None = None,
     started_here: bool = False,
-    direct_scope: str = "USER",
+    day_two: DayTwo = DayTwo(),
     set_account_regions: Callable[[tuple[str, ...]], None] | None = None,
     order: list[str] | None = None,
-    console: Console | None = None,
-    refresh: bool = False,
-    replace: Sequence[str] = (),
     own_store: SqliteStorage | None = None,
     progress: Progress | None = None,
 ) -> SimulationReport:
@@ -370,8 +398,8 @@ def run_change(
         current.plan.config,
         directory_after=current.directory,
         order=order,
-        refresh=refresh,
-        replace=replace,
+        refresh=day_two.refresh,
+        replace=day_two.replace,
     )
     okta.on_request = None
     app = rollout.app()
@@ -403,7 +431,7 @@ def run_change(
         users.append(judge.user(login, wanted[login], own))
     caveats: dict[str, str] = {}
     declared = declared_members(current.plan, current.directory)
-    for f in regions_not_guaranteed(current.plan.config, current.directory, declared, direct_scope):
+    for f in regions_not_guaranteed(current.plan.config, current.directory, declared, day_two.direct_scope):
         caveats.setdefault(okta_fold(f.logins[0]), f.message)
     for user in users:  # a label: whether Okta keeps the direct value is not known (#264)
         user.not_guaranteed = caveats.get(okta_fold(user.login))
@@ -434,9 +462,11 @@ def run_change(
         conflicts=run.conflicts,
         rule_timing=run.rule_timing,
         drift=after + repaired(after_base.introduced, after),
-        console=[a.render() for a in console.actions] if console else [],
+        console=[a.render() for a in day_two.console.actions] if day_two.console else [],
         console_changes=after_base.in_own,
-        next_run=rollout.engine.preview(current.plan.resources) if console or refresh or replace else None,
+        next_run=rollout.engine.preview(current.plan.resources)
+        if day_two.console or day_two.refresh or day_two.replace
+        else None,
         fixed=[(a, b) for g in run.conflicts for i, a in enumerate(g) for b in g[i + 1 :] if not run.independent(a, b)],
     )
 
@@ -551,7 +581,7 @@ def simulate(
     console: str | Path | None = None,
     refresh: bool = False,
     replace: Sequence[str] = (),
-    direct_scope: str = "USER",
+    direct_scope: DirectScope = "USER",
     http: bool = False,
 ) -> SimulationReport:
     """Build the plan(s), start a receiver unless ``receiver_url`` is given, run, report.
@@ -559,7 +589,9 @@ def simulate(
     :param console: a console file (:mod:`ownscim_infra.config.console`): the Admin Console
         actions between ``previous``'s run and this one (needs ``previous``).
     :param refresh: ``pulumi up --refresh``. :param replace: ``pulumi up --replace URN`` targets
-        (URNs, or the logical names that end them). :param direct_scope: :func:`run_simulation`.
+        (URNs, or the logical names that end them). :param direct_scope: Okta's scope of a direct
+        assignment. The four are read, once ``previous`` and the config are, into one
+        :class:`DayTwo` (:meth:`DayTwo.read`).
 
     :param deactivation: what the receiver started here does with a deactivated user:
         ``remove`` (Own's documented deprovisioning, the default) or ``keep`` (kept inactive;
@@ -588,10 +620,7 @@ def simulate(
         deactivation=deactivation,
         request_deadline=request_deadline,
         progress=progress,
-        console=None if console is None else Console.read(console),
-        refresh=refresh,
-        replace=replace_targets(current, replace),
-        direct_scope=direct_scope,
+        day_two=DayTwo.read(current, console=console, refresh=refresh, replace=replace, direct_scope=direct_scope),
         http=http,
     )
 
@@ -636,16 +665,14 @@ def simulate_states(
     progress: Progress | None = None,
     connection_api: bool = True,
     order: list[str] | None = None,
-    console: Console | None = None,
-    refresh: bool = False,
-    replace: Sequence[str] = (),
-    direct_scope: str = "USER",
+    day_two: DayTwo = DayTwo(),
     http: bool = False,
 ) -> SimulationReport:
     """:func:`simulate` of states already loaded (:func:`load_state`), on an org whose
     connection Okta serves through its API (``connection_api``, :class:`.okta_org.OktaOrg`);
-    ``order``: the order of the parallel steps of ``current``'s run; ``console``, ``refresh``,
-    ``replace`` (logical names): :func:`run_simulation`.
+    ``order``: the order of the parallel steps of ``current``'s run; ``day_two`` (the console's
+    actions, ``--refresh``, ``--replace`` as logical names, Okta's scope of a direct
+    assignment, read: :class:`DayTwo`): :func:`run_simulation`.
 
     Without ``receiver_url`` a receiver is started with a temporary database: in this process
     (:func:`ownscim_infra.receiver.in_process.serve_in_process`: the same application and
@@ -682,10 +709,7 @@ def simulate_states(
             set_account_regions=set_account_regions,
             request_deadline=request_deadline,
             order=order,
-            console=console,
-            refresh=refresh,
-            replace=replace,
-            direct_scope=direct_scope,
+            day_two=day_two,
             transport=transport,
             own_store=own_store,
         )
@@ -748,10 +772,7 @@ def change_runs(
     request_deadline: float = REQUEST_DEADLINE,
     progress: Progress | None = None,
     connection_api: bool = True,
-    console: Console | None = None,
-    refresh: bool = False,
-    replace: Sequence[str] = (),
-    direct_scope: str = "USER",
+    day_two: DayTwo = DayTwo(),
 ) -> Iterator[Callable[[list[str] | None], SimulationReport]]:
     """Runs of the change ``before`` -> ``current`` in orders of its parallel steps, as many
     :func:`simulate_states` (``before`` and ``current``, the same options, a receiver in this
@@ -789,10 +810,9 @@ def change_runs(
             current,
             before,
             connection_api=connection_api,
-            direct_scope=direct_scope,
+            day_two=day_two,
             progress=progress,
             set_account_regions=first.app.set_account_regions,
-            console=console,
         )
         assert after is not None
         shared: dict[str, object] = {"okta": okta, "progress": progress, "current": current, "before": before}
@@ -813,12 +833,9 @@ def change_runs(
                 reader_n,
                 previous=before,
                 started_here=True,
-                direct_scope=direct_scope,
+                day_two=day_two,
                 set_account_regions=receiver.app.set_account_regions,
                 order=order,
-                console=console,
-                refresh=refresh,
-                replace=replace,
                 own_store=receiver.store,
                 progress=progress,
             )

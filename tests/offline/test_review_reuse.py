@@ -177,7 +177,7 @@ def test_each_order_run_from_bases_kept_run_is_the_run_from_scratch(tmp_path):
     """BASE's run (and the console's actions after it) is made once and kept (``change_runs``):
     the change's run in each order, on a copy of Okta, the engine and Own as BASE left them,
     reports what a simulation from scratch in that order reports, field for field."""
-    from ownscim_infra.offline.simulate import Console, change_runs, load_state, simulate_states
+    from ownscim_infra.offline.simulate import Console, DayTwo, change_runs, load_state, simulate_states
 
     data = example_data()
     # Own US moves to emea2 while jordan.kim, one of its members, is assigned directly: two
@@ -191,14 +191,15 @@ def test_each_order_run_from_bases_kept_run_is_the_run_from_scratch(tmp_path):
         "- {action: add-member, group: Own EMEA, login: chris.doe@example.com}\n"
         "- {action: set-regions, person: dana.lee@example.com, regions: us1}\n"
     )
-    base, new, console = load_state(EXAMPLE, DIRECTORY), load_state(new_file, DIRECTORY), Console.read(console_file)
-    with change_runs(new, base, console=console) as run:
+    base, new = load_state(EXAMPLE, DIRECTORY), load_state(new_file, DIRECTORY)
+    day_two = DayTwo(console=Console.read(console_file))
+    with change_runs(new, base, day_two=day_two) as run:
         first = run(None)
         assert first.conflicts, "the change must have steps whose order matters"
         (group,) = first.conflicts
         orders: list[list[str] | None] = [list(reversed(group)), list(group), None]
         kept = [first, *(run(order) for order in orders)]
-    scratch = [simulate_states(new, base, console=console, order=order) for order in [None, *orders]]
+    scratch = [simulate_states(new, base, day_two=day_two, order=order) for order in [None, *orders]]
     assert [_without_ids(r) for r in kept] == [_without_ids(r) for r in scratch]
     outcomes = {tuple(sorted(u.own.regions)) for r in kept for u in r.users if u.login == "jordan.kim@example.com"}
     assert len(outcomes) == 2, "the orders end differently for jordan.kim: each copy is its own"
