@@ -43,6 +43,7 @@ class Code(StrEnum):
     PRIORITY_ORDER = "priority-order"
     APP_DELETED = "app-deleted"
     APP_DEACTIVATED = "app-deactivated"
+    RULE_CHANGED_BY_HAND = "rule-changed-by-hand"
     REGIONS_NOT_GUARANTEED = "regions-not-guaranteed"
     # a change (review)
     GROUP_DELETED = "group-deleted"
@@ -94,6 +95,9 @@ MEANINGS: dict[Code, str] = {
     "assigned through groups, removing their app assignment; whether Own then receives a SCIM deactivation is not "
     "documented, so Own's accounts are either deactivated or left active and not provisioned until the app is "
     "activated again (pulumi up --refresh)",
+    Code.RULE_CHANGED_BY_HAND: "a group rule the config declares was deactivated or its expression edited by hand "
+    "(--console): a deactivated rule keeps the members it added and adds no one; an edited one moves people in and "
+    "out of the group (and their Own regions) at once; both stay so until pulumi up --refresh",
     Code.REGIONS_NOT_GUARANTEED: "a person assigned directly is also in an assigned group: the provider sends no "
     "scope, and Okta may keep them GROUP-scoped with the group's regions (articulate/terraform-provider-okta #264)",
     Code.GROUP_DELETED: "a change deletes a group from Okta",

@@ -127,7 +127,7 @@ def test_a_rule_deactivated_or_edited_by_hand_is_a_drift_repaired_by_up_refresh(
         "status is INACTIVE, the config's rule is ACTIVE (a rule not active adds no one); "
         "expression is 'user.countryCode == \"BE\"', the config says 'user.countryCode == \"FR\"'"
     )
-    assert findings(doc, "group-rule") == [(FRANCE, "drift", message, repairs.REFRESH)]
+    assert findings(doc, "group-rule") == [(FRANCE, "drift", message, repairs.rule_changed(FRANCE))]
 
 
 def test_an_invalid_rule_is_deleted_in_the_console_before_the_refresh(fake_org):
