@@ -178,6 +178,31 @@ def test_verify_and_simulate_word_each_drift_of_members_and_rules_alike(okta_ser
     assert len(offline) == 3 and offline <= live
 
 
+@pytest.mark.parametrize(
+    "actions",
+    [
+        [{"action": "deactivate-rule", "group": FRANCE}],
+        [{"action": "edit-rule", "group": FRANCE, "expression": 'user.countryCode == "BE"'}],
+        [
+            {"action": "edit-rule", "group": FRANCE, "expression": 'user.countryCode == "DE"'},
+            {"action": "deactivate-rule", "group": FRANCE},
+        ],
+    ],
+)
+def test_verify_and_simulate_word_a_rule_deactivated_or_edited_by_hand_alike(okta_server, actions):
+    """``--console`` ``deactivate-rule`` / ``edit-rule`` on an org ``pulumi up`` made: ``verify``
+    over HTTP and ``simulate``'s drift give the rule's status and expression the same text and
+    the same repair (:func:`repairs.rule_not_as_declared`, :func:`repairs.rule_changed`)."""
+    org, result = pulumi_up(EXAMPLE)
+    okta_server.fake.serve(org)
+    console(org, *actions)
+    offline = [(d.what, d.repair) for d in drift_of(plan_of(EXAMPLE).config, org, result.state, "example")]
+    _, doc = verify_json()
+    live = [(message, repair) for _, status, message, repair in findings(doc, "group-rule") if status == "drift"]
+    assert len(offline) == 1 and offline == live
+    assert offline[0][1] == repairs.rule_changed(FRANCE)
+
+
 @pytest.mark.parametrize("exclude", ["00u1", [1], {"id": "00u1"}])
 def test_a_rule_whose_exclusions_are_not_a_list_of_ids_stops_with_one_line(fake_org, okta_server, exclude, capsys):
     """An answer that is not Okta's (a string where the ids belong would read as one id a
