@@ -193,8 +193,8 @@ def rule_changed(rule: str) -> str:
     against the state, which still holds the declared values."""
     return (
         f"{REFRESH} (the rule's Read records Okta's status and expression and the update puts the config's back: "
-        f"it activates {rule!r} again, and for an expression deactivates it, PUTs the config's and activates it; "
-        "Okta then evaluates the rule. A plain `pulumi up` sees nothing)"
+        f"a deactivated {rule!r} is activated again; another expression is replaced: deactivate, PUT the config's, "
+        "activate; Okta then evaluates the rule. A plain `pulumi up` sees nothing)"
     )
 
 

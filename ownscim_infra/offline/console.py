@@ -229,7 +229,7 @@ def rule_changed_findings(
             )
         else:
             moved = [f"{', '.join(joined)} joined the group"] if joined else []
-            moved += [f"{', '.join(left)} left it"] if left else []
+            moved += [f"{', '.join(left)} left the group"] if left else []
             what = (
                 f"group rule {rule.name!r} was edited by hand in the Admin Console (--console) to {rule.expression!r}: "
                 "Okta evaluated it at once: "

@@ -80,7 +80,7 @@ def test_a_rule_edited_by_hand_moves_people_at_once_and_refresh_puts_it_back(tmp
     want = repairs.rule_not_as_declared("ACTIVE", BE, FR)
     assert [(d.resource, d.what, d.repair) for d in report.drift] == [(RULE, want, repairs.rule_changed(FRANCE))]
     (finding,) = [f for f in report.findings if f.code == Code.RULE_CHANGED_BY_HAND]
-    assert finding.logins == (LOUIS,) and f"{LOUIS} left it" in finding.message and BE in finding.message
+    assert finding.logins == (LOUIS,) and f"{LOUIS} left the group" in finding.message and BE in finding.message
 
     repaired = run(tmp_path, EDIT, refresh=True)
     assert rule_steps(repaired) == [(Op.UPDATE, ["expressionValue"])]
@@ -94,7 +94,7 @@ def test_an_edit_that_matches_more_people_names_who_joined(tmp_path):
     """Mia (countryCode DE) joins Own France; Own DACH (priority 5) still gives her regions."""
     report = run(tmp_path, "- {action: edit-rule, group: Own France, expression: 'user.countryCode == \"DE\"'}\n")
     (finding,) = [f for f in report.findings if f.code == Code.RULE_CHANGED_BY_HAND]
-    assert "mia.schmidt@example.com joined the group" in finding.message and f"{LOUIS} left it" in finding.message
+    assert "mia.schmidt@example.com joined the group" in finding.message and f"{LOUIS} left the group" in finding.message
 
 
 @pytest.mark.parametrize("console", [DEACTIVATE, EDIT])
