@@ -12,6 +12,8 @@ acted (``config/README.md``, "The console file")::
     - {action: add-member, group: Own US, login: chris.doe@example.com}
     - {action: remove-member, group: Own US, login: jordan.kim@example.com}
     - {action: rename-group, group: Own US, to: US Team}
+    - {action: deactivate-rule, group: Own France}                 # the rule that fills the group
+    - {action: edit-rule, group: Own France, expression: 'user.countryCode == "BE"'}
     - {action: rename-app, to: Own (old)}                            # the app's label
     - {action: deactivate-app}
     - {action: delete-app}
@@ -30,9 +32,10 @@ from typing import Any, Literal
 from pydantic import Field, StrictStr, field_validator, model_validator
 
 from ownscim_infra.config.errors import ConfigError, ConfigIssue
-from ownscim_infra.config.models import Login, StrictModel, Text
+from ownscim_infra.config.models import RULE_EXPRESSION_MAX, Login, StrictModel, Text
 from ownscim_infra.config.validation import closest_key, validate_document
 from ownscim_infra.config.yaml_reader import Positions, read_document
+from ownscim_infra.domain import expression
 from ownscim_infra.domain.regions import join_regions
 
 #: The actions, and the keys each takes besides ``action`` (one of a pair for ``group | person``).
@@ -42,6 +45,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "add-member": ("group", "login"),
     "remove-member": ("group", "login"),
     "rename-group": ("group", "to"),
+    "deactivate-rule": ("group",),
+    "edit-rule": ("group", "expression"),
     "rename-app": ("to",),
     "deactivate-app": (),
     "delete-app": (),
@@ -53,6 +58,8 @@ ActionName = Literal[
     "add-member",
     "remove-member",
     "rename-group",
+    "deactivate-rule",
+    "edit-rule",
     "rename-app",
     "deactivate-app",
     "delete-app",
@@ -75,6 +82,13 @@ class ConsoleAction(StrictModel):
     to: Text | None = Field(
         default=None, min_length=1, description="The new name: a group's (rename-group), the app's label (rename-app)."
     )
+    expression: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=RULE_EXPRESSION_MAX,
+        description="The group rule's new expression (edit-rule), in the Okta Expression Language subset the "
+        "emulation evaluates (ownscim_infra/domain/expression.py).",
+    )
 
     @field_validator("action", mode="before")
     @classmethod
@@ -88,6 +102,23 @@ class ConsoleAction(StrictModel):
                 raise ValueError(f"must be {allowed}; did you mean `{close}`?")
         return value
 
+    @field_validator("expression")
+    @classmethod
+    def _evaluable(cls, value: str | None) -> str | None:
+        """An expression the emulation must evaluate (who the edited rule puts in the group):
+        one :func:`~ownscim_infra.domain.expression.parse` refuses is an error saying why and
+        what the subset allows."""
+        if value is None:
+            return value
+        tree = expression.parse(value)
+        if isinstance(tree, expression.CannotEvaluate):
+            raise ValueError(
+                f"{tree}: edit-rule takes an expression the offline evaluator reads (user.<attribute> ==/!= "
+                "'text', and/or/not, parentheses, String.startsWith, String.stringContains, Arrays.contains, "
+                "isMemberOfAnyGroup: ownscim_infra/domain/expression.py), e.g. 'user.countryCode == \"BE\"'"
+            )
+        return value
+
     @field_validator("regions", mode="before")
     @classmethod
     def _joined(cls, value: Any) -> Any:
@@ -98,7 +129,7 @@ class ConsoleAction(StrictModel):
     @model_validator(mode="after")
     def _keys_of_the_action(self) -> ConsoleAction:
         takes = ACTIONS[self.action]
-        given = [k for k in ("group", "person", "login", "regions", "to") if getattr(self, k) is not None]
+        given = [k for k in ("group", "person", "login", "regions", "to", "expression") if getattr(self, k) is not None]
         allowed = {k for spec in takes for k in spec.split(" | ")}
         extra = [k for k in given if k not in allowed]
         needed = [spec for spec in takes if not any(k in given for k in spec.split(" | "))]
@@ -122,7 +153,7 @@ class ConsoleAction(StrictModel):
     def render(self) -> str:
         """One line: ``set-regions group 'Own US': regions 'emea2'``."""
         target = f"group {self.group!r}" if self.group else f"person {self.person}" if self.person else "the app"
-        extra = {"regions": self.regions, "login": self.login, "to": self.to}
+        extra = {"regions": self.regions, "login": self.login, "to": self.to, "expression": self.expression}
         tail = ", ".join(f"{k} {v!r}" for k, v in extra.items() if v is not None)
         return f"{self.action} {target}" + (f": {tail}" if tail else "")
 

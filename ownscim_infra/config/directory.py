@@ -19,6 +19,14 @@ of YAML 1.2)::
 
     {"generatedAt": "2026-12-03T14:00:00Z", "source": "https://acme.okta.com", "users": [...]}
 
+and, optional, the exclusions of the org's group rules (what ``directory pull`` read for each
+config group with a ``rule``: the rule's ``conditions.people.users.exclude``, "Except The
+following users" in the Admin Console), by the group's Okta name, each login one of
+``users``, at most 100 a rule (Okta's limit: knowledge base, "Group Rule Restrictions")::
+
+    rules:
+      Own France: {excluded: [louis.martin@example.com]}
+
 Validated to the same standard as the config (:func:`ownscim_infra.config.validate_document`):
 unknown keys, duplicate logins, empty names are errors naming the file and key path.
 
@@ -46,7 +54,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field
 from ownscim_infra.config.errors import MISSING, ConfigError, ConfigIssue, shown
 from ownscim_infra.config.lookalike import confusable_keys, describe
 from ownscim_infra.config.models import Login, StrictModel, Text
-from ownscim_infra.config.validation import duplicate_issues, validate_document
+from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_document, read_text
 from ownscim_infra.domain.own_setup import okta_fold
 
@@ -175,6 +183,32 @@ class DirectoryUser(StrictModel):
         return okta_fold(name) in {okta_fold(g) for g in self.groups}
 
 
+#: The most users a group rule excludes: Okta's knowledge base, "Group Rule Restrictions"
+#: ("A single Group Rule can support up to 100 excluded users").
+MAX_RULE_EXCLUSIONS = 100
+
+
+class DirectoryRule(StrictModel):
+    """``rules.<group name>``: what the org's group rule for that group holds beside the config's."""
+
+    excluded: list[Login] = Field(
+        default_factory=list,
+        json_schema_extra={"default": []},
+        description="The logins the rule excludes (conditions.people.users.exclude, Except The following users): "
+        f"each a user of `users`, at most {MAX_RULE_EXCLUSIONS} (Okta's limit).",
+    )
+
+    @field_validator("excluded")
+    @classmethod
+    def _within_oktas_limit(cls, value: list[str]) -> list[str]:
+        if len(value) > MAX_RULE_EXCLUSIONS:
+            raise ValueError(
+                f"lists {len(value)} logins: a group rule excludes at most {MAX_RULE_EXCLUSIONS} users "
+                "(Okta's knowledge base, Group Rule Restrictions)"
+            )
+        return value
+
+
 class Directory(StrictModel):
     """The whole directory file."""
 
@@ -197,6 +231,12 @@ class Directory(StrictModel):
     generatedAt: datetime.datetime | None = Field(
         default=None,
         description="When the users were read (ISO 8601, UTC), as `directory pull` writes it: how old the file is.",
+    )
+    rules: dict[Text, DirectoryRule] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="The org's group rules' exclusions, by the group's Okta name (`directory pull` writes those of "
+        "the configs' rule groups): the emulated org's rule leaves those users out.",
     )
 
     @field_validator("generatedAt", mode="before")
@@ -313,9 +353,46 @@ def parse_directory(data: Any, file: str | Path = "<directory>", *, positions: P
     """Validate a parsed directory document; raises :class:`ConfigError` with every problem
     (with ``positions``, each names its line and column)."""
     duplicates = (
-        duplicate_issues(data, [("users", "login", "login")], resource_names=False) if isinstance(data, dict) else []
+        duplicate_issues(data, [("users", "login", "login")], resource_names=False) + _rule_issues(data)
+        if isinstance(data, dict)
+        else []
     )
     return validate_document(Directory, data, file, extra_issues=duplicates, sections=("users",), positions=positions)
+
+
+def _rule_issues(data: dict[str, Any]) -> list[Problem]:
+    """``rules``' checks across keys: an excluded login no user of ``users`` has (the
+    emulated org knows users only from ``users``), a login listed twice in one rule, two
+    entries for one group (names compared as Okta compares them)."""
+    rules, users = data.get("rules"), data.get("users")
+    if not isinstance(rules, dict):
+        return []
+    logins = {okta_fold(u["login"]) for u in users or () if isinstance(u, dict) and isinstance(u.get("login"), str)}
+    issues: list[Problem] = []
+    groups: dict[str, Any] = {}
+    for name, rule in rules.items():
+        if isinstance(name, str) and okta_fold(name) in groups:
+            message = (
+                f"group {groups[okta_fold(name)]!r} has its rule's exclusions already "
+                "(Okta compares names case-insensitively)"
+            )
+            issues.append(Problem(("rules", name), name, message, is_key=True))
+        groups.setdefault(okta_fold(name) if isinstance(name, str) else str(name), name)
+        excluded = rule.get("excluded") if isinstance(rule, dict) else None
+        if not isinstance(excluded, list):
+            continue
+        seen: set[str] = set()
+        for i, login in enumerate(excluded):
+            if not isinstance(login, str):
+                continue
+            if okta_fold(login) in seen:
+                twice = "is listed twice in this rule's exclusions"
+                issues.append(Problem(("rules", name, "excluded", i), login, twice))
+            elif okta_fold(login) not in logins:
+                message = "is not a user of `users`: an excluded login must be one of the directory's users"
+                issues.append(Problem(("rules", name, "excluded", i), login, message))
+            seen.add(okta_fold(login))
+    return issues
 
 
 #: Largest JSON directory file read, in bytes: 100,000 users of ~300 bytes each (login,

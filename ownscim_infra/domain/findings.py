@@ -43,6 +43,7 @@ class Code(StrEnum):
     PRIORITY_ORDER = "priority-order"
     APP_DELETED = "app-deleted"
     APP_DEACTIVATED = "app-deactivated"
+    RULE_CHANGED_BY_HAND = "rule-changed-by-hand"
     REGIONS_NOT_GUARANTEED = "regions-not-guaranteed"
     # a change (review)
     GROUP_DELETED = "group-deleted"
@@ -56,6 +57,7 @@ class Code(StrEnum):
     RULE_NOT_COMPUTED = "rule-not-computed"
     RULE_MATCHES_UNKNOWN = "rule-matches-unknown"
     RULE_TIMING = "rule-timing"
+    RULE_EXCLUDED = "rule-excluded"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -94,6 +96,9 @@ MEANINGS: dict[Code, str] = {
     "assigned through groups, removing their app assignment; whether Own then receives a SCIM deactivation is not "
     "documented, so Own's accounts are either deactivated or left active and not provisioned until the app is "
     "activated again (pulumi up --refresh)",
+    Code.RULE_CHANGED_BY_HAND: "a group rule the config declares was deactivated or its expression edited by hand "
+    "(--console): a deactivated rule keeps the members it added and adds no one; an edited one moves people in and "
+    "out of the group (and their Own regions) at once; both stay so until pulumi up --refresh",
     Code.REGIONS_NOT_GUARANTEED: "a person assigned directly is also in an assigned group: the provider sends no "
     "scope, and Okta may keep them GROUP-scoped with the group's regions (articulate/terraform-provider-okta #264)",
     Code.GROUP_DELETED: "a change deletes a group from Okta",
@@ -114,6 +119,9 @@ MEANINGS: dict[Code, str] = {
     Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order touch the "
     "same people: Okta applies an activated rule right away and asynchronously, so the outcome may depend on which "
     "reaches Okta first, and the emulation (rules applied after the run) cannot tell the orders apart",
+    Code.RULE_EXCLUDED: "a group rule the config declares excludes people on the org (the directory file's "
+    "`rules`, as directory pull read them): the rule leaves them out of the group and of its regions in Own, and "
+    "pulumi up --refresh clears the exclusions (the program declares none)",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

@@ -168,6 +168,36 @@ def rule_exclusion(rule: str, login: str) -> str:
     )
 
 
+def rule_not_as_declared(status: str | None, expression: str | None, want: str) -> str | None:
+    """What differs when the group rule Okta holds is not ``ACTIVE`` (deactivated by hand: it
+    keeps the members it added and adds no one, Okta's knowledge base, "What happens if group
+    rules are deactivated and deleted") or has another ``expression`` than the config's
+    ``want`` (edited by hand); ``None`` when neither. ``verify``'s ``group-rule`` check and
+    ``simulate``'s drift say it so."""
+    problems = []
+    if status != "ACTIVE":
+        problems.append(f"status is {status}, the config's rule is ACTIVE (a rule not active adds no one)")
+    if (expression or "").strip() != want.strip():
+        problems.append(f"expression is {expression!r}, the config says {want!r}")
+    return "; ".join(problems) or None
+
+
+def rule_changed(rule: str) -> str:
+    """The repair of :func:`rule_not_as_declared` (a status or an expression, not ``INVALID``):
+    ``pulumi up --refresh``. The rule's Read stores Okta's ``status`` and expression
+    (``resourceGroupRuleRead``, terraform-provider-okta ``resource_okta_group_rule.go``); the
+    update then activates a deactivated rule (``d.HasChange("status")``:
+    ``handleGroupRuleLifecycle``) and, for an expression, deactivates it, sends the declared
+    one (``UpdateGroupRule``) and activates it again (``resourceGroupRuleUpdate``,
+    ``hasGroupRuleChange``); Okta evaluates the activated rule. A plain ``pulumi up`` diffs
+    against the state, which still holds the declared values."""
+    return (
+        f"{REFRESH} (the rule's Read records Okta's status and expression and the update puts the config's back: "
+        f"a deactivated {rule!r} is activated again; another expression is replaced: deactivate, PUT the config's, "
+        "activate; Okta then evaluates the rule. A plain `pulumi up` sees nothing)"
+    )
+
+
 def rule_invalid(rule: str) -> str:
     """A rule Okta marks ``INVALID`` (an attribute or a group it names is gone): the
     provider replaces it (``CustomizeDiff``: ``ForceNewIf`` status ``INVALID``), creating the

@@ -9,7 +9,13 @@ label; a config whose app does not exist yet contributes no assignees):
 - the configs' ``people`` and every login a group's ``members`` lists
   (``GET /api/v1/users/{login}``; one not in the org is left out: the review says so);
 - the app's current assignees (``GET /api/v1/apps/{appId}/users``, then
-  ``GET /api/v1/users/{userId}`` for each not read already).
+  ``GET /api/v1/users/{userId}`` for each not read already);
+- for each config group with a ``rule``, the exclusions of the rule named after it that fills
+  the group (``GET /api/v1/groups/rules?search=``, as ``verify`` reads it:
+  ``conditions.people.users.exclude``), and each excluded user (``GET /api/v1/users/{userId}``
+  when not read already), written under ``rules`` (:func:`read_exclusions`): a review of the
+  file leaves them out of the group, as the org's rule does, where a file without them would
+  have the emulated rule put them back in.
 
 Each user is written with its login, first and last names (when Okta has them), email (when
 not the login), the groups above it is in (by their Okta names) and the profile attributes
@@ -112,10 +118,13 @@ def wanted(configs: Iterable[OwnScimConfig]) -> Wanted:
 
 @dataclass
 class Pulled:
-    """The users read (by Okta id) and, for each, the names of the groups read it is in."""
+    """The users read (by Okta id) and, for each, the names of the groups read it is in; and
+    the ids of the users each rule group's rule excludes (``excluded``: the group's Okta name ->
+    user ids, :func:`read_exclusions`)."""
 
     users: dict[str, okta_api.OktaUserProfile] = field(default_factory=dict)
     groups: dict[str, set[str]] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, user: okta_api.OktaUserProfile, group: str | None = None) -> None:
         """Record ``user`` (the first read of an id wins), in ``group`` when given."""
@@ -175,7 +184,35 @@ async def read_users(reader: okta_api.OktaReader, configs: list[OwnScimConfig]) 
         for assignee in await reader.list_app_users(app.id):
             if assignee.user_id not in pulled.users and (user := await reader.get_user_profile(assignee.user_id)):
                 pulled.add(user)
+    await read_exclusions(reader, configs, pulled)
     return pulled
+
+
+async def read_exclusions(reader: okta_api.OktaReader, configs: list[OwnScimConfig], pulled: Pulled) -> None:
+    """Into ``pulled``: for each config group with a ``rule`` that exists in Okta, the users
+    excluded by the rule named :attr:`~ownscim_infra.config.models.GroupConfig.rule_name` that
+    assigns users to it (``GET /api/v1/groups/rules?search=``; the first such rule, as
+    ``verify`` checks it), each user read when not read already (one Okta no longer has is left
+    out). Read-only."""
+    done: set[str] = set()
+    for config in configs:
+        for group in config.groups:
+            if group.rule is None or okta_fold(group.name) in done:
+                continue
+            done.add(okta_fold(group.name))
+            found = await reader.find_group(group.name)
+            if found is None:
+                continue
+            rules = [r for r in await reader.find_group_rules(group.rule_name) if found.id in r.group_ids]
+            if not rules or not rules[0].excluded:
+                continue
+            ids = []
+            for user_id in rules[0].excluded:
+                if user_id not in pulled.users and (user := await reader.get_user_profile(user_id)) is not None:
+                    pulled.add(user)
+                if user_id in pulled.users:
+                    ids.append(user_id)
+            pulled.excluded[found.name] = ids
 
 
 def user_entry(user: okta_api.OktaUserProfile, groups: Iterable[str], attributes: Iterable[str]) -> dict[str, Any]:
@@ -206,12 +243,21 @@ def user_entry(user: okta_api.OktaUserProfile, groups: Iterable[str], attributes
 
 
 def document(pulled: Pulled, attributes: Iterable[str], source: str, generated_at: str) -> dict[str, Any]:
-    """The directory document of ``pulled``: ``source``, ``generatedAt``, ``users`` sorted by
-    login as Okta compares them (deactivated users left out). Pure."""
+    """The directory document of ``pulled``: ``source``, ``generatedAt``, ``rules`` (when a
+    rule excludes anyone: the group's name -> ``{"excluded": logins}``, sorted, deactivated
+    users left out as they are of ``users``), ``users`` sorted by login as Okta compares them
+    (deactivated users left out). Pure."""
     attributes = sorted(attributes)
-    users = [user_entry(u, pulled.groups[u.id], attributes) for u in pulled.users.values() if u.status != DEACTIVATED]
+    active = {i: u for i, u in pulled.users.items() if u.status != DEACTIVATED}
+    users = [user_entry(u, pulled.groups[u.id], attributes) for u in active.values()]
     users.sort(key=lambda e: (okta_fold(e["login"]), e["login"]))
-    return {"source": source, "generatedAt": generated_at, "users": users}
+    rules = {}
+    for name in sorted(pulled.excluded, key=lambda n: (okta_fold(n), n)):
+        held = [active[i].login for i in pulled.excluded[name] if i in active]
+        logins = sorted(held, key=lambda login: (okta_fold(login), login))
+        if logins:
+            rules[name] = {"excluded": logins}
+    return {"source": source, "generatedAt": generated_at} | ({"rules": rules} if rules else {}) | {"users": users}
 
 
 def render(doc: Mapping[str, Any]) -> str:

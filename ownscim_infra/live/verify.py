@@ -566,14 +566,11 @@ def check_group_rules(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Fin
             out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, message, repair=REFRESH))
             continue
         rule = rules[0]
-        problems = []
-        if rule.status != "ACTIVE":
-            problems.append(f"status is {rule.status}, the config's rule is ACTIVE (a rule not active adds no one)")
-        if (rule.expression or "").strip() != group.rule.strip():
-            problems.append(f"expression is {rule.expression!r}, the config says {group.rule!r}")
+        problems = repair_text.rule_not_as_declared(rule.status, rule.expression, group.rule)
         if problems:
-            repair = repair_text.rule_invalid(rule.name) if rule.status == "INVALID" else REFRESH
-            out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, "; ".join(problems), repair=repair))
+            invalid = rule.status == "INVALID"
+            repair = repair_text.rule_invalid(rule.name) if invalid else repair_text.rule_changed(rule.name)
+            out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, problems, repair=repair))
         now = okta_group.name if okta_group is not None else group.name
         excluded = []
         for user_id in rule.excluded:

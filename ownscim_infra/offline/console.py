@@ -18,6 +18,16 @@ console makes them:
   so, is added to that rule's exclusions (:meth:`~.okta_org.OktaOrg.exclude_removed_member`:
   Okta's help, "Manual group user management"), so the rule does not put them back.
 - ``rename-group``: ``PUT /api/v1/groups/{groupId}`` (names are unique: E0000001).
+- ``deactivate-rule``: Directory > Groups > Rules > the rule that assigns users to the group >
+  Deactivate: ``INACTIVE``; the members it added stay (Okta's knowledge base, "What happens if
+  group rules are deactivated and deleted") and it adds no one
+  (:meth:`~.okta_org.OktaOrg.deactivate_rule_by_hand`).
+- ``edit-rule``: Deactivate, Edit (the expression), Activate: Okta evaluates the new expression
+  at once (:meth:`~.okta_org.OktaOrg.edit_rule_by_hand`): who it now matches joins the group,
+  who it managed and no longer matches leaves it (Own's regions follow).
+  Only ``pulumi up --refresh`` puts either back (the rule's Read records ``status`` and the
+  expression); a plain ``pulumi up`` sees nothing. Both are the finding ``rule-changed-by-hand``
+  (:func:`rule_changed_findings`), never safe.
 - ``rename-app``: Applications > the app > General > Edit, Application label (labels need not
   be unique); Okta's provisioning does not change. Only ``pulumi up --refresh`` puts the
   config's label back (the app's Read: :class:`~.provider.AutoLoginModel`).
@@ -46,6 +56,7 @@ from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction
 from ownscim_infra.config.directory import Directory
 from ownscim_infra.config.yaml_reader import Positions
+from ownscim_infra.domain import repairs
 from ownscim_infra.domain.findings import Code, Finding
 from ownscim_infra.domain.own_setup import REGIONS_ATTRIBUTE, okta_fold
 from ownscim_infra.domain.repairs import REFRESH
@@ -68,16 +79,22 @@ def apply_console(
     positions: Positions | None = None,
     *,
     after: Callable[[], None] | None = None,
-) -> None:
+) -> list[Finding]:
     """Apply ``actions`` in order to ``org`` (``app_id``: the app the state holds), calling
     ``after`` once each action is taken, before the next one (Okta's provisioning reacts to
     each admin action in turn: :meth:`.rollout.Rollout.react`); the memberships they change
-    carry into the next run's directory through :func:`with_memberships`.
+    carry into the next run's directory through :func:`with_memberships`. Returns the
+    findings the actions make: ``rule-changed-by-hand`` for each rule deactivated or edited
+    (:func:`rule_changed_findings`).
 
     :raises ConfigError: an action the org cannot take, naming ``file``, the line and column
         (with the file's ``positions``) and ``[n].key``."""
     issues = []
+    members_before: dict[int, set[str]] = {}
     for n, action in enumerate(actions):
+        gid = org.find_group(action.group or "") if action.action in ("deactivate-rule", "edit-rule") else None
+        if gid is not None:
+            members_before[n] = {okta_fold(u.login) for u in org.members(gid)}
         try:
             _apply(org, app_id, action)
         except _Refused as refused:
@@ -93,6 +110,7 @@ def apply_console(
                 after()
     if issues:
         raise ConfigError(file, issues)
+    return rule_changed_findings(org, actions, members_before)
 
 
 def _group_id(org: OktaOrg, name: str) -> str:
@@ -142,6 +160,8 @@ def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
             raise _Refused("to", action.to, f"Okta refuses it (group names are unique): {exc}") from None
     elif action.action in ("add-member", "remove-member"):
         _membership(org, action)
+    elif action.action in ("deactivate-rule", "edit-rule"):
+        _rule_action(org, action)
     elif action.group is not None:
         app, gid = _app(org, app_id), _group_id(org, action.group)
         held = org.apps[app].group_assignments.get(gid)
@@ -160,6 +180,70 @@ def _apply(org: OktaOrg, app_id: str | None, action: ConsoleAction) -> None:
             org.remove_direct_assignment(app, uid)
         else:
             org.assign_user(app, uid, {**values, REGIONS_ATTRIBUTE: action.regions})
+
+
+def _rule_action(org: OktaOrg, action: ConsoleAction) -> None:
+    """``deactivate-rule`` / ``edit-rule`` of the rule that assigns users to ``action.group``."""
+    gid = _group_id(org, action.group or "")
+    rule = org.rule_for_group(gid)
+    if rule is None:
+        ruled = sorted({org.groups[g].name for r in org.rules.values() for g in r.group_ids if g in org.groups})
+        raise _Refused(
+            "group",
+            action.group,
+            "no group rule assigns users to this group (groups a rule fills: " + (", ".join(ruled) or "none") + ")",
+        )
+    if action.action == "deactivate-rule":
+        if rule.status != "ACTIVE":
+            raise _Refused("action", action.action, f"group rule {rule.name!r} is already {rule.status}")
+        org.deactivate_rule_by_hand(rule.id)
+    else:
+        org.edit_rule_by_hand(rule.id, action.expression or "")
+
+
+def rule_changed_findings(
+    org: OktaOrg, actions: Sequence[ConsoleAction], members_before: dict[int, set[str]]
+) -> list[Finding]:
+    """``rule-changed-by-hand``, one for each ``deactivate-rule`` / ``edit-rule`` of ``actions``
+    (applied to ``org``): what the rule now holds and, for an edit, who joined or left the
+    group (``members_before``: the action's index -> the logins in the group just before it,
+    folded), whose Own regions followed. Never safe: the rule stays so until a ``pulumi up
+    --refresh`` (:func:`~ownscim_infra.domain.repairs.rule_changed`), which puts the config's
+    rule back and moves those people again."""
+    found = []
+    for n, action in enumerate(actions):
+        if action.action not in ("deactivate-rule", "edit-rule"):
+            continue
+        gid = org.find_group(action.group or "")
+        rule = org.rule_for_group(gid) if gid is not None else None
+        if gid is None or rule is None:
+            continue
+        now = {okta_fold(u.login) for u in org.members(gid)}
+        before = members_before.get(n, now)
+        joined, left = sorted(now - before), sorted(before - now)
+        if action.action == "deactivate-rule":
+            what = (
+                f"group rule {rule.name!r} was deactivated by hand in the Admin Console (--console): the members it "
+                "added stay (Okta's knowledge base, What happens if group rules are deactivated and deleted), and "
+                "it adds no one, so people who come to match it later do not reach Own"
+            )
+        else:
+            moved = [f"{', '.join(joined)} joined the group"] if joined else []
+            moved += [f"{', '.join(left)} left the group"] if left else []
+            what = (
+                f"group rule {rule.name!r} was edited by hand in the Admin Console (--console) to {rule.expression!r}: "
+                "Okta evaluated it at once: "
+                + ("; ".join(moved) + " (their regions in Own followed)" if moved else "nobody joined or left")
+            )
+        found.append(
+            Finding(
+                Code.RULE_CHANGED_BY_HAND,
+                what,
+                tuple(joined + left),
+                (f"Repair: {repairs.rule_changed(rule.name)}.",),
+            )
+        )
+    return found
 
 
 def _membership(org: OktaOrg, action: ConsoleAction) -> None:

@@ -17,6 +17,9 @@ the command or Admin Console step that brings it back, worded once for ``verify`
 - a member added to or removed from a ``members`` group by hand: ``pulumi up --refresh`` (the
   memberships' Read with ``track_all_users`` records Okta's members, and the update puts the
   config's list back; a plain ``pulumi up`` sees nothing);
+- a ``rule`` group's rule deactivated or its expression edited by hand: ``pulumi up
+  --refresh`` (the rule's Read records Okta's status and expression; the update activates it,
+  or deactivates it, puts the config's expression back and activates it);
 - a member a ``rule`` group's rule manages, removed by hand: Okta adds them to the rule's
   exclusions, so the rule leaves them out: ``pulumi up --refresh`` (the rule's Read records
   ``users_excluded``, the update clears it, Okta evaluates the rule again), or the console;
@@ -135,16 +138,23 @@ def _members(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: 
 
 
 def _rules(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], names: naming.ResourceNames) -> list[Drift]:
-    """A ``rule`` group whose rule excludes someone: Okta excludes a rule-managed member removed
-    by hand from the rule (:meth:`~.okta_org.OktaOrg.exclude_removed_member`), so no evaluation
-    puts them back; ``pulumi up --refresh`` reads the exclusion (the rule's Read stores
-    ``users_excluded``) and the update clears it (the program declares none)."""
+    """A ``rule`` group whose rule is not ``ACTIVE`` or has another expression than the
+    config's (deactivated or edited by hand: ``--console`` ``deactivate-rule``, ``edit-rule``),
+    worded and repaired as ``verify`` words them (:func:`~ownscim_infra.domain.repairs.rule_not_as_declared`,
+    :func:`~ownscim_infra.domain.repairs.rule_changed`: the rule's Read records both, the update
+    puts the config's back); and each person the rule excludes: Okta excludes a rule-managed
+    member removed by hand from the rule (:meth:`~.okta_org.OktaOrg.exclude_removed_member`), so
+    no evaluation puts them back; ``pulumi up --refresh`` reads the exclusion (the rule's Read
+    stores ``users_excluded``) and the update clears it (the program declares none)."""
     found = []
     for group in config.groups:
         held = state.get(names.group_rule(group.resource_key))
         if group.rule is None or held is None or held.id not in org.rules:
             continue
         rule = org.rules[held.id]
+        problems = repairs.rule_not_as_declared(rule.status, rule.expression, group.rule)
+        if problems is not None:
+            found.append(Drift(held.name, problems, repairs.rule_changed(rule.name), "rule"))
         gid = next(iter(rule.group_ids), "")
         now = org.groups[gid].name if gid in org.groups else group.name
         excluded = [u for uid in rule.excluded if (u := org.user(uid)) is not None]

@@ -1,6 +1,6 @@
 """The offline findings read from settings and files: the setup page's rules on the emulated
-app, the directory's near-miss group names, and the group rules whose members cannot be
-computed from the directory.
+app, the directory's near-miss group names, the group rules whose members cannot be
+computed from the directory, and those the org's exclusions leave people out of.
 
 The :class:`~ownscim_infra.domain.findings.Finding` type and the codes are the domain's
 (one for offline and live); the rules are :mod:`ownscim_infra.domain.setup_rules`'s. This
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ownscim_infra.config import OwnScimConfig
 from ownscim_infra.config.directory import Directory, unknown_groups
+from ownscim_infra.domain import repairs
 from ownscim_infra.domain.expression import (
     OKTA_BASE_ATTRIBUTES,
     CannotEvaluate,
@@ -108,6 +109,33 @@ def rule_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
                 f"compute who is in the group and {who}; check the group's members in Okta (Directory > Groups > "
                 f"{group.name} > People) and their regions in Own",
                 listed,
+                groups=(group.name,),
+            )
+        )
+    return found + rule_exclusion_findings(config, directory)
+
+
+def rule_exclusion_findings(config: OwnScimConfig, directory: Directory) -> list[Finding]:
+    """``rule-excluded``: a config group's rule that excludes people on the org, as the
+    directory file's ``rules`` says (``directory pull`` reads ``conditions.people.users.exclude``):
+    the emulated rule leaves them out as Okta's does (:meth:`~.okta_org.OktaOrg.seed_rule_exclusions`),
+    out of the group and of its regions in Own, while the program declares no exclusion; the
+    repair is :func:`~ownscim_infra.domain.repairs.rule_exclusion`'s."""
+    found = []
+    for group in config.groups:
+        rule = next((r for n, r in directory.rules.items() if okta_fold(n) == okta_fold(group.name)), None)
+        if group.rule is None or rule is None or not rule.excluded:
+            continue
+        logins = tuple(rule.excluded)
+        found.append(
+            Finding(
+                Code.RULE_EXCLUDED,
+                f"group rule {group.rule_name!r} on the org excludes {', '.join(logins)} (the directory file's "
+                "`rules`, as `directory pull` read them): the rule leaves them out of group "
+                f"{group.name!r} and of its regions in Own, whether or not its expression matches them, while the "
+                "config declares no exclusion",
+                logins,
+                (f"Repair: {repairs.rule_exclusion(group.rule_name, ', '.join(logins))}.",),
                 groups=(group.name,),
             )
         )

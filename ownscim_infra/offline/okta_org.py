@@ -93,8 +93,34 @@ the group the next time the group rule evaluates"). The exclusion is the rule's
 ``conditions.people.users.exclude`` (:attr:`OrgRule.excluded`); the rule's evaluation passes
 over an excluded user. A member the rule removes itself (its profile no longer matches) is not
 excluded (Okta's knowledge base, "How to add and remove users from groups using group rules and
-exceptions"). Okta caps the list at 100 users (knowledge base, "Removing Users from Exception
-List in Group Rules"); what Okta does past it is not said: not modelled.
+exceptions").
+
+**At most 100 excluded users a rule** (Okta's knowledge base, "Group Rule Restrictions",
+support.okta.com/help/s/article/Group-Rule-Restrictions: "A single Group Rule can support up to
+100 excluded users"; "Removing Users from Exception List in Group Rules": "a group rule may hit
+the limit of users allowed in the exception list (100 users). Once the limit is reached, an
+admin must manually remove the users from that list"). Okta documents neither the error nor what
+becomes of a 101st rule-managed member removed by hand; chosen, to check on a real org: the
+removal is refused, and so is a rule created or updated with more than 100, with ``E0000001``
+(HTTP 400, Okta's code for a request that fails validation) naming
+``conditions.people.users.exclude`` (:data:`MAX_RULE_EXCLUSIONS`, :meth:`OktaOrg._check_exclusions`).
+
+**A rule deactivated or edited by hand** (the Admin Console: Directory > Groups > Rules):
+deactivating keeps every member the rule added (Okta's knowledge base, "What happens if group
+rules are deactivated and deleted",
+support.okta.com/help/s/article/what-happens-if-group-rules-are-deactivated-and-deleted: "When
+a group rule is disabled, users who were added to a group by that rule are not removed. Their
+group membership remains, but the rule will no longer be applied to new users. If the rule is
+reactivated, it will resume assigning new users"; "Removing Users from Exception List in Group
+Rules": "existing rule-managed users will still retain their membership in the group"). An
+edit is deactivate, edit, activate (Okta updates only inactive rules; the console's Edit is
+offered on an inactive rule); Okta evaluates the activated rule at once
+(:meth:`OktaOrg.deactivate_rule_by_hand`, :meth:`OktaOrg.edit_rule_by_hand`).
+
+**A rule's exclusions on a real org** (``directory pull`` writes them under ``rules``,
+:class:`~ownscim_infra.config.directory.DirectoryRule`): :meth:`OktaOrg.seed_rule_exclusions`
+keeps them until the rule that assigns users to that group exists, then adds them to its
+exclusions before it is evaluated (the org as it was before the run being reviewed).
 """
 
 from __future__ import annotations
@@ -105,7 +131,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownscim_infra.config.directory import Directory, DirectoryUser
+from ownscim_infra.config.directory import MAX_RULE_EXCLUSIONS, Directory, DirectoryUser
 from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.own_setup import okta_fold
 
@@ -337,6 +363,9 @@ class OktaOrg:
         #: (a group's memberships, a rule): over the directory's listing
         self._api_members: dict[str, dict[str, bool]] = {}
         self.rules: dict[str, OrgRule] = {}
+        #: folded group name -> the logins the org's rule for that group excludes, until the
+        #: rule exists (:meth:`seed_rule_exclusions`)
+        self._seeded_exclusions: dict[str, list[str]] = {}
 
     # -- the directory -------------------------------------------------------
 
@@ -370,6 +399,28 @@ class OktaOrg:
                     _okta_id("00g", "existing:" + okta_fold(name)), [name]
                 )
                 self._changed_group(name)
+
+    def seed_rule_exclusions(self, directory: Directory) -> None:
+        """The exclusions the org's group rules hold before the program runs, as ``directory
+        pull`` read them (``directory.rules``: group name -> the excluded logins): each is
+        added to the exclusions of the rule that assigns users to that group once it exists,
+        before Okta evaluates it (:meth:`apply_rules`), so that the emulated org leaves those
+        people out as the real one does. A login the directory has no user for is skipped (the
+        directory's validation refuses it)."""
+        for name, rule in directory.rules.items():
+            self._seeded_exclusions.setdefault(okta_fold(name), []).extend(rule.excluded)
+
+    def _apply_seeded_exclusions(self) -> None:
+        """:meth:`seed_rule_exclusions`'s logins into the rules that now exist, each seed once."""
+        if not self._seeded_exclusions:
+            return
+        for rule in self.rules.values():
+            for group_id in rule.group_ids:
+                group = self.groups.get(group_id)
+                logins = self._seeded_exclusions.pop(okta_fold(group.name), None) if group else None
+                for login in logins or ():
+                    if (user_id := self.find_user_id(login)) is not None:
+                        rule.excluded.add(user_id)
 
     def take_changes(self) -> OrgChanges:
         """What changed since the last call (:class:`OrgChanges`), and start anew: what
@@ -740,6 +791,7 @@ class OktaOrg:
         if group_id not in self.groups:
             return
         for user_id in user_ids:
+            self._check_room_to_exclude(group_id, user_id)
             self._set_member(group_id, user_id, False)
             self.exclude_removed_member(group_id, user_id)
 
@@ -748,6 +800,7 @@ class OktaOrg:
         Console's remove, or ``DELETE /api/v1/groups/{groupId}/users/{userId}``): every rule that
         manages the user in that group adds them to its exclusions (``conditions.people.users.exclude``)
         and no longer manages them (module docstring). Returns the ids of those rules."""
+        self._check_room_to_exclude(group_id, user_id)
         excluded = []
         for rule in self.rules.values():
             managed = rule.managed.get(group_id, set())
@@ -756,6 +809,28 @@ class OktaOrg:
                 rule.excluded.add(user_id)
                 excluded.append(rule.id)
         return excluded
+
+    def _check_room_to_exclude(self, group_id: str, user_id: str) -> None:
+        """:raises OktaApiError: a rule that manages ``user_id`` in ``group_id`` already
+        excludes :data:`MAX_RULE_EXCLUSIONS` users, so removing them from the group (which adds
+        them to its exclusions) is refused (module docstring: chosen, to check on a real org)."""
+        for rule in self.rules.values():
+            if user_id in rule.managed.get(group_id, set()) and user_id not in rule.excluded:
+                self._check_exclusions(rule.name, len(rule.excluded) + 1)
+
+    @staticmethod
+    def _check_exclusions(rule_name: str, count: int) -> None:
+        """:raises OktaApiError: ``E0000001`` when a rule would exclude more than
+        :data:`MAX_RULE_EXCLUSIONS` users (Okta's limit; the code and wording are chosen, to
+        check on a real org)."""
+        if count > MAX_RULE_EXCLUSIONS:
+            raise OktaApiError(
+                400,
+                "E0000001",
+                "Api validation failed: conditions.people.users.exclude",
+                f"group rule {rule_name!r} would exclude {count} users; Okta allows at most {MAX_RULE_EXCLUSIONS} "
+                "(knowledge base, Group Rule Restrictions): remove users from its Except The following users first",
+            )
 
     def group_member_ids(self, group_id: str) -> list[str]:
         """``GET /api/v1/groups/{groupId}/users`` (every page): the members' ids, in directory
@@ -789,6 +864,7 @@ class OktaOrg:
         for group_id in group_ids:
             self._group(group_id)
         self._check_rule_name_free(name)
+        self._check_exclusions(name, len(set(excluded or ())))
         rule_id = self._new_id("0pr")
         self.rules[rule_id] = OrgRule(rule_id, name, expression, sorted(group_ids), excluded=set(excluded or ()))
         return rule_id
@@ -804,11 +880,14 @@ class OktaOrg:
         ``actions`` not at all: ``group_assignments`` is ``ForceNew``); the body replaces the
         rule's exclusions with ``excluded`` (``None``: kept).
 
-        :raises OktaApiError: the rule is active; another rule has ``name``."""
+        :raises OktaApiError: the rule is active; another rule has ``name``; ``excluded`` holds
+            more than :data:`MAX_RULE_EXCLUSIONS` users (:meth:`_check_exclusions`)."""
         rule = self.group_rule(rule_id)
         if rule.status == "ACTIVE":
             raise OktaApiError(400, "E0000001", "Api validation failed: an active group rule cannot be updated")
         self._check_rule_name_free(name, rule_id)
+        if excluded is not None:
+            self._check_exclusions(name, len(set(excluded)))
         rule.name, rule.expression = name, expression
         if excluded is not None:
             rule.excluded = set(excluded)
@@ -832,6 +911,7 @@ class OktaOrg:
         """Okta's asynchronous evaluation of every active rule against the directory users'
         profiles (see the module docstring); a rule outside the evaluator's subset, or that
         cannot be evaluated for a user, changes no one's membership."""
+        self._apply_seeded_exclusions()
         for rule in self.rules.values():
             tree = offline_rule(rule.expression)
             if rule.status != "ACTIVE" or isinstance(tree, CannotEvaluate):
@@ -1077,6 +1157,27 @@ class OktaOrg:
         self.set_directory(self.directory.model_copy(update={"users": users}))
         for app in self.apps.values():
             app.users.pop(user_id, None)
+
+    def rule_for_group(self, group_id: str) -> OrgRule | None:
+        """The group rule that assigns users to ``group_id`` (the first by id), or ``None``."""
+        return next((r for _, r in sorted(self.rules.items()) if group_id in r.group_ids), None)
+
+    def deactivate_rule_by_hand(self, rule_id: str) -> None:
+        """Directory > Groups > Rules > the rule > Deactivate (``POST .../lifecycle/deactivate``):
+        ``INACTIVE``; every member it added stays (module docstring: Okta's knowledge base), and
+        it adds and removes no one until activated again."""
+        self.set_group_rule_status(rule_id, "INACTIVE")
+
+    def edit_rule_by_hand(self, rule_id: str, expression: str) -> None:
+        """Directory > Groups > Rules > the rule > Deactivate, Edit (the expression), Activate:
+        ``PUT /api/v1/groups/rules/{id}`` on the inactive rule (its name and exclusions kept),
+        then activated; Okta evaluates it at once (:meth:`apply_rules`): the users it now
+        matches join the group, the members it managed that it no longer matches leave it."""
+        rule = self.group_rule(rule_id)
+        self.set_group_rule_status(rule_id, "INACTIVE")
+        self.update_group_rule(rule_id, rule.name, expression)
+        self.set_group_rule_status(rule_id, "ACTIVE")
+        self.apply_rules()
 
     # -- snapshots ------------------------------------------------------------------
 

@@ -585,11 +585,19 @@ class GroupRuleModel(_SetOfIds):
       holds; a 404 clears the id. ``users_excluded`` is Optional, not Computed: an exclusion
       Okta added (a rule-managed member removed by hand) is a diff against a program that
       declares none, and the update sends the declared (empty) list (``buildGroupRule``).
+      ``status`` (``statusSchema``: Optional, default ``ACTIVE``) is diffed like any argument:
+      a rule deactivated by hand reads ``INACTIVE``, and the update's ``d.HasChange("status")``
+      activates it (``handleGroupRuleLifecycle``); an expression edited by hand reads back as
+      Okta's, and the update deactivates, PUTs the declared one, activates
+      (``resourceGroupRuleUpdate``, ``hasGroupRuleChange``). Without a refresh the state still
+      holds the declared values: a plain ``pulumi up`` sees neither.
     """
 
     force_new = frozenset({"groupAssignments"})
     sets = frozenset({"groupAssignments", "usersExcluded"})
     not_computed = frozenset({"usersExcluded"})
+    #: ``status`` is the program's argument here (``statusSchema``), not a value only Read computes
+    computed = frozenset({"username"})
 
     @staticmethod
     def _read(org: OktaOrg, rid: str, inputs: dict[str, Any]) -> dict[str, Any]:

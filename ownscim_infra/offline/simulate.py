@@ -346,6 +346,7 @@ def run_base(
     provisioner = Provisioner(okta)
     org = OktaOrg((previous or current).directory, connection_api=connection_api, direct_scope=day_two.direct_scope)
     org.seed_groups(_existing_groups(current, previous))
+    org.seed_rule_exclusions((previous or current).directory)
     after = AfterBase(org, Rollout(org, provisioner, progress=progress), current)
     if previous is not None:
         rollout = after.rollout
@@ -507,7 +508,7 @@ def _apply_console(
         had_app.append(list(rollout.users()))
 
     seen = len(rollout.provisioner.events)
-    apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=react)
+    ruled = apply_console(org, rollout.app_id, console.actions, console.file, console.positions, after=react)
     in_own = console_changes(rollout.provisioner.events[seen:])
     made = introduced_by(had, drift_of(previous.plan.config, org, rollout.engine.state, stack))
     directory = with_memberships(current.directory, org, console.actions)
@@ -519,7 +520,7 @@ def _apply_console(
     at = next((n for n, a in enumerate(console.actions) if a.action == "deactivate-app"), None)
     if at is not None:  # never safe, whatever the run does after it
         deleted.append(app_deactivated_finding(previous.plan.config.app.label, had_app[at]))
-    return replace_fields(current, directory=directory), made, deleted, in_own
+    return replace_fields(current, directory=directory), made, deleted + ruled, in_own
 
 
 # --------------------------------------------------------------------------- command

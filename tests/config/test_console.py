@@ -67,7 +67,8 @@ def test_every_problem_names_the_file_line_key_path_value_and_what_is_allowed(tm
     assert lines[0] == f"4 problem(s) in {path}:"
     assert lines[1] == (
         f"  {path}:3:12: [2].action: must be 'set-regions', 'unassign', 'add-member', 'remove-member', "
-        "'rename-group', 'rename-app', 'deactivate-app' or 'delete-app'; did you mean `unassign`? (got 'unasign')"
+        "'rename-group', 'deactivate-rule', 'edit-rule', 'rename-app', 'deactivate-app' or 'delete-app'; "
+        "did you mean `unassign`? (got 'unasign')"
     )
     assert lines[2].startswith(f"  {path}:4:3: [3]: unassign takes `group` or `person`, not both")
     assert lines[3].startswith(f"  {path}:5:3: [4]: rename-group needs `to`")

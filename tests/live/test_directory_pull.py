@@ -366,3 +366,68 @@ def test_a_bad_json_directory_is_refused_naming_the_file(tmp_path, text, message
     with pytest.raises(ConfigError) as refused:
         load_directory(path)
     assert message in str(refused.value) and str(path) in str(refused.value)
+
+
+LOUIS = "louis.martin@example.com"
+
+
+def _remove_louis_by_hand(org: OktaOrg) -> None:
+    """An admin removed Louis, whom Own France's rule manages, from the group: Okta excludes
+    him from the rule (Okta's help, "Manual group user management"), and he is in no group."""
+    from tests.live.test_verify_groups import console
+
+    console(org, {"action": "remove-member", "group": "Own France", "login": LOUIS})
+    org.settle()
+
+
+def test_a_rules_exclusions_are_pulled_with_the_excluded_user(served, tmp_path):
+    """The rule named after a config's rule group, read as ``verify`` reads it: its
+    ``conditions.people.users.exclude`` under ``rules``, each excluded user read too (Louis is
+    in no group the config names and has no assignment: only the rule names him)."""
+    _remove_louis_by_hand(served.fake.org)
+    out = tmp_path / "d.json"
+    assert pull(str(EXAMPLE), "--output", str(out)) == 0
+    doc = json.loads(out.read_text())
+    assert doc["rules"] == {"Own France": {"excluded": [LOUIS]}}
+    assert list(doc) == ["source", "generatedAt", "rules", "users"]
+    louis = next(u for u in doc["users"] if u["login"] == LOUIS)
+    assert louis["groups"] == [] and louis["countryCode"] == "FR"
+    assert any(p == "/api/v1/groups/rules" for _, p, _ in served.fake.requests)
+    assert load_directory(out).rules["Own France"].excluded == [LOUIS]
+
+
+def test_a_review_of_a_pulled_org_keeps_the_excluded_person_out_and_names_the_exclusion(served, tmp_path):
+    """Without the exclusions in the file the review's emulated rule (created by BASE's run)
+    matched Louis (countryCode FR) and put him back in Own France, in Own with emea2: not the
+    org. With them, the emulated rule passes over him as Okta's does, and the review names the
+    exclusion with its repair, under what was already so (the change does not make it)."""
+    from ownscim_infra.domain import repairs
+    from ownscim_infra.offline.review import review
+
+    _remove_louis_by_hand(served.fake.org)
+    out = tmp_path / "d.json"
+    assert pull(str(EXAMPLE), "--output", str(out)) == 0
+    result = review(EXAMPLE, EXAMPLE, out)
+    louis = next(u for u in result.report.users if u.login == LOUIS)
+    assert louis.own is None, "the org's rule excludes him: he never reaches Own"
+    (excluded,) = [f for f in result.already_warnings if f.code == "rule-excluded"]
+    assert excluded.logins == (LOUIS,) and "excludes louis.martin@example.com" in excluded.message
+    assert excluded.steps == (f"Repair: {repairs.rule_exclusion('Own France', LOUIS)}.",)
+    assert result.verdict == "safe", "a config reviewed against itself: the exclusion is already so"
+
+
+def test_simulate_with_refresh_on_a_pulled_org_clears_the_exclusion_and_louis_is_back(served, tmp_path):
+    """The repair the finding names: ``pulumi up --refresh`` reads the exclusion (the rule's
+    Read), the update clears it, Okta's rule puts Louis back in the group and Own."""
+    from ownscim_infra.offline.simulate import simulate
+
+    _remove_louis_by_hand(served.fake.org)
+    out = tmp_path / "d.json"
+    assert pull(str(EXAMPLE), "--output", str(out)) == 0
+    plain = simulate(EXAMPLE, out, previous=(EXAMPLE, out))
+    assert next(u for u in plain.users if u.login == LOUIS).own is None
+    empty = tmp_path / "console.yaml"
+    empty.write_text("")
+    refreshed = simulate(EXAMPLE, out, previous=(EXAMPLE, out), console=empty, refresh=True)
+    louis = next(u for u in refreshed.users if u.login == LOUIS).own
+    assert louis is not None and louis.active and louis.regions == ("emea2",)

@@ -127,7 +127,7 @@ def test_a_rule_deactivated_or_edited_by_hand_is_a_drift_repaired_by_up_refresh(
         "status is INACTIVE, the config's rule is ACTIVE (a rule not active adds no one); "
         "expression is 'user.countryCode == \"BE\"', the config says 'user.countryCode == \"FR\"'"
     )
-    assert findings(doc, "group-rule") == [(FRANCE, "drift", message, repairs.REFRESH)]
+    assert findings(doc, "group-rule") == [(FRANCE, "drift", message, repairs.rule_changed(FRANCE))]
 
 
 def test_an_invalid_rule_is_deleted_in_the_console_before_the_refresh(fake_org):
@@ -176,6 +176,31 @@ def test_verify_and_simulate_word_each_drift_of_members_and_rules_alike(okta_ser
     added = " (they have the group's regions in Own)"
     live = {(f["message"].removesuffix(added), f["repair"]) for f in doc["findings"]}
     assert len(offline) == 3 and offline <= live
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        [{"action": "deactivate-rule", "group": FRANCE}],
+        [{"action": "edit-rule", "group": FRANCE, "expression": 'user.countryCode == "BE"'}],
+        [
+            {"action": "edit-rule", "group": FRANCE, "expression": 'user.countryCode == "DE"'},
+            {"action": "deactivate-rule", "group": FRANCE},
+        ],
+    ],
+)
+def test_verify_and_simulate_word_a_rule_deactivated_or_edited_by_hand_alike(okta_server, actions):
+    """``--console`` ``deactivate-rule`` / ``edit-rule`` on an org ``pulumi up`` made: ``verify``
+    over HTTP and ``simulate``'s drift give the rule's status and expression the same text and
+    the same repair (:func:`repairs.rule_not_as_declared`, :func:`repairs.rule_changed`)."""
+    org, result = pulumi_up(EXAMPLE)
+    okta_server.fake.serve(org)
+    console(org, *actions)
+    offline = [(d.what, d.repair) for d in drift_of(plan_of(EXAMPLE).config, org, result.state, "example")]
+    _, doc = verify_json()
+    live = [(message, repair) for _, status, message, repair in findings(doc, "group-rule") if status == "drift"]
+    assert len(offline) == 1 and offline == live
+    assert offline[0][1] == repairs.rule_changed(FRANCE)
 
 
 @pytest.mark.parametrize("exclude", ["00u1", [1], {"id": "00u1"}])

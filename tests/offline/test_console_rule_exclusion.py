@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from ownscim_infra.config import ConfigError
+from ownscim_infra.config.console import load_console
 from ownscim_infra.domain import repairs
-from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.console import apply_console
+from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
 from ownscim_infra.offline.simulate import simulate
 from tests.conftest import EXAMPLE, REPO
-from tests.live.applied import org_after_up
+from tests.live.applied import app_id_of, org_after_up
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 RULE = "own-scim-group-rule-own-france"
@@ -69,3 +74,39 @@ def test_okta_excludes_a_rule_managed_member_removed_through_the_api_too():
     org.remove_group_members(gid, [louis])
     org.apply_rules()
     assert rule.excluded == {louis} and LOUIS not in {u.login for u in org.members(gid)}
+
+
+def _org_whose_rule_excludes_a_hundred() -> tuple[OktaOrg, str, str]:
+    """The example org after ``pulumi up``, Own France's rule already excluding 100 users (the
+    most Okta allows: knowledge base, "Group Rule Restrictions")."""
+    org: OktaOrg = org_after_up(EXAMPLE)
+    (rule,) = org.rules.values()
+    for n in range(100):
+        rule.excluded.add(org.add_user(f"gone{n}@example.com", "Gone", str(n)))
+    (gid,) = rule.group_ids
+    return org, gid, rule.id
+
+
+def test_okta_refuses_a_101st_exclusion_and_the_member_stays_in_the_group():
+    """Okta documents the limit, not its error: ``E0000001`` is chosen (to check on a real
+    org); nothing changes when it is refused."""
+    org, gid, rule_id = _org_whose_rule_excludes_a_hundred()
+    louis = org.find_user_id(LOUIS)
+    assert louis is not None
+    with pytest.raises(OktaApiError) as refused:
+        org.remove_group_members(gid, [louis])
+    assert refused.value.code == "E0000001" and "at most 100" in str(refused.value)
+    assert louis not in org.rules[rule_id].excluded and LOUIS in {u.login for u in org.members(gid)}
+    org.set_group_rule_status(rule_id, "INACTIVE")
+    with pytest.raises(OktaApiError):  # PUT /api/v1/groups/rules/{id} with 101 exclusions
+        org.update_group_rule(rule_id, "Own France", 'user.countryCode == "FR"', [*org.rules[rule_id].excluded, louis])
+
+
+def test_the_console_removal_past_the_limit_is_reported_as_oktas_refusal(tmp_path):
+    org, _, _ = _org_whose_rule_excludes_a_hundred()
+    path = tmp_path / "console.yaml"
+    path.write_text(REMOVE_LOUIS)
+    with pytest.raises(ConfigError) as caught:
+        apply_console(org, app_id_of(org), load_console(path), path)
+    text = str(caught.value)
+    assert "[0]" in text and "Okta refuses it: HTTP 400 E0000001" in text and "at most 100" in text
