@@ -292,9 +292,10 @@ class OrgChanges:
 
 
 @dataclass
-class _DirectoryIndex:
+class DirectoryIndex:
     """A directory's users by Okta id, by folded login and by the folded names of the groups
-    they list, and each user's position (directory order)."""
+    they list, and each user's position (directory order). Never changed once built (a
+    snapshot of the org shares it: ``simulate._Frozen``)."""
 
     by_id: dict[str, DirectoryUser]
     by_login: dict[str, DirectoryUser]
@@ -302,7 +303,8 @@ class _DirectoryIndex:
     position: dict[str, int]
 
     @classmethod
-    def of(cls, directory: Directory) -> _DirectoryIndex:
+    def of(cls, directory: Directory) -> DirectoryIndex:
+        """The index of ``directory`` (one pass over its users)."""
         by_group: dict[str, list[DirectoryUser]] = {}
         by_login: dict[str, DirectoryUser] = {}
         for user in directory.users:
@@ -354,7 +356,7 @@ class OktaOrg:
         #: whose memberships count: the directory's, or an earlier one's while a run is on
         self._memberships = directory
         self._counter = 0
-        self._indexes: list[tuple[Directory, _DirectoryIndex]] = []
+        self._indexes: list[tuple[Directory, DirectoryIndex]] = []
         self._changes = OrgChanges()
         #: folded name -> the ids of the groups that have had it (None: to build again)
         self._group_ids_by_name: dict[str, list[str]] | None = None
@@ -432,13 +434,13 @@ class OktaOrg:
         self._changes.group_names.update(okta_fold(n) for n in names)
         self._group_ids_by_name = None
 
-    def _index(self, directory: Directory) -> _DirectoryIndex:
+    def _index(self, directory: Directory) -> DirectoryIndex:
         """The index of ``directory`` (this org's directory, or the one whose memberships
         count), built once a directory."""
         for indexed, index in self._indexes:
             if indexed is directory:
                 return index
-        index = _DirectoryIndex.of(directory)
+        index = DirectoryIndex.of(directory)
         in_use = [(d, i) for d, i in self._indexes if d is self.directory or d is self._memberships]
         self._indexes = [*in_use, (directory, index)]
         return index

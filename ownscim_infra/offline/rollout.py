@@ -173,7 +173,8 @@ class Rollout:
     def __init__(self, org: OktaOrg, provisioner: Provisioner, *, progress: Progress | None = None) -> None:
         self.org = org
         self.provisioner = provisioner
-        self._progress = progress
+        #: told how far each phase is (``None``: nobody); not part of a snapshot (simulate._Frozen)
+        self.progress = progress
         self._phase, self._done, self._total = "", 0, 0
         self.engine = Engine(org, on_step=self._after_step)
         self._config: OwnScimConfig | None = None
@@ -281,8 +282,8 @@ class Rollout:
         finally:
             self._step = None
         self._done += 1
-        if self._progress is not None:
-            self._progress(self._phase, self._done, max(self._total, self._done))
+        if self.progress is not None:
+            self.progress(self._phase, self._done, max(self._total, self._done))
 
     def _admin_steps(self) -> None:
         """``provisioning: manual`` with ``manual_steps_done``: the admin has done the Admin

@@ -30,6 +30,7 @@ and finding says why); 2 bad input (config, directory, missing token).
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import io
 import pickle
@@ -38,16 +39,17 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 
 from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction, read_console
-from ownscim_infra.config.directory import Directory, load_directory
+from ownscim_infra.config.directory import Directory, DirectoryUser, load_directory
 from ownscim_infra.config.yaml_reader import Positions
 from ownscim_infra.domain import naming
 from ownscim_infra.domain.errors import InputError
@@ -59,7 +61,7 @@ from ownscim_infra.offline.drift import drift_of, introduced_by, repaired, stack
 from ownscim_infra.offline.engine import assignments_held
 from ownscim_infra.offline.expectations import expectations
 from ownscim_infra.offline.findings import regions_not_guaranteed, rule_findings, setup_findings, typo_findings
-from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_org import DirectoryIndex, OktaOrg
 from ownscim_infra.offline.okta_provisioning import Provisioner
 from ownscim_infra.offline.plan import Plan, build_plan, declared_members, not_in_directory
 from ownscim_infra.offline.report import Before, Judge, OwnState, SimulationReport, console_changes, fold_events
@@ -736,30 +738,60 @@ def _own_settings(
     )
 
 
-#: Objects a snapshot of BASE's run refers to instead of copying (:class:`_Frozen`).
-_SHARED = ("okta", "progress", "current", "before")
+#: While a snapshot is thawed (:meth:`_Frozen.thaw`): the objects its copies share, by key.
+_THAWING: ContextVar[dict[object, object]] = ContextVar("_THAWING")
+
+#: What no run changes once made, shared by a snapshot's copies instead of copied: the states
+#: (plans and directories), the directories and their users (frozen pydantic models) and the
+#: org's index of a directory.
+_KEPT: tuple[type, ...] = (State, Directory, DirectoryUser, DirectoryIndex)
+
+
+def _shared(key: object) -> object:
+    """The object shared under ``key`` with the snapshot being thawed (pickle calls it)."""
+    return _THAWING.get()[key]
 
 
 class _Frozen:
     """:class:`AfterBase` kept as bytes (:mod:`pickle`), to be thawed into independent copies,
-    one a run. The objects of :data:`_SHARED` are referred to, not copied
-    (``persistent_id``): the Okta client (each copy gets its own, on its own receiver), the
-    progress callback, and the two states (plans and directories, which no run changes)."""
+    one a run. Shared by the copies, not copied: the objects of the types of :data:`_KEPT`, and
+    the Okta client (``"okta"``: each copy gets its own, on its own receiver), each pickled as a
+    call of :func:`_shared` by the pickler's ``dispatch_table`` (looked up by type in C: a
+    ``persistent_id`` hook, a Python call for each of the 3 million objects of a 50,000-user
+    org, was most of the snapshot's cost; the directory's users were most of the objects). The
+    rollout's ``progress`` callback is left out and given back to each copy."""
 
-    def __init__(self, after: AfterBase, shared: dict[str, object]) -> None:
-        ids = {id(obj): name for name, obj in shared.items() if obj is not None}
+    def __init__(self, after: AfterBase, okta: OktaScimClient) -> None:
+        self._kept: dict[object, object] = {}
+
+        def keep(obj: object) -> Any:
+            self._kept.setdefault(id(obj), obj)
+            return (_shared, (id(obj),))
+
+        def client(obj: OktaScimClient) -> Any:
+            if obj is not okta:
+                raise pickle.PicklingError("a snapshot of BASE's run holds another SCIM client")
+            return (_shared, ("okta",))
+
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = lambda obj: ids.get(id(obj))  # type: ignore[method-assign]
-        pickler.dump(after)
-        self._bytes = buffer.getvalue()
+        pickler.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(_KEPT, keep), OktaScimClient: client}
+        progress, after.rollout.progress = after.rollout.progress, None
+        try:
+            pickler.dump(after)
+        finally:
+            after.rollout.progress = progress
+        self._bytes, self._progress = buffer.getvalue(), progress
 
-    def thaw(self, shared: dict[str, object]) -> AfterBase:
-        """A new copy, the names of :data:`_SHARED` bound to ``shared``'s objects."""
-        unpickler = pickle.Unpickler(io.BytesIO(self._bytes))
-        unpickler.persistent_load = shared.__getitem__  # type: ignore[method-assign]
-        after = unpickler.load()
+    def thaw(self, okta: OktaScimClient) -> AfterBase:
+        """A new copy whose provisioner sends through ``okta``."""
+        token = _THAWING.set({**self._kept, "okta": okta})
+        try:
+            after = pickle.loads(self._bytes)
+        finally:
+            _THAWING.reset(token)
         assert isinstance(after, AfterBase)
+        after.rollout.progress = self._progress
         return after
 
 
@@ -816,8 +848,7 @@ def change_runs(
             set_account_regions=first.app.set_account_regions,
         )
         assert after is not None
-        shared: dict[str, object] = {"okta": okta, "progress": progress, "current": current, "before": before}
-        frozen, sent = _Frozen(after, shared), list(okta.exchanges)
+        frozen, sent = _Frozen(after, okta), list(okta.exchanges)
         first.store.backup(tmp / "base.db")
         runs = 0
 
@@ -854,7 +885,7 @@ def change_runs(
                     receiver = within.enter_context(serve_in_process(dataclasses.replace(settings, db_path=db)))
                     okta_n, reader_n = clients(within, receiver.base_url, receiver.transport)
                     okta_n.exchanges = list(sent)
-                    return change(frozen.thaw({**shared, "okta": okta_n}), receiver, okta_n, reader_n, order)
+                    return change(frozen.thaw(okta_n), receiver, okta_n, reader_n, order)
             finally:
                 db.unlink(missing_ok=True)
 

@@ -193,14 +193,16 @@ def test_each_order_run_from_bases_kept_run_is_the_run_from_scratch(tmp_path):
     )
     base, new = load_state(EXAMPLE, DIRECTORY), load_state(new_file, DIRECTORY)
     day_two = DayTwo(console=Console.read(console_file))
+    kept = [base.directory.model_dump(), new.directory.model_dump()]  # shared by the copies: never changed
     with change_runs(new, base, day_two=day_two) as run:
         first = run(None)
         assert first.conflicts, "the change must have steps whose order matters"
         (group,) = first.conflicts
         orders: list[list[str] | None] = [list(reversed(group)), list(group), None]
-        kept = [first, *(run(order) for order in orders)]
+        reports = [first, *(run(order) for order in orders)]
     scratch = [simulate_states(new, base, day_two=day_two, order=order) for order in [None, *orders]]
-    assert [_without_ids(r) for r in kept] == [_without_ids(r) for r in scratch]
-    outcomes = {tuple(sorted(u.own.regions)) for r in kept for u in r.users if u.login == "jordan.kim@example.com"}
+    assert [_without_ids(r) for r in reports] == [_without_ids(r) for r in scratch]
+    assert [base.directory.model_dump(), new.directory.model_dump()] == kept
+    outcomes = {tuple(sorted(u.own.regions)) for r in reports for u in r.users if u.login == "jordan.kim@example.com"}
     assert len(outcomes) == 2, "the orders end differently for jordan.kim: each copy is its own"
-    assert kept[1].console_changes == first.console_changes and first.console_changes
+    assert reports[1].console_changes == first.console_changes and first.console_changes
