@@ -173,10 +173,17 @@ class DirectoryUser(StrictModel):
         """``email``, or the login when it is not given."""
         return self.email or self.login
 
-    @property
+    @cached_property
     def okta_id(self) -> str:
-        """A stable Okta-style user id (``00u`` + 17 characters), sent as ``externalId``."""
+        """A stable Okta-style user id (``00u`` + 17 characters), sent as ``externalId``. Made
+        once a user (a SHA-256 of the folded login: every pass of the org over its users asks)."""
         return "00u" + hashlib.sha256(okta_fold(self.login).encode()).hexdigest()[:17]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (pydantic's), without the id made for this user: a copy may have another login."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("okta_id", None)
+        return copied
 
     def in_group(self, name: str) -> bool:
         """Membership, comparing group names case-insensitively as Okta does."""

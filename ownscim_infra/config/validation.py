@@ -93,17 +93,31 @@ def _redact(value: Any) -> Any:
 
 
 def _secret_keys(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Locations of keys that look like credentials, anywhere in the document."""
+    """Locations of keys that look like credentials, anywhere in the document, in document
+    order. Each distinct key is matched once, and only mappings and lists are walked into (a
+    directory of 50,000 users is 250,000 keys, a few dozen distinct)."""
     found: list[tuple[Any, ...]] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(key, str) and _SECRET_KEY.search(key):
-                found.append(loc + (key,))
-            else:
-                found.extend(_secret_keys(value, loc + (key,)))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found.extend(_secret_keys(value, loc + (i,)))
+    secret: dict[str, bool] = {}
+
+    def walk(node: Any, at: tuple[Any, ...]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str):
+                    hit = secret.get(key)
+                    if hit is None:
+                        hit = secret[key] = _SECRET_KEY.search(key) is not None
+                    if hit:
+                        found.append((*at, key))
+                        continue
+                if isinstance(value, dict | list):
+                    walk(value, (*at, key))
+        else:
+            for i, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    walk(value, (*at, i))
+
+    if isinstance(data, dict | list):
+        walk(data, loc)
     return found
 
 

@@ -203,13 +203,14 @@ def attribute_findings(config: OwnScimConfig, directory: Directory) -> list[Find
     to available Okta user attributes"; Okta refuses the rule and ``pulumi up`` fails at it.
     Names are case-sensitive, so ``costcenter`` is not ``costCenter``: the finding names the
     known attribute spelt alike, when there is one."""
+    ruled = [(g, g.rule) for g in config.groups if g.rule is not None and g.create]
+    if not ruled:  # no rule to read attributes: no pass over the directory's users
+        return []
     carried = set(OKTA_BASE_ATTRIBUTES).union(*(u.attributes for u in directory.users))
     folded = {name.lower(): name for name in sorted(carried)}
     found = []
-    for group in config.groups:
-        if group.rule is None or not group.create:
-            continue
-        for name in sorted(attribute_names(group.rule) - carried):
+    for group, rule in ruled:
+        for name in sorted(attribute_names(rule) - carried):
             alike = folded.get(name.lower())
             hint = f" (did you mean user.{alike}? attribute names are case-sensitive)" if alike else ""
             found.append(

@@ -10,9 +10,10 @@ rendered by :mod:`.report_text` (and by :mod:`.review`), or as JSON by
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -639,10 +640,12 @@ class Judge:
 
 
 def _with_login(line: UserResult, login: str) -> UserResult:
-    """``line`` for another ``login`` (its lists copied: no two lines share one)."""
-    return replace(
-        line, login=login, reasons=list(line.reasons), requests=list(line.requests), changes=list(line.changes)
-    )
+    """``line`` for another ``login`` (its lists copied: no two lines share one). A shallow
+    copy, not :func:`dataclasses.replace`, which runs ``__init__`` again: one a directory user."""
+    copied = copy.copy(line)
+    copied.login, copied.reasons, copied.requests = login, list(line.reasons), list(line.requests)
+    copied.changes = list(line.changes)
+    return copied
 
 
 def already_so(before: Before, key: str, expected: Expected, own: OwnState | None) -> bool:

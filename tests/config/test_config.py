@@ -336,3 +336,15 @@ def test_wrong_types_say_what_is_allowed():
     assert f"c.yaml: groups[0] (Own Admins Global).regions: {NO_REGIONS} (got no value)" in errs
     assert any(e.startswith("c.yaml: groups[1] (Own EMEA).3: a key must be a string") for e in errs)
     assert f"c.yaml: groups[2] (Own US).create: {NOT_A_BOOLEAN} (got 'maybe')" in errs
+
+
+def test_a_users_okta_id_is_its_logins_and_a_copy_with_another_login_gets_its_own():
+    """``DirectoryUser.okta_id`` is made once a user (a hash of the folded login, sent as
+    ``externalId``); a copy with another login must not keep the first login's id."""
+    from ownscim_infra.config.directory import DirectoryUser
+
+    jane = DirectoryUser(login="Jane.Doe@example.com")
+    assert jane.okta_id == DirectoryUser(login="jane.doe@example.com").okta_id  # folded, as Okta compares
+    moved = jane.model_copy(update={"login": "john.roe@example.com"})
+    assert moved.okta_id == DirectoryUser(login="john.roe@example.com").okta_id != jane.okta_id
+    assert jane.model_copy(update={"groups": ["Own US"]}).okta_id == jane.okta_id

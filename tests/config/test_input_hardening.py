@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ownscim_infra.config import ConfigError, load_config, parse_config
 from ownscim_infra.config.directory import load_directory, parse_directory
@@ -198,3 +200,46 @@ def test_a_huge_unknown_key_is_cut_in_the_message(tmp_path):
     path = write(tmp_path, HEADER + "? " + "k" * 1_000_000 + "\n: 1\n")
     [line] = problems(path)
     assert len(line) < 400 and "unknown key" in line
+
+
+def _secret_keys_by_definition(data, loc=()):  # type: ignore[no-untyped-def]
+    """Every key matched, every value walked into (the implementation before its shortcuts)."""
+    import re
+
+    pattern = re.compile(r"token|secret|passw(or)?d|api[_-]?key|credential|authori[sz]ation|bearer", re.IGNORECASE)
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and pattern.search(key):
+                found.append((*loc, key))
+            else:
+                found.extend(_secret_keys_by_definition(value, (*loc, key)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found.extend(_secret_keys_by_definition(value, (*loc, i)))
+    return found
+
+
+_documents = st.recursive(
+    st.one_of(st.none(), st.integers(), st.text(max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(["login", "apiToken", "groups", "Password", "x"]), st.integers()),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=_documents)
+def test_secret_keys_are_found_where_the_definition_finds_them_in_document_order(document):  # type: ignore[no-untyped-def]
+    """The credential-looking keys (a config or directory must never carry a secret): each
+    distinct key matched once and only mappings and lists walked into, the same locations in
+    the same order as matching every key and walking into every value."""
+    from ownscim_infra.config.validation import _secret_keys
+
+    assert _secret_keys(document) == _secret_keys_by_definition(document)
