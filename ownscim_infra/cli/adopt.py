@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "adopt",
         help=HELP,
         description="Bring an app set up by hand under the program: write the file for "
-        f"`pulumi import --file` (read-only; credentials: {CREDENTIALS_HELP}).",
+        f"`pulumi import --file` (read-only; credentials: {CREDENTIALS_HELP}). Exit 0 written, 1 written but an "
+        "assignment's regions value differs from the config (the summary gives the `pulumi up --replace` to run "
+        "after the import), 2 bad input, missing or rejected credentials or an Okta error, 70 a crash.",
     )
     add_config_argument(p, live_org=True)
     p.add_argument(
@@ -30,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         "-o",
         default=DEFAULT_OUTPUT,
+        metavar="FILE",
         help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})",
     )
     add_stack_argument(p)

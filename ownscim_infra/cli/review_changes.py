@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra import __version__
 from ownscim_infra.cli import EXIT_ATTENTION, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_OK
 from ownscim_infra.cli.options import DIRECTORY_SUFFIX
 from ownscim_infra.domain import markdown
@@ -430,8 +431,9 @@ def _title(changes: Changes, outcomes: list[Outcome]) -> list[str]:
         else f"{len(outcomes)} changed config(s)"
     )
     lines += [
-        f"Reviewed {scope}. Commit {markdown.code(changes.head[:12])}, reviewed by the reviewer of the merge base "
-        f"{markdown.code(changes.base[:12])} (not the pull request's code).",
+        f"Reviewed {scope}. Commit {markdown.code(changes.head[:12])} against the merge base "
+        f"{markdown.code(changes.base[:12])}, by ownscim {markdown.code(__version__)} (in CI, review.yml installs "
+        "the merge base's reviewer: not the pull request's code).",
         "",
     ]
     if not outcomes:

@@ -142,9 +142,12 @@ DEACTIVATING = (ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.RE
 
 def action_of(changes: Iterable[ChangeKind]) -> str | None:
     """What to do about a person the change did ``changes`` to: the action of each kind
-    (:data:`CHANGE_ACTIONS`), in report order, joined by ``"; "``; ``None``: no change."""
-    actions = dict.fromkeys(CHANGE_ACTIONS[kind] for kind in changes)
-    return "; ".join(actions) or None
+    (:data:`CHANGE_ACTIONS`), in report order, joined by ``"; "``; ``None``: no change. A
+    kind with nothing to do (``moved``: "none: ...") is left out beside one that has
+    something ("set ... again; none: ..." read as a contradiction)."""
+    actions = list(dict.fromkeys(CHANGE_ACTIONS[kind] for kind in changes))
+    something = [a for a in actions if not a.startswith("none:")]
+    return "; ".join(something or actions) or None
 
 
 def change_kinds_table() -> list[str]:
