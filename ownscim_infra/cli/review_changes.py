@@ -610,12 +610,32 @@ def pull_directories(repo: Path, changes: Changes, out: Path, env: dict[str, str
     return len(manifest)
 
 
+def uncommitted(repo: Path) -> list[str]:
+    """The files under :data:`CONFIG_DIR` that differ from ``HEAD`` in the work tree or the
+    index, new ones included: ``review-changes`` reads commits, so it does not review them."""
+    entries = iter(_names(_git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--", CONFIG_DIR + "/")))
+    found = set()
+    for entry in entries:  # "XY PATH"; a rename or copy is followed by its source path alone
+        found.add(entry[3:])
+        if entry[0] in "RC":
+            next(entries, None)
+    return sorted(found)
+
+
 def handle(args: argparse.Namespace) -> int:
-    """Review the changes and write the outputs; the exit code of the worst verdict."""
+    """Review the changes and write the outputs; the exit code of the worst verdict. Files
+    under ``config/`` not committed are named on stderr (reviewed they are not)."""
     import sys
 
     repo = Path(args.repo)
     changes = find_changes(repo, args.base, args.head)
+    if args.head == "HEAD" and (pending := uncommitted(repo)):
+        shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
+        print(
+            f"review-changes: not reviewed, not committed: {shown} (it reads git's commits: commit first, "
+            "or review the files with `ownscim review BASE NEW`)",
+            file=sys.stderr,
+        )
     if args.pull_directories:
         pulled = pull_directories(repo, changes, Path(args.pull_directories))
         print(f"pulled the directory of {pulled} config(s) into {args.pull_directories}", file=sys.stderr)
