@@ -131,3 +131,16 @@ def test_the_readme_day_two_example_does_what_the_readme_says(tmp_path):
     assert "(3 left, 0 repaired)" in plain.stdout and "(0 left, 3 repaired)" in refreshed.stdout
     assert refreshed.stdout.count("Repaired by this run.") == 3
     assert all("[app-deactivated]" in r.stdout for r in (plain, refreshed))
+
+
+README_SYNOPSES = [i for i in INVOCATIONS if i[0].startswith("README.md:") and "[" in i[2]]
+
+
+@pytest.mark.parametrize(("where", "command", "rest"), README_SYNOPSES, ids=[i[0] for i in README_SYNOPSES])
+def test_a_readme_synopsis_names_every_option_of_its_command(where, command, rest):
+    """A newcomer reads the README's synopsis of a command as its whole surface: each names
+    every option ``--help`` has (``review``'s lacked the day-two ones, ``verify``'s ``--stack``)."""
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest))
+    assert (
+        sorted(options_of(command) - named - {"--help", "-h"} - {o for o in options_of(command) if len(o) == 2}) == []
+    )
