@@ -11,7 +11,7 @@ from ownscim_infra.offline.findings import setup_findings
 
 #: The sources the emulated Okta (okta_provisioning.OktaApp.from_org) and verify give.
 SOURCES = [
-    "provisioning is off: the app is INACTIVE (deactivated in Okta)",
+    "provisioning is off: the app is INACTIVE, deactivated in Okta",
     "provisioning is off: the connection is UNKNOWN",
     "set by hand in the Admin Console",
     "USER_PROVISIONING read through Okta's API",
