@@ -91,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=HELP,
         description="Review, offline, every config that HEAD changes against the merge base of REF and HEAD "
         "(every config when the program, Pulumi*.yaml, the dependencies or the lock change), reading both sides "
-        "from git. Writes the report (Markdown), a pull-request comment within GitHub's 65,536 characters and the "
+        "from git's commits (a config file not committed is named on stderr, not reviewed). Writes the report "
+        "(Markdown), a pull-request comment within GitHub's 65,536 characters and the "
         "verdict (JSON). Exit 0 safe, 1 needs attention, 2 a config cannot be reviewed, 3 blocked, 70 a crash.",
     )
     p.add_argument("--base", required=True, metavar="REF", help="the branch or commit to compare with (its merge base)")
