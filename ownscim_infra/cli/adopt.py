@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ownscim_infra.cli.options import add_config_argument, add_stack_argument, add_width_argument, text_width
-from ownscim_infra.live.okta_api import CREDENTIALS_HELP
+from ownscim_infra.live.okta_api import CREDENTIALS_HELP, READ_SCOPES
 
 HELP = "write the `pulumi import` file for an app set up by hand (read-only)"
 DEFAULT_OUTPUT = "pulumi-import.json"
@@ -20,7 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "adopt",
         help=HELP,
         description="Bring an app set up by hand under the program: write the file for "
-        f"`pulumi import --file` (read-only; credentials: {CREDENTIALS_HELP}).",
+        f"`pulumi import --file` (read-only; credentials: {CREDENTIALS_HELP}; the service app's scopes: "
+        f"{' '.join(READ_SCOPES)}). Exit 0 written, 1 written but an assignment's regions value differs from "
+        "the config (the summary gives the `pulumi up --replace` to run "
+        "after the import), 2 bad input, missing or rejected credentials or an Okta error, 70 a crash.",
     )
     add_config_argument(p, live_org=True)
     p.add_argument(
@@ -30,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         "-o",
         default=DEFAULT_OUTPUT,
+        metavar="FILE",
         help=f"import file to write, '-' for stdout (default {DEFAULT_OUTPUT})",
     )
     add_stack_argument(p)

@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read, read-only, the users that matter to the configs (members of their groups and of the "
         "groups assigned to their app, their people and group members, the app's assignees) with the profile "
         "attributes their group rules read, and write the directory file (JSON, deterministic, atomic). "
-        f"Credentials: {CREDENTIALS_HELP} (the service app's scopes: okta.users.read okta.groups.read okta.apps.read).",
+        f"Credentials: {CREDENTIALS_HELP} (the service app's scopes: okta.users.read okta.groups.read okta.apps.read). "
+        "Exit 0 written, 2 bad input, missing or rejected credentials or an Okta error (one line), 70 a crash.",
     )
     add_config_argument(pull, live_org=True)
     pull.add_argument(

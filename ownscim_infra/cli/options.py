@@ -16,6 +16,18 @@ from ownscim_infra.domain.tables import DEFAULT_WIDTH
 
 #: The config the commands read when none is named.
 DEFAULT_CONFIG = "config/example.yaml"
+#: The console file's actions (``config.console.ACTIONS``, kept equal by a test; not imported
+#: here, so that ``--help`` does not load pydantic).
+CONSOLE_ACTIONS = (
+    "set-regions",
+    "unassign",
+    "add-member",
+    "remove-member",
+    "rename-group",
+    "rename-app",
+    "deactivate-app",
+    "delete-app",
+)
 #: The name of the directory file that may sit beside a config: ``acme.yaml`` ->
 #: ``acme-directory.yaml`` (``config/example-directory.yaml`` for the example).
 DIRECTORY_SUFFIX = "-directory"
@@ -167,8 +179,8 @@ def add_day_two_arguments(parser: argparse.ArgumentParser, *, previous: str | No
     parser.add_argument(
         "--console",
         metavar="FILE",
-        help=f"a YAML list of Admin Console actions made after {after} (set-regions, unassign, "
-        f"add-member, remove-member, rename-group, delete-app: config/README.md){needs}",
+        help=f"a YAML list of Admin Console actions made after {after} ({', '.join(CONSOLE_ACTIONS)}: "
+        f"config/README.md, 'The console file'){needs}",
     )
     parser.add_argument(
         "--refresh",

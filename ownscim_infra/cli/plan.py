@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "plan",
         help=HELP,
-        description="The offline plan: the real Pulumi program under the mock runtime, for reviewers.",
+        description="The offline plan: the real Pulumi program under the mock runtime, for reviewers. Exit 0, "
+        "2 bad input (every problem of the config, one a line), 70 a crash.",
     )
     add_config_argument(p)
     add_format_argument(p, FORMATS)

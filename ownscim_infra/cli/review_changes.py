@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ownscim_infra import __version__
 from ownscim_infra.cli import EXIT_ATTENTION, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_OK
 from ownscim_infra.cli.options import DIRECTORY_SUFFIX
 from ownscim_infra.domain import markdown
@@ -90,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=HELP,
         description="Review, offline, every config that HEAD changes against the merge base of REF and HEAD "
         "(every config when the program, Pulumi*.yaml, the dependencies or the lock change), reading both sides "
-        "from git. Writes the report (Markdown), a pull-request comment within GitHub's 65,536 characters and the "
+        "from git's commits (a config file not committed is named on stderr, not reviewed). Writes the report "
+        "(Markdown), a pull-request comment within GitHub's 65,536 characters and the "
         "verdict (JSON). Exit 0 safe, 1 needs attention, 2 a config cannot be reviewed, 3 blocked, 70 a crash.",
     )
     p.add_argument("--base", required=True, metavar="REF", help="the branch or commit to compare with (its merge base)")
@@ -430,8 +432,9 @@ def _title(changes: Changes, outcomes: list[Outcome]) -> list[str]:
         else f"{len(outcomes)} changed config(s)"
     )
     lines += [
-        f"Reviewed {scope}. Commit {markdown.code(changes.head[:12])}, reviewed by the reviewer of the merge base "
-        f"{markdown.code(changes.base[:12])} (not the pull request's code).",
+        f"Reviewed {scope}. Commit {markdown.code(changes.head[:12])} against the merge base "
+        f"{markdown.code(changes.base[:12])}, by ownscim {markdown.code(__version__)} (in CI, review.yml installs "
+        "the merge base's reviewer: not the pull request's code).",
         "",
     ]
     if not outcomes:
@@ -608,12 +611,32 @@ def pull_directories(repo: Path, changes: Changes, out: Path, env: dict[str, str
     return len(manifest)
 
 
+def uncommitted(repo: Path) -> list[str]:
+    """The files under :data:`CONFIG_DIR` that differ from ``HEAD`` in the work tree or the
+    index, new ones included: ``review-changes`` reads commits, so it does not review them."""
+    entries = iter(_names(_git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--", CONFIG_DIR + "/")))
+    found = set()
+    for entry in entries:  # "XY PATH"; a rename or copy is followed by its source path alone
+        found.add(entry[3:])
+        if entry[0] in "RC":
+            next(entries, None)
+    return sorted(found)
+
+
 def handle(args: argparse.Namespace) -> int:
-    """Review the changes and write the outputs; the exit code of the worst verdict."""
+    """Review the changes and write the outputs; the exit code of the worst verdict. Files
+    under ``config/`` not committed are named on stderr (reviewed they are not)."""
     import sys
 
     repo = Path(args.repo)
     changes = find_changes(repo, args.base, args.head)
+    if args.head == "HEAD" and (pending := uncommitted(repo)):
+        shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
+        print(
+            f"review-changes: not reviewed, not committed: {shown} (it reads git's commits: commit first, "
+            "or review the files with `ownscim review BASE NEW`)",
+            file=sys.stderr,
+        )
     if args.pull_directories:
         pulled = pull_directories(repo, changes, Path(args.pull_directories))
         print(f"pulled the directory of {pulled} config(s) into {args.pull_directories}", file=sys.stderr)

@@ -29,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "simulate",
         help=HELP,
-        description="End to end, offline: from the declared Okta resources to users in Own's regions.",
+        description="End to end, offline: from the declared Okta resources to users in Own's regions; with "
+        "--previous OLD, what the change from OLD does to each person in Own. Exit 0 every user as the config "
+        "means and no finding, 1 a user differs or a finding (it judges where the run ends: a change that "
+        "re-creates people may still exit 0; `review` judges the change), 2 bad input, 70 a crash.",
     )
     add_config_argument(p)
     add_directory_argument(p)

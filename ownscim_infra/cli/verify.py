@@ -12,7 +12,7 @@ from ownscim_infra.cli.options import (
     add_width_argument,
     text_width,
 )
-from ownscim_infra.live.okta_api import CREDENTIALS_HELP
+from ownscim_infra.live.okta_api import CREDENTIALS_HELP, READ_SCOPES
 
 HELP = "check a live Okta org against the config (read-only)"
 
@@ -22,7 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "verify",
         help=HELP,
-        description=f"Check a live Okta org against the config, read-only (credentials: {CREDENTIALS_HELP}).",
+        description="Check a live Okta org against the config, read-only (credentials: "
+        f"{CREDENTIALS_HELP}; the service app's scopes: {' '.join(READ_SCOPES)}). "
+        "Exit 0 no drift, 1 drift (each with the command or Admin Console step that repairs it), 2 bad input, "
+        "missing or rejected credentials or an Okta error (one line), 70 a crash.",
     )
     add_config_argument(p, live_org=True)
     p.add_argument("--app-id", help="the Okta app id (default: the scim2headerauth app with the config's label)")

@@ -303,7 +303,7 @@ def app_deactivated_finding(label: str, logins: list[str]) -> Finding:
         "deactivating reconciles the users assigned through groups and removes their app assignment, not whether "
         f"Own then receives a SCIM deactivation: Own's {count} are either deactivated (Own removes them, with their "
         "roles and business units) or left active and not provisioned while the app is inactive. The emulation "
-        "sends nothing: Own below is the second case",
+        "sends nothing: this report's Own is the second case",
         tuple(logins),
         (
             f"Repair: {REFRESH} (or Activate the app in the Admin Console), then check in Own's UI the people above "

@@ -52,7 +52,7 @@ def _message(breach: Breach, settings: AppSettings) -> str:
     if rule.setting in CAPABILITY_LABELS:
         why = "Own does not support it" if rule.wanted == "DISABLED" else "Own's setup page requires it"
         return (
-            f"{CAPABILITY_LABELS[rule.setting]} ({rule.setting}) is {actual} in the {settings.source}; it must be "
+            f"{CAPABILITY_LABELS[rule.setting]} ({rule.setting}) is {actual} ({settings.source}); it must be "
             f"{rule.wanted}: {why}"
         )
     return f"{rule.setting} is {actual!r}; Own's setup page requires {rule.wanted!r}"

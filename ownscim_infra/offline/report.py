@@ -143,9 +143,12 @@ DEACTIVATING = (ChangeKind.DEACTIVATED, ChangeKind.RE_PROVISIONED, ChangeKind.RE
 
 def action_of(changes: Iterable[ChangeKind]) -> str | None:
     """What to do about a person the change did ``changes`` to: the action of each kind
-    (:data:`CHANGE_ACTIONS`), in report order, joined by ``"; "``; ``None``: no change."""
-    actions = dict.fromkeys(CHANGE_ACTIONS[kind] for kind in changes)
-    return "; ".join(actions) or None
+    (:data:`CHANGE_ACTIONS`), in report order, joined by ``"; "``; ``None``: no change. A
+    kind with nothing to do (``moved``: "none: ...") is left out beside one that has
+    something ("set ... again; none: ..." read as a contradiction)."""
+    actions = list(dict.fromkeys(CHANGE_ACTIONS[kind] for kind in changes))
+    something = [a for a in actions if not a.startswith("none:")]
+    return "; ".join(something or actions) or None
 
 
 def change_kinds_table() -> list[str]:
@@ -324,6 +327,10 @@ def camel_case(text: str) -> str:
 # --------------------------------------------------------------------------- Own against the config
 
 
+#: The problem of a user the config means in Own and Own does not have.
+ABSENT = "Own has no such user"
+
+
 def differences(expected: Expected, own: OwnState | None) -> list[Reason]:
     """How Own's state of a user differs from what the config means (``[]``: as meant)."""
     if expected.state == Meaning.INACTIVE and own is None:
@@ -333,7 +340,7 @@ def differences(expected: Expected, own: OwnState | None) -> list[Reason]:
             return []
         return [Reason(ReasonKind.STATE, f"Own holds the user ({own.render()}) but the config assigns it nowhere")]
     if own is None:
-        return [Reason(ReasonKind.STATE, "Own has no such user")]
+        return [Reason(ReasonKind.STATE, ABSENT)]
     if expected.state == Meaning.INACTIVE:
         return [] if not own.active else [Reason(ReasonKind.STATE, "still active in Own after being unassigned")]
     problems = []
@@ -521,6 +528,10 @@ def _relevant(finding: Finding, login: str, problems: list[Reason], app_user: Re
         return okta_fold(login) in {okta_fold(x) for x in finding.logins}
     if finding.code == Code.PRIORITY_ORDER:
         return bool(app_user and app_user.group is not None)
+    if finding.code == Code.CAPABILITY_CREATE and app_user is None:
+        return False  # Okta does not assign them: no Create Users setting would have provisioned them
+    if finding.code == Code.CAPABILITY_DEACTIVATE and [p.text for p in problems] == [ABSENT]:
+        return False  # a user missing from Own is never kept out by Deactivate Users
     # a wrong role or business unit alone is never caused by the Okta app's settings
     return any(p.kind not in (ReasonKind.ROLE, ReasonKind.BUSINESS_UNIT) for p in problems)
 

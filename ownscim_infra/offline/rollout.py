@@ -151,7 +151,7 @@ def app_deleted_finding(label: str, how: str, logins: list[str], resources: tupl
         "an app reconciles the users assigned through groups, which removes their assignment); whether Okta then "
         f"sends Own a SCIM deactivation is not documented. Own's {count} are either all deactivated (Own removes "
         "them, with their roles and business units) or left active and no longer managed by Okta (nobody is "
-        "deprovisioned any more). The emulation sends nothing: Own below is the second case",
+        "deprovisioned any more). The emulation sends nothing: this report's Own is the second case",
         tuple(logins),
         (
             "Before: save what is assigned (`pulumi stack output regionsByGroup`, `python -m ownscim_infra verify "

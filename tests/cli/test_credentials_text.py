@@ -52,3 +52,14 @@ def test_the_docs_table_lists_every_variable():
     table = text.split("| Variable | Meaning |", 1)[1].split("\n\n", 1)[0]
     rows = {cell.strip("` ") for line in table.splitlines()[2:] for cell in line.split("|")[1].split("+")}
     assert rows >= set(VARIABLES)
+
+
+@pytest.mark.parametrize("command", LIVE)
+def test_the_help_names_the_scopes_the_service_app_needs(command):
+    """A service app needs its scopes granted before the first run: each command's help names
+    the ones it reads with (README, "Credentials"), not only the variables."""
+    from ownscim_infra.live.okta_api import READ_SCOPES
+
+    needs = [s for s in READ_SCOPES if command != "directory pull" or s != "okta.schemas.read"]
+    text = " ".join(ownscim(*command.split(), "--help").stdout.split())
+    assert [s for s in needs if s not in text] == []

@@ -58,3 +58,13 @@ def test_the_help_names_what_each_command_has_for_the_previous_run():
     simulate = helps("simulate")
     for option in ("--console", "--refresh", "--replace"):
         assert simulate[option].endswith("; needs --previous"), option
+
+
+@pytest.mark.parametrize("command", ["simulate", "review"])
+def test_the_console_help_names_every_action_the_console_file_takes(command):
+    """A newcomer writes the console file from ``--help``: every action the reader accepts is
+    named there (rename-app and deactivate-app were missing)."""
+    from ownscim_infra.config.console import ACTIONS
+
+    text = helps(command)["--console"]
+    assert [a for a in ACTIONS if a not in text] == []

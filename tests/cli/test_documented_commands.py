@@ -113,3 +113,34 @@ def test_the_console_file_example_runs_against_the_example_directory(tmp_path):
     assert ran.stderr == ""
     done = [line for line in ran.stdout.splitlines() if line.startswith("Admin Console, before this run:")]
     assert len(done) == len([line for line in example.splitlines() if line.startswith("- ")]), ran.stdout
+
+
+def test_the_readme_day_two_example_does_what_the_readme_says(tmp_path):
+    """The README's day-two try-out, as written (its console file and both commands): the
+    plain run leaves three drifts, the --refresh run repairs all three, and both exit 1 on
+    app-deactivated, as the paragraph after it says."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("cat > /tmp/console.yaml <<'EOF'\n", 1)[1]
+    example, commands = block.split("EOF\n", 1)
+    console = tmp_path / "console.yaml"
+    console.write_text(example)
+    runs = [shlex.split(line) for line in commands.split("```", 1)[0].splitlines()]
+    assert [r[:2] for r in runs] == [[".venv/bin/ownscim", "simulate"]] * 2 and runs[1][-1] == "--refresh"
+    plain, refreshed = (ownscim(*[str(console) if a == "/tmp/console.yaml" else a for a in r[1:]]) for r in runs)
+    assert plain.returncode == refreshed.returncode == 1, plain.stderr + refreshed.stderr
+    assert "(3 left, 0 repaired)" in plain.stdout and "(0 left, 3 repaired)" in refreshed.stdout
+    assert refreshed.stdout.count("Repaired by this run.") == 3
+    assert all("[app-deactivated]" in r.stdout for r in (plain, refreshed))
+
+
+README_SYNOPSES = [i for i in INVOCATIONS if i[0].startswith("README.md:") and "[" in i[2]]
+
+
+@pytest.mark.parametrize(("where", "command", "rest"), README_SYNOPSES, ids=[i[0] for i in README_SYNOPSES])
+def test_a_readme_synopsis_names_every_option_of_its_command(where, command, rest):
+    """A newcomer reads the README's synopsis of a command as its whole surface: each names
+    every option ``--help`` has (``review``'s lacked the day-two ones, ``verify``'s ``--stack``)."""
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest))
+    assert (
+        sorted(options_of(command) - named - {"--help", "-h"} - {o for o in options_of(command) if len(o) == 2}) == []
+    )

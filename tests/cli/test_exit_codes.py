@@ -59,3 +59,28 @@ def test_a_crash_exits_70_with_its_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == EXIT_CRASH == 70
     assert "Traceback" in err and "boom in the reviewer" in err and "internal error" in err
+
+
+def _descriptions() -> dict[str, str]:
+    import argparse
+
+    from ownscim_infra.cli import COMMANDS, build_parser
+
+    found = {}
+    for command in COMMANDS:
+        sub = next(a for a in build_parser([command])._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[command]
+        nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        for name, p in nested[0].choices.items() if nested else [(None, parser)]:
+            found[" ".join(filter(None, [command, name]))] = " ".join((p.description or "").split())
+    return found
+
+
+def test_every_command_s_help_says_its_exit_codes():
+    """``COMMAND --help`` is where a newcomer looks first: each says which codes it exits with
+    (README, "Exit codes"), 2 for bad input and 70 for a crash included."""
+    helps = _descriptions()
+    assert {"plan", "simulate", "verify", "adopt", "directory pull", "receiver"} <= set(helps)
+    missing = {c: h for c, h in helps.items() if "Exit 0" not in h or " 2 " not in h or "70 a crash" not in h}
+    assert missing == {}
+    assert "1 drift" in helps["verify"] and "1 a user differs or a finding" in helps["simulate"]

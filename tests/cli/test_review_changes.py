@@ -334,3 +334,37 @@ def test_directories_that_were_not_pulled_are_bad_input_in_one_line(repo, tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
     assert f"--directories {empty}: not a folder that --pull-directories wrote (manifest.json" in err
+
+
+def test_the_report_names_the_ownscim_that_reviewed_it(repo, tmp_path):
+    """Run on a laptop, the reviewer is the checkout's ownscim, not the merge base's: the report
+    names the version that reviewed (in CI, the merge base's, as review.yml installs it) rather
+    than claiming the merge base's reviewer whoever ran it."""
+    from ownscim_infra import __version__
+
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    commit(repo, {"config/acme.yaml": data})
+    _, verdict, report, comment = run(repo, tmp_path)
+    title = next(line for line in report.splitlines() if line.startswith("Reviewed "))
+    assert f"by ownscim {markdown.code(__version__)}" in title
+    assert f"against the merge base {markdown.code(verdict['base'][:12])}" in title
+    assert "reviewed by the reviewer of the merge base" not in report + comment
+    assert "not the pull request's code" in title
+
+
+def test_a_config_not_committed_is_named_on_stderr_not_silently_safe(repo, tmp_path, capsys):
+    """review-changes reads commits: a newcomer who edits a config and forgets to commit got
+    "No config changed", safe, and nothing else. The report is still of the commits, but
+    stderr names each file not committed, new ones included."""
+    data = example_data()
+    data["groups"][2]["regions"] = ["emea2"]
+    write(repo, {"config/acme.yaml": data, "config/new one.yaml": data})
+    code, verdict, report, _ = run(repo, tmp_path)
+    assert code == 0 and verdict["verdict"] == "safe" and "No config changed." in report
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("review-changes: not reviewed, not committed: config/acme.yaml, config/new one.yaml (")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "committed")
+    run(repo, tmp_path)
+    assert "not committed" not in capsys.readouterr().err

@@ -100,3 +100,17 @@ def test_deactivating_an_inactive_app_is_refused_naming_the_action(tmp_path):
     with pytest.raises(ConfigError) as caught:
         run(tmp_path, DEACTIVATE + DEACTIVATE)
     assert "[1].action" in str(caught.value) and "the app is already INACTIVE" in str(caught.value)
+
+
+def test_a_rule_excluded_member_of_an_inactive_app_is_not_blamed_on_its_provisioning_settings(tmp_path):
+    """louis.martin, removed by hand from the rule group Own France, then the app deactivated:
+    he differs (the rule means him in Own) because the rule excludes him, and Okta assigns him
+    nowhere. Create Users or Deactivate Users being off (the app is inactive) explains nothing
+    about him: no such cause is named (it was, twice)."""
+    remove = "- {action: remove-member, group: Own France, login: louis.martin@example.com}\n"
+    report = run(tmp_path, remove + DEACTIVATE)
+    louis = next(u for u in report.users if u.login == "louis.martin@example.com")
+    assert not louis.ok
+    causes = [r.text for r in louis.reasons if r.text.startswith("cause: ")]
+    assert [c for c in causes if "lifecycleCreate" in c or "lifecycleDeactivate" in c] == []
+    assert {f.code for f in report.findings} >= {Code.APP_DEACTIVATED, Code.CAPABILITY_CREATE}
