@@ -24,6 +24,8 @@ CONSOLE_ACTIONS = (
     "add-member",
     "remove-member",
     "rename-group",
+    "deactivate-rule",
+    "edit-rule",
     "rename-app",
     "deactivate-app",
     "delete-app",
