@@ -173,3 +173,20 @@ def test_console_needs_previous_and_replace_a_declared_resource(tmp_path):
             previous=(EXAMPLE, DIRECTORY),
             replace=[f"{URN_HEAD}okta:app/user:User::own-scim-user-nobody"],
         )
+
+
+def test_adding_a_members_groups_member_to_another_group_keeps_them_in_the_first(tmp_path):
+    """A console ``add-member`` changes one group: Okta's "Add people to a group" (Directory >
+    Groups > the group > Assign people; ``PUT /api/v1/groups/{groupId}/users/{userId}``, Okta API
+    reference, Groups) touches no other membership. Mia is in Own DACH through its ``members``
+    (the memberships resource added her; the directory, pulled before, does not list her there):
+    added by hand to Own US, she stays in Own DACH, and Own DACH's membership is as the config
+    lists it: no drift (Own keeps the regions it created her with: Okta pushes no profile)."""
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(DIRECTORY.read_text().replace("groups: [Own DACH]", "groups: []"))
+    console = tmp_path / "console.yaml"
+    console.write_text("- {action: add-member, group: Own US, login: mia.schmidt@example.com}\n")
+    report = simulate(EXAMPLE, directory, previous=(EXAMPLE, directory), console=console)
+    mia = users(report)["mia.schmidt@example.com"]
+    assert [d.what for d in report.drift] == []
+    assert mia.own is not None and mia.own.active and mia.own.regions == ("emea2",)
