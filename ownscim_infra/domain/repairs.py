@@ -68,6 +68,19 @@ def person_by_hand(label: str, login: str, want: str) -> str:
     return f"{console_assignments(label)} > Assign > Assign to People: {login}, regions {want}; then `pulumi refresh`"
 
 
+def looked_up_group_missing(group: str) -> str:
+    """A ``create: false`` group Okta has no group named ``group`` for (renamed or deleted by
+    hand): the program looks such a group up by name (``okta.get_groups``,
+    ``program/lookups.py``), and a name Okta does not have fails the program before any step
+    (docs/provider-semantics.md, row 10), ``pulumi up --refresh`` included; only a group of
+    that name again, or the config naming the group as Okta does, gets past the lookup."""
+    return (
+        f"rename the group back to {group!r}, or create it, in Okta (Admin Console > Directory > Groups), or "
+        "correct its name in the config (keep its `key`), then `pulumi up`: the program looks the group up by "
+        "name, so every run fails at that lookup until then, `pulumi up --refresh` too"
+    )
+
+
 def app_label(label: str) -> str:
     """The app's label differs from the config's ``label``: the refresh runs the app's Read
     (``resourceAppAutoLoginRead`` sets ``label`` from Okta), the diff then shows it, and the

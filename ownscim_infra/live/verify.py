@@ -458,12 +458,7 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
-            repair = (
-                f"create the group {group.name!r} in Okta (Admin Console > Directory > Groups) or correct its name "
-                "in the config, then `pulumi up`"
-                if exists is None and not group.create
-                else REFRESH
-            )
+            repair = repair_text.looked_up_group_missing(group.name) if exists is None and not group.create else REFRESH
             out.append(check_result(Code.GROUP, group.name, DRIFT, f"not assigned to the app ({why})", repair=repair))
             continue
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []

@@ -164,6 +164,12 @@ def _group_assignments(
         resource = names.group_assignment(group.resource_key)
         created = state.get(names.group(group.resource_key))  # a renamed group is still this one
         gid = created.id if created is not None else org.find_group(group.name)
+        if gid is None and not group.create:  # the program's lookup by name fails: no run gets past it
+            was = state[resource].inputs.get("groupId") if resource in state else None
+            now = f" (the group the app is assigned is named {org.groups[was].name!r} now)" if was in org.groups else ""
+            what = f"group {group.name!r} does not exist in Okta{now}: the program looks it up by name"
+            found.append(Drift(resource, what, repairs.looked_up_group_missing(group.name), "assigned"))
+            continue
         assignment = held.get(gid or "")
         if assignment is None:
             what = f"group {group.name!r} is not assigned to the app"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ownscim_infra.config import ConfigError
+from ownscim_infra.domain import repairs
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.repairs import REFRESH
 from ownscim_infra.offline.simulate import simulate
@@ -190,3 +191,20 @@ def test_adding_a_members_groups_member_to_another_group_keeps_them_in_the_first
     mia = users(report)["mia.schmidt@example.com"]
     assert [d.what for d in report.drift] == []
     assert mia.own is not None and mia.own.active and mia.own.regions == ("emea2",)
+
+
+def test_an_existing_group_renamed_by_hand_names_the_repair_that_gets_past_the_lookup(tmp_path):
+    """A ``create: false`` group is looked up by name (``okta.get_groups``, ``program/lookups.py``;
+    a name Okta does not have fails the program before any step: provider-semantics row 10),
+    so once renamed in the console every run fails at that lookup, ``pulumi up --refresh`` too:
+    the drift's repair cannot be the refresh. It is the one ``verify`` names for a group it
+    cannot find (``live/verify.py``, ``check_groups``), and the group is still assigned, under
+    its new name: the drift does not say it is unassigned."""
+    console = "- {action: rename-group, group: Salesforce Admins, to: SF Admins}\n"
+    refreshed = run(tmp_path, console, refresh=True)
+    assert refreshed.update_failed is not None, "the refresh does not get past the lookup"
+    (drift,) = refreshed.drift
+    assert drift.resource == "own-scim-group-assignment-salesforce-admins"
+    assert drift.repair == repairs.looked_up_group_missing("Salesforce Admins")
+    assert not drift.repair.startswith("pulumi up") and "Directory > Groups" in drift.repair
+    assert "does not exist in Okta" in drift.what and "'SF Admins'" in drift.what
