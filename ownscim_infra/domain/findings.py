@@ -56,6 +56,7 @@ class Code(StrEnum):
     RULE_NOT_COMPUTED = "rule-not-computed"
     RULE_MATCHES_UNKNOWN = "rule-matches-unknown"
     RULE_TIMING = "rule-timing"
+    APP_UPDATED = "app-updated"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -114,6 +115,9 @@ MEANINGS: dict[Code, str] = {
     Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order touch the "
     "same people: Okta applies an activated rule right away and asynchronously, so the outcome may depend on which "
     "reaches Okta first, and the emulation (rules applied after the run) cannot tell the orders apart",
+    Code.APP_UPDATED: "a change updates the app with one full PUT of every argument: a setting made by hand that "
+    "the program does not declare is reset to the provider's default, and whether the PUT keeps the app's "
+    "provisioning settings is not known offline",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",
