@@ -50,9 +50,15 @@ def _message(breach: Breach, settings: AppSettings) -> str:
         )
     if rule.setting in CAPABILITY_LABELS:
         why = "Own does not support it" if rule.wanted == "DISABLED" else "Own's setup page requires it"
+        # a source that says why provisioning is off (the app inactive, the connection not
+        # ENABLED) is no place a setting is set: the setting is off in effect, for that reason
+        where = (
+            f"in effect ({settings.source})"
+            if settings.source.startswith("provisioning is off")
+            else f"in the {settings.source}"
+        )
         return (
-            f"{CAPABILITY_LABELS[rule.setting]} ({rule.setting}) is {actual} in the {settings.source}; it must be "
-            f"{rule.wanted}: {why}"
+            f"{CAPABILITY_LABELS[rule.setting]} ({rule.setting}) is {actual} {where}; it must be {rule.wanted}: {why}"
         )
     return f"{rule.setting} is {actual!r}; Own's setup page requires {rule.wanted!r}"
 
