@@ -117,6 +117,26 @@ def app_deleted(stack: str, connection: str, features: str) -> str:
     )
 
 
+def app_recreated_by_hand(attribute: bool) -> str:
+    """What :data:`REFRESH` leaves to do when it creates anew an app whose provisioning is set by
+    hand (``provisioning: manual``): the new app has no provisioning connection until the Admin
+    Console steps are done again, and the ``regions`` attribute (``attribute``: the config
+    declares it) is created by that same run, before them: Okta then gives it no external
+    namespace and never sends it (Okta support, "custom SCIM attribute is not available to map
+    and is not sent to SCIM"; ``/work/shared/docs/okta-own-facts.md``), so it is set by hand."""
+    steps = (
+        "; then the new app provisions nothing until the Admin Console steps are done again on it "
+        "(`pulumi stack output manualSteps`)"
+    )
+    if attribute:
+        steps += (
+            ", and the regions attribute that run creates before them has no external namespace (Okta never sends "
+            "it): set it to urn:ietf:params:scim:schemas:core:2.0 in the Profile Editor (Directory > Profile Editor "
+            "> the app > regions), then `pulumi refresh`"
+        )
+    return steps
+
+
 def member_not_listed(login: str, group: str) -> str:
     """What differs when ``login`` is in the ``members`` group (named ``group`` in Okta) and
     the config does not list them (added by hand). Its repair is :data:`REFRESH`: the program

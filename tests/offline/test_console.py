@@ -208,3 +208,17 @@ def test_an_existing_group_renamed_by_hand_names_the_repair_that_gets_past_the_l
     assert drift.repair == repairs.looked_up_group_missing("Salesforce Admins")
     assert not drift.repair.startswith("pulumi up") and "Directory > Groups" in drift.repair
     assert "does not exist in Okta" in drift.what and "'SF Admins'" in drift.what
+
+
+def test_a_deleted_app_of_manual_provisioning_is_repaired_with_the_manual_steps_again(tmp_path):
+    """``provisioning: manual``: the app ``pulumi up --refresh`` creates anew has no provisioning
+    connection until an admin does the Admin Console steps again (``pulumi stack output
+    manualSteps``), and the same run declares the ``regions`` attribute before them, which Okta
+    then never sends (Okta support, "custom SCIM attribute is not available to map and is not
+    sent to SCIM": an attribute created before provisioning is enabled has no external namespace;
+    /work/shared/docs/okta-own-facts.md). The repair says both, not a refresh alone."""
+    (drift,) = run(tmp_path, "- {action: delete-app}\n").drift
+    assert drift.resource == "own-scim-app" and drift.repair is not None
+    assert drift.repair.startswith(REFRESH)
+    assert "pulumi stack output manualSteps" in drift.repair
+    assert "external namespace" in drift.repair and "Profile Editor" in drift.repair
