@@ -569,7 +569,14 @@ def check_group_rules(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Fin
         if problems:
             repair = repair_text.rule_invalid(rule.name) if rule.status == "INVALID" else REFRESH
             out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, "; ".join(problems), repair=repair))
-        now = okta_group.name if okta_group is not None else group.name
+        # the group as Okta names it now: renamed by hand, the config's name finds nothing, the
+        # app's group assignment of the rule's group has it (simulate's drift names it so)
+        assigned = {a.group_id: a.group_name for a in live.groups}
+        now = (
+            okta_group.name
+            if okta_group is not None
+            else next((assigned[g] for g in rule.group_ids if g in assigned), group.name)
+        )
         excluded = []
         for user_id in rule.excluded:
             user = live.excluded_users.get(user_id)

@@ -189,3 +189,23 @@ def test_a_rule_whose_exclusions_are_not_a_list_of_ids_stops_with_one_line(fake_
     assert main(["verify", str(EXAMPLE)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "GET /api/v1/groups/rules" in err and "not an answer of Okta's API" in err
+
+
+def test_a_rule_exclusion_in_a_group_renamed_by_hand_is_worded_as_simulate_words_it(okta_server):
+    """Own France renamed by hand, then Louis removed from it: the exclusion names the group as
+    Okta has it now, in ``verify`` as in ``simulate``'s drift (``drift._rules``: the group's name
+    in the org); verify knows it from the app's group assignments (``GET
+    /api/v1/apps/{appId}/groups``: the group of the rule's ``groupIds``), not from the config."""
+    org, result = pulumi_up(EXAMPLE)
+    okta_server.fake.serve(org)
+    console(
+        org,
+        {"action": "rename-group", "group": FRANCE, "to": "France Team"},
+        {"action": "remove-member", "group": "France Team", "login": LOUIS},
+    )
+    org.settle()
+    offline = [(d.what, d.repair) for d in drift_of(plan_of(EXAMPLE).config, org, result.state, "example")]
+    want = (repairs.rule_excluded(LOUIS, FRANCE, "France Team"), repairs.rule_exclusion(FRANCE, LOUIS))
+    assert want in offline
+    _, doc = verify_json()
+    assert want in [(f["message"], f["repair"]) for f in doc["findings"] if f["check"] == "group-rule"]
