@@ -411,8 +411,10 @@ def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
                 Code.RULE_TIMING,
                 f"order-dependent: rule timing: Okta applies {', '.join(rules)} as soon as it is activated, "
                 f"asynchronously, while Pulumi runs {', '.join(others) or 'the other steps'} in no defined order "
-                "with it, and they change the same people's groups: a person may lose the app in between "
-                "(deactivated in Own, then created anew, role and business unit reset) or not. This review applies "
+                "with it or after it, and they change the same people's groups: a person may lose the app in between "
+                "(deactivated in Own, then created anew, role and business unit reset) or not, and one a step "
+                "removes from the rule's group after the rule put them there is excluded from the rule and stays "
+                "out. This review applies "
                 "rules after the run and cannot tell the orders apart; split the change into two pull requests "
                 "(the rule's change in one, merged after the other's pulumi up)",
                 resources=tuple(group),
