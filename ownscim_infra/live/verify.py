@@ -504,8 +504,9 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
     up --refresh``: the program declares ``track_all_users``, so the memberships' Read records
     every member (``checkIfUsersHaveChanged``, ``resource_okta_group_memberships.go``) and the
     update puts the config's list back (the repair says what that does in Own, and the config
-    edit that keeps Okta's membership instead); a person added by hand has the group's regions
-    in Own until then. A listed login Okta has no user for fails ``pulumi up`` at its lookup."""
+    edit that keeps Okta's membership instead); a person added by hand has the app through the
+    group until then (its regions unless another group comes first). A listed login Okta has
+    no user for fails ``pulumi up`` at its lookup."""
     out = []
     for group in config.groups:
         if group.members is None:
@@ -521,7 +522,7 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
         found = []
         for key, login in sorted(in_okta.items()):
             if key not in listed:
-                what = repair_text.member_not_listed(login, now) + " (they have the group's regions in Own)"
+                what = repair_text.member_not_listed(login, now)
                 repair = repair_text.member_not_listed_repair(login)
                 found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
         for key, login in sorted(listed.items()):
