@@ -403,9 +403,17 @@ def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
     applies rules after the run, so the order exploration cannot tell the outcomes apart."""
     found = []
     rule_steps = {s.name for s in report.changes if s.type == provider.GROUP_RULE}
+    unassigned = {s.name for s in report.changes if s.type == provider.APP_USER and s.op in (Op.DELETE, Op.REPLACE)}
     for group in report.rule_timing:
         rules = [n for n in group if n in rule_steps] or group[:1]
         others = [n for n in group if n not in rules]
+        refused = [n for n in others if n in unassigned]
+        fails = (
+            f", and Okta refuses to delete {', '.join(refused)} once the rule has put the person in an assigned "
+            "group (E0000046: pulumi up fails)"
+            if refused
+            else ""
+        )
         found.append(
             Finding(
                 Code.RULE_TIMING,
@@ -414,7 +422,7 @@ def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
                 "with it or after it, and they change the same people's groups: a person may lose the app in between "
                 "(deactivated in Own, then created anew, role and business unit reset) or not, and one a step "
                 "removes from the rule's group after the rule put them there is excluded from the rule and stays "
-                "out. This review applies "
+                f"out{fails}. This review applies "
                 "rules after the run and cannot tell the orders apart; split the change into two pull requests "
                 "(the rule's change in one, merged after the other's pulumi up)",
                 resources=tuple(group),

@@ -235,3 +235,21 @@ def test_a_members_group_turned_into_a_rule_group_races_the_rule_with_the_member
     (timing,) = [w for w in rv.warnings if w.code == "rule-timing"]
     assert set(timing.resources) == {"own-scim-group-rule-own-dach", "own-scim-group-members-own-dach"}
     assert "excluded" in timing.message
+
+
+def test_a_rule_that_starts_matching_a_person_whose_direct_assignment_goes_says_pulumi_up_may_fail(tmp_path):
+    """sam.rivera leaves ``people`` (his direct assignment is deleted at the end of the run) while
+    Own France's rule starts to match him: Okta applies the activated rule right away, so he is
+    most likely in the assigned group when the delete comes, and Okta refuses to delete a direct
+    assignment while a group grants the app (E0000046, articulate/terraform-provider-okta #120):
+    pulumi up fails. The emulation applies the rule after the run (the delete passes); the review
+    says the timing decides, E0000046 included."""
+
+    def edit(data):
+        data["people"] = [p for p in data["people"] if p["login"] != "sam.rivera@example.com"]
+        example_group(data, "Own France")["rule"] = 'user.countryCode == "FR" or user.lastName == "Rivera"'
+
+    rv = review(EXAMPLE, example_variant(tmp_path, edit), REPO / "config" / "example-directory.yaml")
+    (timing,) = [w for w in rv.warnings if w.code == "rule-timing"]
+    assert "own-scim-user-sam.rivera@example.com" in timing.resources
+    assert "E0000046" in timing.message
