@@ -58,6 +58,7 @@ class Code(StrEnum):
     RULE_MATCHES_UNKNOWN = "rule-matches-unknown"
     RULE_TIMING = "rule-timing"
     RULE_EXCLUDED = "rule-excluded"
+    APP_UPDATED = "app-updated"
     # a live org (verify's checks)
     APP = "app"
     CONNECTION = "connection"
@@ -116,12 +117,16 @@ MEANINGS: dict[Code, str] = {
     Code.RULE_MATCHES_UNKNOWN: "a change creates a group rule or changes its expression: Okta runs an activated "
     "rule across its entire user population, and the directory file holds only the users the config reaches, so "
     "the review cannot see the users outside it that the rule puts in the group (and the app)",
-    Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order touch the "
-    "same people: Okta applies an activated rule right away and asynchronously, so the outcome may depend on which "
-    "reaches Okta first, and the emulation (rules applied after the run) cannot tell the orders apart",
+    Code.RULE_TIMING: "a change's group rule step and another step Pulumi runs in no defined order with it, or "
+    "after it, touch the same people: Okta applies an activated rule right away and asynchronously, so the "
+    "outcome may depend on which reaches Okta first, and the emulation (rules applied after the run) cannot tell "
+    "the orders apart",
     Code.RULE_EXCLUDED: "a group rule the config declares excludes people on the org (the directory file's "
     "`rules`, as directory pull read them): the rule leaves them out of the group and of its regions in Own, and "
     "pulumi up --refresh clears the exclusions (the program declares none)",
+    Code.APP_UPDATED: "a change updates the app with one full PUT of every argument: a setting made by hand that "
+    "the program does not declare is reset to the provider's default, and whether the PUT keeps the app's "
+    "provisioning settings is not known offline",
     Code.APP: "verify: the app is catalog app scim2headerauth, ACTIVE, with the config's label",
     Code.CONNECTION: "verify: the provisioning connection is ENABLED with the config's base URL",
     Code.FEATURES: "verify: USER_PROVISIONING as Own's setup page says (the rules feature-status and capability-*)",

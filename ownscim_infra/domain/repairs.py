@@ -68,6 +68,19 @@ def person_by_hand(label: str, login: str, want: str) -> str:
     return f"{console_assignments(label)} > Assign > Assign to People: {login}, regions {want}; then `pulumi refresh`"
 
 
+def looked_up_group_missing(group: str) -> str:
+    """A ``create: false`` group Okta has no group named ``group`` for (renamed or deleted by
+    hand): the program looks such a group up by name (``okta.get_groups``,
+    ``program/lookups.py``), and a name Okta does not have fails the program before any step
+    (docs/provider-semantics.md, row 10), ``pulumi up --refresh`` included; only a group of
+    that name again, or the config naming the group as Okta does, gets past the lookup."""
+    return (
+        f"rename the group back to {group!r}, or create it, in Okta (Admin Console > Directory > Groups), or "
+        "correct its name in the config (keep its `key`), then `pulumi up`: the program looks the group up by "
+        "name, so every run fails at that lookup until then, `pulumi up --refresh` too"
+    )
+
+
 def app_label(label: str) -> str:
     """The app's label differs from the config's ``label``: the refresh runs the app's Read
     (``resourceAppAutoLoginRead`` sets ``label`` from Okta), the diff then shows it, and the
@@ -102,6 +115,26 @@ def app_deleted(stack: str, connection: str, features: str) -> str:
         f"pulumi state delete '{naming.urn(stack, FEATURES_TYPE, features)}'; then {REFRESH}"
         " (the app is created anew: every person and group is assigned again)"
     )
+
+
+def app_recreated_by_hand(attribute: bool) -> str:
+    """What :data:`REFRESH` leaves to do when it creates anew an app whose provisioning is set by
+    hand (``provisioning: manual``): the new app has no provisioning connection until the Admin
+    Console steps are done again, and the ``regions`` attribute (``attribute``: the config
+    declares it) is created by that same run, before them: Okta then gives it no external
+    namespace and never sends it (Okta support, "custom SCIM attribute is not available to map
+    and is not sent to SCIM"; ``/work/shared/docs/okta-own-facts.md``), so it is set by hand."""
+    steps = (
+        "; then the new app provisions nothing until the Admin Console steps are done again on it "
+        "(`pulumi stack output manualSteps`)"
+    )
+    if attribute:
+        steps += (
+            ", and the regions attribute that run creates before them has no external namespace (Okta never sends "
+            "it): set it to urn:ietf:params:scim:schemas:core:2.0 in the Profile Editor (Directory > Profile Editor "
+            "> the app > regions), then `pulumi refresh`"
+        )
+    return steps
 
 
 def member_not_listed(login: str, group: str) -> str:

@@ -458,12 +458,7 @@ def check_groups(config: OwnScimConfig, live: okta_api.LiveApp, repairs: Repairs
         if a is None:
             exists = live.groups_by_name.get(group.name)
             why = "the group does not exist in Okta" if exists is None else "the group exists but is not assigned"
-            repair = (
-                f"create the group {group.name!r} in Okta (Admin Console > Directory > Groups) or correct its name "
-                "in the config, then `pulumi up`"
-                if exists is None and not group.create
-                else REFRESH
-            )
+            repair = repair_text.looked_up_group_missing(group.name) if exists is None and not group.create else REFRESH
             out.append(check_result(Code.GROUP, group.name, DRIFT, f"not assigned to the app ({why})", repair=repair))
             continue
         problems = [f"priority is {a.priority}, expected {priority}"] if a.priority != priority else []
@@ -509,8 +504,9 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
     up --refresh``: the program declares ``track_all_users``, so the memberships' Read records
     every member (``checkIfUsersHaveChanged``, ``resource_okta_group_memberships.go``) and the
     update puts the config's list back (the repair says what that does in Own, and the config
-    edit that keeps Okta's membership instead); a person added by hand has the group's regions
-    in Own until then. A listed login Okta has no user for fails ``pulumi up`` at its lookup."""
+    edit that keeps Okta's membership instead); a person added by hand has the app through the
+    group until then (its regions unless another group comes first). A listed login Okta has
+    no user for fails ``pulumi up`` at its lookup."""
     out = []
     for group in config.groups:
         if group.members is None:
@@ -526,7 +522,7 @@ def check_members(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Finding
         found = []
         for key, login in sorted(in_okta.items()):
             if key not in listed:
-                what = repair_text.member_not_listed(login, now) + " (they have the group's regions in Own)"
+                what = repair_text.member_not_listed(login, now)
                 repair = repair_text.member_not_listed_repair(login)
                 found.append(check_result(Code.MEMBERS, f"{group.name}: {login}", DRIFT, what, repair=repair))
         for key, login in sorted(listed.items()):
@@ -571,7 +567,14 @@ def check_group_rules(config: OwnScimConfig, live: okta_api.LiveApp) -> list[Fin
             invalid = rule.status == "INVALID"
             repair = repair_text.rule_invalid(rule.name) if invalid else repair_text.rule_changed(rule.name)
             out.append(check_result(Code.GROUP_RULE, group.name, DRIFT, problems, repair=repair))
-        now = okta_group.name if okta_group is not None else group.name
+        # the group as Okta names it now: renamed by hand, the config's name finds nothing, the
+        # app's group assignment of the rule's group has it (simulate's drift names it so)
+        assigned = {a.group_id: a.group_name for a in live.groups}
+        now = (
+            okta_group.name
+            if okta_group is not None
+            else next((assigned[g] for g in rule.group_ids if g in assigned), group.name)
+        )
         excluded = []
         for user_id in rule.excluded:
             user = live.excluded_users.get(user_id)

@@ -257,7 +257,7 @@ def _membership(org: OktaOrg, action: ConsoleAction) -> None:
         raise _Refused("login", action.login, f"is {state} a member of group {org.groups[gid].name!r}")
     if action.action == "remove-member":
         org.exclude_removed_member(gid, uid)
-    org.set_user_groups(uid, _groups_after(user.groups, action, org.groups[gid].names))
+    org.set_user_groups(uid, _groups_after(user.groups, action, org.groups[gid].names), group_id=gid)
 
 
 def _groups_after(groups: list[str], action: ConsoleAction, names: list[str]) -> list[str]:

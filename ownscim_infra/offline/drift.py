@@ -26,7 +26,9 @@ the command or Admin Console step that brings it back, worded once for ``verify`
 - a person who has the app only through a group (their direct assignment removed by hand):
   the app user's Read answers 200 with scope ``GROUP``, so no run creates it again: the
   console step;
-- the app deleted: the connection's and features' Read fail, so they leave the state by hand.
+- the app deleted: the connection's and features' Read fail, so they leave the state by hand;
+  with ``provisioning: manual`` the new app needs the Admin Console steps again, and the
+  ``regions`` attribute created before them its external namespace set by hand.
 
 A drift the run repaired (one the console made, gone after the run) is listed with ``repair``
 ``None`` (:func:`repaired`). Loads no Pulumi.
@@ -69,6 +71,8 @@ def drift_of(config: OwnScimConfig, org: OktaOrg, state: dict[str, Any], stack: 
             if names.connection in state
             else repairs.REFRESH + " (the app is created anew: every person and group is assigned again)"
         )
+        if config.app.provisioning == "manual":
+            repair += repairs.app_recreated_by_hand(names.regions_attribute in state)
         what = (
             "the app was deleted in Okta, with every assignment (Own's accounts: all deactivated, or left active "
             "and no longer managed; Okta does not document which: app-deleted)"
@@ -174,6 +178,12 @@ def _group_assignments(
         resource = names.group_assignment(group.resource_key)
         created = state.get(names.group(group.resource_key))  # a renamed group is still this one
         gid = created.id if created is not None else org.find_group(group.name)
+        if gid is None and not group.create:  # the program's lookup by name fails: no run gets past it
+            was = state[resource].inputs.get("groupId") if resource in state else None
+            now = f" (the group the app is assigned is named {org.groups[was].name!r} now)" if was in org.groups else ""
+            what = f"group {group.name!r} does not exist in Okta{now}: the program looks it up by name"
+            found.append(Drift(resource, what, repairs.looked_up_group_missing(group.name), "assigned"))
+            continue
         assignment = held.get(gid or "")
         if assignment is None:
             what = f"group {group.name!r} is not assigned to the app"

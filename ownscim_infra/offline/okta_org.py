@@ -1143,11 +1143,13 @@ class OktaOrg:
         self.set_directory(self.directory.model_copy(update={"users": [*self.directory.users, user]}))
         return user.okta_id
 
-    def set_user_groups(self, user_id: str, groups: list[str]) -> None:
+    def set_user_groups(self, user_id: str, groups: list[str], *, group_id: str | None = None) -> None:
         """The user's groups (Directory > People > the user > Groups), by name: over what the
-        API added or removed before."""
-        for members in self._api_members.values():
-            members.pop(user_id, None)
+        API added or removed before, in every group, or (``group_id``: an admin adding or
+        removing the user in one group) in that group only: the others' memberships stay."""
+        for gid, members in self._api_members.items():
+            if group_id is None or gid == group_id:
+                members.pop(user_id, None)
         users = [
             u.model_copy(update={"groups": list(groups)}) if u.okta_id == user_id else u for u in self.directory.users
         ]

@@ -124,7 +124,8 @@ class OktaApp:
         on = (app.connection or {}).get("status") == "ENABLED" and (by_hand or org.connection_api)
         if app.status != "ACTIVE":  # deactivated: nothing is provisioned (OktaOrg.set_app_status)
             capabilities = dict.fromkeys(OWN_CAPABILITIES, "DISABLED")
-            source = f"provisioning is off: the app is {app.status}, deactivated in Okta"
+            source = f"provisioning is off: the app is {app.status}, deactivated in Okta: Activate it, or "
+            source += "pulumi up --refresh"
         elif on and app.capabilities is not None:
             enabled = app.feature_status == "ENABLED"
             capabilities = {k: (v if enabled else "DISABLED") for k, v in app.capabilities.items()}

@@ -326,6 +326,8 @@ def change_warnings(
                     resources=(step.name,),
                 )
             )
+        if step.type == provider.APP and step.op == Op.UPDATE and set(step.paths) - {"status"}:
+            found.append(app_updated_warning(step))
         if step.type == provider.ATTRIBUTE and step.op != Op.SAME:
             found.append(
                 Finding(
@@ -365,6 +367,32 @@ def change_warnings(
     return found
 
 
+def app_updated_warning(step: Step) -> Finding:
+    """``app-updated``: the change updates the app's ``step.paths`` besides ``status``, which the
+    provider sends as one full ``PUT /api/v1/apps/{appId}`` of every argument
+    (``resourceAppAutoLoginUpdate``, ``buildAppAutoLogin``: docs/provider-semantics.md, row 29).
+    What it resets cannot be seen offline: a setting made by hand that the program does not
+    declare goes back to the provider's default (none of the review's files holds such
+    settings), and a full PUT has reset an app's provisioning settings before
+    (terraform-provider-okta #655, SAML apps; Okta release 2022.09.3 fixed "Existing
+    provisioning settings for an app were reset to None when an app was updated using PUT",
+    OKTA-520647), which the emulation does not model (its PUT keeps them). So never safe."""
+    return Finding(
+        Code.APP_UPDATED,
+        f"the change updates the app ({', '.join(step.paths)}): the okta provider sends one full PUT of every "
+        "argument of the app, so a setting made by hand in the Admin Console that the program does not declare "
+        "goes back to the provider's default (Sign On > Application username format: the userName Okta sends Own "
+        "for the people it provisions next; a login URL, notes), and whether the PUT keeps the app's provisioning "
+        "settings is not known offline (a full PUT reset them before: terraform-provider-okta #655, Okta "
+        "OKTA-520647); this review cannot see either",
+        resources=(step.name,),
+        steps=(
+            "Before pulumi up, note the app's Sign On and Provisioning settings in the Admin Console; after it, run "
+            "`python -m ownscim_infra verify CONFIG` and set again by hand any setting the PUT reset.",
+        ),
+    )
+
+
 def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
     """``rule-timing``: a group rule's step and other steps that Pulumi runs in no defined
     order touch the same people (:attr:`SimulationReport.rule_timing`). Okta evaluates an
@@ -375,16 +403,26 @@ def rule_timing_warnings(report: SimulationReport) -> list[Finding]:
     applies rules after the run, so the order exploration cannot tell the outcomes apart."""
     found = []
     rule_steps = {s.name for s in report.changes if s.type == provider.GROUP_RULE}
+    unassigned = {s.name for s in report.changes if s.type == provider.APP_USER and s.op in (Op.DELETE, Op.REPLACE)}
     for group in report.rule_timing:
         rules = [n for n in group if n in rule_steps] or group[:1]
         others = [n for n in group if n not in rules]
+        refused = [n for n in others if n in unassigned]
+        fails = (
+            f", and Okta refuses to delete {', '.join(refused)} once the rule has put the person in an assigned "
+            "group (E0000046: pulumi up fails)"
+            if refused
+            else ""
+        )
         found.append(
             Finding(
                 Code.RULE_TIMING,
                 f"order-dependent: rule timing: Okta applies {', '.join(rules)} as soon as it is activated, "
                 f"asynchronously, while Pulumi runs {', '.join(others) or 'the other steps'} in no defined order "
-                "with it, and they change the same people's groups: a person may lose the app in between "
-                "(deactivated in Own, then created anew, role and business unit reset) or not. This review applies "
+                "with it or after it, and they change the same people's groups: a person may lose the app in between "
+                "(deactivated in Own, then created anew, role and business unit reset) or not, and one a step "
+                "removes from the rule's group after the rule put them there is excluded from the rule and stays "
+                f"out{fails}. This review applies "
                 "rules after the run and cannot tell the orders apart; split the change into two pull requests "
                 "(the rule's change in one, merged after the other's pulumi up)",
                 resources=tuple(group),

@@ -252,9 +252,14 @@ class Rollout:
         contended = {n: run.touches.get(n, set()) | claims.get(n, set()) for n in {*run.touches, *claims}}
         run.conflicts = conflict_groups(result.steps, contended, run.independent)
         by_rule = self.rule_touches(result, old_states)
+        # Okta applies an activated rule asynchronously, right away: it races with the steps run
+        # in no defined order with the rule's, and with those run after it too (a delete at the
+        # end of the run), where the emulation applies it after every step (``a`` ran before ``b``)
         run.rule_timing = [
             g
-            for g in conflict_groups(result.steps, run.touches | by_rule, run.independent)
+            for g in conflict_groups(
+                result.steps, run.touches | by_rule, lambda a, b: a in by_rule or run.independent(a, b)
+            )
             if any(name in by_rule for name in g)
         ]
         run.findings += self._failed(result, registrations)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ownscim_infra.config import ConfigError
+from ownscim_infra.domain import repairs
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.repairs import REFRESH
 from ownscim_infra.offline.simulate import simulate
@@ -173,3 +174,51 @@ def test_console_needs_previous_and_replace_a_declared_resource(tmp_path):
             previous=(EXAMPLE, DIRECTORY),
             replace=[f"{URN_HEAD}okta:app/user:User::own-scim-user-nobody"],
         )
+
+
+def test_adding_a_members_groups_member_to_another_group_keeps_them_in_the_first(tmp_path):
+    """A console ``add-member`` changes one group: Okta's "Add people to a group" (Directory >
+    Groups > the group > Assign people; ``PUT /api/v1/groups/{groupId}/users/{userId}``, Okta API
+    reference, Groups) touches no other membership. Mia is in Own DACH through its ``members``
+    (the memberships resource added her; the directory, pulled before, does not list her there):
+    added by hand to Own US, she stays in Own DACH, and Own DACH's membership is as the config
+    lists it: no drift (Own keeps the regions it created her with: Okta pushes no profile)."""
+    directory = tmp_path / "directory.yaml"
+    directory.write_text(DIRECTORY.read_text().replace("groups: [Own DACH]", "groups: []"))
+    console = tmp_path / "console.yaml"
+    console.write_text("- {action: add-member, group: Own US, login: mia.schmidt@example.com}\n")
+    report = simulate(EXAMPLE, directory, previous=(EXAMPLE, directory), console=console)
+    mia = users(report)["mia.schmidt@example.com"]
+    assert [d.what for d in report.drift] == []
+    assert mia.own is not None and mia.own.active and mia.own.regions == ("emea2",)
+
+
+def test_an_existing_group_renamed_by_hand_names_the_repair_that_gets_past_the_lookup(tmp_path):
+    """A ``create: false`` group is looked up by name (``okta.get_groups``, ``program/lookups.py``;
+    a name Okta does not have fails the program before any step: provider-semantics row 10),
+    so once renamed in the console every run fails at that lookup, ``pulumi up --refresh`` too:
+    the drift's repair cannot be the refresh. It is the one ``verify`` names for a group it
+    cannot find (``live/verify.py``, ``check_groups``), and the group is still assigned, under
+    its new name: the drift does not say it is unassigned."""
+    console = "- {action: rename-group, group: Salesforce Admins, to: SF Admins}\n"
+    refreshed = run(tmp_path, console, refresh=True)
+    assert refreshed.update_failed is not None, "the refresh does not get past the lookup"
+    (drift,) = refreshed.drift
+    assert drift.resource == "own-scim-group-assignment-salesforce-admins"
+    assert drift.repair == repairs.looked_up_group_missing("Salesforce Admins")
+    assert not drift.repair.startswith("pulumi up") and "Directory > Groups" in drift.repair
+    assert "does not exist in Okta" in drift.what and "'SF Admins'" in drift.what
+
+
+def test_a_deleted_app_of_manual_provisioning_is_repaired_with_the_manual_steps_again(tmp_path):
+    """``provisioning: manual``: the app ``pulumi up --refresh`` creates anew has no provisioning
+    connection until an admin does the Admin Console steps again (``pulumi stack output
+    manualSteps``), and the same run declares the ``regions`` attribute before them, which Okta
+    then never sends (Okta support, "custom SCIM attribute is not available to map and is not
+    sent to SCIM": an attribute created before provisioning is enabled has no external namespace;
+    /work/shared/docs/okta-own-facts.md). The repair says both, not a refresh alone."""
+    (drift,) = run(tmp_path, "- {action: delete-app}\n").drift
+    assert drift.resource == "own-scim-app" and drift.repair is not None
+    assert drift.repair.startswith(REFRESH)
+    assert "pulumi stack output manualSteps" in drift.repair
+    assert "external namespace" in drift.repair and "Profile Editor" in drift.repair

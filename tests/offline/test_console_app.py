@@ -114,3 +114,15 @@ def test_a_rule_excluded_member_of_an_inactive_app_is_not_blamed_on_its_provisio
     causes = [r.text for r in louis.reasons if r.text.startswith("cause: ")]
     assert [c for c in causes if "lifecycleCreate" in c or "lifecycleDeactivate" in c] == []
     assert {f.code for f in report.findings} >= {Code.APP_DEACTIVATED, Code.CAPABILITY_CREATE}
+
+
+def test_the_capabilities_of_an_inactive_app_are_said_off_because_of_it_not_unticked(tmp_path):
+    """While the app is ``INACTIVE`` Okta provisions nothing (chosen, row 29), so Create and
+    Deactivate Users are off in effect, though the Provisioning tab still has them ticked (a
+    deactivation changes no provisioning setting: Okta's help, "Deactivate app integrations",
+    speaks of assignments only). The finding says why they are off, in a sentence, and not
+    that the setting is DISABLED where it is set."""
+    report = run(tmp_path, DEACTIVATE)
+    (create,) = [f for f in report.findings if f.code == "capability-lifecycleCreate"]
+    assert "in the provisioning is off" not in create.message
+    assert "the app is INACTIVE" in create.message and "Activate" in create.message

@@ -511,3 +511,21 @@ def test_a_change_the_program_refuses_on_the_base_s_stack_is_bad_input(tmp_path)
     result = review_cmd(str(EXAMPLE), str(new), "--directory", str(DIRECTORY))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{new}: app.provisioning: manual without app.manual_steps_done: true" in result.stderr
+
+
+def test_a_change_that_puts_the_app_is_not_safe_and_says_what_the_put_may_reset(tmp_path):
+    """A new label is an update of the app, and the provider's update is one full ``PUT
+    /api/v1/apps/{appId}`` of every argument (``resourceAppAutoLoginUpdate``, ``buildAppAutoLogin``;
+    docs/provider-semantics.md row 29): a setting made by hand that the program does not declare
+    (Sign On > Application username format: the userName Okta sends Own) is reset to its default,
+    which no file the review reads can show; and whether the PUT keeps the app's provisioning
+    settings is not known offline (a full PUT reset them: terraform-provider-okta #655, Okta
+    release 2022.09.3, OKTA-520647). The review says so (``app-updated``), never ``safe``; a
+    change of the status only (no PUT: ``d.HasChangeExcept("status")``) is no such warning."""
+    rv = review(EXAMPLE, changed(tmp_path, lambda d: d["app"].update(label="Own Backup")), DIRECTORY)
+    (step,) = [s for s in rv.resources if s.name == "own-scim-app"]
+    assert (step.op, step.paths) == (Op.UPDATE, ["label"])
+    assert rv.verdict == ATTENTION
+    (warning,) = [w for w in rv.warnings if w.code == "app-updated"]
+    assert "Application username format" in warning.message and "verify" in " ".join(warning.steps)
+    assert [w.code for w in review(EXAMPLE, EXAMPLE, DIRECTORY).warnings] == []

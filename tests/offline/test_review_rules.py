@@ -12,6 +12,7 @@ import yaml
 from ownscim_infra.config.directory import load_directory
 from ownscim_infra.offline.plan import build_plan
 from ownscim_infra.offline.review import SAFE, review
+from tests.conftest import EXAMPLE, REPO, example_group, example_variant
 
 APP = {
     "label": "Own",
@@ -212,3 +213,43 @@ def test_a_rule_nested_too_deep_is_reviewed_as_one_it_cannot_compute_not_a_crash
     assert rv.verdict != SAFE, rv.reasons
     (finding,) = [w for w in rv.warnings if w.code == "rule-not-computed"]
     assert "nested deeper than" in finding.message
+
+
+def test_a_members_group_turned_into_a_rule_group_races_the_rule_with_the_memberships_delete(tmp_path):
+    """Own DACH's ``members`` replaced by a ``rule`` matching the same person: Pulumi creates and
+    activates the rule, and deletes the memberships resource (removing Mia through the API) at
+    the end of the run (``ScheduleDeletes``, after every create). Okta applies the activated rule
+    right away and asynchronously (help.okta.com, Group rules), so it most likely puts Mia under
+    the rule before that delete, and a rule-managed member removed through the API is excluded
+    from the rule (Okta's knowledge base, "User getting added in group exclusion list by Okta
+    System"): she may stay out, deactivated in Own, where the emulation (rules applied after the
+    run) re-creates her. The review says the timing decides (``rule-timing``), not only its one
+    outcome; a step that runs after the rule's step races with it as a parallel one does."""
+
+    def to_rule(data):
+        dach = example_group(data, "Own DACH")
+        del dach["members"]
+        dach["rule"] = 'user.countryCode == "DE"'
+
+    rv = review(EXAMPLE, example_variant(tmp_path, to_rule), REPO / "config" / "example-directory.yaml")
+    (timing,) = [w for w in rv.warnings if w.code == "rule-timing"]
+    assert set(timing.resources) == {"own-scim-group-rule-own-dach", "own-scim-group-members-own-dach"}
+    assert "excluded" in timing.message
+
+
+def test_a_rule_that_starts_matching_a_person_whose_direct_assignment_goes_says_pulumi_up_may_fail(tmp_path):
+    """sam.rivera leaves ``people`` (his direct assignment is deleted at the end of the run) while
+    Own France's rule starts to match him: Okta applies the activated rule right away, so he is
+    most likely in the assigned group when the delete comes, and Okta refuses to delete a direct
+    assignment while a group grants the app (E0000046, articulate/terraform-provider-okta #120):
+    pulumi up fails. The emulation applies the rule after the run (the delete passes); the review
+    says the timing decides, E0000046 included."""
+
+    def edit(data):
+        data["people"] = [p for p in data["people"] if p["login"] != "sam.rivera@example.com"]
+        example_group(data, "Own France")["rule"] = 'user.countryCode == "FR" or user.lastName == "Rivera"'
+
+    rv = review(EXAMPLE, example_variant(tmp_path, edit), REPO / "config" / "example-directory.yaml")
+    (timing,) = [w for w in rv.warnings if w.code == "rule-timing"]
+    assert "own-scim-user-sam.rivera@example.com" in timing.resources
+    assert "E0000046" in timing.message
