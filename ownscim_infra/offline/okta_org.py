@@ -973,7 +973,17 @@ class OktaOrg:
         return {"priority": assignment["priority"], "profile": profile}
 
     def delete_group_assignment(self, app_id: str, group_id: str) -> None:
-        """``DELETE /api/v1/apps/{appId}/groups/{groupId}``."""
+        """``DELETE /api/v1/apps/{appId}/groups/{groupId}``.
+
+        :raises OktaApiError: 404 ``E0000007`` when the group is not assigned to the app (e.g.
+            unassigned by hand): Okta's "Unassign an application group" answers 404 for an
+            assignment it does not have, and ``resourceAppGroupAssignmentDelete``
+            (``resource_okta_app_group_assignment.go``) returns every error ("failed to delete
+            application group assignment"), so ``pulumi up`` fails at the step."""
+        if group_id not in self.app(app_id).group_assignments:
+            raise OktaApiError(
+                404, "E0000007", f"Not found: Resource not found: {group_id} (ApplicationGroupAssignment)"
+            )
         self.app(app_id).group_assignments.pop(group_id, None)
         if group_id in self.groups:
             self._changed_group(*self.groups[group_id].names)
@@ -1018,7 +1028,10 @@ class OktaOrg:
         """``DELETE /api/v1/apps/{appId}/users/{userId}``.
 
         :raises OktaApiError: E0000046 while one of the user's groups is assigned to the app
-            (articulate/terraform-provider-okta #120).
+            (articulate/terraform-provider-okta #120); 404 ``E0000007`` when the user has no
+            assignment at all (e.g. unassigned by hand): ``resourceAppUserDelete``
+            (``resource_okta_app_user.go``) returns every error of ``DeleteApplicationUser``
+            ("failed to delete application's user"), so ``pulumi up`` fails at the step.
         """
         app = self.app(app_id)
         user = self.user(user_id)
@@ -1031,6 +1044,8 @@ class OktaOrg:
                 "The application cannot be unassigned from the user while their group memberships grant them "
                 f"access (groups: {', '.join(granting)})",
             )
+        if user_id not in app.users and user_id not in app.kept_group_scoped:
+            raise OktaApiError(404, "E0000007", f"Not found: Resource not found: {user_id} (AppUser)")
         app.users.pop(user_id, None)
         self._changes.user_ids.add(user_id)
 

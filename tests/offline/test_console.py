@@ -222,3 +222,43 @@ def test_a_deleted_app_of_manual_provisioning_is_repaired_with_the_manual_steps_
     assert drift.repair.startswith(REFRESH)
     assert "pulumi stack output manualSteps" in drift.repair
     assert "external namespace" in drift.repair and "Profile Editor" in drift.repair
+
+
+@pytest.mark.parametrize(
+    ("console", "edit", "resource"),
+    [
+        (
+            "- {action: unassign, person: sam.rivera@example.com}\n",
+            lambda d: d.update(people=[p for p in d["people"] if p["login"] != "sam.rivera@example.com"]),
+            "own-scim-user-sam.rivera@example.com",
+        ),
+        (
+            "- {action: unassign, group: Own EMEA}\n",
+            lambda d: d.update(groups=[g for g in d["groups"] if g["name"] != "Own EMEA"]),
+            "own-scim-group-assignment-own-emea",
+        ),
+    ],
+)
+def test_removing_from_the_config_an_assignment_unassigned_by_hand_fails_pulumi_up_unless_refreshed(
+    tmp_path, console, edit, resource
+):
+    """An assignment unassigned by hand, then removed from the config: a plain ``pulumi up``
+    deletes it from what the state records, Okta answers 404 (E0000007) and the provider returns
+    the error (``resourceAppUserDelete``, ``resourceAppGroupAssignmentDelete``: "failed to
+    delete ..." for any error of the SDK, no 404 handling), so ``pulumi up`` fails at the step;
+    the review said safe (an adversarial test). With ``--refresh`` the Read's 404 drops it from
+    the state first (row 20) and nothing is deleted."""
+    from ownscim_infra.offline.review import BLOCKED, review
+    from tests.conftest import example_variant
+
+    new = example_variant(tmp_path, edit)
+    path = tmp_path / "console.yaml"
+    path.write_text(console)
+    plain = simulate(new, DIRECTORY, previous=(EXAMPLE, DIRECTORY), console=path)
+    assert plain.update_failed is not None and plain.update_failed.name == resource
+    assert plain.update_failed.error_code == "E0000007"
+    rv = review(EXAMPLE, new, DIRECTORY, console=path)
+    assert rv.verdict == BLOCKED and "E0000007" in rv.reasons[0], rv.reasons
+    refreshed = simulate(new, DIRECTORY, previous=(EXAMPLE, DIRECTORY), console=path, refresh=True)
+    assert refreshed.update_failed is None
+    assert resource not in {s.name for s in refreshed.changes if s.op == Op.DELETE}
