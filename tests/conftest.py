@@ -41,6 +41,18 @@ def example_variant(tmp_path: Path, edit: Callable[[dict[str, Any]], object], na
     return path
 
 
+def console_run(tmp_path: Path, console: str, config: Path = EXAMPLE, **options: Any) -> Any:
+    """Day two on ``config``: ``simulate`` of it after its own run, with the Admin Console
+    actions ``console`` (a console file's text, written to ``tmp_path``) in between, on the
+    example directory; ``options`` as ``simulate``'s (``refresh=True``...)."""
+    from ownscim_infra.offline.simulate import simulate
+
+    path = tmp_path / "console.yaml"
+    path.write_text(console)
+    directory = REPO / "config" / "example-directory.yaml"
+    return simulate(config, directory, previous=(config, directory), console=path, **options)
+
+
 def example_group(data: dict[str, Any], name: str) -> dict[str, Any]:
     """The group called ``name`` in a config's data."""
     return next(g for g in data["groups"] if g["name"] == name)

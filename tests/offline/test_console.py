@@ -4,8 +4,6 @@ provisioning reacts as Okta would, and what ``pulumi up``, ``pulumi up --refresh
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ownscim_infra.config import ConfigError
@@ -14,16 +12,13 @@ from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.repairs import REFRESH
 from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.offline.steps import Op, Status
-from tests.conftest import EXAMPLE, REPO
+from tests.conftest import EXAMPLE, REPO, console_run
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 URN_HEAD = "urn:pulumi:example::ownscim::ownscim:okta:OwnScimProvisioning$"
 
 
-def run(tmp_path: Path, console: str, config: Path = EXAMPLE, **options):
-    path = tmp_path / "console.yaml"
-    path.write_text(console)
-    return simulate(config, DIRECTORY, previous=(config, DIRECTORY), console=path, **options)
+run = console_run
 
 
 def users(report) -> dict:

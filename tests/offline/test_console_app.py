@@ -5,27 +5,21 @@ the update: a full PUT, or the lifecycle call) and converges. A deactivated app 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ownscim_infra.config import ConfigError
 from ownscim_infra.domain import repairs
 from ownscim_infra.domain.findings import Code
 from ownscim_infra.offline.review import SAFE, review
-from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.offline.steps import Op
-from tests.conftest import EXAMPLE, REPO
+from tests.conftest import EXAMPLE, REPO, console_run
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 RENAME = "- {action: rename-app, to: Own (old)}\n"
 DEACTIVATE = "- {action: deactivate-app}\n"
 
 
-def run(tmp_path: Path, console: str, **options):
-    path = tmp_path / "console.yaml"
-    path.write_text(console)
-    return simulate(EXAMPLE, DIRECTORY, previous=(EXAMPLE, DIRECTORY), console=path, **options)
+run = console_run
 
 
 def ops(report) -> dict[str, Op]:

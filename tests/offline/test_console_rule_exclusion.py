@@ -8,8 +8,6 @@ puts them back."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ownscim_infra.config import ConfigError
@@ -17,8 +15,7 @@ from ownscim_infra.config.console import load_console
 from ownscim_infra.domain import repairs
 from ownscim_infra.offline.console import apply_console
 from ownscim_infra.offline.okta_org import OktaApiError, OktaOrg
-from ownscim_infra.offline.simulate import simulate
-from tests.conftest import EXAMPLE, REPO
+from tests.conftest import EXAMPLE, REPO, console_run
 from tests.live.applied import app_id_of, org_after_up
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
@@ -26,10 +23,7 @@ RULE = "own-scim-group-rule-own-france"
 LOUIS = "louis.martin@example.com"
 
 
-def run(tmp_path: Path, console: str, **options):
-    path = tmp_path / "console.yaml"
-    path.write_text(console)
-    return simulate(EXAMPLE, DIRECTORY, previous=(EXAMPLE, DIRECTORY), console=path, **options)
+run = console_run
 
 
 def user(report, login: str):

@@ -8,8 +8,6 @@ worded as ``verify`` words them, and a review with such an action never safe."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -18,9 +16,8 @@ from ownscim_infra.config.console import load_console
 from ownscim_infra.domain import repairs
 from ownscim_infra.domain.findings import Code
 from ownscim_infra.offline.review import SAFE, review
-from ownscim_infra.offline.simulate import simulate
 from ownscim_infra.offline.steps import Op
-from tests.conftest import EXAMPLE, REPO
+from tests.conftest import EXAMPLE, REPO, console_run
 
 DIRECTORY = REPO / "config" / "example-directory.yaml"
 RULE = "own-scim-group-rule-own-france"
@@ -32,10 +29,7 @@ DEACTIVATE = "- {action: deactivate-rule, group: Own France}\n"
 EDIT = "- {action: edit-rule, group: Own France, expression: 'user.countryCode == \"BE\"'}\n"
 
 
-def run(tmp_path: Path, console: str, **options):
-    path = tmp_path / "console.yaml"
-    path.write_text(console)
-    return simulate(EXAMPLE, DIRECTORY, previous=(EXAMPLE, DIRECTORY), console=path, **options)
+run = console_run
 
 
 def own(report, login: str):
