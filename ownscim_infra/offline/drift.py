@@ -46,7 +46,7 @@ from ownscim_infra.domain.priorities import group_priority
 from ownscim_infra.domain.regions import canonical_regions, same_regions
 from ownscim_infra.domain.repairs import Drift
 from ownscim_infra.offline import provider
-from ownscim_infra.offline.okta_org import OktaOrg
+from ownscim_infra.offline.okta_org import AppUser, OktaOrg
 
 
 def stack_of(config_file: str | Path) -> str:
@@ -202,7 +202,7 @@ def _group_assignments(
 def _people(config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names: naming.ResourceNames) -> list[Drift]:
     found = []
     app = org.apps[app_id]
-    by_login = {okta_fold(a.user.login): a for a in org.app_users(app_id)}
+    by_login: dict[str, AppUser] | None = None  # who has the app: for a person without a direct assignment
     for person in config.people:
         resource = names.user_assignment(person.login)
         uid = org.find_user_id(person.login)
@@ -211,6 +211,8 @@ def _people(config: OwnScimConfig, org: OktaOrg, app_id: str, stack: str, names:
         want = None if person.regions is None else canonical_regions(person.regions)
         values = app.users.get(uid)
         if values is None:
+            if by_login is None:  # a pass over every user of the org: once, and only when needed
+                by_login = {okta_fold(a.user.login): a for a in org.app_users(app_id)}
             via = by_login.get(okta_fold(person.login))
             if via is None:
                 what = f"{person.login} is not assigned to the app"
