@@ -81,6 +81,18 @@ def looked_up_group_missing(group: str) -> str:
     )
 
 
+def app_label_differs(held: str, label: str) -> str:
+    """What differs when the app's label in Okta (``held``) is not the config's ``label``: the
+    drift's ``what`` in ``simulate`` and the message of ``verify``'s ``app`` check."""
+    return f"the app is labelled {held!r} in Okta, the config says {label!r}"
+
+
+def app_not_active(status: str) -> str:
+    """What differs when the app is not ``ACTIVE`` in Okta (``status``; the program declares
+    ``ACTIVE``): the drift's ``what`` in ``simulate`` and the message of ``verify``'s ``app`` check."""
+    return f"the app is {status} in Okta (deactivated): Okta provisions nothing to Own while it is"
+
+
 def app_label(label: str) -> str:
     """The app's label differs from the config's ``label``: the refresh runs the app's Read
     (``resourceAppAutoLoginRead`` sets ``label`` from Okta), the diff then shows it, and the

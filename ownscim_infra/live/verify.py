@@ -214,10 +214,10 @@ def check_app(config: OwnScimConfig, app: okta_api.App) -> Finding:
     problems = []
     if app.name != CATALOG_APP:
         problems.append(f"catalog app is {app.name!r}, expected {CATALOG_APP!r} (SCIM 2.0 Test App (Header Auth))")
+    if app.label != config.app.label:  # worded as simulate's drift words it, in its order
+        problems.append(repair_text.app_label_differs(app.label, config.app.label))
     if app.status != "ACTIVE":
-        problems.append(f"status is {app.status}, expected ACTIVE")
-    if app.label != config.app.label:
-        problems.append(f"label is {app.label!r}, the config says {config.app.label!r}")
+        problems.append(repair_text.app_not_active(app.status))
     if problems:
         repair = (
             "pass the --app-id of the program's app (this is not the catalog app it declares)"

@@ -91,11 +91,9 @@ def _app(config: OwnScimConfig, org: OktaOrg, app_id: str, names: naming.Resourc
     ``status: ACTIVE``): both come back only through the app's Read, so ``pulumi up --refresh``."""
     app, label, found = org.apps[app_id], config.app.label, []
     if app.label != label:
-        what = f"the app is labelled {app.label!r} in Okta, the config says {label!r}"
-        found.append(Drift(names.app, what, repairs.app_label(label), "label"))
+        found.append(Drift(names.app, repairs.app_label_differs(app.label, label), repairs.app_label(label), "label"))
     if app.status != "ACTIVE":
-        what = f"the app is {app.status} in Okta (deactivated): Okta provisions nothing to Own while it is"
-        found.append(Drift(names.app, what, repairs.app_inactive(label), "status"))
+        found.append(Drift(names.app, repairs.app_not_active(app.status), repairs.app_inactive(label), "status"))
     return found
 
 

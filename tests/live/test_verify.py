@@ -91,7 +91,7 @@ def test_app_found_by_id(fake_org, app_id, capsys):
     fake_org.edit_app(app_id, label="Own SCIM (by hand)")
     assert main(["verify", str(EXAMPLE), "--app-id", app_id]) == 1  # the label differs from the config
     report = verify(str(EXAMPLE), app_id)
-    assert "label is 'Own SCIM (by hand)'" in finding(report, "app").message
+    assert "the app is labelled 'Own SCIM (by hand)' in Okta" in finding(report, "app").message
     assert drifted(report) == {("app", f"Own SCIM (by hand) ({app_id})")}
 
 
@@ -99,7 +99,7 @@ def test_app_deactivated(fake_org, app_id):
     fake_org.edit_app(app_id, status="INACTIVE")
     report = verify(str(EXAMPLE), app_id)
     assert finding(report, "app").status == "drift"
-    assert "status is INACTIVE, expected ACTIVE" in finding(report, "app").message
+    assert "the app is INACTIVE in Okta (deactivated)" in finding(report, "app").message
 
 
 def test_app_of_another_catalog_app(fake_org):

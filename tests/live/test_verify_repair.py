@@ -224,7 +224,8 @@ def test_a_renamed_app_has_simulates_repair(fake_org, app_id, tmp_path):
     code, doc = json_report("--app-id", app_id)
     assert code == 1
     (app,) = [f for f in doc["findings"] if f["check"] == "app"]
-    assert app["status"] == "drift" and "label is 'Own (old)', the config says 'Own'" in app["message"]
+    assert app["status"] == "drift"
+    assert "the app is labelled 'Own (old)' in Okta, the config says 'Own'" in app["message"]
     assert app["repair"] == repair_text.app_label("Own")
     assert app["repair"].startswith("pulumi up --refresh (")
 
@@ -234,7 +235,7 @@ def test_a_deactivated_app_has_simulates_repair(fake_org, app_id, tmp_path):
     code, doc = json_report()
     assert code == 1
     (app,) = [f for f in doc["findings"] if f["check"] == "app"]
-    assert "status is INACTIVE, expected ACTIVE" in app["message"]
+    assert "the app is INACTIVE in Okta (deactivated)" in app["message"]
     assert app["repair"] == repair_text.app_inactive("Own")
 
 
@@ -243,3 +244,19 @@ def test_a_renamed_and_deactivated_app_names_both_repairs(fake_org, app_id, tmp_
     _, doc = json_report("--app-id", app_id)
     (app,) = [f for f in doc["findings"] if f["check"] == "app"]
     assert app["repair"] == f"{repair_text.app_label('Own')}; {repair_text.app_inactive('Own')}"
+
+
+def test_verify_and_simulate_word_a_renamed_and_deactivated_app_alike(fake_org, app_id, tmp_path):
+    """The same console actions, on the served org for ``verify`` and in ``simulate --console``:
+    the app check's message is the drift's two ``what``s, in the drift's order, and its repair
+    their two repairs (one wording: ``domain/repairs.py``)."""
+    from tests.conftest import console_run
+
+    actions = "- {action: rename-app, to: Own (old)}\n- {action: deactivate-app}\n"
+    report = console_run(tmp_path, actions)
+    drifts = [d for d in report.drift if d.resource == "own-scim-app"]
+    console(fake_org, app_id, tmp_path, actions)
+    _, doc = json_report("--app-id", app_id)
+    (app,) = [f for f in doc["findings"] if f["check"] == "app"]
+    assert [d.what for d in drifts] and app["message"] == "; ".join(d.what for d in drifts)
+    assert app["repair"] == "; ".join(d.repair for d in drifts if d.repair)
