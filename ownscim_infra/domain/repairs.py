@@ -135,7 +135,7 @@ def app_recreated_by_hand(attribute: bool) -> str:
     Console steps are done again, and the ``regions`` attribute (``attribute``: the config
     declares it) is created by that same run, before them: Okta then gives it no external
     namespace and never sends it (Okta support, "custom SCIM attribute is not available to map
-    and is not sent to SCIM"; ``/work/shared/docs/okta-own-facts.md``), so it is set by hand."""
+    and is not sent to SCIM"; ``shared/docs/okta-own-facts.md``), so it is set by hand."""
     steps = (
         "; then the new app provisions nothing until the Admin Console steps are done again on it "
         "(`pulumi stack output manualSteps`)"

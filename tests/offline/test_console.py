@@ -211,7 +211,7 @@ def test_a_deleted_app_of_manual_provisioning_is_repaired_with_the_manual_steps_
     manualSteps``), and the same run declares the ``regions`` attribute before them, which Okta
     then never sends (Okta support, "custom SCIM attribute is not available to map and is not
     sent to SCIM": an attribute created before provisioning is enabled has no external namespace;
-    /work/shared/docs/okta-own-facts.md). The repair says both, not a refresh alone."""
+    shared/docs/okta-own-facts.md). The repair says both, not a refresh alone."""
     (drift,) = run(tmp_path, "- {action: delete-app}\n").drift
     assert drift.resource == "own-scim-app" and drift.repair is not None
     assert drift.repair.startswith(REFRESH)
