@@ -88,6 +88,22 @@ def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
+def _header(cells: list[str]) -> None:
+    """Print a Markdown table's header and separator (the rows follow as they are measured)."""
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+
+
+def _row(cells: list[str]) -> None:
+    """Print one row of the table, at once (a row can take minutes)."""
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def _timed(run: dict[str, float]) -> str:
+    """``wall (CPU)`` seconds of a measured run."""
+    return f"{run['seconds']:.1f} ({run['cpu']:.1f})"
+
+
 def _moved(config: Path, group: int = 0) -> Path:
     """NEW: ``config`` with its ``group``-th group moved to a region it did not have."""
     data = yaml.safe_load(config.read_text())
@@ -111,8 +127,7 @@ def _base_files(folder: Path, shape: str, size: int) -> tuple[Path, Path]:
 def against_plans(sizes: list[int], shapes: list[str], yaml_rows: bool, repeat: int, tmp: Path) -> None:
     cells = ["people", "shape", "users", "directory", "plan BASE s (CPU)", "plan NEW s (CPU)", "review s (CPU)"]
     cells += ["review/plans (CPU)", "plan MB (larger)", "review MB", "memory ratio"]
-    print("| " + " | ".join(cells) + " |")
-    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    _header(cells)
     for shape in shapes:
         for size in sizes:
             base, directory = _base_files(tmp / f"{shape}-{size}", shape, size)
@@ -130,15 +145,15 @@ def against_plans(sizes: list[int], shapes: list[str], yaml_rows: bool, repeat: 
                     shape,
                     str(users),
                     kind,
-                    f"{plan_base['seconds']:.1f} ({plan_base['cpu']:.1f})",
-                    f"{plan_new['seconds']:.1f} ({plan_new['cpu']:.1f})",
-                    f"{rv['seconds']:.1f} ({rv['cpu']:.1f})",
+                    _timed(plan_base),
+                    _timed(plan_new),
+                    _timed(rv),
                     f"{rv['cpu'] / plans_cpu:.2f}x",
                     f"{larger:.0f}",
                     f"{rv['peak_mb']:.0f}",
                     f"{rv['peak_mb'] / larger:.2f}x",
                 ]
-                print("| " + " | ".join(row) + " |", flush=True)
+                _row(row)
 
 
 def _conflicting(config: Path) -> Path:
@@ -156,8 +171,7 @@ def order_matters(sizes: list[int], repeat: int, tmp: Path) -> None:
     print("\nA change whose order matters (the declared shape; the review runs the change in both orders):\n")
     cells = ["people", "plain move: review s (CPU)", "move + conflict: review s (CPU)", "orders run"]
     cells += ["CPU over the plain move"]
-    print("| " + " | ".join(cells) + " |")
-    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    _header(cells)
     for size in sizes:
         base, directory = _base_files(tmp / f"conflict-{size}", "declared", size)
         listed = _as_pulled(directory)
@@ -165,12 +179,12 @@ def order_matters(sizes: list[int], repeat: int, tmp: Path) -> None:
         both = _run("review", base, _conflicting(base), listed, repeat=repeat)
         row = [
             str(size),
-            f"{plain['seconds']:.1f} ({plain['cpu']:.1f})",
-            f"{both['seconds']:.1f} ({both['cpu']:.1f})",
+            _timed(plain),
+            _timed(both),
             f"{plain.get('orders', 1):.0f} / {both.get('orders', 1):.0f}",
             f"{both['cpu'] / plain['cpu']:.2f}x",
         ]
-        print("| " + " | ".join(row) + " |", flush=True)
+        _row(row)
 
 
 def _as_pulled(directory: Path) -> Path:
@@ -221,16 +235,15 @@ def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
 def proportional(directories: list[int], repeat: int, tmp: Path) -> None:
     print(f"\nOne group of {MEMBERS} moved; {GROUPS * MEMBERS} people assigned; the directory grows:\n")
     cells = ["directory users", "review s (CPU)", "review MB", "CPU over the smallest"]
-    print("| " + " | ".join(cells) + " |")
-    print("|" + "|".join("-" * (len(c) + 2) for c in cells) + "|")
+    _header(cells)
     first: float | None = None
     for users in directories:
         config, new, directory = _proportional_files(users, tmp / f"directory-{users}")
         rv = _run("review", config, new, directory, repeat=repeat)
         first = first or rv["cpu"]
-        cpu = f"{rv['seconds']:.1f} ({rv['cpu']:.1f})"
+        cpu = _timed(rv)
         row = [str(users), cpu, f"{rv['peak_mb']:.0f}", f"{rv['cpu'] / first:.2f}x"]
-        print("| " + " | ".join(row) + " |", flush=True)
+        _row(row)
 
 
 def main() -> None:
