@@ -26,12 +26,16 @@ used to run BASE again: about 2x; with BASE's run kept, the cost of one more run
 
 **Proportional to the change** (``--directories``, default 5,000 and 50,000 users): one config
 (10 groups of 50 people, 500 people in all, assigned through their groups) and a directory of
-D users, the 500 and D - 500 others in groups the config does not assign (a JSON file, as
-``directory pull`` writes it); NEW moves one group of 50 to another region. Prints the review's
-CPU at each D and the ratio largest over smallest (target: at most 2).
+D users, the 500 and D - 500 others in 200 departments the config does not assign (a JSON file,
+as ``directory pull`` writes it); NEW moves one group of 50 to another region. Prints the
+review's CPU at each D, its findings, and the ratio largest over smallest (target: at most 2).
+``--lookalike-groups`` names the others' groups ``Other Team 000`` to ``Other Team 199`` instead,
+as the first passes did: ten of them are a letter or two from the config's ``Own Team 000`` to
+``009``, so one user in twenty gets a ``directory-group-typo`` finding, a report that grows with
+the org (2,250 findings at 50,000 users).
 
     .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--shapes declared,half] [--yaml]
-        [--no-conflict] [--directories 5000,50000] [--repeat 1]
+        [--no-conflict] [--directories 5000,50000] [--lookalike-groups] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
         rv = review_module.review(args[0], args[1], args[2])
         review_module.render_markdown(rv)
         extra["orders"] = len(rv.orders.outcomes)  # the runs of the change: 1 + the other orders
+        extra["findings"] = len(rv.warnings) + len(rv.already_warnings)
     return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb(), **extra}
 
 
@@ -201,9 +206,10 @@ def _as_pulled(directory: Path) -> Path:
 GROUPS, MEMBERS = 10, 50
 
 
-def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
+def _proportional_files(users: int, folder: Path, lookalike: bool = False) -> tuple[Path, Path, Path]:
     """The config (:data:`GROUPS` groups of :data:`MEMBERS`, assigned through the groups, no
-    person assigned directly), NEW (the first group moved) and a JSON directory of ``users``."""
+    person assigned directly), NEW (the first group moved) and a JSON directory of ``users``
+    (the others in 200 departments, or with ``lookalike`` in 200 ``Other Team`` groups)."""
     from tests import generated
 
     folder.mkdir()
@@ -216,7 +222,8 @@ def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
     rows = []
     for i in range(users):
         assigned = i < GROUPS * MEMBERS
-        groups = [generated.group_name(i // MEMBERS)] if assigned else [f"Other Team {i % 200:03d}"]
+        other = f"{'Other Team' if lookalike else 'Department'} {i % 200:03d}"
+        groups = [generated.group_name(i // MEMBERS)] if assigned else [other]
         rows.append(
             {
                 "login": generated.login(i),
@@ -232,17 +239,18 @@ def _proportional_files(users: int, folder: Path) -> tuple[Path, Path, Path]:
     return config, _moved(config), directory
 
 
-def proportional(directories: list[int], repeat: int, tmp: Path) -> None:
-    print(f"\nOne group of {MEMBERS} moved; {GROUPS * MEMBERS} people assigned; the directory grows:\n")
-    cells = ["directory users", "review s (CPU)", "review MB", "CPU over the smallest"]
+def proportional(directories: list[int], repeat: int, tmp: Path, lookalike: bool = False) -> None:
+    others = "Other Team groups" if lookalike else "departments"
+    print(f"\nOne group of {MEMBERS} moved; {GROUPS * MEMBERS} people assigned; the others in {others}:\n")
+    cells = ["directory users", "review s (CPU)", "review MB", "findings", "CPU over the smallest"]
     _header(cells)
     first: float | None = None
     for users in directories:
-        config, new, directory = _proportional_files(users, tmp / f"directory-{users}")
+        config, new, directory = _proportional_files(users, tmp / f"directory-{users}", lookalike)
         rv = _run("review", config, new, directory, repeat=repeat)
         first = first or rv["cpu"]
         cpu = _timed(rv)
-        row = [str(users), cpu, f"{rv['peak_mb']:.0f}", f"{rv['cpu'] / first:.2f}x"]
+        row = [str(users), cpu, f"{rv['peak_mb']:.0f}", f"{rv['findings']:.0f}", f"{rv['cpu'] / first:.2f}x"]
         _row(row)
 
 
@@ -253,6 +261,9 @@ def main() -> None:
     parser.add_argument("--yaml", action="store_true", help="also review with the directory in YAML")
     parser.add_argument("--no-conflict", action="store_true", help="skip the change whose order matters")
     parser.add_argument("--directories", default="5000,50000", help="directory users, one group changed ('' to skip)")
+    parser.add_argument(
+        "--lookalike-groups", action="store_true", help="the others' groups a letter from the config's (see the module)"
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,7 +278,8 @@ def main() -> None:
         if sizes and not args.no_conflict:
             order_matters(sizes, args.repeat, tmp)
         if args.directories:
-            proportional([int(s) for s in args.directories.split(",")], args.repeat, tmp)
+            directories = [int(s) for s in args.directories.split(",")]
+            proportional(directories, args.repeat, tmp, args.lookalike_groups)
 
 
 if __name__ == "__main__":

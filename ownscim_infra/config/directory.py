@@ -56,6 +56,7 @@ from ownscim_infra.config.lookalike import confusable_keys, describe
 from ownscim_infra.config.models import Login, StrictModel, Text
 from ownscim_infra.config.validation import Problem, duplicate_issues, validate_document
 from ownscim_infra.config.yaml_reader import Positions, YamlDocument, read_document, read_text
+from ownscim_infra.domain import heap
 from ownscim_infra.domain.own_setup import okta_fold
 
 if TYPE_CHECKING:
@@ -446,8 +447,9 @@ def load_directory(path: str | Path) -> Directory:
     :raises ConfigError: file, line and column (YAML), key path, value, what is allowed.
     """
     path = Path(path)
-    document = YamlDocument(_read_json(path), Positions()) if _is_json(path) else read_document(path)
-    return parse_directory(document.data, path, positions=document.positions)
+    with heap.bulk():  # every user's objects survive: no collection while they are built
+        document = YamlDocument(_read_json(path), Positions()) if _is_json(path) else read_document(path)
+        return parse_directory(document.data, path, positions=document.positions)
 
 
 @dataclass(frozen=True)

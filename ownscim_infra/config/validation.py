@@ -150,7 +150,8 @@ def duplicate_issues(
             value = item.get(key) if isinstance(item, dict) else None
             if not isinstance(value, str) or not value.strip():
                 continue
-            folded, slugged, looks = okta_fold(value), naming.slug(value), confusable_keys(value)
+            folded, looks = okta_fold(value), confusable_keys(value)
+            slugged = naming.slug(value) if resource_names else ""
             loc = (section, i, key)
             if folded in folded_at:
                 issues.append(
@@ -174,7 +175,8 @@ def duplicate_issues(
                 first = next(looks_at[k] for k in looks if k in looks_at)
                 issues.append(Problem(loc, value, _lookalike_message(section, key, value, first, items[first][key])))
             folded_at.setdefault(folded, i)
-            slug_at.setdefault(slugged, i)
+            if resource_names:
+                slug_at.setdefault(slugged, i)
             for k in looks:
                 looks_at.setdefault(k, i)
     return issues

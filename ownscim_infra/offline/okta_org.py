@@ -132,6 +132,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownscim_infra.config.directory import MAX_RULE_EXCLUSIONS, Directory, DirectoryUser
+from ownscim_infra.domain import heap
 from ownscim_infra.domain.expression import CannotEvaluate, evaluate, offline_rule
 from ownscim_infra.domain.own_setup import okta_fold
 
@@ -440,7 +441,8 @@ class OktaOrg:
         for indexed, index in self._indexes:
             if indexed is directory:
                 return index
-        index = DirectoryIndex.of(directory)
+        with heap.bulk():
+            index = DirectoryIndex.of(directory)
         in_use = [(d, i) for d, i in self._indexes if d is self.directory or d is self._memberships]
         self._indexes = [*in_use, (directory, index)]
         return index

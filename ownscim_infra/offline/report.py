@@ -10,7 +10,6 @@ rendered by :mod:`.report_text` (and by :mod:`.review`), or as JSON by
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -651,11 +650,14 @@ class Judge:
 
 
 def _with_login(line: UserResult, login: str) -> UserResult:
-    """``line`` for another ``login`` (its lists copied: no two lines share one). A shallow
-    copy, not :func:`dataclasses.replace`, which runs ``__init__`` again: one a directory user."""
-    copied = copy.copy(line)
-    copied.login, copied.reasons, copied.requests = login, list(line.reasons), list(line.requests)
-    copied.changes = list(line.changes)
+    """``line`` for another ``login`` (its lists copied: no two lines share one). Its fields
+    copied into a new instance: neither :func:`dataclasses.replace`, which runs ``__init__``
+    again, nor :func:`copy.copy`, which goes through ``__reduce_ex__`` (4 us against 1 us, once
+    a directory user)."""
+    copied = object.__new__(UserResult)
+    fields = copied.__dict__
+    fields.update(line.__dict__)
+    fields.update(login=login, reasons=list(line.reasons), requests=list(line.requests), changes=list(line.changes))
     return copied
 
 

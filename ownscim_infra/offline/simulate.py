@@ -51,7 +51,7 @@ from ownscim_infra.config import ConfigError, ConfigIssue
 from ownscim_infra.config.console import ConsoleAction, read_console
 from ownscim_infra.config.directory import Directory, DirectoryUser, load_directory
 from ownscim_infra.config.yaml_reader import Positions
-from ownscim_infra.domain import naming
+from ownscim_infra.domain import heap, naming
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.findings import Finding
 from ownscim_infra.domain.own_setup import DEFAULT_BUSINESS_UNIT, okta_fold
@@ -424,14 +424,15 @@ def run_change(
         stopped_at=None if run.result.failed is None else run.result.failed.name,
     )
     logins = list(dict.fromkeys([u.login for u in current.directory.users] + list(wanted)))
-    users = []
+    owns = []
     for n, login in enumerate(logins, start=1):
         if progress is not None:
             progress("reading Own", n, len(logins))
-        own = read(login)
+        owns.append(read(login))
         if before is not None:
-            before.unchanged(login, own)
-        users.append(judge.user(login, wanted[login], own))
+            before.unchanged(login, owns[-1])
+    with heap.bulk():  # a line for each directory user
+        users = [judge.user(login, wanted[login], own) for login, own in zip(logins, owns, strict=True)]
     caveats: dict[str, str] = {}
     declared = declared_members(current.plan, current.directory)
     for f in regions_not_guaranteed(current.plan.config, current.directory, declared, day_two.direct_scope):
