@@ -197,6 +197,7 @@ _MESSAGES = {
     "bool_type": "must be true or false (unquoted; yes, no, on, off, 1 and 0 are not booleans here)",
     "bool_parsing": "must be true or false",
     "string_pattern_mismatch": "must be an Okta login without spaces, e.g. ann@example.com",
+    "string_unicode": "must be Unicode text (a lone surrogate, such as the escape \\ud800, is not a character)",
 }
 
 

@@ -1,9 +1,11 @@
 """Building many long-lived objects at once without paying for the cyclic garbage collector.
 
-CPython starts a collection every 700 container allocations (``gc.get_threshold()``), and a
-full one, which visits every object of the process, each time the objects that survived the
-younger generations grow by a quarter (CPython's ``Modules/gcmodule.c``,
-``gc_collect_generations``: ``long_lived_pending < long_lived_total / 4``). Reading a
+CPython starts a collection of the youngest objects each time container allocations exceed
+deallocations by 700 (``gc.get_threshold()``), and a full one, which visits every object of
+the process, once ten collections of the middle generation have run and the objects that
+survived them have grown by a quarter since the last full one (3.11's ``Modules/gcmodule.c``,
+3.13's ``Python/gc.c``: ``gc_collect_generations``, ``long_lived_pending < long_lived_total /
+4``). Reading a
 directory of 50,000 users builds about 250,000 containers that all survive (the JSON objects,
 then the pydantic models, their ``groups`` lists and ``__dict__``), and indexing it or
 writing a report line for each user builds as many again. Measured in a review at 50,000
@@ -12,8 +14,10 @@ each, 1.1 s in all, about half of what the review spent beyond the same review a
 users; five of them found no garbage, the other two 6,000 objects.
 
 :func:`bulk` pauses the collector while such a bulk of objects that hold no cycles is built,
-as Mercurial's ``util.nogc`` does for its large containers; what the bulk allocated is
-looked at once, by the next collection after it.
+as Mercurial's ``util.nogc`` does for its large containers. What the bulk allocated still
+goes through the generations afterwards (the next collection of the youngest, later the
+middle one's, then full collections), but the collections that would have run over the whole
+process while it was being built do not.
 """
 
 from __future__ import annotations
@@ -34,22 +38,28 @@ _was_enabled = False
 def bulk() -> Iterator[None]:
     """Pause the cyclic garbage collector for the block: for code that builds many objects
     and no reference cycles (parsing and validating a file's records, indexing them, a line
-    for each). Reference counting still frees what the block drops at once; a cycle made
-    inside waits for the next collection after the block.
+    for each), in one thread, in a bounded time. Reference counting still frees what the
+    block drops at once; a cycle made inside waits for a collection after the block.
 
     Blocks nest and may run in several threads: the collector is enabled again when the
-    last one ends, and only if it was enabled when the first one started (a caller that
-    disabled it keeps it disabled)."""
+    last running block ends (blocks that keep overlapping in several threads would keep it
+    paused, so none of the callers runs in a worker thread), and only if it was enabled when
+    the first one started. The collector's state is the process's: a ``gc.disable()`` while
+    a block runs is undone when the last block ends. The block must not ``yield`` (a
+    generator abandoned inside it would end it only when collected)."""
     global _depth, _was_enabled
-    with _lock:
-        if _depth == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _depth += 1
+    entered = False
     try:
+        with _lock:
+            if _depth == 0:
+                _was_enabled = gc.isenabled()
+                gc.disable()
+            _depth += 1
+            entered = True
         yield
     finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _was_enabled:
-                gc.enable()
+        if entered:
+            with _lock:
+                _depth -= 1
+                if _depth == 0 and _was_enabled:
+                    gc.enable()

@@ -43,7 +43,8 @@ def slug(value: str) -> str:
     ``"n-"`` + 10 hex digits of its SHA-256, so it stays distinct and stable."""
     ascii_form = unicodedata.normalize("NFKD", value.strip()).encode("ascii", "ignore").decode().lower()
     reduced = re.sub(r"[^a-z0-9._@]+", "-", ascii_form).strip("-")
-    return reduced or "n-" + hashlib.sha256(value.strip().encode()).hexdigest()[:10]
+    # surrogatepass: a lone surrogate (YAML's "\ud800") is hashed, not a crash; validation refuses it
+    return reduced or "n-" + hashlib.sha256(value.strip().encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,14 @@ def test_secret_keys_are_found_where_the_definition_finds_them_in_document_order
     from ownscim_infra.config.validation import _secret_keys
 
     assert _secret_keys(document) == _secret_keys_by_definition(document)
+
+
+def test_a_lone_surrogate_is_refused_as_bad_input_in_a_config_and_a_directory(tmp_path):
+    # YAML's and JSON's "\ud800" escape is no character: it used to crash the duplicate check
+    # (naming.slug's hash of a name with no Latin letter left) with UnicodeEncodeError
+    config = write(tmp_path, HEADER + 'people:\n  - login: "\\ud800"\n')
+    [line] = problems(config)
+    assert "people[0].login: must be Unicode text (a lone surrogate" in line
+    directory = write(tmp_path, '{"users": [{"login": "\\ud800"}]}', "d.json")
+    [line] = problems(directory, load_directory)
+    assert "users[0].login: must be Unicode text" in line
