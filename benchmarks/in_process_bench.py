@@ -1,0 +1,110 @@
+"""What one of Okta's requests costs the emulated Own in process, and where that CPU goes.
+
+``simulate`` and ``review`` provision the emulated Own in process
+(:mod:`ownscim_infra.receiver.in_process`): each user Okta provisions is a lookup (``GET
+/Users?filter=userName eq ...``, a miss) then a create (``POST /Users`` with Okta's body),
+sent one at a time by :class:`~ownscim_infra.offline.scim_client.OktaScimClient` through
+:class:`~ownscim_infra.receiver.in_process.InProcessTransport`, as a review does (durability
+``normal``, as :func:`ownscim_infra.offline.simulate` starts the receiver).
+
+For each kind of request, per request: the process's CPU (user and system, all threads:
+``getrusage``), the main thread's (the client, httpx, the transport's event loop and the
+application's own code on it: ``time.thread_time``), the rest (the receiver's worker lane and
+its group-commit writer), the context switches, and the wall time. Then the floor inside the
+receiver's create: scim2-models validating the same bodies as a creation request and
+serializing the created users as its response, alone, in this thread.
+
+    .venv/bin/python benchmarks/in_process_bench.py [--users 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _usage() -> tuple[float, float, int]:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime, used.ru_stime, used.ru_nvcsw + used.ru_nivcsw
+
+
+def _measure(n: int, send: Callable[[int], object]) -> dict[str, float]:
+    user0, sys0, switches0 = _usage()
+    thread0, wall0 = time.thread_time(), time.perf_counter()
+    for i in range(n):
+        send(i)
+    user1, sys1, switches1 = _usage()
+    main = time.thread_time() - thread0
+    ms = 1000 / n
+    return {
+        "user": (user1 - user0) * ms,
+        "system": (sys1 - sys0) * ms,
+        "main thread": main * ms,
+        "other threads": max(0.0, user1 - user0 + sys1 - sys0 - main) * ms,  # getrusage ticks coarser than thread_time
+        "switches": (switches1 - switches0) / n,
+        "wall": (time.perf_counter() - wall0) * ms,
+    }
+
+
+def run(users: int, prefix: str) -> dict[str, dict[str, float]]:
+    """One round: ``users`` lookups (misses), creates and lookups (hits), then the floor."""
+    from scim2_models import Context
+
+    from ownscim_infra.offline.scim_client import OktaScimClient
+    from ownscim_infra.receiver.in_process import serve_in_process
+    from ownscim_infra.receiver.settings import ReceiverSettings
+    from tests.receiver.conftest import REGIONS, TOKEN, okta_user
+
+    logins = [f"{prefix}{i:05d}@example.com" for i in range(users)]
+    bodies = [okta_user(login) for login in logins]
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        settings = ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=Path(folder) / "own.db", durability="normal")
+        with serve_in_process(settings) as receiver:
+            client = OktaScimClient(receiver.base_url, TOKEN, transport=receiver.transport)
+            try:
+                for i in range(20):  # warm up: the first requests load modules and prepare statements
+                    client.create(f"warm{prefix}{i}@example.com", okta_user(f"warm{prefix}{i}@example.com"))
+                figures["lookup (miss)"] = _measure(users, lambda i: client.find(logins[i]))
+                figures["create"] = _measure(users, lambda i: client.create(logins[i], bodies[i]))
+                figures["lookup (hit)"] = _measure(users, lambda i: client.find(logins[i]))
+            finally:
+                client.close()
+            model = receiver.app.own_service.get_model(receiver.app.user_type)
+    created: list[object] = []
+    figures["floor: validate the body"] = _measure(
+        users, lambda i: created.append(model.model_validate(bodies[i], scim_ctx=Context.RESOURCE_CREATION_REQUEST))
+    )
+    figures["floor: serialize the response"] = _measure(
+        users,
+        lambda i: created[i].model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE),  # type: ignore[attr-defined]
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; each figure is the median")
+    args = parser.parse_args()
+    rounds = [run(args.users, f"r{n}.") for n in range(args.repeat)]
+    columns = ["user", "system", "main thread", "other threads", "switches", "wall"]
+    print(f"\n{args.users} users, median of {args.repeat} rounds, ms of CPU a request (switches: a request)\n")
+    print("| request | " + " | ".join(columns) + " |")
+    print("|" + "---|" * (len(columns) + 1))
+    for kind in rounds[0]:
+        cells = [f"{statistics.median(r[kind][c] for r in rounds):.2f}" for c in columns]
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
