@@ -3,9 +3,9 @@
 CPython starts a collection of the youngest objects each time container allocations exceed
 deallocations by 700 (``gc.get_threshold()``), and a full one, which visits every object of
 the process, once ten collections of the middle generation have run and the objects that
-survived them have grown by a quarter since the last full one (3.11's ``Modules/gcmodule.c``,
-3.13's ``Python/gc.c``: ``gc_collect_generations``, ``long_lived_pending < long_lived_total /
-4``). Reading a
+survived them have grown by a quarter since the last full one (CPython 3.11,
+``Modules/gcmodule.c``, ``gc_collect_generations``: ``long_lived_pending < long_lived_total /
+4``; the file is ``Python/gc.c`` from 3.12). Reading a
 directory of 50,000 users builds about 250,000 containers that all survive (the JSON objects,
 then the pydantic models, their ``groups`` lists and ``__dict__``), and indexing it or
 writing a report line for each user builds as many again. Measured in a review at 50,000
