@@ -11,25 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ownscim_infra.domain.console_actions import ACTIONS as CONSOLE_ACTIONS
 from ownscim_infra.domain.errors import InputError
 from ownscim_infra.domain.tables import DEFAULT_WIDTH
 
 #: The config the commands read when none is named.
 DEFAULT_CONFIG = "config/example.yaml"
-#: The console file's actions (``config.console.ACTIONS``, kept equal by a test; not imported
-#: here, so that ``--help`` does not load pydantic).
-CONSOLE_ACTIONS = (
-    "set-regions",
-    "unassign",
-    "add-member",
-    "remove-member",
-    "rename-group",
-    "deactivate-rule",
-    "edit-rule",
-    "rename-app",
-    "deactivate-app",
-    "delete-app",
-)
 #: The name of the directory file that may sit beside a config: ``acme.yaml`` ->
 #: ``acme-directory.yaml`` (``config/example-directory.yaml`` for the example).
 DIRECTORY_SUFFIX = "-directory"

@@ -36,22 +36,10 @@ from ownscim_infra.config.models import RULE_EXPRESSION_MAX, Login, StrictModel,
 from ownscim_infra.config.validation import closest_key, validate_document
 from ownscim_infra.config.yaml_reader import Positions, read_document
 from ownscim_infra.domain import expression
+from ownscim_infra.domain.console_actions import ACTIONS
 from ownscim_infra.domain.regions import join_regions
 
-#: The actions, and the keys each takes besides ``action`` (one of a pair for ``group | person``).
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "set-regions": ("group | person", "regions"),
-    "unassign": ("group | person",),
-    "add-member": ("group", "login"),
-    "remove-member": ("group", "login"),
-    "rename-group": ("group", "to"),
-    "deactivate-rule": ("group",),
-    "edit-rule": ("group", "expression"),
-    "rename-app": ("to",),
-    "deactivate-app": (),
-    "delete-app": (),
-}
-
+#: :data:`ACTIONS`' names, for the type checker (a test keeps the two equal).
 ActionName = Literal[
     "set-regions",
     "unassign",

@@ -99,3 +99,13 @@ def test_the_apps_label_and_deactivation_are_console_actions(tmp_path):
     lines = str(caught.value).splitlines()
     assert lines[1].startswith(f"  {path}:1:3: [0]: rename-app needs `to`")
     assert lines[2].startswith(f"  {path}:2:3: [1]: deactivate-app does not take `group`")
+
+
+def test_the_action_type_names_exactly_the_actions_the_reader_takes():
+    """``ActionName`` (for the type checker) and ``ACTIONS`` (what the reader and ``--help``
+    list) name the same actions, in the same order."""
+    import typing
+
+    from ownscim_infra.config.console import ACTIONS, ActionName
+
+    assert typing.get_args(ActionName) == tuple(ACTIONS)
