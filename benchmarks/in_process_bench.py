@@ -14,6 +14,12 @@ its group-commit writer), the context switches, and the wall time. Then the floo
 receiver's create: scim2-models validating the same bodies as a creation request and
 serializing the created users as its response, alone, in this thread.
 
+And what the hand-offs between threads cost: the same creates with the receiver's worker lane
+and its writer run in the calling thread (a what-if: the handler called on the event loop, each
+write job committed alone by the caller, with the same transaction, savepoint and commit; the
+receiver never runs so, since a request in a lane can be cancelled at its deadline and a write
+can be committed with others).
+
     .venv/bin/python benchmarks/in_process_bench.py [--users 2000] [--repeat 3]
 """
 
@@ -25,8 +31,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,6 +64,40 @@ def _measure(n: int, send: Callable[[int], object]) -> dict[str, float]:
     }
 
 
+class _Inline:
+    """An executor that runs each call in the caller's thread (the what-if's worker lane)."""
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        try:
+            done.set_result(function(*args))
+        except BaseException as exc:  # the handler's error, answered by the application as it is
+            done.set_exception(exc)
+        return done
+
+
+@contextmanager
+def _without_handoffs(app: Any) -> Iterator[None]:
+    """Within: ``app``'s main lane and its database's writer run in the caller's thread."""
+    from ownscim_infra.receiver.sqlite import _Job
+
+    writer, lane = app.store.database._writer, app._main_lane
+
+    def submit(function: Callable[..., Any]) -> Any:
+        job = _Job(function)
+        writer._commit([job])  # the writer thread's own commit, for one job
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    app._main_lane, writer.submit = _Inline(), submit
+    try:
+        yield
+    finally:
+        app._main_lane = lane
+        del writer.submit
+
+
 def run(users: int, prefix: str) -> dict[str, dict[str, float]]:
     """One round: ``users`` lookups (misses), creates and lookups (hits), then the floor."""
     from scim2_models import Context
@@ -77,6 +120,15 @@ def run(users: int, prefix: str) -> dict[str, dict[str, float]]:
                 figures["lookup (miss)"] = _measure(users, lambda i: client.find(logins[i]))
                 figures["create"] = _measure(users, lambda i: client.create(logins[i], bodies[i]))
                 figures["lookup (hit)"] = _measure(users, lambda i: client.find(logins[i]))
+                more = [f"inline.{login}" for login in logins]
+                more_bodies = [okta_user(login) for login in more]
+                with _without_handoffs(receiver.app):
+                    figures["create, no hand-off (what-if)"] = _measure(
+                        users, lambda i: client.create(more[i], more_bodies[i])
+                    )
+                refused = [e for e in client.exchanges if e.method == "POST" and e.status != 201]
+                if refused:  # a figure of refused creates would measure the error path
+                    raise SystemExit(f"{len(refused)} creates were refused, e.g. {refused[0]}")
             finally:
                 client.close()
             model = receiver.app.own_service.get_model(receiver.app.user_type)

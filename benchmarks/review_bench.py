@@ -34,8 +34,17 @@ as the first passes did: ten of them are a letter or two from the config's ``Own
 ``009``, so one user in twenty gets a ``directory-group-typo`` finding, a report that grows with
 the org (2,250 findings at 50,000 users).
 
+**Where a review's CPU goes** (``--no-phases`` skips it; the ``declared`` shape at each of
+``--sizes``): the review of the first table again, in a fresh process, with each of its phases
+timed (CPU of the process, all threads): the two plans, the directory, BASE's run
+(``simulate.run_base``) and the change's (``simulate.run_change``), and inside each the SCIM
+requests Okta's client sent the emulated Own (``OktaScimClient._send``: the client, the
+in-process transport and the receiver's application and threads, which the caller waits for),
+the Markdown, and CPython's cyclic collections (``gc.callbacks``). Prints the review's CPU over
+its plans' (measured again in the same run), with and without those SCIM requests.
+
     .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--shapes declared,half] [--yaml]
-        [--no-conflict] [--directories 5000,50000] [--lookalike-groups] [--repeat 1]
+        [--no-conflict] [--directories 5000,50000] [--lookalike-groups] [--no-phases] [--repeat 1]
 """
 
 from __future__ import annotations
@@ -77,6 +86,117 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
         extra["orders"] = len(rv.orders.outcomes)  # the runs of the change: 1 + the other orders
         extra["findings"] = len(rv.warnings) + len(rv.already_warnings)
     return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb(), **extra}
+
+
+class _Phases:
+    """CPU seconds (``time.process_time``: all threads) spent in named functions, counted once
+    when they nest (the outermost call), and in SCIM requests within each of them."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.active: str | None = None
+
+    def wrap(self, owner: Any, attribute: str, name: str) -> None:
+        """Replace ``owner.attribute`` by the same function, timed as ``name``."""
+        import functools
+
+        function = getattr(owner, attribute)
+
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.active is not None and name != "SCIM":
+                return function(*args, **kwargs)
+            outer, start = self.active, time.process_time()
+            if name != "SCIM":
+                self.active = name
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent = time.process_time() - start
+                key = name if name != "SCIM" else f"{outer or 'elsewhere'}: SCIM"
+                self.cpu[key] = self.cpu.get(key, 0.0) + spent
+                self.active = outer
+
+        setattr(owner, attribute, timed)
+
+
+def phases_child(base: str, new: str, directory: str) -> dict[str, Any]:
+    """The review of :func:`child` with its phases timed (:class:`_Phases`) and CPython's
+    cyclic collections counted and timed (``gc.callbacks``)."""
+    import gc
+
+    from ownscim_infra.offline import review as review_module
+    from ownscim_infra.offline import simulate
+    from ownscim_infra.offline.scim_client import OktaScimClient
+    from ownscim_infra.receiver import app  # noqa: F401
+
+    phases = _Phases()
+    phases.wrap(simulate, "build_plan", "plans (build_plan x 2)")
+    phases.wrap(simulate, "load_directory", "directory (load_directory)")
+    phases.wrap(simulate, "run_base", "BASE's run (run_base)")
+    phases.wrap(simulate, "run_change", "the change's run (run_change)")
+    phases.wrap(review_module, "explore_orders", "other orders (explore_orders)")
+    phases.wrap(OktaScimClient, "_send", "SCIM")
+    collections = {"count": 0, "full": 0, "cpu": 0.0}
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.process_time())
+        elif started:
+            collections["cpu"] += time.process_time() - started.pop()
+            collections["count"] += 1
+            collections["full"] += info["generation"] == 2
+
+    gc.callbacks.append(on_gc)
+    cpu = time.process_time()
+    rv = review_module.review(base, new, directory)
+    phases.wrap(review_module, "render_markdown", "Markdown (render_markdown)")
+    review_module.render_markdown(rv)
+    total = time.process_time() - cpu
+    gc.callbacks.remove(on_gc)
+    return {"total": total, "phases": phases.cpu, "gc": collections, "findings": len(rv.warnings)}
+
+
+def phases(sizes: list[int], repeat: int, tmp: Path) -> None:
+    """Where the review of the declared shape spends its CPU, against its plans measured alone."""
+    for size in sizes:
+        base, directory = _base_files(tmp / f"phases-{size}", "declared", size)
+        new, listed = _moved(base), _as_pulled(directory)
+        plans = _run("plan", base, repeat=repeat)["cpu"] + _run("plan", new, repeat=repeat)["cpu"]
+        runs = []
+        for _ in range(repeat):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "phases", str(base), str(new), str(listed)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        names = list(dict.fromkeys(k for r in runs for k in r["phases"]))
+        median = {k: statistics.median(r["phases"].get(k, 0.0) for r in runs) for k in names}
+        total = statistics.median(r["total"] for r in runs)
+        scim = sum(v for k, v in median.items() if k.endswith(": SCIM"))
+        gc_cpu = statistics.median(r["gc"]["cpu"] for r in runs)
+        full = statistics.median(r["gc"]["full"] for r in runs)
+        findings = runs[0]["findings"]
+        print(f"\nWhere a review of {size} people spends its CPU ({findings} findings; median of {repeat}):\n")
+        _header(["phase", "CPU s", "share"])
+        for name in (n for n in names if not n.endswith(": SCIM")):
+            _row([name, f"{median[name]:.2f}", f"{median[name] / total:.0%}"])
+            if f"{name}: SCIM" in median:
+                spent = median[f"{name}: SCIM"]
+                _row(["(of which: SCIM requests to Own)", f"{spent:.2f}", f"{spent / total:.0%}"])
+        counted = sum(v for k, v in median.items() if not k.endswith(": SCIM"))
+        _row(["the rest (findings, report, receivers started and closed)", f"{total - counted:.2f}", ""])
+        _row(["review (all of the above)", f"{total:.2f}", "100%"])
+        _row([f"of which CPython's cyclic collections ({full:.0f} full)", f"{gc_cpu:.2f}", f"{gc_cpu / total:.0%}"])
+        print(
+            f"\nThe two plans measured alone: {plans:.2f} s. Review over the plans: {total / plans:.2f}x;"
+            f" without the SCIM requests ({scim:.2f} s, as if Own answered for free): {(total - scim) / plans:.2f}x.",
+            flush=True,
+        )
 
 
 def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
@@ -264,11 +384,13 @@ def main() -> None:
     parser.add_argument(
         "--lookalike-groups", action="store_true", help="the others' groups a letter from the config's (see the module)"
     )
+    parser.add_argument("--no-phases", action="store_true", help="skip where the review's CPU goes (see the module)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], args.child[1:])))
+        kind, paths = args.child[0], args.child[1:]
+        print(json.dumps(phases_child(*paths) if kind == "phases" else child(kind, paths)))
         return
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -277,6 +399,8 @@ def main() -> None:
             against_plans(sizes, args.shapes.split(","), args.yaml, args.repeat, tmp)
         if sizes and not args.no_conflict:
             order_matters(sizes, args.repeat, tmp)
+        if sizes and not args.no_phases:
+            phases(sizes, args.repeat, tmp)
         if args.directories:
             directories = [int(s) for s in args.directories.split(",")]
             proportional(directories, args.repeat, tmp, args.lookalike_groups)
