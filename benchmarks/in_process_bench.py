@@ -10,15 +10,17 @@ sent one at a time by :class:`~ownscim_infra.offline.scim_client.OktaScimClient`
 For each kind of request, per request: the process's CPU (user and system, all threads:
 ``getrusage``), the main thread's (the client, httpx, the transport's event loop and the
 application's own code on it: ``time.thread_time``), the rest (the receiver's worker lane and
-its group-commit writer), the context switches, and the wall time. Then the floor inside the
-receiver's create: scim2-models validating the same bodies as a creation request and
-serializing the created users as its response, alone, in this thread.
+its group-commit writer), the context switches, and the wall time. Then the floors: Okta's
+client and the in-process transport alone (the same lookups and creates to an application that
+answers at once, a canned empty ListResponse or created user), and inside the receiver's create,
+scim2-models validating the same bodies as a creation request and serializing the created users
+as its response, alone, in this thread.
 
-And what the hand-offs between threads cost: the same creates with the receiver's worker lane
-and its writer run in the calling thread (a what-if: the handler called on the event loop, each
-write job committed alone by the caller, with the same transaction, savepoint and commit; the
-receiver never runs so, since a request in a lane can be cancelled at its deadline and a write
-can be committed with others).
+And what the hand-offs between threads cost, a what-if: as many creates with the receiver's
+worker lane and its writer run in the calling thread (the handler called on the event loop,
+each write job committed alone by the caller, with the writer's own transaction, savepoint and
+commit), after the plain creates, before them in every other round. The receiver never runs so:
+a request in a lane can be cancelled at its deadline, and writes are committed together.
 
     .venv/bin/python benchmarks/in_process_bench.py [--users 2000] [--repeat 3]
 """
@@ -26,6 +28,7 @@ can be committed with others).
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import sys
@@ -39,6 +42,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 def _usage() -> tuple[float, float, int]:
@@ -98,17 +103,37 @@ def _without_handoffs(app: Any) -> Iterator[None]:
         del writer.submit
 
 
-def run(users: int, prefix: str) -> dict[str, dict[str, float]]:
-    """One round: ``users`` lookups (misses), creates and lookups (hits), then the floor."""
+def _canned(created: bytes) -> Any:
+    """An ASGI application that reads the request and answers at once: an empty ListResponse to
+    a GET, ``created`` (201) to a POST; what Okta's client and the transport cost alone."""
+    empty = json.dumps({"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        status, body = (201, created) if scope["method"] == "POST" else (200, empty)
+        headers = [(b"content-type", b"application/scim+json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def run(users: int, prefix: str, what_if_first: bool = False) -> dict[str, dict[str, float]]:
+    """One round: ``users`` lookups (misses), creates (and as many creates without hand-offs,
+    before them with ``what_if_first``, else after) and lookups (hits); then the floors."""
     from scim2_models import Context
 
     from ownscim_infra.offline.scim_client import OktaScimClient
-    from ownscim_infra.receiver.in_process import serve_in_process
+    from ownscim_infra.receiver.in_process import InProcessTransport, serve_in_process
     from ownscim_infra.receiver.settings import ReceiverSettings
     from tests.receiver.conftest import REGIONS, TOKEN, okta_user
 
     logins = [f"{prefix}{i:05d}@example.com" for i in range(users)]
     bodies = [okta_user(login) for login in logins]
+    more = [f"inline.{login}" for login in logins]
+    more_bodies = [okta_user(login) for login in more]
     figures: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         settings = ReceiverSettings(regions=REGIONS, token=TOKEN, db_path=Path(folder) / "own.db", durability="normal")
@@ -116,29 +141,42 @@ def run(users: int, prefix: str) -> dict[str, dict[str, float]]:
             client = OktaScimClient(receiver.base_url, TOKEN, transport=receiver.transport)
             try:
                 for i in range(20):  # warm up: the first requests load modules and prepare statements
-                    client.create(f"warm{prefix}{i}@example.com", okta_user(f"warm{prefix}{i}@example.com"))
+                    created = client.create(f"warm{prefix}{i}@example.com", okta_user(f"warm{prefix}{i}@example.com"))
                 figures["lookup (miss)"] = _measure(users, lambda i: client.find(logins[i]))
+
+                def what_if() -> None:
+                    with _without_handoffs(receiver.app):
+                        figures["create, no hand-off (what-if)"] = _measure(
+                            users, lambda i: client.create(more[i], more_bodies[i])
+                        )
+
+                if what_if_first:
+                    what_if()
                 figures["create"] = _measure(users, lambda i: client.create(logins[i], bodies[i]))
+                if not what_if_first:
+                    what_if()
                 figures["lookup (hit)"] = _measure(users, lambda i: client.find(logins[i]))
-                more = [f"inline.{login}" for login in logins]
-                more_bodies = [okta_user(login) for login in more]
-                with _without_handoffs(receiver.app):
-                    figures["create, no hand-off (what-if)"] = _measure(
-                        users, lambda i: client.create(more[i], more_bodies[i])
-                    )
                 refused = [e for e in client.exchanges if e.method == "POST" and e.status != 201]
                 if refused:  # a figure of refused creates would measure the error path
                     raise SystemExit(f"{len(refused)} creates were refused, e.g. {refused[0]}")
             finally:
                 client.close()
             model = receiver.app.own_service.get_model(receiver.app.user_type)
-    created: list[object] = []
+    canned = InProcessTransport(_canned(json.dumps(created).encode()))
+    bare = OktaScimClient("http://127.0.0.1:0/scim/v2", TOKEN, transport=canned)
+    try:
+        figures["floor: client + transport, lookup"] = _measure(users, lambda i: bare.find(logins[i]))
+        figures["floor: client + transport, create"] = _measure(users, lambda i: bare.create(logins[i], bodies[i]))
+    finally:
+        bare.close()
+        canned.close()
+    validated: list[object] = []
     figures["floor: validate the body"] = _measure(
-        users, lambda i: created.append(model.model_validate(bodies[i], scim_ctx=Context.RESOURCE_CREATION_REQUEST))
+        users, lambda i: validated.append(model.model_validate(bodies[i], scim_ctx=Context.RESOURCE_CREATION_REQUEST))
     )
     figures["floor: serialize the response"] = _measure(
         users,
-        lambda i: created[i].model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE),  # type: ignore[attr-defined]
+        lambda i: validated[i].model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE),  # type: ignore[attr-defined]
     )
     return figures
 
@@ -148,7 +186,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; each figure is the median")
     args = parser.parse_args()
-    rounds = [run(args.users, f"r{n}.") for n in range(args.repeat)]
+    rounds = [run(args.users, f"r{n}.", what_if_first=n % 2 == 1) for n in range(args.repeat)]
     columns = ["user", "system", "main thread", "other threads", "switches", "wall"]
     print(f"\n{args.users} users, median of {args.repeat} rounds, ms of CPU a request (switches: a request)\n")
     print("| request | " + " | ".join(columns) + " |")
