@@ -40,8 +40,10 @@ timed (CPU of the process, all threads): the two plans, the directory, BASE's ru
 (``simulate.run_base``) and the change's (``simulate.run_change``), and inside each the SCIM
 requests Okta's client sent the emulated Own (``OktaScimClient._send``: the client, the
 in-process transport and the receiver's application and threads, which the caller waits for),
-the Markdown, and CPython's cyclic collections (``gc.callbacks``). Prints the review's CPU over
-its plans' (measured again in the same run), with and without those SCIM requests.
+the Markdown, and CPython's cyclic collections (``gc.callbacks``; the plans' own, measured
+alone, too). The table is the run whose total is the median (its rows add up). Prints the
+review's CPU over its plans' (measured again in the same run), with and without those SCIM
+requests.
 
     .venv/bin/python benchmarks/review_bench.py [--sizes 1000,5000] [--shapes declared,half] [--yaml]
         [--no-conflict] [--directories 5000,50000] [--lookalike-groups] [--no-phases] [--repeat 1]
@@ -72,10 +74,14 @@ def _peak_mb() -> float:
 
 def child(kind: str, args: list[str]) -> dict[str, Any]:
     # both kinds import the same modules first (the receiver's too): the figures compare the work
+    import gc
+
     from ownscim_infra.offline import review as review_module
     from ownscim_infra.offline.plan import build_plan
     from ownscim_infra.receiver import app  # noqa: F401
 
+    collections = _Phases()  # only its collector's count (see :meth:`_Phases.on_gc`)
+    gc.callbacks.append(collections.on_gc)
     start, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, Any] = {}
     if kind == "plan":
@@ -85,7 +91,10 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
         review_module.render_markdown(rv)
         extra["orders"] = len(rv.orders.outcomes)  # the runs of the change: 1 + the other orders
         extra["findings"] = len(rv.warnings) + len(rv.already_warnings)
-    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "peak_mb": _peak_mb(), **extra}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    gc.callbacks.remove(collections.on_gc)
+    extra["gc_cpu"] = sum(collections.cpu.values())
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": _peak_mb(), **extra}
 
 
 class _Phases:
@@ -174,7 +183,8 @@ def phases(sizes: list[int], repeat: int, tmp: Path) -> None:
     for size in sizes:
         base, directory = _base_files(tmp / f"phases-{size}", "declared", size)
         new, listed = _moved(base), _as_pulled(directory)
-        plans = _run("plan", base, repeat=repeat)["cpu"] + _run("plan", new, repeat=repeat)["cpu"]
+        alone = [_run("plan", config, repeat=repeat) for config in (base, new)]
+        plans = {k: sum(a[k] for a in alone) for k in ("cpu", "gc_cpu")}
         runs = []
         for _ in range(repeat):
             out = subprocess.run(
@@ -185,29 +195,27 @@ def phases(sizes: list[int], repeat: int, tmp: Path) -> None:
                 cwd=ROOT,
             )
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        keys = list(dict.fromkeys(k for r in runs for k in r["phases"]))
-        median = {k: statistics.median(r["phases"].get(k, 0.0) for r in runs) for k in keys}
-        total = statistics.median(r["total"] for r in runs)
-        gc_count = {k: statistics.median(r["gc"][k] for r in runs) for k in ("count", "full")}
-        findings = runs[0]["findings"]
-        print(f"\nWhere a review of {size} people spends its CPU ({findings} findings; median of {repeat}):\n")
+        run = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]  # the median run, whose rows add up
+        cpu, total = run["phases"], run["total"]
+        names = [k for k in cpu if ": " not in k and k != _Phases.REST] + [_Phases.REST]
+        findings = run["findings"]
+        print(f"\nWhere a review of {size} people spends its CPU ({findings} findings; the median of {repeat} runs):\n")
         _header(["phase", "CPU s", "share", "of which SCIM requests to Own", "of which CPython's collector"])
-        names = [k for k in keys if ": " not in k and k != _Phases.REST] + [_Phases.REST]
         for name in names:
-            scim, collector = median.get(f"{name}: SCIM", 0.0), median.get(f"{name}: collector", 0.0)
+            scim, collector = cpu.get(f"{name}: SCIM", 0.0), cpu.get(f"{name}: collector", 0.0)
             label = REST_LABEL if name == _Phases.REST else name
-            cells = [label, f"{median[name]:.2f}", f"{median[name] / total:.0%}", f"{scim:.2f}", f"{collector:.2f}"]
-            _row(cells)
-        scim = sum(v for k, v in median.items() if k.endswith(": SCIM"))
-        collector = sum(v for k, v in median.items() if k.endswith(": collector"))
+            _row([label, f"{cpu[name]:.2f}", f"{cpu[name] / total:.0%}", f"{scim:.2f}", f"{collector:.2f}"])
+        scim = sum(v for k, v in cpu.items() if k.endswith(": SCIM"))
+        collector = sum(v for k, v in cpu.items() if k.endswith(": collector"))
         _row(["review", f"{total:.2f}", "100%", f"{scim:.2f}", f"{collector:.2f}"])
-        inside = median.get("plans (build_plan x 2)", 0.0)
+        inside = cpu.get("plans (build_plan x 2)", 0.0)
         print(
-            f"\nCollections: {gc_count['count']:.0f}, {gc_count['full']:.0f} of them full."
-            f" The two plans measured alone: {plans:.2f} s (in the review: {inside:.2f} s)."
-            f"\nReview over the plans measured alone: {total / plans:.2f}x; without its SCIM requests (as if Own"
-            f" answered for free): {(total - scim) / plans:.2f}x, or {(total - scim) / inside:.2f}x over the plans"
-            " as timed in the review (the same process).",
+            f"\nCollections: {run['gc']['count']}, {run['gc']['full']} of them full."
+            f" The two plans measured alone: {plans['cpu']:.2f} s, of which CPython's collector {plans['gc_cpu']:.2f} s"
+            f" (in the review: {inside:.2f} s).\nReview over the plans measured alone: {total / plans['cpu']:.2f}x."
+            f" Without its SCIM requests ({scim:.2f} s; as if every request cost nothing, Okta's client included):"
+            f" {(total - scim) / plans['cpu']:.2f}x over the plans measured alone,"
+            f" {(total - scim) / inside:.2f}x over the plans as timed in the review.",
             flush=True,
         )
 
