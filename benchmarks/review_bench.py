@@ -80,7 +80,7 @@ def child(kind: str, args: list[str]) -> dict[str, Any]:
     from ownscim_infra.offline.plan import build_plan
     from ownscim_infra.receiver import app  # noqa: F401
 
-    collections = _Phases()  # only its collector's count (see :meth:`_Phases.on_gc`)
+    collections = _Phases()  # no phase is wrapped: only the collector's CPU (:meth:`_Phases.on_gc`)
     gc.callbacks.append(collections.on_gc)
     start, cpu = time.perf_counter(), time.process_time()
     extra: dict[str, Any] = {}
@@ -185,16 +185,7 @@ def phases(sizes: list[int], repeat: int, tmp: Path) -> None:
         new, listed = _moved(base), _as_pulled(directory)
         alone = [_run("plan", config, repeat=repeat) for config in (base, new)]
         plans = {k: sum(a[k] for a in alone) for k in ("cpu", "gc_cpu")}
-        runs = []
-        for _ in range(repeat):
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", "phases", str(base), str(new), str(listed)],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=ROOT,
-            )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        runs = _child_runs("phases", base, new, listed, repeat=repeat)
         run = sorted(runs, key=lambda r: r["total"])[len(runs) // 2]  # the median run, whose rows add up
         cpu, total = run["phases"], run["total"]
         names = [k for k in cpu if ": " not in k and k != _Phases.REST] + [_Phases.REST]
@@ -220,7 +211,8 @@ def phases(sizes: list[int], repeat: int, tmp: Path) -> None:
         )
 
 
-def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
+def _child_runs(kind: str, *paths: Path, repeat: int) -> list[dict[str, Any]]:
+    """What each of ``repeat`` fresh processes running ``--child kind paths`` printed."""
     runs = []
     for _ in range(repeat):
         out = subprocess.run(
@@ -231,6 +223,11 @@ def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
             cwd=ROOT,
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
+
+
+def _run(kind: str, *paths: Path, repeat: int) -> dict[str, float]:
+    runs = _child_runs(kind, *paths, repeat=repeat)
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
